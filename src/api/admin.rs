@@ -1,0 +1,237 @@
+//! The merchant's door (role admin): programs, shop, customers, analytics.
+
+use super::auth::AdminAuth;
+use super::customer::{refund, LIST_LIMIT};
+use super::extract::{fingerprint, IdempotencyKey, JsonBody, MaybeIdempotencyKey};
+use super::idempotency::{self, Idempotent};
+use super::views::*;
+use super::wallet::owner;
+use crate::domain::ids::CustomerId;
+use crate::domain::money::Currency;
+use crate::domain::points::PointsDelta;
+use crate::domain::program::{Channel, ProgramInput, ProgramSettings};
+use crate::error::{AppError, AppResult, ErrorEnvelope};
+use crate::metrics::Metrics;
+use crate::store::{claims, customers, programs, shops, Store};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+pub fn parse_channel(raw: &str) -> AppResult<Channel> {
+    Channel::parse(raw).map_err(|_| AppError::not_found("program"))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/programs/{channel}", tag = "admin", security(("bearer" = [])),
+    params(("channel" = Channel, Path)),
+    responses((status = 200, body = ProgramView), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+pub async fn get_program(
+    auth: AdminAuth,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+) -> AppResult<web::Json<ProgramView>> {
+    let channel = parse_channel(&path)?;
+    let shop = auth.shop.as_str().to_string();
+    let program = store
+        .write(move |conn| {
+            shops::ensure(conn, &shop)?;
+            programs::current(conn, &shop, channel)
+        })
+        .await?;
+    Ok(web::Json(ProgramView::from(&program)))
+}
+
+#[utoipa::path(put, path = "/api/v1/admin/programs/{channel}", tag = "admin", security(("bearer" = [])),
+    params(("channel" = Channel, Path)), request_body = ProgramInput,
+    responses((status = 200, body = ProgramView), (status = 400, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope, description = "invalid_request with details.fields")))]
+pub async fn put_program(
+    auth: AdminAuth,
+    path: web::Path<String>,
+    body: JsonBody<ProgramInput>,
+    store: web::Data<Store>,
+) -> AppResult<web::Json<ProgramView>> {
+    let channel = parse_channel(&path)?;
+    let settings = ProgramSettings::parse(body.value)
+        .map_err(|fields| AppError::invalid_fields("the program settings are not valid", fields))?;
+    let shop = auth.shop.as_str().to_string();
+    let program = store
+        .write(move |conn| {
+            shops::ensure(conn, &shop)?;
+            programs::save_new_version(conn, &shop, channel, &settings, Utc::now().naive_utc())
+        })
+        .await?;
+    tracing::info!(
+        shop = auth.shop.as_str(),
+        channel = channel.as_str(),
+        version = program.version,
+        "program saved"
+    );
+    Ok(web::Json(ProgramView::from(&program)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerQuery {
+    /// Prefix of the customer id, or part of the e-mail.
+    pub query: Option<String>,
+    /// 1-200, default 50.
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+pub async fn search_customers(
+    store: &Store,
+    shop: &str,
+    query: CustomerQuery,
+) -> AppResult<CustomerPage> {
+    let limit = query.limit.unwrap_or(50).clamp(1, 200);
+    let text = query.query.unwrap_or_default().trim().to_string();
+    if text.len() > 100 {
+        return Err(AppError::invalid("query is at most 100 characters"));
+    }
+    let shop = shop.to_string();
+    let cursor = query.cursor;
+    let rows = store
+        .read(move |conn| {
+            Ok(customers::search(
+                conn,
+                &shop,
+                &text,
+                cursor.as_deref(),
+                limit + 1,
+            )?)
+        })
+        .await?;
+    let more = rows.len() as i64 > limit;
+    let page: Vec<_> = rows
+        .iter()
+        .take(limit as usize)
+        .map(CustomerSummary::from)
+        .collect();
+    let next_cursor = more.then(|| page.last().map(|c| c.id.clone())).flatten();
+    Ok(CustomerPage {
+        customers: page,
+        next_cursor,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/customers", tag = "admin", security(("bearer" = [])), params(CustomerQuery),
+    responses((status = 200, body = CustomerPage), (status = 403, body = ErrorEnvelope)))]
+pub async fn list_customers(
+    auth: AdminAuth,
+    store: web::Data<Store>,
+    query: web::Query<CustomerQuery>,
+) -> AppResult<web::Json<CustomerPage>> {
+    Ok(web::Json(
+        search_customers(&store, auth.shop.as_str(), query.into_inner()).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/customers/{id}", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = CustomerDetail), (status = 404, body = ErrorEnvelope)))]
+pub async fn get_customer(
+    auth: AdminAuth,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+) -> AppResult<web::Json<CustomerDetail>> {
+    let customer = CustomerId::parse(&path)
+        .map_err(|_| AppError::not_found("customer"))?
+        .into_string();
+    let shop = auth.shop.as_str().to_string();
+    let detail = store
+        .read(move |conn| {
+            let shop_row =
+                shops::find(conn, &shop)?.ok_or_else(|| AppError::not_found("customer"))?;
+            let row = customers::find(conn, &shop, &customer)?
+                .ok_or_else(|| AppError::not_found("customer"))?;
+            let claims = claims::for_customer(conn, &shop, &customer, LIST_LIMIT)?;
+            let entries = customers::entries(conn, &shop, &customer, LIST_LIMIT)?;
+            Ok(CustomerDetail {
+                wallet: BalanceView {
+                    customer_id: row.id,
+                    points_balance: row.points_balance,
+                    currency: shop_row.currency,
+                },
+                claims: claims.iter().map(ClaimView::from).collect(),
+                entries: entries.iter().map(EntryView::from).collect(),
+            })
+        })
+        .await?;
+    Ok(web::Json(detail))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustmentBody {
+    /// Positive to add, negative to take away; never below zero.
+    pub points: i64,
+    pub reason: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/customers/{id}/adjustments", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path), ("Idempotency-Key" = String, Header)), request_body = AdjustmentBody,
+    responses((status = 201, body = AdjustmentView), (status = 409, body = ErrorEnvelope, description = "insufficient_points"), (status = 422, body = ErrorEnvelope)))]
+pub async fn post_adjustment(
+    req: HttpRequest,
+    auth: AdminAuth,
+    path: web::Path<String>,
+    key: IdempotencyKey,
+    body: JsonBody<AdjustmentBody>,
+    store: web::Data<Store>,
+) -> AppResult<HttpResponse> {
+    let customer = CustomerId::parse(&path)
+        .map_err(|_| AppError::not_found("customer"))?
+        .into_string();
+    let mut fields = serde_json::Map::new();
+    let delta =
+        PointsDelta::parse(body.value.points).map_err(|e| fields.insert("points".into(), e.into()));
+    let reason = body.value.reason.trim().to_string();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        fields.insert("reason".into(), "give a reason of 1-500 characters".into());
+    }
+    let delta = match delta {
+        Ok(delta) if fields.is_empty() => delta,
+        _ => {
+            return Err(AppError::invalid_fields(
+                "the adjustment is not valid",
+                fields,
+            ))
+        }
+    };
+    let shop = auth.shop.as_str().to_string();
+    let idempotent = Idempotent {
+        owner: owner(&auth.shop, "admin", &auth.subject),
+        key: Some(key),
+        fingerprint: fingerprint(&req, &body.raw),
+    };
+    idempotency::run(&store, idempotent, StatusCode::CREATED, move |conn| {
+        let entry = customers::adjust(conn, &shop, &customer, delta.get(), &reason)?;
+        Ok(AdjustmentView {
+            points_balance: entry.balance_after,
+            entry: EntryView::from(&entry),
+        })
+    })
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/claims/{id}/refund", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 200, body = RefundView), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope, description = "claim_not_refundable")))]
+pub async fn refund_claim(
+    req: HttpRequest,
+    auth: AdminAuth,
+    path: web::Path<String>,
+    key: MaybeIdempotencyKey,
+    store: web::Data<Store>,
+    metrics: web::Data<Metrics>,
+) -> AppResult<HttpResponse> {
+    let owner = owner(&auth.shop, "admin", &auth.subject);
+    refund(&req, &store, &metrics, owner, key, &path, None).await
+}
+
+pub fn currency_of(shop: &shops::ShopRow) -> AppResult<Currency> {
+    Currency::parse(&shop.currency).map_err(AppError::internal_msg)
+}

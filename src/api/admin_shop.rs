@@ -1,0 +1,280 @@
+//! The merchant's shop settings and analytics.
+
+use super::auth::AdminAuth;
+use super::extract::JsonBody;
+use super::views::money;
+use crate::domain::money::Currency;
+use crate::domain::program::DecimalInput;
+use crate::error::{AppError, AppResult, ErrorEnvelope};
+use crate::store::shops::{self, ShopRow, NATIVE};
+use crate::store::{analytics, Store};
+use actix_web::web;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlatformView {
+    /// native or shopify
+    pub kind: String,
+    pub api_version: Option<String>,
+    pub base_url: Option<String>,
+    /// The access token is write-only; this says whether one is stored.
+    pub access_token_set: bool,
+    pub enabled: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShopView {
+    pub shop: String,
+    pub currency: String,
+    #[schema(example = "1")]
+    pub earn_points_per_unit: String,
+    pub platform: PlatformView,
+}
+
+impl From<&ShopRow> for ShopView {
+    fn from(row: &ShopRow) -> Self {
+        Self {
+            shop: row.id.clone(),
+            currency: row.currency.clone(),
+            earn_points_per_unit: row.earn_points_per_unit.clone(),
+            platform: PlatformView {
+                kind: row.platform_kind.clone(),
+                api_version: row.platform_api_version.clone(),
+                base_url: row.platform_base_url.clone(),
+                access_token_set: row.platform_access_token.is_some(),
+                enabled: row.platform_enabled,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformInput {
+    pub kind: String,
+    #[serde(default)]
+    pub access_token: Option<String>,
+    #[serde(default)]
+    pub api_version: Option<String>,
+    #[serde(default)]
+    pub base_url: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShopInput {
+    pub currency: String,
+    /// Points earned per unit of currency paid ("1" = 1 point per dollar).
+    pub earn_points_per_unit: DecimalInput,
+    #[serde(default)]
+    pub platform: Option<PlatformInput>,
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/shop", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = ShopView), (status = 403, body = ErrorEnvelope)))]
+pub async fn get_shop(auth: AdminAuth, store: web::Data<Store>) -> AppResult<web::Json<ShopView>> {
+    let shop = auth.shop.as_str().to_string();
+    let row = store.write(move |conn| shops::ensure(conn, &shop)).await?;
+    Ok(web::Json(ShopView::from(&row)))
+}
+
+fn apply(row: &mut ShopRow, input: ShopInput) -> Result<(), BTreeMap<String, String>> {
+    let mut fields = BTreeMap::new();
+    match Currency::parse(input.currency.trim()) {
+        Ok(currency) => row.currency = currency.code().into(),
+        Err(e) => drop(fields.insert("currency".into(), e)),
+    }
+    match input.earn_points_per_unit.to_rate() {
+        Ok(rate) => row.earn_points_per_unit = rate,
+        Err(e) => drop(fields.insert("earn_points_per_unit".into(), e)),
+    }
+    if let Some(platform) = input.platform {
+        if platform.kind != NATIVE {
+            fields.insert(
+                "platform.kind".into(),
+                "only \"native\" is available in this version".into(),
+            );
+        }
+        row.platform_kind = platform.kind;
+        if platform.access_token.is_some() {
+            row.platform_access_token = platform.access_token;
+        }
+        row.platform_api_version = platform.api_version;
+        row.platform_base_url = platform.base_url;
+    }
+    if fields.is_empty() {
+        Ok(())
+    } else {
+        Err(fields)
+    }
+}
+
+#[utoipa::path(put, path = "/api/v1/admin/shop", tag = "admin", security(("bearer" = [])), request_body = ShopInput,
+    responses((status = 200, body = ShopView), (status = 400, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn put_shop(
+    auth: AdminAuth,
+    body: JsonBody<ShopInput>,
+    store: web::Data<Store>,
+) -> AppResult<web::Json<ShopView>> {
+    let shop = auth.shop.as_str().to_string();
+    let input = body.value;
+    let row = store
+        .write(move |conn| {
+            let mut row = shops::ensure(conn, &shop)?;
+            apply(&mut row, input).map_err(|fields| {
+                AppError::invalid_fields("the shop settings are not valid", fields)
+            })?;
+            row.updated_at = Utc::now().naive_utc();
+            shops::update(conn, &row)?;
+            Ok(row)
+        })
+        .await?;
+    Ok(web::Json(ShopView::from(&row)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AnalyticsQuery {
+    /// RFC 3339; default 30 days before `to`.
+    pub from: Option<DateTime<Utc>>,
+    /// RFC 3339; default now.
+    pub to: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Bucket {
+    pub min: i64,
+    pub max: Option<i64>,
+    pub count: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DayView {
+    pub date: String,
+    pub count: i64,
+    pub points: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PerCustomer {
+    pub customers: i64,
+    pub average: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrdersView {
+    pub count: i64,
+    pub total_value: String,
+    pub average_value: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnalyticsView {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub currency: String,
+    pub claims_count: i64,
+    pub points_redeemed: i64,
+    pub average_points_per_claim: f64,
+    pub distribution: Vec<Bucket>,
+    pub claims_per_day: Vec<DayView>,
+    pub claims_per_customer: PerCustomer,
+    /// open (pending+active+refund_pending), used, refunded, expired, failed
+    #[schema(value_type = Object)]
+    pub status: BTreeMap<String, i64>,
+    pub orders: OrdersView,
+}
+
+pub const MAX_WINDOW_DAYS: i64 = 366;
+
+#[utoipa::path(get, path = "/api/v1/admin/analytics", tag = "admin", security(("bearer" = [])), params(AnalyticsQuery),
+    responses((status = 200, body = AnalyticsView), (status = 400, body = ErrorEnvelope)))]
+pub async fn get_analytics(
+    auth: AdminAuth,
+    store: web::Data<Store>,
+    query: web::Query<AnalyticsQuery>,
+) -> AppResult<web::Json<AnalyticsView>> {
+    let to = query.to.unwrap_or_else(Utc::now);
+    let from = query.from.unwrap_or(to - Duration::days(30));
+    if from >= to || to - from > Duration::days(MAX_WINDOW_DAYS) {
+        return Err(AppError::invalid(format!(
+            "from must be before to, at most {MAX_WINDOW_DAYS} days apart"
+        )));
+    }
+    let shop = auth.shop.as_str().to_string();
+    let (currency, report) = store
+        .read(move |conn| {
+            let currency =
+                shops::find(conn, &shop)?.map_or_else(|| "USD".to_string(), |row| row.currency);
+            let report = analytics::report(conn, &shop, from.naive_utc(), to.naive_utc())?;
+            Ok((currency, report))
+        })
+        .await?;
+    Ok(web::Json(view(from, to, &currency, report)))
+}
+
+fn view(
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    currency: &str,
+    r: analytics::Report,
+) -> AnalyticsView {
+    let ratio = |a: i64, b: i64| {
+        if b == 0 {
+            0.0
+        } else {
+            ((a as f64 / b as f64) * 100.0).round() / 100.0
+        }
+    };
+    let count = |s: &str| r.status.get(s).copied().unwrap_or(0);
+    let status = BTreeMap::from([
+        (
+            "open".to_string(),
+            count("pending") + count("active") + count("refund_pending"),
+        ),
+        ("used".to_string(), count("used")),
+        ("refunded".to_string(), count("refunded")),
+        ("expired".to_string(), count("expired")),
+        ("failed".to_string(), count("failed")),
+    ]);
+    let average_minor = if r.orders == 0 {
+        0
+    } else {
+        r.order_value_minor / r.orders
+    };
+    AnalyticsView {
+        from,
+        to,
+        currency: currency.to_string(),
+        claims_count: r.claims_count,
+        points_redeemed: r.points_redeemed,
+        average_points_per_claim: ratio(r.points_redeemed, r.claims_count),
+        distribution: r
+            .distribution
+            .iter()
+            .map(|&(min, max, count)| Bucket { min, max, count })
+            .collect(),
+        claims_per_day: r
+            .per_day
+            .iter()
+            .map(|(date, &(count, points))| DayView {
+                date: date.clone(),
+                count,
+                points,
+            })
+            .collect(),
+        claims_per_customer: PerCustomer {
+            customers: r.customers,
+            average: ratio(r.claims_count, r.customers),
+        },
+        status,
+        orders: OrdersView {
+            count: r.orders,
+            total_value: money(r.order_value_minor, currency),
+            average_value: money(average_minor, currency),
+        },
+    }
+}

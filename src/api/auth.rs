@@ -1,0 +1,106 @@
+//! Extractors that turn a bearer token into a caller of one role. A wrong
+//! or missing token is 401; a valid token of another role is 403.
+
+use crate::auth::{Principal, Role, Verifier};
+use crate::domain::ids::{CustomerId, ShopDomain};
+use crate::error::{AppError, ErrorCode};
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use std::future::{ready, Ready};
+
+fn principal(req: &HttpRequest) -> Result<Principal, AppError> {
+    let verifier = req
+        .app_data::<web::Data<Verifier>>()
+        .ok_or_else(|| AppError::internal_msg("token verifier missing"))?;
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .ok_or_else(|| AppError::new(ErrorCode::Unauthorized, "a bearer token is required"))?;
+    verifier.verify(token).map_err(|reason| {
+        AppError::new(ErrorCode::Unauthorized, format!("invalid token: {reason}"))
+    })
+}
+
+fn require(principal: &Principal, role: Role) -> Result<(), AppError> {
+    if principal.role == role {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            ErrorCode::Forbidden,
+            "this token's role may not use this route",
+        ))
+    }
+}
+
+/// A shopper: always and only their own wallet.
+pub struct CustomerAuth {
+    pub shop: ShopDomain,
+    pub customer: CustomerId,
+}
+
+/// A merchant's staff member: their own shop only.
+pub struct AdminAuth {
+    pub shop: ShopDomain,
+    pub subject: String,
+}
+
+/// A POS terminal (staff member at a location): its own shop only.
+pub struct PosAuth {
+    pub shop: ShopDomain,
+    pub subject: String,
+    pub location_id: Option<String>,
+}
+
+fn customer(req: &HttpRequest) -> Result<CustomerAuth, AppError> {
+    let p = principal(req)?;
+    require(&p, Role::Customer)?;
+    let customer = CustomerId::parse(&p.subject)
+        .map_err(|e| AppError::new(ErrorCode::Unauthorized, format!("invalid token: {e}")))?;
+    Ok(CustomerAuth {
+        shop: p.shop,
+        customer,
+    })
+}
+
+fn admin(req: &HttpRequest) -> Result<AdminAuth, AppError> {
+    let p = principal(req)?;
+    require(&p, Role::Admin)?;
+    Ok(AdminAuth {
+        shop: p.shop,
+        subject: p.subject,
+    })
+}
+
+fn pos(req: &HttpRequest) -> Result<PosAuth, AppError> {
+    let p = principal(req)?;
+    require(&p, Role::Pos)?;
+    Ok(PosAuth {
+        shop: p.shop,
+        subject: p.subject,
+        location_id: p.location_id,
+    })
+}
+
+macro_rules! extractor {
+    ($type:ty, $parse:ident) => {
+        impl FromRequest for $type {
+            type Error = AppError;
+            type Future = Ready<Result<Self, AppError>>;
+
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                ready($parse(req))
+            }
+        }
+    };
+}
+
+extractor!(CustomerAuth, customer);
+extractor!(AdminAuth, admin);
+extractor!(PosAuth, pos);

@@ -1,0 +1,161 @@
+//! Checkout of a store without a platform connector (role admin, server to
+//! server): validate a code for a cart, then redeem it exactly once.
+
+use super::auth::AdminAuth;
+use super::extract::{fingerprint, IdempotencyKey, JsonBody};
+use super::idempotency::{self, Idempotent};
+use super::views::{money, ClaimView};
+use super::wallet::owner;
+use crate::domain::code;
+use crate::domain::ids::CustomerId;
+use crate::domain::program::PurchaseType;
+use crate::error::{AppError, AppResult, ErrorCode, ErrorEnvelope};
+use crate::store::checkout::{self, RedeemRequest};
+use crate::store::{shops, Store};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ValidateBody {
+    pub code: String,
+    pub customer_id: String,
+    #[serde(default)]
+    pub purchase_type: Option<PurchaseType>,
+    /// Cart subtotal, decimal string in the shop's currency.
+    pub subtotal: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ValidateView {
+    pub valid: bool,
+    pub value: Option<String>,
+    pub currency: String,
+    /// code_not_valid with a reason, when not valid
+    pub error: Option<super::views::QuoteError>,
+}
+
+fn parse_code(raw: &str) -> AppResult<String> {
+    code::normalize(raw).ok_or_else(|| {
+        AppError::invalid_fields(
+            "invalid code",
+            serde_json::json!({"code": "1-64 of A-Z 0-9 - _"}),
+        )
+    })
+}
+
+fn parse_customer(raw: &str) -> AppResult<String> {
+    CustomerId::parse(raw)
+        .map(CustomerId::into_string)
+        .map_err(|e| {
+            AppError::invalid_fields("invalid customer id", serde_json::json!({"customer_id": e}))
+        })
+}
+
+#[utoipa::path(post, path = "/api/v1/checkout/validate", tag = "checkout", security(("bearer" = [])), request_body = ValidateBody,
+    responses((status = 200, body = ValidateView), (status = 400, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn validate(
+    auth: AdminAuth,
+    body: JsonBody<ValidateBody>,
+    store: web::Data<Store>,
+) -> AppResult<web::Json<ValidateView>> {
+    let input = body.value;
+    let code = parse_code(&input.code)?;
+    let customer = parse_customer(&input.customer_id)?;
+    let shop = auth.shop.as_str().to_string();
+    let view = store
+        .read(move |conn| {
+            let currency =
+                shops::find(conn, &shop)?.map_or_else(|| "USD".to_string(), |s| s.currency);
+            let parsed =
+                crate::domain::money::Currency::parse(&currency).map_err(AppError::internal_msg)?;
+            parsed.parse_amount(&input.subtotal).map_err(|e| {
+                AppError::invalid_fields("invalid subtotal", serde_json::json!({"subtotal": e}))
+            })?;
+            let now = Utc::now().naive_utc();
+            let verdict =
+                checkout::usable_claim(conn, &shop, &code, &customer, input.purchase_type, now)?;
+            Ok(match verdict {
+                Ok(claim) => ValidateView {
+                    valid: true,
+                    value: Some(money(claim.value_minor, &claim.currency)),
+                    currency,
+                    error: None,
+                },
+                Err(refusal) => ValidateView {
+                    valid: false,
+                    value: None,
+                    currency,
+                    error: Some(super::views::QuoteError {
+                        code: ErrorCode::CodeNotValid,
+                        message: refusal.0,
+                    }),
+                },
+            })
+        })
+        .await?;
+    Ok(web::Json(view))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedeemBody {
+    pub code: String,
+    pub customer_id: String,
+    pub order_id: String,
+    pub subtotal: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RedeemView {
+    #[serde(flatten)]
+    pub claim: ClaimView,
+    /// Points earned on the order at the shop's earn rate.
+    pub points_earned: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/checkout/redeem", tag = "checkout", security(("bearer" = [])), request_body = RedeemBody,
+    params(("Idempotency-Key" = String, Header)),
+    responses((status = 200, body = RedeemView), (status = 409, body = ErrorEnvelope, description = "code_not_valid"), (status = 422, body = ErrorEnvelope)))]
+pub async fn redeem(
+    req: HttpRequest,
+    auth: AdminAuth,
+    key: IdempotencyKey,
+    body: JsonBody<RedeemBody>,
+    store: web::Data<Store>,
+) -> AppResult<HttpResponse> {
+    let code = parse_code(&body.value.code)?;
+    let customer = parse_customer(&body.value.customer_id)?;
+    let order_id = body.value.order_id.trim().to_string();
+    if order_id.is_empty() || order_id.len() > 64 {
+        return Err(AppError::invalid_fields(
+            "invalid order id",
+            serde_json::json!({"order_id": "1-64 characters"}),
+        ));
+    }
+    let subtotal = body.value.subtotal.clone();
+    let shop = auth.shop.as_str().to_string();
+    let idempotent = Idempotent {
+        owner: owner(&auth.shop, "admin", &auth.subject),
+        key: Some(key),
+        fingerprint: fingerprint(&req, &body.raw),
+    };
+    idempotency::run(&store, idempotent, StatusCode::OK, move |conn| {
+        let request = RedeemRequest {
+            shop_id: &shop,
+            code: &code,
+            customer_id: &customer,
+            order_id: &order_id,
+            subtotal: &subtotal,
+        };
+        let redemption = checkout::redeem(conn, &request)?;
+        Ok(RedeemView {
+            claim: ClaimView::from(&redemption.claim),
+            points_earned: redemption.points_earned,
+        })
+    })
+    .await
+}

@@ -1,0 +1,77 @@
+//! HTTP doors: handlers parse and authorize, call one store unit of work,
+//! and map the result. One file per door; the routing table is here.
+
+pub mod admin;
+pub mod admin_shop;
+pub mod auth;
+pub mod checkout;
+pub mod customer;
+pub mod extract;
+pub mod idempotency;
+pub mod openapi;
+pub mod ops;
+pub mod pos;
+pub mod views;
+pub mod wallet;
+pub mod widget;
+
+use crate::error::AppError;
+use actix_web::web;
+
+/// A path with its methods; any other method gets a 405 in the envelope.
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
+/// Every route of the service. The OpenAPI test checks each is documented.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/healthz").get(ops::healthz))
+        .service(resource("/readyz").get(ops::readyz))
+        .service(resource("/metrics").get(ops::metrics))
+        .service(resource("/openapi.json").get(ops::openapi))
+        .service(resource("/").get(widget::root))
+        .service(resource("/widget/{path:.*}").get(widget::asset))
+        .service(
+            web::scope("/api/v1")
+                .service(resource("/wallet").get(customer::get_wallet))
+                .service(resource("/quote").get(customer::get_quote))
+                .service(
+                    resource("/claims")
+                        .get(customer::list_claims)
+                        .post(customer::post_claim),
+                )
+                .service(resource("/claims/{id}/refund").post(customer::refund_claim))
+                .service(resource("/transactions").get(customer::list_transactions))
+                .service(
+                    resource("/admin/programs/{channel}")
+                        .get(admin::get_program)
+                        .put(admin::put_program),
+                )
+                .service(resource("/admin/customers").get(admin::list_customers))
+                .service(resource("/admin/customers/{id}").get(admin::get_customer))
+                .service(resource("/admin/customers/{id}/adjustments").post(admin::post_adjustment))
+                .service(resource("/admin/claims/{id}/refund").post(admin::refund_claim))
+                .service(
+                    resource("/admin/shop")
+                        .get(admin_shop::get_shop)
+                        .put(admin_shop::put_shop),
+                )
+                .service(resource("/admin/analytics").get(admin_shop::get_analytics))
+                .service(resource("/pos/customers").get(pos::list_customers))
+                .service(resource("/pos/customers/{id}/wallet").get(pos::get_wallet))
+                .service(resource("/pos/quote").get(pos::get_quote))
+                .service(resource("/pos/claims").post(pos::post_claim))
+                .service(resource("/checkout/validate").post(checkout::validate))
+                .service(resource("/checkout/redeem").post(checkout::redeem)),
+        )
+        .default_service(web::to(not_found));
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::not_found("route"))
+}
+
+async fn method_not_allowed() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::invalid("this method is not allowed on this path")
+        .with_status(actix_web::http::StatusCode::METHOD_NOT_ALLOWED))
+}

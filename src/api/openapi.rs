@@ -1,0 +1,55 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations and the
+//! request/response types; served at `/openapi.json`.
+
+use super::{admin, admin_shop, checkout, customer, ops, pos, views, wallet};
+use crate::domain::program;
+use crate::error::{ErrorBody, ErrorCode, ErrorEnvelope};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "loyalty-wallet", description = "Loyalty points that become one-off discount codes."),
+    modifiers(&BearerAuth),
+    paths(
+        customer::get_wallet, customer::get_quote, customer::post_claim, customer::list_claims,
+        customer::refund_claim, customer::list_transactions,
+        admin::get_program, admin::put_program, admin::list_customers, admin::get_customer,
+        admin::post_adjustment, admin::refund_claim,
+        admin_shop::get_shop, admin_shop::put_shop, admin_shop::get_analytics,
+        pos::list_customers, pos::get_wallet, pos::get_quote, pos::post_claim,
+        checkout::validate, checkout::redeem,
+        ops::healthz, ops::readyz, ops::metrics, ops::openapi,
+    ),
+    components(schemas(
+        ErrorEnvelope, ErrorBody, ErrorCode,
+        views::ClaimView, views::ClaimList, views::EntryView, views::EntryList, views::RefundView,
+        views::WalletView, views::ProgramSummary, views::QuoteView, views::QuoteError, views::ProgramView,
+        views::CustomerSummary, views::CustomerPage, views::CustomerDetail, views::BalanceView, views::AdjustmentView,
+        wallet::ClaimBody, admin::AdjustmentBody, pos::PosClaimBody,
+        checkout::ValidateBody, checkout::ValidateView, checkout::RedeemBody, checkout::RedeemView,
+        admin_shop::ShopView, admin_shop::ShopInput, admin_shop::PlatformInput, admin_shop::PlatformView,
+        admin_shop::AnalyticsView, admin_shop::Bucket, admin_shop::DayView, admin_shop::PerCustomer, admin_shop::OrdersView,
+        program::ProgramInput, program::ProgramSettings, program::Channel, program::PurchaseType, program::PurchaseTypes,
+        program::Subscription, program::AppliesTo, program::Eligibility, program::EligibilityKind,
+        program::CombinesWith, program::DecimalInput,
+    ))
+)]
+pub struct ApiDoc;

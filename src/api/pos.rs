@@ -1,0 +1,104 @@
+//! The POS terminal's door (role pos): find a customer, quote, claim with
+//! the `pos` program.
+
+use super::admin::{search_customers, CustomerQuery};
+use super::auth::PosAuth;
+use super::extract::{fingerprint, IdempotencyKey, JsonBody};
+use super::idempotency::Idempotent;
+use super::views::{ClaimView, CustomerPage, QuoteView, WalletView};
+use super::wallet::{self, QuoteQuery};
+use crate::domain::ids::CustomerId;
+use crate::domain::program::{Channel, PurchaseType};
+use crate::error::{AppError, AppResult, ErrorEnvelope};
+use crate::metrics::Metrics;
+use crate::store::claims::ClaimRequest;
+use crate::store::Store;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+fn customer_id(raw: &str) -> AppResult<CustomerId> {
+    CustomerId::parse(raw).map_err(|e| {
+        AppError::invalid_fields("invalid customer id", serde_json::json!({"customer_id": e}))
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/pos/customers", tag = "pos", security(("bearer" = [])), params(CustomerQuery),
+    responses((status = 200, body = CustomerPage), (status = 403, body = ErrorEnvelope)))]
+pub async fn list_customers(
+    auth: PosAuth,
+    store: web::Data<Store>,
+    query: web::Query<CustomerQuery>,
+) -> AppResult<web::Json<CustomerPage>> {
+    Ok(web::Json(
+        search_customers(&store, auth.shop.as_str(), query.into_inner()).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/pos/customers/{id}/wallet", tag = "pos", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = WalletView), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+pub async fn get_wallet(
+    auth: PosAuth,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+) -> AppResult<web::Json<WalletView>> {
+    let customer = CustomerId::parse(&path).map_err(|_| AppError::not_found("customer"))?;
+    let wallet = wallet::load(&store, &auth.shop, &customer, Channel::Pos).await?;
+    Ok(web::Json(wallet::wallet_view(&wallet)?))
+}
+
+#[utoipa::path(get, path = "/api/v1/pos/quote", tag = "pos", security(("bearer" = [])), params(QuoteQuery),
+    responses((status = 200, body = QuoteView), (status = 400, body = ErrorEnvelope)))]
+pub async fn get_quote(
+    auth: PosAuth,
+    store: web::Data<Store>,
+    query: web::Query<QuoteQuery>,
+) -> AppResult<web::Json<QuoteView>> {
+    let raw = query
+        .customer_id
+        .as_deref()
+        .ok_or_else(|| AppError::invalid("customer_id is required"))?;
+    let wallet = wallet::load(&store, &auth.shop, &customer_id(raw)?, Channel::Pos).await?;
+    Ok(web::Json(wallet::quote(&wallet, query.points)?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PosClaimBody {
+    pub customer_id: String,
+    pub points: i64,
+    #[serde(default)]
+    pub purchase_type: Option<PurchaseType>,
+}
+
+#[utoipa::path(post, path = "/api/v1/pos/claims", tag = "pos", security(("bearer" = [])), request_body = PosClaimBody,
+    params(("Idempotency-Key" = String, Header)),
+    responses((status = 201, body = ClaimView), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn post_claim(
+    req: HttpRequest,
+    auth: PosAuth,
+    key: IdempotencyKey,
+    body: JsonBody<PosClaimBody>,
+    store: web::Data<Store>,
+    metrics: web::Data<Metrics>,
+) -> AppResult<HttpResponse> {
+    let request = ClaimRequest {
+        customer: customer_id(&body.value.customer_id)?,
+        points: wallet::parse_points(body.value.points)?,
+        purchase_type: body.value.purchase_type,
+        shop: auth.shop.clone(),
+        channel: Channel::Pos,
+        segment_member: None,
+    };
+    let idempotent = Idempotent {
+        owner: wallet::owner(&auth.shop, "pos", &auth.subject),
+        key: Some(key),
+        fingerprint: fingerprint(&req, &body.raw),
+    };
+    tracing::info!(
+        location = auth.location_id.as_deref().unwrap_or("-"),
+        "pos claim"
+    );
+    wallet::create_claim(&store, &metrics, request, idempotent).await
+}

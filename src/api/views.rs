@@ -1,0 +1,252 @@
+//! Response bodies of the public API (API.md) and how rows become them.
+
+use crate::domain::claim::Refusal;
+use crate::domain::money::Currency;
+use crate::domain::program::{Channel, ProgramSettings, PurchaseType};
+use crate::error::{AppError, ErrorCode};
+use crate::store::claims::ClaimRow;
+use crate::store::customers::{CustomerRow, EntryRow};
+use crate::store::programs::Program;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
+    at.and_utc()
+}
+
+/// Money as the API shows it: minor units of the currency as a decimal string.
+pub fn money(minor: i64, currency: &str) -> String {
+    Currency::parse(currency)
+        .map(|c| c.format_minor(minor))
+        .unwrap_or_else(|_| minor.to_string())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClaimView {
+    pub id: String,
+    pub code: String,
+    pub points: i64,
+    #[schema(example = "5.00")]
+    pub value: String,
+    pub currency: String,
+    /// pending, active, used, refund_pending, refunded, failed, expired
+    pub status: String,
+    pub channel: String,
+    pub customer_id: String,
+    pub purchase_type: String,
+    pub program_version: i64,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub used_at: Option<DateTime<Utc>>,
+    pub refunded_at: Option<DateTime<Utc>>,
+    pub order_id: Option<String>,
+    pub failure_reason: Option<String>,
+}
+
+impl From<&ClaimRow> for ClaimView {
+    fn from(row: &ClaimRow) -> Self {
+        Self {
+            id: row.id.clone(),
+            code: row.code.clone(),
+            points: row.points,
+            value: money(row.value_minor, &row.currency),
+            currency: row.currency.clone(),
+            status: row.status.clone(),
+            channel: row.channel.clone(),
+            customer_id: row.customer_id.clone(),
+            purchase_type: row.purchase_type.clone(),
+            program_version: row.program_version,
+            created_at: utc(row.created_at),
+            expires_at: row.expires_at.map(utc),
+            used_at: row.used_at.map(utc),
+            refunded_at: row.refunded_at.map(utc),
+            order_id: row.order_id.clone(),
+            failure_reason: row.failure_reason.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClaimList {
+    pub claims: Vec<ClaimView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryView {
+    pub id: String,
+    pub delta: i64,
+    pub balance_after: i64,
+    /// earn, redeem, refund, adjust, expire
+    pub kind: String,
+    pub claim_id: Option<String>,
+    pub order_id: Option<String>,
+    pub reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&EntryRow> for EntryView {
+    fn from(row: &EntryRow) -> Self {
+        Self {
+            id: row.id.clone(),
+            delta: row.delta,
+            balance_after: row.balance_after,
+            kind: row.kind.clone(),
+            claim_id: row.claim_id.clone(),
+            order_id: row.order_id.clone(),
+            reason: row.reason.clone(),
+            created_at: utc(row.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryList {
+    pub entries: Vec<EntryView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RefundView {
+    pub claim: ClaimView,
+    pub points_refunded: i64,
+    pub points_balance: i64,
+}
+
+/// The program as a shopper sees it, with their eligibility.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgramSummary {
+    pub channel: Channel,
+    pub version: i64,
+    pub enabled: bool,
+    #[schema(example = "100")]
+    pub points_per_unit: String,
+    pub min_points: i64,
+    pub max_points: i64,
+    pub purchase_types: Vec<PurchaseType>,
+    pub eligible: bool,
+    /// program_disabled, not_eligible or segments_unavailable
+    pub ineligible_reason: Option<String>,
+}
+
+impl ProgramSummary {
+    pub fn new(program: &Program, eligibility: Result<(), Refusal>) -> Self {
+        let reason = eligibility.err().map(|refusal| match refusal {
+            Refusal::ProgramDisabled => "program_disabled",
+            Refusal::SegmentsUnavailable => "segments_unavailable",
+            _ => "not_eligible",
+        });
+        Self {
+            channel: program.channel,
+            version: program.version,
+            enabled: program.settings.enabled,
+            points_per_unit: program.settings.points_per_unit.to_string(),
+            min_points: program.settings.min_points,
+            max_points: program.settings.max_points,
+            purchase_types: program.settings.purchase_type.list(),
+            eligible: reason.is_none(),
+            ineligible_reason: reason.map(str::to_string),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WalletView {
+    pub customer_id: String,
+    pub points_balance: i64,
+    pub currency: String,
+    pub program: ProgramSummary,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuoteError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl From<AppError> for QuoteError {
+    fn from(error: AppError) -> Self {
+        Self {
+            code: error.code,
+            message: error.message,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuoteView {
+    pub points: i64,
+    #[schema(example = "5.00")]
+    pub value: String,
+    pub currency: String,
+    pub valid: bool,
+    pub error: Option<QuoteError>,
+}
+
+/// A program as the merchant edits it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgramView {
+    pub channel: Channel,
+    pub version: i64,
+    #[serde(flatten)]
+    pub settings: ProgramSettings,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&Program> for ProgramView {
+    fn from(program: &Program) -> Self {
+        Self {
+            channel: program.channel,
+            version: program.version,
+            settings: program.settings.clone(),
+            updated_at: utc(program.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerSummary {
+    pub id: String,
+    pub points_balance: i64,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&CustomerRow> for CustomerSummary {
+    fn from(row: &CustomerRow) -> Self {
+        Self {
+            id: row.id.clone(),
+            points_balance: row.points_balance,
+            email: row.email.clone(),
+            display_name: row.display_name.clone(),
+            created_at: utc(row.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerPage {
+    pub customers: Vec<CustomerSummary>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BalanceView {
+    pub customer_id: String,
+    pub points_balance: i64,
+    pub currency: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerDetail {
+    pub wallet: BalanceView,
+    pub claims: Vec<ClaimView>,
+    pub entries: Vec<EntryView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdjustmentView {
+    pub entry: EntryView,
+    pub points_balance: i64,
+}

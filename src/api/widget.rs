@@ -1,0 +1,58 @@
+//! The widget, admin and POS pages, embedded in the binary at build time so
+//! one executable serves everything.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use include_dir::{include_dir, Dir};
+use sha2::{Digest, Sha256};
+
+static WIDGET: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/widget");
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "json" => "application/json",
+        "ico" => "image/x-icon",
+        _ => "application/octet-stream",
+    }
+}
+
+pub async fn asset(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+    let path = path.into_inner();
+    let path = if path.is_empty() || path.ends_with('/') {
+        format!("{path}index.html")
+    } else {
+        path
+    };
+    let Some(file) = WIDGET.get_file(&path) else {
+        return crate::error::AppError::not_found("file").error_response_json();
+    };
+    let etag = format!(
+        "\"{}\"",
+        &hex::encode(Sha256::digest(file.contents()))[..16]
+    );
+    if req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
+        return HttpResponse::NotModified().finish();
+    }
+    HttpResponse::Ok()
+        .content_type(content_type(&path))
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(file.contents())
+}
+
+pub async fn root() -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, "/widget/"))
+        .finish()
+}

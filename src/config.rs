@@ -1,0 +1,134 @@
+//! Typed settings from environment variables, optionally topped up from a
+//! `KEY=VALUE` file named by `LOYALTY_CONFIG_FILE` (the environment wins).
+//! Secrets are wrapped so they never reach a log line.
+
+use std::collections::HashMap;
+use std::fmt;
+
+/// Signs tokens in development mode only; printed links use it.
+pub const DEV_SECRET: &str = "loyalty-wallet-development-secret-not-for-production";
+pub const DEV_CLIENT_ID: &str = "loyalty-wallet-dev";
+pub const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub bind: String,
+    pub app_secret: Secret,
+    /// No secret configured: demo data, printed links, a fixed dev secret.
+    pub development: bool,
+    pub client_id: String,
+    pub issuer: Option<String>,
+    pub log_format: LogFormat,
+    pub pool_size: u32,
+    pub body_limit_bytes: usize,
+    pub group_commit_max: usize,
+}
+
+pub const DEFAULT_DATABASE: &str = "loyalty-wallet.db";
+
+impl Settings {
+    /// Reads the process environment (and the optional file).
+    pub fn from_env() -> anyhow::Result<Self> {
+        let mut vars: HashMap<String, String> = std::env::vars().collect();
+        if let Some(path) = vars.get("LOYALTY_CONFIG_FILE").cloned() {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| anyhow::anyhow!("cannot read LOYALTY_CONFIG_FILE {path}: {e}"))?;
+            for (key, value) in parse_file(&text) {
+                vars.entry(key).or_insert(value);
+            }
+        }
+        Self::from_map(&vars)
+    }
+
+    pub fn from_map(vars: &HashMap<String, String>) -> anyhow::Result<Self> {
+        let get = |key: &str| {
+            vars.get(key)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let (app_secret, development) = match get("LOYALTY_APP_SECRET") {
+            Some(secret) if secret.len() < MIN_SECRET_BYTES => anyhow::bail!(
+                "LOYALTY_APP_SECRET must be at least {MIN_SECRET_BYTES} bytes (got {}); unset it for development mode",
+                secret.len()
+            ),
+            Some(secret) => (Secret::new(secret), false),
+            None => (Secret::new(DEV_SECRET), true),
+        };
+        let default_client = if development {
+            DEV_CLIENT_ID
+        } else {
+            "loyalty-wallet"
+        };
+        let log_format = match get("LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => anyhow::bail!("LOG_FORMAT must be json or text, not {other:?}"),
+        };
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE.into());
+        let is_postgres = database_url.starts_with("postgres");
+        Ok(Self {
+            bind: get("LOYALTY_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            app_secret,
+            development,
+            client_id: get("LOYALTY_CLIENT_ID").unwrap_or_else(|| default_client.into()),
+            issuer: get("LOYALTY_ISSUER"),
+            log_format,
+            pool_size: number(
+                &get,
+                "LOYALTY_DB_POOL_SIZE",
+                if is_postgres { 16 } else { 8 },
+            )?,
+            body_limit_bytes: number(&get, "LOYALTY_BODY_LIMIT_BYTES", 64 * 1024)?,
+            group_commit_max: number(&get, "LOYALTY_GROUP_COMMIT_MAX", 256)?,
+            database_url,
+        })
+    }
+}
+
+fn number<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: T,
+) -> anyhow::Result<T> {
+    match get(key) {
+        None => Ok(default),
+        Some(raw) => raw
+            .parse()
+            .map_err(|_| anyhow::anyhow!("{key} must be a number, not {raw:?}")),
+    }
+}
+
+fn parse_file(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .filter_map(|line| line.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().trim_matches('"').to_string()))
+        .collect()
+}

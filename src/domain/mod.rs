@@ -1,0 +1,9 @@
+//! Pure business rules: no I/O, no database, no HTTP.
+//! Everything here is parsed once at the door and trusted afterwards.
+
+pub mod claim;
+pub mod code;
+pub mod ids;
+pub mod money;
+pub mod points;
+pub mod program;

@@ -1,0 +1,148 @@
+//! Currencies, exact money in minor units, and the points → money rounding.
+
+use rust_decimal::Decimal;
+use std::fmt;
+use std::str::FromStr;
+
+/// An ISO 4217 currency the service knows the minor unit of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Currency {
+    code: &'static str,
+    digits: u32,
+}
+
+const CURRENCIES: &[(&str, u32)] = &[
+    ("AED", 2),
+    ("ARS", 2),
+    ("AUD", 2),
+    ("BGN", 2),
+    ("BHD", 3),
+    ("BRL", 2),
+    ("CAD", 2),
+    ("CHF", 2),
+    ("CLP", 0),
+    ("CNY", 2),
+    ("COP", 2),
+    ("CZK", 2),
+    ("DKK", 2),
+    ("EGP", 2),
+    ("EUR", 2),
+    ("GBP", 2),
+    ("HKD", 2),
+    ("HUF", 2),
+    ("IDR", 2),
+    ("ILS", 2),
+    ("INR", 2),
+    ("ISK", 0),
+    ("JOD", 3),
+    ("JPY", 0),
+    ("KRW", 0),
+    ("KWD", 3),
+    ("MXN", 2),
+    ("MYR", 2),
+    ("NOK", 2),
+    ("NZD", 2),
+    ("OMR", 3),
+    ("PHP", 2),
+    ("PLN", 2),
+    ("RON", 2),
+    ("SAR", 2),
+    ("SEK", 2),
+    ("SGD", 2),
+    ("THB", 2),
+    ("TND", 3),
+    ("TRY", 2),
+    ("TWD", 2),
+    ("UAH", 2),
+    ("USD", 2),
+    ("VND", 0),
+    ("ZAR", 2),
+];
+
+impl Currency {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        CURRENCIES
+            .iter()
+            .find(|(code, _)| *code == raw)
+            .map(|&(code, digits)| Self { code, digits })
+            .ok_or_else(|| {
+                format!("unknown currency {raw:?}; use an ISO 4217 code such as \"USD\"")
+            })
+    }
+
+    pub fn code(self) -> &'static str {
+        self.code
+    }
+
+    /// Number of digits of the minor unit (USD 2, JPY 0, KWD 3).
+    pub fn digits(self) -> u32 {
+        self.digits
+    }
+
+    /// Formats minor units as the API's decimal string ("5.00", JPY "500").
+    pub fn format_minor(self, minor: i64) -> String {
+        Decimal::new(minor, self.digits).to_string()
+    }
+
+    /// Parses a decimal amount string into minor units; more digits than the
+    /// currency has, negative amounts and garbage are refused.
+    pub fn parse_amount(self, raw: &str) -> Result<i64, String> {
+        let value = Decimal::from_str(raw.trim())
+            .map_err(|_| format!("{raw:?} is not a decimal amount"))?;
+        if value.is_sign_negative() {
+            return Err("amount must not be negative".into());
+        }
+        if value.normalize().scale() > self.digits {
+            return Err(format!(
+                "{} has at most {} decimal digits",
+                self.code, self.digits
+            ));
+        }
+        let minor = value * Decimal::from(10_i64.pow(self.digits));
+        i64::try_from(minor.trunc()).map_err(|_| "amount is too large".to_string())
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code)
+    }
+}
+
+/// How many points buy one unit of the currency (100 → 100 points = $1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PointsPerUnit(Decimal);
+
+/// The finest ratio accepted; keeps the rounding arithmetic exact in i128.
+pub const MAX_RATIO_SCALE: u32 = 6;
+
+impl PointsPerUnit {
+    pub fn parse(value: Decimal) -> Result<Self, String> {
+        let value = value.normalize();
+        if value <= Decimal::ZERO {
+            return Err("must be greater than 0".into());
+        }
+        if value.scale() > MAX_RATIO_SCALE {
+            return Err(format!("at most {MAX_RATIO_SCALE} decimal places"));
+        }
+        if value > Decimal::from(1_000_000_000_i64) {
+            return Err("must be at most 1000000000".into());
+        }
+        Ok(Self(value))
+    }
+
+    pub fn get(self) -> Decimal {
+        self.0
+    }
+
+    /// Value of `points` in minor units of `currency`, rounded DOWN: the
+    /// shopper never gets more than the points buy. Exact integer arithmetic:
+    /// floor(points × 10^digits ÷ ratio) with ratio = mantissa ÷ 10^scale.
+    pub fn value_minor(self, points: i64, currency: Currency) -> i64 {
+        let mantissa = self.0.mantissa();
+        let scale = self.0.scale();
+        let numerator = i128::from(points) * 10_i128.pow(currency.digits() + scale);
+        let minor = numerator.div_euclid(mantissa);
+        i64::try_from(minor).unwrap_or(i64::MAX)
+    }
+}

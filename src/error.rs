@@ -1,0 +1,282 @@
+//! One error type for the service and the policy that maps it to HTTP.
+//!
+//! Policy: an error is either the client's or ours.
+//! - Client errors (4xx) carry a stable machine `code`, a human message and
+//!   optional `details`; they are logged at debug level only.
+//! - Our errors (5xx) answer with a generic message and no internals; the
+//!   cause is logged at error level inside the request span (so with its
+//!   request id). A lost database (pool timeout, connection refused) is 503
+//!   `unavailable`, anything else 500 `internal`.
+//! - Diesel's `NotFound` is a 404: a row the caller asked for is not there.
+
+use crate::domain::claim::Refusal;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::fmt;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    InvalidRequest,
+    ProgramDisabled,
+    NotEligible,
+    PurchaseTypeNotAllowed,
+    BelowMinimum,
+    AboveMaximum,
+    InsufficientPoints,
+    ZeroValue,
+    ClaimNotRefundable,
+    IdempotencyConflict,
+    CodeNotValid,
+    RateLimited,
+    Unavailable,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn default_status(self) -> StatusCode {
+        use ErrorCode::*;
+        match self {
+            Unauthorized => StatusCode::UNAUTHORIZED,
+            Forbidden => StatusCode::FORBIDDEN,
+            NotFound => StatusCode::NOT_FOUND,
+            InvalidRequest => StatusCode::BAD_REQUEST,
+            ProgramDisabled
+            | NotEligible
+            | PurchaseTypeNotAllowed
+            | BelowMinimum
+            | AboveMaximum
+            | ZeroValue
+            | IdempotencyConflict => StatusCode::UNPROCESSABLE_ENTITY,
+            InsufficientPoints | ClaimNotRefundable | CodeNotValid => StatusCode::CONFLICT,
+            RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn as_str(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_else(|| "internal".into())
+    }
+}
+
+/// The error envelope every 4xx/5xx body carries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+    #[schema(value_type = Object)]
+    pub details: Value,
+}
+
+pub struct AppError {
+    pub code: ErrorCode,
+    pub status: StatusCode,
+    pub message: String,
+    pub details: Value,
+    /// Our own failures keep their cause for the log, never for the client.
+    cause: Option<anyhow::Error>,
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            status: code.default_status(),
+            message: message.into(),
+            details: json!({}),
+            cause: None,
+        }
+    }
+
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = details;
+        self
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidRequest, message)
+    }
+
+    /// A semantically invalid body (parsed fine, rules refused it): 422.
+    pub fn invalid_fields(message: impl Into<String>, fields: impl Serialize) -> Self {
+        Self::invalid(message)
+            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .with_details(json!({ "fields": fields }))
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(ErrorCode::NotFound, format!("{what} not found"))
+    }
+
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        let mut error = Self::new(ErrorCode::Internal, "internal error");
+        error.cause = Some(cause.into());
+        error
+    }
+
+    /// An internal failure described by a message (e.g. corrupt stored data).
+    pub fn internal_msg(message: impl Into<String>) -> Self {
+        Self::internal(anyhow::anyhow!(message.into()))
+    }
+
+    pub fn unavailable(cause: impl Into<anyhow::Error>) -> Self {
+        let mut error = Self::new(ErrorCode::Unavailable, "service temporarily unavailable");
+        error.cause = Some(cause.into());
+        error
+    }
+
+    /// A unique index refused an insert (a concurrent writer won a race).
+    pub fn is_unique_violation(&self) -> bool {
+        self.cause
+            .as_ref()
+            .and_then(|cause| cause.downcast_ref::<diesel::result::Error>())
+            .is_some_and(crate::store::is_unique_violation)
+    }
+
+    /// The envelope as a response, for code paths outside `Result`.
+    pub fn error_response_json(&self) -> HttpResponse {
+        ResponseError::error_response(self)
+    }
+
+    pub fn is_server_error(&self) -> bool {
+        self.status.is_server_error()
+    }
+
+    pub fn body(&self) -> ErrorEnvelope {
+        ErrorEnvelope {
+            error: ErrorBody {
+                code: self.code,
+                message: self.message.clone(),
+                details: self.details.clone(),
+            },
+        }
+    }
+}
+
+impl fmt::Debug for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {:?}: {}", self.status, self.code, self.message)?;
+        if let Some(cause) = &self.cause {
+            write!(f, " (cause: {cause:#})")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.message)
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if self.is_server_error() {
+            tracing::error!(code = ?self.code, error = ?self, "request failed");
+        } else {
+            tracing::debug!(code = ?self.code, message = %self.message, "request refused");
+        }
+        HttpResponse::build(self.status).json(self.body())
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match error {
+            Error::NotFound => AppError::not_found("resource"),
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                AppError::unavailable(error)
+            }
+            Error::DatabaseError(_, ref info) if is_busy(info.message()) => {
+                AppError::unavailable(error)
+            }
+            other => AppError::internal(other),
+        }
+    }
+}
+
+fn is_busy(message: &str) -> bool {
+    message.contains("database is locked") || message.contains("statement timeout")
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(error: diesel::r2d2::PoolError) -> Self {
+        AppError::unavailable(error)
+    }
+}
+
+impl From<Refusal> for AppError {
+    fn from(refusal: Refusal) -> Self {
+        use ErrorCode::*;
+        match refusal {
+            Refusal::ProgramDisabled => {
+                AppError::new(ProgramDisabled, "the program is not enabled")
+            }
+            Refusal::NotEligible => AppError::new(
+                NotEligible,
+                "this customer may not redeem points in this program",
+            ),
+            Refusal::SegmentsUnavailable => AppError::new(
+                NotEligible,
+                "segment membership cannot be established for this shop",
+            )
+            .with_details(json!({"reason": "segments_unavailable"})),
+            Refusal::PurchaseTypeNotAllowed(p) => AppError::new(
+                PurchaseTypeNotAllowed,
+                format!(
+                    "codes of this program do not apply to {} purchases",
+                    p.as_str()
+                ),
+            ),
+            Refusal::BelowMinimum { min } => {
+                AppError::new(BelowMinimum, format!("redeem at least {min} points"))
+                    .with_details(json!({"min_points": min}))
+            }
+            Refusal::AboveMaximum { max } => {
+                AppError::new(AboveMaximum, format!("redeem at most {max} points"))
+                    .with_details(json!({"max_points": max}))
+            }
+            Refusal::ZeroValue => AppError::new(
+                ZeroValue,
+                "these points are worth less than the smallest coin",
+            ),
+            Refusal::InsufficientPoints { balance } => {
+                AppError::new(InsufficientPoints, "not enough points")
+                    .with_details(json!({"points_balance": balance}))
+            }
+        }
+    }
+}
+
+impl From<tokio::task::JoinError> for AppError {
+    fn from(error: tokio::task::JoinError) -> Self {
+        AppError::internal(error)
+    }
+}

@@ -1,0 +1,13 @@
+//! loyalty-wallet: loyalty points that shoppers turn into one-off discount
+//! codes. Modules mirror the layers of DESIGN.md.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod dev;
+pub mod domain;
+pub mod error;
+pub mod metrics;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

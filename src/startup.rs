@@ -1,0 +1,72 @@
+//! Builds the application: store, token verifier, metrics, HTTP server on
+//! the configured address (port 0 picks a free one, as the tests do).
+
+use crate::api;
+use crate::auth::Verifier;
+use crate::config::Settings;
+use crate::metrics::Metrics;
+use crate::store::Store;
+use crate::telemetry;
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use std::net::TcpListener;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    store: Store,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let (url, pool, batch) = (
+            settings.database_url.clone(),
+            settings.pool_size,
+            settings.group_commit_max,
+        );
+        let store = tokio::task::spawn_blocking(move || Store::open(&url, pool, batch)).await??;
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let server = serve(listener, store.clone(), settings)?;
+        Ok(Self {
+            port,
+            server,
+            store,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn serve(listener: TcpListener, store: Store, settings: Settings) -> anyhow::Result<Server> {
+    let store = web::Data::new(store);
+    let verifier = web::Data::new(Verifier::new(&settings));
+    let metrics = web::Data::new(Metrics::default());
+    let settings = web::Data::new(settings);
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(from_fn(telemetry::request_span))
+            .app_data(store.clone())
+            .app_data(verifier.clone())
+            .app_data(metrics.clone())
+            .app_data(settings.clone())
+            .app_data(api::extract::query_config())
+            .app_data(api::extract::path_config())
+            .configure(api::routes)
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

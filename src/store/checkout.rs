@@ -1,0 +1,154 @@
+//! Checkout of a store without a platform: is this code good for this
+//! cart, and mark it used exactly once (earning points on the order).
+
+use super::claims::{self, ClaimRow};
+use super::customers::{self, Movement};
+use super::schema::claims as claims_table;
+use super::{shops, AnyConnection};
+use crate::domain::claim::{entry_kind, ClaimStatus};
+use crate::domain::money::Currency;
+use crate::domain::program::PurchaseType;
+use crate::error::{AppError, AppResult, ErrorCode};
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+/// Why a code cannot be used; the checkout shows it, the API names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeRefusal(pub String);
+
+/// Finds the customer's usable claim for `code`, or says why there is none.
+/// Another customer's code looks exactly like an unknown code.
+pub fn usable_claim(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    code: &str,
+    customer_id: &str,
+    purchase_type: Option<PurchaseType>,
+    now: NaiveDateTime,
+) -> AppResult<Result<ClaimRow, CodeRefusal>> {
+    let Some(claim) =
+        claims::find_by_code(conn, shop_id, code)?.filter(|c| c.customer_id == customer_id)
+    else {
+        return Ok(Err(CodeRefusal("unknown code".into())));
+    };
+    if claim.status() != Some(ClaimStatus::Active) {
+        return Ok(Err(CodeRefusal(format!("code is {}", claim.status))));
+    }
+    if claim.expires_at.is_some_and(|at| at <= now) {
+        return Ok(Err(CodeRefusal("code has expired".into())));
+    }
+    if let Some(purchase) = purchase_type {
+        if !claim.snapshot()?.purchase_type.allows(purchase) {
+            return Ok(Err(CodeRefusal(format!(
+                "code does not apply to {} purchases",
+                purchase.as_str()
+            ))));
+        }
+    }
+    Ok(Ok(claim))
+}
+
+pub struct Redemption {
+    pub claim: ClaimRow,
+    pub points_earned: i64,
+}
+
+pub struct RedeemRequest<'a> {
+    pub shop_id: &'a str,
+    pub code: &'a str,
+    pub customer_id: &'a str,
+    pub order_id: &'a str,
+    pub subtotal: &'a str,
+}
+
+/// Marks the code used by the order (once) and earns points on what the
+/// customer paid, at the shop's earn rate.
+pub fn redeem(conn: &mut AnyConnection, request: &RedeemRequest) -> AppResult<Redemption> {
+    let shop = shops::ensure(conn, request.shop_id)?;
+    let currency = Currency::parse(&shop.currency).map_err(AppError::internal_msg)?;
+    let subtotal_minor = currency.parse_amount(request.subtotal).map_err(|e| {
+        AppError::invalid_fields("invalid subtotal", serde_json::json!({ "subtotal": e }))
+    })?;
+    let now = Utc::now().naive_utc();
+    let claim = usable_claim(
+        conn,
+        request.shop_id,
+        request.code,
+        request.customer_id,
+        None,
+        now,
+    )?
+    .map_err(|refusal| AppError::new(ErrorCode::CodeNotValid, refusal.0))?;
+    let used = diesel::update(claims_table::table.find((&claim.shop_id, &claim.id)))
+        .filter(claims_table::status.eq(ClaimStatus::Active.as_str()))
+        .set((
+            claims_table::status.eq(ClaimStatus::Used.as_str()),
+            claims_table::order_id.eq(request.order_id),
+            claims_table::order_subtotal_minor.eq(subtotal_minor),
+            claims_table::used_at.eq(now),
+            claims_table::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if used != 1 {
+        return Err(AppError::new(
+            ErrorCode::CodeNotValid,
+            "code was used concurrently",
+        ));
+    }
+    let paid_minor = (subtotal_minor - claim.value_minor).max(0);
+    let points_earned = earn(
+        conn,
+        &shop.earn_points_per_unit,
+        currency,
+        request.shop_id,
+        request.customer_id,
+        request.order_id,
+        paid_minor,
+    )?;
+    let claim = claims::find(conn, request.shop_id, &claim.id)?
+        .ok_or_else(|| AppError::not_found("claim"))?;
+    Ok(Redemption {
+        claim,
+        points_earned,
+    })
+}
+
+/// Points for an order, at most once per order (the ledger's unique index
+/// on order and kind decides a race). Returns the points credited.
+pub fn earn(
+    conn: &mut AnyConnection,
+    earn_rate: &str,
+    currency: Currency,
+    shop_id: &str,
+    customer_id: &str,
+    order_id: &str,
+    paid_minor: i64,
+) -> AppResult<i64> {
+    let points = points_for(earn_rate, currency, paid_minor);
+    if points <= 0 {
+        return Ok(0);
+    }
+    customers::ensure(conn, shop_id, customer_id)?;
+    let movement = Movement {
+        kind: entry_kind::EARN,
+        order_id: Some(order_id),
+        ..Movement::default()
+    };
+    match conn.transaction(|c| customers::credit(c, shop_id, customer_id, points, movement)) {
+        Ok(_) => Ok(points),
+        Err(e) if e.is_unique_violation() => Ok(0),
+        Err(e) => Err(e),
+    }
+}
+
+/// floor(amount × rate): points are whole and never over-granted.
+pub fn points_for(earn_rate: &str, currency: Currency, paid_minor: i64) -> i64 {
+    let Ok(rate) = Decimal::from_str(earn_rate) else {
+        return 0;
+    };
+    let amount = Decimal::new(paid_minor, currency.digits());
+    let points = (amount * rate).floor();
+    i64::try_from(points).unwrap_or(0).max(0)
+}

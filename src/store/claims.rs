@@ -1,0 +1,269 @@
+//! Claims: points turned into a code. Creation and refund are each one
+//! unit of work (debit or credit, ledger entry, claim row, outbox row).
+
+use super::customers::{self, Movement};
+use super::schema::{claims, outbox};
+use super::{programs, shops, AnyConnection};
+use crate::domain::claim::{self, entry_kind, ClaimStatus};
+use crate::domain::code;
+use crate::domain::ids::{new_id, CustomerId, ShopDomain};
+use crate::domain::money::Currency;
+use crate::domain::points::Points;
+use crate::domain::program::{Channel, ProgramSettings, PurchaseType};
+use crate::error::{AppError, AppResult, ErrorCode};
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = claims)]
+pub struct ClaimRow {
+    pub shop_id: String,
+    pub id: String,
+    pub customer_id: String,
+    pub channel: String,
+    pub code: String,
+    pub points: i64,
+    pub value_minor: i64,
+    pub currency: String,
+    pub purchase_type: String,
+    pub status: String,
+    pub program_version: i64,
+    pub program_snapshot: String,
+    pub platform_id: Option<String>,
+    pub order_id: Option<String>,
+    pub order_subtotal_minor: Option<i64>,
+    pub failure_reason: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+    pub used_at: Option<NaiveDateTime>,
+    pub refunded_at: Option<NaiveDateTime>,
+}
+
+impl ClaimRow {
+    pub fn status(&self) -> Option<ClaimStatus> {
+        ClaimStatus::parse(&self.status)
+    }
+
+    /// The program settings this claim was made under (invariant 3).
+    pub fn snapshot(&self) -> AppResult<ProgramSettings> {
+        programs::parse_settings(&self.program_snapshot)
+    }
+}
+
+/// A claim request that passed the door.
+pub struct ClaimRequest {
+    pub shop: ShopDomain,
+    pub customer: CustomerId,
+    pub channel: Channel,
+    pub points: Points,
+    pub purchase_type: Option<PurchaseType>,
+    /// Segment membership, when the program needs it and it is known.
+    pub segment_member: Option<bool>,
+}
+
+pub fn find(conn: &mut AnyConnection, shop_id: &str, id: &str) -> QueryResult<Option<ClaimRow>> {
+    claims::table
+        .find((shop_id, id))
+        .select(ClaimRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_code(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    code: &str,
+) -> QueryResult<Option<ClaimRow>> {
+    claims::table
+        .filter(claims::shop_id.eq(shop_id))
+        .filter(claims::code.eq(code))
+        .select(ClaimRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn for_customer(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    customer_id: &str,
+    limit: i64,
+) -> QueryResult<Vec<ClaimRow>> {
+    claims::table
+        .filter(claims::shop_id.eq(shop_id))
+        .filter(claims::customer_id.eq(customer_id))
+        .order(claims::id.desc())
+        .limit(limit)
+        .select(ClaimRow::as_select())
+        .load(conn)
+}
+
+/// The claim (DESIGN.md): rules, conditional debit, ledger entry, claim row
+/// with the program snapshot and, for a platform shop, the outbox row.
+pub fn create(conn: &mut AnyConnection, request: &ClaimRequest) -> AppResult<ClaimRow> {
+    let shop_id = request.shop.as_str();
+    let customer_id = request.customer.as_str();
+    let shop = shops::ensure(conn, shop_id)?;
+    customers::ensure(conn, shop_id, customer_id)?;
+    let program = programs::current(conn, shop_id, request.channel)?;
+    let currency = Currency::parse(&shop.currency).map_err(AppError::internal_msg)?;
+    let terms = claim::terms(
+        &program.settings,
+        currency,
+        customer_id,
+        request.segment_member,
+        request.points,
+        request.purchase_type,
+    )?;
+    let now = Utc::now().naive_utc();
+    let id = new_id();
+    let movement = Movement {
+        kind: entry_kind::REDEEM,
+        claim_id: Some(&id),
+        ..Movement::default()
+    };
+    customers::debit(conn, shop_id, customer_id, terms.points.get(), movement)?;
+    let status = if shop.is_native() {
+        ClaimStatus::Active
+    } else {
+        ClaimStatus::Pending
+    };
+    let row = ClaimRow {
+        shop_id: shop_id.into(),
+        id: id.clone(),
+        customer_id: customer_id.into(),
+        channel: request.channel.as_str().into(),
+        code: unused_code(conn, shop_id, program.settings.code_prefix.as_deref())?,
+        points: terms.points.get(),
+        value_minor: terms.value_minor,
+        currency: currency.code().into(),
+        purchase_type: terms.purchase_type.as_str().into(),
+        status: status.as_str().into(),
+        program_version: program.version,
+        program_snapshot: serde_json::to_string(&program.settings).map_err(AppError::internal)?,
+        platform_id: None,
+        order_id: None,
+        order_subtotal_minor: None,
+        failure_reason: None,
+        created_at: now,
+        updated_at: now,
+        expires_at: claim::expiry(&program.settings, now),
+        used_at: None,
+        refunded_at: None,
+    };
+    diesel::insert_into(claims::table)
+        .values(&row)
+        .execute(conn)?;
+    if status == ClaimStatus::Pending {
+        enqueue(conn, shop_id, &id, "create", now)?;
+    }
+    Ok(row)
+}
+
+/// A fresh code not yet used in the shop (a collision is astronomically rare,
+/// but the unique index would turn it into a failed claim).
+fn unused_code(conn: &mut AnyConnection, shop_id: &str, prefix: Option<&str>) -> AppResult<String> {
+    let mut rng = rand::thread_rng();
+    for _ in 0..8 {
+        let candidate = code::generate(prefix, &mut rng);
+        if find_by_code(conn, shop_id, &candidate)?.is_none() {
+            return Ok(candidate);
+        }
+    }
+    Err(AppError::internal(anyhow::anyhow!(
+        "no unused code after 8 tries"
+    )))
+}
+
+pub fn enqueue(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    claim_id: &str,
+    action: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::shop_id.eq(shop_id),
+            outbox::id.eq(new_id()),
+            outbox::claim_id.eq(claim_id),
+            outbox::action.eq(action),
+            outbox::status.eq("pending"),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+            outbox::created_at.eq(now),
+            outbox::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Moves a claim from one of `from` to `to`; false when another writer got
+/// there first (the status is the lock: each transition happens once).
+pub fn transition(
+    conn: &mut AnyConnection,
+    claim: &ClaimRow,
+    from: &[ClaimStatus],
+    to: ClaimStatus,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+    let refunded_at = matches!(
+        to,
+        ClaimStatus::Refunded | ClaimStatus::Failed | ClaimStatus::Expired
+    )
+    .then_some(now);
+    let updated = diesel::update(claims::table.find((&claim.shop_id, &claim.id)))
+        .filter(claims::status.eq_any(from))
+        .set((
+            claims::status.eq(to.as_str()),
+            claims::updated_at.eq(now),
+            claims::refunded_at.eq(refunded_at),
+        ))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
+pub struct Refund {
+    pub claim: ClaimRow,
+    pub points_refunded: i64,
+    pub points_balance: i64,
+}
+
+/// Gives an unused code's points back, exactly once. `owner` limits the
+/// refund to that customer's claims (the shopper's own door).
+pub fn refund(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    claim_id: &str,
+    owner: Option<&str>,
+) -> AppResult<Refund> {
+    let claim = find(conn, shop_id, claim_id)?
+        .filter(|c| owner.is_none_or(|o| o == c.customer_id))
+        .ok_or_else(|| AppError::not_found("claim"))?;
+    let now = Utc::now().naive_utc();
+    let refundable = [ClaimStatus::Pending, ClaimStatus::Active];
+    if !transition(conn, &claim, &refundable, ClaimStatus::Refunded, now)? {
+        return Err(not_refundable(&claim));
+    }
+    let movement = Movement {
+        kind: entry_kind::REFUND,
+        claim_id: Some(&claim.id),
+        ..Movement::default()
+    };
+    let entry = customers::credit(conn, shop_id, &claim.customer_id, claim.points, movement)?;
+    let claim = find(conn, shop_id, claim_id)?.ok_or_else(|| AppError::not_found("claim"))?;
+    Ok(Refund {
+        points_refunded: claim.points,
+        points_balance: entry.balance_after,
+        claim,
+    })
+}
+
+fn not_refundable(claim: &ClaimRow) -> AppError {
+    AppError::new(
+        ErrorCode::ClaimNotRefundable,
+        format!("a {} code cannot be refunded", claim.status),
+    )
+    .with_details(serde_json::json!({ "status": claim.status }))
+}

@@ -1,0 +1,227 @@
+//! Wallets and their ledger. A balance only ever moves together with a
+//! ledger entry carrying the balance after it (invariant 1).
+
+use super::schema::{customers, ledger_entries};
+use super::{is_unique_violation, AnyConnection};
+use crate::domain::claim::Refusal;
+use crate::domain::ids::new_id;
+use crate::error::{AppError, AppResult};
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = customers)]
+pub struct CustomerRow {
+    pub shop_id: String,
+    pub id: String,
+    pub points_balance: i64,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ledger_entries)]
+pub struct EntryRow {
+    pub shop_id: String,
+    pub id: String,
+    pub customer_id: String,
+    pub delta: i64,
+    pub balance_after: i64,
+    pub kind: String,
+    pub claim_id: Option<String>,
+    pub order_id: Option<String>,
+    pub reason: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+/// What a balance change is for; becomes the ledger entry.
+#[derive(Debug, Clone, Default)]
+pub struct Movement<'a> {
+    pub kind: &'a str,
+    pub claim_id: Option<&'a str>,
+    pub order_id: Option<&'a str>,
+    pub reason: Option<&'a str>,
+}
+
+pub fn find(conn: &mut AnyConnection, shop_id: &str, id: &str) -> QueryResult<Option<CustomerRow>> {
+    customers::table
+        .find((shop_id, id))
+        .select(CustomerRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Returns the wallet, creating it with 0 points on first sight.
+pub fn ensure(conn: &mut AnyConnection, shop_id: &str, id: &str) -> AppResult<CustomerRow> {
+    if let Some(row) = find(conn, shop_id, id)? {
+        return Ok(row);
+    }
+    let now = Utc::now().naive_utc();
+    let row = CustomerRow {
+        shop_id: shop_id.into(),
+        id: id.into(),
+        points_balance: 0,
+        email: None,
+        display_name: None,
+        created_at: now,
+        updated_at: now,
+    };
+    match conn.transaction(|c| {
+        diesel::insert_into(customers::table)
+            .values(&row)
+            .execute(c)
+    }) {
+        Ok(_) => Ok(row),
+        Err(e) if is_unique_violation(&e) => Ok(find(conn, shop_id, id)?.ok_or(e)?),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn balance(conn: &mut AnyConnection, shop_id: &str, id: &str) -> QueryResult<i64> {
+    customers::table
+        .find((shop_id, id))
+        .select(customers::points_balance)
+        .first(conn)
+}
+
+/// Conditional debit: succeeds only if the balance covers `points`, checked
+/// and applied in one statement so concurrent debits cannot overdraw.
+pub fn debit(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    id: &str,
+    points: i64,
+    movement: Movement,
+) -> AppResult<EntryRow> {
+    let now = Utc::now().naive_utc();
+    let updated = diesel::update(customers::table.find((shop_id, id)))
+        .filter(customers::points_balance.ge(points))
+        .set((
+            customers::points_balance.eq(customers::points_balance - points),
+            customers::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        let balance = balance(conn, shop_id, id).optional()?.unwrap_or(0);
+        return Err(Refusal::InsufficientPoints { balance }.into());
+    }
+    record(conn, shop_id, id, -points, movement, now)
+}
+
+pub fn credit(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    id: &str,
+    points: i64,
+    movement: Movement,
+) -> AppResult<EntryRow> {
+    let now = Utc::now().naive_utc();
+    let updated = diesel::update(customers::table.find((shop_id, id)))
+        .set((
+            customers::points_balance.eq(customers::points_balance + points),
+            customers::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        return Err(AppError::not_found("customer"));
+    }
+    record(conn, shop_id, id, points, movement, now)
+}
+
+fn record(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    id: &str,
+    delta: i64,
+    movement: Movement,
+    now: NaiveDateTime,
+) -> AppResult<EntryRow> {
+    let entry = EntryRow {
+        shop_id: shop_id.into(),
+        id: new_id(),
+        customer_id: id.into(),
+        delta,
+        balance_after: balance(conn, shop_id, id)?,
+        kind: movement.kind.into(),
+        claim_id: movement.claim_id.map(str::to_string),
+        order_id: movement.order_id.map(str::to_string),
+        reason: movement.reason.map(str::to_string),
+        created_at: now,
+    };
+    diesel::insert_into(ledger_entries::table)
+        .values(&entry)
+        .execute(conn)?;
+    Ok(entry)
+}
+
+pub fn entries(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    id: &str,
+    limit: i64,
+) -> QueryResult<Vec<EntryRow>> {
+    ledger_entries::table
+        .filter(ledger_entries::shop_id.eq(shop_id))
+        .filter(ledger_entries::customer_id.eq(id))
+        .order(ledger_entries::id.desc())
+        .limit(limit)
+        .select(EntryRow::as_select())
+        .load(conn)
+}
+
+/// Keyset page of a shop's customers whose id starts with `query` (or whose
+/// e-mail contains it), ordered by id.
+pub fn search(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    query: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<CustomerRow>> {
+    let mut select = customers::table
+        .filter(customers::shop_id.eq(shop_id))
+        .select(CustomerRow::as_select())
+        .order(customers::id.asc())
+        .limit(limit)
+        .into_boxed();
+    if !query.is_empty() {
+        let escaped = query
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        select = select.filter(
+            customers::id
+                .like(format!("{escaped}%"))
+                .escape('\\')
+                .or(customers::email.like(format!("%{escaped}%")).escape('\\')),
+        );
+    }
+    if let Some(after) = after {
+        select = select.filter(customers::id.gt(after.to_string()));
+    }
+    select.load(conn)
+}
+
+/// An admin's manual change of a balance, with its reason; never below zero.
+pub fn adjust(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    id: &str,
+    delta: i64,
+    reason: &str,
+) -> AppResult<EntryRow> {
+    super::shops::ensure(conn, shop_id)?;
+    ensure(conn, shop_id, id)?;
+    let movement = Movement {
+        kind: crate::domain::claim::entry_kind::ADJUST,
+        reason: Some(reason),
+        ..Movement::default()
+    };
+    if delta > 0 {
+        credit(conn, shop_id, id, delta, movement)
+    } else {
+        debit(conn, shop_id, id, -delta, movement)
+    }
+}

@@ -1,0 +1,72 @@
+//! Stored responses of idempotent requests, keyed by shop, caller and key.
+
+use super::schema::idempotency_keys as keys;
+use super::{is_unique_violation, AnyConnection};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = keys)]
+pub struct StoredResponse {
+    pub request_hash: String,
+    pub status_code: i32,
+    pub response_body: String,
+}
+
+pub struct Scope<'a> {
+    pub shop_id: &'a str,
+    pub principal: &'a str,
+    pub key: &'a str,
+}
+
+pub fn find(conn: &mut AnyConnection, scope: &Scope) -> QueryResult<Option<StoredResponse>> {
+    keys::table
+        .find((scope.shop_id, scope.principal, scope.key))
+        .select(StoredResponse::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Reserves the key before any work: a concurrent request with the same key
+/// blocks here (PostgreSQL) or queues behind us (SQLite writer) and then sees
+/// our committed response. Returns false when the key is already taken.
+pub fn reserve(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    request_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let inserted = conn.transaction(|c| {
+        diesel::insert_into(keys::table)
+            .values((
+                keys::shop_id.eq(scope.shop_id),
+                keys::principal.eq(scope.principal),
+                keys::key.eq(scope.key),
+                keys::request_hash.eq(request_hash),
+                keys::status_code.eq(0),
+                keys::response_body.eq(""),
+                keys::created_at.eq(now),
+            ))
+            .execute(c)
+    });
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(e) if is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+pub fn complete(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    status: u16,
+    body: &str,
+) -> QueryResult<()> {
+    diesel::update(keys::table.find((scope.shop_id, scope.principal, scope.key)))
+        .set((
+            keys::status_code.eq(i32::from(status)),
+            keys::response_body.eq(body),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}

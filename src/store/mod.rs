@@ -1,0 +1,179 @@
+//! Storage: one schema over SQLite and PostgreSQL, the connection pool, and
+//! the two ways in — `read` (a pooled connection) and `write` (one durable
+//! transaction; on SQLite many concurrent writes share one commit).
+
+pub mod analytics;
+pub mod checkout;
+pub mod claims;
+pub mod customers;
+pub mod idempotency;
+pub mod pool;
+pub mod programs;
+pub mod schema;
+pub mod shops;
+pub mod wallets;
+mod writer;
+
+use crate::error::{AppError, AppResult};
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::prelude::*;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+pub use pool::{Backend, Pool};
+use std::sync::Arc;
+use writer::GroupWriter;
+
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Applies every pending migration of the connection's dialect.
+pub fn run_migrations(conn: &mut AnyConnection) -> anyhow::Result<()> {
+    let applied = match conn {
+        AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        AnyConnection::Postgresql(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
+    }
+    .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
+    if applied > 0 {
+        tracing::info!(applied, "database migrations applied");
+    }
+    Ok(())
+}
+
+/// Reverts every migration (used by the migration round-trip test).
+pub fn revert_all_migrations(conn: &mut AnyConnection) -> anyhow::Result<()> {
+    match conn {
+        AnyConnection::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+        AnyConnection::Postgresql(c) => c.revert_all_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
+    }
+    .map_err(|e| anyhow::anyhow!("revert failed: {e}"))
+}
+
+/// Runs `work` in one write transaction opened here: `BEGIN IMMEDIATE` on
+/// SQLite (the write lock is taken up front, so no deadlocked upgrade),
+/// `BEGIN` (READ COMMITTED) on PostgreSQL. Work nested inside uses savepoints.
+pub fn write_transaction<T>(
+    conn: &mut AnyConnection,
+    work: impl FnOnce(&mut AnyConnection) -> AppResult<T>,
+) -> AppResult<T> {
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+        AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match work(conn) {
+        Ok(value) => {
+            <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            if let Err(rollback) =
+                <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn)
+            {
+                tracing::error!(error = %rollback, "rollback failed");
+            }
+            Err(error)
+        }
+    }
+}
+
+/// The database, shared by handlers and background workers.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    backend: Backend,
+    writer: Option<Arc<GroupWriter>>,
+}
+
+impl Store {
+    /// Connects, migrates, and (on SQLite) starts the group-commit writer.
+    pub fn open(url: &str, pool_size: u32, max_batch: usize) -> anyhow::Result<Self> {
+        let (pool, backend) = pool::build(url, pool_size)?;
+        let mut conn = pool.get()?;
+        run_migrations(&mut conn)?;
+        drop(conn);
+        let writer = match backend {
+            Backend::Sqlite => Some(Arc::new(GroupWriter::start(
+                pool::connect(url, backend)?,
+                max_batch,
+            )?)),
+            Backend::Postgres => None,
+        };
+        Ok(Self {
+            pool,
+            backend,
+            writer,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// Runs read-only work on a pooled connection, off the async executor.
+    pub async fn read<T, F>(&self, work: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+
+    /// Runs `work` as one all-or-nothing unit that is durably committed
+    /// before this returns. On SQLite, concurrent units are folded into one
+    /// commit by the writer thread (each in its own savepoint).
+    pub async fn write<T, F>(&self, work: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+    {
+        if let Some(writer) = &self.writer {
+            return writer.submit(work).await;
+        }
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let mut conn = pool.get()?;
+            write_transaction(&mut conn, work)
+        })
+        .await?
+    }
+
+    /// `SELECT 1` through the pool, for `/readyz`.
+    pub async fn ping(&self) -> AppResult<()> {
+        self.read(|conn| {
+            diesel::sql_query("SELECT 1")
+                .execute(conn)
+                .map(|_| ())
+                .map_err(AppError::unavailable)
+        })
+        .await
+    }
+}
+
+/// A conflicting concurrent insert (unique index): the caller re-reads.
+pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}

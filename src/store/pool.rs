@@ -1,0 +1,99 @@
+//! Connection pool over either dialect, chosen by the URL, and the
+//! per-connection settings (SQLite pragmas, PostgreSQL timeouts).
+
+use super::AnyConnection;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, CustomizeConnection, ManageConnection};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+
+/// Opens connections of exactly one dialect: a PostgreSQL URL that cannot
+/// be reached must fail, never fall back to creating a SQLite file.
+#[derive(Debug)]
+pub struct Manager {
+    url: String,
+    backend: Backend,
+}
+
+// busy_timeout first: switching to WAL needs the write lock, and a fresh
+// pool opens several connections at once.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
+const POSTGRES_SETTINGS: &str = "SET statement_timeout = '15s'; \
+     SET idle_in_transaction_session_timeout = '60s';";
+
+/// Opens one configured connection.
+pub fn connect(url: &str, backend: Backend) -> anyhow::Result<AnyConnection> {
+    let mut conn = match backend {
+        Backend::Postgres => AnyConnection::Postgresql(diesel::PgConnection::establish(url)?),
+        Backend::Sqlite => {
+            let path = url.strip_prefix("sqlite://").unwrap_or(url);
+            AnyConnection::Sqlite(diesel::SqliteConnection::establish(path)?)
+        }
+    };
+    configure(&mut conn)?;
+    Ok(conn)
+}
+
+fn configure(conn: &mut AnyConnection) -> QueryResult<()> {
+    match conn {
+        AnyConnection::Sqlite(c) => c.batch_execute(SQLITE_PRAGMAS),
+        AnyConnection::Postgresql(c) => c.batch_execute(POSTGRES_SETTINGS),
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
+        connect(&self.url, self.backend).map_err(|e| {
+            r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(e.to_string()))
+        })
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        use diesel::connection::TransactionManager;
+        <AnyConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+    }
+}
+
+#[derive(Debug)]
+struct NoCustomizer;
+impl CustomizeConnection<AnyConnection, r2d2::Error> for NoCustomizer {}
+
+pub fn build(url: &str, size: u32) -> anyhow::Result<(Pool, Backend)> {
+    let backend = Backend::of_url(url);
+    let pool = r2d2::Pool::builder()
+        .max_size(size.max(1))
+        .connection_timeout(Duration::from_secs(10))
+        .connection_customizer(Box::new(NoCustomizer))
+        .build(Manager {
+            url: url.to_string(),
+            backend,
+        })?;
+    Ok((pool, backend))
+}

@@ -1,0 +1,92 @@
+//! Program versions: every change is a new row; claims record the version.
+
+use super::schema::programs;
+use super::{is_unique_violation, AnyConnection};
+use crate::domain::program::{Channel, ProgramSettings};
+use crate::error::{AppError, AppResult};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone)]
+pub struct Program {
+    pub channel: Channel,
+    pub version: i64,
+    pub settings: ProgramSettings,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert_version(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    channel: Channel,
+    version: i64,
+    settings: &ProgramSettings,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let json = serde_json::to_string(settings)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    diesel::insert_into(programs::table)
+        .values((
+            programs::shop_id.eq(shop_id),
+            programs::channel.eq(channel.as_str()),
+            programs::version.eq(version),
+            programs::settings.eq(json),
+            programs::created_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The channel's current (newest) version.
+pub fn current(conn: &mut AnyConnection, shop_id: &str, channel: Channel) -> AppResult<Program> {
+    let (version, settings, updated_at): (i64, String, NaiveDateTime) = programs::table
+        .filter(programs::shop_id.eq(shop_id))
+        .filter(programs::channel.eq(channel.as_str()))
+        .order(programs::version.desc())
+        .select((programs::version, programs::settings, programs::created_at))
+        .first(conn)?;
+    let settings = parse_settings(&settings)?;
+    Ok(Program {
+        channel,
+        version,
+        settings,
+        updated_at,
+    })
+}
+
+pub fn parse_settings(json: &str) -> AppResult<ProgramSettings> {
+    serde_json::from_str(json).map_err(AppError::internal)
+}
+
+/// Stores `settings` as the next version. Two admins saving at once race
+/// on the primary key; the loser re-reads and becomes the version after.
+pub fn save_new_version(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    channel: Channel,
+    settings: &ProgramSettings,
+    now: NaiveDateTime,
+) -> AppResult<Program> {
+    for _ in 0..5 {
+        let previous = current(conn, shop_id, channel)?;
+        if previous.settings == *settings {
+            return Ok(previous);
+        }
+        let version = previous.version + 1;
+        match conn.transaction(|c| insert_version(c, shop_id, channel, version, settings, now)) {
+            Ok(()) => {
+                return Ok(Program {
+                    channel,
+                    version,
+                    settings: settings.clone(),
+                    updated_at: now,
+                })
+            }
+            Err(e) if is_unique_violation(&e) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::unavailable(anyhow::anyhow!(
+        "program version kept changing"
+    )))
+}

@@ -1,0 +1,116 @@
+// One schema for both dialects; kept in step with migrations/{sqlite,postgres}.
+
+diesel::table! {
+    shops (id) {
+        id -> Text,
+        currency -> Text,
+        earn_points_per_unit -> Text,
+        platform_kind -> Text,
+        platform_access_token -> Nullable<Text>,
+        platform_api_version -> Nullable<Text>,
+        platform_base_url -> Nullable<Text>,
+        platform_enabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    programs (shop_id, channel, version) {
+        shop_id -> Text,
+        channel -> Text,
+        version -> BigInt,
+        settings -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customers (shop_id, id) {
+        shop_id -> Text,
+        id -> Text,
+        points_balance -> BigInt,
+        email -> Nullable<Text>,
+        display_name -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    claims (shop_id, id) {
+        shop_id -> Text,
+        id -> Text,
+        customer_id -> Text,
+        channel -> Text,
+        code -> Text,
+        points -> BigInt,
+        value_minor -> BigInt,
+        currency -> Text,
+        purchase_type -> Text,
+        status -> Text,
+        program_version -> BigInt,
+        program_snapshot -> Text,
+        platform_id -> Nullable<Text>,
+        order_id -> Nullable<Text>,
+        order_subtotal_minor -> Nullable<BigInt>,
+        failure_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        used_at -> Nullable<Timestamp>,
+        refunded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    ledger_entries (shop_id, id) {
+        shop_id -> Text,
+        id -> Text,
+        customer_id -> Text,
+        delta -> BigInt,
+        balance_after -> BigInt,
+        kind -> Text,
+        claim_id -> Nullable<Text>,
+        order_id -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (shop_id, id) {
+        shop_id -> Text,
+        id -> Text,
+        claim_id -> Text,
+        action -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (shop_id, principal, key) {
+        shop_id -> Text,
+        principal -> Text,
+        key -> Text,
+        request_hash -> Text,
+        status_code -> Integer,
+        response_body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    shops,
+    programs,
+    customers,
+    claims,
+    ledger_entries,
+    outbox,
+    idempotency_keys,
+);

@@ -1,0 +1,86 @@
+//! Shops: currency, earn rate and platform connector settings.
+
+use super::schema::shops;
+use super::{is_unique_violation, programs, AnyConnection};
+use crate::domain::program::{Channel, ProgramSettings};
+use crate::error::AppResult;
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+pub const NATIVE: &str = "native";
+pub const SHOPIFY: &str = "shopify";
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = shops)]
+#[diesel(treat_none_as_null = true)]
+pub struct ShopRow {
+    pub id: String,
+    pub currency: String,
+    pub earn_points_per_unit: String,
+    pub platform_kind: String,
+    pub platform_access_token: Option<String>,
+    pub platform_api_version: Option<String>,
+    pub platform_base_url: Option<String>,
+    pub platform_enabled: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl ShopRow {
+    fn initial(id: &str, now: NaiveDateTime) -> Self {
+        Self {
+            id: id.to_string(),
+            currency: "USD".into(),
+            earn_points_per_unit: "0".into(),
+            platform_kind: NATIVE.into(),
+            platform_access_token: None,
+            platform_api_version: None,
+            platform_base_url: None,
+            platform_enabled: true,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// Codes of a native shop are live at once: nothing to push anywhere.
+    pub fn is_native(&self) -> bool {
+        self.platform_kind == NATIVE || !self.platform_enabled
+    }
+}
+
+pub fn find(conn: &mut AnyConnection, shop_id: &str) -> QueryResult<Option<ShopRow>> {
+    shops::table
+        .find(shop_id)
+        .select(ShopRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Returns the shop, creating it (USD, earn rate 0, both programs disabled)
+/// on first sight. Safe against a concurrent first request.
+pub fn ensure(conn: &mut AnyConnection, shop_id: &str) -> AppResult<ShopRow> {
+    if let Some(shop) = find(conn, shop_id)? {
+        return Ok(shop);
+    }
+    let now = Utc::now().naive_utc();
+    let row = ShopRow::initial(shop_id, now);
+    let created = conn.transaction(|c| {
+        diesel::insert_into(shops::table).values(&row).execute(c)?;
+        for channel in [Channel::Online, Channel::Pos] {
+            programs::insert_version(c, shop_id, channel, 1, &ProgramSettings::initial(), now)?;
+        }
+        Ok::<_, diesel::result::Error>(())
+    });
+    match created {
+        Ok(()) => Ok(row),
+        Err(e) if is_unique_violation(&e) => Ok(find(conn, shop_id)?.ok_or(e)?),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn update(conn: &mut AnyConnection, row: &ShopRow) -> QueryResult<()> {
+    diesel::update(shops::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+        .map(|_| ())
+}

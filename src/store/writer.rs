@@ -1,0 +1,112 @@
+//! Group commit for SQLite: one writer thread owns the write connection and
+//! folds every write waiting in its queue into a single durable transaction.
+//! Each unit runs in its own savepoint, so one refused claim rolls back alone;
+//! nobody is answered before the shared COMMIT (synchronous=FULL) returns.
+
+use super::{write_transaction, AnyConnection};
+use crate::error::{AppError, AppResult};
+use diesel::Connection;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc;
+use tokio::sync::oneshot;
+
+trait Unit: Send {
+    fn run(&mut self, conn: &mut AnyConnection);
+    fn finish(self: Box<Self>, committed: Result<(), String>);
+}
+
+struct Job<T, F> {
+    work: Option<F>,
+    outcome: Option<AppResult<T>>,
+    reply: oneshot::Sender<AppResult<T>>,
+    span: tracing::Span,
+}
+
+impl<T, F> Unit for Job<T, F>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+{
+    fn run(&mut self, conn: &mut AnyConnection) {
+        let _entered = self.span.enter();
+        let Some(work) = self.work.take() else { return };
+        // A savepoint per unit: its failure undoes its own writes only.
+        let outcome = conn.transaction(|c| {
+            catch_unwind(AssertUnwindSafe(|| work(c)))
+                .unwrap_or_else(|_| Err(AppError::internal(anyhow::anyhow!("write unit panicked"))))
+        });
+        self.outcome = Some(outcome);
+    }
+
+    fn finish(self: Box<Self>, committed: Result<(), String>) {
+        let outcome = match (committed, self.outcome) {
+            (Ok(()), Some(outcome)) => outcome,
+            (Err(cause), _) => Err(AppError::unavailable(anyhow::anyhow!(
+                "commit failed: {cause}"
+            ))),
+            (Ok(()), None) => Err(AppError::internal(anyhow::anyhow!("write unit never ran"))),
+        };
+        let _ = self.reply.send(outcome);
+    }
+}
+
+pub struct GroupWriter {
+    queue: mpsc::Sender<Box<dyn Unit>>,
+}
+
+impl GroupWriter {
+    pub fn start(mut conn: AnyConnection, max_batch: usize) -> anyhow::Result<Self> {
+        let (queue, inbox) = mpsc::channel::<Box<dyn Unit>>();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || {
+                while let Ok(first) = inbox.recv() {
+                    let mut batch = vec![first];
+                    while batch.len() < max_batch.max(1) {
+                        match inbox.try_recv() {
+                            Ok(unit) => batch.push(unit),
+                            Err(_) => break,
+                        }
+                    }
+                    commit_batch(&mut conn, batch);
+                }
+            })?;
+        Ok(Self { queue })
+    }
+
+    pub async fn submit<T, F>(&self, work: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            work: Some(work),
+            outcome: None,
+            reply,
+            span: tracing::Span::current(),
+        };
+        self.queue
+            .send(Box::new(job))
+            .map_err(|_| AppError::unavailable(anyhow::anyhow!("writer stopped")))?;
+        answer
+            .await
+            .map_err(|_| AppError::unavailable(anyhow::anyhow!("writer dropped the unit")))?
+    }
+}
+
+fn commit_batch(conn: &mut AnyConnection, mut batch: Vec<Box<dyn Unit>>) {
+    let committed = write_transaction(conn, |c| {
+        for unit in batch.iter_mut() {
+            unit.run(c);
+        }
+        Ok(())
+    })
+    .map_err(|e| format!("{e:?}"));
+    if let Err(cause) = &committed {
+        tracing::error!(%cause, units = batch.len(), "group commit failed");
+    }
+    for unit in batch {
+        unit.finish(committed.clone());
+    }
+}
