@@ -71,27 +71,18 @@ impl Verifier {
             validation.set_issuer(&[issuer.as_str()]);
             validation.required_spec_claims.insert("iss".into());
         }
-        Self {
-            key: DecodingKey::from_secret(settings.app_secret.expose().as_bytes()),
-            validation,
-        }
+        Self { key: DecodingKey::from_secret(settings.app_secret.expose().as_bytes()), validation }
     }
 
     /// Checks signature, algorithm, audience, expiry, not-before and issuer.
     pub fn verify(&self, token: &str) -> Result<Principal, String> {
-        let data =
-            decode::<TokenClaims>(token, &self.key, &self.validation).map_err(|e| e.to_string())?;
+        let data = decode::<TokenClaims>(token, &self.key, &self.validation).map_err(|e| e.to_string())?;
         let claims = data.claims;
         let shop = ShopDomain::parse(&claims.dest)?;
         if claims.sub.is_empty() || claims.sub.len() > 128 {
             return Err("sub must be 1-128 characters".into());
         }
-        Ok(Principal {
-            shop,
-            role: claims.role,
-            subject: claims.sub,
-            location_id: claims.location_id,
-        })
+        Ok(Principal { shop, role: claims.role, subject: claims.sub, location_id: claims.location_id })
     }
 }
 

@@ -48,6 +48,31 @@ pub struct Settings {
     pub pool_size: u32,
     pub body_limit_bytes: usize,
     pub group_commit_max: usize,
+    pub platform: PlatformSettings,
+}
+
+/// Timings of the platform connector and the background workers.
+#[derive(Debug, Clone)]
+pub struct PlatformSettings {
+    /// Run the outbox relay and the sweeper in this process.
+    pub workers: bool,
+    pub api_version: String,
+    pub connect_timeout_ms: u64,
+    pub request_timeout_ms: u64,
+    /// How long a claim's response waits for the push to the platform.
+    pub push_window_ms: u64,
+    /// A claim still unpushed after this long fails and is refunded.
+    pub push_deadline_secs: i64,
+    pub relay_interval_ms: u64,
+    pub relay_concurrency: usize,
+    pub retry_base_ms: u64,
+    pub retry_max_ms: u64,
+    pub sweep_interval_secs: u64,
+    /// Late orders may still report a code used just before it expired.
+    pub expiry_grace_secs: i64,
+    pub retention_days: i64,
+    pub reconcile_interval_secs: u64,
+    pub segment_ttl_secs: u64,
 }
 
 pub const DEFAULT_DATABASE: &str = "loyalty-wallet.db";
@@ -67,11 +92,7 @@ impl Settings {
     }
 
     pub fn from_map(vars: &HashMap<String, String>) -> anyhow::Result<Self> {
-        let get = |key: &str| {
-            vars.get(key)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
+        let get = |key: &str| vars.get(key).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         let (app_secret, development) = match get("LOYALTY_APP_SECRET") {
             Some(secret) if secret.len() < MIN_SECRET_BYTES => anyhow::bail!(
                 "LOYALTY_APP_SECRET must be at least {MIN_SECRET_BYTES} bytes (got {}); unset it for development mode",
@@ -80,11 +101,7 @@ impl Settings {
             Some(secret) => (Secret::new(secret), false),
             None => (Secret::new(DEV_SECRET), true),
         };
-        let default_client = if development {
-            DEV_CLIENT_ID
-        } else {
-            "loyalty-wallet"
-        };
+        let default_client = if development { DEV_CLIENT_ID } else { "loyalty-wallet" };
         let log_format = match get("LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -99,28 +116,41 @@ impl Settings {
             client_id: get("LOYALTY_CLIENT_ID").unwrap_or_else(|| default_client.into()),
             issuer: get("LOYALTY_ISSUER"),
             log_format,
-            pool_size: number(
-                &get,
-                "LOYALTY_DB_POOL_SIZE",
-                if is_postgres { 16 } else { 8 },
-            )?,
+            pool_size: number(&get, "LOYALTY_DB_POOL_SIZE", if is_postgres { 16 } else { 8 })?,
             body_limit_bytes: number(&get, "LOYALTY_BODY_LIMIT_BYTES", 64 * 1024)?,
             group_commit_max: number(&get, "LOYALTY_GROUP_COMMIT_MAX", 256)?,
+            platform: PlatformSettings::from_lookup(&get)?,
             database_url,
         })
     }
 }
 
-fn number<T: std::str::FromStr>(
-    get: &impl Fn(&str) -> Option<String>,
-    key: &str,
-    default: T,
-) -> anyhow::Result<T> {
+impl PlatformSettings {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        Ok(Self {
+            workers: get("LOYALTY_WORKERS").is_none_or(|v| v != "0" && v != "false"),
+            api_version: get("LOYALTY_SHOPIFY_API_VERSION").unwrap_or_else(|| "2025-01".into()),
+            connect_timeout_ms: number(get, "LOYALTY_PLATFORM_CONNECT_TIMEOUT_MS", 2_000)?,
+            request_timeout_ms: number(get, "LOYALTY_PLATFORM_TIMEOUT_MS", 10_000)?,
+            push_window_ms: number(get, "LOYALTY_PUSH_WINDOW_MS", 1_000)?,
+            push_deadline_secs: number(get, "LOYALTY_PUSH_DEADLINE_SECS", 900)?,
+            relay_interval_ms: number(get, "LOYALTY_RELAY_INTERVAL_MS", 500)?,
+            relay_concurrency: number(get, "LOYALTY_RELAY_CONCURRENCY", 8)?,
+            retry_base_ms: number(get, "LOYALTY_RETRY_BASE_MS", 500)?,
+            retry_max_ms: number(get, "LOYALTY_RETRY_MAX_MS", 60_000)?,
+            sweep_interval_secs: number(get, "LOYALTY_SWEEP_INTERVAL_SECS", 60)?,
+            expiry_grace_secs: number(get, "LOYALTY_EXPIRY_GRACE_SECS", 600)?,
+            retention_days: number(get, "LOYALTY_RETENTION_DAYS", 90)?,
+            reconcile_interval_secs: number(get, "LOYALTY_RECONCILE_INTERVAL_SECS", 3_600)?,
+            segment_ttl_secs: number(get, "LOYALTY_SEGMENT_TTL_SECS", 60)?,
+        })
+    }
+}
+
+fn number<T: std::str::FromStr>(get: &impl Fn(&str) -> Option<String>, key: &str, default: T) -> anyhow::Result<T> {
     match get(key) {
         None => Ok(default),
-        Some(raw) => raw
-            .parse()
-            .map_err(|_| anyhow::anyhow!("{key} must be a number, not {raw:?}")),
+        Some(raw) => raw.parse().map_err(|_| anyhow::anyhow!("{key} must be a number, not {raw:?}")),
     }
 }
 

@@ -23,11 +23,8 @@ pub async fn seed(store: &Store) -> AppResult<()> {
             for channel in [Channel::Online, Channel::Pos] {
                 let current = programs::current(conn, DEMO_SHOP, channel)?;
                 if current.version == 1 {
-                    let settings = ProgramSettings {
-                        enabled: true,
-                        max_points: DEMO_POINTS,
-                        ..ProgramSettings::initial()
-                    };
+                    let settings =
+                        ProgramSettings { enabled: true, max_points: DEMO_POINTS, ..ProgramSettings::initial() };
                     programs::save_new_version(conn, DEMO_SHOP, channel, &settings, now)?;
                 }
             }
@@ -44,16 +41,7 @@ pub fn links(settings: &Settings, base: &str) -> anyhow::Result<String> {
     let shop = ShopDomain::parse(DEMO_SHOP).map_err(anyhow::Error::msg)?;
     let token = |role, subject: &str| {
         let location_id = (role == Role::Pos).then_some("front-desk");
-        mint(
-            settings,
-            &MintRequest {
-                shop: &shop,
-                role,
-                subject,
-                location_id,
-                ttl_seconds: LINK_TTL_SECONDS,
-            },
-        )
+        mint(settings, &MintRequest { shop: &shop, role, subject, location_id, ttl_seconds: LINK_TTL_SECONDS })
     };
     let customer = token(Role::Customer, DEMO_CUSTOMER)?;
     let admin = token(Role::Admin, "demo-admin")?;

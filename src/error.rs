@@ -96,13 +96,7 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            status: code.default_status(),
-            message: message.into(),
-            details: json!({}),
-            cause: None,
-        }
+        Self { code, status: code.default_status(), message: message.into(), details: json!({}), cause: None }
     }
 
     pub fn with_status(mut self, status: StatusCode) -> Self {
@@ -121,9 +115,7 @@ impl AppError {
 
     /// A semantically invalid body (parsed fine, rules refused it): 422.
     pub fn invalid_fields(message: impl Into<String>, fields: impl Serialize) -> Self {
-        Self::invalid(message)
-            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-            .with_details(json!({ "fields": fields }))
+        Self::invalid(message).with_status(StatusCode::UNPROCESSABLE_ENTITY).with_details(json!({ "fields": fields }))
     }
 
     pub fn not_found(what: &str) -> Self {
@@ -166,11 +158,7 @@ impl AppError {
 
     pub fn body(&self) -> ErrorEnvelope {
         ErrorEnvelope {
-            error: ErrorBody {
-                code: self.code,
-                message: self.message.clone(),
-                details: self.details.clone(),
-            },
+            error: ErrorBody { code: self.code, message: self.message.clone(), details: self.details.clone() },
         }
     }
 }
@@ -211,12 +199,8 @@ impl From<diesel::result::Error> for AppError {
         use diesel::result::{DatabaseErrorKind, Error};
         match error {
             Error::NotFound => AppError::not_found("resource"),
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
-                AppError::unavailable(error)
-            }
-            Error::DatabaseError(_, ref info) if is_busy(info.message()) => {
-                AppError::unavailable(error)
-            }
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => AppError::unavailable(error),
+            Error::DatabaseError(_, ref info) if is_busy(info.message()) => AppError::unavailable(error),
             other => AppError::internal(other),
         }
     }
@@ -236,40 +220,23 @@ impl From<Refusal> for AppError {
     fn from(refusal: Refusal) -> Self {
         use ErrorCode::*;
         match refusal {
-            Refusal::ProgramDisabled => {
-                AppError::new(ProgramDisabled, "the program is not enabled")
+            Refusal::ProgramDisabled => AppError::new(ProgramDisabled, "the program is not enabled"),
+            Refusal::NotEligible => AppError::new(NotEligible, "this customer may not redeem points in this program"),
+            Refusal::SegmentsUnavailable => {
+                AppError::new(NotEligible, "segment membership cannot be established for this shop")
+                    .with_details(json!({"reason": "segments_unavailable"}))
             }
-            Refusal::NotEligible => AppError::new(
-                NotEligible,
-                "this customer may not redeem points in this program",
-            ),
-            Refusal::SegmentsUnavailable => AppError::new(
-                NotEligible,
-                "segment membership cannot be established for this shop",
-            )
-            .with_details(json!({"reason": "segments_unavailable"})),
             Refusal::PurchaseTypeNotAllowed(p) => AppError::new(
                 PurchaseTypeNotAllowed,
-                format!(
-                    "codes of this program do not apply to {} purchases",
-                    p.as_str()
-                ),
+                format!("codes of this program do not apply to {} purchases", p.as_str()),
             ),
-            Refusal::BelowMinimum { min } => {
-                AppError::new(BelowMinimum, format!("redeem at least {min} points"))
-                    .with_details(json!({"min_points": min}))
-            }
-            Refusal::AboveMaximum { max } => {
-                AppError::new(AboveMaximum, format!("redeem at most {max} points"))
-                    .with_details(json!({"max_points": max}))
-            }
-            Refusal::ZeroValue => AppError::new(
-                ZeroValue,
-                "these points are worth less than the smallest coin",
-            ),
+            Refusal::BelowMinimum { min } => AppError::new(BelowMinimum, format!("redeem at least {min} points"))
+                .with_details(json!({"min_points": min})),
+            Refusal::AboveMaximum { max } => AppError::new(AboveMaximum, format!("redeem at most {max} points"))
+                .with_details(json!({"max_points": max})),
+            Refusal::ZeroValue => AppError::new(ZeroValue, "these points are worth less than the smallest coin"),
             Refusal::InsufficientPoints { balance } => {
-                AppError::new(InsufficientPoints, "not enough points")
-                    .with_details(json!({"points_balance": balance}))
+                AppError::new(InsufficientPoints, "not enough points").with_details(json!({"points_balance": balance}))
             }
         }
     }

@@ -8,6 +8,7 @@ pub mod dev;
 pub mod domain;
 pub mod error;
 pub mod metrics;
+pub mod platform;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

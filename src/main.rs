@@ -8,11 +8,7 @@ use loyalty_wallet::startup::Application;
 use loyalty_wallet::{dev, store, telemetry};
 
 #[derive(Parser)]
-#[command(
-    name = "loyalty-wallet",
-    version,
-    about = "Loyalty points wallet service"
-)]
+#[command(name = "loyalty-wallet", version, about = "Loyalty points wallet service")]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -24,6 +20,8 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Compare every active claim with the platform, repair drift, report.
+    Reconcile,
     /// Print a signed session token (JWT) for development and scripts.
     Token {
         /// Shop domain, e.g. example.myshopify.com
@@ -61,22 +59,24 @@ async fn main() -> anyhow::Result<()> {
             })
             .await?
         }
-        Command::Token {
-            shop,
-            role,
-            sub,
-            location_id,
-            ttl,
-        } => {
+        Command::Reconcile => {
+            telemetry::init(settings.log_format);
+            let (url, pool, batch) = (settings.database_url.clone(), settings.pool_size, settings.group_commit_max);
+            let store = tokio::task::spawn_blocking(move || store::Store::open(&url, pool, batch)).await??;
+            let platform = loyalty_wallet::platform::Platform::new(store, settings.platform.clone())?;
+            let report =
+                loyalty_wallet::platform::sweeper::reconcile(&platform).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            println!("{report:?}");
+            if report.missing_repushed + report.stale_deleted > 0 {
+                println!("repairs queued; a running service's relay (or the next `serve`) carries them out");
+            }
+            Ok(())
+        }
+        Command::Token { shop, role, sub, location_id, ttl } => {
             let shop = ShopDomain::parse(&shop).map_err(anyhow::Error::msg)?;
             let role = Role::parse(&role).map_err(anyhow::Error::msg)?;
-            let request = MintRequest {
-                shop: &shop,
-                role,
-                subject: &sub,
-                location_id: location_id.as_deref(),
-                ttl_seconds: ttl,
-            };
+            let request =
+                MintRequest { shop: &shop, role, subject: &sub, location_id: location_id.as_deref(), ttl_seconds: ttl };
             println!("{}", mint(&settings, &request)?);
             Ok(())
         }
@@ -87,24 +87,10 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     telemetry::init(settings.log_format);
     let development = settings.development;
     let app = Application::build(settings.clone()).await?;
-    let host = settings
-        .bind
-        .rsplit_once(':')
-        .map_or("127.0.0.1", |(host, _)| host)
-        .to_string();
-    let base = format!(
-        "http://{}:{}",
-        if host == "0.0.0.0" {
-            "127.0.0.1"
-        } else {
-            &host
-        },
-        app.port()
-    );
+    let host = settings.bind.rsplit_once(':').map_or("127.0.0.1", |(host, _)| host).to_string();
+    let base = format!("http://{}:{}", if host == "0.0.0.0" { "127.0.0.1" } else { &host }, app.port());
     if development {
-        dev::seed(app.store())
-            .await
-            .map_err(|e| anyhow::anyhow!("seeding demo data failed: {e:?}"))?;
+        dev::seed(app.store()).await.map_err(|e| anyhow::anyhow!("seeding demo data failed: {e:?}"))?;
         println!("{}", dev::links(&settings, &base)?);
     }
     tracing::info!(%base, database = %redact(&settings.database_url), "loyalty-wallet listening");

@@ -7,9 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-const BUCKETS: [f64; 11] = [
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-];
+const BUCKETS: [f64; 11] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
 
 #[derive(Default)]
 struct Histogram {
@@ -32,9 +30,7 @@ pub struct Metrics {
 impl Metrics {
     pub fn observe_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
         if let Ok(mut requests) = self.requests.lock() {
-            *requests
-                .entry((method.to_string(), route.to_string(), status))
-                .or_default() += 1;
+            *requests.entry((method.to_string(), route.to_string(), status)).or_default() += 1;
         }
         if let Ok(mut latency) = self.latency.lock() {
             let histogram = latency.entry(route.to_string()).or_default();
@@ -59,7 +55,11 @@ impl Metrics {
         out.push_str("# TYPE http_requests_total counter\n");
         if let Ok(requests) = self.requests.lock() {
             for ((method, route, status), n) in requests.iter() {
-                let _ = writeln!(out, "http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}", escape(route));
+                let _ = writeln!(
+                    out,
+                    "http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
+                    escape(route)
+                );
             }
         }
         out.push_str("# HELP http_request_duration_seconds Request latency by route.\n");
@@ -68,47 +68,21 @@ impl Metrics {
             for (route, h) in latency.iter() {
                 let route = escape(route);
                 for (bound, n) in BUCKETS.iter().zip(h.counts.iter()) {
-                    let _ = writeln!(out, "http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {n}");
+                    let _ =
+                        writeln!(out, "http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {n}");
                 }
-                let _ = writeln!(
-                    out,
-                    "http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
-                    h.count
-                );
-                let _ = writeln!(
-                    out,
-                    "http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
-                    h.sum
-                );
-                let _ = writeln!(
-                    out,
-                    "http_request_duration_seconds_count{{route=\"{route}\"}} {}",
-                    h.count
-                );
+                let _ =
+                    writeln!(out, "http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}", h.count);
+                let _ = writeln!(out, "http_request_duration_seconds_sum{{route=\"{route}\"}} {}", h.sum);
+                let _ = writeln!(out, "http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.count);
             }
         }
         for (name, help, counter) in [
-            (
-                "loyalty_claims_created_total",
-                "Codes created.",
-                &self.claims_created,
-            ),
-            (
-                "loyalty_claims_refused_total",
-                "Claims refused by a rule or the balance.",
-                &self.claims_refused,
-            ),
+            ("loyalty_claims_created_total", "Codes created.", &self.claims_created),
+            ("loyalty_claims_refused_total", "Claims refused by a rule or the balance.", &self.claims_refused),
             ("loyalty_refunds_total", "Codes refunded.", &self.refunds),
-            (
-                "loyalty_points_redeemed_total",
-                "Points turned into codes.",
-                &self.points_redeemed,
-            ),
-            (
-                "loyalty_points_refunded_total",
-                "Points given back by refunds.",
-                &self.points_refunded,
-            ),
+            ("loyalty_points_redeemed_total", "Points turned into codes.", &self.points_redeemed),
+            ("loyalty_points_refunded_total", "Points given back by refunds.", &self.points_refunded),
         ] {
             let _ = writeln!(
                 out,

@@ -5,36 +5,33 @@ use crate::api;
 use crate::auth::Verifier;
 use crate::config::Settings;
 use crate::metrics::Metrics;
+use crate::platform::Platform;
 use crate::store::Store;
 use crate::telemetry;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use std::net::TcpListener;
+use std::sync::Arc;
 
 pub struct Application {
     port: u16,
     server: Server,
     store: Store,
+    platform: Arc<Platform>,
 }
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let (url, pool, batch) = (
-            settings.database_url.clone(),
-            settings.pool_size,
-            settings.group_commit_max,
-        );
+        let (url, pool, batch) = (settings.database_url.clone(), settings.pool_size, settings.group_commit_max);
         let store = tokio::task::spawn_blocking(move || Store::open(&url, pool, batch)).await??;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let server = serve(listener, store.clone(), settings)?;
-        Ok(Self {
-            port,
-            server,
-            store,
-        })
+        let platform = Platform::new(store.clone(), settings.platform.clone())?;
+        platform.spawn_workers();
+        let server = serve(listener, store.clone(), platform.clone(), settings)?;
+        Ok(Self { port, server, store, platform })
     }
 
     pub fn port(&self) -> u16 {
@@ -45,20 +42,27 @@ impl Application {
         &self.store
     }
 
+    pub fn platform(&self) -> &Arc<Platform> {
+        &self.platform
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
 }
 
-fn serve(listener: TcpListener, store: Store, settings: Settings) -> anyhow::Result<Server> {
+fn serve(listener: TcpListener, store: Store, platform: Arc<Platform>, settings: Settings) -> anyhow::Result<Server> {
     let store = web::Data::new(store);
+    let platform = web::Data::new(platform);
     let verifier = web::Data::new(Verifier::new(&settings));
     let metrics = web::Data::new(Metrics::default());
     let settings = web::Data::new(settings);
     let server = HttpServer::new(move || {
         App::new()
             .wrap(from_fn(telemetry::request_span))
+            .wrap(from_fn(telemetry::cors))
             .app_data(store.clone())
+            .app_data(platform.clone())
             .app_data(verifier.clone())
             .app_data(metrics.clone())
             .app_data(settings.clone())

@@ -1,7 +1,7 @@
 //! The merchant's door (role admin): programs, shop, customers, analytics.
 
 use super::auth::AdminAuth;
-use super::customer::{refund, LIST_LIMIT};
+use super::customer::{refund, RefundRequest, LIST_LIMIT};
 use super::extract::{fingerprint, IdempotencyKey, JsonBody, MaybeIdempotencyKey};
 use super::idempotency::{self, Idempotent};
 use super::views::*;
@@ -12,11 +12,13 @@ use crate::domain::points::PointsDelta;
 use crate::domain::program::{Channel, ProgramInput, ProgramSettings};
 use crate::error::{AppError, AppResult, ErrorEnvelope};
 use crate::metrics::Metrics;
+use crate::platform::Platform;
 use crate::store::{claims, customers, programs, shops, Store};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
+use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 
 pub fn parse_channel(raw: &str) -> AppResult<Channel> {
@@ -61,12 +63,7 @@ pub async fn put_program(
             programs::save_new_version(conn, &shop, channel, &settings, Utc::now().naive_utc())
         })
         .await?;
-    tracing::info!(
-        shop = auth.shop.as_str(),
-        channel = channel.as_str(),
-        version = program.version,
-        "program saved"
-    );
+    tracing::info!(shop = auth.shop.as_str(), channel = channel.as_str(), version = program.version, "program saved");
     Ok(web::Json(ProgramView::from(&program)))
 }
 
@@ -81,11 +78,7 @@ pub struct CustomerQuery {
     pub cursor: Option<String>,
 }
 
-pub async fn search_customers(
-    store: &Store,
-    shop: &str,
-    query: CustomerQuery,
-) -> AppResult<CustomerPage> {
+pub async fn search_customers(store: &Store, shop: &str, query: CustomerQuery) -> AppResult<CustomerPage> {
     let limit = query.limit.unwrap_or(50).clamp(1, 200);
     let text = query.query.unwrap_or_default().trim().to_string();
     if text.len() > 100 {
@@ -93,28 +86,11 @@ pub async fn search_customers(
     }
     let shop = shop.to_string();
     let cursor = query.cursor;
-    let rows = store
-        .read(move |conn| {
-            Ok(customers::search(
-                conn,
-                &shop,
-                &text,
-                cursor.as_deref(),
-                limit + 1,
-            )?)
-        })
-        .await?;
+    let rows = store.read(move |conn| Ok(customers::search(conn, &shop, &text, cursor.as_deref(), limit + 1)?)).await?;
     let more = rows.len() as i64 > limit;
-    let page: Vec<_> = rows
-        .iter()
-        .take(limit as usize)
-        .map(CustomerSummary::from)
-        .collect();
+    let page: Vec<_> = rows.iter().take(limit as usize).map(CustomerSummary::from).collect();
     let next_cursor = more.then(|| page.last().map(|c| c.id.clone())).flatten();
-    Ok(CustomerPage {
-        customers: page,
-        next_cursor,
-    })
+    Ok(CustomerPage { customers: page, next_cursor })
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/customers", tag = "admin", security(("bearer" = [])), params(CustomerQuery),
@@ -124,9 +100,7 @@ pub async fn list_customers(
     store: web::Data<Store>,
     query: web::Query<CustomerQuery>,
 ) -> AppResult<web::Json<CustomerPage>> {
-    Ok(web::Json(
-        search_customers(&store, auth.shop.as_str(), query.into_inner()).await?,
-    ))
+    Ok(web::Json(search_customers(&store, auth.shop.as_str(), query.into_inner()).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/customers/{id}", tag = "admin", security(("bearer" = [])),
@@ -137,16 +111,12 @@ pub async fn get_customer(
     path: web::Path<String>,
     store: web::Data<Store>,
 ) -> AppResult<web::Json<CustomerDetail>> {
-    let customer = CustomerId::parse(&path)
-        .map_err(|_| AppError::not_found("customer"))?
-        .into_string();
+    let customer = CustomerId::parse(&path).map_err(|_| AppError::not_found("customer"))?.into_string();
     let shop = auth.shop.as_str().to_string();
     let detail = store
         .read(move |conn| {
-            let shop_row =
-                shops::find(conn, &shop)?.ok_or_else(|| AppError::not_found("customer"))?;
-            let row = customers::find(conn, &shop, &customer)?
-                .ok_or_else(|| AppError::not_found("customer"))?;
+            let shop_row = shops::find(conn, &shop)?.ok_or_else(|| AppError::not_found("customer"))?;
+            let row = customers::find(conn, &shop, &customer)?.ok_or_else(|| AppError::not_found("customer"))?;
             let claims = claims::for_customer(conn, &shop, &customer, LIST_LIMIT)?;
             let entries = customers::entries(conn, &shop, &customer, LIST_LIMIT)?;
             Ok(CustomerDetail {
@@ -182,24 +152,16 @@ pub async fn post_adjustment(
     body: JsonBody<AdjustmentBody>,
     store: web::Data<Store>,
 ) -> AppResult<HttpResponse> {
-    let customer = CustomerId::parse(&path)
-        .map_err(|_| AppError::not_found("customer"))?
-        .into_string();
+    let customer = CustomerId::parse(&path).map_err(|_| AppError::not_found("customer"))?.into_string();
     let mut fields = serde_json::Map::new();
-    let delta =
-        PointsDelta::parse(body.value.points).map_err(|e| fields.insert("points".into(), e.into()));
+    let delta = PointsDelta::parse(body.value.points).map_err(|e| fields.insert("points".into(), e.into()));
     let reason = body.value.reason.trim().to_string();
     if reason.is_empty() || reason.chars().count() > 500 {
         fields.insert("reason".into(), "give a reason of 1-500 characters".into());
     }
     let delta = match delta {
         Ok(delta) if fields.is_empty() => delta,
-        _ => {
-            return Err(AppError::invalid_fields(
-                "the adjustment is not valid",
-                fields,
-            ))
-        }
+        _ => return Err(AppError::invalid_fields("the adjustment is not valid", fields)),
     };
     let shop = auth.shop.as_str().to_string();
     let idempotent = Idempotent {
@@ -209,10 +171,7 @@ pub async fn post_adjustment(
     };
     idempotency::run(&store, idempotent, StatusCode::CREATED, move |conn| {
         let entry = customers::adjust(conn, &shop, &customer, delta.get(), &reason)?;
-        Ok(AdjustmentView {
-            points_balance: entry.balance_after,
-            entry: EntryView::from(&entry),
-        })
+        Ok(AdjustmentView { points_balance: entry.balance_after, entry: EntryView::from(&entry) })
     })
     .await
 }
@@ -226,10 +185,17 @@ pub async fn refund_claim(
     path: web::Path<String>,
     key: MaybeIdempotencyKey,
     store: web::Data<Store>,
+    platform: web::Data<Arc<Platform>>,
     metrics: web::Data<Metrics>,
 ) -> AppResult<HttpResponse> {
-    let owner = owner(&auth.shop, "admin", &auth.subject);
-    refund(&req, &store, &metrics, owner, key, &path, None).await
+    let request = RefundRequest {
+        owner: owner(&auth.shop, "admin", &auth.subject),
+        key: key.0,
+        fingerprint: fingerprint(&req, b""),
+        claim_id: path.into_inner(),
+        customer: None,
+    };
+    refund(&store, &platform, &metrics, request).await
 }
 
 pub fn currency_of(shop: &shops::ShopRow) -> AppResult<Currency> {

@@ -6,7 +6,7 @@ use super::views::money;
 use crate::domain::money::Currency;
 use crate::domain::program::DecimalInput;
 use crate::error::{AppError, AppResult, ErrorEnvelope};
-use crate::store::shops::{self, ShopRow, NATIVE};
+use crate::store::shops::{self, ShopRow, NATIVE, SHOPIFY};
 use crate::store::{analytics, Store};
 use actix_web::web;
 use chrono::{DateTime, Duration, Utc};
@@ -92,24 +92,51 @@ fn apply(row: &mut ShopRow, input: ShopInput) -> Result<(), BTreeMap<String, Str
         Err(e) => drop(fields.insert("earn_points_per_unit".into(), e)),
     }
     if let Some(platform) = input.platform {
-        if platform.kind != NATIVE {
-            fields.insert(
-                "platform.kind".into(),
-                "only \"native\" is available in this version".into(),
-            );
-        }
-        row.platform_kind = platform.kind;
-        if platform.access_token.is_some() {
-            row.platform_access_token = platform.access_token;
-        }
-        row.platform_api_version = platform.api_version;
-        row.platform_base_url = platform.base_url;
+        apply_platform(row, platform, &mut fields);
     }
     if fields.is_empty() {
         Ok(())
     } else {
         Err(fields)
     }
+}
+
+/// Connector settings: the kind, and for Shopify a token (write-only; kept
+/// when omitted), an API version `YYYY-MM` and an optional base URL.
+fn apply_platform(row: &mut ShopRow, platform: PlatformInput, fields: &mut BTreeMap<String, String>) {
+    match platform.kind.as_str() {
+        NATIVE => {}
+        SHOPIFY => {
+            let token = platform.access_token.as_deref().map(str::trim).filter(|t| !t.is_empty());
+            if token.is_none() && row.platform_access_token.is_none() {
+                fields.insert("platform.access_token".into(), "required for shopify".into());
+            }
+            if let Some(token) = token {
+                row.platform_access_token = Some(token.to_string());
+            }
+            row.platform_enabled = true;
+        }
+        _ => drop(fields.insert("platform.kind".into(), "native or shopify".into())),
+    }
+    if let Some(version) = &platform.api_version {
+        let valid = version.len() == 7
+            && version.as_bytes()[4] == b'-'
+            && version.bytes().filter(u8::is_ascii_digit).count() == 6;
+        if !valid {
+            fields.insert("platform.api_version".into(), "YYYY-MM, e.g. 2025-01".into());
+        }
+    }
+    if let Some(url) = &platform.base_url {
+        let valid = (url.starts_with("https://") || url.starts_with("http://"))
+            && url.len() <= 255
+            && !url.contains(char::is_whitespace);
+        if !valid {
+            fields.insert("platform.base_url".into(), "an http(s) URL".into());
+        }
+    }
+    row.platform_kind = platform.kind;
+    row.platform_api_version = platform.api_version;
+    row.platform_base_url = platform.base_url;
 }
 
 #[utoipa::path(put, path = "/api/v1/admin/shop", tag = "admin", security(("bearer" = [])), request_body = ShopInput,
@@ -124,9 +151,8 @@ pub async fn put_shop(
     let row = store
         .write(move |conn| {
             let mut row = shops::ensure(conn, &shop)?;
-            apply(&mut row, input).map_err(|fields| {
-                AppError::invalid_fields("the shop settings are not valid", fields)
-            })?;
+            apply(&mut row, input)
+                .map_err(|fields| AppError::invalid_fields("the shop settings are not valid", fields))?;
             row.updated_at = Utc::now().naive_utc();
             shops::update(conn, &row)?;
             Ok(row)
@@ -200,15 +226,12 @@ pub async fn get_analytics(
     let to = query.to.unwrap_or_else(Utc::now);
     let from = query.from.unwrap_or(to - Duration::days(30));
     if from >= to || to - from > Duration::days(MAX_WINDOW_DAYS) {
-        return Err(AppError::invalid(format!(
-            "from must be before to, at most {MAX_WINDOW_DAYS} days apart"
-        )));
+        return Err(AppError::invalid(format!("from must be before to, at most {MAX_WINDOW_DAYS} days apart")));
     }
     let shop = auth.shop.as_str().to_string();
     let (currency, report) = store
         .read(move |conn| {
-            let currency =
-                shops::find(conn, &shop)?.map_or_else(|| "USD".to_string(), |row| row.currency);
+            let currency = shops::find(conn, &shop)?.map_or_else(|| "USD".to_string(), |row| row.currency);
             let report = analytics::report(conn, &shop, from.naive_utc(), to.naive_utc())?;
             Ok((currency, report))
         })
@@ -216,12 +239,7 @@ pub async fn get_analytics(
     Ok(web::Json(view(from, to, &currency, report)))
 }
 
-fn view(
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    currency: &str,
-    r: analytics::Report,
-) -> AnalyticsView {
+fn view(from: DateTime<Utc>, to: DateTime<Utc>, currency: &str, r: analytics::Report) -> AnalyticsView {
     let ratio = |a: i64, b: i64| {
         if b == 0 {
             0.0
@@ -231,20 +249,13 @@ fn view(
     };
     let count = |s: &str| r.status.get(s).copied().unwrap_or(0);
     let status = BTreeMap::from([
-        (
-            "open".to_string(),
-            count("pending") + count("active") + count("refund_pending"),
-        ),
+        ("open".to_string(), count("pending") + count("active") + count("refund_pending")),
         ("used".to_string(), count("used")),
         ("refunded".to_string(), count("refunded")),
         ("expired".to_string(), count("expired")),
         ("failed".to_string(), count("failed")),
     ]);
-    let average_minor = if r.orders == 0 {
-        0
-    } else {
-        r.order_value_minor / r.orders
-    };
+    let average_minor = if r.orders == 0 { 0 } else { r.order_value_minor / r.orders };
     AnalyticsView {
         from,
         to,
@@ -252,24 +263,13 @@ fn view(
         claims_count: r.claims_count,
         points_redeemed: r.points_redeemed,
         average_points_per_claim: ratio(r.points_redeemed, r.claims_count),
-        distribution: r
-            .distribution
-            .iter()
-            .map(|&(min, max, count)| Bucket { min, max, count })
-            .collect(),
+        distribution: r.distribution.iter().map(|&(min, max, count)| Bucket { min, max, count }).collect(),
         claims_per_day: r
             .per_day
             .iter()
-            .map(|(date, &(count, points))| DayView {
-                date: date.clone(),
-                count,
-                points,
-            })
+            .map(|(date, &(count, points))| DayView { date: date.clone(), count, points })
             .collect(),
-        claims_per_customer: PerCustomer {
-            customers: r.customers,
-            average: ratio(r.claims_count, r.customers),
-        },
+        claims_per_customer: PerCustomer { customers: r.customers, average: ratio(r.claims_count, r.customers) },
         status,
         orders: OrdersView {
             count: r.orders,

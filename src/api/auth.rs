@@ -10,32 +10,23 @@ use actix_web::{web, FromRequest, HttpRequest};
 use std::future::{ready, Ready};
 
 fn principal(req: &HttpRequest) -> Result<Principal, AppError> {
-    let verifier = req
-        .app_data::<web::Data<Verifier>>()
-        .ok_or_else(|| AppError::internal_msg("token verifier missing"))?;
+    let verifier =
+        req.app_data::<web::Data<Verifier>>().ok_or_else(|| AppError::internal_msg("token verifier missing"))?;
     let token = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::trim)
         .ok_or_else(|| AppError::new(ErrorCode::Unauthorized, "a bearer token is required"))?;
-    verifier.verify(token).map_err(|reason| {
-        AppError::new(ErrorCode::Unauthorized, format!("invalid token: {reason}"))
-    })
+    verifier.verify(token).map_err(|reason| AppError::new(ErrorCode::Unauthorized, format!("invalid token: {reason}")))
 }
 
 fn require(principal: &Principal, role: Role) -> Result<(), AppError> {
     if principal.role == role {
         Ok(())
     } else {
-        Err(AppError::new(
-            ErrorCode::Forbidden,
-            "this token's role may not use this route",
-        ))
+        Err(AppError::new(ErrorCode::Forbidden, "this token's role may not use this route"))
     }
 }
 
@@ -63,29 +54,19 @@ fn customer(req: &HttpRequest) -> Result<CustomerAuth, AppError> {
     require(&p, Role::Customer)?;
     let customer = CustomerId::parse(&p.subject)
         .map_err(|e| AppError::new(ErrorCode::Unauthorized, format!("invalid token: {e}")))?;
-    Ok(CustomerAuth {
-        shop: p.shop,
-        customer,
-    })
+    Ok(CustomerAuth { shop: p.shop, customer })
 }
 
 fn admin(req: &HttpRequest) -> Result<AdminAuth, AppError> {
     let p = principal(req)?;
     require(&p, Role::Admin)?;
-    Ok(AdminAuth {
-        shop: p.shop,
-        subject: p.subject,
-    })
+    Ok(AdminAuth { shop: p.shop, subject: p.subject })
 }
 
 fn pos(req: &HttpRequest) -> Result<PosAuth, AppError> {
     let p = principal(req)?;
     require(&p, Role::Pos)?;
-    Ok(PosAuth {
-        shop: p.shop,
-        subject: p.subject,
-        location_id: p.location_id,
-    })
+    Ok(PosAuth { shop: p.shop, subject: p.subject, location_id: p.location_id })
 }
 
 macro_rules! extractor {

@@ -39,20 +39,14 @@ pub struct ValidateView {
 }
 
 fn parse_code(raw: &str) -> AppResult<String> {
-    code::normalize(raw).ok_or_else(|| {
-        AppError::invalid_fields(
-            "invalid code",
-            serde_json::json!({"code": "1-64 of A-Z 0-9 - _"}),
-        )
-    })
+    code::normalize(raw)
+        .ok_or_else(|| AppError::invalid_fields("invalid code", serde_json::json!({"code": "1-64 of A-Z 0-9 - _"})))
 }
 
 fn parse_customer(raw: &str) -> AppResult<String> {
     CustomerId::parse(raw)
         .map(CustomerId::into_string)
-        .map_err(|e| {
-            AppError::invalid_fields("invalid customer id", serde_json::json!({"customer_id": e}))
-        })
+        .map_err(|e| AppError::invalid_fields("invalid customer id", serde_json::json!({"customer_id": e})))
 }
 
 #[utoipa::path(post, path = "/api/v1/checkout/validate", tag = "checkout", security(("bearer" = [])), request_body = ValidateBody,
@@ -68,16 +62,13 @@ pub async fn validate(
     let shop = auth.shop.as_str().to_string();
     let view = store
         .read(move |conn| {
-            let currency =
-                shops::find(conn, &shop)?.map_or_else(|| "USD".to_string(), |s| s.currency);
-            let parsed =
-                crate::domain::money::Currency::parse(&currency).map_err(AppError::internal_msg)?;
-            parsed.parse_amount(&input.subtotal).map_err(|e| {
-                AppError::invalid_fields("invalid subtotal", serde_json::json!({"subtotal": e}))
-            })?;
+            let currency = shops::find(conn, &shop)?.map_or_else(|| "USD".to_string(), |s| s.currency);
+            let parsed = crate::domain::money::Currency::parse(&currency).map_err(AppError::internal_msg)?;
+            parsed
+                .parse_amount(&input.subtotal)
+                .map_err(|e| AppError::invalid_fields("invalid subtotal", serde_json::json!({"subtotal": e})))?;
             let now = Utc::now().naive_utc();
-            let verdict =
-                checkout::usable_claim(conn, &shop, &code, &customer, input.purchase_type, now)?;
+            let verdict = checkout::usable_claim(conn, &shop, &code, &customer, input.purchase_type, now)?;
             Ok(match verdict {
                 Ok(claim) => ValidateView {
                     valid: true,
@@ -89,10 +80,7 @@ pub async fn validate(
                     valid: false,
                     value: None,
                     currency,
-                    error: Some(super::views::QuoteError {
-                        code: ErrorCode::CodeNotValid,
-                        message: refusal.0,
-                    }),
+                    error: Some(super::views::QuoteError { code: ErrorCode::CodeNotValid, message: refusal.0 }),
                 },
             })
         })
@@ -131,10 +119,7 @@ pub async fn redeem(
     let customer = parse_customer(&body.value.customer_id)?;
     let order_id = body.value.order_id.trim().to_string();
     if order_id.is_empty() || order_id.len() > 64 {
-        return Err(AppError::invalid_fields(
-            "invalid order id",
-            serde_json::json!({"order_id": "1-64 characters"}),
-        ));
+        return Err(AppError::invalid_fields("invalid order id", serde_json::json!({"order_id": "1-64 characters"})));
     }
     let subtotal = body.value.subtotal.clone();
     let shop = auth.shop.as_str().to_string();
@@ -152,10 +137,7 @@ pub async fn redeem(
             subtotal: &subtotal,
         };
         let redemption = checkout::redeem(conn, &request)?;
-        Ok(RedeemView {
-            claim: ClaimView::from(&redemption.claim),
-            points_earned: redemption.points_earned,
-        })
+        Ok(RedeemView { claim: ClaimView::from(&redemption.claim), points_earned: redemption.points_earned })
     })
     .await
 }

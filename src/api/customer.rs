@@ -9,10 +9,13 @@ use crate::domain::ids::parse_uuid;
 use crate::domain::program::Channel;
 use crate::error::{AppError, AppResult, ErrorEnvelope};
 use crate::metrics::Metrics;
+use crate::platform::Platform;
 use crate::store::claims::{self, ClaimRequest};
+use crate::store::outbox::action;
 use crate::store::{customers, Store};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use std::sync::Arc;
 
 pub const LIST_LIMIT: i64 = 100;
 
@@ -21,9 +24,11 @@ pub const LIST_LIMIT: i64 = 100;
 pub async fn get_wallet(
     auth: CustomerAuth,
     store: web::Data<Store>,
+    platform: web::Data<Arc<Platform>>,
 ) -> AppResult<web::Json<WalletView>> {
     let wallet = wallet::load(&store, &auth.shop, &auth.customer, Channel::Online).await?;
-    Ok(web::Json(wallet::wallet_view(&wallet)?))
+    let member = wallet::display_membership(&platform, &wallet).await;
+    Ok(web::Json(wallet::wallet_view(&wallet, member)?))
 }
 
 #[utoipa::path(get, path = "/api/v1/quote", tag = "customer", security(("bearer" = [])), params(QuoteQuery),
@@ -31,10 +36,12 @@ pub async fn get_wallet(
 pub async fn get_quote(
     auth: CustomerAuth,
     store: web::Data<Store>,
+    platform: web::Data<Arc<Platform>>,
     query: web::Query<QuoteQuery>,
 ) -> AppResult<web::Json<QuoteView>> {
     let wallet = wallet::load(&store, &auth.shop, &auth.customer, Channel::Online).await?;
-    Ok(web::Json(wallet::quote(&wallet, query.points)?))
+    let member = wallet::display_membership(&platform, &wallet).await;
+    Ok(web::Json(wallet::quote(&wallet, query.points, member)?))
 }
 
 #[utoipa::path(post, path = "/api/v1/claims", tag = "customer", security(("bearer" = [])), request_body = ClaimBody,
@@ -47,6 +54,7 @@ pub async fn post_claim(
     key: IdempotencyKey,
     body: JsonBody<ClaimBody>,
     store: web::Data<Store>,
+    platform: web::Data<Arc<Platform>>,
     metrics: web::Data<Metrics>,
 ) -> AppResult<HttpResponse> {
     let request = ClaimRequest {
@@ -62,22 +70,15 @@ pub async fn post_claim(
         key: Some(key),
         fingerprint: fingerprint(&req, &body.raw),
     };
-    wallet::create_claim(&store, &metrics, request, idempotent).await
+    wallet::create_claim(&store, &platform, &metrics, request, idempotent).await
 }
 
 #[utoipa::path(get, path = "/api/v1/claims", tag = "customer", security(("bearer" = [])),
     responses((status = 200, body = ClaimList), (status = 401, body = ErrorEnvelope)))]
-pub async fn list_claims(
-    auth: CustomerAuth,
-    store: web::Data<Store>,
-) -> AppResult<web::Json<ClaimList>> {
+pub async fn list_claims(auth: CustomerAuth, store: web::Data<Store>) -> AppResult<web::Json<ClaimList>> {
     let (shop, customer) = (auth.shop.as_str().to_string(), auth.customer.into_string());
-    let rows = store
-        .read(move |conn| Ok(claims::for_customer(conn, &shop, &customer, LIST_LIMIT)?))
-        .await?;
-    Ok(web::Json(ClaimList {
-        claims: rows.iter().map(ClaimView::from).collect(),
-    }))
+    let rows = store.read(move |conn| Ok(claims::for_customer(conn, &shop, &customer, LIST_LIMIT)?)).await?;
+    Ok(web::Json(ClaimList { claims: rows.iter().map(ClaimView::from).collect() }))
 }
 
 #[utoipa::path(post, path = "/api/v1/claims/{id}/refund", tag = "customer", security(("bearer" = [])),
@@ -89,40 +90,46 @@ pub async fn refund_claim(
     path: web::Path<String>,
     key: MaybeIdempotencyKey,
     store: web::Data<Store>,
+    platform: web::Data<Arc<Platform>>,
     metrics: web::Data<Metrics>,
 ) -> AppResult<HttpResponse> {
-    let owner = wallet::owner(&auth.shop, "customer", auth.customer.as_str());
-    refund(
-        &req,
-        &store,
-        &metrics,
-        owner,
-        key,
-        &path,
-        Some(auth.customer.into_string()),
-    )
-    .await
+    let request = RefundRequest {
+        owner: wallet::owner(&auth.shop, "customer", auth.customer.as_str()),
+        key: key.0,
+        fingerprint: fingerprint(&req, b""),
+        claim_id: path.into_inner(),
+        customer: Some(auth.customer.into_string()),
+    };
+    refund(&store, &platform, &metrics, request).await
 }
 
-/// Shared by the shopper's and the merchant's refund doors.
+/// A refund as the shopper's and the merchant's doors ask for it.
+pub struct RefundRequest {
+    pub owner: idempotency::KeyOwner,
+    pub key: Option<IdempotencyKey>,
+    pub fingerprint: String,
+    pub claim_id: String,
+    /// The shopper's door limits the refund to their own claims.
+    pub customer: Option<String>,
+}
+
+/// Refunds through the idempotency layer: 200 once credited, 202 while the
+/// platform still deletes the code (tried within the push window first).
 pub async fn refund(
-    req: &HttpRequest,
     store: &Store,
+    platform: &Arc<Platform>,
     metrics: &Metrics,
-    owner: idempotency::KeyOwner,
-    key: MaybeIdempotencyKey,
-    claim_id: &str,
-    customer: Option<String>,
+    request: RefundRequest,
 ) -> AppResult<HttpResponse> {
-    let claim_id = parse_uuid(claim_id).map_err(|_| AppError::not_found("claim"))?;
-    let shop = owner.shop_id.clone();
-    let idempotent = Idempotent {
-        owner,
-        key: key.0,
-        fingerprint: fingerprint(req, b""),
-    };
-    let response = idempotency::run(store, idempotent, StatusCode::OK, move |conn| {
-        let refund = claims::refund(conn, &shop, &claim_id, customer.as_deref())?;
+    let claim_id = parse_uuid(&request.claim_id).map_err(|_| AppError::not_found("claim"))?;
+    let shop = request.owner.shop_id.clone();
+    let (owner, key) = (request.owner.clone(), request.key.clone());
+    let idempotent = Idempotent { owner: request.owner, key: request.key, fingerprint: request.fingerprint };
+    let (s, customer) = (shop.clone(), request.customer);
+    let status =
+        |view: &RefundView| if view.claim.status == "refund_pending" { StatusCode::ACCEPTED } else { StatusCode::OK };
+    let mut answer = idempotency::answer(store, idempotent, status, move |conn| {
+        let refund = claims::refund(conn, &s, &claim_id, customer.as_deref())?;
         Ok(RefundView {
             claim: ClaimView::from(&refund.claim),
             points_refunded: refund.points_refunded,
@@ -130,8 +137,27 @@ pub async fn refund(
         })
     })
     .await?;
+    if answer.replayed {
+        return answer.into_response();
+    }
     Metrics::add(&metrics.refunds, 1);
-    Ok(response)
+    if let Some(id) = wallet::pending_claim(&answer.body, "refund_pending") {
+        if let Some(view) = wallet::settle_within_window(store, platform, &shop, &id, action::REFUND).await? {
+            if view.status == "refunded" {
+                let (s, customer) = (shop.clone(), view.customer_id.clone());
+                let balance = store.read(move |conn| Ok(customers::balance(conn, &s, &customer)?)).await?;
+                let settled = RefundView { points_refunded: view.points, points_balance: balance, claim: view };
+                answer.status = StatusCode::OK.as_u16();
+                answer.body = serde_json::to_string(&settled).map_err(AppError::internal)?;
+                idempotency::restate(store, &owner, &key, answer.status, &answer.body).await?;
+            }
+        }
+    }
+    if answer.status == StatusCode::OK.as_u16() {
+        let refunded: serde_json::Value = serde_json::from_str(&answer.body).unwrap_or_default();
+        Metrics::add(&metrics.points_refunded, refunded["points_refunded"].as_u64().unwrap_or(0));
+    }
+    answer.into_response()
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -150,10 +176,6 @@ pub async fn list_transactions(
 ) -> AppResult<web::Json<EntryList>> {
     let limit = query.limit.unwrap_or(LIST_LIMIT).clamp(1, 500);
     let (shop, customer) = (auth.shop.as_str().to_string(), auth.customer.into_string());
-    let rows = store
-        .read(move |conn| Ok(customers::entries(conn, &shop, &customer, limit)?))
-        .await?;
-    Ok(web::Json(EntryList {
-        entries: rows.iter().map(EntryView::from).collect(),
-    }))
+    let rows = store.read(move |conn| Ok(customers::entries(conn, &shop, &customer, limit)?)).await?;
+    Ok(web::Json(EntryList { entries: rows.iter().map(EntryView::from).collect() }))
 }

@@ -21,22 +21,16 @@ pub struct JsonBody<T> {
 }
 
 fn too_large(limit: usize) -> AppError {
-    AppError::invalid(format!("request body is larger than {limit} bytes"))
-        .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+    AppError::invalid(format!("request body is larger than {limit} bytes")).with_status(StatusCode::PAYLOAD_TOO_LARGE)
 }
 
 fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let essence = content_type.split(';').next().unwrap_or("").trim();
     if essence.eq_ignore_ascii_case("application/json") {
         Ok(())
     } else {
-        Err(AppError::invalid("Content-Type must be application/json")
-            .with_status(StatusCode::UNSUPPORTED_MEDIA_TYPE))
+        Err(AppError::invalid("Content-Type must be application/json").with_status(StatusCode::UNSUPPORTED_MEDIA_TYPE))
     }
 }
 
@@ -45,10 +39,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<web::Data<Settings>>()
-            .map(|s| s.body_limit_bytes)
-            .unwrap_or(DEFAULT_LIMIT);
+        let limit = req.app_data::<web::Data<Settings>>().map(|s| s.body_limit_bytes).unwrap_or(DEFAULT_LIMIT);
         let declared = req
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -61,24 +52,32 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         let mut payload = payload.take();
         Box::pin(async move {
             precheck?;
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk =
-                    chunk.map_err(|_| AppError::invalid("the request body could not be read"))?;
-                if body.len() + chunk.len() > limit {
-                    return Err(too_large(limit));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            let raw = body.freeze();
-            let value = serde_json::from_slice(&raw)
-                .map_err(|e| AppError::invalid(format!("invalid JSON body: {e}")))?;
+            let raw = collect_body(&mut payload, limit).await?;
+            let value =
+                serde_json::from_slice(&raw).map_err(|e| AppError::invalid(format!("invalid JSON body: {e}")))?;
             Ok(JsonBody { value, raw })
         })
     }
 }
 
+/// Reads a whole body, refusing (413) past `limit` bytes.
+pub async fn collect_body<S, E>(payload: &mut S, limit: usize) -> Result<web::Bytes, AppError>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, E>> + Unpin,
+{
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| AppError::invalid("the request body could not be read"))?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
 /// The `Idempotency-Key` header: 1-255 printable ASCII characters.
+#[derive(Clone)]
 pub struct IdempotencyKey(pub String);
 
 impl IdempotencyKey {
@@ -90,9 +89,7 @@ impl IdempotencyKey {
             .to_str()
             .ok()
             .filter(|k| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()))
-            .ok_or_else(|| {
-                AppError::invalid("Idempotency-Key must be 1-255 printable ASCII characters")
-            })?;
+            .ok_or_else(|| AppError::invalid("Idempotency-Key must be 1-255 printable ASCII characters"))?;
         Ok(Some(Self(key.to_string())))
     }
 }
@@ -102,9 +99,10 @@ impl FromRequest for IdempotencyKey {
     type Future = std::future::Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(Self::from_request_headers(req).and_then(|key| {
-            key.ok_or_else(|| AppError::invalid("this request needs an Idempotency-Key header"))
-        }))
+        std::future::ready(
+            Self::from_request_headers(req)
+                .and_then(|key| key.ok_or_else(|| AppError::invalid("this request needs an Idempotency-Key header"))),
+        )
     }
 }
 
@@ -132,11 +130,9 @@ pub fn fingerprint(req: &HttpRequest, body: &[u8]) -> String {
 }
 
 pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default()
-        .error_handler(|err, _| AppError::invalid(format!("invalid query string: {err}")).into())
+    web::QueryConfig::default().error_handler(|err, _| AppError::invalid(format!("invalid query string: {err}")).into())
 }
 
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default()
-        .error_handler(|err, _| AppError::invalid(format!("invalid path: {err}")).into())
+    web::PathConfig::default().error_handler(|err, _| AppError::invalid(format!("invalid path: {err}")).into())
 }

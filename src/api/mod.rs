@@ -13,6 +13,7 @@ pub mod ops;
 pub mod pos;
 pub mod views;
 pub mod wallet;
+pub mod webhooks;
 pub mod widget;
 
 use crate::error::AppError;
@@ -29,33 +30,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/readyz").get(ops::readyz))
         .service(resource("/metrics").get(ops::metrics))
         .service(resource("/openapi.json").get(ops::openapi))
+        .service(resource("/webhooks/shopify").post(webhooks::receive))
         .service(resource("/").get(widget::root))
         .service(resource("/widget/{path:.*}").get(widget::asset))
         .service(
             web::scope("/api/v1")
                 .service(resource("/wallet").get(customer::get_wallet))
                 .service(resource("/quote").get(customer::get_quote))
-                .service(
-                    resource("/claims")
-                        .get(customer::list_claims)
-                        .post(customer::post_claim),
-                )
+                .service(resource("/claims").get(customer::list_claims).post(customer::post_claim))
                 .service(resource("/claims/{id}/refund").post(customer::refund_claim))
                 .service(resource("/transactions").get(customer::list_transactions))
-                .service(
-                    resource("/admin/programs/{channel}")
-                        .get(admin::get_program)
-                        .put(admin::put_program),
-                )
+                .service(resource("/admin/programs/{channel}").get(admin::get_program).put(admin::put_program))
                 .service(resource("/admin/customers").get(admin::list_customers))
                 .service(resource("/admin/customers/{id}").get(admin::get_customer))
                 .service(resource("/admin/customers/{id}/adjustments").post(admin::post_adjustment))
                 .service(resource("/admin/claims/{id}/refund").post(admin::refund_claim))
-                .service(
-                    resource("/admin/shop")
-                        .get(admin_shop::get_shop)
-                        .put(admin_shop::put_shop),
-                )
+                .service(resource("/admin/shop").get(admin_shop::get_shop).put(admin_shop::put_shop))
                 .service(resource("/admin/analytics").get(admin_shop::get_analytics))
                 .service(resource("/pos/customers").get(pos::list_customers))
                 .service(resource("/pos/customers/{id}/wallet").get(pos::get_wallet))

@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations and the
 //! request/response types; served at `/openapi.json`.
 
-use super::{admin, admin_shop, checkout, customer, ops, pos, views, wallet};
+use super::{admin, admin_shop, checkout, customer, ops, pos, views, wallet, webhooks};
 use crate::domain::program;
 use crate::error::{ErrorBody, ErrorCode, ErrorEnvelope};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -14,12 +14,7 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
         );
     }
 }
@@ -37,9 +32,10 @@ impl Modify for BearerAuth {
         pos::list_customers, pos::get_wallet, pos::get_quote, pos::post_claim,
         checkout::validate, checkout::redeem,
         ops::healthz, ops::readyz, ops::metrics, ops::openapi,
+        webhooks::receive,
     ),
     components(schemas(
-        ErrorEnvelope, ErrorBody, ErrorCode,
+        ErrorEnvelope, ErrorBody, ErrorCode, webhooks::WebhookReceipt,
         views::ClaimView, views::ClaimList, views::EntryView, views::EntryList, views::RefundView,
         views::WalletView, views::ProgramSummary, views::QuoteView, views::QuoteError, views::ProgramView,
         views::CustomerSummary, views::CustomerPage, views::CustomerDetail, views::BalanceView, views::AdjustmentView,

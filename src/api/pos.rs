@@ -11,16 +11,17 @@ use crate::domain::ids::CustomerId;
 use crate::domain::program::{Channel, PurchaseType};
 use crate::error::{AppError, AppResult, ErrorEnvelope};
 use crate::metrics::Metrics;
+use crate::platform::Platform;
 use crate::store::claims::ClaimRequest;
 use crate::store::Store;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
+use std::sync::Arc;
 use utoipa::ToSchema;
 
 fn customer_id(raw: &str) -> AppResult<CustomerId> {
-    CustomerId::parse(raw).map_err(|e| {
-        AppError::invalid_fields("invalid customer id", serde_json::json!({"customer_id": e}))
-    })
+    CustomerId::parse(raw)
+        .map_err(|e| AppError::invalid_fields("invalid customer id", serde_json::json!({"customer_id": e})))
 }
 
 #[utoipa::path(get, path = "/api/v1/pos/customers", tag = "pos", security(("bearer" = [])), params(CustomerQuery),
@@ -30,9 +31,7 @@ pub async fn list_customers(
     store: web::Data<Store>,
     query: web::Query<CustomerQuery>,
 ) -> AppResult<web::Json<CustomerPage>> {
-    Ok(web::Json(
-        search_customers(&store, auth.shop.as_str(), query.into_inner()).await?,
-    ))
+    Ok(web::Json(search_customers(&store, auth.shop.as_str(), query.into_inner()).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/pos/customers/{id}/wallet", tag = "pos", security(("bearer" = [])),
@@ -42,10 +41,12 @@ pub async fn get_wallet(
     auth: PosAuth,
     path: web::Path<String>,
     store: web::Data<Store>,
+    platform: web::Data<Arc<Platform>>,
 ) -> AppResult<web::Json<WalletView>> {
     let customer = CustomerId::parse(&path).map_err(|_| AppError::not_found("customer"))?;
     let wallet = wallet::load(&store, &auth.shop, &customer, Channel::Pos).await?;
-    Ok(web::Json(wallet::wallet_view(&wallet)?))
+    let member = wallet::display_membership(&platform, &wallet).await;
+    Ok(web::Json(wallet::wallet_view(&wallet, member)?))
 }
 
 #[utoipa::path(get, path = "/api/v1/pos/quote", tag = "pos", security(("bearer" = [])), params(QuoteQuery),
@@ -53,14 +54,13 @@ pub async fn get_wallet(
 pub async fn get_quote(
     auth: PosAuth,
     store: web::Data<Store>,
+    platform: web::Data<Arc<Platform>>,
     query: web::Query<QuoteQuery>,
 ) -> AppResult<web::Json<QuoteView>> {
-    let raw = query
-        .customer_id
-        .as_deref()
-        .ok_or_else(|| AppError::invalid("customer_id is required"))?;
+    let raw = query.customer_id.as_deref().ok_or_else(|| AppError::invalid("customer_id is required"))?;
     let wallet = wallet::load(&store, &auth.shop, &customer_id(raw)?, Channel::Pos).await?;
-    Ok(web::Json(wallet::quote(&wallet, query.points)?))
+    let member = wallet::display_membership(&platform, &wallet).await;
+    Ok(web::Json(wallet::quote(&wallet, query.points, member)?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -81,6 +81,7 @@ pub async fn post_claim(
     key: IdempotencyKey,
     body: JsonBody<PosClaimBody>,
     store: web::Data<Store>,
+    platform: web::Data<Arc<Platform>>,
     metrics: web::Data<Metrics>,
 ) -> AppResult<HttpResponse> {
     let request = ClaimRequest {
@@ -96,9 +97,6 @@ pub async fn post_claim(
         key: Some(key),
         fingerprint: fingerprint(&req, &body.raw),
     };
-    tracing::info!(
-        location = auth.location_id.as_deref().unwrap_or("-"),
-        "pos claim"
-    );
-    wallet::create_claim(&store, &metrics, request, idempotent).await
+    tracing::info!(location = auth.location_id.as_deref().unwrap_or("-"), "pos claim");
+    wallet::create_claim(&store, &platform, &metrics, request, idempotent).await
 }

@@ -17,9 +17,7 @@ pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
 
 /// Money as the API shows it: minor units of the currency as a decimal string.
 pub fn money(minor: i64, currency: &str) -> String {
-    Currency::parse(currency)
-        .map(|c| c.format_minor(minor))
-        .unwrap_or_else(|_| minor.to_string())
+    Currency::parse(currency).map(|c| c.format_minor(minor)).unwrap_or_else(|_| minor.to_string())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -165,10 +163,7 @@ pub struct QuoteError {
 
 impl From<AppError> for QuoteError {
     fn from(error: AppError) -> Self {
-        Self {
-            code: error.code,
-            message: error.message,
-        }
+        Self { code: error.code, message: error.message }
     }
 }
 

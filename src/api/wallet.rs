@@ -8,42 +8,39 @@ use crate::domain::ids::{CustomerId, ShopDomain};
 use crate::domain::money::Currency;
 use crate::domain::points::Points;
 use crate::domain::program::Channel;
+use crate::domain::program::EligibilityKind;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::metrics::Metrics;
+use crate::platform::relay;
+use crate::platform::shopify::PlatformError;
+use crate::platform::Platform;
 use crate::store::claims::{self, ClaimRequest};
+use crate::store::outbox::action;
 use crate::store::wallets::{self, Wallet};
 use crate::store::Store;
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use serde::Deserialize;
+use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 
 /// Reads the wallet, creating shop and customer on first sight.
-pub async fn load(
-    store: &Store,
-    shop: &ShopDomain,
-    customer: &CustomerId,
-    channel: Channel,
-) -> AppResult<Wallet> {
+pub async fn load(store: &Store, shop: &ShopDomain, customer: &CustomerId, channel: Channel) -> AppResult<Wallet> {
     let (s, c) = (shop.as_str().to_string(), customer.as_str().to_string());
-    let found = store
-        .read(move |conn| wallets::find(conn, &s, &c, channel))
-        .await?;
+    let found = store.read(move |conn| wallets::find(conn, &s, &c, channel)).await?;
     if let Some(wallet) = found {
         return Ok(wallet);
     }
     let (s, c) = (shop.as_str().to_string(), customer.as_str().to_string());
-    store
-        .write(move |conn| wallets::ensure(conn, &s, &c, channel))
-        .await
+    store.write(move |conn| wallets::ensure(conn, &s, &c, channel)).await
 }
 
 fn currency(wallet: &Wallet) -> AppResult<Currency> {
     Currency::parse(&wallet.shop.currency).map_err(AppError::internal_msg)
 }
 
-pub fn wallet_view(wallet: &Wallet) -> AppResult<WalletView> {
-    let eligibility = claim::eligibility(&wallet.program.settings, &wallet.customer.id, None);
+pub fn wallet_view(wallet: &Wallet, segment_member: Option<bool>) -> AppResult<WalletView> {
+    let eligibility = claim::eligibility(&wallet.program.settings, &wallet.customer.id, segment_member);
     Ok(WalletView {
         customer_id: wallet.customer.id.clone(),
         points_balance: wallet.customer.points_balance,
@@ -62,19 +59,16 @@ pub struct QuoteQuery {
 }
 
 /// Same rules as a claim, nothing written; refusals are `valid: false`.
-pub fn quote(wallet: &Wallet, raw_points: i64) -> AppResult<QuoteView> {
+pub fn quote(wallet: &Wallet, raw_points: i64, segment_member: Option<bool>) -> AppResult<QuoteView> {
     let points = Points::parse(raw_points).map_err(AppError::invalid)?;
     let currency = currency(wallet)?;
     let settings = &wallet.program.settings;
     let value = settings.ratio().value_minor(points.get(), currency);
-    let verdict = claim::terms(settings, currency, &wallet.customer.id, None, points, None)
+    let verdict = claim::terms(settings, currency, &wallet.customer.id, segment_member, points, None)
         .map_err(AppError::from)
         .and_then(|_| match wallet.customer.points_balance >= points.get() {
             true => Ok(()),
-            false => Err(claim::Refusal::InsufficientPoints {
-                balance: wallet.customer.points_balance,
-            }
-            .into()),
+            false => Err(claim::Refusal::InsufficientPoints { balance: wallet.customer.points_balance }.into()),
         });
     Ok(QuoteView {
         points: points.get(),
@@ -94,42 +88,111 @@ pub struct ClaimBody {
     pub purchase_type: Option<crate::domain::program::PurchaseType>,
 }
 
-/// Creates a claim through the idempotency layer and counts it.
+/// Creates a claim through the idempotency layer and counts it. A claim
+/// for a platform shop is answered once pushed, or after the push window
+/// with status `pending` (the relay finishes the push in the background).
 pub async fn create_claim(
     store: &Store,
+    platform: &Arc<Platform>,
     metrics: &Metrics,
-    request: ClaimRequest,
+    mut request: ClaimRequest,
     idempotent: Idempotent,
 ) -> AppResult<HttpResponse> {
+    request.segment_member = segment_member(store, platform, &request).await?;
     let points = request.points.get();
-    let result = idempotency::run(store, idempotent, StatusCode::CREATED, move |conn| {
-        claims::create(conn, &request).map(|row| ClaimView::from(&row))
-    })
+    let (owner, key) = (idempotent.owner.clone(), idempotent.key.clone());
+    let shop = request.shop.as_str().to_string();
+    let result = idempotency::answer(
+        store,
+        idempotent,
+        |_| StatusCode::CREATED,
+        move |conn| claims::create(conn, &request).map(|row| ClaimView::from(&row)),
+    )
     .await;
     match &result {
-        Ok(_) => {
+        Ok(answer) if !answer.replayed => {
             Metrics::add(&metrics.claims_created, 1);
             Metrics::add(&metrics.points_redeemed, points.unsigned_abs());
         }
         Err(e) if !e.is_server_error() => Metrics::add(&metrics.claims_refused, 1),
-        Err(_) => {}
+        _ => {}
     }
-    result
+    let mut answer = result?;
+    let claim_id = pending_claim(&answer.body, "pending");
+    if let (false, Some(claim_id)) = (answer.replayed, claim_id) {
+        if let Some(view) = settle_within_window(store, platform, &shop, &claim_id, action::CREATE).await? {
+            answer.body = serde_json::to_string(&view).map_err(AppError::internal)?;
+            idempotency::restate(store, &owner, &key, answer.status, &answer.body).await?;
+        }
+    }
+    answer.into_response()
+}
+
+/// The claim id of an answer whose claim is in `status`.
+pub fn pending_claim(body: &str, status: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    let claim = if value.get("claim").is_some() { &value["claim"] } else { &value };
+    (claim["status"] == status).then(|| claim["id"].as_str().map(str::to_string)).flatten()
+}
+
+/// Works the claim's outbox row now and waits up to the push window; the
+/// claim as it then is, if it moved on.
+pub async fn settle_within_window(
+    store: &Store,
+    platform: &Arc<Platform>,
+    shop: &str,
+    claim_id: &str,
+    work: &'static str,
+) -> AppResult<Option<ClaimView>> {
+    let window = std::time::Duration::from_millis(platform.settings.push_window_ms);
+    let (p, s, c) = (platform.clone(), shop.to_string(), claim_id.to_string());
+    let task = tokio::spawn(async move { relay::run_now(&p, &s, &c, work).await });
+    if tokio::time::timeout(window, task).await.is_err() {
+        platform.wake.notify_one();
+        return Ok(None);
+    }
+    let (s, c) = (shop.to_string(), claim_id.to_string());
+    let claim = store.read(move |conn| Ok(claims::find(conn, &s, &c)?)).await?;
+    Ok(claim.map(|row| ClaimView::from(&row)))
+}
+
+/// Segment membership when the program needs it: asked of the platform
+/// (cached); a platform that cannot answer refuses the claim (503).
+async fn segment_member(store: &Store, platform: &Platform, request: &ClaimRequest) -> AppResult<Option<bool>> {
+    let (shop, customer, channel) =
+        (request.shop.as_str().to_string(), request.customer.as_str().to_string(), request.channel);
+    let found = store.read(move |conn| wallets::find(conn, &shop, &customer, channel)).await?;
+    let Some(wallet) = found else { return Ok(None) };
+    membership(platform, &wallet).await.map_err(|e| {
+        AppError::new(ErrorCode::Unavailable, "segment membership cannot be checked right now")
+            .with_details(serde_json::json!({"reason": format!("{e:?}")}))
+    })
+}
+
+/// Membership for display (wallet, quote): a platform that cannot answer
+/// shows the program as unavailable rather than failing the page.
+pub async fn display_membership(platform: &Platform, wallet: &Wallet) -> Option<bool> {
+    membership(platform, wallet).await.unwrap_or(None)
+}
+
+/// None when the program is not by segment or the shop has no platform.
+pub async fn membership(platform: &Platform, wallet: &Wallet) -> Result<Option<bool>, PlatformError> {
+    let eligibility = &wallet.program.settings.eligibility;
+    if eligibility.kind != EligibilityKind::Segments {
+        return Ok(None);
+    }
+    let Some(creds) = wallet.shop.platform_creds(&platform.settings.api_version) else { return Ok(None) };
+    platform.segments.is_member(&platform.client, &creds, &wallet.customer.id, &eligibility.ids).await.map(Some)
 }
 
 pub fn parse_points(raw: i64) -> AppResult<Points> {
     Points::parse(raw).map_err(|e| {
         AppError::new(ErrorCode::InvalidRequest, e)
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-            .with_details(
-                serde_json::json!({"fields": {"points": "must be a positive whole number"}}),
-            )
+            .with_details(serde_json::json!({"fields": {"points": "must be a positive whole number"}}))
     })
 }
 
 pub fn owner(shop: &ShopDomain, role: &str, subject: &str) -> KeyOwner {
-    KeyOwner {
-        shop_id: shop.as_str().into(),
-        principal: format!("{role}:{subject}"),
-    }
+    KeyOwner { shop_id: shop.as_str().into(), principal: format!("{role}:{subject}") }
 }

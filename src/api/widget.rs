@@ -23,24 +23,12 @@ fn content_type(path: &str) -> &'static str {
 
 pub async fn asset(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
     let path = path.into_inner();
-    let path = if path.is_empty() || path.ends_with('/') {
-        format!("{path}index.html")
-    } else {
-        path
-    };
+    let path = if path.is_empty() || path.ends_with('/') { format!("{path}index.html") } else { path };
     let Some(file) = WIDGET.get_file(&path) else {
         return crate::error::AppError::not_found("file").error_response_json();
     };
-    let etag = format!(
-        "\"{}\"",
-        &hex::encode(Sha256::digest(file.contents()))[..16]
-    );
-    if req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        == Some(etag.as_str())
-    {
+    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(file.contents()))[..16]);
+    if req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
         return HttpResponse::NotModified().finish();
     }
     HttpResponse::Ok()
@@ -52,7 +40,5 @@ pub async fn asset(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
 }
 
 pub async fn root() -> HttpResponse {
-    HttpResponse::Found()
-        .insert_header((header::LOCATION, "/widget/"))
-        .finish()
+    HttpResponse::Found().insert_header((header::LOCATION, "/widget/")).finish()
 }

@@ -35,21 +35,14 @@ pub struct ClaimTerms {
 }
 
 /// Whether a customer may redeem under the program, ignoring the amount.
-pub fn eligibility(
-    program: &ProgramSettings,
-    customer_id: &str,
-    segment_member: Option<bool>,
-) -> Result<(), Refusal> {
+pub fn eligibility(program: &ProgramSettings, customer_id: &str, segment_member: Option<bool>) -> Result<(), Refusal> {
     if !program.enabled {
         return Err(Refusal::ProgramDisabled);
     }
     match program.eligibility.kind {
         EligibilityKind::All => Ok(()),
         EligibilityKind::Customers => {
-            let listed = program
-                .eligibility
-                .ids
-                .binary_search_by(|id| id.as_str().cmp(customer_id));
+            let listed = program.eligibility.ids.binary_search_by(|id| id.as_str().cmp(customer_id));
             listed.map(|_| ()).map_err(|_| Refusal::NotEligible)
         }
         EligibilityKind::Segments => match segment_member {
@@ -76,31 +69,21 @@ pub fn terms(
         return Err(Refusal::PurchaseTypeNotAllowed(purchase_type));
     }
     if points.get() < program.min_points {
-        return Err(Refusal::BelowMinimum {
-            min: program.min_points,
-        });
+        return Err(Refusal::BelowMinimum { min: program.min_points });
     }
     if points.get() > program.max_points {
-        return Err(Refusal::AboveMaximum {
-            max: program.max_points,
-        });
+        return Err(Refusal::AboveMaximum { max: program.max_points });
     }
     let value_minor = program.ratio().value_minor(points.get(), currency);
     if value_minor <= 0 {
         return Err(Refusal::ZeroValue);
     }
-    Ok(ClaimTerms {
-        points,
-        value_minor,
-        purchase_type,
-    })
+    Ok(ClaimTerms { points, value_minor, purchase_type })
 }
 
 /// When a code made now stops being usable, if the program limits it.
 pub fn expiry(program: &ProgramSettings, now: NaiveDateTime) -> Option<NaiveDateTime> {
-    program
-        .code_lifetime_hours
-        .map(|hours| now + Duration::hours(hours))
+    program.code_lifetime_hours.map(|hours| now + Duration::hours(hours))
 }
 
 /// The states of a claim (see DESIGN.md, "The claim").

@@ -9,9 +9,7 @@ pub const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 pub const RANDOM_LEN: usize = 10;
 
 pub fn generate(prefix: Option<&str>, rng: &mut impl Rng) -> String {
-    let random: String = (0..RANDOM_LEN)
-        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
-        .collect();
+    let random: String = (0..RANDOM_LEN).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect();
     match prefix {
         Some(prefix) if !prefix.is_empty() => format!("{prefix}-{random}"),
         _ => random,
@@ -23,9 +21,7 @@ pub fn normalize(raw: &str) -> Option<String> {
     let code = raw.trim().to_ascii_uppercase();
     let valid = !code.is_empty()
         && code.len() <= 64
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     valid.then_some(code)
 }
 

@@ -7,17 +7,12 @@ pub struct ShopDomain(String);
 impl ShopDomain {
     /// Accepts `example.myshopify.com` or the JWT `dest` form `https://example.myshopify.com`.
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let host = raw
-            .strip_prefix("https://")
-            .unwrap_or(raw)
-            .trim_end_matches('/');
+        let host = raw.strip_prefix("https://").unwrap_or(raw).trim_end_matches('/');
         let host = host.to_ascii_lowercase();
         let valid = !host.is_empty()
             && host.len() <= 255
             && host.contains('.')
-            && host
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+            && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
             && !host.starts_with(['.', '-'])
             && !host.ends_with(['.', '-']);
         if valid {
@@ -41,15 +36,11 @@ impl CustomerId {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let valid = !raw.is_empty()
             && raw.len() <= 64
-            && raw
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if valid {
             Ok(Self(raw.to_string()))
         } else {
-            Err(format!(
-                "{raw:?} is not a customer id (1-64 of A-Z a-z 0-9 - _)"
-            ))
+            Err(format!("{raw:?} is not a customer id (1-64 of A-Z a-z 0-9 - _)"))
         }
     }
 
@@ -70,7 +61,5 @@ pub fn new_id() -> String {
 
 /// Checks a path id is one of ours before it reaches the database.
 pub fn parse_uuid(raw: &str) -> Result<String, String> {
-    uuid::Uuid::parse_str(raw)
-        .map(|id| id.hyphenated().to_string())
-        .map_err(|_| format!("{raw:?} is not an id"))
+    uuid::Uuid::parse_str(raw).map(|id| id.hyphenated().to_string()).map_err(|_| format!("{raw:?} is not an id"))
 }

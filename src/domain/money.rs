@@ -65,9 +65,7 @@ impl Currency {
             .iter()
             .find(|(code, _)| *code == raw)
             .map(|&(code, digits)| Self { code, digits })
-            .ok_or_else(|| {
-                format!("unknown currency {raw:?}; use an ISO 4217 code such as \"USD\"")
-            })
+            .ok_or_else(|| format!("unknown currency {raw:?}; use an ISO 4217 code such as \"USD\""))
     }
 
     pub fn code(self) -> &'static str {
@@ -87,16 +85,12 @@ impl Currency {
     /// Parses a decimal amount string into minor units; more digits than the
     /// currency has, negative amounts and garbage are refused.
     pub fn parse_amount(self, raw: &str) -> Result<i64, String> {
-        let value = Decimal::from_str(raw.trim())
-            .map_err(|_| format!("{raw:?} is not a decimal amount"))?;
+        let value = Decimal::from_str(raw.trim()).map_err(|_| format!("{raw:?} is not a decimal amount"))?;
         if value.is_sign_negative() {
             return Err("amount must not be negative".into());
         }
         if value.normalize().scale() > self.digits {
-            return Err(format!(
-                "{} has at most {} decimal digits",
-                self.code, self.digits
-            ));
+            return Err(format!("{} has at most {} decimal digits", self.code, self.digits));
         }
         let minor = value * Decimal::from(10_i64.pow(self.digits));
         i64::try_from(minor.trunc()).map_err(|_| "amount is too large".to_string())

@@ -42,9 +42,7 @@ impl PointsDelta {
             return Err("points must not be zero".into());
         }
         if raw.unsigned_abs() > MAX_POINTS as u64 {
-            return Err(format!(
-                "points must be between -{MAX_POINTS} and {MAX_POINTS}"
-            ));
+            return Err(format!("points must be between -{MAX_POINTS} and {MAX_POINTS}"));
         }
         Ok(Self(raw))
     }

@@ -79,10 +79,7 @@ impl PurchaseTypes {
     }
 
     pub fn list(self) -> Vec<PurchaseType> {
-        [PurchaseType::OneTime, PurchaseType::Subscription]
-            .into_iter()
-            .filter(|p| self.allows(*p))
-            .collect()
+        [PurchaseType::OneTime, PurchaseType::Subscription].into_iter().filter(|p| self.allows(*p)).collect()
     }
 
     /// The purchase type assumed when a claim does not name one.
@@ -163,20 +160,13 @@ impl DecimalInput {
             DecimalInput::Text(text) => text.trim().to_string(),
             DecimalInput::Number(number) => number.to_string(),
         };
-        Decimal::from_str(&text)
-            .or_else(|_| Decimal::from_scientific(&text))
-            .ok()
+        Decimal::from_str(&text).or_else(|_| Decimal::from_scientific(&text)).ok()
     }
 
     /// An earn rate: zero or more points per unit of currency, as text.
     pub fn to_rate(&self) -> Result<String, String> {
-        let value = self
-            .to_decimal()
-            .ok_or("must be a decimal number")?
-            .normalize();
-        if value.is_sign_negative()
-            || value.scale() > super::money::MAX_RATIO_SCALE
-            || value > Decimal::from(1_000_000)
+        let value = self.to_decimal().ok_or("must be a decimal number")?.normalize();
+        if value.is_sign_negative() || value.scale() > super::money::MAX_RATIO_SCALE || value > Decimal::from(1_000_000)
         {
             return Err("must be between 0 and 1000000 with at most 6 decimals".into());
         }
@@ -242,10 +232,7 @@ impl ProgramSettings {
             max_points: 10_000,
             purchase_type: PurchaseTypes::OneTime,
             subscription: None,
-            eligibility: Eligibility {
-                kind: EligibilityKind::All,
-                ids: vec![],
-            },
+            eligibility: Eligibility { kind: EligibilityKind::All, ids: vec![] },
             combines_with: CombinesWith::default(),
             code_prefix: None,
             code_lifetime_hours: None,
@@ -254,25 +241,17 @@ impl ProgramSettings {
 
     pub fn ratio(&self) -> PointsPerUnit {
         // Stored settings were validated on the way in; the fallback is unreachable.
-        PointsPerUnit::parse(self.points_per_unit).unwrap_or_else(|_| {
-            PointsPerUnit::parse(Decimal::ONE_HUNDRED).expect("100 is a valid ratio")
-        })
+        PointsPerUnit::parse(self.points_per_unit)
+            .unwrap_or_else(|_| PointsPerUnit::parse(Decimal::ONE_HUNDRED).expect("100 is a valid ratio"))
     }
 
     /// Parses a program body; every problem is reported against its field.
     pub fn parse(input: ProgramInput) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let ratio = input
-            .points_per_unit
-            .parse_ratio()
-            .map_err(|e| errors.insert("points_per_unit".into(), e))
-            .ok();
+        let ratio = input.points_per_unit.parse_ratio().map_err(|e| errors.insert("points_per_unit".into(), e)).ok();
         check_points_range(input.min_points, input.max_points, &mut errors);
         let subscription = parse_subscription(input.purchase_type, input.subscription, &mut errors);
-        let eligibility = input.eligibility.unwrap_or(Eligibility {
-            kind: EligibilityKind::All,
-            ids: vec![],
-        });
+        let eligibility = input.eligibility.unwrap_or(Eligibility { kind: EligibilityKind::All, ids: vec![] });
         let eligibility = parse_eligibility(eligibility, &mut errors);
         let code_prefix = parse_prefix(input.code_prefix, &mut errors);
         if let Some(hours) = input.code_lifetime_hours {
@@ -303,21 +282,12 @@ impl ProgramSettings {
 
 fn check_points_range(min: i64, max: i64, errors: &mut FieldErrors) {
     if !(1..=MAX_POINTS).contains(&min) {
-        errors.insert(
-            "min_points".into(),
-            format!("must be between 1 and {MAX_POINTS}"),
-        );
+        errors.insert("min_points".into(), format!("must be between 1 and {MAX_POINTS}"));
     }
     if !(1..=MAX_POINTS).contains(&max) {
-        errors.insert(
-            "max_points".into(),
-            format!("must be between 1 and {MAX_POINTS}"),
-        );
+        errors.insert("max_points".into(), format!("must be between 1 and {MAX_POINTS}"));
     } else if min > max {
-        errors.insert(
-            "max_points".into(),
-            "must be greater than or equal to min_points".into(),
-        );
+        errors.insert("max_points".into(), "must be greater than or equal to min_points".into());
     }
 }
 
@@ -329,24 +299,16 @@ fn parse_subscription(
     if purchase == PurchaseTypes::OneTime {
         return None;
     }
-    let sub = input.unwrap_or(Subscription {
-        applies_to: AppliesTo::FirstPayment,
-        cycles: None,
-    });
+    let sub = input.unwrap_or(Subscription { applies_to: AppliesTo::FirstPayment, cycles: None });
     match (sub.applies_to, sub.cycles) {
         (AppliesTo::Recurring, Some(cycles)) if (1..=1000).contains(&cycles) => {}
         (AppliesTo::Recurring, _) => {
-            errors.insert(
-                "subscription.cycles".into(),
-                "must be between 1 and 1000 when applies_to is recurring".into(),
-            );
+            errors
+                .insert("subscription.cycles".into(), "must be between 1 and 1000 when applies_to is recurring".into());
         }
         (AppliesTo::FirstPayment, None | Some(1)) | (AppliesTo::AllPayments, None) => {}
         (_, Some(_)) => {
-            errors.insert(
-                "subscription.cycles".into(),
-                "only applies when applies_to is recurring".into(),
-            );
+            errors.insert("subscription.cycles".into(), "only applies when applies_to is recurring".into());
         }
     }
     Some(sub)
@@ -357,27 +319,18 @@ fn parse_eligibility(mut input: Eligibility, errors: &mut FieldErrors) -> Eligib
     input.ids.dedup();
     match input.kind {
         EligibilityKind::All if !input.ids.is_empty() => {
-            errors.insert(
-                "eligibility.ids".into(),
-                "must be empty when kind is all".into(),
-            );
+            errors.insert("eligibility.ids".into(), "must be empty when kind is all".into());
         }
         EligibilityKind::All => {}
         _ if input.ids.is_empty() => {
             errors.insert("eligibility.ids".into(), "list at least one id".into());
         }
         _ if input.ids.len() > MAX_ELIGIBLE_IDS => {
-            errors.insert(
-                "eligibility.ids".into(),
-                format!("at most {MAX_ELIGIBLE_IDS} ids"),
-            );
+            errors.insert("eligibility.ids".into(), format!("at most {MAX_ELIGIBLE_IDS} ids"));
         }
         _ => {
             if let Some(bad) = input.ids.iter().find(|id| CustomerId::parse(id).is_err()) {
-                errors.insert(
-                    "eligibility.ids".into(),
-                    format!("{bad:?} is not a valid id"),
-                );
+                errors.insert("eligibility.ids".into(), format!("{bad:?} is not a valid id"));
             }
         }
     }
@@ -390,15 +343,10 @@ fn parse_prefix(input: Option<String>, errors: &mut FieldErrors) -> Option<Strin
         return None;
     }
     let valid = prefix.len() <= 12
-        && prefix
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+        && prefix.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
         && !prefix.ends_with('-');
     if !valid {
-        errors.insert(
-            "code_prefix".into(),
-            "1-12 characters of A-Z, 0-9 and -, not ending in -".into(),
-        );
+        errors.insert("code_prefix".into(), "1-12 characters of A-Z, 0-9 and -, not ending in -".into());
     }
     Some(prefix)
 }

@@ -24,23 +24,12 @@ pub struct Report {
 /// Bucket lower bounds of the points-per-claim distribution.
 const BUCKETS: [i64; 8] = [1, 100, 250, 500, 1_000, 2_500, 5_000, 10_000];
 
-pub fn report(
-    conn: &mut AnyConnection,
-    shop_id: &str,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-) -> QueryResult<Report> {
+pub fn report(conn: &mut AnyConnection, shop_id: &str, from: NaiveDateTime, to: NaiveDateTime) -> QueryResult<Report> {
     let rows: Vec<(NaiveDateTime, i64, String, String, Option<i64>)> = claims::table
         .filter(claims::shop_id.eq(shop_id))
         .filter(claims::created_at.ge(from))
         .filter(claims::created_at.lt(to))
-        .select((
-            claims::created_at,
-            claims::points,
-            claims::status,
-            claims::customer_id,
-            claims::order_subtotal_minor,
-        ))
+        .select((claims::created_at, claims::points, claims::status, claims::customer_id, claims::order_subtotal_minor))
         .load(conn)?;
     let mut report = Report {
         distribution: BUCKETS
@@ -57,10 +46,7 @@ pub fn report(
         customers.insert(customer);
         let bucket = BUCKETS.iter().rposition(|&low| points >= low).unwrap_or(0);
         report.distribution[bucket].2 += 1;
-        let day = report
-            .per_day
-            .entry(created_at.date().to_string())
-            .or_default();
+        let day = report.per_day.entry(created_at.date().to_string()).or_default();
         day.0 += 1;
         day.1 += points;
         *report.status.entry(status).or_default() += 1;

@@ -28,9 +28,7 @@ pub fn usable_claim(
     purchase_type: Option<PurchaseType>,
     now: NaiveDateTime,
 ) -> AppResult<Result<ClaimRow, CodeRefusal>> {
-    let Some(claim) =
-        claims::find_by_code(conn, shop_id, code)?.filter(|c| c.customer_id == customer_id)
-    else {
+    let Some(claim) = claims::find_by_code(conn, shop_id, code)?.filter(|c| c.customer_id == customer_id) else {
         return Ok(Err(CodeRefusal("unknown code".into())));
     };
     if claim.status() != Some(ClaimStatus::Active) {
@@ -41,10 +39,7 @@ pub fn usable_claim(
     }
     if let Some(purchase) = purchase_type {
         if !claim.snapshot()?.purchase_type.allows(purchase) {
-            return Ok(Err(CodeRefusal(format!(
-                "code does not apply to {} purchases",
-                purchase.as_str()
-            ))));
+            return Ok(Err(CodeRefusal(format!("code does not apply to {} purchases", purchase.as_str()))));
         }
     }
     Ok(Ok(claim))
@@ -68,19 +63,12 @@ pub struct RedeemRequest<'a> {
 pub fn redeem(conn: &mut AnyConnection, request: &RedeemRequest) -> AppResult<Redemption> {
     let shop = shops::ensure(conn, request.shop_id)?;
     let currency = Currency::parse(&shop.currency).map_err(AppError::internal_msg)?;
-    let subtotal_minor = currency.parse_amount(request.subtotal).map_err(|e| {
-        AppError::invalid_fields("invalid subtotal", serde_json::json!({ "subtotal": e }))
-    })?;
+    let subtotal_minor = currency
+        .parse_amount(request.subtotal)
+        .map_err(|e| AppError::invalid_fields("invalid subtotal", serde_json::json!({ "subtotal": e })))?;
     let now = Utc::now().naive_utc();
-    let claim = usable_claim(
-        conn,
-        request.shop_id,
-        request.code,
-        request.customer_id,
-        None,
-        now,
-    )?
-    .map_err(|refusal| AppError::new(ErrorCode::CodeNotValid, refusal.0))?;
+    let claim = usable_claim(conn, request.shop_id, request.code, request.customer_id, None, now)?
+        .map_err(|refusal| AppError::new(ErrorCode::CodeNotValid, refusal.0))?;
     let used = diesel::update(claims_table::table.find((&claim.shop_id, &claim.id)))
         .filter(claims_table::status.eq(ClaimStatus::Active.as_str()))
         .set((
@@ -92,10 +80,7 @@ pub fn redeem(conn: &mut AnyConnection, request: &RedeemRequest) -> AppResult<Re
         ))
         .execute(conn)?;
     if used != 1 {
-        return Err(AppError::new(
-            ErrorCode::CodeNotValid,
-            "code was used concurrently",
-        ));
+        return Err(AppError::new(ErrorCode::CodeNotValid, "code was used concurrently"));
     }
     let paid_minor = (subtotal_minor - claim.value_minor).max(0);
     let points_earned = earn(
@@ -107,12 +92,8 @@ pub fn redeem(conn: &mut AnyConnection, request: &RedeemRequest) -> AppResult<Re
         request.order_id,
         paid_minor,
     )?;
-    let claim = claims::find(conn, request.shop_id, &claim.id)?
-        .ok_or_else(|| AppError::not_found("claim"))?;
-    Ok(Redemption {
-        claim,
-        points_earned,
-    })
+    let claim = claims::find(conn, request.shop_id, &claim.id)?.ok_or_else(|| AppError::not_found("claim"))?;
+    Ok(Redemption { claim, points_earned })
 }
 
 /// Points for an order, at most once per order (the ledger's unique index
@@ -131,11 +112,7 @@ pub fn earn(
         return Ok(0);
     }
     customers::ensure(conn, shop_id, customer_id)?;
-    let movement = Movement {
-        kind: entry_kind::EARN,
-        order_id: Some(order_id),
-        ..Movement::default()
-    };
+    let movement = Movement { kind: entry_kind::EARN, order_id: Some(order_id), ..Movement::default() };
     match conn.transaction(|c| customers::credit(c, shop_id, customer_id, points, movement)) {
         Ok(_) => Ok(points),
         Err(e) if e.is_unique_violation() => Ok(0),

@@ -2,7 +2,8 @@
 //! unit of work (debit or credit, ledger entry, claim row, outbox row).
 
 use super::customers::{self, Movement};
-use super::schema::{claims, outbox};
+use super::outbox;
+use super::schema::claims;
 use super::{programs, shops, AnyConnection};
 use crate::domain::claim::{self, entry_kind, ClaimStatus};
 use crate::domain::code;
@@ -38,6 +39,8 @@ pub struct ClaimRow {
     pub expires_at: Option<NaiveDateTime>,
     pub used_at: Option<NaiveDateTime>,
     pub refunded_at: Option<NaiveDateTime>,
+    /// Something the merchant should look at (e.g. used by another customer).
+    pub flag: Option<String>,
 }
 
 impl ClaimRow {
@@ -63,18 +66,10 @@ pub struct ClaimRequest {
 }
 
 pub fn find(conn: &mut AnyConnection, shop_id: &str, id: &str) -> QueryResult<Option<ClaimRow>> {
-    claims::table
-        .find((shop_id, id))
-        .select(ClaimRow::as_select())
-        .first(conn)
-        .optional()
+    claims::table.find((shop_id, id)).select(ClaimRow::as_select()).first(conn).optional()
 }
 
-pub fn find_by_code(
-    conn: &mut AnyConnection,
-    shop_id: &str,
-    code: &str,
-) -> QueryResult<Option<ClaimRow>> {
+pub fn find_by_code(conn: &mut AnyConnection, shop_id: &str, code: &str) -> QueryResult<Option<ClaimRow>> {
     claims::table
         .filter(claims::shop_id.eq(shop_id))
         .filter(claims::code.eq(code))
@@ -104,6 +99,9 @@ pub fn create(conn: &mut AnyConnection, request: &ClaimRequest) -> AppResult<Cla
     let shop_id = request.shop.as_str();
     let customer_id = request.customer.as_str();
     let shop = shops::ensure(conn, shop_id)?;
+    if !shop.is_native() && !shop.platform_enabled {
+        return Err(AppError::new(ErrorCode::Unavailable, "the shop's platform connection is disabled"));
+    }
     customers::ensure(conn, shop_id, customer_id)?;
     let program = programs::current(conn, shop_id, request.channel)?;
     let currency = Currency::parse(&shop.currency).map_err(AppError::internal_msg)?;
@@ -117,17 +115,9 @@ pub fn create(conn: &mut AnyConnection, request: &ClaimRequest) -> AppResult<Cla
     )?;
     let now = Utc::now().naive_utc();
     let id = new_id();
-    let movement = Movement {
-        kind: entry_kind::REDEEM,
-        claim_id: Some(&id),
-        ..Movement::default()
-    };
+    let movement = Movement { kind: entry_kind::REDEEM, claim_id: Some(&id), ..Movement::default() };
     customers::debit(conn, shop_id, customer_id, terms.points.get(), movement)?;
-    let status = if shop.is_native() {
-        ClaimStatus::Active
-    } else {
-        ClaimStatus::Pending
-    };
+    let status = if shop.is_native() { ClaimStatus::Active } else { ClaimStatus::Pending };
     let row = ClaimRow {
         shop_id: shop_id.into(),
         id: id.clone(),
@@ -150,12 +140,11 @@ pub fn create(conn: &mut AnyConnection, request: &ClaimRequest) -> AppResult<Cla
         expires_at: claim::expiry(&program.settings, now),
         used_at: None,
         refunded_at: None,
+        flag: None,
     };
-    diesel::insert_into(claims::table)
-        .values(&row)
-        .execute(conn)?;
+    diesel::insert_into(claims::table).values(&row).execute(conn)?;
     if status == ClaimStatus::Pending {
-        enqueue(conn, shop_id, &id, "create", now)?;
+        enqueue(conn, shop_id, &id, outbox::action::CREATE, now)?;
     }
     Ok(row)
 }
@@ -170,33 +159,10 @@ fn unused_code(conn: &mut AnyConnection, shop_id: &str, prefix: Option<&str>) ->
             return Ok(candidate);
         }
     }
-    Err(AppError::internal(anyhow::anyhow!(
-        "no unused code after 8 tries"
-    )))
+    Err(AppError::internal(anyhow::anyhow!("no unused code after 8 tries")))
 }
 
-pub fn enqueue(
-    conn: &mut AnyConnection,
-    shop_id: &str,
-    claim_id: &str,
-    action: &str,
-    now: NaiveDateTime,
-) -> QueryResult<()> {
-    diesel::insert_into(outbox::table)
-        .values((
-            outbox::shop_id.eq(shop_id),
-            outbox::id.eq(new_id()),
-            outbox::claim_id.eq(claim_id),
-            outbox::action.eq(action),
-            outbox::status.eq("pending"),
-            outbox::attempts.eq(0),
-            outbox::next_attempt_at.eq(now),
-            outbox::created_at.eq(now),
-            outbox::updated_at.eq(now),
-        ))
-        .execute(conn)
-        .map(|_| ())
-}
+pub use super::outbox::enqueue;
 
 /// Moves a claim from one of `from` to `to`; false when another writer got
 /// there first (the status is the lock: each transition happens once).
@@ -208,62 +174,98 @@ pub fn transition(
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
-    let refunded_at = matches!(
-        to,
-        ClaimStatus::Refunded | ClaimStatus::Failed | ClaimStatus::Expired
-    )
-    .then_some(now);
+    let refunded_at = matches!(to, ClaimStatus::Refunded | ClaimStatus::Failed | ClaimStatus::Expired).then_some(now);
     let updated = diesel::update(claims::table.find((&claim.shop_id, &claim.id)))
         .filter(claims::status.eq_any(from))
-        .set((
-            claims::status.eq(to.as_str()),
-            claims::updated_at.eq(now),
-            claims::refunded_at.eq(refunded_at),
-        ))
+        .set((claims::status.eq(to.as_str()), claims::updated_at.eq(now), claims::refunded_at.eq(refunded_at)))
         .execute(conn)?;
     Ok(updated == 1)
 }
 
 pub struct Refund {
     pub claim: ClaimRow,
+    /// 0 while the platform is still deleting the code (refund_pending).
     pub points_refunded: i64,
     pub points_balance: i64,
 }
 
-/// Gives an unused code's points back, exactly once. `owner` limits the
-/// refund to that customer's claims (the shopper's own door).
-pub fn refund(
+/// Closes a claim from one of `from` into `to` and credits its points with a
+/// ledger entry of `kind`: once, because only one writer wins the status.
+pub fn close_with_credit(
     conn: &mut AnyConnection,
-    shop_id: &str,
-    claim_id: &str,
-    owner: Option<&str>,
-) -> AppResult<Refund> {
+    claim: &ClaimRow,
+    from: &[ClaimStatus],
+    to: ClaimStatus,
+    kind: &str,
+    reason: Option<&str>,
+) -> AppResult<Option<customers::EntryRow>> {
+    let now = Utc::now().naive_utc();
+    if !transition(conn, claim, from, to, now)? {
+        return Ok(None);
+    }
+    if to == ClaimStatus::Failed {
+        diesel::update(claims::table.find((&claim.shop_id, &claim.id)))
+            .set(claims::failure_reason.eq(reason))
+            .execute(conn)?;
+    }
+    let movement = Movement { kind, claim_id: Some(&claim.id), reason, ..Movement::default() };
+    let entry = customers::credit(conn, &claim.shop_id, &claim.customer_id, claim.points, movement)?;
+    Ok(Some(entry))
+}
+
+/// Gives an unused code's points back, exactly once. A code live at the
+/// platform is deleted there first (refund_pending, finished by the relay);
+/// a code not yet pushed is cancelled and credited at once. `owner` limits
+/// the refund to that customer's claims (the shopper's own door).
+pub fn refund(conn: &mut AnyConnection, shop_id: &str, claim_id: &str, owner: Option<&str>) -> AppResult<Refund> {
     let claim = find(conn, shop_id, claim_id)?
         .filter(|c| owner.is_none_or(|o| o == c.customer_id))
         .ok_or_else(|| AppError::not_found("claim"))?;
     let now = Utc::now().naive_utc();
-    let refundable = [ClaimStatus::Pending, ClaimStatus::Active];
-    if !transition(conn, &claim, &refundable, ClaimStatus::Refunded, now)? {
-        return Err(not_refundable(&claim));
+    let live_at_platform = claim.status() == Some(ClaimStatus::Active) && claim.platform_id.is_some();
+    if live_at_platform {
+        if !transition(conn, &claim, &[ClaimStatus::Active], ClaimStatus::RefundPending, now)? {
+            return Err(not_refundable(&claim));
+        }
+        enqueue(conn, shop_id, &claim.id, outbox::action::REFUND, now)?;
+        let balance = customers::balance(conn, shop_id, &claim.customer_id)?;
+        let claim = reload(conn, &claim)?;
+        return Ok(Refund { claim, points_refunded: 0, points_balance: balance });
     }
-    let movement = Movement {
-        kind: entry_kind::REFUND,
-        claim_id: Some(&claim.id),
-        ..Movement::default()
-    };
-    let entry = customers::credit(conn, shop_id, &claim.customer_id, claim.points, movement)?;
-    let claim = find(conn, shop_id, claim_id)?.ok_or_else(|| AppError::not_found("claim"))?;
-    Ok(Refund {
-        points_refunded: claim.points,
-        points_balance: entry.balance_after,
-        claim,
-    })
+    let refundable = [ClaimStatus::Pending, ClaimStatus::Active];
+    let entry = close_with_credit(conn, &claim, &refundable, ClaimStatus::Refunded, entry_kind::REFUND, None)?
+        .ok_or_else(|| not_refundable(&claim))?;
+    if outbox::cancel_for_claim(conn, shop_id, &claim.id, outbox::action::CREATE, now)? > 0 {
+        // A push was attempted: the code may exist at the platform after all.
+        enqueue(conn, shop_id, &claim.id, outbox::action::CLEANUP, now)?;
+    }
+    let claim = reload(conn, &claim)?;
+    Ok(Refund { points_refunded: claim.points, points_balance: entry.balance_after, claim })
+}
+
+pub fn reload(conn: &mut AnyConnection, claim: &ClaimRow) -> AppResult<ClaimRow> {
+    find(conn, &claim.shop_id, &claim.id)?.ok_or_else(|| AppError::not_found("claim"))
+}
+
+/// The platform holds the code now: pending → active with its node id.
+/// False when the claim moved on meanwhile (e.g. refunded while pushing).
+pub fn activate(conn: &mut AnyConnection, claim: &ClaimRow, platform_id: &str) -> QueryResult<bool> {
+    let now = Utc::now().naive_utc();
+    diesel::update(claims::table.find((&claim.shop_id, &claim.id)))
+        .set(claims::platform_id.eq(platform_id))
+        .execute(conn)?;
+    transition(conn, claim, &[ClaimStatus::Pending], ClaimStatus::Active, now)
+}
+
+/// Records the platform's node id (reconciliation re-push).
+pub fn set_platform_id(conn: &mut AnyConnection, claim: &ClaimRow, platform_id: &str) -> QueryResult<()> {
+    diesel::update(claims::table.find((&claim.shop_id, &claim.id)))
+        .set((claims::platform_id.eq(platform_id), claims::updated_at.eq(Utc::now().naive_utc())))
+        .execute(conn)
+        .map(|_| ())
 }
 
 fn not_refundable(claim: &ClaimRow) -> AppError {
-    AppError::new(
-        ErrorCode::ClaimNotRefundable,
-        format!("a {} code cannot be refunded", claim.status),
-    )
-    .with_details(serde_json::json!({ "status": claim.status }))
+    AppError::new(ErrorCode::ClaimNotRefundable, format!("a {} code cannot be refunded", claim.status))
+        .with_details(serde_json::json!({ "status": claim.status }))
 }

@@ -19,6 +19,8 @@ pub struct CustomerRow {
     pub display_name: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Set when the platform asked to erase the customer's personal data.
+    pub redacted_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -46,11 +48,7 @@ pub struct Movement<'a> {
 }
 
 pub fn find(conn: &mut AnyConnection, shop_id: &str, id: &str) -> QueryResult<Option<CustomerRow>> {
-    customers::table
-        .find((shop_id, id))
-        .select(CustomerRow::as_select())
-        .first(conn)
-        .optional()
+    customers::table.find((shop_id, id)).select(CustomerRow::as_select()).first(conn).optional()
 }
 
 /// Returns the wallet, creating it with 0 points on first sight.
@@ -67,12 +65,9 @@ pub fn ensure(conn: &mut AnyConnection, shop_id: &str, id: &str) -> AppResult<Cu
         display_name: None,
         created_at: now,
         updated_at: now,
+        redacted_at: None,
     };
-    match conn.transaction(|c| {
-        diesel::insert_into(customers::table)
-            .values(&row)
-            .execute(c)
-    }) {
+    match conn.transaction(|c| diesel::insert_into(customers::table).values(&row).execute(c)) {
         Ok(_) => Ok(row),
         Err(e) if is_unique_violation(&e) => Ok(find(conn, shop_id, id)?.ok_or(e)?),
         Err(e) => Err(e.into()),
@@ -80,10 +75,7 @@ pub fn ensure(conn: &mut AnyConnection, shop_id: &str, id: &str) -> AppResult<Cu
 }
 
 pub fn balance(conn: &mut AnyConnection, shop_id: &str, id: &str) -> QueryResult<i64> {
-    customers::table
-        .find((shop_id, id))
-        .select(customers::points_balance)
-        .first(conn)
+    customers::table.find((shop_id, id)).select(customers::points_balance).first(conn)
 }
 
 /// Conditional debit: succeeds only if the balance covers `points`, checked
@@ -98,10 +90,7 @@ pub fn debit(
     let now = Utc::now().naive_utc();
     let updated = diesel::update(customers::table.find((shop_id, id)))
         .filter(customers::points_balance.ge(points))
-        .set((
-            customers::points_balance.eq(customers::points_balance - points),
-            customers::updated_at.eq(now),
-        ))
+        .set((customers::points_balance.eq(customers::points_balance - points), customers::updated_at.eq(now)))
         .execute(conn)?;
     if updated == 0 {
         let balance = balance(conn, shop_id, id).optional()?.unwrap_or(0);
@@ -119,10 +108,7 @@ pub fn credit(
 ) -> AppResult<EntryRow> {
     let now = Utc::now().naive_utc();
     let updated = diesel::update(customers::table.find((shop_id, id)))
-        .set((
-            customers::points_balance.eq(customers::points_balance + points),
-            customers::updated_at.eq(now),
-        ))
+        .set((customers::points_balance.eq(customers::points_balance + points), customers::updated_at.eq(now)))
         .execute(conn)?;
     if updated == 0 {
         return Err(AppError::not_found("customer"));
@@ -150,18 +136,11 @@ fn record(
         reason: movement.reason.map(str::to_string),
         created_at: now,
     };
-    diesel::insert_into(ledger_entries::table)
-        .values(&entry)
-        .execute(conn)?;
+    diesel::insert_into(ledger_entries::table).values(&entry).execute(conn)?;
     Ok(entry)
 }
 
-pub fn entries(
-    conn: &mut AnyConnection,
-    shop_id: &str,
-    id: &str,
-    limit: i64,
-) -> QueryResult<Vec<EntryRow>> {
+pub fn entries(conn: &mut AnyConnection, shop_id: &str, id: &str, limit: i64) -> QueryResult<Vec<EntryRow>> {
     ledger_entries::table
         .filter(ledger_entries::shop_id.eq(shop_id))
         .filter(ledger_entries::customer_id.eq(id))
@@ -187,10 +166,7 @@ pub fn search(
         .limit(limit)
         .into_boxed();
     if !query.is_empty() {
-        let escaped = query
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
+        let escaped = query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         select = select.filter(
             customers::id
                 .like(format!("{escaped}%"))
@@ -205,20 +181,11 @@ pub fn search(
 }
 
 /// An admin's manual change of a balance, with its reason; never below zero.
-pub fn adjust(
-    conn: &mut AnyConnection,
-    shop_id: &str,
-    id: &str,
-    delta: i64,
-    reason: &str,
-) -> AppResult<EntryRow> {
+pub fn adjust(conn: &mut AnyConnection, shop_id: &str, id: &str, delta: i64, reason: &str) -> AppResult<EntryRow> {
     super::shops::ensure(conn, shop_id)?;
     ensure(conn, shop_id, id)?;
-    let movement = Movement {
-        kind: crate::domain::claim::entry_kind::ADJUST,
-        reason: Some(reason),
-        ..Movement::default()
-    };
+    let movement =
+        Movement { kind: crate::domain::claim::entry_kind::ADJUST, reason: Some(reason), ..Movement::default() };
     if delta > 0 {
         credit(conn, shop_id, id, delta, movement)
     } else {

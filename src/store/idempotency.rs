@@ -30,12 +30,7 @@ pub fn find(conn: &mut AnyConnection, scope: &Scope) -> QueryResult<Option<Store
 /// Reserves the key before any work: a concurrent request with the same key
 /// blocks here (PostgreSQL) or queues behind us (SQLite writer) and then sees
 /// our committed response. Returns false when the key is already taken.
-pub fn reserve(
-    conn: &mut AnyConnection,
-    scope: &Scope,
-    request_hash: &str,
-    now: NaiveDateTime,
-) -> QueryResult<bool> {
+pub fn reserve(conn: &mut AnyConnection, scope: &Scope, request_hash: &str, now: NaiveDateTime) -> QueryResult<bool> {
     let inserted = conn.transaction(|c| {
         diesel::insert_into(keys::table)
             .values((
@@ -56,17 +51,9 @@ pub fn reserve(
     }
 }
 
-pub fn complete(
-    conn: &mut AnyConnection,
-    scope: &Scope,
-    status: u16,
-    body: &str,
-) -> QueryResult<()> {
+pub fn complete(conn: &mut AnyConnection, scope: &Scope, status: u16, body: &str) -> QueryResult<()> {
     diesel::update(keys::table.find((scope.shop_id, scope.principal, scope.key)))
-        .set((
-            keys::status_code.eq(i32::from(status)),
-            keys::response_body.eq(body),
-        ))
+        .set((keys::status_code.eq(i32::from(status)), keys::response_body.eq(body)))
         .execute(conn)
         .map(|_| ())
 }

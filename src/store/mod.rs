@@ -7,11 +7,13 @@ pub mod checkout;
 pub mod claims;
 pub mod customers;
 pub mod idempotency;
+pub mod outbox;
 pub mod pool;
 pub mod programs;
 pub mod schema;
 pub mod shops;
 pub mod wallets;
+pub mod webhooks;
 mod writer;
 
 use crate::error::{AppError, AppResult};
@@ -35,9 +37,7 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 pub fn run_migrations(conn: &mut AnyConnection) -> anyhow::Result<()> {
     let applied = match conn {
         AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-        AnyConnection::Postgresql(c) => c
-            .run_pending_migrations(POSTGRES_MIGRATIONS)
-            .map(|v| v.len()),
+        AnyConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
     }
     .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
     if applied > 0 {
@@ -63,9 +63,7 @@ pub fn write_transaction<T>(
     work: impl FnOnce(&mut AnyConnection) -> AppResult<T>,
 ) -> AppResult<T> {
     match conn {
-        AnyConnection::Sqlite(c) => {
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
-        }
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
     }
     match work(conn) {
@@ -74,9 +72,7 @@ pub fn write_transaction<T>(
             Ok(value)
         }
         Err(error) => {
-            if let Err(rollback) =
-                <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn)
-            {
+            if let Err(rollback) = <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn) {
                 tracing::error!(error = %rollback, "rollback failed");
             }
             Err(error)
@@ -100,17 +96,10 @@ impl Store {
         run_migrations(&mut conn)?;
         drop(conn);
         let writer = match backend {
-            Backend::Sqlite => Some(Arc::new(GroupWriter::start(
-                pool::connect(url, backend)?,
-                max_batch,
-            )?)),
+            Backend::Sqlite => Some(Arc::new(GroupWriter::start(pool::connect(url, backend)?, max_batch)?)),
             Backend::Postgres => None,
         };
-        Ok(Self {
-            pool,
-            backend,
-            writer,
-        })
+        Ok(Self { pool, backend, writer })
     }
 
     pub fn backend(&self) -> Backend {
@@ -160,20 +149,11 @@ impl Store {
 
     /// `SELECT 1` through the pool, for `/readyz`.
     pub async fn ping(&self) -> AppResult<()> {
-        self.read(|conn| {
-            diesel::sql_query("SELECT 1")
-                .execute(conn)
-                .map(|_| ())
-                .map_err(AppError::unavailable)
-        })
-        .await
+        self.read(|conn| diesel::sql_query("SELECT 1").execute(conn).map(|_| ()).map_err(AppError::unavailable)).await
     }
 }
 
 /// A conflicting concurrent insert (unique index): the caller re-reads.
 pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
-    matches!(
-        error,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
-    )
+    matches!(error, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
 }

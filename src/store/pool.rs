@@ -65,14 +65,12 @@ impl ManageConnection for Manager {
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
-        connect(&self.url, self.backend).map_err(|e| {
-            r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(e.to_string()))
-        })
+        connect(&self.url, self.backend)
+            .map_err(|e| r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(e.to_string())))
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, conn: &mut AnyConnection) -> bool {
@@ -91,9 +89,6 @@ pub fn build(url: &str, size: u32) -> anyhow::Result<(Pool, Backend)> {
         .max_size(size.max(1))
         .connection_timeout(Duration::from_secs(10))
         .connection_customizer(Box::new(NoCustomizer))
-        .build(Manager {
-            url: url.to_string(),
-            backend,
-        })?;
+        .build(Manager { url: url.to_string(), backend })?;
     Ok((pool, backend))
 }

@@ -23,8 +23,7 @@ pub fn insert_version(
     settings: &ProgramSettings,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let json = serde_json::to_string(settings)
-        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    let json = serde_json::to_string(settings).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
     diesel::insert_into(programs::table)
         .values((
             programs::shop_id.eq(shop_id),
@@ -46,12 +45,7 @@ pub fn current(conn: &mut AnyConnection, shop_id: &str, channel: Channel) -> App
         .select((programs::version, programs::settings, programs::created_at))
         .first(conn)?;
     let settings = parse_settings(&settings)?;
-    Ok(Program {
-        channel,
-        version,
-        settings,
-        updated_at,
-    })
+    Ok(Program { channel, version, settings, updated_at })
 }
 
 pub fn parse_settings(json: &str) -> AppResult<ProgramSettings> {
@@ -74,19 +68,10 @@ pub fn save_new_version(
         }
         let version = previous.version + 1;
         match conn.transaction(|c| insert_version(c, shop_id, channel, version, settings, now)) {
-            Ok(()) => {
-                return Ok(Program {
-                    channel,
-                    version,
-                    settings: settings.clone(),
-                    updated_at: now,
-                })
-            }
+            Ok(()) => return Ok(Program { channel, version, settings: settings.clone(), updated_at: now }),
             Err(e) if is_unique_violation(&e) => continue,
             Err(e) => return Err(e.into()),
         }
     }
-    Err(AppError::unavailable(anyhow::anyhow!(
-        "program version kept changing"
-    )))
+    Err(AppError::unavailable(anyhow::anyhow!("program version kept changing")))
 }

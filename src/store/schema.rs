@@ -34,6 +34,7 @@ diesel::table! {
         display_name -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        redacted_at -> Nullable<Timestamp>,
     }
 }
 
@@ -60,6 +61,7 @@ diesel::table! {
         expires_at -> Nullable<Timestamp>,
         used_at -> Nullable<Timestamp>,
         refunded_at -> Nullable<Timestamp>,
+        flag -> Nullable<Text>,
     }
 }
 
@@ -105,7 +107,45 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_events (shop_id, event_id) {
+        shop_id -> Text,
+        event_id -> Text,
+        topic -> Text,
+        outcome -> Text,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    data_requests (shop_id, id) {
+        shop_id -> Text,
+        id -> Text,
+        customer_id -> Text,
+        orders_requested -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    order_earnings (shop_id, order_id) {
+        shop_id -> Text,
+        order_id -> Text,
+        customer_id -> Text,
+        subtotal_minor -> BigInt,
+        refunded_minor -> BigInt,
+        points_earned -> BigInt,
+        points_reversed -> BigInt,
+        points_unrecovered -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    webhook_events,
+    data_requests,
+    order_earnings,
     shops,
     programs,
     customers,

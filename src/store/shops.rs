@@ -44,16 +44,26 @@ impl ShopRow {
 
     /// Codes of a native shop are live at once: nothing to push anywhere.
     pub fn is_native(&self) -> bool {
-        self.platform_kind == NATIVE || !self.platform_enabled
+        self.platform_kind == NATIVE
+    }
+
+    /// How to reach the shop's platform; None for native or disconnected
+    /// (uninstalled) shops. `base_url` defaults to `https://{shop}`.
+    pub fn platform_creds(&self, default_version: &str) -> Option<crate::platform::shopify::ShopCreds> {
+        if self.is_native() || !self.platform_enabled {
+            return None;
+        }
+        Some(crate::platform::shopify::ShopCreds {
+            shop: self.id.clone(),
+            base_url: self.platform_base_url.clone().unwrap_or_else(|| format!("https://{}", self.id)),
+            access_token: self.platform_access_token.clone()?,
+            api_version: self.platform_api_version.clone().unwrap_or_else(|| default_version.to_string()),
+        })
     }
 }
 
 pub fn find(conn: &mut AnyConnection, shop_id: &str) -> QueryResult<Option<ShopRow>> {
-    shops::table
-        .find(shop_id)
-        .select(ShopRow::as_select())
-        .first(conn)
-        .optional()
+    shops::table.find(shop_id).select(ShopRow::as_select()).first(conn).optional()
 }
 
 /// Returns the shop, creating it (USD, earn rate 0, both programs disabled)
@@ -79,8 +89,5 @@ pub fn ensure(conn: &mut AnyConnection, shop_id: &str) -> AppResult<ShopRow> {
 }
 
 pub fn update(conn: &mut AnyConnection, row: &ShopRow) -> QueryResult<()> {
-    diesel::update(shops::table.find(&row.id))
-        .set(row)
-        .execute(conn)
-        .map(|_| ())
+    diesel::update(shops::table.find(&row.id)).set(row).execute(conn).map(|_| ())
 }

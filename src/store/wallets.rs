@@ -14,12 +14,7 @@ pub struct Wallet {
 }
 
 /// The wallet, or None when the shop or customer has not been seen yet.
-pub fn find(
-    conn: &mut AnyConnection,
-    shop_id: &str,
-    customer_id: &str,
-    channel: Channel,
-) -> AppResult<Option<Wallet>> {
+pub fn find(conn: &mut AnyConnection, shop_id: &str, customer_id: &str, channel: Channel) -> AppResult<Option<Wallet>> {
     let Some(shop) = shops::find(conn, shop_id)? else {
         return Ok(None);
     };
@@ -27,26 +22,13 @@ pub fn find(
         return Ok(None);
     };
     let program = programs::current(conn, shop_id, channel)?;
-    Ok(Some(Wallet {
-        shop,
-        customer,
-        program,
-    }))
+    Ok(Some(Wallet { shop, customer, program }))
 }
 
 /// Creates what is missing (write transaction), then reads the wallet.
-pub fn ensure(
-    conn: &mut AnyConnection,
-    shop_id: &str,
-    customer_id: &str,
-    channel: Channel,
-) -> AppResult<Wallet> {
+pub fn ensure(conn: &mut AnyConnection, shop_id: &str, customer_id: &str, channel: Channel) -> AppResult<Wallet> {
     let shop = shops::ensure(conn, shop_id)?;
     let customer = customers::ensure(conn, shop_id, customer_id)?;
     let program = programs::current(conn, shop_id, channel)?;
-    Ok(Wallet {
-        shop,
-        customer,
-        program,
-    })
+    Ok(Wallet { shop, customer, program })
 }

@@ -41,9 +41,7 @@ where
     fn finish(self: Box<Self>, committed: Result<(), String>) {
         let outcome = match (committed, self.outcome) {
             (Ok(()), Some(outcome)) => outcome,
-            (Err(cause), _) => Err(AppError::unavailable(anyhow::anyhow!(
-                "commit failed: {cause}"
-            ))),
+            (Err(cause), _) => Err(AppError::unavailable(anyhow::anyhow!("commit failed: {cause}"))),
             (Ok(()), None) => Err(AppError::internal(anyhow::anyhow!("write unit never ran"))),
         };
         let _ = self.reply.send(outcome);
@@ -57,20 +55,18 @@ pub struct GroupWriter {
 impl GroupWriter {
     pub fn start(mut conn: AnyConnection, max_batch: usize) -> anyhow::Result<Self> {
         let (queue, inbox) = mpsc::channel::<Box<dyn Unit>>();
-        std::thread::Builder::new()
-            .name("sqlite-writer".into())
-            .spawn(move || {
-                while let Ok(first) = inbox.recv() {
-                    let mut batch = vec![first];
-                    while batch.len() < max_batch.max(1) {
-                        match inbox.try_recv() {
-                            Ok(unit) => batch.push(unit),
-                            Err(_) => break,
-                        }
+        std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || {
+            while let Ok(first) = inbox.recv() {
+                let mut batch = vec![first];
+                while batch.len() < max_batch.max(1) {
+                    match inbox.try_recv() {
+                        Ok(unit) => batch.push(unit),
+                        Err(_) => break,
                     }
-                    commit_batch(&mut conn, batch);
                 }
-            })?;
+                commit_batch(&mut conn, batch);
+            }
+        })?;
         Ok(Self { queue })
     }
 
@@ -80,18 +76,9 @@ impl GroupWriter {
         F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        let job = Job {
-            work: Some(work),
-            outcome: None,
-            reply,
-            span: tracing::Span::current(),
-        };
-        self.queue
-            .send(Box::new(job))
-            .map_err(|_| AppError::unavailable(anyhow::anyhow!("writer stopped")))?;
-        answer
-            .await
-            .map_err(|_| AppError::unavailable(anyhow::anyhow!("writer dropped the unit")))?
+        let job = Job { work: Some(work), outcome: None, reply, span: tracing::Span::current() };
+        self.queue.send(Box::new(job)).map_err(|_| AppError::unavailable(anyhow::anyhow!("writer stopped")))?;
+        answer.await.map_err(|_| AppError::unavailable(anyhow::anyhow!("writer dropped the unit")))?
     }
 }
 

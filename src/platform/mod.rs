@@ -1,0 +1,51 @@
+//! The commerce platform: the Shopify Admin API client, the outbox relay
+//! that pushes and deletes codes exactly once, the sweeper (expiry,
+//! retention, reconciliation) and the segment membership cache.
+//!
+//! Fast tests set short timings through the environment (see
+//! `config::PlatformSettings`): LOYALTY_RELAY_INTERVAL_MS=50,
+//! LOYALTY_RETRY_BASE_MS=50, LOYALTY_RETRY_MAX_MS=500,
+//! LOYALTY_PLATFORM_TIMEOUT_MS=500, LOYALTY_PUSH_DEADLINE_SECS as needed.
+
+pub mod relay;
+pub mod segments;
+pub mod shopify;
+pub mod sweeper;
+pub mod throttle;
+
+use crate::config::PlatformSettings;
+use crate::store::Store;
+use shopify::ShopifyClient;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// Everything the background workers and the doors share.
+pub struct Platform {
+    pub client: ShopifyClient,
+    pub settings: PlatformSettings,
+    pub store: Store,
+    /// Wakes the relay when new work is written.
+    pub wake: Notify,
+    pub segments: segments::SegmentCache,
+}
+
+impl Platform {
+    pub fn new(store: Store, settings: PlatformSettings) -> anyhow::Result<Arc<Self>> {
+        let client = ShopifyClient::new(
+            Duration::from_millis(settings.connect_timeout_ms),
+            Duration::from_millis(settings.request_timeout_ms),
+        )?;
+        let segments = segments::SegmentCache::new(Duration::from_secs(settings.segment_ttl_secs));
+        Ok(Arc::new(Self { client, settings, store, wake: Notify::new(), segments }))
+    }
+
+    /// Starts the relay and the sweeper on the current runtime.
+    pub fn spawn_workers(self: &Arc<Self>) {
+        if !self.settings.workers {
+            return;
+        }
+        tokio::spawn(relay::run(self.clone()));
+        tokio::spawn(sweeper::run(self.clone()));
+    }
+}

@@ -1,0 +1,303 @@
+//! The outbox relay: leases due rows and drives the platform until each is
+//! done. Never two discounts for one claim: a retry first asks the platform
+//! whether the code exists (`codeDiscountNodeByCode`), `TAKEN` is resolved
+//! the same way, and codes are unique per shop at the platform anyway.
+
+use super::shopify::{DiscountInput, PlatformError, ShopCreds};
+use super::Platform;
+use crate::domain::claim::{entry_kind, ClaimStatus};
+use crate::error::{AppError, AppResult};
+use crate::store::claims::{self, ClaimRow};
+use crate::store::outbox::{self, action, state, OutboxRow};
+use crate::store::shops::{self, ShopRow};
+use chrono::{Duration as Span, Utc};
+use futures_util::StreamExt;
+use rand::Rng;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How a row's attempt ended.
+#[derive(Debug)]
+enum Step {
+    Done,
+    Retry { after: Duration, error: String, counted: bool },
+    Dead(String),
+}
+
+const LEASE_SECONDS: i64 = 120;
+
+pub async fn run(platform: Arc<Platform>) {
+    let idle = Duration::from_millis(platform.settings.relay_interval_ms.max(10));
+    let concurrency = platform.settings.relay_concurrency.max(1);
+    loop {
+        let limit = (concurrency * 4) as i64;
+        let leased = platform
+            .store
+            .write(move |conn| {
+                Ok(outbox::lease_due(conn, Utc::now().naive_utc(), Span::seconds(LEASE_SECONDS), limit)?)
+            })
+            .await;
+        match leased {
+            Ok(rows) if !rows.is_empty() => {
+                futures_util::stream::iter(rows).for_each_concurrent(concurrency, |row| process(&platform, row)).await;
+            }
+            Ok(_) => {
+                let _ = tokio::time::timeout(idle, platform.wake.notified()).await;
+            }
+            Err(error) => {
+                tracing::warn!(?error, "outbox lease failed");
+                tokio::time::sleep(idle).await;
+            }
+        }
+    }
+}
+
+/// Works the claim's pending row of `action` right now (the claim and
+/// refund doors call this to answer with the settled state when it is fast).
+pub async fn run_now(platform: &Platform, shop_id: &str, claim_id: &str, action: &'static str) {
+    let (shop, claim) = (shop_id.to_string(), claim_id.to_string());
+    let leased = platform
+        .store
+        .write(move |conn| {
+            let now = Utc::now().naive_utc();
+            Ok(outbox::lease_for_claim(conn, &shop, &claim, action, now, Span::seconds(LEASE_SECONDS))?)
+        })
+        .await;
+    match leased {
+        Ok(Some(row)) => process(platform, row).await,
+        Ok(None) => {}
+        Err(error) => tracing::warn!(?error, "outbox lease failed"),
+    }
+}
+
+pub async fn process(platform: &Platform, row: OutboxRow) {
+    let step = match row.action.as_str() {
+        action::CREATE | action::REPUSH => push(platform, &row).await,
+        action::REFUND | action::EXPIRE => delete(platform, &row).await,
+        action::CLEANUP => cleanup(platform, &row).await,
+        other => Ok(Step::Dead(format!("unknown outbox action {other}"))),
+    };
+    let step = step.unwrap_or_else(|error| match error.code {
+        crate::error::ErrorCode::NotFound => Step::Dead("claim or shop no longer exists".into()),
+        _ => Step::Retry { after: backoff(platform, row.attempts), error: format!("{error:?}"), counted: true },
+    });
+    if let Step::Dead(reason) | Step::Retry { error: reason, .. } = &step {
+        tracing::warn!(claim = %row.claim_id, action = %row.action, attempts = row.attempts, %reason, "platform work not done");
+    }
+    let finished = platform
+        .store
+        .write(move |conn| {
+            let now = Utc::now().naive_utc();
+            match step {
+                Step::Done => outbox::finish(conn, &row, state::DONE, None, now)?,
+                Step::Dead(reason) => outbox::finish(conn, &row, state::DEAD, Some(&reason), now)?,
+                Step::Retry { after, error, counted } => {
+                    let at = now + Span::from_std(after).unwrap_or(Span::seconds(1));
+                    outbox::retry_at(conn, &row, at, &error, counted, now)?
+                }
+            }
+            Ok(())
+        })
+        .await;
+    if let Err(error) = finished {
+        tracing::error!(?error, "could not record outbox progress; the lease will expire and retry");
+    }
+}
+
+fn backoff(platform: &Platform, attempts: i32) -> Duration {
+    let settings = &platform.settings;
+    let exponent = attempts.clamp(1, 20) as u32 - 1;
+    let full = settings.retry_base_ms.saturating_mul(1u64 << exponent).min(settings.retry_max_ms);
+    let jittered = rand::thread_rng().gen_range(full / 2..=full.max(1));
+    Duration::from_millis(jittered)
+}
+
+fn retry_for(platform: &Platform, row: &OutboxRow, error: PlatformError) -> Step {
+    match error {
+        PlatformError::Throttled(after) => Step::Retry { after, error: "throttled".into(), counted: false },
+        other => Step::Retry { after: backoff(platform, row.attempts), error: format!("{other:?}"), counted: true },
+    }
+}
+
+async fn load(platform: &Platform, row: &OutboxRow) -> AppResult<(ClaimRow, ShopRow)> {
+    let (shop_id, claim_id) = (row.shop_id.clone(), row.claim_id.clone());
+    platform
+        .store
+        .read(move |conn| {
+            let claim = claims::find(conn, &shop_id, &claim_id)?.ok_or_else(|| AppError::not_found("claim"))?;
+            let shop = shops::find(conn, &shop_id)?.ok_or_else(|| AppError::not_found("shop"))?;
+            Ok((claim, shop))
+        })
+        .await
+}
+
+fn discount_input(claim: &ClaimRow) -> AppResult<DiscountInput> {
+    let snapshot = claim.snapshot()?;
+    let subscription = claim.purchase_type == "subscription";
+    Ok(DiscountInput {
+        title: format!("Dynamic discount — {} points", claim.points),
+        code: claim.code.clone(),
+        amount: crate::api::views::money(claim.value_minor, &claim.currency),
+        customer_id: claim.customer_id.clone(),
+        one_time: !subscription,
+        subscription,
+        recurring_cycle_limit: snapshot
+            .subscription
+            .as_ref()
+            .filter(|_| subscription)
+            .map(|s| s.recurring_cycle_limit()),
+        combines_with: (snapshot.combines_with.order, snapshot.combines_with.product, snapshot.combines_with.shipping),
+        starts_at: claim.created_at.and_utc().to_rfc3339(),
+        ends_at: claim.expires_at.map(|at| at.and_utc().to_rfc3339()),
+    })
+}
+
+async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
+    let (claim, shop) = load(platform, row).await?;
+    let repush = row.action == action::REPUSH;
+    let expected = if repush { ClaimStatus::Active } else { ClaimStatus::Pending };
+    if claim.status() != Some(expected) {
+        return Ok(Step::Done);
+    }
+    let deadline = claim.created_at + Span::seconds(platform.settings.push_deadline_secs);
+    let Some(creds) = shop.platform_creds(&platform.settings.api_version) else {
+        if !repush && Utc::now().naive_utc() > deadline {
+            return fail(platform, row, &claim, "the shop's platform connection is disabled").await;
+        }
+        return Ok(Step::Retry {
+            after: backoff(platform, row.attempts),
+            error: "platform disconnected".into(),
+            counted: true,
+        });
+    };
+    if !repush && Utc::now().naive_utc() > deadline {
+        return fail(platform, row, &claim, "not pushed to the platform before the deadline").await;
+    }
+    if row.attempts > 1 || repush {
+        // An earlier attempt may have reached the platform: look before sending.
+        match platform.client.find_by_code(&creds, &claim.code).await {
+            Ok(Some(id)) => return activated(platform, &claim, &id, repush).await,
+            Ok(None) => {}
+            Err(error) => return Ok(retry_for(platform, row, error)),
+        }
+    }
+    match platform.client.create_discount(&creds, &discount_input(&claim)?).await {
+        Ok(id) => activated(platform, &claim, &id, repush).await,
+        Err(PlatformError::Taken) => match platform.client.find_by_code(&creds, &claim.code).await {
+            Ok(Some(id)) => activated(platform, &claim, &id, repush).await,
+            Ok(None) => Ok(Step::Retry {
+                after: backoff(platform, row.attempts),
+                error: "TAKEN but not found".into(),
+                counted: true,
+            }),
+            Err(error) => Ok(retry_for(platform, row, error)),
+        },
+        Err(PlatformError::Rejected(reason)) if !repush => fail(platform, row, &claim, &reason).await,
+        Err(error) => Ok(retry_for(platform, row, error)),
+    }
+}
+
+async fn activated(platform: &Platform, claim: &ClaimRow, platform_id: &str, repush: bool) -> AppResult<Step> {
+    let (claim, platform_id) = (claim.clone(), platform_id.to_string());
+    platform
+        .store
+        .write(move |conn| {
+            if repush {
+                claims::set_platform_id(conn, &claim, &platform_id)?;
+            } else if !claims::activate(conn, &claim, &platform_id)? {
+                // Refunded or failed while we pushed: the code must not live on.
+                claims::enqueue(conn, &claim.shop_id, &claim.id, action::CLEANUP, Utc::now().naive_utc())?;
+            }
+            Ok(Step::Done)
+        })
+        .await
+}
+
+/// The platform refused for good: the claim fails and its points come back.
+async fn fail(platform: &Platform, row: &OutboxRow, claim: &ClaimRow, reason: &str) -> AppResult<Step> {
+    let (claim, reason, tried) = (claim.clone(), reason.to_string(), row.attempts > 1);
+    platform
+        .store
+        .write(move |conn| {
+            let credited = claims::close_with_credit(
+                conn,
+                &claim,
+                &[ClaimStatus::Pending],
+                ClaimStatus::Failed,
+                entry_kind::REFUND,
+                Some(&reason),
+            )?;
+            if credited.is_some() && tried {
+                claims::enqueue(conn, &claim.shop_id, &claim.id, action::CLEANUP, Utc::now().naive_utc())?;
+            }
+            Ok(Step::Dead(reason))
+        })
+        .await
+}
+
+/// Deletes a live code, then credits it: refund (refund_pending → refunded)
+/// or expiry (active → expired). An order that used it first wins.
+async fn delete(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
+    let (claim, shop) = load(platform, row).await?;
+    let (from, to, kind) = if row.action == action::REFUND {
+        (ClaimStatus::RefundPending, ClaimStatus::Refunded, entry_kind::REFUND)
+    } else {
+        (ClaimStatus::Active, ClaimStatus::Expired, entry_kind::EXPIRE)
+    };
+    if claim.status() != Some(from) {
+        return Ok(Step::Done);
+    }
+    let Some(creds) = shop.platform_creds(&platform.settings.api_version) else {
+        return Ok(Step::Retry {
+            after: backoff(platform, row.attempts),
+            error: "platform disconnected".into(),
+            counted: true,
+        });
+    };
+    match remove_code(platform, &creds, &claim).await {
+        Ok(()) => {}
+        Err(error) => return Ok(retry_for(platform, row, error)),
+    }
+    platform
+        .store
+        .write(move |conn| {
+            claims::close_with_credit(conn, &claim, &[from], to, kind, None)?;
+            Ok(Step::Done)
+        })
+        .await
+}
+
+/// Deletes the claim's code at the platform if it is there.
+async fn remove_code(platform: &Platform, creds: &ShopCreds, claim: &ClaimRow) -> Result<(), PlatformError> {
+    let id = match &claim.platform_id {
+        Some(id) => Some(id.clone()),
+        None => platform.client.find_by_code(creds, &claim.code).await?,
+    };
+    let Some(id) = id else { return Ok(()) };
+    match platform.client.delete_discount(creds, &id).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(PlatformError::Transient("delete answered without an id".into())),
+        Err(PlatformError::Rejected(reason)) => match platform.client.find_by_code(creds, &claim.code).await? {
+            None => Ok(()),
+            Some(_) => Err(PlatformError::Transient(reason)),
+        },
+        Err(error) => Err(error),
+    }
+}
+
+/// A code refunded or failed here must not be usable there.
+async fn cleanup(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
+    let (mut claim, shop) = load(platform, row).await?;
+    let Some(creds) = shop.platform_creds(&platform.settings.api_version) else {
+        return Ok(Step::Retry {
+            after: backoff(platform, row.attempts),
+            error: "platform disconnected".into(),
+            counted: true,
+        });
+    };
+    claim.platform_id = None; // always look the code up: the stored id may be stale
+    match remove_code(platform, &creds, &claim).await {
+        Ok(()) => Ok(Step::Done),
+        Err(error) => Ok(retry_for(platform, row, error)),
+    }
+}

@@ -1,0 +1,244 @@
+//! The Shopify Admin GraphQL client: discount codes and segment membership,
+//! with errors sorted into what may be retried and what may not.
+
+use super::throttle::{Pacer, ThrottleStatus};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// Where and how to reach one shop's Admin API. The token is never logged.
+#[derive(Clone)]
+pub struct ShopCreds {
+    pub shop: String,
+    pub base_url: String,
+    pub access_token: String,
+    pub api_version: String,
+}
+
+impl std::fmt::Debug for ShopCreds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ShopCreds({} via {})", self.shop, self.base_url)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlatformError {
+    /// Refused for the rate limit; nothing happened. Try again after the wait.
+    Throttled(Duration),
+    /// Failed or unknown outcome (timeout, dropped connection, 5xx, 401 while
+    /// a merchant fixes a token): retry, after checking what exists.
+    Transient(String),
+    /// The code exists already (a retry after an ambiguous failure).
+    Taken,
+    /// Refused for good (user errors, invalid query).
+    Rejected(String),
+}
+
+/// The discount as the platform should hold it (issue 3, point 1).
+#[derive(Debug, Clone)]
+pub struct DiscountInput {
+    pub title: String,
+    pub code: String,
+    pub amount: String,
+    pub customer_id: String,
+    pub one_time: bool,
+    pub subscription: bool,
+    pub recurring_cycle_limit: Option<i64>,
+    pub combines_with: (bool, bool, bool),
+    pub starts_at: String,
+    pub ends_at: Option<String>,
+}
+
+pub const MUTATION_COST: f64 = 10.0;
+pub const QUERY_COST: f64 = 1.0;
+
+const CREATE: &str = "mutation discountCodeBasicCreate($basicCodeDiscount: DiscountCodeBasicInput!) { discountCodeBasicCreate(basicCodeDiscount: $basicCodeDiscount) { codeDiscountNode { id } userErrors { field code message } } }";
+const LOOKUP: &str = "query codeDiscountNodeByCode($code: String!) { codeDiscountNodeByCode(code: $code) { id } }";
+const DELETE: &str = "mutation discountCodeDelete($id: ID!) { discountCodeDelete(id: $id) { deletedCodeDiscountId userErrors { field code message } } }";
+const SEGMENTS: &str = "query customerSegmentMembership($customerId: ID!, $segmentIds: [ID!]!) { customerSegmentMembership(customerId: $customerId, segmentIds: $segmentIds) { memberships { segmentId isMember } } }";
+
+pub struct ShopifyClient {
+    http: reqwest::Client,
+    pacer: Pacer,
+}
+
+pub fn customer_gid(id: &str) -> String {
+    format!("gid://shopify/Customer/{id}")
+}
+
+fn segment_gid(id: &str) -> String {
+    if id.starts_with("gid://") {
+        id.to_string()
+    } else {
+        format!("gid://shopify/Segment/{id}")
+    }
+}
+
+impl ShopifyClient {
+    pub fn new(connect_timeout: Duration, request_timeout: Duration) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            .timeout(request_timeout)
+            .pool_max_idle_per_host(32)
+            .build()?;
+        Ok(Self { http, pacer: Pacer::default() })
+    }
+
+    pub async fn create_discount(&self, creds: &ShopCreds, input: &DiscountInput) -> Result<String, PlatformError> {
+        let (one, product, shipping) = input.combines_with;
+        let variables = json!({"basicCodeDiscount": {
+            "title": input.title,
+            "code": input.code,
+            "startsAt": input.starts_at,
+            "endsAt": input.ends_at,
+            "customerSelection": {"customers": {"add": [customer_gid(&input.customer_id)]}},
+            "customerGets": {
+                "value": {"discountAmount": {"amount": input.amount, "appliesOnEachItem": false}},
+                "items": {"all": true},
+                "appliesOnOneTimePurchase": input.one_time,
+                "appliesOnSubscription": input.subscription,
+            },
+            "recurringCycleLimit": input.recurring_cycle_limit,
+            "usageLimit": 1,
+            "appliesOncePerCustomer": true,
+            "combinesWith": {"orderDiscounts": one, "productDiscounts": product, "shippingDiscounts": shipping},
+        }});
+        let data = self.graphql(creds, CREATE, variables, MUTATION_COST).await?;
+        let result = &data["discountCodeBasicCreate"];
+        if let Some(error) = first_user_error(result) {
+            return Err(if error.0 == "TAKEN" { PlatformError::Taken } else { PlatformError::Rejected(error.1) });
+        }
+        result["codeDiscountNode"]["id"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| PlatformError::Transient("create answered without a node id".into()))
+    }
+
+    pub async fn find_by_code(&self, creds: &ShopCreds, code: &str) -> Result<Option<String>, PlatformError> {
+        let data = self.graphql(creds, LOOKUP, json!({"code": code}), QUERY_COST).await?;
+        Ok(data["codeDiscountNodeByCode"]["id"].as_str().map(str::to_string))
+    }
+
+    /// Deletes a discount; true when it is gone (now or before).
+    pub async fn delete_discount(&self, creds: &ShopCreds, id: &str) -> Result<bool, PlatformError> {
+        let data = self.graphql(creds, DELETE, json!({"id": id}), MUTATION_COST).await?;
+        let result = &data["discountCodeDelete"];
+        if result["deletedCodeDiscountId"].as_str().is_some() {
+            return Ok(true);
+        }
+        match first_user_error(result) {
+            Some((_, message)) if message.to_ascii_lowercase().contains("does not exist") => Ok(true),
+            Some((_, message)) => Err(PlatformError::Rejected(message)),
+            None => Ok(false),
+        }
+    }
+
+    pub async fn segment_membership(
+        &self,
+        creds: &ShopCreds,
+        customer_id: &str,
+        segments: &[String],
+    ) -> Result<HashMap<String, bool>, PlatformError> {
+        let ids: Vec<String> = segments.iter().map(|s| segment_gid(s)).collect();
+        let variables = json!({"customerId": customer_gid(customer_id), "segmentIds": ids});
+        let data = self.graphql(creds, SEGMENTS, variables, QUERY_COST).await?;
+        let mut members = HashMap::new();
+        for m in data["customerSegmentMembership"]["memberships"].as_array().into_iter().flatten() {
+            if let (Some(id), Some(is)) = (m["segmentId"].as_str(), m["isMember"].as_bool()) {
+                let plain = segments.iter().find(|s| segment_gid(s) == id).cloned().unwrap_or_else(|| id.to_string());
+                members.insert(plain, is);
+            }
+        }
+        Ok(members)
+    }
+
+    async fn graphql(
+        &self,
+        creds: &ShopCreds,
+        query: &str,
+        variables: Value,
+        cost: f64,
+    ) -> Result<Value, PlatformError> {
+        self.pacer.acquire(&creds.shop, cost).await;
+        let url = format!("{}/admin/api/{}/graphql.json", creds.base_url.trim_end_matches('/'), creds.api_version);
+        let sent = self
+            .http
+            .post(&url)
+            .header("X-Shopify-Access-Token", &creds.access_token)
+            .json(&json!({"query": query, "variables": variables}))
+            .send()
+            .await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(error) => {
+                if error.is_connect() {
+                    self.pacer.release(&creds.shop, cost);
+                }
+                return Err(PlatformError::Transient(format!("request failed: {}", without_url(&error))));
+            }
+        };
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok());
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if let Some(throttle) = throttle_status(&body) {
+            self.pacer.observe(&creds.shop, throttle);
+        }
+        classify(status, retry_after, body, cost)
+    }
+}
+
+fn classify(status: StatusCode, retry_after: Option<f64>, body: Value, cost: f64) -> Result<Value, PlatformError> {
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        return Err(PlatformError::Throttled(Duration::from_secs_f64(retry_after.unwrap_or(1.0).max(0.05))));
+    }
+    if !status.is_success() {
+        return Err(PlatformError::Transient(format!("HTTP {status}")));
+    }
+    if let Some(errors) = body["errors"].as_array().filter(|e| !e.is_empty()) {
+        if errors.iter().any(|e| e["extensions"]["code"] == "THROTTLED") {
+            let wait = throttle_status(&body)
+                .map(|t| (cost - t.currently_available).max(0.0) / t.restore_rate.max(1.0))
+                .unwrap_or(1.0);
+            return Err(PlatformError::Throttled(Duration::from_secs_f64(wait.max(0.05))));
+        }
+        return Err(PlatformError::Rejected(format!("GraphQL errors: {}", errors[0]["message"])));
+    }
+    match body.get("data") {
+        Some(data) if data.is_object() => Ok(data.clone()),
+        _ => Err(PlatformError::Transient("answer without data".into())),
+    }
+}
+
+fn throttle_status(body: &Value) -> Option<ThrottleStatus> {
+    let t = &body["extensions"]["cost"]["throttleStatus"];
+    Some(ThrottleStatus {
+        maximum_available: t["maximumAvailable"].as_f64()?,
+        currently_available: t["currentlyAvailable"].as_f64()?,
+        restore_rate: t["restoreRate"].as_f64()?,
+    })
+}
+
+fn first_user_error(result: &Value) -> Option<(String, String)> {
+    let error = result["userErrors"].as_array()?.first()?;
+    Some((
+        error["code"].as_str().unwrap_or("").to_string(),
+        error["message"].as_str().unwrap_or("user error").to_string(),
+    ))
+}
+
+/// reqwest errors print the URL; ours never carry secrets, but keep logs short.
+fn without_url(error: &reqwest::Error) -> String {
+    let kind = if error.is_timeout() {
+        "timeout"
+    } else if error.is_connect() {
+        "connect"
+    } else {
+        "io"
+    };
+    format!("{kind}: {error}")
+}

@@ -1,0 +1,186 @@
+//! Periodic upkeep: expire unused codes past their lifetime (and a grace for
+//! late order webhooks), prune closed claims past the retention so the hot
+//! tables stay small (the ledger keeps every entry), and reconcile.
+
+use super::Platform;
+use crate::domain::claim::{entry_kind, ClaimStatus};
+use crate::error::AppResult;
+use crate::store::claims::{self, ClaimRow};
+use crate::store::outbox::action;
+use crate::store::schema::{claims as claims_table, idempotency_keys, outbox, webhook_events};
+use crate::store::shops;
+use crate::store::AnyConnection;
+use chrono::{Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use std::sync::Arc;
+
+const BATCH: i64 = 500;
+
+pub async fn run(platform: Arc<Platform>) {
+    let every = std::time::Duration::from_secs(platform.settings.sweep_interval_secs.max(1));
+    let reconcile_every = platform.settings.reconcile_interval_secs;
+    let mut last_reconcile = tokio::time::Instant::now();
+    loop {
+        tokio::time::sleep(every).await;
+        if let Err(error) = sweep_once(&platform).await {
+            tracing::warn!(?error, "sweep failed");
+        }
+        if reconcile_every > 0 && last_reconcile.elapsed().as_secs() >= reconcile_every {
+            last_reconcile = tokio::time::Instant::now();
+            match super::sweeper::reconcile(&platform).await {
+                Ok(report) => tracing::info!(?report, "reconciled with the platform"),
+                Err(error) => tracing::warn!(?error, "reconciliation failed"),
+            }
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepReport {
+    pub expired: usize,
+    pub expiry_queued: usize,
+    pub pruned_claims: usize,
+}
+
+/// One pass of expiry and pruning.
+pub async fn sweep_once(platform: &Platform) -> AppResult<SweepReport> {
+    let grace = platform.settings.expiry_grace_secs;
+    let retention = platform.settings.retention_days;
+    let report = platform
+        .store
+        .write(move |conn| {
+            let now = Utc::now().naive_utc();
+            let mut report = expire_due(conn, now - Duration::seconds(grace), now)?;
+            report.pruned_claims = prune(conn, now - Duration::days(retention), now)?;
+            Ok(report)
+        })
+        .await?;
+    if report.expiry_queued > 0 {
+        platform.wake.notify_one();
+    }
+    Ok(report)
+}
+
+fn expire_due(conn: &mut AnyConnection, cutoff: NaiveDateTime, now: NaiveDateTime) -> AppResult<SweepReport> {
+    let due: Vec<ClaimRow> = claims_table::table
+        .filter(claims_table::status.eq(ClaimStatus::Active.as_str()))
+        .filter(claims_table::expires_at.lt(cutoff))
+        .limit(BATCH)
+        .select(ClaimRow::as_select())
+        .load(conn)?;
+    let mut report = SweepReport::default();
+    for claim in due {
+        let native = shops::find(conn, &claim.shop_id)?.is_none_or(|shop| shop.is_native());
+        if native {
+            let done = claims::close_with_credit(
+                conn,
+                &claim,
+                &[ClaimStatus::Active],
+                ClaimStatus::Expired,
+                entry_kind::EXPIRE,
+                None,
+            )?;
+            report.expired += usize::from(done.is_some());
+        } else if !queued(conn, &claim, action::EXPIRE)? {
+            claims::enqueue(conn, &claim.shop_id, &claim.id, action::EXPIRE, now)?;
+            report.expiry_queued += 1;
+        }
+    }
+    Ok(report)
+}
+
+fn queued(conn: &mut AnyConnection, claim: &ClaimRow, work: &str) -> QueryResult<bool> {
+    let count: i64 = outbox::table
+        .filter(outbox::shop_id.eq(&claim.shop_id))
+        .filter(outbox::claim_id.eq(&claim.id))
+        .filter(outbox::action.eq(work))
+        .filter(outbox::status.eq("pending"))
+        .count()
+        .get_result(conn)?;
+    Ok(count > 0)
+}
+
+/// Deletes closed claims and finished outbox rows older than `before`, and
+/// idempotency records and webhook ids past their usefulness.
+fn prune(conn: &mut AnyConnection, before: NaiveDateTime, now: NaiveDateTime) -> QueryResult<usize> {
+    let closed = ["used", "refunded", "expired", "failed"];
+    let pruned = diesel::delete(
+        claims_table::table.filter(claims_table::status.eq_any(closed)).filter(claims_table::updated_at.lt(before)),
+    )
+    .execute(conn)?;
+    diesel::delete(outbox::table.filter(outbox::status.ne("pending")).filter(outbox::updated_at.lt(before)))
+        .execute(conn)?;
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(now - Duration::days(7))))
+        .execute(conn)?;
+    diesel::delete(webhook_events::table.filter(webhook_events::received_at.lt(now - Duration::days(30))))
+        .execute(conn)?;
+    Ok(pruned)
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ReconcileReport {
+    pub checked: usize,
+    pub missing_repushed: usize,
+    pub stale_deleted: usize,
+    pub errors: usize,
+}
+
+/// Compares claims with the platform by code: an active code missing there
+/// is pushed again; a code refunded, failed or expired here but present
+/// there is deleted.
+pub async fn reconcile(platform: &Platform) -> AppResult<ReconcileReport> {
+    let since = Utc::now().naive_utc() - Duration::days(platform.settings.retention_days);
+    let (claims, shops) = platform
+        .store
+        .read(move |conn| {
+            let claims: Vec<ClaimRow> = claims_table::table
+                .filter(
+                    claims_table::status.eq("active").or(claims_table::status
+                        .eq_any(["refunded", "failed", "expired"])
+                        .and(claims_table::updated_at.ge(since))),
+                )
+                .select(ClaimRow::as_select())
+                .load(conn)?;
+            let shops =
+                crate::store::schema::shops::table.select(shops::ShopRow::as_select()).load::<shops::ShopRow>(conn)?;
+            Ok((claims, shops))
+        })
+        .await?;
+    let mut report = ReconcileReport::default();
+    let mut queue = Vec::new();
+    for claim in claims {
+        let Some(creds) =
+            shops.iter().find(|s| s.id == claim.shop_id).and_then(|s| s.platform_creds(&platform.settings.api_version))
+        else {
+            continue;
+        };
+        report.checked += 1;
+        let present = match platform.client.find_by_code(&creds, &claim.code).await {
+            Ok(found) => found.is_some(),
+            Err(error) => {
+                tracing::warn!(claim = %claim.id, ?error, "reconcile lookup failed");
+                report.errors += 1;
+                continue;
+            }
+        };
+        match (claim.status() == Some(ClaimStatus::Active), present) {
+            (true, false) => queue.push((claim, action::REPUSH)),
+            (false, true) => queue.push((claim, action::CLEANUP)),
+            _ => {}
+        }
+    }
+    for (claim, work) in &queue {
+        if *work == action::REPUSH {
+            report.missing_repushed += 1
+        } else {
+            report.stale_deleted += 1
+        }
+        let (claim, work) = (claim.clone(), *work);
+        platform
+            .store
+            .write(move |conn| Ok(claims::enqueue(conn, &claim.shop_id, &claim.id, work, Utc::now().naive_utc())?))
+            .await?;
+    }
+    platform.wake.notify_one();
+    Ok(report)
+}

@@ -1,0 +1,213 @@
+//! The outbox: platform work written in the same transaction as the claim,
+//! leased by relays. PostgreSQL leases with `FOR UPDATE SKIP LOCKED` so
+//! several service instances share the queue; SQLite has one writer.
+
+use super::schema::outbox;
+use super::AnyConnection;
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Timestamp};
+
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub shop_id: String,
+    pub id: String,
+    pub claim_id: String,
+    pub action: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub mod action {
+    /// Push a new code.
+    pub const CREATE: &str = "create";
+    /// Delete an active code, then refund it (status refund_pending).
+    pub const REFUND: &str = "refund";
+    /// Delete an expired code, then credit it (kind expire).
+    pub const EXPIRE: &str = "expire";
+    /// Make sure a code refunded or failed here does not live there.
+    pub const CLEANUP: &str = "cleanup";
+    /// Re-push a code the platform lost (reconciliation).
+    pub const REPUSH: &str = "repush";
+}
+
+pub mod state {
+    pub const PENDING: &str = "pending";
+    pub const DONE: &str = "done";
+    pub const DEAD: &str = "dead";
+    pub const CANCELLED: &str = "cancelled";
+}
+
+/// Queues platform work for a claim, inside the caller's transaction.
+pub fn enqueue(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    claim_id: &str,
+    work: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::shop_id.eq(shop_id),
+            outbox::id.eq(crate::domain::ids::new_id()),
+            outbox::claim_id.eq(claim_id),
+            outbox::action.eq(work),
+            outbox::status.eq(state::PENDING),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+            outbox::created_at.eq(now),
+            outbox::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+const LEASE_PG: &str = "UPDATE outbox SET next_attempt_at = $1, attempts = attempts + 1, updated_at = $2 \
+     WHERE (shop_id, id) IN (SELECT shop_id, id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
+     ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING *";
+
+/// Leases up to `limit` due rows for `lease`: nobody else takes them until
+/// it runs out (a crashed relay's rows come back by themselves).
+pub fn lease_due(
+    conn: &mut AnyConnection,
+    now: NaiveDateTime,
+    lease: Duration,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    let until = now + lease;
+    match conn {
+        AnyConnection::Postgresql(pg) => diesel::sql_query(LEASE_PG)
+            .bind::<Timestamp, _>(until)
+            .bind::<Timestamp, _>(now)
+            .bind::<BigInt, _>(limit)
+            .load(pg),
+        AnyConnection::Sqlite(_) => {
+            let due: Vec<OutboxRow> = outbox::table
+                .filter(outbox::status.eq(state::PENDING))
+                .filter(outbox::next_attempt_at.le(now))
+                .order(outbox::next_attempt_at.asc())
+                .limit(limit)
+                .select(OutboxRow::as_select())
+                .load(conn)?;
+            let mut leased = Vec::with_capacity(due.len());
+            for row in due {
+                if let Some(row) = lease_row(conn, &row, now, until)? {
+                    leased.push(row);
+                }
+            }
+            Ok(leased)
+        }
+    }
+}
+
+fn lease_row(
+    conn: &mut AnyConnection,
+    row: &OutboxRow,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<Option<OutboxRow>> {
+    let updated = diesel::update(outbox::table.find((&row.shop_id, &row.id)))
+        .filter(outbox::status.eq(state::PENDING))
+        .filter(outbox::next_attempt_at.le(now))
+        .set((outbox::next_attempt_at.eq(until), outbox::attempts.eq(outbox::attempts + 1), outbox::updated_at.eq(now)))
+        .execute(conn)?;
+    if updated == 0 {
+        return Ok(None);
+    }
+    outbox::table.find((&row.shop_id, &row.id)).select(OutboxRow::as_select()).first(conn).optional()
+}
+
+/// Leases the claim's pending row of `action` now, if nobody holds it.
+pub fn lease_for_claim(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    claim_id: &str,
+    action: &str,
+    now: NaiveDateTime,
+    lease: Duration,
+) -> QueryResult<Option<OutboxRow>> {
+    let row = outbox::table
+        .filter(outbox::shop_id.eq(shop_id))
+        .filter(outbox::claim_id.eq(claim_id))
+        .filter(outbox::action.eq(action))
+        .filter(outbox::status.eq(state::PENDING))
+        .select(OutboxRow::as_select())
+        .first(conn)
+        .optional()?;
+    match row {
+        Some(row) => lease_row(conn, &row, now, now + lease),
+        None => Ok(None),
+    }
+}
+
+/// Ends a row: done, dead (gave up) or cancelled.
+pub fn finish(
+    conn: &mut AnyConnection,
+    row: &OutboxRow,
+    status: &str,
+    error: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(outbox::table.find((&row.shop_id, &row.id)))
+        .set((outbox::status.eq(status), outbox::last_error.eq(error), outbox::updated_at.eq(now)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Tries again at `at`; `counted` false gives the attempt back (throttled).
+pub fn retry_at(
+    conn: &mut AnyConnection,
+    row: &OutboxRow,
+    at: NaiveDateTime,
+    error: &str,
+    counted: bool,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let attempts = if counted { row.attempts } else { (row.attempts - 1).max(0) };
+    diesel::update(outbox::table.find((&row.shop_id, &row.id)))
+        .filter(outbox::status.eq(state::PENDING))
+        .set((
+            outbox::next_attempt_at.eq(at),
+            outbox::attempts.eq(attempts),
+            outbox::last_error.eq(error),
+            outbox::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Cancels the claim's pending rows of `action`; returns how many had been
+/// tried already (a push that may have reached the platform).
+pub fn cancel_for_claim(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    claim_id: &str,
+    action: &str,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    let tried: i64 = outbox::table
+        .filter(outbox::shop_id.eq(shop_id))
+        .filter(outbox::claim_id.eq(claim_id))
+        .filter(outbox::action.eq(action))
+        .filter(outbox::attempts.gt(0))
+        .count()
+        .get_result(conn)?;
+    diesel::update(outbox::table)
+        .filter(outbox::shop_id.eq(shop_id))
+        .filter(outbox::claim_id.eq(claim_id))
+        .filter(outbox::action.eq(action))
+        .filter(outbox::status.eq(state::PENDING))
+        .set((outbox::status.eq(state::CANCELLED), outbox::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(tried)
+}
+
+/// Pending work, for tests, metrics and the benchmark.
+pub fn pending_count(conn: &mut AnyConnection) -> QueryResult<i64> {
+    outbox::table.filter(outbox::status.eq(state::PENDING)).count().get_result(conn)
+}

@@ -1,0 +1,54 @@
+// Browser tests: the real server binary on a free port with a fresh SQLite
+// file, driven through Debian's Chromium. Exits non-zero on any failure.
+//   node tests/browser/run.mjs                   all scenarios + screenshots
+//   node tests/browser/run.mjs --screenshots-only  regenerate docs/img only
+// Env: LOYALTY_BIN (default target/debug/loyalty-wallet), CHROMIUM (default /usr/bin/chromium).
+import { describe, before, after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from './lib/server.mjs';
+import { launch } from './lib/browser.mjs';
+import { seed } from './lib/helpers.mjs';
+import { widgetTests } from './specs/widget.mjs';
+import { adminTests } from './specs/admin.mjs';
+import { posTests } from './specs/pos.mjs';
+import { screenshotTests } from './specs/screens.mjs';
+import { docImages } from './specs/docs.mjs';
+import { ruleTests } from './specs/rules.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ctx = {};
+
+async function setUp() {
+  ctx.server = await startServer();
+  ctx.b = await launch();
+  await seed(ctx);
+}
+
+async function tearDown() {
+  await ctx.b?.close();
+  await ctx.server?.stop();
+}
+
+if (process.argv.includes('--screenshots-only')) {
+  try {
+    await setUp();
+    await docImages(ctx, join(here, '..', '..', 'docs', 'img'));
+  } finally {
+    await tearDown();
+  }
+} else {
+  describe('loyalty-wallet in Chromium', () => {
+    before(setUp);
+    after(tearDown);
+    ruleTests();
+    widgetTests(ctx);
+    posTests(ctx);
+    adminTests(ctx);
+    screenshotTests(ctx, join(here, 'artifacts'));
+    test('no console errors on any page', () => {
+      assert.deepEqual(ctx.b.problems, []);
+    });
+  });
+}

@@ -1,0 +1,102 @@
+// Customers: search, then one customer's wallet, codes (with refunds) and
+// history, and an adjustment form that always needs a reason.
+import { h, fill } from './dom.js';
+import { newKey, enc } from './api.js';
+import { points, signed, when } from './format.js';
+import { renderCodes, renderHistory } from './wallet-lists.js';
+
+export function customersPanel(root, call) {
+  const query = h('input', { id: 'cust-q', type: 'search', autocomplete: 'off', placeholder: 'e.g. 207119551' });
+  const results = h('tbody');
+  const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Load more');
+  const detail = h('section', { class: 'card detail', hidden: true, 'aria-labelledby': 'cust-title', tabindex: '-1' });
+  const search = h('form', { class: 'search', role: 'search' },
+    h('label', { for: 'cust-q' }, 'Find a customer by id'), h('div', { class: 'inline' }, query, h('button', { type: 'submit', class: 'primary' }, 'Search')));
+  let cursor = null;
+
+  async function find(append) {
+    const qs = new URLSearchParams({ query: query.value.trim(), limit: '20' });
+    if (append && cursor) qs.set('cursor', cursor);
+    const r = await call('GET', `/api/v1/admin/customers?${qs}`);
+    cursor = r.next_cursor;
+    more.hidden = !cursor;
+    const rows = r.customers.map((cu) => h('tr', {},
+      h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => open(cu.id).then((d) => d.focus()).catch(showError) }, cu.id)),
+      h('td', { class: 'n' }, points(cu.points_balance)), h('td', {}, when(cu.created_at))));
+    if (append) results.append(...rows);
+    else fill(results, rows.length ? rows : h('tr', {}, h('td', { colspan: '3', class: 'hint' }, 'No customers found.')));
+  }
+
+  async function open(id) {
+    const d = await call('GET', `/api/v1/admin/customers/${enc(id)}`);
+    const codes = h('ul', { class: 'list' }), history = h('ul', { class: 'list' });
+    renderCodes(codes, d.claims, (c, btn) => refund(id, c, btn));
+    renderHistory(history, d.entries);
+    fill(detail,
+      h('div', { class: 'detail-head' }, h('h2', { id: 'cust-title' }, `Customer ${d.wallet.customer_id}`),
+        h('p', { class: 'big' }, h('span', { class: 'balance' }, points(d.wallet.points_balance)), ' points')),
+      adjustForm(id),
+      h('div', { class: 'cols' },
+        h('section', {}, h('h3', {}, 'Codes'), codes),
+        h('section', {}, h('h3', {}, 'History'), history)));
+    detail.hidden = false;
+    return detail;
+  }
+
+  const refundKeys = new Map();
+  async function refund(id, claim, btn) {
+    btn.disabled = true;
+    if (!refundKeys.has(claim.id)) refundKeys.set(claim.id, newKey());
+    try {
+      await call('POST', `/api/v1/admin/claims/${enc(claim.id)}/refund`, { key: refundKeys.get(claim.id) });
+      (await open(id)).querySelector('.status').textContent = `${claim.code} refunded: ${points(claim.points)} points returned.`;
+    } catch (e) {
+      btn.disabled = false;
+      btn.after(h('span', { class: 'err' }, e.message));
+    }
+  }
+
+  function adjustForm(id) {
+    const amount = h('input', { id: 'adj-points', type: 'number', step: '1', class: 'num', 'aria-describedby': 'adj-err' });
+    const reason = h('input', { id: 'adj-reason', type: 'text', maxlength: '200', 'aria-describedby': 'adj-err' });
+    const status = h('p', { class: 'status', role: 'status', id: 'adj-err' });
+    const submit = h('button', { type: 'submit', class: 'primary' }, 'Apply');
+    let intent = null;
+    const form = h('form', { class: 'adjust', novalidate: true, 'aria-label': 'Adjust points' },
+      h('div', { class: 'field' }, h('label', { for: 'adj-points' }, 'Points (+ to add, − to remove)'), amount),
+      h('div', { class: 'field grow' }, h('label', { for: 'adj-reason' }, 'Reason'), reason),
+      submit, status);
+    form.onsubmit = async (e) => {
+      e.preventDefault();
+      const n = /^[-+]?\d+$/.test(amount.value.trim()) ? Number(amount.value) : NaN;
+      const why = reason.value.trim();
+      const problem = !Number.isInteger(n) || n === 0 ? 'Enter a whole number of points other than 0.' : !why ? 'Give a reason: the customer sees it in their history.' : '';
+      status.textContent = problem;
+      status.classList.toggle('err', !!problem);
+      if (problem) return (Number.isInteger(n) && n !== 0 ? reason : amount).focus();
+      const body = { points: n, reason: why };
+      if (intent?.body !== JSON.stringify(body)) intent = { body: JSON.stringify(body), key: newKey() };
+      submit.disabled = true;
+      try {
+        const r = await call('POST', `/api/v1/admin/customers/${enc(id)}/adjustments`, { body, key: intent.key });
+        intent = null;
+        (await open(id)).querySelector('.status').textContent = `Adjusted by ${signed(n)}. New balance ${points(r.points_balance)}.`;
+      } catch (err) {
+        if (err.final) intent = null;
+        status.classList.add('err');
+        status.textContent = err.code === 'insufficient_points' ? 'That would take the balance below zero.' : err.message;
+        submit.disabled = false;
+      }
+    };
+    return form;
+  }
+
+  search.onsubmit = (e) => { e.preventDefault(); find(false).catch(showError); };
+  more.onclick = () => find(true).catch(showError);
+  const error = h('p', { class: 'err', role: 'alert' });
+  const showError = (e) => { error.textContent = e.message; };
+  fill(root, h('div', { class: 'card' }, search, error,
+    h('table', { class: 'table' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Customer'), h('th', { scope: 'col', class: 'n' }, 'Points'), h('th', { scope: 'col' }, 'First seen'))), results), more),
+  detail);
+  return { load: () => find(false) };
+}

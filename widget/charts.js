@@ -1,0 +1,88 @@
+// Inline SVG charts with no library: drawn at the container's real width
+// (so text stays readable at 360 px) and redrawn when it changes. Each chart
+// has a text summary for screen readers and a data table behind <details>.
+import { h } from './dom.js';
+
+const NS = 'http://www.w3.org/2000/svg';
+const s = (tag, attrs, ...kids) => {
+  const el = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, v);
+  el.append(...kids);
+  return el;
+};
+const title = (text) => s('title', {}, text);
+
+// A figure that redraws its SVG whenever its width changes.
+// height: a number, or a function of the width (legends wrap when narrow).
+function figure(caption, summary, rows, draw, height = 200) {
+  const box = h('div', { class: 'chart' });
+  const table = h('table', { class: 'table' }, h('tbody', {}, rows.map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', { class: 'n' }, v)))));
+  const fig = h('figure', { class: 'card fig' }, h('figcaption', {}, caption), box, h('details', {}, h('summary', {}, 'Show data'), table));
+  let last = 0;
+  new ResizeObserver(([e]) => {
+    const w = Math.floor(e.contentRect.width);
+    if (w && w !== last) {
+      last = w;
+      const hgt = typeof height === 'function' ? height(w) : height;
+      box.replaceChildren(s('svg', { width: w, height: hgt, viewBox: `0 0 ${w} ${hgt}`, role: 'img', 'aria-label': summary }, ...draw(w, hgt)));
+    }
+  }).observe(box);
+  return fig;
+}
+
+// Vertical bars: items [{label, value, tip}], labels thinned to fit.
+export function barChart(caption, summary, items, { color = 'var(--accent)', format = String } = {}) {
+  const rows = items.map((d) => [d.label, format(d.value)]);
+  return figure(caption, summary, rows, (w, hgt) => {
+    const top = 12, bottom = 28, left = 36, plot = hgt - top - bottom;
+    const max = Math.max(1, ...items.map((d) => d.value));
+    const step = (w - left) / Math.max(1, items.length);
+    // Show every n-th label so that none overlap (≈6.5 px a character at 11 px).
+    const labelW = (t) => String(t).length * 6.5 + 10;
+    const every = Math.max(1, Math.ceil(Math.max(...items.map((d) => labelW(d.label)), 0) / step));
+    const out = [
+      s('line', { x1: left, x2: w, y1: top + plot, y2: top + plot, class: 'axis' }),
+      s('text', { x: left - 6, y: top + 4, 'text-anchor': 'end', class: 'tick' }, format(max)),
+      s('text', { x: left - 6, y: top + plot, 'text-anchor': 'end', class: 'tick' }, '0'),
+      s('line', { x1: left, x2: w, y1: top, y2: top, class: 'grid' }),
+    ];
+    let lastRight = -Infinity;
+    items.forEach((d, i) => {
+      const bh = (d.value / max) * plot, x = left + i * step;
+      const bw = Math.max(1, Math.min(step * 0.7, 56));
+      out.push(s('rect', { x: x + (step - bw) / 2, y: top + plot - bh, width: bw, height: bh, rx: 2, style: `fill:${color}` },
+        title(d.tip || `${d.label}: ${format(d.value)}`)));
+      // Labels at the edges are pulled in so they are never clipped.
+      const lw = labelW(d.label) / 2, cx = Math.min(Math.max(x + step / 2, lw), w - lw);
+      if (i % every === 0 && cx - lw > lastRight + 4) {
+        lastRight = cx + lw;
+        out.push(s('text', { x: cx, y: hgt - 8, 'text-anchor': 'middle', class: 'tick' }, d.label));
+      }
+    });
+    return out;
+  });
+}
+
+// One horizontal bar split into parts, with a legend: parts [{label, value, color}].
+export function splitBar(caption, summary, parts) {
+  const rows = parts.map((p) => [p.label, String(p.value)]);
+  const perRow = (w) => Math.max(1, Math.floor(w / 130));
+  const height = (w) => 80 + Math.ceil(parts.length / perRow(w)) * 28;
+  return figure(caption, summary, rows, (w) => {
+    const total = parts.reduce((a, p) => a + p.value, 0);
+    const out = [];
+    let x = 0;
+    if (!total) out.push(s('rect', { x: 0, y: 20, width: w, height: 36, rx: 6, class: 'empty-bar' }));
+    for (const p of parts) {
+      const pw = total ? (p.value / total) * w : 0;
+      if (pw) out.push(s('rect', { x, y: 20, width: pw, height: 36, style: `fill:${p.color}` }, title(`${p.label}: ${p.value}`)));
+      x += pw;
+    }
+    parts.forEach((p, i) => {
+      const lx = (i % perRow(w)) * 130, ly = 90 + Math.floor(i / perRow(w)) * 28;
+      out.push(s('rect', { x: lx, y: ly - 11, width: 12, height: 12, rx: 2, style: `fill:${p.color}` }),
+        s('text', { x: lx + 18, y: ly, class: 'legend' }, `${p.label} ${p.value}`));
+    });
+    return out;
+  }, height);
+}

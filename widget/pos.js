@@ -1,0 +1,124 @@
+// POS screen: find a customer, enter points with the live value, create the
+// code and show it large enough to read across a counter.
+import { h, fill } from './dom.js';
+import { client, newKey, enc } from './api.js';
+import { money, points } from './format.js';
+import { takeToken } from './page.js';
+import { message, localError, closedReason, parsePoints } from './messages.js';
+
+const $ = (id) => document.getElementById(id);
+const token = takeToken('pos');
+const call = client('', token);
+let wallet = null, intent = null, timer, abort;
+
+const show = (step) => ['find', 'redeem', 'done'].forEach((s) => { $(`step-${s}`).hidden = s !== step; });
+const say = (el, code, fallback) => { el.textContent = message(code, fallback, wallet?.program, wallet?.points_balance); };
+
+async function search(e) {
+  e.preventDefault();
+  const q = $('q').value.trim();
+  say($('find-msg'));
+  try {
+    const r = await call('GET', `/api/v1/pos/customers?query=${enc(q)}`);
+    fill($('results'), r.customers.length ? r.customers.map((c) => h('li', {},
+      h('button', { type: 'button', class: 'pick', onclick: () => open(c.id) },
+        h('span', { class: 'who' }, `Customer ${c.id}`, c.display_name || c.email ? h('small', {}, ` · ${c.display_name || c.email}`) : null),
+        h('span', {}, `${points(c.points_balance)} pts`))))
+      : h('li', { class: 'hint' }, 'No customer found. Check the number and try again.'));
+  } catch (err) {
+    say($('find-msg'), err.code, err.message);
+  }
+}
+
+async function open(id) {
+  try {
+    wallet = await call('GET', `/api/v1/pos/customers/${enc(id)}/wallet`);
+  } catch (err) {
+    return say($('find-msg'), err.code, err.message);
+  }
+  const p = wallet.program;
+  $('who').textContent = `Customer ${wallet.customer_id}`;
+  $('balance').textContent = points(wallet.points_balance);
+  const closed = !p.enabled || !p.eligible;
+  $('claim-form').hidden = closed;
+  say($('closed'), closed ? closedReason(p) : '');
+  const hi = Math.min(p.max_points, wallet.points_balance);
+  $('limits').textContent = `${points(p.min_points)} to ${points(Math.max(hi, 0))} points`;
+  const quick = [p.min_points, 500, 1000, hi].filter((n, i, a) => n >= p.min_points && n <= hi && a.indexOf(n) === i);
+  fill($('quick'), quick.map((n) => h('button', { type: 'button', onclick: () => setPoints(n) }, n === hi ? `All ${points(n)}` : points(n))));
+  setPoints(p.min_points);
+  show('redeem');
+  $('points').focus();
+}
+
+function setPoints(n) {
+  $('points').value = n;
+  schedule();
+}
+
+function schedule() {
+  clearTimeout(timer);
+  abort?.abort();
+  $('value').dataset.pending = '';
+  timer = setTimeout(quote, 250);
+}
+
+async function quote() {
+  const n = parsePoints($('points').value), out = $('value');
+  if (n == null) { out.textContent = '–'; delete out.dataset.pending; return say($('msg'), 'invalid'); }
+  const ctl = (abort = new AbortController());
+  try {
+    const q = await call('GET', `/api/v1/pos/quote?customer_id=${enc(wallet.customer_id)}&points=${n}`, { signal: ctl.signal });
+    out.textContent = money(q.value, q.currency);
+    out.toggleAttribute('data-invalid', !q.valid);
+    say($('msg'), q.error?.code, q.error?.message);
+  } catch (err) {
+    if (err.name === 'AbortError') return;
+    say($('msg'), err.code, err.message);
+  }
+  if (!ctl.signal.aborted) delete out.dataset.pending;
+}
+
+async function claim(e) {
+  e.preventDefault();
+  const btn = $('claim');
+  if (btn.disabled) return;
+  const n = parsePoints($('points').value);
+  const local = localError(n, wallet.program, wallet.points_balance);
+  if (local) { say($('msg'), local); return $('points').focus(); }
+  const body = { customer_id: wallet.customer_id, points: n };
+  // A retry of the same claim (same customer and points) reuses its key.
+  if (intent?.body !== JSON.stringify(body)) intent = { body: JSON.stringify(body), key: newKey() };
+  btn.disabled = true;
+  btn.textContent = 'Creating…';
+  try {
+    const c = await call('POST', '/api/v1/pos/claims', { body, key: intent.key });
+    intent = null;
+    $('code').textContent = c.code;
+    $('code-value').textContent = `${money(c.value, c.currency)} off · ${points(c.points)} points`;
+    $('new-balance').textContent = `New balance: ${points(wallet.points_balance - c.points)} points`;
+    show('done');
+    $('done-title').focus();
+  } catch (err) {
+    if (err.final) intent = null;
+    say($('msg'), err.code, err.message);
+  } finally {
+    btn.disabled = false;
+    btn.textContent = 'Create code';
+  }
+}
+
+function reset() {
+  wallet = null;
+  $('q').value = '';
+  fill($('results'));
+  show('find');
+  $('q').focus();
+}
+
+if (!token) $('find-msg').textContent = 'Open this page with ?token= and a POS token.';
+$('find-form').onsubmit = search;
+$('claim-form').onsubmit = claim;
+$('points').oninput = schedule;
+$('back').onclick = reset;
+$('next').onclick = reset;
