@@ -172,9 +172,7 @@ impl ShopifyClient {
         let response = match sent {
             Ok(response) => response,
             Err(error) => {
-                if error.is_connect() {
-                    self.pacer.release(&creds.shop, cost);
-                }
+                self.pacer.release(&creds.shop, cost, error.is_connect());
                 return Err(PlatformError::Transient(format!("request failed: {}", without_url(&error))));
             }
         };
@@ -185,8 +183,9 @@ impl ShopifyClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<f64>().ok());
         let body: Value = response.json().await.unwrap_or(Value::Null);
-        if let Some(throttle) = throttle_status(&body) {
-            self.pacer.observe(&creds.shop, throttle);
+        match throttle_status(&body) {
+            Some(throttle) => self.pacer.observe(&creds.shop, throttle),
+            None => self.pacer.release(&creds.shop, cost, status.is_server_error()),
         }
         classify(status, retry_after, body, cost)
     }

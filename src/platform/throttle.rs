@@ -97,16 +97,56 @@ impl Pacer {
         bucket.observed = true;
     }
 
-    /// A request that never reached the platform gives its booking back.
-    pub fn release(&self, shop: &str, cost: f64) {
+    /// A request whose answer carried no bucket figures: if it surely never
+    /// reached the platform (`refund`), its booking comes back; an unknown
+    /// bucket lets the next probe go.
+    pub fn release(&self, shop: &str, cost: f64, refund: bool) {
         if let Ok(mut buckets) = self.buckets.lock() {
             if let Some(bucket) = buckets.get_mut(shop) {
-                if bucket.observed {
-                    bucket.available = (bucket.available + cost).min(bucket.maximum);
-                } else {
+                if !bucket.observed {
                     bucket.available = 0.0;
+                } else if refund {
+                    bucket.available = (bucket.available + cost).min(bucket.maximum);
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn observed(available: f64) -> Bucket {
+        Bucket { maximum: 1000.0, available, restore: 100.0, at: Instant::now(), observed: true }
+    }
+
+    #[test]
+    fn books_cost_when_it_fits_and_waits_for_the_refill_when_not() {
+        let now = Instant::now();
+        let mut bucket = observed(25.0);
+        assert_eq!(wait_for(&mut bucket, 10.0, now), None);
+        assert_eq!(wait_for(&mut bucket, 10.0, now), None);
+        let wait = wait_for(&mut bucket, 10.0, now).expect("5 left, 10 needed");
+        // 5 points missing at 100 points/s = 50 ms.
+        assert!((wait.as_secs_f64() - 0.05).abs() < 0.005, "{wait:?}");
+    }
+
+    #[test]
+    fn an_unknown_bucket_lets_one_probe_through_at_a_time() {
+        let now = Instant::now();
+        let mut bucket = Bucket::unknown(now);
+        assert_eq!(wait_for(&mut bucket, 10.0, now), None);
+        assert!(wait_for(&mut bucket, 10.0, now).is_some());
+    }
+
+    #[test]
+    fn the_lower_of_our_estimate_and_the_platforms_figure_wins() {
+        let pacer = Pacer::default();
+        let status = ThrottleStatus { maximum_available: 1000.0, currently_available: 500.0, restore_rate: 100.0 };
+        pacer.observe("s", status);
+        pacer.observe("s", ThrottleStatus { currently_available: 900.0, ..status });
+        let available = pacer.buckets.lock().map(|b| b["s"].available).unwrap_or_default();
+        assert!(available < 510.0, "kept the lower estimate, got {available}");
     }
 }
