@@ -53,8 +53,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         Box::pin(async move {
             precheck?;
             let raw = collect_body(&mut payload, limit).await?;
-            let value =
-                serde_json::from_slice(&raw).map_err(|e| AppError::invalid(format!("invalid JSON body: {e}")))?;
+            let value = parse_object(&raw)?;
             Ok(JsonBody { value, raw })
         })
     }
@@ -74,6 +73,16 @@ where
         body.extend_from_slice(&chunk);
     }
     Ok(body.freeze())
+}
+
+/// Every body of the API is a JSON object; serde would also read a struct
+/// from an array (`[500]` as `{"points": 500}`), which no client means.
+fn parse_object<T: DeserializeOwned>(raw: &[u8]) -> Result<T, AppError> {
+    let first = raw.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    if first.is_some_and(|b| *b != b'{') {
+        return Err(AppError::invalid("invalid JSON body: expected a JSON object"));
+    }
+    serde_json::from_slice(raw).map_err(|e| AppError::invalid(format!("invalid JSON body: {e}")))
 }
 
 /// The `Idempotency-Key` header: 1-255 printable ASCII characters.

@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations and the
 //! request/response types; served at `/openapi.json`.
 
-use super::{admin, admin_shop, checkout, customer, ops, pos, views, wallet, webhooks};
+use super::{admin, admin_shop, checkout, customer, ops, pos, views, wallet, webhooks, widget};
 use crate::domain::program;
 use crate::error::{ErrorBody, ErrorCode, ErrorEnvelope};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -32,7 +32,7 @@ impl Modify for BearerAuth {
         pos::list_customers, pos::get_wallet, pos::get_quote, pos::post_claim,
         checkout::validate, checkout::redeem,
         ops::healthz, ops::readyz, ops::metrics, ops::openapi,
-        webhooks::receive,
+        webhooks::receive, widget::root, widget::asset,
     ),
     components(schemas(
         ErrorEnvelope, ErrorBody, ErrorCode, webhooks::WebhookReceipt,

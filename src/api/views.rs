@@ -7,12 +7,15 @@ use crate::error::{AppError, ErrorCode};
 use crate::store::claims::ClaimRow;
 use crate::store::customers::{CustomerRow, EntryRow};
 use crate::store::programs::Program;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// Times as the API shows them: UTC, to the microsecond. PostgreSQL keeps
+/// microseconds, so a response written before the row was read back (a 201,
+/// a PUT) must not show more digits than every later read of the same row.
 pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
-    at.and_utc()
+    at.and_utc().trunc_subsecs(6)
 }
 
 /// Money as the API shows it: minor units of the currency as a decimal string.

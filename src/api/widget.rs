@@ -21,6 +21,9 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
+#[utoipa::path(get, path = "/widget/{path}", tag = "pages", params(("path" = String, Path, description = "file under widget/; empty = index.html")),
+    responses((status = 200, description = "the page, script or style", content_type = "text/html"), (status = 304, description = "unchanged (ETag)"),
+        (status = 404, body = crate::error::ErrorEnvelope)))]
 pub async fn asset(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
     let path = path.into_inner();
     let path = if path.is_empty() || path.ends_with('/') { format!("{path}index.html") } else { path };
@@ -39,6 +42,7 @@ pub async fn asset(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
         .body(file.contents())
 }
 
+#[utoipa::path(get, path = "/", tag = "pages", responses((status = 302, description = "to /widget/")))]
 pub async fn root() -> HttpResponse {
     HttpResponse::Found().insert_header((header::LOCATION, "/widget/")).finish()
 }

@@ -74,7 +74,10 @@ pub fn terms(
     if points.get() > program.max_points {
         return Err(Refusal::AboveMaximum { max: program.max_points });
     }
-    let value_minor = program.ratio().value_minor(points.get(), currency);
+    let value_minor = program
+        .ratio()
+        .checked_value_minor(points.get(), currency)
+        .ok_or(Refusal::AboveMaximum { max: program.max_points })?;
     if value_minor <= 0 {
         return Err(Refusal::ZeroValue);
     }

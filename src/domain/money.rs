@@ -85,15 +85,24 @@ impl Currency {
     /// Parses a decimal amount string into minor units; more digits than the
     /// currency has, negative amounts and garbage are refused.
     pub fn parse_amount(self, raw: &str) -> Result<i64, String> {
-        let value = Decimal::from_str(raw.trim()).map_err(|_| format!("{raw:?} is not a decimal amount"))?;
-        if value.is_sign_negative() {
+        let text = raw.trim();
+        if text.starts_with('-') {
             return Err("amount must not be negative".into());
         }
+        // Plain decimal notation only: rust_decimal would also take "1e3" or "+5".
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, "0"));
+        let plain = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+        if !(plain(whole) && plain(fraction)) {
+            return Err(format!("{raw:?} is not a decimal amount"));
+        }
+        let value = Decimal::from_str(text).map_err(|_| format!("{raw:?} is not a decimal amount"))?;
         if value.normalize().scale() > self.digits {
             return Err(format!("{} has at most {} decimal digits", self.code, self.digits));
         }
-        let minor = value * Decimal::from(10_i64.pow(self.digits));
-        i64::try_from(minor.trunc()).map_err(|_| "amount is too large".to_string())
+        // Checked: a 29-digit amount times 10^digits overflows Decimal (a panic).
+        let too_large = || "amount is too large".to_string();
+        let minor = value.checked_mul(Decimal::from(10_i64.pow(self.digits))).ok_or_else(too_large)?;
+        i64::try_from(minor.trunc()).map_err(|_| too_large())
     }
 }
 
@@ -132,11 +141,17 @@ impl PointsPerUnit {
     /// Value of `points` in minor units of `currency`, rounded DOWN: the
     /// shopper never gets more than the points buy. Exact integer arithmetic:
     /// floor(points × 10^digits ÷ ratio) with ratio = mantissa ÷ 10^scale.
+    /// Saturates at i64::MAX for display; claims use `checked_value_minor`.
     pub fn value_minor(self, points: i64, currency: Currency) -> i64 {
+        self.checked_value_minor(points, currency).unwrap_or(i64::MAX)
+    }
+
+    /// None when the value does not fit in i64 minor units (a tiny ratio
+    /// with a huge number of points): such a claim is refused, never capped.
+    pub fn checked_value_minor(self, points: i64, currency: Currency) -> Option<i64> {
         let mantissa = self.0.mantissa();
         let scale = self.0.scale();
         let numerator = i128::from(points) * 10_i128.pow(currency.digits() + scale);
-        let minor = numerator.div_euclid(mantissa);
-        i64::try_from(minor).unwrap_or(i64::MAX)
+        i64::try_from(numerator.div_euclid(mantissa)).ok()
     }
 }

@@ -7,6 +7,7 @@ use super::schema::claims as claims_table;
 use super::{shops, AnyConnection};
 use crate::domain::claim::{entry_kind, ClaimStatus};
 use crate::domain::money::Currency;
+use crate::domain::points::MAX_POINTS;
 use crate::domain::program::PurchaseType;
 use crate::error::{AppError, AppResult, ErrorCode};
 use chrono::{NaiveDateTime, Utc};
@@ -36,6 +37,14 @@ pub fn usable_claim(
     }
     if claim.expires_at.is_some_and(|at| at <= now) {
         return Ok(Err(CodeRefusal("code has expired".into())));
+    }
+    // A code is worth an amount of the currency it was made in; after the
+    // shop changed currency it would buy a different amount (or be
+    // subtracted from a subtotal in another unit).
+    if let Some(shop) = shops::find(conn, shop_id)? {
+        if shop.currency != claim.currency {
+            return Ok(Err(CodeRefusal(format!("code is in {}, the shop sells in {}", claim.currency, shop.currency))));
+        }
     }
     if let Some(purchase) = purchase_type {
         if !claim.snapshot()?.purchase_type.allows(purchase) {
@@ -120,12 +129,17 @@ pub fn earn(
     }
 }
 
-/// floor(amount × rate): points are whole and never over-granted.
+/// floor(amount × rate): points are whole and never over-granted. One order
+/// earns at most [`MAX_POINTS`] (as any one operation moves at most that), so
+/// a huge order cannot push a balance past i64 and turn the next credit into
+/// a database error.
 pub fn points_for(earn_rate: &str, currency: Currency, paid_minor: i64) -> i64 {
     let Ok(rate) = Decimal::from_str(earn_rate) else {
         return 0;
     };
-    let amount = Decimal::new(paid_minor, currency.digits());
-    let points = (amount * rate).floor();
-    i64::try_from(points).unwrap_or(0).max(0)
+    let amount = Decimal::new(paid_minor.max(0), currency.digits());
+    let Some(points) = amount.checked_mul(rate) else {
+        return MAX_POINTS;
+    };
+    i64::try_from(points.floor()).map_or(MAX_POINTS, |p| p.clamp(0, MAX_POINTS))
 }

@@ -1,6 +1,6 @@
 //! Program versions: every change is a new row; claims record the version.
 
-use super::schema::programs;
+use super::schema::{programs, shops};
 use super::{is_unique_violation, AnyConnection};
 use crate::domain::program::{Channel, ProgramSettings};
 use crate::error::{AppError, AppResult};
@@ -52,8 +52,11 @@ pub fn parse_settings(json: &str) -> AppResult<ProgramSettings> {
     serde_json::from_str(json).map_err(AppError::internal)
 }
 
-/// Stores `settings` as the next version. Two admins saving at once race
-/// on the primary key; the loser re-reads and becomes the version after.
+/// Stores `settings` as the next version. Saves of one shop's programs are
+/// serialized by a row lock on the shop (a no-op update: PostgreSQL holds it
+/// to the end of the transaction; SQLite writes are serial anyway), so a
+/// burst of saves queues instead of racing on the primary key and running
+/// out of retries. The retry stays for a caller outside a transaction.
 pub fn save_new_version(
     conn: &mut AnyConnection,
     shop_id: &str,
@@ -61,6 +64,7 @@ pub fn save_new_version(
     settings: &ProgramSettings,
     now: NaiveDateTime,
 ) -> AppResult<Program> {
+    diesel::update(shops::table.find(shop_id)).set(shops::updated_at.eq(shops::updated_at)).execute(conn)?;
     for _ in 0..5 {
         let previous = current(conn, shop_id, channel)?;
         if previous.settings == *settings {

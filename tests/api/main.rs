@@ -1,0 +1,20 @@
+//! The integration test binary: the real application on port 0 with a fresh
+//! database per test (SQLite, or PostgreSQL when TEST_DATABASE_URL is set),
+//! driven over HTTP. One binary with modules keeps link time down.
+
+mod helpers;
+
+mod admin;
+mod auth;
+mod bad_input;
+mod checkout;
+mod claims;
+mod concurrency;
+mod idempotency;
+mod invariants;
+mod migrations;
+mod ops;
+mod programs;
+mod properties;
+mod refunds;
+mod startup;
