@@ -142,7 +142,9 @@ pub async fn refund(
     }
     Metrics::add(&metrics.refunds, 1);
     if let Some(id) = wallet::pending_claim(&answer.body, "refund_pending") {
-        if let Some(view) = wallet::settle_within_window(store, platform, &shop, &id, action::REFUND).await? {
+        if let Some(view) =
+            wallet::settle_within_window(store, platform, &shop, &id, action::REFUND, "refund_pending").await?
+        {
             if view.status == "refunded" {
                 let (s, customer) = (shop.clone(), view.customer_id.clone());
                 let balance = store.read(move |conn| Ok(customers::balance(conn, &s, &customer)?)).await?;

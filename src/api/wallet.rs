@@ -120,7 +120,7 @@ pub async fn create_claim(
     let mut answer = result?;
     let claim_id = pending_claim(&answer.body, "pending");
     if let (false, Some(claim_id)) = (answer.replayed, claim_id) {
-        if let Some(view) = settle_within_window(store, platform, &shop, &claim_id, action::CREATE).await? {
+        if let Some(view) = settle_within_window(store, platform, &shop, &claim_id, action::CREATE, "pending").await? {
             answer.body = serde_json::to_string(&view).map_err(AppError::internal)?;
             idempotency::restate(store, &owner, &key, answer.status, &answer.body).await?;
         }
@@ -135,25 +135,35 @@ pub fn pending_claim(body: &str, status: &str) -> Option<String> {
     (claim["status"] == status).then(|| claim["id"].as_str().map(str::to_string)).flatten()
 }
 
-/// Works the claim's outbox row now and waits up to the push window; the
-/// claim as it then is, if it moved on.
+/// Works the claim's outbox row now and waits up to the push window for
+/// the claim to leave `from` (the background relay may hold the row: then
+/// we watch). The claim as it then is, if it moved on.
 pub async fn settle_within_window(
     store: &Store,
     platform: &Arc<Platform>,
     shop: &str,
     claim_id: &str,
     work: &'static str,
+    from: &str,
 ) -> AppResult<Option<ClaimView>> {
     let window = std::time::Duration::from_millis(platform.settings.push_window_ms);
+    let deadline = tokio::time::Instant::now() + window;
     let (p, s, c) = (platform.clone(), shop.to_string(), claim_id.to_string());
     let task = tokio::spawn(async move { relay::run_now(&p, &s, &c, work).await });
-    if tokio::time::timeout(window, task).await.is_err() {
-        platform.wake.notify_one();
-        return Ok(None);
+    let _ = tokio::time::timeout_at(deadline, task).await;
+    loop {
+        let (s, c) = (shop.to_string(), claim_id.to_string());
+        let claim = store.read(move |conn| Ok(claims::find(conn, &s, &c)?)).await?;
+        match claim {
+            Some(row) if row.status != from => return Ok(Some(ClaimView::from(&row))),
+            None => return Ok(None),
+            Some(_) if tokio::time::Instant::now() >= deadline => {
+                platform.wake.notify_one();
+                return Ok(None);
+            }
+            Some(_) => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
+        }
     }
-    let (s, c) = (shop.to_string(), claim_id.to_string());
-    let claim = store.read(move |conn| Ok(claims::find(conn, &s, &c)?)).await?;
-    Ok(claim.map(|row| ClaimView::from(&row)))
 }
 
 /// Segment membership when the program needs it: asked of the platform

@@ -328,7 +328,13 @@ fn parse_eligibility(mut input: Eligibility, errors: &mut FieldErrors) -> Eligib
         _ if input.ids.len() > MAX_ELIGIBLE_IDS => {
             errors.insert("eligibility.ids".into(), format!("at most {MAX_ELIGIBLE_IDS} ids"));
         }
-        _ => {
+        EligibilityKind::Segments => {
+            let valid = |id: &str| CustomerId::parse(id.strip_prefix("gid://shopify/Segment/").unwrap_or(id)).is_ok();
+            if let Some(bad) = input.ids.iter().find(|id| !valid(id)) {
+                errors.insert("eligibility.ids".into(), format!("{bad:?} is not a valid segment id"));
+            }
+        }
+        EligibilityKind::Customers => {
             if let Some(bad) = input.ids.iter().find(|id| CustomerId::parse(id).is_err()) {
                 errors.insert("eligibility.ids".into(), format!("{bad:?} is not a valid id"));
             }

@@ -213,9 +213,10 @@ async fn activated(platform: &Platform, claim: &ClaimRow, platform_id: &str, rep
         .await
 }
 
-/// The platform refused for good: the claim fails and its points come back.
-async fn fail(platform: &Platform, row: &OutboxRow, claim: &ClaimRow, reason: &str) -> AppResult<Step> {
-    let (claim, reason, tried) = (claim.clone(), reason.to_string(), row.attempts > 1);
+/// The platform refused for good: the claim fails and its points come back,
+/// and a cleanup makes sure no earlier attempt left the code alive there.
+async fn fail(platform: &Platform, _row: &OutboxRow, claim: &ClaimRow, reason: &str) -> AppResult<Step> {
+    let (claim, reason) = (claim.clone(), reason.to_string());
     platform
         .store
         .write(move |conn| {
@@ -227,7 +228,7 @@ async fn fail(platform: &Platform, row: &OutboxRow, claim: &ClaimRow, reason: &s
                 entry_kind::REFUND,
                 Some(&reason),
             )?;
-            if credited.is_some() && tried {
+            if credited.is_some() {
                 claims::enqueue(conn, &claim.shop_id, &claim.id, action::CLEANUP, Utc::now().naive_utc())?;
             }
             Ok(Step::Dead(reason))
@@ -297,6 +298,13 @@ async fn cleanup(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
     };
     claim.platform_id = None; // always look the code up: the stored id may be stale
     match remove_code(platform, &creds, &claim).await {
+        // A create still in flight may land after our first look: look
+        // once more when any such request has surely timed out.
+        Ok(()) if row.attempts <= 1 => Ok(Step::Retry {
+            after: Duration::from_millis(platform.settings.request_timeout_ms + platform.settings.connect_timeout_ms),
+            error: "second look after in-flight requests time out".into(),
+            counted: true,
+        }),
         Ok(()) => Ok(Step::Done),
         Err(error) => Ok(retry_for(platform, row, error)),
     }

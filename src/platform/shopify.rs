@@ -205,6 +205,10 @@ fn classify(status: StatusCode, retry_after: Option<f64>, body: Value, cost: f64
                 .unwrap_or(1.0);
             return Err(PlatformError::Throttled(Duration::from_secs_f64(wait.max(0.05))));
         }
+        if errors.iter().any(|e| e["extensions"]["code"] == "INTERNAL_SERVER_ERROR") {
+            // Shopify's 500 in a 200: the operation may or may not have run.
+            return Err(PlatformError::Transient(format!("platform internal error: {}", errors[0]["message"])));
+        }
         return Err(PlatformError::Rejected(format!("GraphQL errors: {}", errors[0]["message"])));
     }
     match body.get("data") {

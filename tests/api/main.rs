@@ -18,3 +18,10 @@ mod programs;
 mod properties;
 mod refunds;
 mod startup;
+
+#[path = "../support/double_selftest.rs"]
+mod double_selftest;
+mod platform;
+#[path = "../support/shopify_double.rs"]
+mod shopify_double;
+mod webhooks;
