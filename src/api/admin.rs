@@ -115,22 +115,28 @@ pub async fn get_customer(
     let shop = auth.shop.as_str().to_string();
     let detail = store
         .read(move |conn| {
-            let shop_row = shops::find(conn, &shop)?.ok_or_else(|| AppError::not_found("customer"))?;
-            let row = customers::find(conn, &shop, &customer)?.ok_or_else(|| AppError::not_found("customer"))?;
-            let claims = claims::for_customer(conn, &shop, &customer, LIST_LIMIT)?;
-            let entries = customers::entries(conn, &shop, &customer, LIST_LIMIT)?;
-            Ok(CustomerDetail {
-                wallet: BalanceView {
-                    customer_id: row.id,
-                    points_balance: row.points_balance,
-                    currency: shop_row.currency,
-                },
-                claims: claims.iter().map(ClaimView::from).collect(),
-                entries: entries.iter().map(EntryView::from).collect(),
-            })
+            customer_detail(conn, &shop, &customer, LIST_LIMIT)?.ok_or_else(|| AppError::not_found("customer"))
         })
         .await?;
     Ok(web::Json(detail))
+}
+
+/// A wallet with its newest `limit` claims and ledger entries.
+pub fn customer_detail(
+    conn: &mut crate::store::AnyConnection,
+    shop: &str,
+    customer: &str,
+    limit: i64,
+) -> AppResult<Option<CustomerDetail>> {
+    let Some(shop_row) = shops::find(conn, shop)? else { return Ok(None) };
+    let Some(row) = customers::find(conn, shop, customer)? else { return Ok(None) };
+    let claims = claims::for_customer(conn, shop, customer, limit)?;
+    let entries = customers::entries(conn, shop, customer, limit)?;
+    Ok(Some(CustomerDetail {
+        wallet: BalanceView { customer_id: row.id, points_balance: row.points_balance, currency: shop_row.currency },
+        claims: claims.iter().map(ClaimView::from).collect(),
+        entries: entries.iter().map(EntryView::from).collect(),
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod openapi;
 pub mod ops;
 pub mod pos;
+pub mod privacy;
 pub mod views;
 pub mod wallet;
 pub mod webhooks;
@@ -47,6 +48,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(resource("/admin/claims/{id}/refund").post(admin::refund_claim))
                 .service(resource("/admin/shop").get(admin_shop::get_shop).put(admin_shop::put_shop))
                 .service(resource("/admin/analytics").get(admin_shop::get_analytics))
+                .service(resource("/admin/data-requests").get(privacy::list_data_requests))
                 .service(resource("/pos/customers").get(pos::list_customers))
                 .service(resource("/pos/customers/{id}/wallet").get(pos::get_wallet))
                 .service(resource("/pos/quote").get(pos::get_quote))

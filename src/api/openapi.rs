@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations and the
 //! request/response types; served at `/openapi.json`.
 
-use super::{admin, admin_shop, checkout, customer, ops, pos, views, wallet, webhooks, widget};
+use super::{admin, admin_shop, checkout, customer, ops, pos, privacy, views, wallet, webhooks, widget};
 use crate::domain::program;
 use crate::error::{ErrorBody, ErrorCode, ErrorEnvelope};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -28,14 +28,14 @@ impl Modify for BearerAuth {
         customer::refund_claim, customer::list_transactions,
         admin::get_program, admin::put_program, admin::list_customers, admin::get_customer,
         admin::post_adjustment, admin::refund_claim,
-        admin_shop::get_shop, admin_shop::put_shop, admin_shop::get_analytics,
+        admin_shop::get_shop, admin_shop::put_shop, admin_shop::get_analytics, privacy::list_data_requests,
         pos::list_customers, pos::get_wallet, pos::get_quote, pos::post_claim,
         checkout::validate, checkout::redeem,
         ops::healthz, ops::readyz, ops::metrics, ops::openapi,
         webhooks::receive, widget::root, widget::asset,
     ),
     components(schemas(
-        ErrorEnvelope, ErrorBody, ErrorCode, webhooks::WebhookReceipt,
+        ErrorEnvelope, ErrorBody, ErrorCode, webhooks::WebhookReceipt, privacy::DataRequestView, privacy::DataRequestList,
         views::ClaimView, views::ClaimList, views::EntryView, views::EntryList, views::RefundView,
         views::WalletView, views::ProgramSummary, views::QuoteView, views::QuoteError, views::ProgramView,
         views::CustomerSummary, views::CustomerPage, views::CustomerDetail, views::BalanceView, views::AdjustmentView,

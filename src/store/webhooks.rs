@@ -368,3 +368,22 @@ pub fn uninstall(conn: &mut AnyConnection, shop_id: &str) -> AppResult<String> {
         .execute(conn)?;
     Ok("platform connection disabled".into())
 }
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = data_requests)]
+pub struct DataRequestRow {
+    pub id: String,
+    pub customer_id: String,
+    pub orders_requested: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// The shop's recorded data requests, newest first.
+pub fn data_requests(conn: &mut AnyConnection, shop_id: &str) -> QueryResult<Vec<DataRequestRow>> {
+    data_requests::table
+        .filter(data_requests::shop_id.eq(shop_id))
+        .order(data_requests::id.desc())
+        .limit(500)
+        .select(DataRequestRow::as_select())
+        .load(conn)
+}

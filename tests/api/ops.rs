@@ -24,6 +24,7 @@ const API_ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/admin/claims/{id}/refund", &["post"]),
     ("/api/v1/admin/shop", &["get", "put"]),
     ("/api/v1/admin/analytics", &["get"]),
+    ("/api/v1/admin/data-requests", &["get"]),
     ("/api/v1/pos/customers", &["get"]),
     ("/api/v1/pos/customers/{id}/wallet", &["get"]),
     ("/api/v1/pos/quote", &["get"]),

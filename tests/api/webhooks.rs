@@ -135,6 +135,19 @@ async fn every_topic_delivered_three_times_takes_effect_once() {
                          "data_request": {"id": 9999}});
     thrice(&app, "customers/data_request", "evt-data-1", &request).await;
     assert_eq!(data_request_count(&app).await, 1);
+    // ...and exportable by the merchant, with the customer's data.
+    let (status, listed) = status_json(app.get("/api/v1/admin/data-requests", &app.admin()).await).await;
+    assert_eq!(status, 200, "{listed}");
+    let requests = listed["requests"].as_array().expect("requests");
+    assert_eq!(requests.len(), 1, "{listed}");
+    assert_eq!(requests[0]["customer_id"], "1");
+    assert_eq!(requests[0]["orders_requested"], json!([5001]));
+    assert_eq!(requests[0]["export"]["wallet"]["points_balance"], app.balance("1").await);
+    assert_eq!(
+        requests[0]["export"]["entries"].as_array().map(Vec::len),
+        Some(app.entries("1").await.len()),
+        "the whole ledger is exported"
+    );
 
     // customers/redact: personal data erased, sums intact.
     let before = assert_wallet_invariants(&app, SHOP, "1").await;

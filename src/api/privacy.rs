@@ -1,0 +1,55 @@
+//! The merchant's view of privacy requests the platform forwarded
+//! (`customers/data_request`), each with the customer's data to hand over.
+
+use super::admin::customer_detail;
+use super::auth::AdminAuth;
+use super::views::{utc, CustomerDetail};
+use crate::error::{AppResult, ErrorEnvelope};
+use crate::store::{webhooks, Store};
+use actix_web::web;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Everything we hold on one customer: the whole ledger, every claim.
+const EXPORT_LIMIT: i64 = 100_000;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DataRequestView {
+    pub id: String,
+    pub customer_id: String,
+    /// The order ids the platform listed, as it sent them.
+    #[schema(value_type = Object)]
+    pub orders_requested: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    /// The customer's data; null when we hold none.
+    pub export: Option<CustomerDetail>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DataRequestList {
+    pub requests: Vec<DataRequestView>,
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/data-requests", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = DataRequestList), (status = 403, body = ErrorEnvelope)))]
+pub async fn list_data_requests(auth: AdminAuth, store: web::Data<Store>) -> AppResult<web::Json<DataRequestList>> {
+    let shop = auth.shop.as_str().to_string();
+    let requests = store
+        .read(move |conn| {
+            let rows = webhooks::data_requests(conn, &shop)?;
+            let mut requests = Vec::with_capacity(rows.len());
+            for row in rows {
+                requests.push(DataRequestView {
+                    export: customer_detail(conn, &shop, &row.customer_id, EXPORT_LIMIT)?,
+                    orders_requested: serde_json::from_str(&row.orders_requested).unwrap_or_default(),
+                    created_at: utc(row.created_at),
+                    customer_id: row.customer_id,
+                    id: row.id,
+                });
+            }
+            Ok(requests)
+        })
+        .await?;
+    Ok(web::Json(DataRequestList { requests }))
+}
