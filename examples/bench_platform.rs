@@ -6,7 +6,6 @@
 //! cargo run --release --example bench_platform -- [claims=500] [restore_rate=100] [bucket=1000]
 
 #[path = "../tests/support/shopify_double.rs"]
-#[allow(dead_code)]
 mod shopify_double;
 
 use loyalty_wallet::auth::{mint, MintRequest, Role};
