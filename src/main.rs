@@ -39,6 +39,11 @@ enum Command {
         #[arg(long, default_value_t = 3600)]
         ttl: i64,
     },
+    /// Benchmarks, seeding, invariant checks and query plans (BENCHMARKS.md).
+    Bench {
+        #[command(subcommand)]
+        command: loyalty_wallet::bench::BenchCommand,
+    },
 }
 
 #[tokio::main]
@@ -80,6 +85,7 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", mint(&settings, &request)?);
             Ok(())
         }
+        Command::Bench { command } => loyalty_wallet::bench::run(command, settings).await,
     }
 }
 

@@ -17,6 +17,7 @@ pub struct KeyOwner {
     pub principal: String,
 }
 
+#[derive(Clone)]
 pub struct Idempotent {
     pub owner: KeyOwner,
     pub key: Option<IdempotencyKey>,

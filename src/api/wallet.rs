@@ -95,20 +95,20 @@ pub async fn create_claim(
     store: &Store,
     platform: &Arc<Platform>,
     metrics: &Metrics,
-    mut request: ClaimRequest,
+    request: ClaimRequest,
     idempotent: Idempotent,
 ) -> AppResult<HttpResponse> {
-    request.segment_member = segment_member(store, platform, &request).await?;
     let points = request.points.get();
     let (owner, key) = (idempotent.owner.clone(), idempotent.key.clone());
     let shop = request.shop.as_str().to_string();
-    let result = idempotency::answer(
-        store,
-        idempotent,
-        |_| StatusCode::CREATED,
-        move |conn| claims::create(conn, &request).map(|row| ClaimView::from(&row)),
-    )
-    .await;
+    // Only a segment program needs the platform's answer: ask it after the
+    // store says so (the refused attempt wrote nothing), not before every claim.
+    let mut result = claim_once(store, request.clone(), idempotent.clone()).await;
+    if matches!(&result, Err(e) if needs_segments(e)) {
+        if let Some(member) = segment_member(store, platform, &request).await? {
+            result = claim_once(store, ClaimRequest { segment_member: Some(member), ..request }, idempotent).await;
+        }
+    }
     match &result {
         Ok(answer) if !answer.replayed => {
             Metrics::add(&metrics.claims_created, 1);
@@ -126,6 +126,20 @@ pub async fn create_claim(
         }
     }
     answer.into_response()
+}
+
+async fn claim_once(store: &Store, request: ClaimRequest, idempotent: Idempotent) -> AppResult<idempotency::Answer> {
+    idempotency::answer(
+        store,
+        idempotent,
+        |_| StatusCode::CREATED,
+        move |conn| claims::create(conn, &request).map(|row| ClaimView::from(&row)),
+    )
+    .await
+}
+
+fn needs_segments(error: &AppError) -> bool {
+    error.code == ErrorCode::NotEligible && error.details["reason"] == "segments_unavailable"
 }
 
 /// The claim id of an answer whose claim is in `status`.

@@ -55,6 +55,7 @@ impl ClaimRow {
 }
 
 /// A claim request that passed the door.
+#[derive(Clone)]
 pub struct ClaimRequest {
     pub shop: ShopDomain,
     pub customer: CustomerId,
@@ -66,7 +67,7 @@ pub struct ClaimRequest {
 }
 
 pub fn find(conn: &mut AnyConnection, shop_id: &str, id: &str) -> QueryResult<Option<ClaimRow>> {
-    claims::table.find((shop_id, id)).select(ClaimRow::as_select()).first(conn).optional()
+    claims::table.find((shop_id, id)).select(ClaimRow::as_select()).get_result(conn).optional()
 }
 
 pub fn find_by_code(conn: &mut AnyConnection, shop_id: &str, code: &str) -> QueryResult<Option<ClaimRow>> {
@@ -74,7 +75,7 @@ pub fn find_by_code(conn: &mut AnyConnection, shop_id: &str, code: &str) -> Quer
         .filter(claims::shop_id.eq(shop_id))
         .filter(claims::code.eq(code))
         .select(ClaimRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

@@ -48,7 +48,7 @@ pub struct Movement<'a> {
 }
 
 pub fn find(conn: &mut AnyConnection, shop_id: &str, id: &str) -> QueryResult<Option<CustomerRow>> {
-    customers::table.find((shop_id, id)).select(CustomerRow::as_select()).first(conn).optional()
+    customers::table.find((shop_id, id)).select(CustomerRow::as_select()).get_result(conn).optional()
 }
 
 /// Returns the wallet, creating it with 0 points on first sight.
@@ -75,7 +75,7 @@ pub fn ensure(conn: &mut AnyConnection, shop_id: &str, id: &str) -> AppResult<Cu
 }
 
 pub fn balance(conn: &mut AnyConnection, shop_id: &str, id: &str) -> QueryResult<i64> {
-    customers::table.find((shop_id, id)).select(customers::points_balance).first(conn)
+    customers::table.find((shop_id, id)).select(customers::points_balance).get_result(conn)
 }
 
 /// Conditional debit: succeeds only if the balance covers `points`, checked

@@ -23,7 +23,7 @@ pub fn find(conn: &mut AnyConnection, scope: &Scope) -> QueryResult<Option<Store
     keys::table
         .find((scope.shop_id, scope.principal, scope.key))
         .select(StoredResponse::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

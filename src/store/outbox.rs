@@ -119,7 +119,7 @@ fn lease_row(
     if updated == 0 {
         return Ok(None);
     }
-    outbox::table.find((&row.shop_id, &row.id)).select(OutboxRow::as_select()).first(conn).optional()
+    outbox::table.find((&row.shop_id, &row.id)).select(OutboxRow::as_select()).get_result(conn).optional()
 }
 
 /// Leases the claim's pending row of `action` now, if nobody holds it.

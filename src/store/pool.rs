@@ -36,7 +36,7 @@ pub struct Manager {
 // busy_timeout first: switching to WAL needs the write lock, and a fresh
 // pool opens several connections at once.
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
+     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;";
 const POSTGRES_SETTINGS: &str = "SET statement_timeout = '15s'; \
      SET idle_in_transaction_session_timeout = '60s';";
 

@@ -43,7 +43,7 @@ pub fn current(conn: &mut AnyConnection, shop_id: &str, channel: Channel) -> App
         .filter(programs::channel.eq(channel.as_str()))
         .order(programs::version.desc())
         .select((programs::version, programs::settings, programs::created_at))
-        .first(conn)?;
+        .get_result(conn)?;
     let settings = parse_settings(&settings)?;
     Ok(Program { channel, version, settings, updated_at })
 }

@@ -63,7 +63,7 @@ impl ShopRow {
 }
 
 pub fn find(conn: &mut AnyConnection, shop_id: &str) -> QueryResult<Option<ShopRow>> {
-    shops::table.find(shop_id).select(ShopRow::as_select()).first(conn).optional()
+    shops::table.find(shop_id).select(ShopRow::as_select()).get_result(conn).optional()
 }
 
 /// Returns the shop, creating it (USD, earn rate 0, both programs disabled)

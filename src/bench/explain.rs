@@ -1,0 +1,236 @@
+//! `bench explain`: the plan of every hot query, as the database would run
+//! it. The queries are built with the same diesel DSL as the store's and
+//! rendered for the database's dialect; SQLite plans them with unbound
+//! parameters (`EXPLAIN QUERY PLAN`), PostgreSQL as a prepared statement's
+//! generic plan (`EXPLAIN EXECUTE` under `plan_cache_mode = force_generic_plan`),
+//! which is what a parameterised query gets — neither depends on the values.
+
+use super::db::{self, customer_id, SHOP};
+use crate::store::claims::ClaimRow;
+use crate::store::customers::{CustomerRow, EntryRow};
+use crate::store::idempotency::StoredResponse;
+use crate::store::outbox::OutboxRow;
+use crate::store::schema::{claims, customers, idempotency_keys, ledger_entries, outbox, programs, shops};
+use crate::store::shops::ShopRow;
+use crate::store::AnyConnection;
+use diesel::connection::SimpleConnection;
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::query_builder::QueryFragment;
+use diesel::sql_types::Text;
+use diesel::sqlite::Sqlite;
+
+/// The relay's PostgreSQL lease (store/outbox.rs), verbatim.
+const LEASE_PG: &str = "UPDATE outbox SET next_attempt_at = $1, attempts = attempts + 1, updated_at = $2 \
+     WHERE (shop_id, id) IN (SELECT shop_id, id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
+     ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING *";
+
+struct HotQuery {
+    name: &'static str,
+    sqlite: String,
+    postgres: String,
+}
+
+/// The SQL of `query` for backend `B`, without diesel's bind comment.
+fn sql_for<B: diesel::backend::Backend + Default, Q: QueryFragment<B>>(query: Q) -> String
+where
+    B::QueryBuilder: Default,
+{
+    let text = diesel::debug_query::<B, _>(&query).to_string();
+    text.split(" -- binds:").next().unwrap_or_default().to_string()
+}
+
+/// Builds the query once per dialect (`as_select` is typed by backend).
+macro_rules! render {
+    ($name:expr, $query:expr $(,)?) => {
+        HotQuery { name: $name, sqlite: sql_for::<Sqlite, _>($query), postgres: sql_for::<Pg, _>($query) }
+    };
+}
+
+fn hot_queries() -> Vec<HotQuery> {
+    let (shop, customer, now) = (SHOP, customer_id(1), chrono::Utc::now().naive_utc());
+    let mut queries = customer_and_ledger(shop, &customer, now);
+    queries.extend(claim_queries(shop, &customer));
+    queries.push(render!(
+        "idempotency find",
+        idempotency_keys::table.find((shop, "customer:c00000001", "key")).select(StoredResponse::as_select()).limit(1),
+    ));
+    queries.push(render!(
+        "program current",
+        programs::table
+            .filter(programs::shop_id.eq(shop))
+            .filter(programs::channel.eq("online"))
+            .order(programs::version.desc())
+            .select((programs::version, programs::settings, programs::created_at))
+            .limit(1),
+    ));
+    queries.push(render!("shop find", shops::table.find(shop).select(ShopRow::as_select()).limit(1)));
+    queries.extend(outbox_queries(shop, now));
+    queries
+}
+
+fn customer_and_ledger(shop: &str, customer: &str, now: chrono::NaiveDateTime) -> Vec<HotQuery> {
+    vec![
+        render!("customer find", customers::table.find((shop, customer)).select(CustomerRow::as_select()).limit(1)),
+        render!(
+            "customer debit",
+            diesel::update(customers::table.find((shop, customer))).filter(customers::points_balance.ge(100_i64)).set(
+                (customers::points_balance.eq(customers::points_balance - 100_i64), customers::updated_at.eq(now))
+            ),
+        ),
+        render!(
+            "ledger by customer",
+            ledger_entries::table
+                .filter(ledger_entries::shop_id.eq(shop))
+                .filter(ledger_entries::customer_id.eq(customer))
+                .order(ledger_entries::id.desc())
+                .limit(100)
+                .select(EntryRow::as_select()),
+        ),
+    ]
+}
+
+fn claim_queries(shop: &str, customer: &str) -> Vec<HotQuery> {
+    vec![
+        render!(
+            "claim by code",
+            claims::table
+                .filter(claims::shop_id.eq(shop))
+                .filter(claims::code.eq("ABCD-EFGH"))
+                .select(ClaimRow::as_select())
+                .limit(1),
+        ),
+        render!(
+            "claims by customer",
+            claims::table
+                .filter(claims::shop_id.eq(shop))
+                .filter(claims::customer_id.eq(customer))
+                .order(claims::id.desc())
+                .limit(100)
+                .select(ClaimRow::as_select()),
+        ),
+        render!("claim by id", claims::table.find((shop, "some-id")).select(ClaimRow::as_select()).limit(1)),
+    ]
+}
+
+fn outbox_queries(shop: &str, now: chrono::NaiveDateTime) -> Vec<HotQuery> {
+    let sqlite_lease = render!(
+        "outbox lease (due rows)",
+        outbox::table
+            .filter(outbox::status.eq("pending"))
+            .filter(outbox::next_attempt_at.le(now))
+            .order(outbox::next_attempt_at.asc())
+            .limit(16)
+            .select(OutboxRow::as_select()),
+    );
+    vec![
+        HotQuery { postgres: LEASE_PG.to_string(), ..sqlite_lease },
+        render!(
+            "outbox row of a claim",
+            outbox::table
+                .filter(outbox::shop_id.eq(shop))
+                .filter(outbox::claim_id.eq("some-id"))
+                .filter(outbox::action.eq("create"))
+                .filter(outbox::status.eq("pending"))
+                .select(OutboxRow::as_select())
+                .limit(1),
+        ),
+    ]
+}
+
+#[derive(QueryableByName)]
+struct SqlitePlanLine {
+    #[diesel(sql_type = Text)]
+    detail: String,
+}
+
+#[derive(QueryableByName)]
+struct PgPlanLine {
+    #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
+    line: String,
+}
+
+/// Prints every plan; fails if any hot query has to read a whole table.
+pub fn run(url: &str) -> anyhow::Result<()> {
+    let mut conn = db::connect(url)?;
+    let postgres = db::is_postgres(url);
+    if postgres {
+        conn.batch_execute("SET plan_cache_mode = force_generic_plan")?;
+    }
+    let mut scans = Vec::new();
+    for query in hot_queries() {
+        let sql = if postgres { &query.postgres } else { &query.sqlite };
+        let plan = if postgres { pg_plan(&mut conn, sql)? } else { sqlite_plan(&mut conn, sql)? };
+        let mut verdict = judge(&plan);
+        if postgres && verdict.starts_with("FULL SCAN") {
+            verdict = pg_index_fallback(&mut conn, sql, verdict)?;
+        }
+        println!("== {}: {verdict}\n   {}", query.name, shorten(sql));
+        plan.iter().for_each(|line| println!("   | {line}"));
+        if verdict.starts_with("FULL SCAN") {
+            scans.push(query.name);
+        }
+    }
+    anyhow::ensure!(scans.is_empty(), "hot queries without an index: {scans:?}");
+    println!("every hot query uses an index");
+    Ok(())
+}
+
+/// PostgreSQL rightly reads a one-page table (one shop, its programs)
+/// whole; with sequential scans priced out it must still find an index.
+fn pg_index_fallback(conn: &mut AnyConnection, sql: &str, verdict: String) -> anyhow::Result<String> {
+    conn.batch_execute("SET enable_seqscan = off")?;
+    let forced = pg_plan(conn, sql);
+    conn.batch_execute("RESET enable_seqscan")?;
+    let forced = judge(&forced?);
+    Ok(match forced.strip_prefix("index") {
+        Some(index) => format!("small table read whole by choice; index available{index}"),
+        None => verdict,
+    })
+}
+
+/// The column list of a SELECT is noise in a plan listing.
+fn shorten(sql: &str) -> String {
+    match (sql.strip_prefix("SELECT "), sql.find(" FROM ")) {
+        (Some(_), Some(from)) => format!("SELECT …{}", &sql[from..]),
+        _ => sql.to_string(),
+    }
+}
+
+fn sqlite_plan(conn: &mut AnyConnection, sql: &str) -> anyhow::Result<Vec<String>> {
+    let lines: Vec<SqlitePlanLine> = diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}")).load(conn)?;
+    Ok(lines.into_iter().map(|l| l.detail).collect())
+}
+
+fn pg_plan(conn: &mut AnyConnection, sql: &str) -> anyhow::Result<Vec<String>> {
+    let params = (1..=9).filter(|n| sql.contains(&format!("${n}"))).count();
+    let nulls = vec!["NULL"; params].join(", ");
+    conn.batch_execute(&format!("PREPARE lw_explain AS {sql}"))?;
+    let execute = if params == 0 {
+        "EXPLAIN EXECUTE lw_explain".to_string()
+    } else {
+        format!("EXPLAIN EXECUTE lw_explain({nulls})")
+    };
+    let lines: QueryResult<Vec<PgPlanLine>> = diesel::sql_query(execute).load(conn);
+    conn.batch_execute("DEALLOCATE lw_explain")?;
+    Ok(lines?.into_iter().map(|l| l.line).collect())
+}
+
+/// "FULL SCAN …" when a table is read whole, else which index is used.
+fn judge(plan: &[String]) -> String {
+    let scan = plan.iter().find(|l| {
+        let l = l.trim_start_matches([' ', '-', '>']);
+        l.starts_with("SCAN ") && !l.contains(" USING ") || l.starts_with("Seq Scan")
+    });
+    if let Some(line) = scan {
+        return format!("FULL SCAN ({})", line.trim());
+    }
+    let index = plan.iter().find(|l| l.contains("INDEX") || l.contains("PRIMARY KEY") || l.contains("Index"));
+    let sort =
+        plan.iter().any(|l| l.contains("TEMP B-TREE") || l.trim_start_matches([' ', '-', '>']).starts_with("Sort"));
+    let sort_note = if sort { "; sorts its result" } else { "" };
+    match index {
+        Some(line) => format!("index ({}){sort_note}", line.trim().trim_start_matches("->").trim()),
+        None => format!("no scan, no index named{sort_note}"),
+    }
+}

@@ -1,0 +1,133 @@
+//! `loyalty-wallet bench …`: load, ceiling, seeding, invariant checks and
+//! query plans, measured against a real service process and database.
+
+pub mod ceiling;
+pub mod db;
+pub mod explain;
+pub mod load;
+pub mod measure;
+pub mod report;
+pub mod rss;
+pub mod seed;
+mod seed_sql;
+pub mod server;
+pub mod verify;
+
+use crate::config::Settings;
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Claims over HTTP against a service, then the direct one-transaction-per-claim ceiling.
+    Claims(LoadArgs),
+    /// GET /api/v1/wallet over HTTP, then the same read directly against the database.
+    Wallet(LoadArgs),
+    /// Fills a database with customers and ledger entries (and claims among them).
+    Seed(SeedArgs),
+    /// Checks the invariants (and SQLite's integrity) of a database.
+    Verify(VerifyArgs),
+    /// Prints the query plan of every hot query and whether it uses an index.
+    Explain(DatabaseArg),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LoadArgs {
+    /// Customers to seed (ignored with --reuse: the seeded count is used).
+    #[arg(long, default_value_t = 10_000)]
+    pub customers: u64,
+    /// Concurrent clients (HTTP) and threads (ceiling).
+    #[arg(long, default_value_t = 32)]
+    pub clients: usize,
+    /// Seconds of load per phase.
+    #[arg(long, default_value_t = 15)]
+    pub seconds: u64,
+    /// `sqlite` (a temp file), a SQLite path, or a PostgreSQL server URL
+    /// (a fresh database is created on it unless --reuse).
+    #[arg(long, default_value = "sqlite")]
+    pub database: String,
+    /// Use --database as it is (seeded before, e.g. by `bench seed`).
+    #[arg(long)]
+    pub reuse: bool,
+    /// Keep a database this run created.
+    #[arg(long)]
+    pub keep: bool,
+    /// Every client on one wallet.
+    #[arg(long)]
+    pub hot: bool,
+    /// Target a running service instead of starting one: it must share this
+    /// environment's app secret and client id, and --database with --reuse.
+    #[arg(long, requires = "reuse")]
+    pub url: Option<String>,
+    /// The running service's pid, to report its peak RSS (with --url).
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+    /// Appends the id of every claim whose 201 was received to this file.
+    #[arg(long)]
+    pub record: Option<PathBuf>,
+    /// Skip the HTTP load (ceiling only).
+    #[arg(long)]
+    pub no_service: bool,
+    /// Skip the direct-database ceiling.
+    #[arg(long)]
+    pub no_ceiling: bool,
+    /// Diagnostic: the ceiling's SQLite `synchronous` (off, normal, full)
+    /// instead of the service's FULL, to separate fsync from CPU time.
+    #[arg(long, value_parser = ["off", "normal", "full"])]
+    pub ceiling_synchronous: Option<String>,
+    /// Skip the invariant checks.
+    #[arg(long)]
+    pub no_verify: bool,
+    /// RUST_LOG of the service process (its default is info: a line per request).
+    #[arg(long, default_value = "info")]
+    pub service_log: String,
+    /// Writes the figures as JSON to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SeedArgs {
+    #[arg(long, default_value_t = 1_000_000)]
+    pub customers: u64,
+    /// Ledger entries in all (rounded down to a multiple of --customers);
+    /// one in ten after each wallet's first is a redeem with its claim.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub entries: u64,
+    /// A SQLite path or a PostgreSQL database URL (created if missing).
+    #[arg(long)]
+    pub database: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct VerifyArgs {
+    #[arg(long)]
+    pub database: String,
+    /// A file of acknowledged claim ids (one a line) that must all exist.
+    #[arg(long)]
+    pub acked: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DatabaseArg {
+    #[arg(long)]
+    pub database: String,
+}
+
+/// Runs one bench subcommand; an invariant violation is an error.
+pub async fn run(command: BenchCommand, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        BenchCommand::Claims(args) => measure::run(args, settings, load::Kind::Claim).await,
+        BenchCommand::Wallet(args) => measure::run(args, settings, load::Kind::Wallet).await,
+        BenchCommand::Seed(args) => blocking(move || seed::run(&args)).await,
+        BenchCommand::Verify(args) => blocking(move || verify::run_command(&args)).await,
+        BenchCommand::Explain(args) => blocking(move || explain::run(&args.database)).await,
+    }
+}
+
+async fn blocking<F>(work: F) -> anyhow::Result<()>
+where
+    F: FnOnce() -> anyhow::Result<()> + Send + 'static,
+{
+    tokio::task::spawn_blocking(work).await?
+}

@@ -1,0 +1,128 @@
+//! What a load phase measured (successes, latencies, errors by kind) and
+//! how it is printed.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Raw results of one client or thread.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub ok: u64,
+    /// Latency of every request (successful or not), in microseconds.
+    pub latencies_us: Vec<u32>,
+    /// "409 insufficient_points", "transport", … → count.
+    pub errors: BTreeMap<String, u64>,
+    /// Ids of the claims whose success was received.
+    pub acked: Vec<String>,
+}
+
+impl Tally {
+    pub fn latency(&mut self, elapsed: Duration) {
+        self.latencies_us.push(u32::try_from(elapsed.as_micros()).unwrap_or(u32::MAX));
+    }
+
+    pub fn error(&mut self, label: String) {
+        *self.errors.entry(label).or_default() += 1;
+    }
+
+    pub fn merge(&mut self, other: Tally) {
+        self.ok += other.ok;
+        self.latencies_us.extend(other.latencies_us);
+        for (label, n) in other.errors {
+            *self.errors.entry(label).or_default() += n;
+        }
+        self.acked.extend(other.acked);
+    }
+}
+
+/// One phase, summarised.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub phase: String,
+    pub ok: u64,
+    pub seconds: f64,
+    pub per_second: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    pub errors: BTreeMap<String, u64>,
+}
+
+impl Summary {
+    pub fn of(phase: &str, tally: &mut Tally, elapsed: Duration) -> Self {
+        tally.latencies_us.sort_unstable();
+        let at = |q: f64| percentile_ms(&tally.latencies_us, q);
+        let seconds = elapsed.as_secs_f64();
+        Self {
+            phase: phase.to_string(),
+            ok: tally.ok,
+            seconds,
+            per_second: if seconds > 0.0 { tally.ok as f64 / seconds } else { 0.0 },
+            p50_ms: at(0.50),
+            p95_ms: at(0.95),
+            p99_ms: at(0.99),
+            max_ms: at(1.0),
+            errors: tally.errors.clone(),
+        }
+    }
+
+    pub fn print(&self) {
+        println!(
+            "{:<26} {:>9.0}/s  ok {:>8}  p50 {:>7.2} ms  p95 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms",
+            self.phase, self.per_second, self.ok, self.p50_ms, self.p95_ms, self.p99_ms, self.max_ms
+        );
+        for (label, n) in &self.errors {
+            println!("{:<26}   error {label}: {n}", "");
+        }
+    }
+}
+
+fn percentile_ms(sorted_us: &[u32], q: f64) -> f64 {
+    if sorted_us.is_empty() {
+        return 0.0;
+    }
+    let rank = ((sorted_us.len() as f64 * q).ceil() as usize).clamp(1, sorted_us.len());
+    f64::from(sorted_us[rank - 1]) / 1000.0
+}
+
+/// Everything one `bench claims|wallet` run reports (also as JSON).
+#[derive(Debug, Default, Serialize)]
+pub struct RunReport {
+    pub mode: String,
+    pub database: String,
+    pub customers: u64,
+    pub clients: usize,
+    pub seconds: u64,
+    pub phases: Vec<Summary>,
+    /// service ÷ best one-transaction-per-claim ceiling.
+    pub ratio: Option<f64>,
+    pub service_peak_rss_mib: Option<f64>,
+    pub bench_peak_rss_mib: Option<f64>,
+    /// CPU cores busy during the HTTP load, per process.
+    pub service_cpu_cores: Option<f64>,
+    pub bench_cpu_cores: Option<f64>,
+    /// 1-minute load average before and after the run (2 shared cores).
+    pub load_average: Vec<f64>,
+    pub violations: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_by_rank() {
+        let mut tally = Tally::default();
+        for ms in 1..=100 {
+            tally.latency(Duration::from_millis(ms));
+        }
+        tally.ok = 100;
+        let summary = Summary::of("x", &mut tally, Duration::from_secs(2));
+        assert_eq!(summary.p50_ms, 50.0);
+        assert_eq!(summary.p99_ms, 99.0);
+        assert_eq!(summary.max_ms, 100.0);
+        assert_eq!(summary.per_second, 50.0);
+    }
+}
