@@ -162,7 +162,7 @@ async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
     let deadline = claim.created_at + Span::seconds(platform.settings.push_deadline_secs);
     let Some(creds) = shop.platform_creds(&platform.settings.api_version) else {
         if !repush && Utc::now().naive_utc() > deadline {
-            return fail(platform, row, &claim, "the shop's platform connection is disabled").await;
+            return fail(platform, &claim, "the shop's platform connection is disabled").await;
         }
         return Ok(Step::Retry {
             after: backoff(platform, row.attempts),
@@ -171,7 +171,7 @@ async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
         });
     };
     if !repush && Utc::now().naive_utc() > deadline {
-        return fail(platform, row, &claim, "not pushed to the platform before the deadline").await;
+        return fail(platform, &claim, "not pushed to the platform before the deadline").await;
     }
     if row.attempts > 1 || repush {
         // An earlier attempt may have reached the platform: look before sending.
@@ -192,7 +192,7 @@ async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
             }),
             Err(error) => Ok(retry_for(platform, row, error)),
         },
-        Err(PlatformError::Rejected(reason)) if !repush => fail(platform, row, &claim, &reason).await,
+        Err(PlatformError::Rejected(reason)) if !repush => fail(platform, &claim, &reason).await,
         Err(error) => Ok(retry_for(platform, row, error)),
     }
 }
@@ -215,7 +215,7 @@ async fn activated(platform: &Platform, claim: &ClaimRow, platform_id: &str, rep
 
 /// The platform refused for good: the claim fails and its points come back,
 /// and a cleanup makes sure no earlier attempt left the code alive there.
-async fn fail(platform: &Platform, _row: &OutboxRow, claim: &ClaimRow, reason: &str) -> AppResult<Step> {
+async fn fail(platform: &Platform, claim: &ClaimRow, reason: &str) -> AppResult<Step> {
     let (claim, reason) = (claim.clone(), reason.to_string());
     platform
         .store
