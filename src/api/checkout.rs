@@ -11,10 +11,9 @@ use crate::domain::ids::CustomerId;
 use crate::domain::program::PurchaseType;
 use crate::error::{AppError, AppResult, ErrorCode, ErrorEnvelope};
 use crate::store::checkout::{self, RedeemRequest};
-use crate::store::{shops, Store};
+use crate::store::Store;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -60,31 +59,21 @@ pub async fn validate(
     let code = parse_code(&input.code)?;
     let customer = parse_customer(&input.customer_id)?;
     let shop = auth.shop.as_str().to_string();
-    let view = store
-        .read(move |conn| {
-            let currency = shops::find(conn, &shop)?.map_or_else(|| "USD".to_string(), |s| s.currency);
-            let parsed = crate::domain::money::Currency::parse(&currency).map_err(AppError::internal_msg)?;
-            parsed
-                .parse_amount(&input.subtotal)
-                .map_err(|e| AppError::invalid_fields("invalid subtotal", serde_json::json!({"subtotal": e})))?;
-            let now = Utc::now().naive_utc();
-            let verdict = checkout::usable_claim(conn, &shop, &code, &customer, input.purchase_type, now)?;
-            Ok(match verdict {
-                Ok(claim) => ValidateView {
-                    valid: true,
-                    value: Some(money(claim.value_minor, &claim.currency)),
-                    currency,
-                    error: None,
-                },
-                Err(refusal) => ValidateView {
-                    valid: false,
-                    value: None,
-                    currency,
-                    error: Some(super::views::QuoteError { code: ErrorCode::CodeNotValid, message: refusal.0 }),
-                },
-            })
-        })
+    let (currency, verdict) = store
+        .read(move |conn| checkout::validate(conn, &shop, &code, &customer, input.purchase_type, &input.subtotal))
         .await?;
+    let currency = currency.code().to_string();
+    let view = match verdict {
+        Ok(claim) => {
+            ValidateView { valid: true, value: Some(money(claim.value_minor, &claim.currency)), currency, error: None }
+        }
+        Err(refusal) => ValidateView {
+            valid: false,
+            value: None,
+            currency,
+            error: Some(super::views::QuoteError { code: ErrorCode::CodeNotValid, message: refusal.0 }),
+        },
+    };
     Ok(web::Json(view))
 }
 

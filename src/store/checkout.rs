@@ -54,6 +54,31 @@ pub fn usable_claim(
     Ok(Ok(claim))
 }
 
+/// The shop's currency and a cart subtotal in its minor units (422 when malformed).
+fn subtotal_in(currency: &str, subtotal: &str) -> AppResult<(Currency, i64)> {
+    let currency = Currency::parse(currency).map_err(AppError::internal_msg)?;
+    let minor = currency
+        .parse_amount(subtotal)
+        .map_err(|e| AppError::invalid_fields("invalid subtotal", serde_json::json!({ "subtotal": e })))?;
+    Ok((currency, minor))
+}
+
+/// Is this code good for this cart? Nothing is written: the shop's currency
+/// and the usable claim, or why there is none.
+pub fn validate(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    code: &str,
+    customer_id: &str,
+    purchase_type: Option<PurchaseType>,
+    subtotal: &str,
+) -> AppResult<(Currency, Result<ClaimRow, CodeRefusal>)> {
+    let currency = shops::find(conn, shop_id)?.map_or_else(|| "USD".to_string(), |shop| shop.currency);
+    let (currency, _) = subtotal_in(&currency, subtotal)?;
+    let verdict = usable_claim(conn, shop_id, code, customer_id, purchase_type, Utc::now().naive_utc())?;
+    Ok((currency, verdict))
+}
+
 pub struct Redemption {
     pub claim: ClaimRow,
     pub points_earned: i64,
@@ -71,10 +96,7 @@ pub struct RedeemRequest<'a> {
 /// customer paid, at the shop's earn rate.
 pub fn redeem(conn: &mut AnyConnection, request: &RedeemRequest) -> AppResult<Redemption> {
     let shop = shops::ensure(conn, request.shop_id)?;
-    let currency = Currency::parse(&shop.currency).map_err(AppError::internal_msg)?;
-    let subtotal_minor = currency
-        .parse_amount(request.subtotal)
-        .map_err(|e| AppError::invalid_fields("invalid subtotal", serde_json::json!({ "subtotal": e })))?;
+    let (currency, subtotal_minor) = subtotal_in(&shop.currency, request.subtotal)?;
     let now = Utc::now().naive_utc();
     let claim = usable_claim(conn, request.shop_id, request.code, request.customer_id, None, now)?
         .map_err(|refusal| AppError::new(ErrorCode::CodeNotValid, refusal.0))?;
