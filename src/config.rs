@@ -48,6 +48,9 @@ pub struct Settings {
     pub pool_size: u32,
     pub body_limit_bytes: usize,
     pub group_commit_max: usize,
+    /// Outgoing `http://` URLs to loopback addresses are accepted
+    /// (`LOYALTY_ALLOW_LOOPBACK_URLS=1`; development mode turns it on).
+    pub allow_loopback_urls: bool,
     pub platform: PlatformSettings,
 }
 
@@ -73,6 +76,9 @@ pub struct PlatformSettings {
     pub retention_days: i64,
     pub reconcile_interval_secs: u64,
     pub segment_ttl_secs: u64,
+    /// The longest wait a platform answer (Retry-After, throttle status)
+    /// can impose; larger, negative or non-numeric figures are clamped.
+    pub max_wait_secs: u64,
 }
 
 pub const DEFAULT_DATABASE: &str = "loyalty-wallet.db";
@@ -119,6 +125,7 @@ impl Settings {
             pool_size: number(&get, "LOYALTY_DB_POOL_SIZE", if is_postgres { 16 } else { 8 })?,
             body_limit_bytes: number(&get, "LOYALTY_BODY_LIMIT_BYTES", 64 * 1024)?,
             group_commit_max: number(&get, "LOYALTY_GROUP_COMMIT_MAX", 256)?,
+            allow_loopback_urls: development || get("LOYALTY_ALLOW_LOOPBACK_URLS").is_some_and(|v| v == "1"),
             platform: PlatformSettings::from_lookup(&get)?,
             database_url,
         })
@@ -143,6 +150,7 @@ impl PlatformSettings {
             retention_days: number(get, "LOYALTY_RETENTION_DAYS", 90)?,
             reconcile_interval_secs: number(get, "LOYALTY_RECONCILE_INTERVAL_SECS", 3_600)?,
             segment_ttl_secs: number(get, "LOYALTY_SEGMENT_TTL_SECS", 60)?,
+            max_wait_secs: number(get, "LOYALTY_PLATFORM_MAX_WAIT_SECS", 60)?,
         })
     }
 }

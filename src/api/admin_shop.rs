@@ -3,8 +3,11 @@
 use super::auth::AdminAuth;
 use super::extract::JsonBody;
 use super::views::money;
+use crate::config::Settings;
 use crate::domain::money::Currency;
 use crate::domain::program::DecimalInput;
+use crate::domain::time;
+use crate::domain::url::OutgoingUrl;
 use crate::error::{AppError, AppResult, ErrorEnvelope};
 use crate::store::shops::{self, ShopRow, NATIVE, SHOPIFY};
 use crate::store::{analytics, Store};
@@ -81,7 +84,7 @@ pub async fn get_shop(auth: AdminAuth, store: web::Data<Store>) -> AppResult<web
     Ok(web::Json(ShopView::from(&row)))
 }
 
-fn apply(row: &mut ShopRow, input: ShopInput) -> Result<(), BTreeMap<String, String>> {
+fn apply(row: &mut ShopRow, input: ShopInput, allow_loopback: bool) -> Result<(), BTreeMap<String, String>> {
     let mut fields = BTreeMap::new();
     match Currency::parse(input.currency.trim()) {
         Ok(currency) => row.currency = currency.code().into(),
@@ -92,7 +95,7 @@ fn apply(row: &mut ShopRow, input: ShopInput) -> Result<(), BTreeMap<String, Str
         Err(e) => drop(fields.insert("earn_points_per_unit".into(), e)),
     }
     if let Some(platform) = input.platform {
-        apply_platform(row, platform, &mut fields);
+        apply_platform(row, platform, allow_loopback, &mut fields);
     }
     if fields.is_empty() {
         Ok(())
@@ -103,9 +106,17 @@ fn apply(row: &mut ShopRow, input: ShopInput) -> Result<(), BTreeMap<String, Str
 
 /// Connector settings: the kind, and for Shopify a token (write-only; kept
 /// when omitted), an API version `YYYY-MM` and an optional base URL.
-fn apply_platform(row: &mut ShopRow, platform: PlatformInput, fields: &mut BTreeMap<String, String>) {
+fn apply_platform(
+    row: &mut ShopRow,
+    platform: PlatformInput,
+    allow_loopback: bool,
+    fields: &mut BTreeMap<String, String>,
+) {
     match platform.kind.as_str() {
-        NATIVE => {}
+        // Back to native: the platform's token is erased (issue 14, point 7).
+        NATIVE => {
+            row.platform_access_token = None;
+        }
         SHOPIFY => {
             let token = platform.access_token.as_deref().map(str::trim).filter(|t| !t.is_empty());
             if token.is_none() && row.platform_access_token.is_none() {
@@ -126,17 +137,17 @@ fn apply_platform(row: &mut ShopRow, platform: PlatformInput, fields: &mut BTree
             fields.insert("platform.api_version".into(), "YYYY-MM, e.g. 2025-01".into());
         }
     }
-    if let Some(url) = &platform.base_url {
-        let valid = (url.starts_with("https://") || url.starts_with("http://"))
-            && url.len() <= 255
-            && !url.contains(char::is_whitespace);
-        if !valid {
-            fields.insert("platform.base_url".into(), "an http(s) URL".into());
+    let base_url = match platform.base_url.as_deref().map(|url| OutgoingUrl::parse(url, allow_loopback)) {
+        None => None,
+        Some(Ok(url)) => Some(url.into_string()),
+        Some(Err(rule)) => {
+            fields.insert("platform.base_url".into(), rule);
+            None
         }
-    }
+    };
     row.platform_kind = platform.kind;
     row.platform_api_version = platform.api_version;
-    row.platform_base_url = platform.base_url;
+    row.platform_base_url = base_url;
 }
 
 #[utoipa::path(put, path = "/api/v1/admin/shop", tag = "admin", security(("bearer" = [])), request_body = ShopInput,
@@ -145,13 +156,14 @@ pub async fn put_shop(
     auth: AdminAuth,
     body: JsonBody<ShopInput>,
     store: web::Data<Store>,
+    settings: web::Data<Settings>,
 ) -> AppResult<web::Json<ShopView>> {
     let shop = auth.shop.as_str().to_string();
-    let input = body.value;
+    let (input, allow_loopback) = (body.value, settings.allow_loopback_urls);
     let row = store
         .write(move |conn| {
             let mut row = shops::ensure(conn, &shop)?;
-            apply(&mut row, input)
+            apply(&mut row, input, allow_loopback)
                 .map_err(|fields| AppError::invalid_fields("the shop settings are not valid", fields))?;
             row.updated_at = Utc::now().naive_utc();
             shops::update(conn, &row)?;
@@ -223,8 +235,9 @@ pub async fn get_analytics(
     store: web::Data<Store>,
     query: web::Query<AnalyticsQuery>,
 ) -> AppResult<web::Json<AnalyticsView>> {
-    let to = query.to.unwrap_or_else(Utc::now);
-    let from = query.from.unwrap_or(to - Duration::days(30));
+    let to = query.to.map(|at| in_range(at, "to")).transpose()?.unwrap_or_else(Utc::now);
+    let default_from = to.checked_sub_signed(Duration::days(30)).unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let from = in_range(query.from.unwrap_or(default_from), "from")?;
     if from >= to || to - from > Duration::days(MAX_WINDOW_DAYS) {
         return Err(AppError::invalid(format!("from must be before to, at most {MAX_WINDOW_DAYS} days apart")));
     }
@@ -237,6 +250,18 @@ pub async fn get_analytics(
         })
         .await?;
     Ok(web::Json(view(from, to, &currency, report)))
+}
+
+/// A query time within the years RFC 3339 can write, or 400.
+fn in_range(at: DateTime<Utc>, field: &str) -> AppResult<DateTime<Utc>> {
+    time::in_range(at).map_err(|rule| {
+        AppError::invalid(format!("{field} {rule}")).with_details(serde_json::json!({"fields": {field: rule}}))
+    })
+}
+
+fn wide_money(minor: i128, currency: &str) -> String {
+    let formatted = Currency::parse(currency).ok().and_then(|c| c.format_wide(minor));
+    formatted.unwrap_or_else(|| minor.to_string())
 }
 
 fn view(from: DateTime<Utc>, to: DateTime<Utc>, currency: &str, r: analytics::Report) -> AnalyticsView {
@@ -255,7 +280,8 @@ fn view(from: DateTime<Utc>, to: DateTime<Utc>, currency: &str, r: analytics::Re
         ("expired".to_string(), count("expired")),
         ("failed".to_string(), count("failed")),
     ]);
-    let average_minor = if r.orders == 0 { 0 } else { r.order_value_minor / r.orders };
+    // The mean of i64 subtotals fits an i64.
+    let average_minor = if r.orders == 0 { 0 } else { (r.order_value_minor / i128::from(r.orders)) as i64 };
     AnalyticsView {
         from,
         to,
@@ -273,7 +299,7 @@ fn view(from: DateTime<Utc>, to: DateTime<Utc>, currency: &str, r: analytics::Re
         status,
         orders: OrdersView {
             count: r.orders,
-            total_value: money(r.order_value_minor, currency),
+            total_value: wide_money(r.order_value_minor, currency),
             average_value: money(average_minor, currency),
         },
     }

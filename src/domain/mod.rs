@@ -7,3 +7,5 @@ pub mod ids;
 pub mod money;
 pub mod points;
 pub mod program;
+pub mod time;
+pub mod url;

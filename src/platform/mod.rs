@@ -10,6 +10,7 @@
 pub mod relay;
 pub mod segments;
 pub mod shopify;
+pub mod supervise;
 pub mod sweeper;
 pub mod throttle;
 
@@ -35,6 +36,7 @@ impl Platform {
         let client = ShopifyClient::new(
             Duration::from_millis(settings.connect_timeout_ms),
             Duration::from_millis(settings.request_timeout_ms),
+            Duration::from_secs(settings.max_wait_secs),
         )?;
         let segments = segments::SegmentCache::new(Duration::from_secs(settings.segment_ttl_secs));
         Ok(Arc::new(Self { client, settings, store, wake: Notify::new(), segments }))
@@ -45,7 +47,8 @@ impl Platform {
         if !self.settings.workers {
             return;
         }
-        tokio::spawn(relay::run(self.clone()));
-        tokio::spawn(sweeper::run(self.clone()));
+        let pause = Duration::from_secs(1);
+        supervise::keep_running("relay", self.clone(), pause, relay::run);
+        supervise::keep_running("sweeper", self.clone(), pause, sweeper::run);
     }
 }

@@ -18,7 +18,8 @@ pub struct Report {
     pub per_day: BTreeMap<String, (i64, i64)>,
     pub status: BTreeMap<String, i64>,
     pub orders: i64,
-    pub order_value_minor: i64,
+    /// Wide: the sum of many i64 subtotals does not fit an i64.
+    pub order_value_minor: i128,
 }
 
 /// Bucket lower bounds of the points-per-claim distribution.
@@ -42,17 +43,17 @@ pub fn report(conn: &mut AnyConnection, shop_id: &str, from: NaiveDateTime, to: 
     let mut customers = HashSet::new();
     for (created_at, points, status, customer, order_minor) in rows {
         report.claims_count += 1;
-        report.points_redeemed += points;
+        report.points_redeemed = report.points_redeemed.saturating_add(points);
         customers.insert(customer);
         let bucket = BUCKETS.iter().rposition(|&low| points >= low).unwrap_or(0);
         report.distribution[bucket].2 += 1;
         let day = report.per_day.entry(created_at.date().to_string()).or_default();
         day.0 += 1;
-        day.1 += points;
+        day.1 = day.1.saturating_add(points);
         *report.status.entry(status).or_default() += 1;
         if let Some(minor) = order_minor {
             report.orders += 1;
-            report.order_value_minor += minor;
+            report.order_value_minor += i128::from(minor);
         }
     }
     report.customers = customers.len() as i64;
