@@ -48,6 +48,8 @@ pub struct Settings {
     pub pool_size: u32,
     pub body_limit_bytes: usize,
     pub group_commit_max: usize,
+    /// `http://` to loopback accepted for outgoing URLs (tests, development).
+    pub allow_loopback_urls: bool,
     pub platform: PlatformSettings,
 }
 
@@ -73,6 +75,10 @@ pub struct PlatformSettings {
     pub retention_days: i64,
     pub reconcile_interval_secs: u64,
     pub segment_ttl_secs: u64,
+    /// Outgoing merchant webhooks are retried this long, then dead-lettered.
+    pub notify_retry_window_secs: i64,
+    /// Longest wait between two deliveries of one event (tests shorten it).
+    pub notify_retry_max_ms: i64,
 }
 
 pub const DEFAULT_DATABASE: &str = "loyalty-wallet.db";
@@ -119,6 +125,8 @@ impl Settings {
             pool_size: number(&get, "LOYALTY_DB_POOL_SIZE", if is_postgres { 16 } else { 8 })?,
             body_limit_bytes: number(&get, "LOYALTY_BODY_LIMIT_BYTES", 64 * 1024)?,
             group_commit_max: number(&get, "LOYALTY_GROUP_COMMIT_MAX", 256)?,
+            allow_loopback_urls: development
+                || get("LOYALTY_ALLOW_LOOPBACK_URLS").is_some_and(|v| v == "1" || v == "true"),
             platform: PlatformSettings::from_lookup(&get)?,
             database_url,
         })
@@ -143,6 +151,8 @@ impl PlatformSettings {
             retention_days: number(get, "LOYALTY_RETENTION_DAYS", 90)?,
             reconcile_interval_secs: number(get, "LOYALTY_RECONCILE_INTERVAL_SECS", 3_600)?,
             segment_ttl_secs: number(get, "LOYALTY_SEGMENT_TTL_SECS", 60)?,
+            notify_retry_window_secs: number(get, "LOYALTY_NOTIFY_RETRY_WINDOW_SECS", 86_400)?,
+            notify_retry_max_ms: number(get, "LOYALTY_NOTIFY_RETRY_MAX_MS", 3_600_000)?,
         })
     }
 }

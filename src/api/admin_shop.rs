@@ -3,11 +3,13 @@
 use super::auth::AdminAuth;
 use super::extract::JsonBody;
 use super::views::money;
+use crate::config::Settings;
 use crate::domain::money::Currency;
 use crate::domain::program::DecimalInput;
 use crate::error::{AppError, AppResult, ErrorEnvelope};
+use crate::store::notify as notify_store;
 use crate::store::shops::{self, ShopRow, NATIVE, SHOPIFY};
-use crate::store::{analytics, Store};
+use crate::store::{analytics, AnyConnection, Store};
 use actix_web::web;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -32,6 +34,8 @@ pub struct ShopView {
     #[schema(example = "1")]
     pub earn_points_per_unit: String,
     pub platform: PlatformView,
+    /// Outgoing webhooks to the merchant's systems; null when not set.
+    pub notify: Option<super::notify::NotifyView>,
 }
 
 impl From<&ShopRow> for ShopView {
@@ -47,6 +51,7 @@ impl From<&ShopRow> for ShopView {
                 access_token_set: row.platform_access_token.is_some(),
                 enabled: row.platform_enabled,
             },
+            notify: None,
         }
     }
 }
@@ -71,18 +76,31 @@ pub struct ShopInput {
     pub earn_points_per_unit: DecimalInput,
     #[serde(default)]
     pub platform: Option<PlatformInput>,
+    /// `{url, secret}`; null removes it; left out keeps it.
+    #[serde(default, deserialize_with = "super::notify::absent_or_null")]
+    #[schema(value_type = Option<super::notify::NotifyInput>)]
+    pub notify: Option<Option<super::notify::NotifyInput>>,
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/shop", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = ShopView), (status = 403, body = ErrorEnvelope)))]
 pub async fn get_shop(auth: AdminAuth, store: web::Data<Store>) -> AppResult<web::Json<ShopView>> {
     let shop = auth.shop.as_str().to_string();
-    let row = store.write(move |conn| shops::ensure(conn, &shop)).await?;
-    Ok(web::Json(ShopView::from(&row)))
+    let view = store
+        .write(move |conn| {
+            let row = shops::ensure(conn, &shop)?;
+            shop_view(conn, row)
+        })
+        .await?;
+    Ok(web::Json(view))
 }
 
-fn apply(row: &mut ShopRow, input: ShopInput) -> Result<(), BTreeMap<String, String>> {
-    let mut fields = BTreeMap::new();
+fn shop_view(conn: &mut AnyConnection, row: ShopRow) -> AppResult<ShopView> {
+    let notify = notify_store::target(conn, &row.id)?.map(Into::into);
+    Ok(ShopView { notify, ..ShopView::from(&row) })
+}
+
+fn apply(row: &mut ShopRow, input: ShopInput, fields: &mut BTreeMap<String, String>) {
     match Currency::parse(input.currency.trim()) {
         Ok(currency) => row.currency = currency.code().into(),
         Err(e) => drop(fields.insert("currency".into(), e)),
@@ -92,12 +110,7 @@ fn apply(row: &mut ShopRow, input: ShopInput) -> Result<(), BTreeMap<String, Str
         Err(e) => drop(fields.insert("earn_points_per_unit".into(), e)),
     }
     if let Some(platform) = input.platform {
-        apply_platform(row, platform, &mut fields);
-    }
-    if fields.is_empty() {
-        Ok(())
-    } else {
-        Err(fields)
+        apply_platform(row, platform, fields);
     }
 }
 
@@ -145,20 +158,26 @@ pub async fn put_shop(
     auth: AdminAuth,
     body: JsonBody<ShopInput>,
     store: web::Data<Store>,
+    settings: web::Data<Settings>,
 ) -> AppResult<web::Json<ShopView>> {
     let shop = auth.shop.as_str().to_string();
-    let input = body.value;
-    let row = store
+    let mut input = body.value;
+    let allow_loopback = settings.allow_loopback_urls;
+    let view = store
         .write(move |conn| {
-            let mut row = shops::ensure(conn, &shop)?;
-            apply(&mut row, input)
-                .map_err(|fields| AppError::invalid_fields("the shop settings are not valid", fields))?;
-            row.updated_at = Utc::now().naive_utc();
+            let (mut row, mut fields, now) = (shops::ensure(conn, &shop)?, BTreeMap::new(), Utc::now().naive_utc());
+            let notify = input.notify.take();
+            apply(&mut row, input, &mut fields);
+            super::notify::apply(conn, &shop, notify, allow_loopback, &mut fields, now)?;
+            if !fields.is_empty() {
+                return Err(AppError::invalid_fields("the shop settings are not valid", fields));
+            }
+            row.updated_at = now;
             shops::update(conn, &row)?;
-            Ok(row)
+            shop_view(conn, row)
         })
         .await?;
-    Ok(web::Json(ShopView::from(&row)))
+    Ok(web::Json(view))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

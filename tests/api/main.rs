@@ -13,6 +13,7 @@ mod concurrency;
 mod idempotency;
 mod invariants;
 mod migrations;
+mod notify;
 mod ops;
 mod programs;
 mod properties;
