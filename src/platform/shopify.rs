@@ -16,6 +16,22 @@ pub struct ShopCreds {
     pub api_version: String,
 }
 
+impl ShopCreds {
+    /// How to reach the shop's platform; None for native or disconnected
+    /// (uninstalled) shops. `base_url` defaults to `https://{shop}`.
+    pub fn of(shop: &crate::store::shops::ShopRow, default_version: &str) -> Option<Self> {
+        if shop.is_native() || !shop.platform_enabled {
+            return None;
+        }
+        Some(Self {
+            shop: shop.id.clone(),
+            base_url: shop.platform_base_url.clone().unwrap_or_else(|| format!("https://{}", shop.id)),
+            access_token: shop.platform_access_token.clone()?,
+            api_version: shop.platform_api_version.clone().unwrap_or_else(|| default_version.to_string()),
+        })
+    }
+}
+
 impl std::fmt::Debug for ShopCreds {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "ShopCreds({} via {})", self.shop, self.base_url)
@@ -35,7 +51,7 @@ pub enum PlatformError {
     Rejected(String),
 }
 
-/// The discount as the platform should hold it (issue 3, point 1).
+/// The discount as the platform should hold it.
 #[derive(Debug, Clone)]
 pub struct DiscountInput {
     pub title: String,

@@ -46,20 +46,6 @@ impl ShopRow {
     pub fn is_native(&self) -> bool {
         self.platform_kind == NATIVE
     }
-
-    /// How to reach the shop's platform; None for native or disconnected
-    /// (uninstalled) shops. `base_url` defaults to `https://{shop}`.
-    pub fn platform_creds(&self, default_version: &str) -> Option<crate::platform::shopify::ShopCreds> {
-        if self.is_native() || !self.platform_enabled {
-            return None;
-        }
-        Some(crate::platform::shopify::ShopCreds {
-            shop: self.id.clone(),
-            base_url: self.platform_base_url.clone().unwrap_or_else(|| format!("https://{}", self.id)),
-            access_token: self.platform_access_token.clone()?,
-            api_version: self.platform_api_version.clone().unwrap_or_else(|| default_version.to_string()),
-        })
-    }
 }
 
 pub fn find(conn: &mut AnyConnection, shop_id: &str) -> QueryResult<Option<ShopRow>> {

@@ -12,6 +12,7 @@ mod claims;
 mod concurrency;
 mod idempotency;
 mod invariants;
+mod layout;
 mod migrations;
 mod notify;
 mod ops;

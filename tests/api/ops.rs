@@ -1,4 +1,4 @@
-//! Operations (issue point 11): health, readiness, metrics, request ids,
+//! Operations: health, readiness, metrics, request ids,
 //! the OpenAPI document, and the envelope on unknown routes and methods.
 
 use crate::helpers::*;
@@ -83,7 +83,8 @@ async fn the_openapi_document_lists_every_api_route_and_method() {
                     assert!(schema.ends_with("/ErrorEnvelope"), "{method} {path} {code} is the envelope: {response}");
                 }
             }
-            let writes_body = matches!(*method, "put") || (*method == "post" && !path.ends_with("/refund") && !path.ends_with("/retry"));
+            let writes_body = matches!(*method, "put")
+                || (*method == "post" && !path.ends_with("/refund") && !path.ends_with("/retry"));
             if writes_body {
                 assert!(
                     operation["requestBody"]["content"]["application/json"].is_object(),
