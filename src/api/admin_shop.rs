@@ -3,6 +3,8 @@
 use super::auth::AdminAuth;
 use super::extract::JsonBody;
 use super::views::money;
+use crate::config::Settings;
+use crate::crypto::KeyRing;
 use crate::domain::money::Currency;
 use crate::domain::program::DecimalInput;
 use crate::error::{AppError, AppResult, ErrorEnvelope};
@@ -81,7 +83,7 @@ pub async fn get_shop(auth: AdminAuth, store: web::Data<Store>) -> AppResult<web
     Ok(web::Json(ShopView::from(&row)))
 }
 
-fn apply(row: &mut ShopRow, input: ShopInput) -> Result<(), BTreeMap<String, String>> {
+fn apply(row: &mut ShopRow, input: ShopInput, keys: &KeyRing) -> Result<(), BTreeMap<String, String>> {
     let mut fields = BTreeMap::new();
     match Currency::parse(input.currency.trim()) {
         Ok(currency) => row.currency = currency.code().into(),
@@ -92,7 +94,7 @@ fn apply(row: &mut ShopRow, input: ShopInput) -> Result<(), BTreeMap<String, Str
         Err(e) => drop(fields.insert("earn_points_per_unit".into(), e)),
     }
     if let Some(platform) = input.platform {
-        apply_platform(row, platform, &mut fields);
+        apply_platform(row, platform, keys, &mut fields);
     }
     if fields.is_empty() {
         Ok(())
@@ -103,7 +105,7 @@ fn apply(row: &mut ShopRow, input: ShopInput) -> Result<(), BTreeMap<String, Str
 
 /// Connector settings: the kind, and for Shopify a token (write-only; kept
 /// when omitted), an API version `YYYY-MM` and an optional base URL.
-fn apply_platform(row: &mut ShopRow, platform: PlatformInput, fields: &mut BTreeMap<String, String>) {
+fn apply_platform(row: &mut ShopRow, platform: PlatformInput, keys: &KeyRing, fields: &mut BTreeMap<String, String>) {
     match platform.kind.as_str() {
         NATIVE => {}
         SHOPIFY => {
@@ -111,8 +113,8 @@ fn apply_platform(row: &mut ShopRow, platform: PlatformInput, fields: &mut BTree
             if token.is_none() && row.platform_access_token.is_none() {
                 fields.insert("platform.access_token".into(), "required for shopify".into());
             }
-            if let Some(token) = token {
-                row.platform_access_token = Some(token.to_string());
+            if let Some(Err(e)) = token.map(|token| row.set_access_token(keys, token)) {
+                fields.insert("platform.access_token".into(), e.message);
             }
             row.platform_enabled = true;
         }
@@ -145,13 +147,15 @@ pub async fn put_shop(
     auth: AdminAuth,
     body: JsonBody<ShopInput>,
     store: web::Data<Store>,
+    settings: web::Data<Settings>,
 ) -> AppResult<web::Json<ShopView>> {
     let shop = auth.shop.as_str().to_string();
     let input = body.value;
+    let keys = settings.platform.tokens.clone();
     let row = store
         .write(move |conn| {
             let mut row = shops::ensure(conn, &shop)?;
-            apply(&mut row, input)
+            apply(&mut row, input, &keys)
                 .map_err(|fields| AppError::invalid_fields("the shop settings are not valid", fields))?;
             row.updated_at = Utc::now().naive_utc();
             shops::update(conn, &row)?;

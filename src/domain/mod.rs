@@ -7,3 +7,4 @@ pub mod ids;
 pub mod money;
 pub mod points;
 pub mod program;
+pub mod signature;

@@ -153,7 +153,12 @@ impl ShopifyClient {
         Ok(members)
     }
 
-    async fn graphql(
+    /// The HTTP client (shared with the OAuth calls).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub(crate) async fn graphql(
         &self,
         creds: &ShopCreds,
         query: &str,
@@ -226,7 +231,7 @@ fn throttle_status(body: &Value) -> Option<ThrottleStatus> {
     })
 }
 
-fn first_user_error(result: &Value) -> Option<(String, String)> {
+pub(crate) fn first_user_error(result: &Value) -> Option<(String, String)> {
     let error = result["userErrors"].as_array()?.first()?;
     Some((
         error["code"].as_str().unwrap_or("").to_string(),

@@ -150,7 +150,7 @@ pub async fn reconcile(platform: &Platform) -> AppResult<ReconcileReport> {
     let mut queue = Vec::new();
     for claim in claims {
         let Some(creds) =
-            shops.iter().find(|s| s.id == claim.shop_id).and_then(|s| s.platform_creds(&platform.settings.api_version))
+            shops.iter().find(|s| s.id == claim.shop_id).and_then(|s| s.platform_creds(&platform.settings))
         else {
             continue;
         };

@@ -7,6 +7,7 @@ pub mod checkout;
 pub mod claims;
 pub mod customers;
 pub mod idempotency;
+pub mod oauth_states;
 pub mod outbox;
 pub mod pool;
 pub mod programs;

@@ -154,3 +154,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     idempotency_keys,
 );
+
+// --- Install (issue 11) ---------------------------------------------------
+
+diesel::table! {
+    oauth_states (shop_id, state) {
+        shop_id -> Text,
+        state -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
