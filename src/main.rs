@@ -97,7 +97,9 @@ async fn main() -> anyhow::Result<()> {
 async fn rotate_key(settings: Settings) -> anyhow::Result<()> {
     telemetry::init(settings.log_format);
     if settings.platform.tokens.source != KeySource::Configured {
-        anyhow::bail!("rotate-key needs the new key in LOYALTY_ENCRYPTION_KEY (and the old ones in LOYALTY_ENCRYPTION_KEY_OLD)");
+        anyhow::bail!(
+            "rotate-key needs the new key in LOYALTY_ENCRYPTION_KEY (and the old ones in LOYALTY_ENCRYPTION_KEY_OLD)"
+        );
     }
     let (url, keys) = (settings.database_url.clone(), settings.platform.tokens.clone());
     let done = tokio::task::spawn_blocking(move || {
@@ -131,7 +133,9 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         dev::seed(app.store()).await.map_err(|e| anyhow::anyhow!("seeding demo data failed: {e:?}"))?;
         println!("{}", dev::links(&settings, &base)?);
         if let KeySource::Generated(key) = &settings.platform.tokens.source {
-            println!("Throwaway LOYALTY_ENCRYPTION_KEY for this run (tokens stored now need it after a restart): {key}");
+            println!(
+                "Throwaway LOYALTY_ENCRYPTION_KEY for this run (tokens stored now need it after a restart): {key}"
+            );
         }
     }
     tracing::info!(%base, database = %redact(&settings.database_url), "loyalty-wallet listening");

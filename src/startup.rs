@@ -4,8 +4,8 @@
 use crate::api;
 use crate::auth::Verifier;
 use crate::config::Settings;
-use crate::metrics::Metrics;
 use crate::crypto::KeySource;
+use crate::metrics::Metrics;
 use crate::platform::install::Installer;
 use crate::platform::Platform;
 use crate::store::Store;

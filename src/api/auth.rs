@@ -4,11 +4,11 @@
 use crate::auth::{Principal, Role, Verifier};
 use crate::domain::ids::{CustomerId, ShopDomain};
 use crate::error::{AppError, ErrorCode};
+use crate::platform::install::Installer;
+use crate::platform::Platform;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
-use crate::platform::install::Installer;
-use crate::platform::Platform;
 use futures_util::future::LocalBoxFuture;
 use std::future::{ready, Ready};
 use std::sync::Arc;

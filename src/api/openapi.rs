@@ -1,7 +1,9 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations and the
 //! request/response types; served at `/openapi.json`.
 
-use super::{admin, admin_shop, checkout, customer, ops, pos, privacy, proxy, shopify_install, views, wallet, webhooks, widget};
+use super::{
+    admin, admin_shop, checkout, customer, ops, pos, privacy, proxy, shopify_install, views, wallet, webhooks, widget,
+};
 use crate::domain::program;
 use crate::error::{ErrorBody, ErrorCode, ErrorEnvelope};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};

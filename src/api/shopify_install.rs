@@ -132,8 +132,12 @@ pub async fn callback(
     installer: web::Data<Installer>,
 ) -> AppResult<HttpResponse> {
     let Signed { pairs, shop } = verify_query(&req, &settings, TIMESTAMP_WINDOW_SECS)?;
-    let code = signature::value(&pairs, "code").filter(|c| !c.is_empty()).ok_or_else(|| AppError::invalid("code is required"))?;
-    let state = signature::value(&pairs, "state").filter(|s| !s.is_empty()).ok_or_else(|| AppError::invalid("state is required"))?;
+    let code = signature::value(&pairs, "code")
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| AppError::invalid("code is required"))?;
+    let state = signature::value(&pairs, "state")
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| AppError::invalid("state is required"))?;
     if let Some(cookie) = cookie_state(&req) {
         let expected = cookie_value(&settings, &shop, state);
         if !constant_eq(&cookie, &expected) {
@@ -141,18 +145,17 @@ pub async fn callback(
         }
     }
     let (id, value) = (shop.clone(), state.to_string());
-    let fresh = platform
-        .store
-        .write(move |conn| Ok(oauth_states::consume(conn, &id, &value, Utc::now().naive_utc())?))
-        .await?;
+    let fresh =
+        platform.store.write(move |conn| Ok(oauth_states::consume(conn, &id, &value, Utc::now().naive_utc())?)).await?;
     if !fresh {
         return Err(unauthorized("the state is unknown, used already, expired or for another shop"));
     }
     let base = installer.base_for(&platform, &shop).await?;
-    let grant = oauth::exchange_code(platform.client.http(), &base, &installer.app(), code).await.map_err(|e| match e {
-        OAuthError::Refused(reason) => unauthorized(&format!("the platform refused the code: {reason}")),
-        OAuthError::Unreachable(reason) => AppError::unavailable(anyhow::anyhow!("code exchange: {reason}")),
-    })?;
+    let grant =
+        oauth::exchange_code(platform.client.http(), &base, &installer.app(), code).await.map_err(|e| match e {
+            OAuthError::Refused(reason) => unauthorized(&format!("the platform refused the code: {reason}")),
+            OAuthError::Unreachable(reason) => AppError::unavailable(anyhow::anyhow!("code exchange: {reason}")),
+        })?;
     let subscribed = installer.connect(&platform, &shop, &grant.access_token).await?;
     tracing::info!(%shop, created = subscribed.created, existing = subscribed.existing, failed = subscribed.failed.len(), "installed");
     Ok(HttpResponse::Found()

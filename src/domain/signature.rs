@@ -104,7 +104,15 @@ mod tests {
         for good in ["a.myshopify.com", "my-shop-1.myshopify.com", "0.myshopify.com"] {
             assert!(is_shop_domain(good), "{good}");
         }
-        for bad in ["x.myshopify.com.evil.com", ".myshopify.com", "-a.myshopify.com", "A.myshopify.com", "a.b.myshopify.com", "evil.com", "a_b.myshopify.com"] {
+        for bad in [
+            "x.myshopify.com.evil.com",
+            ".myshopify.com",
+            "-a.myshopify.com",
+            "A.myshopify.com",
+            "a.b.myshopify.com",
+            "evil.com",
+            "a_b.myshopify.com",
+        ] {
             assert!(!is_shop_domain(bad), "{bad}");
         }
     }

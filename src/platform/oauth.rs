@@ -76,13 +76,10 @@ pub async fn exchange_session_token(
 
 async fn post(http: &reqwest::Client, base: &str, body: &serde_json::Value) -> Result<Grant, OAuthError> {
     let url = format!("{}/admin/oauth/access_token", base.trim_end_matches('/'));
-    let response = http
-        .post(&url)
-        .header("Accept", "application/json")
-        .json(body)
-        .send()
-        .await
-        .map_err(|e| OAuthError::Unreachable(if e.is_timeout() { "timeout".into() } else { "connect or io".into() }))?;
+    let response =
+        http.post(&url).header("Accept", "application/json").json(body).send().await.map_err(|e| {
+            OAuthError::Unreachable(if e.is_timeout() { "timeout".into() } else { "connect or io".into() })
+        })?;
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
     if status.is_server_error() {

@@ -54,7 +54,12 @@ pub async fn subscribe_all(client: &ShopifyClient, creds: &ShopCreds, app_url: &
 }
 
 /// True when created, false when it existed already.
-async fn subscribe(client: &ShopifyClient, creds: &ShopCreds, topic: &str, callback: &str) -> Result<bool, PlatformError> {
+async fn subscribe(
+    client: &ShopifyClient,
+    creds: &ShopCreds,
+    topic: &str,
+    callback: &str,
+) -> Result<bool, PlatformError> {
     let variables = json!({"topic": topic, "webhookSubscription": {"callbackUrl": callback, "format": "JSON"}});
     let mut attempt = 0;
     let data = loop {

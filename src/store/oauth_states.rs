@@ -8,7 +8,13 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 /// Records a fresh state for the shop (and drops expired ones).
-pub fn issue(conn: &mut AnyConnection, shop_id: &str, state: &str, now: NaiveDateTime, ttl: Duration) -> QueryResult<()> {
+pub fn issue(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    state: &str,
+    now: NaiveDateTime,
+    ttl: Duration,
+) -> QueryResult<()> {
     diesel::delete(oauth_states::table.filter(oauth_states::expires_at.le(now))).execute(conn)?;
     diesel::insert_into(oauth_states::table)
         .values((

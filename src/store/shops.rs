@@ -2,9 +2,9 @@
 
 use super::schema::shops;
 use super::{is_unique_violation, programs, AnyConnection};
-use crate::domain::program::{Channel, ProgramSettings};
 use crate::config::PlatformSettings;
 use crate::crypto::{CryptoError, KeyRing};
+use crate::domain::program::{Channel, ProgramSettings};
 use crate::error::{AppError, AppResult};
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;

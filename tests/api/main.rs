@@ -11,11 +11,13 @@ mod checkout;
 mod claims;
 mod concurrency;
 mod idempotency;
+mod install;
 mod invariants;
 mod migrations;
 mod ops;
 mod programs;
 mod properties;
+mod proxy;
 mod refunds;
 mod startup;
 
