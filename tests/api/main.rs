@@ -5,6 +5,7 @@
 mod helpers;
 
 mod admin;
+mod app_config;
 mod auth;
 mod bad_input;
 mod checkout;
