@@ -109,7 +109,8 @@ async fn the_theme_extension_loads_the_widget_through_the_proxy() {
 
     let schema = liquid.split("{% schema %}").nth(1).and_then(|s| s.split("{% endschema %}").next()).expect("schema");
     let schema: Value = serde_json::from_str(schema).expect("the block schema is JSON");
-    let ids: Vec<&str> = schema["settings"].as_array().expect("settings").iter().filter_map(|s| s["id"].as_str()).collect();
+    let ids: Vec<&str> =
+        schema["settings"].as_array().expect("settings").iter().filter_map(|s| s["id"].as_str()).collect();
     for id in ["heading", "accent_color"] {
         assert!(ids.contains(&id), "theme-editor setting {id}");
         assert!(liquid.contains(&format!("block.settings.{id}")), "{id} is used");

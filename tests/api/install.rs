@@ -361,3 +361,17 @@ async fn a_refused_exchange_is_logged_and_the_request_goes_on() {
     assert_eq!(plain.app.get("/api/v1/admin/shop", &session_token(SHOP)).await.status(), StatusCode::OK);
     assert_eq!(plain.double.oauth_stats().refused + plain.double.oauth_stats().token_exchanges, 0);
 }
+
+#[tokio::test]
+async fn two_racing_callbacks_with_one_state_connect_once() {
+    let rig = install_rig(false).await;
+    let (authorize, cookie) = rig.start_install(SHOP).await;
+    let callback = rig.approve(&authorize).await;
+    let path = format!("/shopify/callback?{callback}");
+    let (a, b) = tokio::join!(rig.get(&path, Some(&cookie)), rig.get(&path, Some(&cookie)));
+    let mut statuses = vec![a.status(), b.status()];
+    statuses.sort();
+    assert_eq!(statuses, vec![StatusCode::FOUND, StatusCode::UNAUTHORIZED], "one wins, one is refused");
+    assert_eq!(rig.double.oauth_stats().code_grants, 1, "the code is exchanged once");
+    assert_eq!(rig.double.subscriptions().len(), TOPICS.len());
+}

@@ -21,6 +21,7 @@ mod properties;
 mod proxy;
 mod refunds;
 mod startup;
+mod tokens;
 
 #[path = "../support/double_selftest.rs"]
 mod double_selftest;
