@@ -4,6 +4,7 @@ use super::auth::AdminAuth;
 use super::extract::JsonBody;
 use super::views::money;
 use crate::config::Settings;
+use crate::crypto::KeyRing;
 use crate::domain::money::Currency;
 use crate::domain::program::DecimalInput;
 use crate::error::{AppError, AppResult, ErrorEnvelope};
@@ -100,7 +101,7 @@ fn shop_view(conn: &mut AnyConnection, row: ShopRow) -> AppResult<ShopView> {
     Ok(ShopView { notify, ..ShopView::from(&row) })
 }
 
-fn apply(row: &mut ShopRow, input: ShopInput, fields: &mut BTreeMap<String, String>) {
+fn apply(row: &mut ShopRow, input: ShopInput, keys: &KeyRing, fields: &mut BTreeMap<String, String>) {
     match Currency::parse(input.currency.trim()) {
         Ok(currency) => row.currency = currency.code().into(),
         Err(e) => drop(fields.insert("currency".into(), e)),
@@ -110,13 +111,13 @@ fn apply(row: &mut ShopRow, input: ShopInput, fields: &mut BTreeMap<String, Stri
         Err(e) => drop(fields.insert("earn_points_per_unit".into(), e)),
     }
     if let Some(platform) = input.platform {
-        apply_platform(row, platform, fields);
+        apply_platform(row, platform, keys, fields);
     }
 }
 
 /// Connector settings: the kind, and for Shopify a token (write-only; kept
 /// when omitted), an API version `YYYY-MM` and an optional base URL.
-fn apply_platform(row: &mut ShopRow, platform: PlatformInput, fields: &mut BTreeMap<String, String>) {
+fn apply_platform(row: &mut ShopRow, platform: PlatformInput, keys: &KeyRing, fields: &mut BTreeMap<String, String>) {
     match platform.kind.as_str() {
         NATIVE => {}
         SHOPIFY => {
@@ -124,8 +125,8 @@ fn apply_platform(row: &mut ShopRow, platform: PlatformInput, fields: &mut BTree
             if token.is_none() && row.platform_access_token.is_none() {
                 fields.insert("platform.access_token".into(), "required for shopify".into());
             }
-            if let Some(token) = token {
-                row.platform_access_token = Some(token.to_string());
+            if let Some(Err(e)) = token.map(|token| row.set_access_token(keys, token)) {
+                fields.insert("platform.access_token".into(), e.message);
             }
             row.platform_enabled = true;
         }
@@ -163,11 +164,12 @@ pub async fn put_shop(
     let shop = auth.shop.as_str().to_string();
     let mut input = body.value;
     let allow_loopback = settings.allow_loopback_urls;
+    let keys = settings.platform.tokens.clone();
     let view = store
         .write(move |conn| {
             let (mut row, mut fields, now) = (shops::ensure(conn, &shop)?, BTreeMap::new(), Utc::now().naive_utc());
             let notify = input.notify.take();
-            apply(&mut row, input, &mut fields);
+            apply(&mut row, input, &keys, &mut fields);
             super::notify::apply(conn, &shop, notify, allow_loopback, &mut fields, now)?;
             if !fields.is_empty() {
                 return Err(AppError::invalid_fields("the shop settings are not valid", fields));

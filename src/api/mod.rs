@@ -13,6 +13,8 @@ pub mod openapi;
 pub mod ops;
 pub mod pos;
 pub mod privacy;
+pub mod proxy;
+pub mod shopify_install;
 pub mod views;
 pub mod wallet;
 pub mod webhooks;
@@ -33,6 +35,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/metrics").get(ops::metrics))
         .service(resource("/openapi.json").get(ops::openapi))
         .service(resource("/webhooks/shopify").post(webhooks::receive))
+        .service(resource("/shopify/install").get(shopify_install::install))
+        .service(resource("/shopify/callback").get(shopify_install::callback))
+        .service(resource("/proxy/session").get(proxy::session))
         .service(resource("/").get(widget::root))
         .service(resource("/widget/{path:.*}").get(widget::asset))
         .service(

@@ -1,7 +1,10 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations and the
 //! request/response types; served at `/openapi.json`.
 
-use super::{admin, admin_shop, checkout, customer, notify, ops, pos, privacy, views, wallet, webhooks, widget};
+use super::{
+    admin, admin_shop, checkout, customer, notify, ops, pos, privacy, proxy, shopify_install, views, wallet, webhooks,
+    widget,
+};
 use crate::domain::program;
 use crate::error::{ErrorBody, ErrorCode, ErrorEnvelope};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -34,6 +37,7 @@ impl Modify for BearerAuth {
         checkout::validate, checkout::redeem,
         ops::healthz, ops::readyz, ops::metrics, ops::openapi,
         webhooks::receive, widget::root, widget::asset,
+        shopify_install::install, shopify_install::callback, proxy::session,
     ),
     components(schemas(
         ErrorEnvelope, ErrorBody, ErrorCode, webhooks::WebhookReceipt, privacy::DataRequestView, privacy::DataRequestList,
@@ -48,6 +52,7 @@ impl Modify for BearerAuth {
         program::ProgramInput, program::ProgramSettings, program::Channel, program::PurchaseType, program::PurchaseTypes,
         program::Subscription, program::AppliesTo, program::Eligibility, program::EligibilityKind,
         program::CombinesWith, program::DecimalInput,
+        proxy::ProxySession,
     ))
 )]
 pub struct ApiDoc;

@@ -205,7 +205,7 @@ pub async fn membership(platform: &Platform, wallet: &Wallet) -> Result<Option<b
     if eligibility.kind != EligibilityKind::Segments {
         return Ok(None);
     }
-    let Some(creds) = crate::platform::shopify::ShopCreds::of(&wallet.shop, &platform.settings.api_version) else {
+    let Some(creds) = crate::platform::shopify::ShopCreds::of(&wallet.shop, &platform.settings) else {
         return Ok(None);
     };
     platform.segments.is_member(&platform.client, &creds, &wallet.customer.id, &eligibility.ids).await.map(Some)

@@ -8,4 +8,5 @@ pub mod money;
 pub mod notify;
 pub mod points;
 pub mod program;
+pub mod signature;
 pub mod url;

@@ -7,10 +7,13 @@
 //! LOYALTY_RETRY_BASE_MS=50, LOYALTY_RETRY_MAX_MS=500,
 //! LOYALTY_PLATFORM_TIMEOUT_MS=500, LOYALTY_PUSH_DEADLINE_SECS as needed.
 
+pub mod install;
 pub mod notify;
+pub mod oauth;
 pub mod relay;
 pub mod segments;
 pub mod shopify;
+pub mod subscriptions;
 pub mod sweeper;
 pub mod throttle;
 

@@ -161,7 +161,7 @@ async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
         return Ok(Step::Done);
     }
     let deadline = claim.created_at + Span::seconds(platform.settings.push_deadline_secs);
-    let Some(creds) = ShopCreds::of(&shop, &platform.settings.api_version) else {
+    let Some(creds) = ShopCreds::of(&shop, &platform.settings) else {
         if !repush && Utc::now().naive_utc() > deadline {
             return fail(platform, &claim, "the shop's platform connection is disabled").await;
         }
@@ -249,7 +249,7 @@ async fn delete(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
     if claim.status() != Some(from) {
         return Ok(Step::Done);
     }
-    let Some(creds) = ShopCreds::of(&shop, &platform.settings.api_version) else {
+    let Some(creds) = ShopCreds::of(&shop, &platform.settings) else {
         return Ok(Step::Retry {
             after: backoff(platform, row.attempts),
             error: "platform disconnected".into(),
@@ -290,7 +290,7 @@ async fn remove_code(platform: &Platform, creds: &ShopCreds, claim: &ClaimRow) -
 /// A code refunded or failed here must not be usable there.
 async fn cleanup(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
     let (mut claim, shop) = load(platform, row).await?;
-    let Some(creds) = ShopCreds::of(&shop, &platform.settings.api_version) else {
+    let Some(creds) = ShopCreds::of(&shop, &platform.settings) else {
         return Ok(Step::Retry {
             after: backoff(platform, row.attempts),
             error: "platform disconnected".into(),

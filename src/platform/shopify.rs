@@ -18,16 +18,24 @@ pub struct ShopCreds {
 
 impl ShopCreds {
     /// How to reach the shop's platform; None for native or disconnected
-    /// (uninstalled) shops. `base_url` defaults to `https://{shop}`.
-    pub fn of(shop: &crate::store::shops::ShopRow, default_version: &str) -> Option<Self> {
+    /// (uninstalled) shops, or a token that does not open with the keys.
+    /// `base_url` defaults to `LOYALTY_SHOPIFY_BASE_URL`, then `https://{shop}`.
+    pub fn of(shop: &crate::store::shops::ShopRow, settings: &crate::config::PlatformSettings) -> Option<Self> {
         if shop.is_native() || !shop.platform_enabled {
             return None;
         }
+        let access_token = match settings.tokens.open(&shop.id, shop.platform_access_token.as_deref()?) {
+            Ok(token) => token,
+            Err(error) => {
+                tracing::error!(shop = %shop.id, %error, "the stored access token cannot be opened");
+                return None;
+            }
+        };
         Some(Self {
             shop: shop.id.clone(),
-            base_url: shop.platform_base_url.clone().unwrap_or_else(|| format!("https://{}", shop.id)),
-            access_token: shop.platform_access_token.clone()?,
-            api_version: shop.platform_api_version.clone().unwrap_or_else(|| default_version.to_string()),
+            base_url: shop.platform_base_url.clone().unwrap_or_else(|| settings.shopify_base(&shop.id)),
+            access_token,
+            api_version: shop.platform_api_version.clone().unwrap_or_else(|| settings.api_version.clone()),
         })
     }
 }
@@ -169,7 +177,12 @@ impl ShopifyClient {
         Ok(members)
     }
 
-    async fn graphql(
+    /// The HTTP client (shared with the OAuth calls).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub(crate) async fn graphql(
         &self,
         creds: &ShopCreds,
         query: &str,
@@ -242,7 +255,7 @@ fn throttle_status(body: &Value) -> Option<ThrottleStatus> {
     })
 }
 
-fn first_user_error(result: &Value) -> Option<(String, String)> {
+pub(crate) fn first_user_error(result: &Value) -> Option<(String, String)> {
     let error = result["userErrors"].as_array()?.first()?;
     Some((
         error["code"].as_str().unwrap_or("").to_string(),

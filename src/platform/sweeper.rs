@@ -151,7 +151,7 @@ pub async fn reconcile(platform: &Platform) -> AppResult<ReconcileReport> {
     let mut queue = Vec::new();
     for claim in claims {
         let Some(creds) =
-            shops.iter().find(|s| s.id == claim.shop_id).and_then(|s| ShopCreds::of(s, &platform.settings.api_version))
+            shops.iter().find(|s| s.id == claim.shop_id).and_then(|s| ShopCreds::of(s, &platform.settings))
         else {
             continue;
         };

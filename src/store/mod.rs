@@ -8,6 +8,7 @@ pub mod claims;
 pub mod customers;
 pub mod idempotency;
 pub mod notify;
+pub mod oauth_states;
 pub mod outbox;
 pub mod pool;
 pub mod programs;

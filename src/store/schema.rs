@@ -183,3 +183,13 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(shop_notify, notifications);
+// --- Install (issue 11) ---------------------------------------------------
+
+diesel::table! {
+    oauth_states (shop_id, state) {
+        shop_id -> Text,
+        state -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
