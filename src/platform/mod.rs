@@ -7,9 +7,13 @@
 //! LOYALTY_RETRY_BASE_MS=50, LOYALTY_RETRY_MAX_MS=500,
 //! LOYALTY_PLATFORM_TIMEOUT_MS=500, LOYALTY_PUSH_DEADLINE_SECS as needed.
 
+pub mod install;
+pub mod notify;
+pub mod oauth;
 pub mod relay;
 pub mod segments;
 pub mod shopify;
+pub mod subscriptions;
 pub mod supervise;
 pub mod sweeper;
 pub mod throttle;
@@ -29,6 +33,8 @@ pub struct Platform {
     /// Wakes the relay when new work is written.
     pub wake: Notify,
     pub segments: segments::SegmentCache,
+    /// Client for the merchant's own endpoints (outgoing webhooks).
+    pub notify_client: reqwest::Client,
 }
 
 impl Platform {
@@ -39,7 +45,8 @@ impl Platform {
             Duration::from_secs(settings.max_wait_secs),
         )?;
         let segments = segments::SegmentCache::new(Duration::from_secs(settings.segment_ttl_secs));
-        Ok(Arc::new(Self { client, settings, store, wake: Notify::new(), segments }))
+        let notify_client = notify::client()?;
+        Ok(Arc::new(Self { client, settings, store, wake: Notify::new(), segments, notify_client }))
     }
 
     /// Starts the relay and the sweeper on the current runtime.
@@ -50,5 +57,6 @@ impl Platform {
         let pause = Duration::from_secs(1);
         supervise::keep_running("relay", self.clone(), pause, relay::run);
         supervise::keep_running("sweeper", self.clone(), pause, sweeper::run);
+        supervise::keep_running("notify", self.clone(), pause, notify::run);
     }
 }

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod admin;
+mod app_config;
 mod auth;
 mod bad_input;
 mod checkout;
@@ -13,14 +14,19 @@ mod concurrency;
 mod extremes;
 mod hostile;
 mod idempotency;
+mod install;
 mod invariants;
+mod layout;
 mod leaks;
 mod migrations;
+mod notify;
 mod ops;
 mod programs;
 mod properties;
+mod proxy;
 mod refunds;
 mod startup;
+mod tokens;
 
 #[path = "../support/double_selftest.rs"]
 mod double_selftest;
