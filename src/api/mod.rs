@@ -10,6 +10,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod openapi;
 pub mod ops;
+pub mod pages;
 pub mod pos;
 pub mod privacy;
 pub mod views;
@@ -33,6 +34,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/openapi.json").get(ops::openapi))
         .service(resource("/webhooks/shopify").post(webhooks::receive))
         .service(resource("/").get(widget::root))
+        .service(resource("/widget").get(widget::add_slash))
         .service(resource("/widget/{path:.*}").get(widget::asset))
         .service(
             web::scope("/api/v1")

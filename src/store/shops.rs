@@ -24,6 +24,8 @@ pub struct ShopRow {
     pub platform_enabled: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// BCP 47 tag for numbers and money shown to shoppers, e.g. "de-DE".
+    pub locale: String,
 }
 
 impl ShopRow {
@@ -39,6 +41,7 @@ impl ShopRow {
             platform_enabled: true,
             created_at: now,
             updated_at: now,
+            locale: "en-US".into(),
         }
     }
 

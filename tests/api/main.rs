@@ -14,10 +14,12 @@ mod idempotency;
 mod invariants;
 mod migrations;
 mod ops;
+mod pages;
 mod programs;
 mod properties;
 mod refunds;
 mod startup;
+mod ui;
 
 #[path = "../support/double_selftest.rs"]
 mod double_selftest;

@@ -16,6 +16,7 @@ import { posTests } from './specs/pos.mjs';
 import { screenshotTests } from './specs/screens.mjs';
 import { docImages } from './specs/docs.mjs';
 import { ruleTests } from './specs/rules.mjs';
+import { walkthroughTests } from './specs/walkthrough.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ctx = {};
@@ -46,6 +47,7 @@ if (process.argv.includes('--screenshots-only')) {
     widgetTests(ctx);
     posTests(ctx);
     adminTests(ctx);
+    walkthroughTests(ctx, join(here, 'artifacts', 'issue13'));
     screenshotTests(ctx, join(here, 'artifacts'));
     test('no console errors on any page', () => {
       assert.deepEqual(ctx.b.problems, []);
