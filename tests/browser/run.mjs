@@ -17,6 +17,7 @@ import { screenshotTests } from './specs/screens.mjs';
 import { docImages } from './specs/docs.mjs';
 import { ruleTests } from './specs/rules.mjs';
 import { walkthroughTests } from './specs/walkthrough.mjs';
+import { walkthroughAdminTests } from './specs/walkthrough-admin.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ctx = {};
@@ -48,6 +49,7 @@ if (process.argv.includes('--screenshots-only')) {
     posTests(ctx);
     adminTests(ctx);
     walkthroughTests(ctx, join(here, 'artifacts', 'issue13'));
+    walkthroughAdminTests(ctx, join(here, 'artifacts', 'issue13'));
     screenshotTests(ctx, join(here, 'artifacts'));
     test('no console errors on any page', () => {
       assert.deepEqual(ctx.b.problems, []);
