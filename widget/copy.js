@@ -1,5 +1,4 @@
-// Copying a code: the clipboard when the browser allows it, otherwise the
-// code is selected and the button says so (visible, and announced).
+// Copy a code: clipboard, else select it and say so.
 import { h } from './dom.js';
 import { t } from './messages.js';
 

@@ -1,12 +1,9 @@
-// <loyalty-wallet token="JWT" api-base="">: the storefront widget. Shows the
-// balance, turns points into a discount code and lists codes and history.
-// The server's quote is the authority on value; local checks only spare a
-// request that is certain to be refused.
+// <loyalty-wallet token lang messages api-base>: the storefront widget (README: Widget).
 import { h, fill } from './dom.js';
 import { client, newKey, enc } from './api.js';
-import { money, points as pts, when, refundable } from './format.js';
+import { money, points as pts, when, refundable, setLocale } from './format.js';
 import { renderCodes, renderHistory } from './wallet-lists.js';
-import { t, message, localError, closedReason, parsePoints } from './messages.js';
+import { t, message, localError, closedReason, parsePoints, loadMessages } from './messages.js';
 import { rulesText, progressView, sliderStep } from './wallet-rules.js';
 import { copyButton, groupedCode } from './copy.js';
 import { tokenProblem } from './token.js';
@@ -35,7 +32,8 @@ class LoyaltyWallet extends HTMLElement {
   #ui; #call; #wallet; #timer; #abort; #intent = null; #busy = false; #shown = null;
   #refundKeys = new Map();
 
-  connectedCallback() {
+  async connectedCallback() {
+    if (!this.#ui) await loadMessages(this.closest('[lang]')?.lang, this.getAttribute('messages'));
     if (!this.#ui) this.#build();
     document.addEventListener('visibilitychange', this.#onVisible);
     this.#load();
@@ -81,7 +79,6 @@ class LoyaltyWallet extends HTMLElement {
     ui.pastCount = h('span');
     ui.past = h('details', { class: 'past', hidden: true }, h('summary', {}, ui.pastCount), ui.pastList = h('ul', { class: 'list' }));
     ui.history = h('ul', { class: 'list' });
-    // Announcements for screen readers; what they say is also visible elsewhere.
     ui.live = h('p', { class: 'sr', role: 'status' });
     ui.shell = h('div', { class: 'shell', hidden: true },
       h('div', { class: 'head' }, h('h2', {}, t('your_points')), h('p', {}, ui.balance, ' ', h('span', { class: 'unit' }, t('pts')))),
@@ -121,6 +118,7 @@ class LoyaltyWallet extends HTMLElement {
     const [wallet, { claims }, { entries }] = await Promise.all([
       this.#call('GET', '/api/v1/wallet'), this.#call('GET', '/api/v1/claims'), this.#call('GET', '/api/v1/transactions')]);
     this.#wallet = wallet;
+    setLocale(wallet.locale);
     this.#ui.shell.hidden = false;
     this.#renderWallet(first);
     this.#renderCodes(claims);
@@ -197,8 +195,6 @@ class LoyaltyWallet extends HTMLElement {
   async #quote() {
     const raw = this.#ui.input.value, n = this.#points(), out = this.#ui.value, w = this.#wallet;
     if (!w) return;
-    // Local refusals (0, below the minimum, above the balance…) never reach the
-    // server; an empty field (fresh after a code) says nothing until typed in.
     const local = raw.trim() === '' ? '' : localError(n, w.program, w.points_balance);
     if (local != null) {
       out.textContent = '–';
@@ -226,7 +222,6 @@ class LoyaltyWallet extends HTMLElement {
     if (local) { this.#message(local); ui.input.focus(); return; }
     const body = { points: n };
     if (!ui.typeRow.hidden) body.purchase_type = ui.type.value;
-    // Same intent (points + purchase type) retried → same key → one code.
     const intent = JSON.stringify(body);
     if (this.#intent?.intent !== intent) this.#intent = { intent, key: newKey() };
     this.#setBusy(true);
@@ -258,7 +253,6 @@ class LoyaltyWallet extends HTMLElement {
   #setBusy(on) {
     this.#busy = on;
     const b = this.#ui.button;
-    // aria-disabled keeps the button focusable while the request runs.
     b.toggleAttribute('aria-disabled', on);
     b.textContent = t(on ? 'creating' : 'create');
   }

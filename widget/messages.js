@@ -1,7 +1,4 @@
-// Every sentence the storefront widget shows, in one table keyed by name, so
-// an embedding page can override any of them. {name} is filled in by t().
-// Refusal codes from the server map to entries of the same name; a server
-// message is never shown verbatim. Shared by the widget and the POS screen.
+// The widget's one message table ({name} filled by t()); see README: Widget.
 import { points as pts } from './format.js';
 
 export const EN = {
@@ -91,6 +88,14 @@ export const EN = {
 };
 
 let table = EN;
+const BUILT_IN = ['de', 'fr', 'es'];
+export async function loadMessages(lang, json) {
+  const base = String(lang || '').toLowerCase().slice(0, 2);
+  const built = BUILT_IN.includes(base) ? (await import(`./i18n/${base}.js`).catch(() => ({}))).default : null;
+  let extra = null;
+  try { extra = json ? JSON.parse(json) : null; } catch { /* ignored: English stays */ }
+  useMessages(built, extra);
+}
 // Replaces the table: built-in language over English, then page overrides.
 export const useMessages = (...layers) => { table = Object.assign({}, EN, ...layers); };
 

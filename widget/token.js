@@ -1,5 +1,4 @@
-// What can be told about a token without the server: unreadable, or past
-// its `exp`. Only a hint for the message shown; the server still decides.
+// A token's problem readable without the server (a hint only).
 export function tokenProblem(token, now = Date.now()) {
   try {
     const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');

@@ -1,7 +1,4 @@
-// The codes list and points history, shared by the storefront widget and the
-// admin's customer view. A cancel/refund always asks first, inline, so it
-// works with the keyboard and a screen reader (no window.confirm). `words`
-// holds the wording: the merchant's by default, the shopper's from the widget.
+// Codes list and points history for the widget and admin; `words` = the wording.
 import { h, fill } from './dom.js';
 import { money, points, signed, when, STATUS, KIND, refundable } from './format.js';
 

@@ -1,5 +1,4 @@
-// The widget's plain-words pieces: the rules of a new code, the state of a
-// shopper below the minimum, and a slider step worth a round amount.
+// Widget pieces: a code's rules in words, the below-minimum state, the slider step.
 import { h, fill } from './dom.js';
 import { points as pts, money, when } from './format.js';
 import { t } from './messages.js';

@@ -216,3 +216,27 @@ export function walkthroughTests(ctx, dir) {
     assert.equal(head.status, 200);
   });
 }
+
+export function localeTests(ctx, dir) {
+  test('13.9 lang="de" uses the German table; numbers and money follow the shop locale; messages override', async () => {
+    await ctx.admin('PUT', '/api/v1/admin/shop', { currency: 'EUR', earn_points_per_unit: '1', locale: 'de-DE' });
+    try {
+      const cust = await ctx.customer('4109', 5400);
+      const page = await ctx.b.open(ctx.url('index.html', cust.token, '') + '&lang=de', { name: 'widget (de)' });
+      const w = { ...widget(page), input: page.getByLabel('Einzulösende Punkte', { exact: true }) };
+      await textIs(w.balance, '5.400');
+      await textIs(page.locator('loyalty-wallet .head h2'), 'Ihre Punkte');
+      await w.input.fill('2500');
+      await textMatches(w.value, /^25,00\s€$/);
+      await textIs(page.locator('loyalty-wallet #limits'), '100 bis 5.400 Punkte einlösen.');
+      await w.input.fill('0');
+      await textIs(w.msg, 'Geben Sie eine ganze Zahl an Punkten ein.');
+      await shoot(page, dir, 'widget-de');
+      const custom = await ctx.b.open(ctx.url('index.html', cust.token, '') + `&messages=${encodeURIComponent('{"create":"Get my code"}')}`, { name: 'widget (messages)' });
+      await textIs(widget(custom).create, 'Get my code');
+      await textIs(custom.locator('loyalty-wallet .head h2'), 'Your points');
+    } finally {
+      await ctx.admin('PUT', '/api/v1/admin/shop', { currency: 'USD', earn_points_per_unit: '1', locale: 'en-US' });
+    }
+  });
+}
