@@ -2,7 +2,6 @@
 import { h } from './dom.js';
 import { t } from './messages.js';
 
-// Display only: groups of four for reading aloud; textContent stays the code.
 export const groupedCode = (tag, props, code) =>
   h(tag, props, (code.match(/.{1,4}/g) || [code]).map((g) => h('span', { class: 'g' }, g)));
 

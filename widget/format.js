@@ -1,6 +1,4 @@
 // Display formatting in the shopper's locale. Money arrives as exact decimal
-// strings; Intl formats the string itself, so no float rounding creeps in.
-// The widget sets the shop's locale (a shop setting); unset, the browser's.
 const cache = new Map();
 let locale;
 export const setLocale = (tag) => {
@@ -19,7 +17,6 @@ export const signed = (n) => (n > 0 ? '+' : n < 0 ? '−' : '') + points(Math.ab
 export const when = (iso) =>
   iso ? new Date(iso).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' }) : '';
 
-// Claim statuses as a shopper or merchant reads them.
 export const STATUS = {
   pending: 'Pending', active: 'Ready to use', used: 'Used', refund_pending: 'Refund pending',
   refunded: 'Refunded', failed: 'Failed', expired: 'Expired',

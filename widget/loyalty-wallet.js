@@ -1,6 +1,7 @@
-// <loyalty-wallet token lang messages api-base>: the storefront widget (README: Widget).
+// <loyalty-wallet token lang messages api-base> or <loyalty-wallet session-url="/apps/loyalty/session">
 import { h, fill } from './dom.js';
 import { client, newKey, enc } from './api.js';
+import { session } from './session.js';
 import { money, points as pts, when, refundable, setLocale } from './format.js';
 import { renderCodes, renderHistory } from './wallet-lists.js';
 import { t, message, localError, closedReason, parsePoints, loadMessages } from './messages.js';
@@ -11,7 +12,6 @@ import { tokenProblem } from './token.js';
 const CSS = new URL('./loyalty-wallet.css', import.meta.url).href;
 const QUOTE_DELAY_MS = 250;
 
-// The shopper's wording for the shared lists.
 const WORDS = {
   ask: () => t('cancel_code'),
   label: (c) => t('cancel_label', { code: c.code }),
@@ -28,7 +28,7 @@ const WORDS = {
 };
 
 class LoyaltyWallet extends HTMLElement {
-  static observedAttributes = ['token', 'api-base'];
+  static observedAttributes = ['token', 'api-base', 'session-url'];
   #ui; #call; #wallet; #timer; #abort; #intent = null; #busy = false; #shown = null;
   #refundKeys = new Map();
 
@@ -43,7 +43,6 @@ class LoyaltyWallet extends HTMLElement {
     document.removeEventListener('visibilitychange', this.#onVisible);
   }
 
-  // Back to the tab: balance, program and quote may have changed meanwhile.
   #onVisible = () => {
     if (document.visibilityState === 'visible' && this.#wallet && !this.#busy) this.#refresh().catch(() => {});
   };
@@ -91,12 +90,19 @@ class LoyaltyWallet extends HTMLElement {
   }
 
   async #load() {
-    const token = this.getAttribute('token');
-    if (!token) return this.#fail(t('signin'));
-    const problem = tokenProblem(token);
+    let token = this.getAttribute('token'), base = this.getAttribute('api-base');
+    const url = this.getAttribute('session-url');
+    if (!token && !url) return this.#fail(t('signin'));
+    const problem = token && tokenProblem(token);
     if (problem) return this.#fail(t(problem === 'expired' ? 'expired' : 'bad_token'));
-    this.#call = client(this.getAttribute('api-base'), token);
     try {
+      if (!token) {
+        const s = session(url), first = await s.get();
+        if (!first.logged_in) return this.#loggedOut();
+        base ??= first.api_base;
+        token = s.token;
+      }
+      this.#call = client(base, token);
       await this.#refresh(true);
     } catch (e) {
       if (e.code === 'unauthorized') return this.#fail(t(/expired/i.test(e.message) ? 'expired' : 'bad_token'));
@@ -104,7 +110,6 @@ class LoyaltyWallet extends HTMLElement {
     }
   }
 
-  // One clean state instead of the shell: a sentence, maybe a retry button.
   #fail(text, retry) {
     this.#wallet = null;
     this.#ui.shell.hidden = true;
@@ -125,7 +130,6 @@ class LoyaltyWallet extends HTMLElement {
     renderHistory(this.#ui.history, entries, WORDS);
   }
 
-  // Open codes in the list; used, cancelled and expired ones under "Past codes".
   #renderCodes(claims) {
     const ui = this.#ui, open = claims.filter((c) => refundable(c) || c.status === 'refund_pending');
     const past = claims.filter((c) => !open.includes(c));
@@ -160,13 +164,20 @@ class LoyaltyWallet extends HTMLElement {
     this.#schedule(0);
   }
 
-  // Below the minimum: progress to the first reward, with its value.
   async #renderProgress(short) {
     const w = this.#wallet;
     progressView(this.#ui.progress, short ? w : null);
     if (!short) return;
     const q = await this.#call('GET', `/api/v1/quote?points=${enc(w.program.min_points)}`).catch(() => null);
     if (q && this.#wallet === w) progressView(this.#ui.progress, w, money(q.value, q.currency));
+  }
+
+  #loggedOut() {
+    const n = this.#ui.notice, link = h('a', { href: this.getAttribute('login-url') || '/account/login' }, 'Log in');
+    fill(n, link, ' to use your points.');
+    n.hidden = false;
+    this.#ui.shell.hidden = true;
+    this.dataset.state = 'logged-out';
   }
 
   #notice(text) {
@@ -240,7 +251,6 @@ class LoyaltyWallet extends HTMLElement {
     }
   }
 
-  // After a code: an empty amount, so a second Enter cannot make another.
   #resetForm() {
     const ui = this.#ui;
     ui.input.value = '';

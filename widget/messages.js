@@ -72,7 +72,6 @@ export const EN = {
   entry_refund: 'Points back',
   entry_adjust: 'Adjustment',
   entry_expire: 'Expired',
-  // Refusals (server codes and local checks).
   invalid: 'Enter a whole number of points.',
   below_minimum: 'The minimum is {min} points.',
   above_maximum: 'The maximum is {max} points per code.',
@@ -96,21 +95,17 @@ export async function loadMessages(lang, json) {
   try { extra = json ? JSON.parse(json) : null; } catch { /* ignored: English stays */ }
   useMessages(built, extra);
 }
-// Replaces the table: built-in language over English, then page overrides.
 export const useMessages = (...layers) => { table = Object.assign({}, EN, ...layers); };
 
 export const t = (key, vars = {}) =>
   String(table[key] ?? EN[key] ?? key).replace(/\{(\w+)\}/g, (m, k) => (k in vars ? vars[k] : m));
 
-// A refusal as a sentence; program/balance may be absent before the wallet
-// loaded. The second argument (the server's text) is ignored on purpose.
 export function message(code, _serverText, program = {}, balance = 0) {
   if (!code) return '';
   if (!(code in EN) || code === 'generic') return t('generic');
   return t(code, { min: pts(program.min_points ?? 0), max: pts(program.max_points ?? 0), bal: pts(balance) });
 }
 
-// The same local checks the server makes, to spare a request it must refuse.
 export function localError(n, program, balance) {
   if (n == null || n <= 0) return 'invalid';
   if (n < program.min_points) return 'below_minimum';
@@ -120,9 +115,7 @@ export function localError(n, program, balance) {
 }
 
 const REFUSALS = ['not_eligible', 'program_disabled', 'segments_unavailable'];
-// Why a closed program is closed, as a message code.
 export const closedReason = (p) =>
   REFUSALS.includes(p.ineligible_reason) ? p.ineligible_reason : p.enabled ? 'not_eligible' : 'program_disabled';
 
-// Whole non-negative numbers only; '' or '1.5' → null.
 export const parsePoints = (v) => (/^\d+$/.test(String(v).trim()) ? Number(v) : null);

@@ -17,7 +17,6 @@ export const MERCHANT = {
   pts: (n) => `${points(n)} points`,
 };
 
-// opts.code(c) may render the code (e.g. grouped); opts.extra(c) adds actions.
 export function renderCodes(ul, claims, onRefund, opts = {}) {
   const w = opts.words || MERCHANT;
   fill(ul, claims.length ? claims.map((c) => codeItem(c, onRefund, w, opts)) : h('li', { class: 'empty' }, w.none()));

@@ -17,8 +17,6 @@ export function rulesText(claim, p) {
   ];
 }
 
-// Below the minimum: how far to the first reward and how points are earned.
-// value: what the minimum is worth (the server's quote), or null.
 export function progressView(box, w, value) {
   box.hidden = !w;
   if (!w) return;
@@ -32,8 +30,6 @@ export function progressView(box, w, value) {
       : t('earn_later')));
 }
 
-// Points worth 0.50 (or 1, 5, 10 units) so arrows move a round amount; at
-// most ~200 steps across the range; else 1 % of the range.
 export function sliderStep(p, lo, hi) {
   const ppu = Number(p.points_per_unit);
   for (const units of [0.5, 1, 5, 10, 50, 100]) {

@@ -3,11 +3,14 @@
 use super::auth::AdminAuth;
 use super::extract::JsonBody;
 use super::views::money;
+use crate::config::Settings;
+use crate::crypto::KeyRing;
 use crate::domain::money::Currency;
 use crate::domain::program::DecimalInput;
 use crate::error::{AppError, AppResult, ErrorEnvelope};
+use crate::store::notify as notify_store;
 use crate::store::shops::{self, ShopRow, NATIVE, SHOPIFY};
-use crate::store::{analytics, Store};
+use crate::store::{analytics, AnyConnection, Store};
 use actix_web::web;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -35,6 +38,8 @@ pub struct ShopView {
     #[schema(example = "en-US")]
     pub locale: String,
     pub platform: PlatformView,
+    /// Outgoing webhooks to the merchant's systems; null when not set.
+    pub notify: Option<super::notify::NotifyView>,
 }
 
 impl From<&ShopRow> for ShopView {
@@ -51,6 +56,7 @@ impl From<&ShopRow> for ShopView {
                 access_token_set: row.platform_access_token.is_some(),
                 enabled: row.platform_enabled,
             },
+            notify: None,
         }
     }
 }
@@ -78,6 +84,10 @@ pub struct ShopInput {
     pub locale: Option<String>,
     #[serde(default)]
     pub platform: Option<PlatformInput>,
+    /// `{url, secret}`; null removes it; left out keeps it.
+    #[serde(default, deserialize_with = "super::notify::absent_or_null")]
+    #[schema(value_type = Option<super::notify::NotifyInput>)]
+    pub notify: Option<Option<super::notify::NotifyInput>>,
 }
 
 /// `ll`, `lll`, `ll-RR` or `ll-123`, normalised to `ll-RR` case.
@@ -100,12 +110,21 @@ pub fn parse_locale(raw: &str) -> Result<String, String> {
     responses((status = 200, body = ShopView), (status = 403, body = ErrorEnvelope)))]
 pub async fn get_shop(auth: AdminAuth, store: web::Data<Store>) -> AppResult<web::Json<ShopView>> {
     let shop = auth.shop.as_str().to_string();
-    let row = store.write(move |conn| shops::ensure(conn, &shop)).await?;
-    Ok(web::Json(ShopView::from(&row)))
+    let view = store
+        .write(move |conn| {
+            let row = shops::ensure(conn, &shop)?;
+            shop_view(conn, row)
+        })
+        .await?;
+    Ok(web::Json(view))
 }
 
-fn apply(row: &mut ShopRow, input: ShopInput) -> Result<(), BTreeMap<String, String>> {
-    let mut fields = BTreeMap::new();
+fn shop_view(conn: &mut AnyConnection, row: ShopRow) -> AppResult<ShopView> {
+    let notify = notify_store::target(conn, &row.id)?.map(Into::into);
+    Ok(ShopView { notify, ..ShopView::from(&row) })
+}
+
+fn apply(row: &mut ShopRow, input: ShopInput, keys: &KeyRing, fields: &mut BTreeMap<String, String>) {
     match Currency::parse(input.currency.trim()) {
         Ok(currency) => row.currency = currency.code().into(),
         Err(e) => drop(fields.insert("currency".into(), e)),
@@ -121,18 +140,13 @@ fn apply(row: &mut ShopRow, input: ShopInput) -> Result<(), BTreeMap<String, Str
         }
     }
     if let Some(platform) = input.platform {
-        apply_platform(row, platform, &mut fields);
-    }
-    if fields.is_empty() {
-        Ok(())
-    } else {
-        Err(fields)
+        apply_platform(row, platform, keys, fields);
     }
 }
 
 /// Connector settings: the kind, and for Shopify a token (write-only; kept
 /// when omitted), an API version `YYYY-MM` and an optional base URL.
-fn apply_platform(row: &mut ShopRow, platform: PlatformInput, fields: &mut BTreeMap<String, String>) {
+fn apply_platform(row: &mut ShopRow, platform: PlatformInput, keys: &KeyRing, fields: &mut BTreeMap<String, String>) {
     match platform.kind.as_str() {
         NATIVE => {}
         SHOPIFY => {
@@ -140,8 +154,8 @@ fn apply_platform(row: &mut ShopRow, platform: PlatformInput, fields: &mut BTree
             if token.is_none() && row.platform_access_token.is_none() {
                 fields.insert("platform.access_token".into(), "required for shopify".into());
             }
-            if let Some(token) = token {
-                row.platform_access_token = Some(token.to_string());
+            if let Some(Err(e)) = token.map(|token| row.set_access_token(keys, token)) {
+                fields.insert("platform.access_token".into(), e.message);
             }
             row.platform_enabled = true;
         }
@@ -174,20 +188,27 @@ pub async fn put_shop(
     auth: AdminAuth,
     body: JsonBody<ShopInput>,
     store: web::Data<Store>,
+    settings: web::Data<Settings>,
 ) -> AppResult<web::Json<ShopView>> {
     let shop = auth.shop.as_str().to_string();
-    let input = body.value;
-    let row = store
+    let mut input = body.value;
+    let allow_loopback = settings.allow_loopback_urls;
+    let keys = settings.platform.tokens.clone();
+    let view = store
         .write(move |conn| {
-            let mut row = shops::ensure(conn, &shop)?;
-            apply(&mut row, input)
-                .map_err(|fields| AppError::invalid_fields("the shop settings are not valid", fields))?;
-            row.updated_at = Utc::now().naive_utc();
+            let (mut row, mut fields, now) = (shops::ensure(conn, &shop)?, BTreeMap::new(), Utc::now().naive_utc());
+            let notify = input.notify.take();
+            apply(&mut row, input, &keys, &mut fields);
+            super::notify::apply(conn, &shop, notify, allow_loopback, &mut fields, now)?;
+            if !fields.is_empty() {
+                return Err(AppError::invalid_fields("the shop settings are not valid", fields));
+            }
+            row.updated_at = now;
             shops::update(conn, &row)?;
-            Ok(row)
+            shop_view(conn, row)
         })
         .await?;
-    Ok(web::Json(ShopView::from(&row)))
+    Ok(web::Json(view))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

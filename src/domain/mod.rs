@@ -5,5 +5,8 @@ pub mod claim;
 pub mod code;
 pub mod ids;
 pub mod money;
+pub mod notify;
 pub mod points;
 pub mod program;
+pub mod signature;
+pub mod url;

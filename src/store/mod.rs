@@ -7,6 +7,8 @@ pub mod checkout;
 pub mod claims;
 pub mod customers;
 pub mod idempotency;
+pub mod notify;
+pub mod oauth_states;
 pub mod outbox;
 pub mod pool;
 pub mod programs;

@@ -18,6 +18,7 @@ import { docImages } from './specs/docs.mjs';
 import { ruleTests } from './specs/rules.mjs';
 import { walkthroughTests, localeTests } from './specs/walkthrough.mjs';
 import { walkthroughAdminTests } from './specs/walkthrough-admin.mjs';
+import { sessionTests } from './specs/session.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ctx = {};
@@ -46,6 +47,7 @@ if (process.argv.includes('--screenshots-only')) {
     after(tearDown);
     ruleTests();
     widgetTests(ctx);
+    sessionTests(ctx);
     posTests(ctx);
     adminTests(ctx);
     walkthroughTests(ctx, join(here, 'artifacts', 'issue13'));
