@@ -36,6 +36,9 @@ pub struct ShopView {
     pub currency: String,
     #[schema(example = "1")]
     pub earn_points_per_unit: String,
+    /// Numbers and money in the widget follow this BCP 47 tag, e.g. "de-DE".
+    #[schema(example = "en-US")]
+    pub locale: String,
     pub platform: PlatformView,
     /// Outgoing webhooks to the merchant's systems; null when not set.
     pub notify: Option<super::notify::NotifyView>,
@@ -47,6 +50,7 @@ impl From<&ShopRow> for ShopView {
             shop: row.id.clone(),
             currency: row.currency.clone(),
             earn_points_per_unit: row.earn_points_per_unit.clone(),
+            locale: row.locale.clone(),
             platform: PlatformView {
                 kind: row.platform_kind.clone(),
                 api_version: row.platform_api_version.clone(),
@@ -77,12 +81,31 @@ pub struct ShopInput {
     pub currency: String,
     /// Points earned per unit of currency paid ("1" = 1 point per dollar).
     pub earn_points_per_unit: DecimalInput,
+    /// BCP 47 language[-REGION], e.g. "de-DE"; kept when omitted.
+    #[serde(default)]
+    pub locale: Option<String>,
     #[serde(default)]
     pub platform: Option<PlatformInput>,
     /// `{url, secret}`; null removes it; left out keeps it.
     #[serde(default, deserialize_with = "super::notify::absent_or_null")]
     #[schema(value_type = Option<super::notify::NotifyInput>)]
     pub notify: Option<Option<super::notify::NotifyInput>>,
+}
+
+/// `ll`, `lll`, `ll-RR` or `ll-123`, normalised to `ll-RR` case.
+pub fn parse_locale(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    let (lang, region) = raw.split_once(['-', '_']).map_or((raw, None), |(l, r)| (l, Some(r)));
+    let lang_ok = (2..=3).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_alphabetic());
+    let region_ok = region.is_none_or(|r| {
+        (r.len() == 2 && r.bytes().all(|b| b.is_ascii_alphabetic()))
+            || (r.len() == 3 && r.bytes().all(|b| b.is_ascii_digit()))
+    });
+    if !lang_ok || !region_ok {
+        return Err("a language tag such as en-US, de-DE or fr".into());
+    }
+    let lang = lang.to_ascii_lowercase();
+    Ok(region.map_or(lang.clone(), |r| format!("{lang}-{}", r.to_ascii_uppercase())))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/shop", tag = "admin", security(("bearer" = [])),
@@ -117,6 +140,12 @@ fn apply(
     match input.earn_points_per_unit.to_rate() {
         Ok(rate) => row.earn_points_per_unit = rate,
         Err(e) => drop(fields.insert("earn_points_per_unit".into(), e)),
+    }
+    if let Some(locale) = input.locale {
+        match parse_locale(&locale) {
+            Ok(locale) => row.locale = locale,
+            Err(e) => drop(fields.insert("locale".into(), e)),
+        }
     }
     if let Some(platform) = input.platform {
         apply_platform(row, platform, (keys, allow_loopback), fields);
@@ -231,6 +260,12 @@ pub struct PerCustomer {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+pub struct CountPoints {
+    pub count: i64,
+    pub points: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct OrdersView {
     pub count: i64,
     pub total_value: String,
@@ -245,7 +280,20 @@ pub struct AnalyticsView {
     pub claims_count: i64,
     pub points_redeemed: i64,
     pub average_points_per_claim: f64,
+    /// Codes not refunded, and their points (points that stayed redeemed).
+    pub net_claims_count: i64,
+    pub net_points_redeemed: i64,
+    pub average_points_per_net_claim: f64,
+    /// Codes refunded (points returned to the customer).
+    pub refunded: CountPoints,
+    /// online / pos → codes and points, refunded ones left out.
+    #[schema(value_type = Object)]
+    pub by_channel: BTreeMap<String, CountPoints>,
     pub distribution: Vec<Bucket>,
+    /// day, week or month: the size of each `claims_per_day` row (by span:
+    /// up to 92 days by day, up to 3 years by week, longer by month).
+    pub period: String,
+    /// One row per period with claims; `date` is its first day.
     pub claims_per_day: Vec<DayView>,
     pub claims_per_customer: PerCustomer,
     /// open (pending+active+refund_pending), used, refunded, expired, failed
@@ -254,7 +302,17 @@ pub struct AnalyticsView {
     pub orders: OrdersView,
 }
 
-pub const MAX_WINDOW_DAYS: i64 = 366;
+/// Spans up to this many days are reported per day, then per week.
+pub const DAILY_DAYS: i64 = 92;
+pub const WEEKLY_DAYS: i64 = 3 * 366;
+
+fn period_for(span: Duration) -> analytics::Period {
+    match span.num_days() {
+        d if d <= DAILY_DAYS => analytics::Period::Day,
+        d if d <= WEEKLY_DAYS => analytics::Period::Week,
+        _ => analytics::Period::Month,
+    }
+}
 
 #[utoipa::path(get, path = "/api/v1/admin/analytics", tag = "admin", security(("bearer" = [])), params(AnalyticsQuery),
     responses((status = 200, body = AnalyticsView), (status = 400, body = ErrorEnvelope)))]
@@ -266,18 +324,19 @@ pub async fn get_analytics(
     let to = query.to.map(|at| in_range(at, "to")).transpose()?.unwrap_or_else(Utc::now);
     let default_from = to.checked_sub_signed(Duration::days(30)).unwrap_or(DateTime::<Utc>::MIN_UTC);
     let from = in_range(query.from.unwrap_or(default_from), "from")?;
-    if from >= to || to - from > Duration::days(MAX_WINDOW_DAYS) {
-        return Err(AppError::invalid(format!("from must be before to, at most {MAX_WINDOW_DAYS} days apart")));
+    if from >= to {
+        return Err(AppError::invalid("from must be before to"));
     }
+    let period = period_for(to - from);
     let shop = auth.shop.as_str().to_string();
     let (currency, report) = store
         .read(move |conn| {
             let currency = shops::find(conn, &shop)?.map_or_else(|| "USD".to_string(), |row| row.currency);
-            let report = analytics::report(conn, &shop, from.naive_utc(), to.naive_utc())?;
+            let report = analytics::report(conn, &shop, from.naive_utc(), to.naive_utc(), period)?;
             Ok((currency, report))
         })
         .await?;
-    Ok(web::Json(view(from, to, &currency, report)))
+    Ok(web::Json(view((from, to, period), &currency, report)))
 }
 
 /// A query time within the years RFC 3339 can write, or 400.
@@ -292,7 +351,9 @@ fn wide_money(minor: i128, currency: &str) -> String {
     formatted.unwrap_or_else(|| minor.to_string())
 }
 
-fn view(from: DateTime<Utc>, to: DateTime<Utc>, currency: &str, r: analytics::Report) -> AnalyticsView {
+type Window = (DateTime<Utc>, DateTime<Utc>, analytics::Period);
+
+fn view((from, to, period): Window, currency: &str, r: analytics::Report) -> AnalyticsView {
     let ratio = |a: i64, b: i64| {
         if b == 0 {
             0.0
@@ -310,6 +371,8 @@ fn view(from: DateTime<Utc>, to: DateTime<Utc>, currency: &str, r: analytics::Re
     ]);
     // The mean of i64 subtotals fits an i64.
     let average_minor = if r.orders == 0 { 0 } else { (r.order_value_minor / i128::from(r.orders)) as i64 };
+    let (net_count, net_points) = (r.claims_count - r.refunded.0, r.points_redeemed - r.refunded.1);
+    let pair = |&(count, points): &(i64, i64)| CountPoints { count, points };
     AnalyticsView {
         from,
         to,
@@ -317,6 +380,12 @@ fn view(from: DateTime<Utc>, to: DateTime<Utc>, currency: &str, r: analytics::Re
         claims_count: r.claims_count,
         points_redeemed: r.points_redeemed,
         average_points_per_claim: ratio(r.points_redeemed, r.claims_count),
+        net_claims_count: net_count,
+        net_points_redeemed: net_points,
+        average_points_per_net_claim: ratio(net_points, net_count),
+        refunded: pair(&r.refunded),
+        by_channel: r.by_channel.iter().map(|(k, v)| (k.clone(), pair(v))).collect(),
+        period: period.name().to_string(),
         distribution: r.distribution.iter().map(|&(min, max, count)| Bucket { min, max, count }).collect(),
         claims_per_day: r
             .per_day

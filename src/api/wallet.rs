@@ -45,6 +45,8 @@ pub fn wallet_view(wallet: &Wallet, segment_member: Option<bool>) -> AppResult<W
         customer_id: wallet.customer.id.clone(),
         points_balance: wallet.customer.points_balance,
         currency: currency(wallet)?.code().into(),
+        earn_points_per_unit: wallet.shop.earn_points_per_unit.clone(),
+        locale: wallet.shop.locale.clone(),
         program: ProgramSummary::new(&wallet.program, eligibility),
     })
 }

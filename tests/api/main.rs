@@ -21,12 +21,14 @@ mod leaks;
 mod migrations;
 mod notify;
 mod ops;
+mod pages;
 mod programs;
 mod properties;
 mod proxy;
 mod refunds;
 mod startup;
 mod tokens;
+mod ui;
 
 #[path = "../support/double_selftest.rs"]
 mod double_selftest;
