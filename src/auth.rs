@@ -29,7 +29,10 @@ impl Role {
 pub struct TokenClaims {
     pub dest: String,
     pub sub: String,
-    pub role: Role,
+    /// Required, except on the platform's own admin session tokens (which
+    /// carry `sid` and no role) when embedded mode is on: those are admins.
+    #[serde(default)]
+    pub role: Option<Role>,
     pub aud: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
@@ -58,6 +61,8 @@ pub struct Principal {
 pub struct Verifier {
     key: DecodingKey,
     validation: Validation,
+    /// `LOYALTY_SHOPIFY_EMBEDDED=1`: a role-less token with a `sid` is an admin.
+    embedded: bool,
 }
 
 pub const LEEWAY_SECONDS: u64 = 5;
@@ -75,7 +80,8 @@ impl Verifier {
             validation.set_issuer(&[issuer.as_str()]);
             validation.required_spec_claims.insert("iss".into());
         }
-        Self { key: DecodingKey::from_secret(settings.app_secret.expose().as_bytes()), validation }
+        let key = DecodingKey::from_secret(settings.app_secret.expose().as_bytes());
+        Self { key, validation, embedded: settings.install.embedded }
     }
 
     /// Checks signature, algorithm, audience, expiry, not-before and issuer.
@@ -87,7 +93,12 @@ impl Verifier {
             return Err("sub must be 1-128 characters".into());
         }
         let sid = claims.sid.filter(|sid| !sid.is_empty());
-        Ok(Principal { shop, role: claims.role, subject: claims.sub, location_id: claims.location_id, sid })
+        let role = match (claims.role, &sid) {
+            (Some(role), _) => role,
+            (None, Some(_)) if self.embedded => Role::Admin,
+            (None, _) => return Err("missing field `role`".into()),
+        };
+        Ok(Principal { shop, role, subject: claims.sub, location_id: claims.location_id, sid })
     }
 }
 
@@ -104,7 +115,7 @@ pub fn mint(settings: &Settings, request: &MintRequest) -> anyhow::Result<String
     let claims = TokenClaims {
         dest: format!("https://{}", request.shop.as_str()),
         sub: request.subject.to_string(),
-        role: request.role,
+        role: Some(request.role),
         aud: settings.client_id.clone(),
         iss: settings.issuer.clone(),
         exp: now + request.ttl_seconds,

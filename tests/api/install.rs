@@ -314,14 +314,37 @@ async fn uninstall_stops_the_connector_and_a_reinstall_subscribes_idempotently()
     eventually("the code at the double", Duration::from_secs(10), || async { rig.double.find_code(&code) }).await;
 }
 
-/// An admin session token as Shopify's embedded admin sends it (with `sid`).
+/// An admin session token with `sid` (and this service's `role` claim).
 pub fn session_token(shop: &str) -> String {
+    shopify_session_token(shop, true)
+}
+
+/// A session token as Shopify's embedded admin really sends it: `sid`,
+/// `jti`, no `role` claim (with `with_role`, the service's own extra claim).
+fn shopify_session_token(shop: &str, with_role: bool) -> String {
     use jsonwebtoken::{encode, EncodingKey, Header};
     let now = chrono::Utc::now().timestamp();
-    let claims = json!({"iss": format!("https://{shop}/admin"), "dest": format!("https://{shop}"), "aud": CLIENT_ID,
-        "sub": "staff-9", "role": "admin", "exp": now + 60, "nbf": now - 1, "iat": now, "jti": uuid::Uuid::new_v4().to_string(),
+    let mut claims = json!({"iss": format!("https://{shop}/admin"), "dest": format!("https://{shop}"), "aud": CLIENT_ID,
+        "sub": "staff-9", "exp": now + 60, "nbf": now - 1, "iat": now, "jti": uuid::Uuid::new_v4().to_string(),
         "sid": "session-abc"});
+    if with_role {
+        claims["role"] = json!("admin");
+    }
     encode(&Header::default(), &claims, &EncodingKey::from_secret(SECRET.as_bytes())).expect("jwt")
+}
+
+#[tokio::test]
+async fn shopify_session_tokens_without_a_role_are_admins_only_in_embedded_mode() {
+    let embedded = install_rig(true).await;
+    let token = shopify_session_token(SHOP, false);
+    let (status, body) = status_json(embedded.app.get("/api/v1/admin/shop", &token).await).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["platform"]["kind"], "shopify", "the first request exchanged the token: {body}");
+    // A role-less token is nobody's customer token: the customer doors refuse it.
+    assert_eq!(embedded.app.get("/api/v1/wallet", &token).await.status(), StatusCode::FORBIDDEN);
+    let plain = install_rig(false).await;
+    let refused = plain.app.get("/api/v1/admin/shop", &shopify_session_token(SHOP, false)).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "outside embedded mode every token needs a role");
 }
 
 #[tokio::test]
