@@ -7,6 +7,7 @@
 //! LOYALTY_RETRY_BASE_MS=50, LOYALTY_RETRY_MAX_MS=500,
 //! LOYALTY_PLATFORM_TIMEOUT_MS=500, LOYALTY_PUSH_DEADLINE_SECS as needed.
 
+pub mod points_sweep;
 pub mod relay;
 pub mod segments;
 pub mod shopify;

@@ -4,7 +4,7 @@ use super::schema::shops;
 use super::{is_unique_violation, programs, AnyConnection};
 use crate::domain::program::{Channel, ProgramSettings};
 use crate::error::AppResult;
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 pub const NATIVE: &str = "native";
@@ -72,7 +72,7 @@ pub fn ensure(conn: &mut AnyConnection, shop_id: &str) -> AppResult<ShopRow> {
     if let Some(shop) = find(conn, shop_id)? {
         return Ok(shop);
     }
-    let now = Utc::now().naive_utc();
+    let now = crate::clock::now();
     let row = ShopRow::initial(shop_id, now);
     let created = conn.transaction(|c| {
         diesel::insert_into(shops::table).values(&row).execute(c)?;
