@@ -3,9 +3,11 @@
 use super::auth::AdminAuth;
 use super::extract::JsonBody;
 use super::views::money;
+use crate::domain::lots::{ExpiryInput, ExpiryKind, PointsPolicy, PolicyInput};
 use crate::domain::money::Currency;
 use crate::domain::program::DecimalInput;
 use crate::error::{AppError, AppResult, ErrorEnvelope};
+use crate::store::lots;
 use crate::store::shops::{self, ShopRow, NATIVE, SHOPIFY};
 use crate::store::{analytics, Store};
 use actix_web::web;
@@ -32,10 +34,21 @@ pub struct ShopView {
     #[schema(example = "1")]
     pub earn_points_per_unit: String,
     pub platform: PlatformView,
+    pub points_expiry: ExpiryView,
+    /// Days points earned on an order stay pending (0 = available at once).
+    pub pending_days: i64,
+    /// Days before a lot expires that `points.expiring` is sent (0 = never).
+    pub expiry_warning_days: i64,
 }
 
-impl From<&ShopRow> for ShopView {
-    fn from(row: &ShopRow) -> Self {
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExpiryView {
+    pub kind: ExpiryKind,
+    pub days: Option<i64>,
+}
+
+impl ShopView {
+    fn new(row: &ShopRow, policy: &PointsPolicy) -> Self {
         Self {
             shop: row.id.clone(),
             currency: row.currency.clone(),
@@ -47,6 +60,9 @@ impl From<&ShopRow> for ShopView {
                 access_token_set: row.platform_access_token.is_some(),
                 enabled: row.platform_enabled,
             },
+            points_expiry: ExpiryView { kind: policy.expiry, days: policy.days },
+            pending_days: policy.pending_days,
+            expiry_warning_days: policy.warning_days,
         }
     }
 }
@@ -66,30 +82,47 @@ pub struct PlatformInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ShopInput {
-    pub currency: String,
+    /// Left out: unchanged (as every section below).
+    #[serde(default)]
+    pub currency: Option<String>,
     /// Points earned per unit of currency paid ("1" = 1 point per dollar).
-    pub earn_points_per_unit: DecimalInput,
+    #[serde(default)]
+    pub earn_points_per_unit: Option<DecimalInput>,
     #[serde(default)]
     pub platform: Option<PlatformInput>,
+    /// When points expire: never, `days` after each credit, or `days` after
+    /// the last earn, claim or positive adjustment (the whole balance).
+    #[serde(default)]
+    pub points_expiry: Option<ExpiryInput>,
+    /// 0-365: points earned on an order become available this many days later.
+    #[serde(default)]
+    pub pending_days: Option<i64>,
+    /// 0-365 and below `points_expiry.days`: warn this many days before expiry.
+    #[serde(default)]
+    pub expiry_warning_days: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/shop", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = ShopView), (status = 403, body = ErrorEnvelope)))]
 pub async fn get_shop(auth: AdminAuth, store: web::Data<Store>) -> AppResult<web::Json<ShopView>> {
     let shop = auth.shop.as_str().to_string();
-    let row = store.write(move |conn| shops::ensure(conn, &shop)).await?;
-    Ok(web::Json(ShopView::from(&row)))
+    let (row, policy) = store.write(move |conn| Ok((shops::ensure(conn, &shop)?, lots::policy(conn, &shop)?))).await?;
+    Ok(web::Json(ShopView::new(&row, &policy)))
 }
 
 fn apply(row: &mut ShopRow, input: ShopInput) -> Result<(), BTreeMap<String, String>> {
     let mut fields = BTreeMap::new();
-    match Currency::parse(input.currency.trim()) {
-        Ok(currency) => row.currency = currency.code().into(),
-        Err(e) => drop(fields.insert("currency".into(), e)),
+    if let Some(currency) = &input.currency {
+        match Currency::parse(currency.trim()) {
+            Ok(currency) => row.currency = currency.code().into(),
+            Err(e) => drop(fields.insert("currency".into(), e)),
+        }
     }
-    match input.earn_points_per_unit.to_rate() {
-        Ok(rate) => row.earn_points_per_unit = rate,
-        Err(e) => drop(fields.insert("earn_points_per_unit".into(), e)),
+    if let Some(rate) = &input.earn_points_per_unit {
+        match rate.to_rate() {
+            Ok(rate) => row.earn_points_per_unit = rate,
+            Err(e) => drop(fields.insert("earn_points_per_unit".into(), e)),
+        }
     }
     if let Some(platform) = input.platform {
         apply_platform(row, platform, &mut fields);
@@ -147,18 +180,36 @@ pub async fn put_shop(
     store: web::Data<Store>,
 ) -> AppResult<web::Json<ShopView>> {
     let shop = auth.shop.as_str().to_string();
-    let input = body.value;
-    let row = store
+    let mut input = body.value;
+    let policy_input = PolicyInput {
+        expiry: input.points_expiry.take(),
+        pending_days: input.pending_days.take(),
+        warning_days: input.expiry_warning_days.take(),
+    };
+    let (row, policy) = store
         .write(move |conn| {
             let mut row = shops::ensure(conn, &shop)?;
-            apply(&mut row, input)
-                .map_err(|fields| AppError::invalid_fields("the shop settings are not valid", fields))?;
-            row.updated_at = Utc::now().naive_utc();
+            let current = lots::policy(conn, &shop)?;
+            let changed = policy_input.expiry.is_some()
+                || policy_input.pending_days.is_some()
+                || policy_input.warning_days.is_some();
+            let mut fields = apply(&mut row, input).err().unwrap_or_default();
+            let policy = current.apply(policy_input).unwrap_or_else(|more| {
+                fields.extend(more);
+                current
+            });
+            if !fields.is_empty() {
+                return Err(AppError::invalid_fields("the shop settings are not valid", fields));
+            }
+            row.updated_at = crate::clock::now();
             shops::update(conn, &row)?;
-            Ok(row)
+            if changed {
+                lots::save_policy(conn, &shop, &policy)?;
+            }
+            Ok((row, policy))
         })
         .await?;
-    Ok(web::Json(ShopView::from(&row)))
+    Ok(web::Json(ShopView::new(&row, &policy)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

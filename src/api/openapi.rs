@@ -2,7 +2,7 @@
 //! request/response types; served at `/openapi.json`.
 
 use super::{admin, admin_shop, checkout, customer, ops, pos, privacy, views, wallet, webhooks, widget};
-use crate::domain::program;
+use crate::domain::{lots, program};
 use crate::error::{ErrorBody, ErrorCode, ErrorEnvelope};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -46,6 +46,7 @@ impl Modify for BearerAuth {
         program::ProgramInput, program::ProgramSettings, program::Channel, program::PurchaseType, program::PurchaseTypes,
         program::Subscription, program::AppliesTo, program::Eligibility, program::EligibilityKind,
         program::CombinesWith, program::DecimalInput,
+        views::ExpiringView, views::LotView, admin_shop::ExpiryView, lots::ExpiryInput, lots::ExpiryKind,
     ))
 )]
 pub struct ApiDoc;

@@ -12,6 +12,7 @@ mod claims;
 mod concurrency;
 mod idempotency;
 mod invariants;
+mod lots;
 mod migrations;
 mod ops;
 mod programs;
