@@ -40,6 +40,9 @@ pub struct TokenClaims {
     pub iat: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
+    /// The platform's session id (admin session tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// Who is calling: verified shop, role and subject.
@@ -49,6 +52,7 @@ pub struct Principal {
     pub role: Role,
     pub subject: String,
     pub location_id: Option<String>,
+    pub sid: Option<String>,
 }
 
 pub struct Verifier {
@@ -82,7 +86,8 @@ impl Verifier {
         if claims.sub.is_empty() || claims.sub.len() > 128 {
             return Err("sub must be 1-128 characters".into());
         }
-        Ok(Principal { shop, role: claims.role, subject: claims.sub, location_id: claims.location_id })
+        let sid = claims.sid.filter(|sid| !sid.is_empty());
+        Ok(Principal { shop, role: claims.role, subject: claims.sub, location_id: claims.location_id, sid })
     }
 }
 
@@ -106,6 +111,7 @@ pub fn mint(settings: &Settings, request: &MintRequest) -> anyhow::Result<String
         nbf: Some(now - 1),
         iat: Some(now),
         location_id: request.location_id.map(str::to_string),
+        sid: None,
     };
     let key = EncodingKey::from_secret(settings.app_secret.expose().as_bytes());
     Ok(encode(&Header::new(Algorithm::HS256), &claims, &key)?)

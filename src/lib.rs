@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bench;
 pub mod clock;
 pub mod config;
+pub mod crypto;
 pub mod dev;
 pub mod domain;
 pub mod error;

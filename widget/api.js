@@ -12,10 +12,12 @@ export class ApiError extends Error {
   }
 }
 
+// `token` is the JWT, or a function that resolves to a current one.
 export function client(base, token) {
   const root = (base || '').replace(/\/$/, '');
   return async (method, path, { body, key, signal } = {}) => {
-    const headers = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
+    const jwt = typeof token === 'function' ? await token() : token;
+    const headers = { Authorization: `Bearer ${jwt}`, Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (key) headers['Idempotency-Key'] = key;
     let res;

@@ -1,9 +1,11 @@
-// <loyalty-wallet token="JWT" api-base="">: the storefront widget. Shows the
+// <loyalty-wallet token="JWT" api-base=""> or <loyalty-wallet session-url="/apps/loyalty/session">
+// (token through Shopify's app proxy, renewed before expiry): the storefront widget. Shows the
 // balance, turns points into a discount code and lists codes and history.
 // The server's quote is the authority on value; local checks only spare a
 // request that is certain to be refused.
 import { h, fill } from './dom.js';
 import { client, newKey, enc } from './api.js';
+import { session } from './session.js';
 import { money, points as pts } from './format.js';
 import { renderCodes, renderHistory } from './wallet-lists.js';
 import { message, localError, closedReason, parsePoints } from './messages.js';
@@ -12,7 +14,7 @@ const CSS = new URL('./loyalty-wallet.css', import.meta.url).href;
 const QUOTE_DELAY_MS = 250;
 
 class LoyaltyWallet extends HTMLElement {
-  static observedAttributes = ['token', 'api-base'];
+  static observedAttributes = ['token', 'api-base', 'session-url'];
   #ui; #call; #wallet; #timer; #abort; #intent = null; #busy = false; #shown = null;
   #refundKeys = new Map();
 
@@ -71,10 +73,17 @@ class LoyaltyWallet extends HTMLElement {
   }
 
   async #load() {
-    const token = this.getAttribute('token');
-    if (!token) return this.#notice('Sign in to see your points.');
-    this.#call = client(this.getAttribute('api-base'), token);
+    let token = this.getAttribute('token'), base = this.getAttribute('api-base');
+    const url = this.getAttribute('session-url');
+    if (!token && !url) return this.#notice('Sign in to see your points.');
     try {
+      if (!token) {
+        const s = session(url), first = await s.get();
+        if (!first.logged_in) return this.#loggedOut();
+        base ??= first.api_base;
+        token = s.token;
+      }
+      this.#call = client(base, token);
       await this.#refresh(true);
     } catch (e) {
       this.#notice(e.code === 'unauthorized' ? message(e.code) : `Couldn’t load your points. ${e.message}`);
@@ -106,6 +115,14 @@ class LoyaltyWallet extends HTMLElement {
     ui.typeRow.hidden = p.purchase_types.length < 2;
     if (first) ui.input.value = ui.range.value = p.min_points;
     this.#schedule(0);
+  }
+
+  // The app proxy knows no shopper: invite them to log in.
+  #loggedOut() {
+    const n = this.#ui.notice, link = h('a', { href: this.getAttribute('login-url') || '/account/login' }, 'Log in');
+    fill(n, link, ' to use your points.');
+    n.hidden = false;
+    this.dataset.state = 'logged-out';
   }
 
   #notice(text) {

@@ -3,13 +3,16 @@
 use super::auth::AdminAuth;
 use super::extract::JsonBody;
 use super::views::money;
-use crate::domain::lots::{ExpiryInput, ExpiryKind, PointsPolicy, PolicyInput};
+use crate::config::Settings;
+use crate::crypto::KeyRing;
+use crate::domain::lots::{ExpiryInput, ExpiryKind, PolicyInput};
 use crate::domain::money::Currency;
 use crate::domain::program::DecimalInput;
 use crate::error::{AppError, AppResult, ErrorEnvelope};
 use crate::store::lots;
+use crate::store::notify as notify_store;
 use crate::store::shops::{self, ShopRow, NATIVE, SHOPIFY};
-use crate::store::{analytics, Store};
+use crate::store::{analytics, AnyConnection, Store};
 use actix_web::web;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -34,6 +37,8 @@ pub struct ShopView {
     #[schema(example = "1")]
     pub earn_points_per_unit: String,
     pub platform: PlatformView,
+    /// Outgoing webhooks to the merchant's systems; null when not set.
+    pub notify: Option<super::notify::NotifyView>,
     pub points_expiry: ExpiryView,
     /// Days points earned on an order stay pending (0 = available at once).
     pub pending_days: i64,
@@ -47,8 +52,8 @@ pub struct ExpiryView {
     pub days: Option<i64>,
 }
 
-impl ShopView {
-    fn new(row: &ShopRow, policy: &PointsPolicy) -> Self {
+impl From<&ShopRow> for ShopView {
+    fn from(row: &ShopRow) -> Self {
         Self {
             shop: row.id.clone(),
             currency: row.currency.clone(),
@@ -60,9 +65,10 @@ impl ShopView {
                 access_token_set: row.platform_access_token.is_some(),
                 enabled: row.platform_enabled,
             },
-            points_expiry: ExpiryView { kind: policy.expiry, days: policy.days },
-            pending_days: policy.pending_days,
-            expiry_warning_days: policy.warning_days,
+            notify: None,
+            points_expiry: ExpiryView { kind: ExpiryKind::None, days: None },
+            pending_days: 0,
+            expiry_warning_days: 0,
         }
     }
 }
@@ -90,6 +96,10 @@ pub struct ShopInput {
     pub earn_points_per_unit: Option<DecimalInput>,
     #[serde(default)]
     pub platform: Option<PlatformInput>,
+    /// `{url, secret}`; null removes it; left out keeps it.
+    #[serde(default, deserialize_with = "super::notify::absent_or_null")]
+    #[schema(value_type = Option<super::notify::NotifyInput>)]
+    pub notify: Option<Option<super::notify::NotifyInput>>,
     /// When points expire: never, `days` after each credit, or `days` after
     /// the last earn, claim or positive adjustment (the whole balance).
     #[serde(default)]
@@ -106,12 +116,47 @@ pub struct ShopInput {
     responses((status = 200, body = ShopView), (status = 403, body = ErrorEnvelope)))]
 pub async fn get_shop(auth: AdminAuth, store: web::Data<Store>) -> AppResult<web::Json<ShopView>> {
     let shop = auth.shop.as_str().to_string();
-    let (row, policy) = store.write(move |conn| Ok((shops::ensure(conn, &shop)?, lots::policy(conn, &shop)?))).await?;
-    Ok(web::Json(ShopView::new(&row, &policy)))
+    let view = store
+        .write(move |conn| {
+            let row = shops::ensure(conn, &shop)?;
+            shop_view(conn, row)
+        })
+        .await?;
+    Ok(web::Json(view))
 }
 
-fn apply(row: &mut ShopRow, input: ShopInput) -> Result<(), BTreeMap<String, String>> {
-    let mut fields = BTreeMap::new();
+fn shop_view(conn: &mut AnyConnection, row: ShopRow) -> AppResult<ShopView> {
+    let notify = notify_store::target(conn, &row.id)?.map(Into::into);
+    let policy = lots::policy(conn, &row.id)?;
+    Ok(ShopView {
+        notify,
+        points_expiry: ExpiryView { kind: policy.expiry, days: policy.days },
+        pending_days: policy.pending_days,
+        expiry_warning_days: policy.warning_days,
+        ..ShopView::from(&row)
+    })
+}
+
+/// The points policy fields of the request (each left out keeps its value);
+/// saved only when every field of the request is valid.
+fn apply_policy(
+    conn: &mut AnyConnection,
+    shop: &str,
+    change: PolicyInput,
+    fields: &mut BTreeMap<String, String>,
+) -> AppResult<()> {
+    if change.expiry.is_none() && change.pending_days.is_none() && change.warning_days.is_none() {
+        return Ok(());
+    }
+    match lots::policy(conn, shop)?.apply(change) {
+        Ok(policy) if fields.is_empty() => lots::save_policy(conn, shop, &policy)?,
+        Ok(_) => {}
+        Err(more) => fields.extend(more),
+    }
+    Ok(())
+}
+
+fn apply(row: &mut ShopRow, input: ShopInput, keys: &KeyRing, fields: &mut BTreeMap<String, String>) {
     if let Some(currency) = &input.currency {
         match Currency::parse(currency.trim()) {
             Ok(currency) => row.currency = currency.code().into(),
@@ -125,18 +170,13 @@ fn apply(row: &mut ShopRow, input: ShopInput) -> Result<(), BTreeMap<String, Str
         }
     }
     if let Some(platform) = input.platform {
-        apply_platform(row, platform, &mut fields);
-    }
-    if fields.is_empty() {
-        Ok(())
-    } else {
-        Err(fields)
+        apply_platform(row, platform, keys, fields);
     }
 }
 
 /// Connector settings: the kind, and for Shopify a token (write-only; kept
 /// when omitted), an API version `YYYY-MM` and an optional base URL.
-fn apply_platform(row: &mut ShopRow, platform: PlatformInput, fields: &mut BTreeMap<String, String>) {
+fn apply_platform(row: &mut ShopRow, platform: PlatformInput, keys: &KeyRing, fields: &mut BTreeMap<String, String>) {
     match platform.kind.as_str() {
         NATIVE => {}
         SHOPIFY => {
@@ -144,8 +184,8 @@ fn apply_platform(row: &mut ShopRow, platform: PlatformInput, fields: &mut BTree
             if token.is_none() && row.platform_access_token.is_none() {
                 fields.insert("platform.access_token".into(), "required for shopify".into());
             }
-            if let Some(token) = token {
-                row.platform_access_token = Some(token.to_string());
+            if let Some(Err(e)) = token.map(|token| row.set_access_token(keys, token)) {
+                fields.insert("platform.access_token".into(), e.message);
             }
             row.platform_enabled = true;
         }
@@ -178,38 +218,33 @@ pub async fn put_shop(
     auth: AdminAuth,
     body: JsonBody<ShopInput>,
     store: web::Data<Store>,
+    settings: web::Data<Settings>,
 ) -> AppResult<web::Json<ShopView>> {
     let shop = auth.shop.as_str().to_string();
     let mut input = body.value;
-    let policy_input = PolicyInput {
-        expiry: input.points_expiry.take(),
-        pending_days: input.pending_days.take(),
-        warning_days: input.expiry_warning_days.take(),
-    };
-    let (row, policy) = store
+    let allow_loopback = settings.allow_loopback_urls;
+    let keys = settings.platform.tokens.clone();
+    let view = store
         .write(move |conn| {
-            let mut row = shops::ensure(conn, &shop)?;
-            let current = lots::policy(conn, &shop)?;
-            let changed = policy_input.expiry.is_some()
-                || policy_input.pending_days.is_some()
-                || policy_input.warning_days.is_some();
-            let mut fields = apply(&mut row, input).err().unwrap_or_default();
-            let policy = current.apply(policy_input).unwrap_or_else(|more| {
-                fields.extend(more);
-                current
-            });
+            let (mut row, mut fields, now) = (shops::ensure(conn, &shop)?, BTreeMap::new(), crate::clock::now());
+            let notify = input.notify.take();
+            let policy = PolicyInput {
+                expiry: input.points_expiry.take(),
+                pending_days: input.pending_days.take(),
+                warning_days: input.expiry_warning_days.take(),
+            };
+            apply(&mut row, input, &keys, &mut fields);
+            super::notify::apply(conn, &shop, notify, allow_loopback, &mut fields, now)?;
+            apply_policy(conn, &shop, policy, &mut fields)?;
             if !fields.is_empty() {
                 return Err(AppError::invalid_fields("the shop settings are not valid", fields));
             }
-            row.updated_at = crate::clock::now();
+            row.updated_at = now;
             shops::update(conn, &row)?;
-            if changed {
-                lots::save_policy(conn, &shop, &policy)?;
-            }
-            Ok((row, policy))
+            shop_view(conn, row)
         })
         .await?;
-    Ok(web::Json(ShopView::new(&row, &policy)))
+    Ok(web::Json(view))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

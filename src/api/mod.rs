@@ -8,10 +8,13 @@ pub mod checkout;
 pub mod customer;
 pub mod extract;
 pub mod idempotency;
+pub mod notify;
 pub mod openapi;
 pub mod ops;
 pub mod pos;
 pub mod privacy;
+pub mod proxy;
+pub mod shopify_install;
 pub mod views;
 pub mod wallet;
 pub mod webhooks;
@@ -32,6 +35,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/metrics").get(ops::metrics))
         .service(resource("/openapi.json").get(ops::openapi))
         .service(resource("/webhooks/shopify").post(webhooks::receive))
+        .service(resource("/shopify/install").get(shopify_install::install))
+        .service(resource("/shopify/callback").get(shopify_install::callback))
+        .service(resource("/proxy/session").get(proxy::session))
         .service(resource("/").get(widget::root))
         .service(resource("/widget/{path:.*}").get(widget::asset))
         .service(
@@ -49,6 +55,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(resource("/admin/shop").get(admin_shop::get_shop).put(admin_shop::put_shop))
                 .service(resource("/admin/analytics").get(admin_shop::get_analytics))
                 .service(resource("/admin/data-requests").get(privacy::list_data_requests))
+                .service(resource("/admin/notifications").get(notify::list))
+                .service(resource("/admin/notifications/{id}/retry").post(notify::retry))
                 .service(resource("/pos/customers").get(pos::list_customers))
                 .service(resource("/pos/customers/{id}/wallet").get(pos::get_wallet))
                 .service(resource("/pos/quote").get(pos::get_quote))

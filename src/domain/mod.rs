@@ -6,5 +6,8 @@ pub mod code;
 pub mod ids;
 pub mod lots;
 pub mod money;
+pub mod notify;
 pub mod points;
 pub mod program;
+pub mod signature;
+pub mod url;

@@ -61,9 +61,14 @@ async fn warn_shop(store: &Store, shop: &str, days: i64, report: &mut PointsRepo
         let s = shop.to_string();
         let found = store
             .write(move |conn| {
-                let warnings = expiry::warn_batch(conn, &s, crate::clock::now(), lead, BATCH)?;
-                // notify: `points.expiring` goes out through the outbox of
-                // crate::store::notify once it lands on main.
+                let now = crate::clock::now();
+                let warnings = expiry::warn_batch(conn, &s, now, lead, BATCH)?;
+                // Queued with the warning mark in one transaction: sent once.
+                for w in &warnings {
+                    let at = chrono::DateTime::<chrono::Utc>::from_naive_utc_and_offset(w.expires_at, chrono::Utc);
+                    let data = serde_json::json!({"customer_id": w.customer_id, "points": w.points, "expires_at": at});
+                    crate::store::notify::enqueue(conn, &s, "points.expiring", data, now)?;
+                }
                 Ok(warnings)
             })
             .await?;

@@ -6,6 +6,7 @@
 use super::shopify::{DiscountInput, PlatformError, ShopCreds};
 use super::Platform;
 use crate::domain::claim::{entry_kind, ClaimStatus};
+use crate::domain::money::Currency;
 use crate::error::{AppError, AppResult};
 use crate::store::claims::{self, ClaimRow};
 use crate::store::outbox::{self, action, state, OutboxRow};
@@ -137,7 +138,7 @@ fn discount_input(claim: &ClaimRow) -> AppResult<DiscountInput> {
     Ok(DiscountInput {
         title: format!("Dynamic discount — {} points", claim.points),
         code: claim.code.clone(),
-        amount: crate::api::views::money(claim.value_minor, &claim.currency),
+        amount: Currency::parse(&claim.currency).map_err(AppError::internal_msg)?.format_minor(claim.value_minor),
         customer_id: claim.customer_id.clone(),
         one_time: !subscription,
         subscription,
@@ -160,7 +161,7 @@ async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
         return Ok(Step::Done);
     }
     let deadline = claim.created_at + Span::seconds(platform.settings.push_deadline_secs);
-    let Some(creds) = shop.platform_creds(&platform.settings.api_version) else {
+    let Some(creds) = ShopCreds::of(&shop, &platform.settings) else {
         if !repush && Utc::now().naive_utc() > deadline {
             return fail(platform, &claim, "the shop's platform connection is disabled").await;
         }
@@ -248,7 +249,7 @@ async fn delete(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
     if claim.status() != Some(from) {
         return Ok(Step::Done);
     }
-    let Some(creds) = shop.platform_creds(&platform.settings.api_version) else {
+    let Some(creds) = ShopCreds::of(&shop, &platform.settings) else {
         return Ok(Step::Retry {
             after: backoff(platform, row.attempts),
             error: "platform disconnected".into(),
@@ -289,7 +290,7 @@ async fn remove_code(platform: &Platform, creds: &ShopCreds, claim: &ClaimRow) -
 /// A code refunded or failed here must not be usable there.
 async fn cleanup(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
     let (mut claim, shop) = load(platform, row).await?;
-    let Some(creds) = shop.platform_creds(&platform.settings.api_version) else {
+    let Some(creds) = ShopCreds::of(&shop, &platform.settings) else {
         return Ok(Step::Retry {
             after: backoff(platform, row.attempts),
             error: "platform disconnected".into(),

@@ -16,6 +16,30 @@ pub struct ShopCreds {
     pub api_version: String,
 }
 
+impl ShopCreds {
+    /// How to reach the shop's platform; None for native or disconnected
+    /// (uninstalled) shops, or a token that does not open with the keys.
+    /// `base_url` defaults to `LOYALTY_SHOPIFY_BASE_URL`, then `https://{shop}`.
+    pub fn of(shop: &crate::store::shops::ShopRow, settings: &crate::config::PlatformSettings) -> Option<Self> {
+        if shop.is_native() || !shop.platform_enabled {
+            return None;
+        }
+        let access_token = match settings.tokens.open(&shop.id, shop.platform_access_token.as_deref()?) {
+            Ok(token) => token,
+            Err(error) => {
+                tracing::error!(shop = %shop.id, %error, "the stored access token cannot be opened");
+                return None;
+            }
+        };
+        Some(Self {
+            shop: shop.id.clone(),
+            base_url: shop.platform_base_url.clone().unwrap_or_else(|| settings.shopify_base(&shop.id)),
+            access_token,
+            api_version: shop.platform_api_version.clone().unwrap_or_else(|| settings.api_version.clone()),
+        })
+    }
+}
+
 impl std::fmt::Debug for ShopCreds {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "ShopCreds({} via {})", self.shop, self.base_url)
@@ -35,7 +59,7 @@ pub enum PlatformError {
     Rejected(String),
 }
 
-/// The discount as the platform should hold it (issue 3, point 1).
+/// The discount as the platform should hold it.
 #[derive(Debug, Clone)]
 pub struct DiscountInput {
     pub title: String,
@@ -153,7 +177,12 @@ impl ShopifyClient {
         Ok(members)
     }
 
-    async fn graphql(
+    /// The HTTP client (shared with the OAuth calls).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub(crate) async fn graphql(
         &self,
         creds: &ShopCreds,
         query: &str,
@@ -226,7 +255,7 @@ fn throttle_status(body: &Value) -> Option<ThrottleStatus> {
     })
 }
 
-fn first_user_error(result: &Value) -> Option<(String, String)> {
+pub(crate) fn first_user_error(result: &Value) -> Option<(String, String)> {
     let error = result["userErrors"].as_array()?.first()?;
     Some((
         error["code"].as_str().unwrap_or("").to_string(),

@@ -2,6 +2,7 @@
 //! late order webhooks), prune closed claims past the retention so the hot
 //! tables stay small (the ledger keeps every entry), and reconcile.
 
+use super::shopify::ShopCreds;
 use super::Platform;
 use crate::domain::claim::{entry_kind, ClaimStatus};
 use crate::error::AppResult;
@@ -165,7 +166,7 @@ pub async fn reconcile(platform: &Platform) -> AppResult<ReconcileReport> {
     let mut queue = Vec::new();
     for claim in claims {
         let Some(creds) =
-            shops.iter().find(|s| s.id == claim.shop_id).and_then(|s| s.platform_creds(&platform.settings.api_version))
+            shops.iter().find(|s| s.id == claim.shop_id).and_then(|s| ShopCreds::of(s, &platform.settings))
         else {
             continue;
         };

@@ -10,6 +10,8 @@ pub mod expiry;
 pub mod idempotency;
 pub mod lot_audit;
 pub mod lots;
+pub mod notify;
+pub mod oauth_states;
 pub mod outbox;
 pub mod pending;
 pub mod pool;

@@ -156,6 +156,45 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
 );
 
+// ---- outgoing merchant webhooks (notify)
+
+diesel::table! {
+    shop_notify (shop_id) {
+        shop_id -> Text,
+        url -> Text,
+        secret -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (shop_id, id) {
+        shop_id -> Text,
+        id -> Text,
+        event_type -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(shop_notify, notifications);
+// --- Install (issue 11) ---------------------------------------------------
+
+diesel::table! {
+    oauth_states (shop_id, state) {
+        shop_id -> Text,
+        state -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
 // Points lots (issue 15).
 
 diesel::table! {

@@ -1,4 +1,4 @@
-//! Bad input (issue point 9, DESIGN.md invariant 8): every malformed,
+//! Bad input (DESIGN.md invariant 8): every malformed,
 //! oversized or out-of-range request gets the error envelope with the right
 //! status and code, never a 5xx, and writes nothing — balance, claims,
 //! ledger entries and stored idempotency keys are all unchanged.

@@ -5,20 +5,26 @@
 mod helpers;
 
 mod admin;
+mod app_config;
 mod auth;
 mod bad_input;
 mod checkout;
 mod claims;
 mod concurrency;
 mod idempotency;
+mod install;
 mod invariants;
+mod layout;
 mod lots;
 mod migrations;
+mod notify;
 mod ops;
 mod programs;
 mod properties;
+mod proxy;
 mod refunds;
 mod startup;
+mod tokens;
 
 #[path = "../support/double_selftest.rs"]
 mod double_selftest;

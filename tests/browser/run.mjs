@@ -16,6 +16,7 @@ import { posTests } from './specs/pos.mjs';
 import { screenshotTests } from './specs/screens.mjs';
 import { docImages } from './specs/docs.mjs';
 import { ruleTests } from './specs/rules.mjs';
+import { sessionTests } from './specs/session.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ctx = {};
@@ -44,6 +45,7 @@ if (process.argv.includes('--screenshots-only')) {
     after(tearDown);
     ruleTests();
     widgetTests(ctx);
+    sessionTests(ctx);
     posTests(ctx);
     adminTests(ctx);
     screenshotTests(ctx, join(here, 'artifacts'));

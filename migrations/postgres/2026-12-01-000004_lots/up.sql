@@ -1,8 +1,8 @@
 -- Points lots (issue 15): lots, their allocations, pending points, the
 -- shop's expiry policy; ledger entries gain pending_delta (delta may be 0).
-ALTER TABLE ledger_entries ADD COLUMN pending_delta BIGINT NOT NULL DEFAULT 0;
-ALTER TABLE ledger_entries DROP CONSTRAINT ledger_entries_delta_check;
-ALTER TABLE ledger_entries ADD CONSTRAINT ledger_entries_moves CHECK (delta <> 0 OR pending_delta <> 0);
+ALTER TABLE ledger_entries ADD COLUMN pending_delta BIGINT NOT NULL DEFAULT 0; -- postgres only
+ALTER TABLE ledger_entries DROP CONSTRAINT ledger_entries_delta_check; -- postgres only
+ALTER TABLE ledger_entries ADD CONSTRAINT ledger_entries_moves CHECK (delta <> 0 OR pending_delta <> 0); -- postgres only
 
 CREATE TABLE points_policies (
     shop_id TEXT NOT NULL PRIMARY KEY,

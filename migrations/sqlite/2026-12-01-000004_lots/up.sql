@@ -1,28 +1,28 @@
 -- Points lots (issue 15): lots, their allocations, pending points, the
 -- shop's expiry policy; ledger entries gain pending_delta (delta may be 0).
-CREATE TABLE ledger_entries_new (
-    shop_id TEXT NOT NULL,
-    id TEXT NOT NULL,
-    customer_id TEXT NOT NULL,
-    delta BIGINT NOT NULL,
-    balance_after BIGINT NOT NULL CHECK (balance_after >= 0),
-    kind TEXT NOT NULL,
-    claim_id TEXT,
-    order_id TEXT,
-    reason TEXT,
-    created_at TIMESTAMP NOT NULL,
-    pending_delta BIGINT NOT NULL DEFAULT 0,
-    CHECK (delta <> 0 OR pending_delta <> 0),
-    PRIMARY KEY (shop_id, id),
-    FOREIGN KEY (shop_id, customer_id) REFERENCES customers(shop_id, id)
-);
-INSERT INTO ledger_entries_new (shop_id, id, customer_id, delta, balance_after, kind, claim_id, order_id, reason, created_at, pending_delta)
-SELECT shop_id, id, customer_id, delta, balance_after, kind, claim_id, order_id, reason, created_at, 0 FROM ledger_entries;
-DROP TABLE ledger_entries;
-ALTER TABLE ledger_entries_new RENAME TO ledger_entries;
-CREATE INDEX ledger_customer ON ledger_entries (shop_id, customer_id, id);
-CREATE UNIQUE INDEX ledger_claim_kind ON ledger_entries (shop_id, claim_id, kind);
-CREATE UNIQUE INDEX ledger_order_kind ON ledger_entries (shop_id, order_id, kind);
+CREATE TABLE ledger_entries_new ( -- sqlite only
+    shop_id TEXT NOT NULL, -- sqlite only
+    id TEXT NOT NULL, -- sqlite only
+    customer_id TEXT NOT NULL, -- sqlite only
+    delta BIGINT NOT NULL, -- sqlite only
+    balance_after BIGINT NOT NULL CHECK (balance_after >= 0), -- sqlite only
+    kind TEXT NOT NULL, -- sqlite only
+    claim_id TEXT, -- sqlite only
+    order_id TEXT, -- sqlite only
+    reason TEXT, -- sqlite only
+    created_at TIMESTAMP NOT NULL, -- sqlite only
+    pending_delta BIGINT NOT NULL DEFAULT 0, -- sqlite only
+    CHECK (delta <> 0 OR pending_delta <> 0), -- sqlite only
+    PRIMARY KEY (shop_id, id), -- sqlite only
+    FOREIGN KEY (shop_id, customer_id) REFERENCES customers(shop_id, id) -- sqlite only
+); -- sqlite only
+INSERT INTO ledger_entries_new (shop_id, id, customer_id, delta, balance_after, kind, claim_id, order_id, reason, created_at, pending_delta) -- sqlite only
+SELECT shop_id, id, customer_id, delta, balance_after, kind, claim_id, order_id, reason, created_at, 0 FROM ledger_entries; -- sqlite only
+DROP TABLE ledger_entries; -- sqlite only
+ALTER TABLE ledger_entries_new RENAME TO ledger_entries; -- sqlite only
+CREATE INDEX ledger_customer ON ledger_entries (shop_id, customer_id, id); -- sqlite only
+CREATE UNIQUE INDEX ledger_claim_kind ON ledger_entries (shop_id, claim_id, kind); -- sqlite only
+CREATE UNIQUE INDEX ledger_order_kind ON ledger_entries (shop_id, order_id, kind); -- sqlite only
 
 CREATE TABLE points_policies (
     shop_id TEXT NOT NULL PRIMARY KEY,
