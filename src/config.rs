@@ -91,6 +91,9 @@ pub struct PlatformSettings {
     pub retention_days: i64,
     pub reconcile_interval_secs: u64,
     pub segment_ttl_secs: u64,
+    /// The longest wait a platform answer (Retry-After, throttle status)
+    /// can impose; larger, negative or non-numeric figures are clamped.
+    pub max_wait_secs: u64,
     /// Outgoing merchant webhooks are retried this long, then dead-lettered.
     pub notify_retry_window_secs: i64,
     /// Longest wait between two deliveries of one event (tests shorten it).
@@ -204,6 +207,7 @@ impl PlatformSettings {
             retention_days: number(get, "LOYALTY_RETENTION_DAYS", 90)?,
             reconcile_interval_secs: number(get, "LOYALTY_RECONCILE_INTERVAL_SECS", 3_600)?,
             segment_ttl_secs: number(get, "LOYALTY_SEGMENT_TTL_SECS", 60)?,
+            max_wait_secs: number(get, "LOYALTY_PLATFORM_MAX_WAIT_SECS", 60)?,
             notify_retry_window_secs: number(get, "LOYALTY_NOTIFY_RETRY_WINDOW_SECS", 86_400)?,
             notify_retry_max_ms: number(get, "LOYALTY_NOTIFY_RETRY_MAX_MS", 3_600_000)?,
             shopify_base_url: get("LOYALTY_SHOPIFY_BASE_URL").map(|url| url.trim_end_matches('/').to_string()),

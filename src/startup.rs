@@ -67,6 +67,7 @@ fn serve(listener: TcpListener, store: Store, platform: Arc<Platform>, settings:
     let settings = web::Data::new(settings);
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(from_fn(api::pages::browser))
             .wrap(from_fn(telemetry::request_span))
             .wrap(from_fn(telemetry::cors))
             .app_data(store.clone())

@@ -1,6 +1,4 @@
 // <loyalty-wallet session-url="/apps/loyalty/session">: the token comes from
-// the app proxy ({logged_in, token, expires_at, api_base}) and is fetched
-// again a minute before it expires, by whichever request needs it first.
 const EARLY_MS = 60000;
 
 export function session(url) {

@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod notify;
 pub mod openapi;
 pub mod ops;
+pub mod pages;
 pub mod pos;
 pub mod privacy;
 pub mod proxy;
@@ -39,6 +40,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/shopify/callback").get(shopify_install::callback))
         .service(resource("/proxy/session").get(proxy::session))
         .service(resource("/").get(widget::root))
+        .service(resource("/widget").get(widget::add_slash))
         .service(resource("/widget/{path:.*}").get(widget::asset))
         .service(
             web::scope("/api/v1")

@@ -36,7 +36,7 @@ impl Modify for BearerAuth {
         pos::list_customers, pos::get_wallet, pos::get_quote, pos::post_claim,
         checkout::validate, checkout::redeem,
         ops::healthz, ops::readyz, ops::metrics, ops::openapi,
-        webhooks::receive, widget::root, widget::asset,
+        webhooks::receive, widget::root, widget::add_slash, widget::asset,
         shopify_install::install, shopify_install::callback, proxy::session,
     ),
     components(schemas(
@@ -48,7 +48,7 @@ impl Modify for BearerAuth {
         checkout::ValidateBody, checkout::ValidateView, checkout::RedeemBody, checkout::RedeemView,
         admin_shop::ShopView, admin_shop::ShopInput, notify::NotifyInput, notify::NotifyView,
         notify::NotificationView, notify::NotificationPage, admin_shop::PlatformInput, admin_shop::PlatformView,
-        admin_shop::AnalyticsView, admin_shop::Bucket, admin_shop::DayView, admin_shop::PerCustomer, admin_shop::OrdersView,
+        admin_shop::AnalyticsView, admin_shop::Bucket, admin_shop::DayView, admin_shop::PerCustomer, admin_shop::OrdersView, admin_shop::CountPoints,
         program::ProgramInput, program::ProgramSettings, program::Channel, program::PurchaseType, program::PurchaseTypes,
         program::Subscription, program::AppliesTo, program::Eligibility, program::EligibilityKind,
         program::CombinesWith, program::DecimalInput,

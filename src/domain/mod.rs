@@ -10,4 +10,5 @@ pub mod notify;
 pub mod points;
 pub mod program;
 pub mod signature;
+pub mod time;
 pub mod url;

@@ -15,6 +15,7 @@ pub mod relay;
 pub mod segments;
 pub mod shopify;
 pub mod subscriptions;
+pub mod supervise;
 pub mod sweeper;
 pub mod throttle;
 
@@ -42,6 +43,7 @@ impl Platform {
         let client = ShopifyClient::new(
             Duration::from_millis(settings.connect_timeout_ms),
             Duration::from_millis(settings.request_timeout_ms),
+            Duration::from_secs(settings.max_wait_secs),
         )?;
         let segments = segments::SegmentCache::new(Duration::from_secs(settings.segment_ttl_secs));
         let notify_client = notify::client()?;
@@ -53,8 +55,9 @@ impl Platform {
         if !self.settings.workers {
             return;
         }
-        tokio::spawn(relay::run(self.clone()));
-        tokio::spawn(sweeper::run(self.clone()));
-        tokio::spawn(notify::run(self.clone()));
+        let pause = Duration::from_secs(1);
+        supervise::keep_running("relay", self.clone(), pause, relay::run);
+        supervise::keep_running("sweeper", self.clone(), pause, sweeper::run);
+        supervise::keep_running("notify", self.clone(), pause, notify::run);
     }
 }

@@ -71,7 +71,28 @@ pub async fn run_now(platform: &Platform, shop_id: &str, claim_id: &str, action:
     }
 }
 
+/// Works one row. A panic while doing so is caught and logged with the shop
+/// and row, and the row is tried again after a back-off (issue 14, point 1).
 pub async fn process(platform: &Platform, row: OutboxRow) {
+    let held = row.clone();
+    let Err(panic) = super::supervise::catch(process_row(platform, row)).await else { return };
+    tracing::error!(shop = %held.shop_id, row = %held.id, claim = %held.claim_id, action = %held.action, %panic,
+        "outbox row panicked; it is retried later");
+    let after = backoff(platform, held.attempts);
+    let recorded = platform
+        .store
+        .write(move |conn| {
+            let now = Utc::now().naive_utc();
+            let at = now + Span::from_std(after).unwrap_or(Span::seconds(1));
+            Ok(outbox::retry_at(conn, &held, at, "panicked while working the row", true, now)?)
+        })
+        .await;
+    if let Err(error) = recorded {
+        tracing::warn!(?error, "could not reschedule the row; its lease will expire and retry");
+    }
+}
+
+async fn process_row(platform: &Platform, row: OutboxRow) {
     let step = match row.action.as_str() {
         action::CREATE | action::REPUSH => push(platform, &row).await,
         action::REFUND | action::EXPIRE => delete(platform, &row).await,
@@ -193,7 +214,12 @@ async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
             }),
             Err(error) => Ok(retry_for(platform, row, error)),
         },
-        Err(PlatformError::Rejected(reason)) if !repush => fail(platform, &claim, &reason).await,
+        Err(PlatformError::Rejected(reason)) if !repush => {
+            // The platform's own words go to the log only: the claim's
+            // failure reason is shown to shoppers (issue 14, point 4).
+            tracing::warn!(shop = %claim.shop_id, claim = %claim.id, %reason, "the platform refused the code");
+            fail(platform, &claim, "the platform refused the code").await
+        }
         Err(error) => Ok(retry_for(platform, row, error)),
     }
 }

@@ -12,6 +12,7 @@ diesel::table! {
         platform_enabled -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        locale -> Text,
     }
 }
 

@@ -25,6 +25,8 @@ pub struct ShopRow {
     pub platform_enabled: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// BCP 47 tag for numbers and money shown to shoppers, e.g. "de-DE".
+    pub locale: String,
 }
 
 impl ShopRow {
@@ -40,6 +42,7 @@ impl ShopRow {
             platform_enabled: true,
             created_at: now,
             updated_at: now,
+            locale: "en-US".into(),
         }
     }
 

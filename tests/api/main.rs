@@ -11,20 +11,25 @@ mod bad_input;
 mod checkout;
 mod claims;
 mod concurrency;
+mod extremes;
+mod hostile;
 mod idempotency;
 mod install;
 mod invariants;
 mod layout;
+mod leaks;
 mod lots;
 mod migrations;
 mod notify;
 mod ops;
+mod pages;
 mod programs;
 mod properties;
 mod proxy;
 mod refunds;
 mod startup;
 mod tokens;
+mod ui;
 
 #[path = "../support/double_selftest.rs"]
 mod double_selftest;

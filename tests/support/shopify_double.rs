@@ -100,6 +100,21 @@ pub struct Faults {
     pub reject_next_create: Option<String>,
     /// `customerSegmentMembership` answers 503.
     pub segments_down: bool,
+    /// A hostile or broken platform: every authenticated request is
+    /// answered this way, before anything is done.
+    pub hostile: Option<Hostile>,
+}
+
+/// Answers no real Shopify gives, which a merchant-chosen `base_url` can.
+#[derive(Clone, Debug)]
+pub enum Hostile {
+    /// HTTP 429 THROTTLED with this `Retry-After` text (`inf`, `1e300`, `-1`, `NaN`).
+    RetryAfter(String),
+    /// HTTP 200 THROTTLED whose `extensions.cost.throttleStatus` holds these
+    /// raw JSON number texts (maximumAvailable, currentlyAvailable, restoreRate).
+    ThrottleStatus(String, String, String),
+    /// HTTP 200 with this raw body (e.g. a GraphQL error carrying text).
+    Body(String),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -643,6 +658,26 @@ fn five_hundred(status: u16) -> Response {
     }
 }
 
+fn hostile_answer(hostile: &Hostile) -> Response {
+    let throttled = r#"{"errors":[{"message":"Throttled","extensions":{"code":"THROTTLED"}}]"#;
+    let raw = |status: u16, body: String| Response {
+        status,
+        content_type: "application/json; charset=utf-8",
+        headers: Vec::new(),
+        body: body.into_bytes(),
+    };
+    match hostile {
+        Hostile::RetryAfter(after) => raw(429, format!("{throttled}}}")).with_header("Retry-After", after.clone()),
+        Hostile::ThrottleStatus(maximum, current, restore) => raw(
+            200,
+            format!(
+                r#"{throttled},"extensions":{{"cost":{{"requestedQueryCost":10,"actualQueryCost":null,"throttleStatus":{{"maximumAvailable":{maximum},"currentlyAvailable":{current},"restoreRate":{restore}}}}}}}}}"#
+            ),
+        ),
+        Hostile::Body(body) => raw(200, body.clone()),
+    }
+}
+
 /// Decides the answer under the lock; the delay is applied after.
 fn handle(state: &mut State, request: &Request) -> (Outcome, Duration) {
     state.stats.requests += 1;
@@ -679,6 +714,11 @@ fn handle(state: &mut State, request: &Request) -> (Outcome, Duration) {
             401,
             &json!({"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}),
         ));
+    }
+
+    if let Some(hostile) = state.faults.hostile.clone() {
+        state.stats.faults_injected += 1;
+        return respond(hostile_answer(&hostile));
     }
 
     let body: Value = match serde_json::from_slice(&request.body) {
