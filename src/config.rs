@@ -49,6 +49,9 @@ pub struct Settings {
     pub pool_size: u32,
     pub body_limit_bytes: usize,
     pub group_commit_max: usize,
+    /// Seconds in a "day" of expiry, pending windows, warnings and win-back
+    /// (`LOYALTY_DAY_SECS`, default 86400; shorter only for tests and demos).
+    pub day_secs: i64,
     /// `http://` to loopback accepted for outgoing URLs (tests, development).
     pub allow_loopback_urls: bool,
     pub platform: PlatformSettings,
@@ -155,6 +158,7 @@ impl Settings {
             pool_size: number(&get, "LOYALTY_DB_POOL_SIZE", if is_postgres { 16 } else { 8 })?,
             body_limit_bytes: number(&get, "LOYALTY_BODY_LIMIT_BYTES", 64 * 1024)?,
             group_commit_max: number(&get, "LOYALTY_GROUP_COMMIT_MAX", 256)?,
+            day_secs: day_secs(&get)?,
             allow_loopback_urls: development
                 || get("LOYALTY_ALLOW_LOOPBACK_URLS").is_some_and(|v| v == "1" || v == "true"),
             platform: PlatformSettings::from_lookup(&get, tokens)?,
@@ -162,6 +166,27 @@ impl Settings {
             database_url,
         })
     }
+}
+
+impl Settings {
+    /// The length of a "day" for expiry, pending windows, warnings and win-back.
+    pub fn day_length(&self) -> chrono::Duration {
+        chrono::Duration::seconds(self.day_secs)
+    }
+
+    /// True when `LOYALTY_DAY_SECS` shortened the day (logged as a WARN at start).
+    pub fn day_is_shortened(&self) -> bool {
+        self.day_secs != crate::clock::DEFAULT_DAY_SECS
+    }
+}
+
+fn day_secs(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<i64> {
+    let secs: i64 = number(get, "LOYALTY_DAY_SECS", crate::clock::DEFAULT_DAY_SECS)?;
+    anyhow::ensure!(
+        (1..=crate::clock::DEFAULT_DAY_SECS).contains(&secs),
+        "LOYALTY_DAY_SECS must be 1-86400, not {secs}"
+    );
+    Ok(secs)
 }
 
 impl PlatformSettings {

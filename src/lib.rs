@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod bench;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod dev;

@@ -26,7 +26,11 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let (url, pool, batch) = (settings.database_url.clone(), settings.pool_size, settings.group_commit_max);
-        let store = tokio::task::spawn_blocking(move || Store::open(&url, pool, batch)).await??;
+        if settings.day_is_shortened() {
+            tracing::warn!(day_secs = settings.day_secs, "LOYALTY_DAY_SECS is set: a day of points expiry, pending windows and warnings is shortened (tests and demos only)");
+        }
+        let clock = crate::clock::Clock::new(settings.day_secs);
+        let store = tokio::task::spawn_blocking(move || Store::open_with_clock(&url, pool, batch, clock)).await??;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();

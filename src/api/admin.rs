@@ -136,6 +136,8 @@ pub fn customer_detail(
         wallet: BalanceView { customer_id: row.id, points_balance: row.points_balance, currency: shop_row.currency },
         claims: claims.iter().map(ClaimView::from).collect(),
         entries: entries.iter().map(EntryView::from).collect(),
+        pending_points: crate::store::pending::total(conn, shop, customer)?,
+        lots: crate::store::lots::all_lots(conn, shop, customer, limit)?.iter().map(LotView::from).collect(),
     }))
 }
 

@@ -5,11 +5,13 @@ use super::extract::JsonBody;
 use super::views::money;
 use crate::config::Settings;
 use crate::crypto::KeyRing;
+use crate::domain::lots::{ExpiryInput, ExpiryKind, PolicyInput};
 use crate::domain::money::Currency;
 use crate::domain::program::DecimalInput;
 use crate::domain::time;
 use crate::domain::url::OutgoingUrl;
 use crate::error::{AppError, AppResult, ErrorEnvelope};
+use crate::store::lots;
 use crate::store::notify as notify_store;
 use crate::store::shops::{self, ShopRow, NATIVE, SHOPIFY};
 use crate::store::{analytics, AnyConnection, Store};
@@ -42,6 +44,17 @@ pub struct ShopView {
     pub platform: PlatformView,
     /// Outgoing webhooks to the merchant's systems; null when not set.
     pub notify: Option<super::notify::NotifyView>,
+    pub points_expiry: ExpiryView,
+    /// Days points earned on an order stay pending (0 = available at once).
+    pub pending_days: i64,
+    /// Days before a lot expires that `points.expiring` is sent (0 = never).
+    pub expiry_warning_days: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExpiryView {
+    pub kind: ExpiryKind,
+    pub days: Option<i64>,
 }
 
 impl From<&ShopRow> for ShopView {
@@ -59,6 +72,9 @@ impl From<&ShopRow> for ShopView {
                 enabled: row.platform_enabled,
             },
             notify: None,
+            points_expiry: ExpiryView { kind: ExpiryKind::None, days: None },
+            pending_days: 0,
+            expiry_warning_days: 0,
         }
     }
 }
@@ -78,9 +94,12 @@ pub struct PlatformInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ShopInput {
-    pub currency: String,
+    /// Left out: unchanged (as every section below).
+    #[serde(default)]
+    pub currency: Option<String>,
     /// Points earned per unit of currency paid ("1" = 1 point per dollar).
-    pub earn_points_per_unit: DecimalInput,
+    #[serde(default)]
+    pub earn_points_per_unit: Option<DecimalInput>,
     /// BCP 47 language[-REGION], e.g. "de-DE"; kept when omitted.
     #[serde(default)]
     pub locale: Option<String>,
@@ -90,6 +109,16 @@ pub struct ShopInput {
     #[serde(default, deserialize_with = "super::notify::absent_or_null")]
     #[schema(value_type = Option<super::notify::NotifyInput>)]
     pub notify: Option<Option<super::notify::NotifyInput>>,
+    /// When points expire: never, `days` after each credit, or `days` after
+    /// the last earn, claim or positive adjustment (the whole balance).
+    #[serde(default)]
+    pub points_expiry: Option<ExpiryInput>,
+    /// 0-365: points earned on an order become available this many days later.
+    #[serde(default)]
+    pub pending_days: Option<i64>,
+    /// 0-365 and below `points_expiry.days`: warn this many days before expiry.
+    #[serde(default)]
+    pub expiry_warning_days: Option<i64>,
 }
 
 /// `ll`, `lll`, `ll-RR` or `ll-123`, normalised to `ll-RR` case.
@@ -123,7 +152,33 @@ pub async fn get_shop(auth: AdminAuth, store: web::Data<Store>) -> AppResult<web
 
 fn shop_view(conn: &mut AnyConnection, row: ShopRow) -> AppResult<ShopView> {
     let notify = notify_store::target(conn, &row.id)?.map(Into::into);
-    Ok(ShopView { notify, ..ShopView::from(&row) })
+    let policy = lots::policy(conn, &row.id)?;
+    Ok(ShopView {
+        notify,
+        points_expiry: ExpiryView { kind: policy.expiry, days: policy.days },
+        pending_days: policy.pending_days,
+        expiry_warning_days: policy.warning_days,
+        ..ShopView::from(&row)
+    })
+}
+
+/// The points policy fields of the request (each left out keeps its value);
+/// saved only when every field of the request is valid.
+fn apply_policy(
+    conn: &mut AnyConnection,
+    shop: &str,
+    change: PolicyInput,
+    fields: &mut BTreeMap<String, String>,
+) -> AppResult<()> {
+    if change.expiry.is_none() && change.pending_days.is_none() && change.warning_days.is_none() {
+        return Ok(());
+    }
+    match lots::policy(conn, shop)?.apply(change) {
+        Ok(policy) if fields.is_empty() => lots::save_policy(conn, shop, &policy)?,
+        Ok(_) => {}
+        Err(more) => fields.extend(more),
+    }
+    Ok(())
 }
 
 fn apply(
@@ -133,13 +188,17 @@ fn apply(
     allow_loopback: bool,
     fields: &mut BTreeMap<String, String>,
 ) {
-    match Currency::parse(input.currency.trim()) {
-        Ok(currency) => row.currency = currency.code().into(),
-        Err(e) => drop(fields.insert("currency".into(), e)),
+    if let Some(currency) = &input.currency {
+        match Currency::parse(currency.trim()) {
+            Ok(currency) => row.currency = currency.code().into(),
+            Err(e) => drop(fields.insert("currency".into(), e)),
+        }
     }
-    match input.earn_points_per_unit.to_rate() {
-        Ok(rate) => row.earn_points_per_unit = rate,
-        Err(e) => drop(fields.insert("earn_points_per_unit".into(), e)),
+    if let Some(rate) = &input.earn_points_per_unit {
+        match rate.to_rate() {
+            Ok(rate) => row.earn_points_per_unit = rate,
+            Err(e) => drop(fields.insert("earn_points_per_unit".into(), e)),
+        }
     }
     if let Some(locale) = input.locale {
         match parse_locale(&locale) {
@@ -215,10 +274,16 @@ pub async fn put_shop(
     let keys = settings.platform.tokens.clone();
     let view = store
         .write(move |conn| {
-            let (mut row, mut fields, now) = (shops::ensure(conn, &shop)?, BTreeMap::new(), Utc::now().naive_utc());
+            let (mut row, mut fields, now) = (shops::ensure(conn, &shop)?, BTreeMap::new(), crate::clock::now());
             let notify = input.notify.take();
+            let policy = PolicyInput {
+                expiry: input.points_expiry.take(),
+                pending_days: input.pending_days.take(),
+                warning_days: input.expiry_warning_days.take(),
+            };
             apply(&mut row, input, &keys, allow_loopback, &mut fields);
             super::notify::apply(conn, &shop, notify, allow_loopback, &mut fields, now)?;
+            apply_policy(conn, &shop, policy, &mut fields)?;
             if !fields.is_empty() {
                 return Err(AppError::invalid_fields("the shop settings are not valid", fields));
             }

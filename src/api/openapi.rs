@@ -5,7 +5,7 @@ use super::{
     admin, admin_shop, checkout, customer, notify, ops, pos, privacy, proxy, shopify_install, views, wallet, webhooks,
     widget,
 };
-use crate::domain::program;
+use crate::domain::{lots, program};
 use crate::error::{ErrorBody, ErrorCode, ErrorEnvelope};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -53,6 +53,7 @@ impl Modify for BearerAuth {
         program::Subscription, program::AppliesTo, program::Eligibility, program::EligibilityKind,
         program::CombinesWith, program::DecimalInput,
         proxy::ProxySession,
+        views::ExpiringView, views::LotView, admin_shop::ExpiryView, lots::ExpiryInput, lots::ExpiryKind,
     ))
 )]
 pub struct ApiDoc;

@@ -78,8 +78,11 @@ pub struct EntryView {
     pub id: String,
     pub delta: i64,
     pub balance_after: i64,
-    /// earn, redeem, refund, adjust, expire
+    /// earn, redeem, refund, adjust, expire, pending, release
     pub kind: String,
+    /// Change of the pending points (pending +N, release -N, a refund inside
+    /// the return window < 0); 0 otherwise.
+    pub pending_delta: i64,
     pub claim_id: Option<String>,
     pub order_id: Option<String>,
     pub reason: Option<String>,
@@ -93,6 +96,7 @@ impl From<&EntryRow> for EntryView {
             delta: row.delta,
             balance_after: row.balance_after,
             kind: row.kind.clone(),
+            pending_delta: row.pending_delta,
             claim_id: row.claim_id.clone(),
             order_id: row.order_id.clone(),
             reason: row.reason.clone(),
@@ -163,6 +167,10 @@ impl ProgramSummary {
 pub struct WalletView {
     pub customer_id: String,
     pub points_balance: i64,
+    /// Earned on orders still inside the return window: shown, not spendable.
+    pub pending_points: i64,
+    /// The next (up to 5) dates on which points expire, soonest first.
+    pub expiring: Vec<ExpiringView>,
     pub currency: String,
     /// Points a customer earns per unit of currency paid (the shop's rate).
     #[schema(example = "1")]
@@ -171,6 +179,12 @@ pub struct WalletView {
     #[schema(example = "en-US")]
     pub locale: String,
     pub program: ProgramSummary,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExpiringView {
+    pub points: i64,
+    pub expires_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -256,6 +270,34 @@ pub struct CustomerDetail {
     pub wallet: BalanceView,
     pub claims: Vec<ClaimView>,
     pub entries: Vec<EntryView>,
+    /// Points earned on orders still inside the return window.
+    pub pending_points: i64,
+    /// The wallet's lots, soonest expiry first (spent ones included).
+    pub lots: Vec<LotView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LotView {
+    pub id: String,
+    pub points: i64,
+    pub remaining: i64,
+    /// null: never expires.
+    pub expires_at: Option<DateTime<Utc>>,
+    pub order_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&crate::store::lots::LotRow> for LotView {
+    fn from(row: &crate::store::lots::LotRow) -> Self {
+        Self {
+            id: row.id.clone(),
+            points: row.points,
+            remaining: row.remaining,
+            expires_at: row.expires_at.map(utc),
+            order_id: row.order_id.clone(),
+            created_at: utc(row.created_at),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

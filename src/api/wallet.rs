@@ -44,6 +44,13 @@ pub fn wallet_view(wallet: &Wallet, segment_member: Option<bool>) -> AppResult<W
     Ok(WalletView {
         customer_id: wallet.customer.id.clone(),
         points_balance: wallet.customer.points_balance,
+        pending_points: wallet.points.pending,
+        expiring: wallet
+            .points
+            .expiring
+            .iter()
+            .map(|&(points, at)| super::views::ExpiringView { points, expires_at: super::views::utc(at) })
+            .collect(),
         currency: currency(wallet)?.code().into(),
         earn_points_per_unit: wallet.shop.earn_points_per_unit.clone(),
         locale: wallet.shop.locale.clone(),

@@ -101,6 +101,7 @@ fn insert_chunk(
 ) -> crate::error::AppResult<()> {
     diesel::sql_query(sql::customers(backend, lo, hi, plan)).execute(conn)?;
     diesel::sql_query(sql::ledger(backend, lo, hi, plan)).execute(conn)?;
+    diesel::sql_query(sql::lots(backend, lo, hi, plan)).execute(conn)?;
     if plan.redeems_per_customer() > 0 {
         diesel::sql_query(sql::claims(backend, lo, hi, plan, version, snapshot)).execute(conn)?;
         diesel::sql_query(sql::idempotency(backend, lo, hi, plan)).execute(conn)?;
@@ -171,6 +172,6 @@ mod tests {
         conn.batch_execute("UPDATE customers SET points_balance = points_balance + 1 WHERE id = 'c00000003'")
             .expect("tamper");
         let verdict = super::super::verify::check(&url, &[], false).expect("verify");
-        assert_eq!(verdict.violations.len(), 1, "{:?}", verdict.violations);
+        assert_eq!(verdict.violations.len(), 2, "ledger and lots both disagree: {:?}", verdict.violations);
     }
 }

@@ -60,6 +60,22 @@ pub fn customers(backend: Backend, lo: u64, hi: u64, plan: &Plan) -> String {
     )
 }
 
+/// One lot per seeded wallet holding its balance, without expiry, standing
+/// for its seeded history (as the lots migration makes for existing wallets).
+pub fn lots(backend: Backend, lo: u64, hi: u64, plan: &Plan) -> String {
+    let e = plan.per_customer;
+    format!(
+        "{}INSERT INTO lots (shop_id, customer_id, id, points, remaining, expires_at, entry_id, order_id, warned, \
+         created_at) SELECT '{SHOP}', {cust}, 'migrated-' || {cust}, {b}, {b}, NULL, '{LEDGER_ID}' || {last}, NULL, \
+         FALSE, {ts} FROM s",
+        series(backend, lo, hi),
+        cust = customer(backend, "n"),
+        b = plan.final_balance(),
+        last = pad(backend, &format!("n * {e} + {}", e.saturating_sub(1)), 12),
+        ts = timestamp(backend),
+    )
+}
+
 /// The entries of customers `lo..hi`: entry k of a wallet is the opening
 /// adjustment (k = 0), a redeem of its claim (k % 10 = 5) or an earn. The
 /// running balance is closed-form: with ρ = ⌊(k+5)/10⌋ redeems so far,

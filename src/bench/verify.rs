@@ -1,7 +1,8 @@
 //! The invariants of DESIGN.md checked straight in the database, in one
 //! snapshot: balance = Σ ledger ≥ 0, one redeem entry of its points per
 //! claim (and a credit only for a closed claim), no half-written
-//! idempotency record, every acknowledged claim present; on SQLite also
+//! idempotency record, every acknowledged claim present, the lot
+//! invariants (invariant 9); on SQLite also
 //! `PRAGMA integrity_check`.
 
 use super::db::{self, SHOP};
@@ -37,6 +38,51 @@ const CHECKS: &[(&str, &str)] = &[
          ('refunded', 'failed', 'expired') THEN 1 ELSE 0 END",
     ),
     ("idempotency key reserved but never answered", "SELECT COUNT(*) AS n FROM idempotency_keys WHERE status_code = 0"),
+    (
+        "balance differs from the sum of its lots' remainders",
+        "SELECT COUNT(*) AS n FROM customers c WHERE c.points_balance <> COALESCE((SELECT SUM(l.remaining) \
+         FROM lots l WHERE l.shop_id = c.shop_id AND l.customer_id = c.id), 0)",
+    ),
+    (
+        "lot remainder below 0 or above its points",
+        "SELECT COUNT(*) AS n FROM lots WHERE remaining < 0 OR remaining > points",
+    ),
+    (
+        "lot remainder differs from its points less its allocations",
+        "SELECT COUNT(*) AS n FROM lots l WHERE l.remaining <> l.points - COALESCE((SELECT SUM(a.points) \
+         FROM lot_allocations a WHERE a.shop_id = l.shop_id AND a.lot_id = l.id), 0)",
+    ),
+    (
+        "entry whose allocations do not sum to its points",
+        "SELECT COUNT(*) AS n FROM ledger_entries e WHERE EXISTS (SELECT 1 FROM lot_allocations a WHERE \
+         a.shop_id = e.shop_id AND a.entry_id = e.id) AND (SELECT SUM(a.points) FROM lot_allocations a WHERE \
+         a.shop_id = e.shop_id AND a.entry_id = e.id) <> -e.delta",
+    ),
+    (
+        "debit without allocations (after lots began)",
+        "SELECT COUNT(*) AS n FROM ledger_entries e WHERE e.delta < 0 AND NOT EXISTS (SELECT 1 FROM \
+         lot_allocations a WHERE a.shop_id = e.shop_id AND a.entry_id = e.id) AND NOT EXISTS (SELECT 1 FROM lots m \
+         WHERE m.shop_id = e.shop_id AND m.customer_id = e.customer_id AND m.id = 'migrated-' || e.customer_id \
+         AND m.entry_id >= e.id)",
+    ),
+    (
+        "pending points differ from the sum of pending_delta, or are negative",
+        "SELECT COUNT(*) AS n FROM customers c WHERE COALESCE((SELECT SUM(e.pending_delta) FROM ledger_entries e \
+         WHERE e.shop_id = c.shop_id AND e.customer_id = c.id), 0) <> COALESCE((SELECT SUM(p.points) FROM \
+         pending_points p WHERE p.shop_id = c.shop_id AND p.customer_id = c.id), 0) OR EXISTS (SELECT 1 FROM \
+         pending_points p WHERE p.shop_id = c.shop_id AND p.customer_id = c.id AND p.points < 0)",
+    ),
+    (
+        "claim return that does not restore exactly the claim's allocations",
+        "SELECT COUNT(*) AS n FROM ledger_entries r JOIN ledger_entries d ON d.shop_id = r.shop_id AND \
+         d.claim_id = r.claim_id AND d.kind = 'redeem' WHERE r.claim_id IS NOT NULL AND r.delta > 0 AND \
+         EXISTS (SELECT 1 FROM lot_allocations a WHERE a.shop_id = d.shop_id AND a.entry_id = d.id) AND (\
+         EXISTS (SELECT 1 FROM lot_allocations a WHERE a.shop_id = d.shop_id AND a.entry_id = d.id AND NOT EXISTS \
+         (SELECT 1 FROM lot_allocations b WHERE b.shop_id = r.shop_id AND b.entry_id = r.id AND b.lot_id = a.lot_id \
+         AND b.points = -a.points)) OR (SELECT COUNT(*) FROM lot_allocations b WHERE b.shop_id = r.shop_id AND \
+         b.entry_id = r.id) <> (SELECT COUNT(*) FROM lot_allocations a WHERE a.shop_id = d.shop_id AND \
+         a.entry_id = d.id))",
+    ),
 ];
 
 /// What the checks found.

@@ -141,4 +141,8 @@ pub mod entry_kind {
     pub const REFUND: &str = "refund";
     pub const ADJUST: &str = "adjust";
     pub const EXPIRE: &str = "expire";
+    /// Earned on an order inside the return window: delta 0, pending_delta +N.
+    pub const PENDING: &str = "pending";
+    /// Pending points becoming available: delta +N, pending_delta -N.
+    pub const RELEASE: &str = "release";
 }

@@ -4,6 +4,7 @@
 pub mod claim;
 pub mod code;
 pub mod ids;
+pub mod lots;
 pub mod money;
 pub mod notify;
 pub mod points;

@@ -10,6 +10,7 @@
 pub mod install;
 pub mod notify;
 pub mod oauth;
+pub mod points_sweep;
 pub mod relay;
 pub mod segments;
 pub mod shopify;

@@ -12,14 +12,16 @@ use crate::store::outbox::action;
 use crate::store::schema::{claims as claims_table, idempotency_keys, outbox, webhook_events};
 use crate::store::shops;
 use crate::store::AnyConnection;
-use chrono::{Duration, NaiveDateTime, Utc};
+use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use std::sync::Arc;
 
 const BATCH: i64 = 500;
 
 pub async fn run(platform: Arc<Platform>) {
-    let every = std::time::Duration::from_secs(platform.settings.sweep_interval_secs.max(1));
+    // A shortened day (LOYALTY_DAY_SECS) sweeps points often enough to see it.
+    let day = platform.store.clock().day_length().num_seconds().max(1) as u64;
+    let every = std::time::Duration::from_secs(platform.settings.sweep_interval_secs.min((day / 4).max(1)).max(1));
     let reconcile_every = platform.settings.reconcile_interval_secs;
     let mut last_reconcile = tokio::time::Instant::now();
     loop {
@@ -28,6 +30,19 @@ pub async fn run(platform: Arc<Platform>) {
             Ok(Ok(_)) => {}
             Ok(Err(error)) => tracing::warn!(?error, "sweep failed"),
             Err(panic) => tracing::error!(%panic, "sweep panicked; it runs again next interval"),
+        }
+        match super::points_sweep::sweep_points(&platform.store).await {
+            Ok(report) if report.released + report.expired.lots + report.warnings.len() > 0 => {
+                tracing::info!(
+                    released = report.released,
+                    expired_lots = report.expired.lots,
+                    expired_points = report.expired.points,
+                    warnings = report.warnings.len(),
+                    "points swept"
+                );
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(?error, "points sweep failed"),
         }
         if reconcile_every > 0 && last_reconcile.elapsed().as_secs() >= reconcile_every {
             last_reconcile = tokio::time::Instant::now();
@@ -54,7 +69,7 @@ pub async fn sweep_once(platform: &Platform) -> AppResult<SweepReport> {
     let report = platform
         .store
         .write(move |conn| {
-            let now = Utc::now().naive_utc();
+            let now = crate::clock::now();
             let mut report = expire_due(conn, now - Duration::seconds(grace), now)?;
             report.pruned_claims = prune(conn, now - Duration::days(retention), now)?;
             Ok(report)
@@ -134,7 +149,7 @@ pub struct ReconcileReport {
 /// is pushed again; a code refunded, failed or expired here but present
 /// there is deleted.
 pub async fn reconcile(platform: &Platform) -> AppResult<ReconcileReport> {
-    let since = Utc::now().naive_utc() - Duration::days(platform.settings.retention_days);
+    let since = platform.store.clock().now() - Duration::days(platform.settings.retention_days);
     let (claims, shops) = platform
         .store
         .read(move |conn| {
@@ -188,7 +203,7 @@ pub async fn reconcile(platform: &Platform) -> AppResult<ReconcileReport> {
         let (claim, work) = (claim.clone(), *work);
         platform
             .store
-            .write(move |conn| Ok(claims::enqueue(conn, &claim.shop_id, &claim.id, work, Utc::now().naive_utc())?))
+            .write(move |conn| Ok(claims::enqueue(conn, &claim.shop_id, &claim.id, work, crate::clock::now())?))
             .await?;
     }
     platform.wake.notify_one();

@@ -10,7 +10,7 @@ use crate::domain::money::Currency;
 use crate::domain::points::MAX_POINTS;
 use crate::domain::program::PurchaseType;
 use crate::error::{AppError, AppResult, ErrorCode};
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -75,7 +75,7 @@ pub fn validate(
 ) -> AppResult<(Currency, Result<ClaimRow, CodeRefusal>)> {
     let currency = shops::find(conn, shop_id)?.map_or_else(|| "USD".to_string(), |shop| shop.currency);
     let (currency, _) = subtotal_in(&currency, subtotal)?;
-    let verdict = usable_claim(conn, shop_id, code, customer_id, purchase_type, Utc::now().naive_utc())?;
+    let verdict = usable_claim(conn, shop_id, code, customer_id, purchase_type, crate::clock::now())?;
     Ok((currency, verdict))
 }
 
@@ -97,7 +97,7 @@ pub struct RedeemRequest<'a> {
 pub fn redeem(conn: &mut AnyConnection, request: &RedeemRequest) -> AppResult<Redemption> {
     let shop = shops::ensure(conn, request.shop_id)?;
     let (currency, subtotal_minor) = subtotal_in(&shop.currency, request.subtotal)?;
-    let now = Utc::now().naive_utc();
+    let now = crate::clock::now();
     let claim = usable_claim(conn, request.shop_id, request.code, request.customer_id, None, now)?
         .map_err(|refusal| AppError::new(ErrorCode::CodeNotValid, refusal.0))?;
     let used = diesel::update(claims_table::table.find((&claim.shop_id, &claim.id)))
@@ -143,6 +143,14 @@ pub fn earn(
         return Ok(0);
     }
     customers::ensure(conn, shop_id, customer_id)?;
+    let policy = super::lots::policy(conn, shop_id)?;
+    if let Some(release_at) = policy.release_at(crate::clock::now(), crate::clock::current().day_length()) {
+        return match conn.transaction(|c| super::pending::hold(c, shop_id, customer_id, order_id, points, release_at)) {
+            Ok(()) => Ok(points),
+            Err(e) if e.is_unique_violation() => Ok(0),
+            Err(e) => Err(e),
+        };
+    }
     let movement = Movement { kind: entry_kind::EARN, order_id: Some(order_id), ..Movement::default() };
     match conn.transaction(|c| customers::credit(c, shop_id, customer_id, points, movement)) {
         Ok(_) => Ok(points),

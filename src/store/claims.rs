@@ -13,7 +13,7 @@ use crate::domain::notify::EventType;
 use crate::domain::points::Points;
 use crate::domain::program::{Channel, ProgramSettings, PurchaseType};
 use crate::error::{AppError, AppResult, ErrorCode};
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -115,7 +115,7 @@ pub fn create(conn: &mut AnyConnection, request: &ClaimRequest) -> AppResult<Cla
         request.points,
         request.purchase_type,
     )?;
-    let now = Utc::now().naive_utc();
+    let now = crate::clock::now();
     let id = new_id();
     let movement = Movement { kind: entry_kind::REDEEM, claim_id: Some(&id), ..Movement::default() };
     customers::debit(conn, shop_id, customer_id, terms.points.get(), movement)?;
@@ -216,7 +216,7 @@ pub fn close_with_credit(
     kind: &str,
     reason: Option<&str>,
 ) -> AppResult<Option<customers::EntryRow>> {
-    let now = Utc::now().naive_utc();
+    let now = crate::clock::now();
     if !transition(conn, claim, from, to, now)? {
         return Ok(None);
     }
@@ -245,7 +245,7 @@ pub fn refund(conn: &mut AnyConnection, shop_id: &str, claim_id: &str, owner: Op
     let claim = find(conn, shop_id, claim_id)?
         .filter(|c| owner.is_none_or(|o| o == c.customer_id))
         .ok_or_else(|| AppError::not_found("claim"))?;
-    let now = Utc::now().naive_utc();
+    let now = crate::clock::now();
     let live_at_platform = claim.status() == Some(ClaimStatus::Active) && claim.platform_id.is_some();
     if live_at_platform {
         if !transition(conn, &claim, &[ClaimStatus::Active], ClaimStatus::RefundPending, now)? {
@@ -274,7 +274,7 @@ pub fn reload(conn: &mut AnyConnection, claim: &ClaimRow) -> AppResult<ClaimRow>
 /// The platform holds the code now: pending → active with its node id.
 /// False when the claim moved on meanwhile (e.g. refunded while pushing).
 pub fn activate(conn: &mut AnyConnection, claim: &ClaimRow, platform_id: &str) -> QueryResult<bool> {
-    let now = Utc::now().naive_utc();
+    let now = crate::clock::now();
     diesel::update(claims::table.find((&claim.shop_id, &claim.id)))
         .set(claims::platform_id.eq(platform_id))
         .execute(conn)?;
@@ -284,7 +284,7 @@ pub fn activate(conn: &mut AnyConnection, claim: &ClaimRow, platform_id: &str) -
 /// Records the platform's node id (reconciliation re-push).
 pub fn set_platform_id(conn: &mut AnyConnection, claim: &ClaimRow, platform_id: &str) -> QueryResult<()> {
     diesel::update(claims::table.find((&claim.shop_id, &claim.id)))
-        .set((claims::platform_id.eq(platform_id), claims::updated_at.eq(Utc::now().naive_utc())))
+        .set((claims::platform_id.eq(platform_id), claims::updated_at.eq(crate::clock::now())))
         .execute(conn)
         .map(|_| ())
 }

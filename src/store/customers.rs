@@ -6,7 +6,7 @@ use super::{is_unique_violation, AnyConnection};
 use crate::domain::claim::Refusal;
 use crate::domain::ids::new_id;
 use crate::error::{AppError, AppResult};
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -36,6 +36,8 @@ pub struct EntryRow {
     pub order_id: Option<String>,
     pub reason: Option<String>,
     pub created_at: NaiveDateTime,
+    /// Change of the points pending in the return window (0 for most entries).
+    pub pending_delta: i64,
 }
 
 /// What a balance change is for; becomes the ledger entry.
@@ -45,6 +47,22 @@ pub struct Movement<'a> {
     pub claim_id: Option<&'a str>,
     pub order_id: Option<&'a str>,
     pub reason: Option<&'a str>,
+    /// Which lots a debit draws on.
+    pub draw: Draw<'a>,
+    /// Points leaving (< 0) or entering (> 0) the pending amount.
+    pub pending_delta: i64,
+}
+
+/// Which lots a debit takes its points from.
+#[derive(Debug, Clone, Default)]
+pub enum Draw<'a> {
+    /// Soonest to expire first, then the oldest.
+    #[default]
+    Soonest,
+    /// That order's own lots first, then as `Soonest`.
+    OrderFirst(&'a str),
+    /// Exactly these (lot id, points): the expiry sweep.
+    Lots(&'a [(String, i64)]),
 }
 
 pub fn find(conn: &mut AnyConnection, shop_id: &str, id: &str) -> QueryResult<Option<CustomerRow>> {
@@ -56,7 +74,7 @@ pub fn ensure(conn: &mut AnyConnection, shop_id: &str, id: &str) -> AppResult<Cu
     if let Some(row) = find(conn, shop_id, id)? {
         return Ok(row);
     }
-    let now = Utc::now().naive_utc();
+    let now = crate::clock::now();
     let row = CustomerRow {
         shop_id: shop_id.into(),
         id: id.into(),
@@ -87,7 +105,7 @@ pub fn debit(
     points: i64,
     movement: Movement,
 ) -> AppResult<EntryRow> {
-    let now = Utc::now().naive_utc();
+    let now = crate::clock::now();
     let updated = diesel::update(customers::table.find((shop_id, id)))
         .filter(customers::points_balance.ge(points))
         .set((customers::points_balance.eq(customers::points_balance - points), customers::updated_at.eq(now)))
@@ -96,7 +114,9 @@ pub fn debit(
         let balance = balance(conn, shop_id, id).optional()?.unwrap_or(0);
         return Err(Refusal::InsufficientPoints { balance }.into());
     }
-    record(conn, shop_id, id, -points, movement, now)
+    let entry = record(conn, shop_id, id, -points, &movement, now)?;
+    super::lots::after_debit(conn, &entry, &movement)?;
+    Ok(entry)
 }
 
 pub fn credit(
@@ -106,14 +126,24 @@ pub fn credit(
     points: i64,
     movement: Movement,
 ) -> AppResult<EntryRow> {
-    let now = Utc::now().naive_utc();
+    let now = crate::clock::now();
     let updated = diesel::update(customers::table.find((shop_id, id)))
         .set((customers::points_balance.eq(customers::points_balance + points), customers::updated_at.eq(now)))
         .execute(conn)?;
     if updated == 0 {
         return Err(AppError::not_found("customer"));
     }
-    record(conn, shop_id, id, points, movement, now)
+    let entry = record(conn, shop_id, id, points, &movement, now)?;
+    super::lots::after_credit(conn, &entry, &movement)?;
+    Ok(entry)
+}
+
+/// An entry that moves only pending points (delta 0): earned inside the
+/// return window, or taken back by a refund inside it.
+pub fn record_pending(conn: &mut AnyConnection, shop_id: &str, id: &str, movement: Movement) -> AppResult<EntryRow> {
+    let now = crate::clock::now();
+    diesel::update(customers::table.find((shop_id, id))).set(customers::updated_at.eq(now)).execute(conn)?;
+    record(conn, shop_id, id, 0, &movement, now)
 }
 
 fn record(
@@ -121,7 +151,7 @@ fn record(
     shop_id: &str,
     id: &str,
     delta: i64,
-    movement: Movement,
+    movement: &Movement,
     now: NaiveDateTime,
 ) -> AppResult<EntryRow> {
     let entry = EntryRow {
@@ -135,6 +165,7 @@ fn record(
         order_id: movement.order_id.map(str::to_string),
         reason: movement.reason.map(str::to_string),
         created_at: now,
+        pending_delta: movement.pending_delta,
     };
     diesel::insert_into(ledger_entries::table).values(&entry).execute(conn)?;
     Ok(entry)

@@ -6,10 +6,14 @@ pub mod analytics;
 pub mod checkout;
 pub mod claims;
 pub mod customers;
+pub mod expiry;
 pub mod idempotency;
+pub mod lot_audit;
+pub mod lots;
 pub mod notify;
 pub mod oauth_states;
 pub mod outbox;
+pub mod pending;
 pub mod pool;
 pub mod programs;
 pub mod schema;
@@ -18,6 +22,7 @@ pub mod wallets;
 pub mod webhooks;
 mod writer;
 
+use crate::clock::{self, Clock};
 use crate::error::{AppError, AppResult};
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::prelude::*;
@@ -88,20 +93,28 @@ pub struct Store {
     pool: Pool,
     backend: Backend,
     writer: Option<Arc<GroupWriter>>,
+    clock: Clock,
 }
 
 impl Store {
     /// Connects, migrates, and (on SQLite) starts the group-commit writer.
     pub fn open(url: &str, pool_size: u32, max_batch: usize) -> anyhow::Result<Self> {
+        Self::open_with_clock(url, pool_size, max_batch, Clock::default())
+    }
+
+    /// As [`Store::open`], every unit of work reading time from `clock`.
+    pub fn open_with_clock(url: &str, pool_size: u32, max_batch: usize, clock: Clock) -> anyhow::Result<Self> {
         let (pool, backend) = pool::build(url, pool_size)?;
         let mut conn = pool.get()?;
         run_migrations(&mut conn)?;
         drop(conn);
         let writer = match backend {
-            Backend::Sqlite => Some(Arc::new(GroupWriter::start(pool::connect(url, backend)?, max_batch)?)),
+            Backend::Sqlite => {
+                Some(Arc::new(GroupWriter::start(pool::connect(url, backend)?, max_batch, clock.clone())?))
+            }
             Backend::Postgres => None,
         };
-        Ok(Self { pool, backend, writer })
+        Ok(Self { pool, backend, writer, clock })
     }
 
     pub fn backend(&self) -> Backend {
@@ -112,18 +125,23 @@ impl Store {
         &self.pool
     }
 
+    /// The clock every unit of work of this store reads (tests move it).
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
     /// Runs read-only work on a pooled connection, off the async executor.
     pub async fn read<T, F>(&self, work: F) -> AppResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
     {
-        let pool = self.pool.clone();
+        let (pool, clock) = (self.pool.clone(), self.clock.clone());
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
             let mut conn = pool.get()?;
-            work(&mut conn)
+            clock::scoped(&clock, || work(&mut conn))
         })
         .await?
     }
@@ -139,12 +157,12 @@ impl Store {
         if let Some(writer) = &self.writer {
             return writer.submit(work).await;
         }
-        let pool = self.pool.clone();
+        let (pool, clock) = (self.pool.clone(), self.clock.clone());
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
             let mut conn = pool.get()?;
-            write_transaction(&mut conn, work)
+            clock::scoped(&clock, || write_transaction(&mut conn, work))
         })
         .await?
     }

@@ -78,6 +78,7 @@ diesel::table! {
         order_id -> Nullable<Text>,
         reason -> Nullable<Text>,
         created_at -> Timestamp,
+        pending_delta -> BigInt,
     }
 }
 
@@ -194,3 +195,64 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+// Points lots (issue 15).
+
+diesel::table! {
+    points_policies (shop_id) {
+        shop_id -> Text,
+        expiry_kind -> Text,
+        expiry_days -> Nullable<Integer>,
+        pending_days -> Integer,
+        expiry_warning_days -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lots (shop_id, customer_id, id) {
+        shop_id -> Text,
+        customer_id -> Text,
+        id -> Text,
+        points -> BigInt,
+        remaining -> BigInt,
+        expires_at -> Nullable<Timestamp>,
+        entry_id -> Text,
+        order_id -> Nullable<Text>,
+        warned -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lot_allocations (shop_id, entry_id, lot_id) {
+        shop_id -> Text,
+        entry_id -> Text,
+        lot_id -> Text,
+        customer_id -> Text,
+        points -> BigInt,
+    }
+}
+
+diesel::table! {
+    pending_points (shop_id, order_id) {
+        shop_id -> Text,
+        order_id -> Text,
+        customer_id -> Text,
+        points -> BigInt,
+        release_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    expiry_warnings (shop_id, customer_id, expires_at) {
+        shop_id -> Text,
+        customer_id -> Text,
+        expires_at -> Timestamp,
+        points -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(lots, lot_allocations, ledger_entries, points_policies, pending_points);

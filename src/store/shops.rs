@@ -5,7 +5,7 @@ use super::{is_unique_violation, programs, AnyConnection};
 use crate::crypto::{CryptoError, KeyRing};
 use crate::domain::program::{Channel, ProgramSettings};
 use crate::error::{AppError, AppResult};
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 pub const NATIVE: &str = "native";
@@ -71,7 +71,7 @@ pub fn connect(conn: &mut AnyConnection, shop_id: &str, keys: &KeyRing, token: &
     row.set_access_token(keys, token)?;
     row.platform_kind = SHOPIFY.into();
     row.platform_enabled = true;
-    row.updated_at = Utc::now().naive_utc();
+    row.updated_at = crate::clock::now();
     update(conn, &row)?;
     Ok(row)
 }
@@ -128,7 +128,7 @@ pub fn ensure(conn: &mut AnyConnection, shop_id: &str) -> AppResult<ShopRow> {
     if let Some(shop) = find(conn, shop_id)? {
         return Ok(shop);
     }
-    let now = Utc::now().naive_utc();
+    let now = crate::clock::now();
     let row = ShopRow::initial(shop_id, now);
     let created = conn.transaction(|c| {
         diesel::insert_into(shops::table).values(&row).execute(c)?;

@@ -3,14 +3,40 @@
 use super::customers::{self, CustomerRow};
 use super::programs::{self, Program};
 use super::shops::{self, ShopRow};
-use super::AnyConnection;
+use super::{lots, pending, AnyConnection};
 use crate::domain::program::Channel;
 use crate::error::AppResult;
+use chrono::NaiveDateTime;
+use std::collections::BTreeMap;
 
 pub struct Wallet {
     pub shop: ShopRow,
     pub customer: CustomerRow,
     pub program: Program,
+    pub points: PointsOutlook,
+}
+
+/// Points not yet spendable, and the next expiry dates, soonest first.
+#[derive(Debug, Clone, Default)]
+pub struct PointsOutlook {
+    pub pending: i64,
+    pub expiring: Vec<(i64, NaiveDateTime)>,
+}
+
+/// Up to this many next expiry dates are shown.
+pub const EXPIRING_DATES: usize = 5;
+
+pub fn outlook(conn: &mut AnyConnection, shop_id: &str, customer_id: &str) -> AppResult<PointsOutlook> {
+    let mut dates: BTreeMap<NaiveDateTime, i64> = BTreeMap::new();
+    for lot in lots::open_lots(conn, shop_id, customer_id)? {
+        if let Some(at) = lot.expires_at {
+            *dates.entry(at).or_default() += lot.remaining;
+        }
+    }
+    Ok(PointsOutlook {
+        pending: pending::total(conn, shop_id, customer_id)?,
+        expiring: dates.into_iter().take(EXPIRING_DATES).map(|(at, points)| (points, at)).collect(),
+    })
 }
 
 /// The wallet, or None when the shop or customer has not been seen yet.
@@ -22,7 +48,8 @@ pub fn find(conn: &mut AnyConnection, shop_id: &str, customer_id: &str, channel:
         return Ok(None);
     };
     let program = programs::current(conn, shop_id, channel)?;
-    Ok(Some(Wallet { shop, customer, program }))
+    let points = outlook(conn, shop_id, customer_id)?;
+    Ok(Some(Wallet { shop, customer, program, points }))
 }
 
 /// Creates what is missing (write transaction), then reads the wallet.
@@ -30,5 +57,6 @@ pub fn ensure(conn: &mut AnyConnection, shop_id: &str, customer_id: &str, channe
     let shop = shops::ensure(conn, shop_id)?;
     let customer = customers::ensure(conn, shop_id, customer_id)?;
     let program = programs::current(conn, shop_id, channel)?;
-    Ok(Wallet { shop, customer, program })
+    let points = outlook(conn, shop_id, customer_id)?;
+    Ok(Wallet { shop, customer, program, points })
 }

@@ -12,7 +12,7 @@ use crate::domain::code;
 use crate::domain::ids::new_id;
 use crate::domain::money::Currency;
 use crate::error::{AppError, AppResult};
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::Value;
@@ -25,7 +25,7 @@ pub fn record_event(
     topic: &str,
     outcome: &str,
 ) -> QueryResult<bool> {
-    let now = Utc::now().naive_utc();
+    let now = crate::clock::now();
     let inserted = conn.transaction(|c| {
         diesel::insert_into(webhook_events::table)
             .values((
@@ -84,7 +84,7 @@ pub fn apply_order(conn: &mut AnyConnection, shop_id: &str, order: &Order, paid:
     let order_id = id_text(&order.id).ok_or_else(|| AppError::invalid("order id missing"))?;
     let buyer = order.customer.as_ref().and_then(|c| id_text(&c.id));
     let subtotal = order.subtotal_price.as_deref().and_then(|s| currency.parse_amount(s).ok()).unwrap_or(0);
-    let now = Utc::now().naive_utc();
+    let now = crate::clock::now();
     let mut used = 0;
     for reference in &order.discount_codes {
         let Some(code) = code::normalize(&reference.code) else { continue };
@@ -263,19 +263,27 @@ pub fn apply_refund(conn: &mut AnyConnection, shop_id: &str, refund: &OrderRefun
     let target =
         if subtotal == 0 { 0 } else { (i128::from(earned) * i128::from(refunded_total) / i128::from(subtotal)) as i64 };
     let owed = (target - reversed - unrecovered).max(0);
+    let reason = format!("order {order_id} refunded");
+    // Inside the return window the points come out of the pending amount.
+    let from_pending = super::pending::take_back(conn, shop_id, &order_id, owed, &reason)?;
     let balance = customers::balance(conn, shop_id, &customer)?;
-    let taken = owed.min(balance);
-    if taken > 0 {
-        let reason = format!("order {order_id} refunded");
-        let movement = Movement { kind: entry_kind::ADJUST, reason: Some(&reason), ..Movement::default() };
-        customers::debit(conn, shop_id, &customer, taken, movement)?;
+    let from_balance = (owed - from_pending).min(balance);
+    if from_balance > 0 {
+        let movement = Movement {
+            kind: entry_kind::ADJUST,
+            reason: Some(&reason),
+            draw: customers::Draw::OrderFirst(&order_id),
+            ..Movement::default()
+        };
+        customers::debit(conn, shop_id, &customer, from_balance, movement)?;
     }
+    let taken = from_pending + from_balance;
     diesel::update(order_earnings::table.find((shop_id, &order_id)))
         .set((
             order_earnings::refunded_minor.eq(refunded_total),
             order_earnings::points_reversed.eq(reversed + taken),
             order_earnings::points_unrecovered.eq(unrecovered + owed - taken),
-            order_earnings::updated_at.eq(Utc::now().naive_utc()),
+            order_earnings::updated_at.eq(crate::clock::now()),
         ))
         .execute(conn)?;
     Ok(format!("points reversed: {taken}, not recoverable: {}", owed - taken))
@@ -310,7 +318,7 @@ pub fn record_data_request(conn: &mut AnyConnection, shop_id: &str, payload: &Va
             data_requests::id.eq(new_id()),
             data_requests::customer_id.eq(&customer),
             data_requests::orders_requested.eq(payload["orders_requested"].to_string()),
-            data_requests::created_at.eq(Utc::now().naive_utc()),
+            data_requests::created_at.eq(crate::clock::now()),
         ))
         .execute(conn)?;
     Ok(format!("data request recorded for customer {customer}"))
@@ -320,7 +328,7 @@ pub fn record_data_request(conn: &mut AnyConnection, shop_id: &str, payload: &Va
 /// customer id stays as the ledger's key (the platform's own pseudonym);
 /// e-mail, name, free-text reasons and stored responses are erased.
 pub fn redact(conn: &mut AnyConnection, shop_id: &str, customer: Option<&str>) -> AppResult<String> {
-    let now = Utc::now().naive_utc();
+    let now = crate::clock::now();
     let mut people =
         customers_table::table.filter(customers_table::shop_id.eq(shop_id)).select(customers_table::id).into_boxed();
     if let Some(customer) = customer {
@@ -369,7 +377,7 @@ pub fn uninstall(conn: &mut AnyConnection, shop_id: &str) -> AppResult<String> {
         .set((
             shops_table::platform_enabled.eq(false),
             shops_table::platform_access_token.eq(None::<String>),
-            shops_table::updated_at.eq(Utc::now().naive_utc()),
+            shops_table::updated_at.eq(crate::clock::now()),
         ))
         .execute(conn)?;
     Ok("platform connection disabled".into())

@@ -53,9 +53,10 @@ pub struct GroupWriter {
 }
 
 impl GroupWriter {
-    pub fn start(mut conn: AnyConnection, max_batch: usize) -> anyhow::Result<Self> {
+    pub fn start(mut conn: AnyConnection, max_batch: usize, clock: crate::clock::Clock) -> anyhow::Result<Self> {
         let (queue, inbox) = mpsc::channel::<Box<dyn Unit>>();
         std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || {
+            crate::clock::install(&clock);
             while let Ok(first) = inbox.recv() {
                 let mut batch = vec![first];
                 while batch.len() < max_batch.max(1) {

@@ -384,6 +384,12 @@ pub async fn assert_store_invariants(store: &Store, shop: &str, customer: &str) 
             claim.id
         );
     }
+    let (s, c) = (shop.to_string(), customer.to_string());
+    let lot_problems = store
+        .read(move |conn| loyalty_wallet::store::lot_audit::violations(conn, &s, &c))
+        .await
+        .expect("lot invariants");
+    assert!(lot_problems.is_empty(), "lot invariants (9) for {customer}: {lot_problems:?}");
     let claim_ids: Vec<_> = claims.iter().map(|c| c.id.as_str()).collect();
     for entry in &entries {
         if let Some(claim_id) = &entry.claim_id {

@@ -18,6 +18,7 @@ mod install;
 mod invariants;
 mod layout;
 mod leaks;
+mod lots;
 mod migrations;
 mod notify;
 mod ops;

@@ -1,0 +1,242 @@
+//! Points lots in the ledger (invariant 9): every credit is a lot, every
+//! debit records what it took from which lot (`lot_allocations`, points > 0)
+//! and a claim's return gives back exactly that (the same rows, negated).
+
+use super::customers::{Draw, EntryRow, Movement};
+use super::schema::{ledger_entries, lot_allocations, lots, points_policies};
+use super::AnyConnection;
+use crate::domain::claim::entry_kind;
+use crate::domain::ids::new_id;
+use crate::domain::lots::{self as rules, ExpiryKind, OpenLot, PointsPolicy};
+use crate::error::{AppError, AppResult};
+use chrono::NaiveDateTime;
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+
+/// Matches the partial indexes `lots_open` and `lots_due` (a literal, so
+/// SQLite's planner can prove the index applies).
+pub fn open() -> diesel::expression::SqlLiteral<Bool> {
+    sql::<Bool>("lots.remaining > 0")
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = lots)]
+pub struct LotRow {
+    pub shop_id: String,
+    pub customer_id: String,
+    pub id: String,
+    pub points: i64,
+    pub remaining: i64,
+    pub expires_at: Option<NaiveDateTime>,
+    pub entry_id: String,
+    pub order_id: Option<String>,
+    pub warned: bool,
+    pub created_at: NaiveDateTime,
+}
+
+/// The shop's policy (none, at once, no warnings until it sets one).
+pub fn policy(conn: &mut AnyConnection, shop_id: &str) -> QueryResult<PointsPolicy> {
+    type Row = (String, Option<i32>, i32, i32);
+    let row: Option<Row> = points_policies::table
+        .find(shop_id)
+        .select((
+            points_policies::expiry_kind,
+            points_policies::expiry_days,
+            points_policies::pending_days,
+            points_policies::expiry_warning_days,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map_or_else(PointsPolicy::default, |(kind, days, pending, warning)| PointsPolicy {
+        expiry: ExpiryKind::parse(&kind).unwrap_or(ExpiryKind::None),
+        days: days.map(i64::from),
+        pending_days: i64::from(pending),
+        warning_days: i64::from(warning),
+    }))
+}
+
+pub fn save_policy(conn: &mut AnyConnection, shop_id: &str, policy: &PointsPolicy) -> QueryResult<()> {
+    let now = crate::clock::now();
+    let narrow = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);
+    let values = (
+        points_policies::expiry_kind.eq(policy.expiry.as_str()),
+        points_policies::expiry_days.eq(policy.days.map(narrow)),
+        points_policies::pending_days.eq(narrow(policy.pending_days)),
+        points_policies::expiry_warning_days.eq(narrow(policy.warning_days)),
+        points_policies::updated_at.eq(now),
+    );
+    let updated = diesel::update(points_policies::table.find(shop_id)).set(values).execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(points_policies::table)
+            .values((points_policies::shop_id.eq(shop_id), values))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A wallet's lots with points left.
+pub fn open_lots(conn: &mut AnyConnection, shop_id: &str, customer_id: &str) -> QueryResult<Vec<LotRow>> {
+    lots::table
+        .filter(lots::shop_id.eq(shop_id))
+        .filter(lots::customer_id.eq(customer_id))
+        .filter(open())
+        .select(LotRow::as_select())
+        .load(conn)
+}
+
+/// Every lot of a wallet, soonest expiry first (the admin page).
+pub fn all_lots(conn: &mut AnyConnection, shop_id: &str, customer_id: &str, limit: i64) -> QueryResult<Vec<LotRow>> {
+    let mut rows: Vec<LotRow> = lots::table
+        .filter(lots::shop_id.eq(shop_id))
+        .filter(lots::customer_id.eq(customer_id))
+        .order(lots::id.desc())
+        .limit(limit)
+        .select(LotRow::as_select())
+        .load(conn)?;
+    rows.sort_by(|a, b| rules::spend_order(&as_open(a), &as_open(b)));
+    Ok(rows)
+}
+
+fn as_open(row: &LotRow) -> OpenLot {
+    OpenLot {
+        id: row.id.clone(),
+        remaining: row.remaining,
+        expires_at: row.expires_at,
+        created_at: row.created_at,
+        order_id: row.order_id.clone(),
+    }
+}
+
+/// After a credit's ledger entry: a claim's points go back to the lots the
+/// claim took them from; any other credit is a new lot.
+pub fn after_credit(conn: &mut AnyConnection, entry: &EntryRow, movement: &Movement) -> AppResult<()> {
+    let mut left = entry.delta;
+    if let Some(claim_id) = movement.claim_id {
+        left -= give_back(conn, entry, claim_id)?;
+    }
+    if left <= 0 {
+        return Ok(());
+    }
+    let policy = policy(conn, &entry.shop_id)?;
+    let expires_at = policy.expiry_at(entry.created_at, crate::clock::current().day_length());
+    let lot = LotRow {
+        shop_id: entry.shop_id.clone(),
+        customer_id: entry.customer_id.clone(),
+        id: new_id(),
+        points: left,
+        remaining: left,
+        expires_at,
+        entry_id: entry.id.clone(),
+        order_id: entry.order_id.clone(),
+        warned: false,
+        created_at: entry.created_at,
+    };
+    diesel::insert_into(lots::table).values(&lot).execute(conn)?;
+    if movement.claim_id.is_none() {
+        touch(conn, &policy, &entry.shop_id, &entry.customer_id, entry.created_at)?;
+    }
+    Ok(())
+}
+
+/// After a debit's ledger entry: what it takes from which lot.
+pub fn after_debit(conn: &mut AnyConnection, entry: &EntryRow, movement: &Movement) -> AppResult<()> {
+    let points = -entry.delta;
+    let chosen = match &movement.draw {
+        Draw::Lots(exact) => exact.to_vec(),
+        draw => {
+            let open: Vec<OpenLot> = open_lots(conn, &entry.shop_id, &entry.customer_id)?.iter().map(as_open).collect();
+            let prefer = if let Draw::OrderFirst(order) = draw { Some(*order) } else { None };
+            rules::choose(&open, points, prefer).ok_or_else(|| {
+                AppError::internal(anyhow::anyhow!("lots of {} hold less than the balance", entry.customer_id))
+            })?
+        }
+    };
+    allocate(conn, entry, &chosen)?;
+    if movement.kind == entry_kind::REDEEM {
+        let policy = policy(conn, &entry.shop_id)?;
+        touch(conn, &policy, &entry.shop_id, &entry.customer_id, entry.created_at)?;
+    }
+    Ok(())
+}
+
+/// Takes `points` from each lot (never below zero: the guard refuses) and
+/// records the allocations; negative points give back (never above the lot).
+fn allocate(conn: &mut AnyConnection, entry: &EntryRow, chosen: &[(String, i64)]) -> AppResult<()> {
+    for (lot_id, points) in chosen {
+        let target = lots::table.find((&entry.shop_id, &entry.customer_id, lot_id));
+        let updated = if *points > 0 {
+            diesel::update(target.filter(lots::remaining.ge(*points)))
+                .set(lots::remaining.eq(lots::remaining - *points))
+                .execute(conn)?
+        } else {
+            diesel::update(target.filter((lots::remaining - *points).le(lots::points)))
+                .set(lots::remaining.eq(lots::remaining - *points))
+                .execute(conn)?
+        };
+        if updated != 1 {
+            return Err(AppError::internal(anyhow::anyhow!("lot {lot_id} cannot move by {points}")));
+        }
+        // One row at a time: the multi-backend connection has no batch insert.
+        diesel::insert_into(lot_allocations::table)
+            .values((
+                lot_allocations::shop_id.eq(&entry.shop_id),
+                lot_allocations::entry_id.eq(&entry.id),
+                lot_allocations::lot_id.eq(lot_id),
+                lot_allocations::customer_id.eq(&entry.customer_id),
+                lot_allocations::points.eq(*points),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Gives a claim's points back to the lots its redeem entry took them from,
+/// with their original expiry. Returns the points given back (less than the
+/// claim's only for a claim made before lots existed).
+fn give_back(conn: &mut AnyConnection, entry: &EntryRow, claim_id: &str) -> AppResult<i64> {
+    let redeem: Option<String> = ledger_entries::table
+        .filter(ledger_entries::shop_id.eq(&entry.shop_id))
+        .filter(ledger_entries::claim_id.eq(claim_id))
+        .filter(ledger_entries::kind.eq(entry_kind::REDEEM))
+        .select(ledger_entries::id)
+        .first(conn)
+        .optional()?;
+    let Some(redeem) = redeem else { return Ok(0) };
+    let taken = allocations(conn, &entry.shop_id, &redeem)?;
+    let back: Vec<(String, i64)> = taken.iter().map(|(lot, points)| (lot.clone(), -points)).collect();
+    if !back.is_empty() {
+        allocate(conn, entry, &back)?;
+    }
+    Ok(taken.iter().map(|(_, p)| p).sum())
+}
+
+/// An entry's allocations: (lot id, points taken; negative = given back).
+pub fn allocations(conn: &mut AnyConnection, shop_id: &str, entry_id: &str) -> QueryResult<Vec<(String, i64)>> {
+    lot_allocations::table
+        .filter(lot_allocations::shop_id.eq(shop_id))
+        .filter(lot_allocations::entry_id.eq(entry_id))
+        .order(lot_allocations::lot_id.asc())
+        .select((lot_allocations::lot_id, lot_allocations::points))
+        .load(conn)
+}
+
+/// `inactivity`: activity moves the whole balance's expiry to now + days.
+fn touch(
+    conn: &mut AnyConnection,
+    policy: &PointsPolicy,
+    shop_id: &str,
+    customer_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    if policy.expiry != ExpiryKind::Inactivity {
+        return Ok(());
+    }
+    let expires_at = policy.expiry_at(now, crate::clock::current().day_length());
+    diesel::update(
+        lots::table.filter(lots::shop_id.eq(shop_id)).filter(lots::customer_id.eq(customer_id)).filter(open()),
+    )
+    .set((lots::expires_at.eq(expires_at), lots::warned.eq(false)))
+    .execute(conn)
+    .map(|_| ())
+}
