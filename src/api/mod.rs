@@ -4,6 +4,8 @@
 pub mod admin;
 pub mod admin_shop;
 pub mod auth;
+pub mod campaign_views;
+pub mod campaigns;
 pub mod checkout;
 pub mod customer;
 pub mod extract;
@@ -54,7 +56,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(resource("/pos/quote").get(pos::get_quote))
                 .service(resource("/pos/claims").post(pos::post_claim))
                 .service(resource("/checkout/validate").post(checkout::validate))
-                .service(resource("/checkout/redeem").post(checkout::redeem)),
+                .service(resource("/checkout/redeem").post(checkout::redeem))
+                .service(resource("/admin/campaigns").get(campaigns::list_campaigns).post(campaigns::post_campaign))
+                .service(resource("/admin/campaigns/{id}").get(campaigns::get_campaign).put(campaigns::put_campaign))
+                .service(resource("/admin/campaigns/{id}/offers").get(campaigns::list_offers)),
         )
         .default_service(web::to(not_found));
 }

@@ -1,7 +1,10 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations and the
 //! request/response types; served at `/openapi.json`.
 
-use super::{admin, admin_shop, checkout, customer, ops, pos, privacy, views, wallet, webhooks, widget};
+use super::{
+    admin, admin_shop, campaign_views, campaigns, checkout, customer, ops, pos, privacy, views, wallet, webhooks,
+    widget,
+};
 use crate::domain::program;
 use crate::error::{ErrorBody, ErrorCode, ErrorEnvelope};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -33,6 +36,8 @@ impl Modify for BearerAuth {
         checkout::validate, checkout::redeem,
         ops::healthz, ops::readyz, ops::metrics, ops::openapi,
         webhooks::receive, widget::root, widget::asset,
+        campaigns::list_campaigns, campaigns::post_campaign, campaigns::get_campaign, campaigns::put_campaign,
+        campaigns::list_offers,
     ),
     components(schemas(
         ErrorEnvelope, ErrorBody, ErrorCode, webhooks::WebhookReceipt, privacy::DataRequestView, privacy::DataRequestList,
@@ -46,6 +51,9 @@ impl Modify for BearerAuth {
         program::ProgramInput, program::ProgramSettings, program::Channel, program::PurchaseType, program::PurchaseTypes,
         program::Subscription, program::AppliesTo, program::Eligibility, program::EligibilityKind,
         program::CombinesWith, program::DecimalInput,
+        campaigns::CampaignInput, campaign_views::CampaignView, campaign_views::CampaignList,
+        campaign_views::OfferView, campaign_views::OfferPage, campaign_views::CustomerOfferView,
+        campaign_views::CustomerOfferList,
     ))
 )]
 pub struct ApiDoc;

@@ -3,10 +3,12 @@
 //! transaction; on SQLite many concurrent writes share one commit).
 
 pub mod analytics;
+pub mod campaigns;
 pub mod checkout;
 pub mod claims;
 pub mod customers;
 pub mod idempotency;
+pub mod offers;
 pub mod outbox;
 pub mod pool;
 pub mod programs;
