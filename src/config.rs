@@ -73,6 +73,8 @@ pub struct PlatformSettings {
     pub retention_days: i64,
     pub reconcile_interval_secs: u64,
     pub segment_ttl_secs: u64,
+    /// How often the campaign worker looks for due offers.
+    pub issue_interval_ms: u64,
 }
 
 pub const DEFAULT_DATABASE: &str = "loyalty-wallet.db";
@@ -143,6 +145,7 @@ impl PlatformSettings {
             retention_days: number(get, "LOYALTY_RETENTION_DAYS", 90)?,
             reconcile_interval_secs: number(get, "LOYALTY_RECONCILE_INTERVAL_SECS", 3_600)?,
             segment_ttl_secs: number(get, "LOYALTY_SEGMENT_TTL_SECS", 60)?,
+            issue_interval_ms: number(get, "LOYALTY_ISSUE_INTERVAL_MS", 1_000)?,
         })
     }
 }

@@ -8,6 +8,7 @@ pub mod campaign_views;
 pub mod campaigns;
 pub mod checkout;
 pub mod customer;
+pub mod events;
 pub mod extract;
 pub mod idempotency;
 pub mod openapi;
@@ -59,7 +60,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(resource("/checkout/redeem").post(checkout::redeem))
                 .service(resource("/admin/campaigns").get(campaigns::list_campaigns).post(campaigns::post_campaign))
                 .service(resource("/admin/campaigns/{id}").get(campaigns::get_campaign).put(campaigns::put_campaign))
-                .service(resource("/admin/campaigns/{id}/offers").get(campaigns::list_offers)),
+                .service(resource("/admin/campaigns/{id}/offers").get(campaigns::list_offers))
+                .service(resource("/admin/events").post(events::post_event))
+                .service(resource("/offers").get(events::list_my_offers)),
         )
         .default_service(web::to(not_found));
 }

@@ -2,8 +2,8 @@
 //! request/response types; served at `/openapi.json`.
 
 use super::{
-    admin, admin_shop, campaign_views, campaigns, checkout, customer, ops, pos, privacy, views, wallet, webhooks,
-    widget,
+    admin, admin_shop, campaign_views, campaigns, checkout, customer, events, ops, pos, privacy, views, wallet,
+    webhooks, widget,
 };
 use crate::domain::program;
 use crate::error::{ErrorBody, ErrorCode, ErrorEnvelope};
@@ -37,7 +37,7 @@ impl Modify for BearerAuth {
         ops::healthz, ops::readyz, ops::metrics, ops::openapi,
         webhooks::receive, widget::root, widget::asset,
         campaigns::list_campaigns, campaigns::post_campaign, campaigns::get_campaign, campaigns::put_campaign,
-        campaigns::list_offers,
+        campaigns::list_offers, events::post_event, events::list_my_offers,
     ),
     components(schemas(
         ErrorEnvelope, ErrorBody, ErrorCode, webhooks::WebhookReceipt, privacy::DataRequestView, privacy::DataRequestList,
@@ -53,7 +53,7 @@ impl Modify for BearerAuth {
         program::CombinesWith, program::DecimalInput,
         campaigns::CampaignInput, campaign_views::CampaignView, campaign_views::CampaignList,
         campaign_views::OfferView, campaign_views::OfferPage, campaign_views::CustomerOfferView,
-        campaign_views::CustomerOfferList,
+        campaign_views::CustomerOfferList, events::EventInput, events::EventReceipt,
     ))
 )]
 pub struct ApiDoc;

@@ -7,6 +7,7 @@
 //! LOYALTY_RETRY_BASE_MS=50, LOYALTY_RETRY_MAX_MS=500,
 //! LOYALTY_PLATFORM_TIMEOUT_MS=500, LOYALTY_PUSH_DEADLINE_SECS as needed.
 
+pub mod issuer;
 pub mod relay;
 pub mod segments;
 pub mod shopify;
@@ -47,5 +48,6 @@ impl Platform {
         }
         tokio::spawn(relay::run(self.clone()));
         tokio::spawn(sweeper::run(self.clone()));
+        tokio::spawn(issuer::run(self.clone()));
     }
 }

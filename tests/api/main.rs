@@ -11,6 +11,7 @@ mod campaigns;
 mod checkout;
 mod claims;
 mod concurrency;
+mod events;
 mod idempotency;
 mod invariants;
 mod migrations;

@@ -34,6 +34,8 @@ const API_ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/admin/campaigns", &["get", "post"]),
     ("/api/v1/admin/campaigns/{id}", &["get", "put"]),
     ("/api/v1/admin/campaigns/{id}/offers", &["get"]),
+    ("/api/v1/admin/events", &["post"]),
+    ("/api/v1/offers", &["get"]),
 ];
 
 /// The pages of src/api/mod.rs (widget, admin and POS screens).
