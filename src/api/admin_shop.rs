@@ -32,6 +32,9 @@ pub struct ShopView {
     #[schema(example = "1")]
     pub earn_points_per_unit: String,
     pub platform: PlatformView,
+    /// IANA time zone of the shop's days (campaign daily limits, birthdays).
+    pub timezone: String,
+    pub offers: super::shop_offers::OffersView,
 }
 
 impl From<&ShopRow> for ShopView {
@@ -47,6 +50,8 @@ impl From<&ShopRow> for ShopView {
                 access_token_set: row.platform_access_token.is_some(),
                 enabled: row.platform_enabled,
             },
+            timezone: "UTC".into(),
+            offers: super::shop_offers::OffersView { min_hours_between_offers: None, blocked_customers: vec![] },
         }
     }
 }
@@ -71,14 +76,30 @@ pub struct ShopInput {
     pub earn_points_per_unit: DecimalInput,
     #[serde(default)]
     pub platform: Option<PlatformInput>,
+    #[serde(default)]
+    pub timezone: Option<String>,
+    /// `{min_hours_between_offers, blocked_customers: [ids]}`
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub offers: Option<serde_json::Value>,
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/shop", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = ShopView), (status = 403, body = ErrorEnvelope)))]
 pub async fn get_shop(auth: AdminAuth, store: web::Data<Store>) -> AppResult<web::Json<ShopView>> {
     let shop = auth.shop.as_str().to_string();
-    let row = store.write(move |conn| shops::ensure(conn, &shop)).await?;
-    Ok(web::Json(ShopView::from(&row)))
+    let view = store
+        .write(move |conn| {
+            let row = shops::ensure(conn, &shop)?;
+            with_offers(conn, &row)
+        })
+        .await?;
+    Ok(web::Json(view))
+}
+
+fn with_offers(conn: &mut crate::store::AnyConnection, row: &ShopRow) -> AppResult<ShopView> {
+    let (timezone, offers) = super::shop_offers::read(conn, &row.id)?;
+    Ok(ShopView { timezone, offers, ..ShopView::from(row) })
 }
 
 fn apply(row: &mut ShopRow, input: ShopInput) -> Result<(), BTreeMap<String, String>> {
@@ -151,14 +172,18 @@ pub async fn put_shop(
     let row = store
         .write(move |conn| {
             let mut row = shops::ensure(conn, &shop)?;
+            let offers = super::shop_offers::parse(conn, &shop, input.timezone.as_deref(), input.offers.as_ref())?;
             apply(&mut row, input)
                 .map_err(|fields| AppError::invalid_fields("the shop settings are not valid", fields))?;
             row.updated_at = Utc::now().naive_utc();
             shops::update(conn, &row)?;
-            Ok(row)
+            if let Some(offers) = offers {
+                super::shop_offers::save(conn, &shop, &offers)?;
+            }
+            with_offers(conn, &row)
         })
         .await?;
-    Ok(web::Json(ShopView::from(&row)))
+    Ok(web::Json(row))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

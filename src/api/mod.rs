@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod ops;
 pub mod pos;
 pub mod privacy;
+pub mod shop_offers;
 pub mod views;
 pub mod wallet;
 pub mod webhooks;

@@ -54,6 +54,7 @@ impl Modify for BearerAuth {
         campaigns::CampaignInput, campaign_views::CampaignView, campaign_views::CampaignList,
         campaign_views::OfferView, campaign_views::OfferPage, campaign_views::CustomerOfferView,
         campaign_views::CustomerOfferList, events::EventInput, events::EventReceipt,
+        super::shop_offers::OffersView,
     ))
 )]
 pub struct ApiDoc;

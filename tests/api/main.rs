@@ -7,6 +7,7 @@ mod helpers;
 mod admin;
 mod auth;
 mod bad_input;
+mod campaign_limits;
 mod campaigns;
 mod checkout;
 mod claims;
