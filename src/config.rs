@@ -48,6 +48,8 @@ pub struct Settings {
     pub pool_size: u32,
     pub body_limit_bytes: usize,
     pub group_commit_max: usize,
+    /// `http://` to loopback accepted for outgoing URLs (tests, development).
+    pub allow_loopback_urls: bool,
     pub platform: PlatformSettings,
 }
 
@@ -75,6 +77,10 @@ pub struct PlatformSettings {
     pub segment_ttl_secs: u64,
     /// How often the campaign worker looks for due offers.
     pub issue_interval_ms: u64,
+    /// Outgoing merchant webhooks are retried this long, then dead-lettered.
+    pub notify_retry_window_secs: i64,
+    /// Longest wait between two deliveries of one event (tests shorten it).
+    pub notify_retry_max_ms: i64,
 }
 
 pub const DEFAULT_DATABASE: &str = "loyalty-wallet.db";
@@ -121,6 +127,8 @@ impl Settings {
             pool_size: number(&get, "LOYALTY_DB_POOL_SIZE", if is_postgres { 16 } else { 8 })?,
             body_limit_bytes: number(&get, "LOYALTY_BODY_LIMIT_BYTES", 64 * 1024)?,
             group_commit_max: number(&get, "LOYALTY_GROUP_COMMIT_MAX", 256)?,
+            allow_loopback_urls: development
+                || get("LOYALTY_ALLOW_LOOPBACK_URLS").is_some_and(|v| v == "1" || v == "true"),
             platform: PlatformSettings::from_lookup(&get)?,
             database_url,
         })
@@ -146,6 +154,8 @@ impl PlatformSettings {
             reconcile_interval_secs: number(get, "LOYALTY_RECONCILE_INTERVAL_SECS", 3_600)?,
             segment_ttl_secs: number(get, "LOYALTY_SEGMENT_TTL_SECS", 60)?,
             issue_interval_ms: number(get, "LOYALTY_ISSUE_INTERVAL_MS", 1_000)?,
+            notify_retry_window_secs: number(get, "LOYALTY_NOTIFY_RETRY_WINDOW_SECS", 86_400)?,
+            notify_retry_max_ms: number(get, "LOYALTY_NOTIFY_RETRY_MAX_MS", 3_600_000)?,
         })
     }
 }

@@ -3,11 +3,13 @@
 use super::auth::AdminAuth;
 use super::extract::JsonBody;
 use super::views::money;
+use crate::config::Settings;
 use crate::domain::money::Currency;
 use crate::domain::program::DecimalInput;
 use crate::error::{AppError, AppResult, ErrorEnvelope};
+use crate::store::notify as notify_store;
 use crate::store::shops::{self, ShopRow, NATIVE, SHOPIFY};
-use crate::store::{analytics, Store};
+use crate::store::{analytics, AnyConnection, Store};
 use actix_web::web;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -32,6 +34,8 @@ pub struct ShopView {
     #[schema(example = "1")]
     pub earn_points_per_unit: String,
     pub platform: PlatformView,
+    /// Outgoing webhooks to the merchant's systems; null when not set.
+    pub notify: Option<super::notify::NotifyView>,
     /// IANA time zone of the shop's days (campaign daily limits, birthdays).
     pub timezone: String,
     pub offers: super::shop_offers::OffersView,
@@ -50,6 +54,7 @@ impl From<&ShopRow> for ShopView {
                 access_token_set: row.platform_access_token.is_some(),
                 enabled: row.platform_enabled,
             },
+            notify: None,
             timezone: "UTC".into(),
             offers: super::shop_offers::OffersView { min_hours_between_offers: None, blocked_customers: vec![] },
         }
@@ -76,6 +81,10 @@ pub struct ShopInput {
     pub earn_points_per_unit: DecimalInput,
     #[serde(default)]
     pub platform: Option<PlatformInput>,
+    /// `{url, secret}`; null removes it; left out keeps it.
+    #[serde(default, deserialize_with = "super::notify::absent_or_null")]
+    #[schema(value_type = Option<super::notify::NotifyInput>)]
+    pub notify: Option<Option<super::notify::NotifyInput>>,
     #[serde(default)]
     pub timezone: Option<String>,
     /// `{min_hours_between_offers, blocked_customers: [ids]}`
@@ -91,19 +100,19 @@ pub async fn get_shop(auth: AdminAuth, store: web::Data<Store>) -> AppResult<web
     let view = store
         .write(move |conn| {
             let row = shops::ensure(conn, &shop)?;
-            with_offers(conn, &row)
+            shop_view(conn, row)
         })
         .await?;
     Ok(web::Json(view))
 }
 
-fn with_offers(conn: &mut crate::store::AnyConnection, row: &ShopRow) -> AppResult<ShopView> {
+fn shop_view(conn: &mut AnyConnection, row: ShopRow) -> AppResult<ShopView> {
+    let notify = notify_store::target(conn, &row.id)?.map(Into::into);
     let (timezone, offers) = super::shop_offers::read(conn, &row.id)?;
-    Ok(ShopView { timezone, offers, ..ShopView::from(row) })
+    Ok(ShopView { notify, timezone, offers, ..ShopView::from(&row) })
 }
 
-fn apply(row: &mut ShopRow, input: ShopInput) -> Result<(), BTreeMap<String, String>> {
-    let mut fields = BTreeMap::new();
+fn apply(row: &mut ShopRow, input: ShopInput, fields: &mut BTreeMap<String, String>) {
     match Currency::parse(input.currency.trim()) {
         Ok(currency) => row.currency = currency.code().into(),
         Err(e) => drop(fields.insert("currency".into(), e)),
@@ -113,12 +122,7 @@ fn apply(row: &mut ShopRow, input: ShopInput) -> Result<(), BTreeMap<String, Str
         Err(e) => drop(fields.insert("earn_points_per_unit".into(), e)),
     }
     if let Some(platform) = input.platform {
-        apply_platform(row, platform, &mut fields);
-    }
-    if fields.is_empty() {
-        Ok(())
-    } else {
-        Err(fields)
+        apply_platform(row, platform, fields);
     }
 }
 
@@ -166,24 +170,31 @@ pub async fn put_shop(
     auth: AdminAuth,
     body: JsonBody<ShopInput>,
     store: web::Data<Store>,
+    settings: web::Data<Settings>,
 ) -> AppResult<web::Json<ShopView>> {
     let shop = auth.shop.as_str().to_string();
-    let input = body.value;
-    let row = store
+    let mut input = body.value;
+    let allow_loopback = settings.allow_loopback_urls;
+    let view = store
         .write(move |conn| {
-            let mut row = shops::ensure(conn, &shop)?;
-            let offers = super::shop_offers::parse(conn, &shop, input.timezone.as_deref(), input.offers.as_ref())?;
-            apply(&mut row, input)
-                .map_err(|fields| AppError::invalid_fields("the shop settings are not valid", fields))?;
-            row.updated_at = Utc::now().naive_utc();
+            let (mut row, mut fields, now) = (shops::ensure(conn, &shop)?, BTreeMap::new(), Utc::now().naive_utc());
+            let notify = input.notify.take();
+            let offers =
+                super::shop_offers::parse(conn, &shop, input.timezone.take(), input.offers.take(), &mut fields)?;
+            apply(&mut row, input, &mut fields);
+            super::notify::apply(conn, &shop, notify, allow_loopback, &mut fields, now)?;
+            if !fields.is_empty() {
+                return Err(AppError::invalid_fields("the shop settings are not valid", fields));
+            }
+            row.updated_at = now;
             shops::update(conn, &row)?;
             if let Some(offers) = offers {
                 super::shop_offers::save(conn, &shop, &offers)?;
             }
-            with_offers(conn, &row)
+            shop_view(conn, row)
         })
         .await?;
-    Ok(web::Json(row))
+    Ok(web::Json(view))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -11,6 +11,7 @@ pub mod customer;
 pub mod events;
 pub mod extract;
 pub mod idempotency;
+pub mod notify;
 pub mod openapi;
 pub mod ops;
 pub mod pos;
@@ -53,6 +54,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(resource("/admin/shop").get(admin_shop::get_shop).put(admin_shop::put_shop))
                 .service(resource("/admin/analytics").get(admin_shop::get_analytics))
                 .service(resource("/admin/data-requests").get(privacy::list_data_requests))
+                .service(resource("/admin/notifications").get(notify::list))
+                .service(resource("/admin/notifications/{id}/retry").post(notify::retry))
                 .service(resource("/pos/customers").get(pos::list_customers))
                 .service(resource("/pos/customers/{id}/wallet").get(pos::get_wallet))
                 .service(resource("/pos/quote").get(pos::get_quote))

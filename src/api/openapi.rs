@@ -2,7 +2,7 @@
 //! request/response types; served at `/openapi.json`.
 
 use super::{
-    admin, admin_shop, campaign_views, campaigns, checkout, customer, events, ops, pos, privacy, views, wallet,
+    admin, admin_shop, campaign_views, campaigns, checkout, customer, events, notify, ops, pos, privacy, views, wallet,
     webhooks, widget,
 };
 use crate::domain::program;
@@ -32,6 +32,7 @@ impl Modify for BearerAuth {
         admin::get_program, admin::put_program, admin::list_customers, admin::get_customer,
         admin::post_adjustment, admin::refund_claim,
         admin_shop::get_shop, admin_shop::put_shop, admin_shop::get_analytics, privacy::list_data_requests,
+        notify::list, notify::retry,
         pos::list_customers, pos::get_wallet, pos::get_quote, pos::post_claim,
         checkout::validate, checkout::redeem,
         ops::healthz, ops::readyz, ops::metrics, ops::openapi,
@@ -46,7 +47,8 @@ impl Modify for BearerAuth {
         views::CustomerSummary, views::CustomerPage, views::CustomerDetail, views::BalanceView, views::AdjustmentView,
         wallet::ClaimBody, admin::AdjustmentBody, pos::PosClaimBody,
         checkout::ValidateBody, checkout::ValidateView, checkout::RedeemBody, checkout::RedeemView,
-        admin_shop::ShopView, admin_shop::ShopInput, admin_shop::PlatformInput, admin_shop::PlatformView,
+        admin_shop::ShopView, admin_shop::ShopInput, notify::NotifyInput, notify::NotifyView,
+        notify::NotificationView, notify::NotificationPage, admin_shop::PlatformInput, admin_shop::PlatformView,
         admin_shop::AnalyticsView, admin_shop::Bucket, admin_shop::DayView, admin_shop::PerCustomer, admin_shop::OrdersView,
         program::ProgramInput, program::ProgramSettings, program::Channel, program::PurchaseType, program::PurchaseTypes,
         program::Subscription, program::AppliesTo, program::Eligibility, program::EligibilityKind,

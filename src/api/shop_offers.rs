@@ -3,7 +3,7 @@
 //! body stays as it was.
 
 use crate::domain::ids::CustomerId;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::store::offer_settings::{self, OfferSettings};
 use crate::store::AnyConnection;
 use chrono::Utc;
@@ -44,14 +44,14 @@ pub fn read(conn: &mut AnyConnection, shop: &str) -> AppResult<(String, OffersVi
 pub fn parse(
     conn: &mut AnyConnection,
     shop: &str,
-    timezone: Option<&str>,
-    offers: Option<&Value>,
+    timezone: Option<String>,
+    offers: Option<Value>,
+    fields: &mut BTreeMap<String, String>,
 ) -> AppResult<Option<OfferSettings>> {
     if timezone.is_none() && offers.is_none() {
         return Ok(None);
     }
     let mut settings = offer_settings::get(conn, shop)?;
-    let mut fields = BTreeMap::new();
     if let Some(tz) = timezone {
         match tz.trim().parse::<chrono_tz::Tz>() {
             Ok(zone) => settings.timezone = zone.name().to_string(),
@@ -59,13 +59,9 @@ pub fn parse(
         }
     }
     if let Some(offers) = offers {
-        parse_offers(offers, &mut settings, &mut fields);
+        parse_offers(&offers, &mut settings, fields);
     }
-    if fields.is_empty() {
-        Ok(Some(settings))
-    } else {
-        Err(AppError::invalid_fields("the shop settings are not valid", fields))
-    }
+    Ok(Some(settings))
 }
 
 fn parse_offers(offers: &Value, settings: &mut OfferSettings, fields: &mut BTreeMap<String, String>) {

@@ -9,5 +9,7 @@ pub mod code_template;
 pub mod event;
 pub mod ids;
 pub mod money;
+pub mod notify;
 pub mod points;
 pub mod program;
+pub mod url;

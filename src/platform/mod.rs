@@ -8,6 +8,7 @@
 //! LOYALTY_PLATFORM_TIMEOUT_MS=500, LOYALTY_PUSH_DEADLINE_SECS as needed.
 
 pub mod issuer;
+pub mod notify;
 pub mod relay;
 pub mod segments;
 pub mod shopify;
@@ -29,6 +30,8 @@ pub struct Platform {
     /// Wakes the relay when new work is written.
     pub wake: Notify,
     pub segments: segments::SegmentCache,
+    /// Client for the merchant's own endpoints (outgoing webhooks).
+    pub notify_client: reqwest::Client,
 }
 
 impl Platform {
@@ -38,7 +41,8 @@ impl Platform {
             Duration::from_millis(settings.request_timeout_ms),
         )?;
         let segments = segments::SegmentCache::new(Duration::from_secs(settings.segment_ttl_secs));
-        Ok(Arc::new(Self { client, settings, store, wake: Notify::new(), segments }))
+        let notify_client = notify::client()?;
+        Ok(Arc::new(Self { client, settings, store, wake: Notify::new(), segments, notify_client }))
     }
 
     /// Starts the relay and the sweeper on the current runtime.
@@ -49,5 +53,6 @@ impl Platform {
         tokio::spawn(relay::run(self.clone()));
         tokio::spawn(sweeper::run(self.clone()));
         tokio::spawn(issuer::run(self.clone()));
+        tokio::spawn(notify::run(self.clone()));
     }
 }

@@ -2,13 +2,14 @@
 //! unit of work (debit or credit, ledger entry, claim row, outbox row).
 
 use super::customers::{self, Movement};
-use super::outbox;
 use super::schema::claims;
+use super::{notify, outbox};
 use super::{programs, shops, AnyConnection};
 use crate::domain::claim::{self, entry_kind, ClaimStatus};
 use crate::domain::code;
 use crate::domain::ids::{new_id, CustomerId, ShopDomain};
 use crate::domain::money::Currency;
+use crate::domain::notify::EventType;
 use crate::domain::points::Points;
 use crate::domain::program::{Channel, ProgramSettings, PurchaseType};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -150,6 +151,7 @@ pub fn create(conn: &mut AnyConnection, request: &ClaimRequest) -> AppResult<Cla
     if status == ClaimStatus::Pending {
         enqueue(conn, shop_id, &id, outbox::action::CREATE, now)?;
     }
+    notify::enqueue(conn, shop_id, EventType::ClaimCreated.as_str(), event_data(&row, currency), now)?;
     Ok(row)
 }
 
@@ -167,6 +169,20 @@ fn unused_code(conn: &mut AnyConnection, shop_id: &str, prefix: Option<&str>) ->
 }
 
 pub use super::outbox::enqueue;
+
+/// What a merchant's system hears about a claim (`claim.*` webhooks).
+fn event_data(claim: &ClaimRow, currency: Currency) -> serde_json::Value {
+    serde_json::json!({
+        "claim_id": claim.id,
+        "customer_id": claim.customer_id,
+        "code": claim.code,
+        "points": claim.points,
+        "value": currency.format_minor(claim.value_minor),
+        "currency": claim.currency,
+        "channel": claim.channel,
+        "expires_at": claim.expires_at.map(|at| at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+    })
+}
 
 /// Moves a claim from one of `from` to `to`; false when another writer got
 /// there first (the status is the lock: each transition happens once).
@@ -214,6 +230,13 @@ pub fn close_with_credit(
     }
     let movement = Movement { kind, claim_id: Some(&claim.id), reason, ..Movement::default() };
     let entry = customers::credit(conn, &claim.shop_id, &claim.customer_id, claim.points, movement)?;
+    if to == ClaimStatus::Refunded {
+        let currency = Currency::parse(&claim.currency).map_err(AppError::internal_msg)?;
+        let mut data = event_data(claim, currency);
+        data["points_refunded"] = claim.points.into();
+        data["points_balance"] = entry.balance_after.into();
+        notify::enqueue(conn, &claim.shop_id, EventType::ClaimRefunded.as_str(), data, now)?;
+    }
     Ok(Some(entry))
 }
 

@@ -105,7 +105,12 @@ pub fn issue(conn: &mut AnyConnection, offer: &OfferRow, now: NaiveDateTime) -> 
         Ok(()) => {}
         Err(Stop::Refused(why)) => return refuse(conn, offer, Some(&campaign), why, now),
         Err(Stop::Pause) => {
-            campaigns::pause(conn, shop, &campaign.row.id, reason::CODES_PER_HOUR, now)?;
+            if campaigns::pause(conn, shop, &campaign.row.id, reason::CODES_PER_HOUR, now)? {
+                let data = serde_json::json!({
+                    "campaign_id": campaign.row.id, "name": campaign.settings.name, "reason": reason::CODES_PER_HOUR,
+                });
+                super::notify::enqueue(conn, shop, "campaign.paused", data, now)?;
+            }
             refuse(conn, offer, Some(&campaign), reason::CAMPAIGN_INACTIVE, now)?;
             return Ok(Outcome::Paused);
         }
@@ -232,10 +237,42 @@ fn write_code(
             continue;
         }
         match conn.transaction(|c| finish(c, offer, campaign, to, Some(&code), now)) {
-            Ok(_) => return Ok(Outcome::Issued { code, pending }),
+            Ok(_) => {
+                notify_issued(conn, offer, campaign, &code, now)?;
+                return Ok(Outcome::Issued { code, pending });
+            }
             Err(e) if super::is_unique_violation(&e) => continue,
             Err(e) => return Err(e.into()),
         }
     }
     Err(AppError::internal_msg("no free code after 8 draws"))
+}
+
+/// `offer.issued` to the merchant's own tools (a no-op without a notify URL).
+fn notify_issued(
+    conn: &mut AnyConnection,
+    offer: &OfferRow,
+    campaign: &Campaign,
+    code: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let d = &campaign.settings.discount;
+    let money = |minor: Option<i64>| {
+        minor.map(|m| crate::domain::money::Currency::parse(&d.currency).map_or(m.to_string(), |c| c.format_minor(m)))
+    };
+    let value = match d.kind {
+        crate::domain::campaign::DiscountKind::FixedAmount => money(d.amount_minor),
+        crate::domain::campaign::DiscountKind::Percentage => d.percentage.map(|p| p.normalize().to_string()),
+        crate::domain::campaign::DiscountKind::FreeShipping => money(d.max_shipping_minor),
+    };
+    let expires = now + Duration::seconds(campaign.settings.lifetime_seconds());
+    let data = serde_json::json!({
+        "offer_id": offer.id,
+        "campaign_id": campaign.row.id,
+        "customer_id": offer.customer_id,
+        "code": code,
+        "discount": {"kind": d.kind.as_str(), "value": value, "min_subtotal": money(d.min_subtotal_minor), "currency": d.currency},
+        "expires_at": expires.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    });
+    super::notify::enqueue(conn, &offer.shop_id, "offer.issued", data, now)
 }

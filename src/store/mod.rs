@@ -11,6 +11,7 @@ pub mod events;
 pub mod idempotency;
 pub mod issue;
 pub mod limits;
+pub mod notify;
 pub mod offer_settings;
 pub mod offers;
 pub mod outbox;

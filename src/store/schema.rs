@@ -155,6 +155,35 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
 );
 
+// ---- outgoing merchant webhooks (notify)
+
+diesel::table! {
+    shop_notify (shop_id) {
+        shop_id -> Text,
+        url -> Text,
+        secret -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (shop_id, id) {
+        shop_id -> Text,
+        id -> Text,
+        event_type -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(shop_notify, notifications);
+
 // ---------------------------------------------------------------------------
 // Campaigns and offers (migration 2026-12-01-000003_campaigns).
 

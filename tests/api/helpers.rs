@@ -51,6 +51,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         ("LOYALTY_BIND", "127.0.0.1:0"),
         ("LOYALTY_APP_SECRET", SECRET),
         ("LOYALTY_CLIENT_ID", CLIENT_ID),
+        ("LOYALTY_ALLOW_LOOPBACK_URLS", "1"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))

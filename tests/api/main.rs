@@ -16,6 +16,7 @@ mod events;
 mod idempotency;
 mod invariants;
 mod migrations;
+mod notify;
 mod ops;
 mod programs;
 mod properties;
