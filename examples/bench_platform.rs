@@ -41,6 +41,7 @@ async fn main() -> anyhow::Result<()> {
         ("DATABASE_URL", db.as_str()),
         ("LOYALTY_BIND", "127.0.0.1:0"),
         ("LOYALTY_APP_SECRET", "bench-secret-that-is-at-least-32-bytes"),
+        ("LOYALTY_ALLOW_LOOPBACK_URLS", "1"),
         ("LOYALTY_CLIENT_ID", "bench"),
         ("LOYALTY_RELAY_INTERVAL_MS", "20"),
         ("LOYALTY_RELAY_CONCURRENCY", "16"),

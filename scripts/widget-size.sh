@@ -22,6 +22,10 @@ while ((${#queue[@]})); do
   done
 done
 
+# One built-in message table is loaded on demand (lang="de" etc.): count the largest.
+lang=$(for f in i18n/*.js; do echo "$(gzip -9 -c "$f" | wc -c) $f"; done | sort -n | tail -1 | cut -d' ' -f2)
+[[ -n $lang ]] && files+=("$lang")
+
 total=0
 printf '%-22s %8s %8s\n' file bytes gzipped
 for f in "${files[@]}"; do

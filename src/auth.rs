@@ -29,7 +29,10 @@ impl Role {
 pub struct TokenClaims {
     pub dest: String,
     pub sub: String,
-    pub role: Role,
+    /// Required, except on the platform's own admin session tokens (which
+    /// carry `sid` and no role) when embedded mode is on: those are admins.
+    #[serde(default)]
+    pub role: Option<Role>,
     pub aud: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
@@ -40,6 +43,9 @@ pub struct TokenClaims {
     pub iat: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
+    /// The platform's session id (admin session tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// Who is calling: verified shop, role and subject.
@@ -49,11 +55,14 @@ pub struct Principal {
     pub role: Role,
     pub subject: String,
     pub location_id: Option<String>,
+    pub sid: Option<String>,
 }
 
 pub struct Verifier {
     key: DecodingKey,
     validation: Validation,
+    /// `LOYALTY_SHOPIFY_EMBEDDED=1`: a role-less token with a `sid` is an admin.
+    embedded: bool,
 }
 
 pub const LEEWAY_SECONDS: u64 = 5;
@@ -71,7 +80,8 @@ impl Verifier {
             validation.set_issuer(&[issuer.as_str()]);
             validation.required_spec_claims.insert("iss".into());
         }
-        Self { key: DecodingKey::from_secret(settings.app_secret.expose().as_bytes()), validation }
+        let key = DecodingKey::from_secret(settings.app_secret.expose().as_bytes());
+        Self { key, validation, embedded: settings.install.embedded }
     }
 
     /// Checks signature, algorithm, audience, expiry, not-before and issuer.
@@ -82,7 +92,13 @@ impl Verifier {
         if claims.sub.is_empty() || claims.sub.len() > 128 {
             return Err("sub must be 1-128 characters".into());
         }
-        Ok(Principal { shop, role: claims.role, subject: claims.sub, location_id: claims.location_id })
+        let sid = claims.sid.filter(|sid| !sid.is_empty());
+        let role = match (claims.role, &sid) {
+            (Some(role), _) => role,
+            (None, Some(_)) if self.embedded => Role::Admin,
+            (None, _) => return Err("missing field `role`".into()),
+        };
+        Ok(Principal { shop, role, subject: claims.sub, location_id: claims.location_id, sid })
     }
 }
 
@@ -99,13 +115,14 @@ pub fn mint(settings: &Settings, request: &MintRequest) -> anyhow::Result<String
     let claims = TokenClaims {
         dest: format!("https://{}", request.shop.as_str()),
         sub: request.subject.to_string(),
-        role: request.role,
+        role: Some(request.role),
         aud: settings.client_id.clone(),
         iss: settings.issuer.clone(),
         exp: now + request.ttl_seconds,
         nbf: Some(now - 1),
         iat: Some(now),
         location_id: request.location_id.map(str::to_string),
+        sid: None,
     };
     let key = EncodingKey::from_secret(settings.app_secret.expose().as_bytes());
     Ok(encode(&Header::new(Algorithm::HS256), &claims, &key)?)

@@ -2,6 +2,7 @@
 //! `KEY=VALUE` file named by `LOYALTY_CONFIG_FILE` (the environment wins).
 //! Secrets are wrapped so they never reach a log line.
 
+use crate::crypto::{parse_key, KeyRing, KeySource};
 use std::collections::HashMap;
 use std::fmt;
 
@@ -51,6 +52,18 @@ pub struct Settings {
     /// `http://` to loopback accepted for outgoing URLs (tests, development).
     pub allow_loopback_urls: bool,
     pub platform: PlatformSettings,
+    pub install: InstallSettings,
+}
+
+/// Installing on Shopify (OAuth, token exchange, app proxy); see README.
+#[derive(Debug, Clone)]
+pub struct InstallSettings {
+    /// `LOYALTY_CLIENT_SECRET`: signs install/callback/proxy queries (default: the app secret).
+    pub client_secret: Secret,
+    /// `LOYALTY_APP_URL`: the public base for redirect_uri, webhooks and `api_base`.
+    pub app_url: String,
+    /// `LOYALTY_SHOPIFY_EMBEDDED=1`: admin session tokens with `sid` trigger a token exchange.
+    pub embedded: bool,
 }
 
 /// Timings of the platform connector and the background workers.
@@ -77,10 +90,19 @@ pub struct PlatformSettings {
     pub segment_ttl_secs: u64,
     /// How often the campaign worker looks for due offers.
     pub issue_interval_ms: u64,
+    /// The longest wait a platform answer (Retry-After, throttle status)
+    /// can impose; larger, negative or non-numeric figures are clamped.
+    pub max_wait_secs: u64,
     /// Outgoing merchant webhooks are retried this long, then dead-lettered.
     pub notify_retry_window_secs: i64,
     /// Longest wait between two deliveries of one event (tests shorten it).
     pub notify_retry_max_ms: i64,
+    /// `LOYALTY_SHOPIFY_BASE_URL`: replaces `https://{shop}` for every
+    /// Shopify call (`{shop}` inside it is replaced by the shop domain); a
+    /// shop's own `platform.base_url` still wins.
+    pub shopify_base_url: Option<String>,
+    /// Seals access tokens at rest (`LOYALTY_ENCRYPTION_KEY`, `_OLD`).
+    pub tokens: KeyRing,
 }
 
 pub const DEFAULT_DATABASE: &str = "loyalty-wallet.db";
@@ -117,8 +139,16 @@ impl Settings {
         };
         let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE.into());
         let is_postgres = database_url.starts_with("postgres");
+        let bind = get("LOYALTY_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let client_secret = get("LOYALTY_CLIENT_SECRET").map_or_else(|| app_secret.clone(), Secret::new);
+        let install = InstallSettings {
+            app_url: get("LOYALTY_APP_URL").unwrap_or_else(|| format!("http://{bind}")).trim_end_matches('/').into(),
+            embedded: get("LOYALTY_SHOPIFY_EMBEDDED").is_some_and(|v| v == "1" || v == "true"),
+            client_secret,
+        };
+        let tokens = token_keys(&get, development, &install.client_secret)?;
         Ok(Self {
-            bind: get("LOYALTY_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            bind,
             app_secret,
             development,
             client_id: get("LOYALTY_CLIENT_ID").unwrap_or_else(|| default_client.into()),
@@ -129,14 +159,15 @@ impl Settings {
             group_commit_max: number(&get, "LOYALTY_GROUP_COMMIT_MAX", 256)?,
             allow_loopback_urls: development
                 || get("LOYALTY_ALLOW_LOOPBACK_URLS").is_some_and(|v| v == "1" || v == "true"),
-            platform: PlatformSettings::from_lookup(&get)?,
+            platform: PlatformSettings::from_lookup(&get, tokens)?,
+            install,
             database_url,
         })
     }
 }
 
 impl PlatformSettings {
-    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>, tokens: KeyRing) -> anyhow::Result<Self> {
         Ok(Self {
             workers: get("LOYALTY_WORKERS").is_none_or(|v| v != "0" && v != "false"),
             api_version: get("LOYALTY_SHOPIFY_API_VERSION").unwrap_or_else(|| "2025-01".into()),
@@ -154,10 +185,41 @@ impl PlatformSettings {
             reconcile_interval_secs: number(get, "LOYALTY_RECONCILE_INTERVAL_SECS", 3_600)?,
             segment_ttl_secs: number(get, "LOYALTY_SEGMENT_TTL_SECS", 60)?,
             issue_interval_ms: number(get, "LOYALTY_ISSUE_INTERVAL_MS", 1_000)?,
+            max_wait_secs: number(get, "LOYALTY_PLATFORM_MAX_WAIT_SECS", 60)?,
             notify_retry_window_secs: number(get, "LOYALTY_NOTIFY_RETRY_WINDOW_SECS", 86_400)?,
             notify_retry_max_ms: number(get, "LOYALTY_NOTIFY_RETRY_MAX_MS", 3_600_000)?,
+            shopify_base_url: get("LOYALTY_SHOPIFY_BASE_URL").map(|url| url.trim_end_matches('/').to_string()),
+            tokens,
         })
     }
+
+    /// Where one shop's Shopify calls go: `LOYALTY_SHOPIFY_BASE_URL` or `https://{shop}`.
+    pub fn shopify_base(&self, shop: &str) -> String {
+        match &self.shopify_base_url {
+            Some(base) => base.replace("{shop}", shop),
+            None => format!("https://{shop}"),
+        }
+    }
+}
+
+/// `LOYALTY_ENCRYPTION_KEY` (base64, 32 bytes) and the comma-separated old
+/// keys of `LOYALTY_ENCRYPTION_KEY_OLD`. Without a key: development mode
+/// makes a throwaway one; otherwise one is derived from the client secret.
+fn token_keys(get: &impl Fn(&str) -> Option<String>, development: bool, secret: &Secret) -> anyhow::Result<KeyRing> {
+    let old = get("LOYALTY_ENCRYPTION_KEY_OLD")
+        .map(|list| {
+            list.split(',')
+                .filter(|k| !k.trim().is_empty())
+                .map(|k| parse_key("LOYALTY_ENCRYPTION_KEY_OLD", k))
+                .collect::<anyhow::Result<Vec<_>>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
+    Ok(match get("LOYALTY_ENCRYPTION_KEY") {
+        Some(key) => KeyRing::new(&parse_key("LOYALTY_ENCRYPTION_KEY", &key)?, &old, KeySource::Configured),
+        None if development => KeyRing::generate(),
+        None => KeyRing::derived(secret.expose(), &old),
+    })
 }
 
 fn number<T: std::str::FromStr>(get: &impl Fn(&str) -> Option<String>, key: &str, default: T) -> anyhow::Result<T> {

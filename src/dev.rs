@@ -36,6 +36,21 @@ pub async fn seed(store: &Store) -> AppResult<()> {
         .await
 }
 
+/// The three demo screens with fresh tokens, as (label, relative link), for
+/// the landing page in development mode.
+pub fn screen_links(settings: &Settings) -> anyhow::Result<Vec<(&'static str, String)>> {
+    let shop = ShopDomain::parse(DEMO_SHOP).map_err(anyhow::Error::msg)?;
+    let token = |role, subject: &str| {
+        let location_id = (role == Role::Pos).then_some("front-desk");
+        mint(settings, &MintRequest { shop: &shop, role, subject, location_id, ttl_seconds: LINK_TTL_SECONDS })
+    };
+    Ok(vec![
+        ("Shopper widget (storefront demo)", format!("/widget/?token={}", token(Role::Customer, DEMO_CUSTOMER)?)),
+        ("Merchant admin", format!("/widget/admin.html?token={}", token(Role::Admin, "demo-admin")?)),
+        ("POS screen", format!("/widget/pos.html?token={}", token(Role::Pos, "demo-clerk")?)),
+    ])
+}
+
 /// The lines printed at start in development mode.
 pub fn links(settings: &Settings, base: &str) -> anyhow::Result<String> {
     let shop = ShopDomain::parse(DEMO_SHOP).map_err(anyhow::Error::msg)?;

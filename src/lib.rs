@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod bench;
 pub mod config;
+pub mod crypto;
 pub mod dev;
 pub mod domain;
 pub mod error;

@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use loyalty_wallet::auth::{mint, MintRequest, Role};
 use loyalty_wallet::config::Settings;
+use loyalty_wallet::crypto::KeySource;
 use loyalty_wallet::domain::ids::ShopDomain;
 use loyalty_wallet::startup::Application;
 use loyalty_wallet::{dev, store, telemetry};
@@ -39,6 +40,9 @@ enum Command {
         #[arg(long, default_value_t = 3600)]
         ttl: i64,
     },
+    /// Re-seal every stored access token under LOYALTY_ENCRYPTION_KEY; the
+    /// keys they were sealed with go in LOYALTY_ENCRYPTION_KEY_OLD (comma-separated).
+    RotateKey,
     /// Benchmarks, seeding, invariant checks and query plans (BENCHMARKS.md).
     Bench {
         #[command(subcommand)]
@@ -85,8 +89,38 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", mint(&settings, &request)?);
             Ok(())
         }
+        Command::RotateKey => rotate_key(settings).await,
         Command::Bench { command } => loyalty_wallet::bench::run(command, settings).await,
     }
+}
+
+async fn rotate_key(settings: Settings) -> anyhow::Result<()> {
+    telemetry::init(settings.log_format);
+    if settings.platform.tokens.source != KeySource::Configured {
+        anyhow::bail!(
+            "rotate-key needs the new key in LOYALTY_ENCRYPTION_KEY (and the old ones in LOYALTY_ENCRYPTION_KEY_OLD)"
+        );
+    }
+    let (url, keys) = (settings.database_url.clone(), settings.platform.tokens.clone());
+    let done = tokio::task::spawn_blocking(move || {
+        let (pool, _) = store::pool::build(&url, 1)?;
+        let mut conn = pool.get()?;
+        store::run_migrations(&mut conn)?;
+        store::write_transaction(&mut conn, |c| store::shops::rotate_tokens(c, &keys, false))
+            .map_err(|e| anyhow::anyhow!("rotation failed: {}", e.message))
+    })
+    .await??;
+    println!(
+        "tokens re-sealed under key {}: {}; already current: {}; unreadable (key not given): {}",
+        settings.platform.tokens.current_id(),
+        done.resealed,
+        done.current,
+        done.unreadable.len()
+    );
+    if !done.unreadable.is_empty() {
+        anyhow::bail!("shops whose token no given key opens: {}", done.unreadable.join(", "));
+    }
+    Ok(())
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
@@ -98,6 +132,11 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     if development {
         dev::seed(app.store()).await.map_err(|e| anyhow::anyhow!("seeding demo data failed: {e:?}"))?;
         println!("{}", dev::links(&settings, &base)?);
+        if let KeySource::Generated(key) = &settings.platform.tokens.source {
+            println!(
+                "Throwaway LOYALTY_ENCRYPTION_KEY for this run (tokens stored now need it after a restart): {key}"
+            );
+        }
     }
     tracing::info!(%base, database = %redact(&settings.database_url), "loyalty-wallet listening");
     app.run_until_stopped().await?;

@@ -27,8 +27,21 @@ pub struct Metrics {
     pub points_refunded: AtomicU64,
 }
 
+/// Label values are bounded (issue 14, point 5): a method outside the
+/// standard ones and a path no route matched are counted as `other`.
+fn method_label(method: &str) -> &'static str {
+    const KNOWN: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"];
+    KNOWN.into_iter().find(|known| *known == method).unwrap_or("other")
+}
+
+fn route_label(route: Option<&str>) -> &str {
+    route.filter(|r| r.starts_with('/')).unwrap_or("other")
+}
+
 impl Metrics {
-    pub fn observe_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+    /// `route` is the matched pattern (None when no route matched).
+    pub fn observe_request(&self, method: &str, route: Option<&str>, status: u16, elapsed: Duration) {
+        let (method, route) = (method_label(method), route_label(route));
         if let Ok(mut requests) = self.requests.lock() {
             *requests.entry((method.to_string(), route.to_string(), status)).or_default() += 1;
         }

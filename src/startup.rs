@@ -4,7 +4,9 @@
 use crate::api;
 use crate::auth::Verifier;
 use crate::config::Settings;
+use crate::crypto::KeySource;
 use crate::metrics::Metrics;
+use crate::platform::install::Installer;
 use crate::platform::Platform;
 use crate::store::Store;
 use crate::telemetry;
@@ -28,6 +30,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
+        seal_plaintext_tokens(&store, &settings).await?;
         let platform = Platform::new(store.clone(), settings.platform.clone())?;
         platform.spawn_workers();
         let server = serve(listener, store.clone(), platform.clone(), settings)?;
@@ -55,15 +58,18 @@ fn serve(listener: TcpListener, store: Store, platform: Arc<Platform>, settings:
     let store = web::Data::new(store);
     let platform = web::Data::new(platform);
     let verifier = web::Data::new(Verifier::new(&settings));
+    let installer = web::Data::new(Installer::new(&settings));
     let metrics = web::Data::new(Metrics::default());
     let settings = web::Data::new(settings);
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(from_fn(api::pages::browser))
             .wrap(from_fn(telemetry::request_span))
             .wrap(from_fn(telemetry::cors))
             .app_data(store.clone())
             .app_data(platform.clone())
             .app_data(verifier.clone())
+            .app_data(installer.clone())
             .app_data(metrics.clone())
             .app_data(settings.clone())
             .app_data(api::extract::query_config())
@@ -73,4 +79,23 @@ fn serve(listener: TcpListener, store: Store, platform: Arc<Platform>, settings:
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// Tokens stored in plaintext by an older version are sealed at start; says
+/// which key seals tokens when none was configured.
+async fn seal_plaintext_tokens(store: &Store, settings: &Settings) -> anyhow::Result<()> {
+    let keys = settings.platform.tokens.clone();
+    match keys.source {
+        KeySource::Configured => {}
+        KeySource::Generated(_) => tracing::warn!("LOYALTY_ENCRYPTION_KEY unset: a throwaway key seals access tokens (development mode)"),
+        KeySource::DerivedFromSecret => tracing::warn!("LOYALTY_ENCRYPTION_KEY unset: access tokens are sealed under a key derived from the client secret; set a key of its own (README)"),
+    }
+    let done = store
+        .write(move |conn| crate::store::shops::rotate_tokens(conn, &keys, true))
+        .await
+        .map_err(|e| anyhow::anyhow!("sealing stored tokens failed: {}", e.message))?;
+    if done.resealed > 0 {
+        tracing::info!(sealed = done.resealed, "plaintext access tokens sealed");
+    }
+    Ok(())
 }

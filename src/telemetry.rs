@@ -45,7 +45,8 @@ pub async fn request_span(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let id = request_id(&req);
-    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+    let pattern = req.match_pattern();
+    let route = pattern.clone().unwrap_or_else(|| "unmatched".into());
     let method = req.method().to_string();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let span = tracing::info_span!("request", request_id = %id, %method, %route);
@@ -57,7 +58,7 @@ pub async fn request_span(
     let status = response.status().as_u16();
     tracing::info!(status, latency_ms = elapsed.as_secs_f64() * 1e3, "request completed");
     if let Some(metrics) = metrics {
-        metrics.observe_request(&method, &route, status, elapsed);
+        metrics.observe_request(&method, pattern.as_deref(), status, elapsed);
     }
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);

@@ -6,12 +6,12 @@ import { points, signed, when } from './format.js';
 import { renderCodes, renderHistory } from './wallet-lists.js';
 
 export function customersPanel(root, call) {
-  const query = h('input', { id: 'cust-q', type: 'search', autocomplete: 'off', placeholder: 'e.g. 207119551' });
+  const query = h('input', { id: 'cust-q', type: 'search', autocomplete: 'off', placeholder: 'Id, name or e-mail' });
   const results = h('tbody');
   const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Load more');
   const detail = h('section', { class: 'card detail', hidden: true, 'aria-labelledby': 'cust-title', tabindex: '-1' });
   const search = h('form', { class: 'search', role: 'search' },
-    h('label', { for: 'cust-q' }, 'Find a customer by id'), h('div', { class: 'inline' }, query, h('button', { type: 'submit', class: 'primary' }, 'Search')));
+    h('label', { for: 'cust-q' }, 'Find a customer by id, name or e-mail'), h('div', { class: 'inline' }, query, h('button', { type: 'submit', class: 'primary' }, 'Search')));
   let cursor = null;
 
   async function find(append) {
@@ -21,14 +21,18 @@ export function customersPanel(root, call) {
     cursor = r.next_cursor;
     more.hidden = !cursor;
     const rows = r.customers.map((cu) => h('tr', {},
-      h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => open(cu.id).then((d) => d.focus()).catch(showError) }, cu.id)),
-      h('td', { class: 'n' }, points(cu.points_balance)), h('td', {}, when(cu.created_at))));
+      h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => open(cu.id).then((d) => d.focus()).catch(showError) }, cu.id),
+        cu.display_name || cu.email ? h('div', { class: 'hint who' }, [cu.display_name, cu.email].filter(Boolean).join(' · ')) : null),
+      h('td', { class: 'n', 'data-balance': cu.id }, points(cu.points_balance)), h('td', {}, when(cu.created_at))));
     if (append) results.append(...rows);
     else fill(results, rows.length ? rows : h('tr', {}, h('td', { colspan: '3', class: 'hint' }, 'No customers found.')));
   }
 
   async function open(id) {
     const d = await call('GET', `/api/v1/admin/customers/${enc(id)}`);
+    // Keep the search results in step with what the detail shows.
+    const row = results.querySelector(`[data-balance="${CSS.escape(id)}"]`);
+    if (row) row.textContent = points(d.wallet.points_balance);
     const codes = h('ul', { class: 'list' }), history = h('ul', { class: 'list' });
     renderCodes(codes, d.claims, (c, btn) => refund(id, c, btn));
     renderHistory(history, d.entries);

@@ -120,8 +120,15 @@ export function programPanel(root, call, channel, shop) {
       h('td', { class: 'hint' }, n === b.min_points ? 'minimum' : n === b.max_points ? 'maximum' : ''))));
   }
 
+  // A segments rule needs a platform that knows segments (Shopify).
+  const segWarn = h('p', { class: 'warn', role: 'status', id: id('seg-warn') });
+  const segmentsImpossible = (b) => b.eligibility.kind === 'segments' && shop.platform?.kind !== 'shopify';
+
   function refresh() {
     const b = read();
+    if (!segWarn.isConnected) idsBox.after(segWarn);
+    segWarn.textContent = segmentsImpossible(b)
+      ? 'This shop has no Shopify connection, so segments cannot be checked: every shopper would be refused. Choose all or listed customers.' : '';
     subBox.hidden = b.purchase_type === 'one_time';
     c.cycles.disabled = c.applies.value !== 'recurring';
     idsBox.hidden = b.eligibility.kind === 'all';
@@ -137,6 +144,7 @@ export function programPanel(root, call, channel, shop) {
     showErrors(fields);
     const first = Object.keys(fields)[0];
     if (first) { errs[first].control.focus(); c.status.textContent = 'Please fix the highlighted settings.'; return; }
+    if (segmentsImpossible(body)) { c.status.textContent = 'Not saved: a segments rule cannot work on this shop (no Shopify connection).'; return; }
     c.save.disabled = true;
     c.status.textContent = 'Saving…';
     try {

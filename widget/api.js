@@ -1,12 +1,9 @@
 // The one way the pages talk to the server: bearer token, JSON both ways, and
-// the contract's error body turned into an ApiError with its machine code.
 export class ApiError extends Error {
   constructor(status, code, message, details) {
     super(message);
     Object.assign(this, { status, code, details: details || {} });
   }
-  // A definitive refusal: retrying the same request cannot succeed, so an
-  // idempotency key may be dropped. Network failures, 408, 429 and 5xx may.
   get final() {
     return this.status >= 400 && this.status < 500 && this.status !== 408 && this.status !== 429;
   }
@@ -15,7 +12,8 @@ export class ApiError extends Error {
 export function client(base, token) {
   const root = (base || '').replace(/\/$/, '');
   return async (method, path, { body, key, signal } = {}) => {
-    const headers = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
+    const jwt = typeof token === 'function' ? await token() : token;
+    const headers = { Authorization: `Bearer ${jwt}`, Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (key) headers['Idempotency-Key'] = key;
     let res;
@@ -32,7 +30,6 @@ export function client(base, token) {
   };
 }
 
-// One key per intent; reused when the same intent is retried.
 export const newKey = () =>
   crypto.randomUUID ? crypto.randomUUID() : [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
 

@@ -14,9 +14,12 @@ const title = (text) => s('title', {}, text);
 
 // A figure that redraws its SVG whenever its width changes.
 // height: a number, or a function of the width (legends wrap when narrow).
-function figure(caption, summary, rows, draw, height = 200) {
+// head: the data table's two column headers.
+function figure(caption, summary, rows, draw, height = 200, head = ['', 'Value']) {
   const box = h('div', { class: 'chart' });
-  const table = h('table', { class: 'table' }, h('tbody', {}, rows.map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', { class: 'n' }, v)))));
+  const table = h('table', { class: 'table' },
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, head[0]), h('th', { scope: 'col', class: 'n' }, head[1]))),
+    h('tbody', {}, rows.map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', { class: 'n' }, v)))));
   const fig = h('figure', { class: 'card fig' }, h('figcaption', {}, caption), box, h('details', {}, h('summary', {}, 'Show data'), table));
   let last = 0;
   new ResizeObserver(([e]) => {
@@ -31,15 +34,22 @@ function figure(caption, summary, rows, draw, height = 200) {
 }
 
 // Vertical bars: items [{label, value, tip}], labels thinned to fit.
-export function barChart(caption, summary, items, { color = 'var(--accent)', format = String } = {}) {
+// Up to ROTATE_MAX bars, labels that do not fit side by side are slanted
+// (every bar keeps its label); beyond that every n-th label is shown.
+const ROTATE_MAX = 16;
+export function barChart(caption, summary, items, { color = 'var(--accent)', format = String, head } = {}) {
   const rows = items.map((d) => [d.label, format(d.value)]);
+  const labelW = (t) => String(t).length * 6.5 + 10;
+  const widest = Math.max(...items.map((d) => labelW(d.label)), 0);
+  const slant = (w) => items.length <= ROTATE_MAX && widest > (w - 36) / Math.max(1, items.length);
+  const height = (w) => (slant(w) ? 200 + widest * 0.6 : 200);
   return figure(caption, summary, rows, (w, hgt) => {
-    const top = 12, bottom = 28, left = 36, plot = hgt - top - bottom;
+    const rotate = slant(w), top = 12, bottom = rotate ? 28 + widest * 0.6 : 28, plot = hgt - top - bottom;
+    const left = rotate ? Math.max(36, widest * 0.75) : 36;
     const max = Math.max(1, ...items.map((d) => d.value));
     const step = (w - left) / Math.max(1, items.length);
     // Show every n-th label so that none overlap (≈6.5 px a character at 11 px).
-    const labelW = (t) => String(t).length * 6.5 + 10;
-    const every = Math.max(1, Math.ceil(Math.max(...items.map((d) => labelW(d.label)), 0) / step));
+    const every = rotate ? 1 : Math.max(1, Math.ceil(widest / step));
     const out = [
       s('line', { x1: left, x2: w, y1: top + plot, y2: top + plot, class: 'axis' }),
       s('text', { x: left - 6, y: top + 4, 'text-anchor': 'end', class: 'tick' }, format(max)),
@@ -54,17 +64,20 @@ export function barChart(caption, summary, items, { color = 'var(--accent)', for
         title(d.tip || `${d.label}: ${format(d.value)}`)));
       // Labels at the edges are pulled in so they are never clipped.
       const lw = labelW(d.label) / 2, cx = Math.min(Math.max(x + step / 2, lw), w - lw);
-      if (i % every === 0 && cx - lw > lastRight + 4) {
+      if (rotate) {
+        const tx = x + step / 2 + 4, ty = top + plot + 12;
+        out.push(s('text', { x: tx, y: ty, 'text-anchor': 'end', transform: `rotate(-40 ${tx} ${ty})`, class: 'tick' }, d.label));
+      } else if (i % every === 0 && cx - lw > lastRight + 4) {
         lastRight = cx + lw;
         out.push(s('text', { x: cx, y: hgt - 8, 'text-anchor': 'middle', class: 'tick' }, d.label));
       }
     });
     return out;
-  });
+  }, height, head);
 }
 
 // One horizontal bar split into parts, with a legend: parts [{label, value, color}].
-export function splitBar(caption, summary, parts) {
+export function splitBar(caption, summary, parts, head = ['', 'Codes']) {
   const rows = parts.map((p) => [p.label, String(p.value)]);
   const perRow = (w) => Math.max(1, Math.floor(w / 130));
   const height = (w) => 80 + Math.ceil(parts.length / perRow(w)) * 28;
@@ -84,5 +97,5 @@ export function splitBar(caption, summary, parts) {
         s('text', { x: lx + 18, y: ly, class: 'legend' }, `${p.label} ${p.value}`));
     });
     return out;
-  }, height);
+  }, height, head);
 }

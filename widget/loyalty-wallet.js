@@ -1,22 +1,39 @@
-// <loyalty-wallet token="JWT" api-base="">: the storefront widget. Shows the
-// balance, turns points into a discount code and lists codes and history.
-// The server's quote is the authority on value; local checks only spare a
-// request that is certain to be refused.
+// <loyalty-wallet token lang messages api-base> or <loyalty-wallet session-url="/apps/loyalty/session">
 import { h, fill } from './dom.js';
 import { client, newKey, enc } from './api.js';
-import { money, points as pts } from './format.js';
+import { session } from './session.js';
+import { money, points as pts, when, refundable, setLocale } from './format.js';
 import { renderCodes, renderHistory } from './wallet-lists.js';
-import { message, localError, closedReason, parsePoints } from './messages.js';
+import { t, message, localError, closedReason, parsePoints, loadMessages } from './messages.js';
+import { rulesText, progressView, sliderStep } from './wallet-rules.js';
+import { copyButton, groupedCode } from './copy.js';
+import { tokenProblem } from './token.js';
 
 const CSS = new URL('./loyalty-wallet.css', import.meta.url).href;
 const QUOTE_DELAY_MS = 250;
 
+const WORDS = {
+  ask: () => t('cancel_code'),
+  label: (c) => t('cancel_label', { code: c.code }),
+  question: (c) => t('cancel_ask', { code: c.code, points: pts(c.points) }),
+  yes: () => t('cancel_yes'),
+  no: () => t('cancel_no'),
+  none: () => t('no_codes'),
+  noActivity: () => t('no_activity'),
+  status: (s) => t(`status_${s}`),
+  kind: (k) => t(`entry_${k}`),
+  expires: (at) => t('expires', { when: when(at) }),
+  balance: (n) => t('balance_after', { n: pts(n) }),
+  pts: (n) => t('n_points', { n: pts(n) }),
+};
+
 class LoyaltyWallet extends HTMLElement {
-  static observedAttributes = ['token', 'api-base'];
+  static observedAttributes = ['token', 'api-base', 'session-url'];
   #ui; #call; #wallet; #timer; #abort; #intent = null; #busy = false; #shown = null;
   #refundKeys = new Map();
 
-  connectedCallback() {
+  async connectedCallback() {
+    if (!this.#ui) await loadMessages(this.closest('[lang]')?.lang, this.getAttribute('messages'));
     if (!this.#ui) this.#build();
     document.addEventListener('visibilitychange', this.#onVisible);
     this.#load();
@@ -26,7 +43,6 @@ class LoyaltyWallet extends HTMLElement {
     document.removeEventListener('visibilitychange', this.#onVisible);
   }
 
-  // Back to the tab: balance, program and quote may have changed meanwhile.
   #onVisible = () => {
     if (document.visibilityState === 'visible' && this.#wallet && !this.#busy) this.#refresh().catch(() => {});
   };
@@ -40,84 +56,142 @@ class LoyaltyWallet extends HTMLElement {
     const sync = (from, to) => () => { to.value = from.value; this.#schedule(); };
     ui.balance = h('strong', { class: 'balance', part: 'balance' }, '–');
     ui.input = h('input', { id: 'pts', type: 'number', inputmode: 'numeric', step: '1', 'aria-describedby': 'limits msg' });
-    ui.range = h('input', { type: 'range', step: '1', 'aria-label': 'Points to use (slider)' });
+    ui.range = h('input', { type: 'range', step: '1', 'aria-label': t('slider') });
     ui.input.oninput = sync(ui.input, ui.range);
     ui.range.oninput = sync(ui.range, ui.input);
     ui.limits = h('p', { id: 'limits', class: 'hint' });
     ui.value = h('output', { class: 'value', for: 'pts' }, '–');
     ui.msg = h('p', { id: 'msg', class: 'msg', 'aria-live': 'polite' });
     ui.type = h('select', { id: 'ptype' },
-      h('option', { value: 'one_time' }, 'A one-time purchase'), h('option', { value: 'subscription' }, 'A subscription'));
-    ui.typeRow = h('p', { class: 'row', hidden: true }, h('label', { for: 'ptype' }, 'Use the code on'), ui.type);
-    ui.button = h('button', { type: 'submit', class: 'primary', part: 'button' }, 'Create code');
+      h('option', { value: 'one_time' }, t('one_time_option')), h('option', { value: 'subscription' }, t('subscription_option')));
+    ui.typeRow = h('p', { class: 'row', hidden: true }, h('label', { for: 'ptype' }, t('use_on')), ui.type);
+    ui.button = h('button', { type: 'submit', class: 'primary', part: 'button' }, t('create'));
     ui.form = h('form', { class: 'redeem', novalidate: true, hidden: true },
-      h('label', { for: 'pts' }, 'Points to use'),
+      h('label', { for: 'pts' }, t('points_to_use')),
       h('div', { class: 'pick' }, ui.input, ui.range),
-      ui.limits, h('p', { class: 'preview' }, 'Worth ', ui.value), ui.msg, ui.typeRow, ui.button);
+      ui.limits, h('p', { class: 'preview' }, t('worth'), ' ', ui.value), ui.msg, ui.typeRow, ui.button);
     ui.form.onsubmit = (e) => { e.preventDefault(); this.#create(); };
-    ui.notice = h('p', { class: 'notice', role: 'alert', hidden: true });
-    ui.result = h('section', { class: 'result', part: 'result', hidden: true, 'aria-label': 'Your new code' });
-    ui.codes = h('ul', { class: 'list' });
+    ui.notice = h('div', { class: 'notice', role: 'alert', hidden: true });
+    ui.progress = h('section', { class: 'progress', part: 'progress', hidden: true });
+    ui.result = h('section', { class: 'result', part: 'result', hidden: true, tabindex: '-1', 'aria-labelledby': 'new-code' });
+    ui.codes = h('ul', { class: 'list', tabindex: '-1', 'aria-labelledby': 'codes-h' });
+    ui.pastCount = h('span');
+    ui.past = h('details', { class: 'past', hidden: true }, h('summary', {}, ui.pastCount), ui.pastList = h('ul', { class: 'list' }));
     ui.history = h('ul', { class: 'list' });
-    // Announcements for screen readers; what they say is also visible elsewhere.
     ui.live = h('p', { class: 'sr', role: 'status' });
+    ui.shell = h('div', { class: 'shell', hidden: true },
+      h('div', { class: 'head' }, h('h2', {}, t('your_points')), h('p', {}, ui.balance, ' ', h('span', { class: 'unit' }, t('pts')))),
+      ui.progress, ui.form, ui.result,
+      h('section', { class: 'codes' }, h('h2', { id: 'codes-h' }, t('your_codes')), ui.codes, ui.past),
+      h('details', {}, h('summary', {}, t('history')), ui.history));
     this.attachShadow({ mode: 'open' }).append(
       h('link', { rel: 'stylesheet', href: CSS }),
-      h('div', { class: 'lw', part: 'container' },
-        h('p', { class: 'head' }, h('span', {}, 'Your points'), ui.balance),
-        ui.notice, ui.form, ui.result, ui.live,
-        h('section', { 'aria-label': 'Your codes' }, h('h3', {}, 'Your codes'), ui.codes),
-        h('details', {}, h('summary', {}, 'Points history'), ui.history)));
+      h('div', { class: 'lw', part: 'container' }, ui.notice, ui.shell, ui.live));
   }
 
   async #load() {
-    const token = this.getAttribute('token');
-    if (!token) return this.#notice('Sign in to see your points.');
-    this.#call = client(this.getAttribute('api-base'), token);
+    let token = this.getAttribute('token'), base = this.getAttribute('api-base');
+    const url = this.getAttribute('session-url');
+    if (!token && !url) return this.#fail(t('signin'));
+    const problem = token && tokenProblem(token);
+    if (problem) return this.#fail(t(problem === 'expired' ? 'expired' : 'bad_token'));
     try {
+      if (!token) {
+        const s = session(url), first = await s.get();
+        if (!first.logged_in) return this.#loggedOut();
+        base ??= first.api_base;
+        token = s.token;
+      }
+      this.#call = client(base, token);
       await this.#refresh(true);
     } catch (e) {
-      this.#notice(e.code === 'unauthorized' ? message(e.code) : `Couldn’t load your points. ${e.message}`);
+      if (e.code === 'unauthorized') return this.#fail(t(/expired/i.test(e.message) ? 'expired' : 'bad_token'));
+      this.#fail(t('load_failed'), () => this.#load());
     }
+  }
+
+  #fail(text, retry) {
+    this.#wallet = null;
+    this.#ui.shell.hidden = true;
+    const again = retry && h('button', { type: 'button', class: 'secondary', onclick: retry }, t('retry'));
+    fill(this.#ui.notice, h('p', {}, text), again);
+    this.#ui.notice.hidden = false;
+    this.#ui.notice.dataset.kind = 'state';
   }
 
   async #refresh(first) {
     const [wallet, { claims }, { entries }] = await Promise.all([
       this.#call('GET', '/api/v1/wallet'), this.#call('GET', '/api/v1/claims'), this.#call('GET', '/api/v1/transactions')]);
     this.#wallet = wallet;
+    setLocale(wallet.locale);
+    this.#ui.shell.hidden = false;
     this.#renderWallet(first);
-    renderCodes(this.#ui.codes, claims, (c, btn) => this.#refund(c, btn));
-    renderHistory(this.#ui.history, entries);
+    this.#renderCodes(claims);
+    renderHistory(this.#ui.history, entries, WORDS);
+  }
+
+  #renderCodes(claims) {
+    const ui = this.#ui, open = claims.filter((c) => refundable(c) || c.status === 'refund_pending');
+    const past = claims.filter((c) => !open.includes(c));
+    const opts = {
+      words: WORDS,
+      code: (c) => groupedCode('code', { class: 'c' }, c.code),
+      extra: (c, li) => refundable(c) && copyButton(c.code, li.querySelector('.c'), (s) => this.#say(s),
+        { class: 'link copy', 'aria-label': t('copy_label', { code: c.code }) }),
+    };
+    renderCodes(ui.codes, open, (c, btn) => this.#refund(c, btn), opts);
+    renderCodes(ui.pastList, past, null, opts);
+    ui.past.hidden = !past.length;
+    ui.pastCount.textContent = t('past_codes', { n: pts(past.length) });
   }
 
   #renderWallet(first) {
     const ui = this.#ui, w = this.#wallet, p = w.program;
     ui.balance.textContent = pts(w.points_balance);
     const closed = !p.enabled || !p.eligible;
-    ui.form.hidden = closed;
-    this.#notice(closed ? message(closedReason(p)) : '');
-    if (closed) return;
     const hi = Math.min(p.max_points, w.points_balance);
-    for (const el of [ui.input, ui.range]) Object.assign(el, { min: p.min_points, max: Math.max(hi, p.min_points) });
-    ui.range.disabled = hi < p.min_points;
-    ui.limits.textContent = hi < p.min_points
-      ? `You need at least ${pts(p.min_points)} points to create a code.`
-      : `Use ${pts(p.min_points)} to ${pts(hi)} points.`;
+    const short = !closed && hi < p.min_points;
+    ui.form.hidden = closed || short;
+    this.#notice(closed ? message(closedReason(p)) : '');
+    this.#renderProgress(short);
+    if (closed || short) return;
+    const step = sliderStep(p, p.min_points, hi);
+    for (const el of [ui.input, ui.range]) Object.assign(el, { min: p.min_points, max: hi });
+    ui.range.step = step;
+    ui.limits.textContent = t('limits', { min: pts(p.min_points), max: pts(hi) });
     ui.typeRow.hidden = p.purchase_types.length < 2;
     if (first) ui.input.value = ui.range.value = p.min_points;
     this.#schedule(0);
   }
 
+  async #renderProgress(short) {
+    const w = this.#wallet;
+    progressView(this.#ui.progress, short ? w : null);
+    if (!short) return;
+    const q = await this.#call('GET', `/api/v1/quote?points=${enc(w.program.min_points)}`).catch(() => null);
+    if (q && this.#wallet === w) progressView(this.#ui.progress, w, money(q.value, q.currency));
+  }
+
+  #loggedOut() {
+    const n = this.#ui.notice, link = h('a', { href: this.getAttribute('login-url') || '/account/login' }, 'Log in');
+    fill(n, link, ' to use your points.');
+    n.hidden = false;
+    this.#ui.shell.hidden = true;
+    this.dataset.state = 'logged-out';
+  }
+
   #notice(text) {
-    this.#ui.notice.textContent = text;
+    fill(this.#ui.notice, text);
     this.#ui.notice.hidden = !text;
+    delete this.#ui.notice.dataset.kind;
   }
 
   #say(text) { this.#ui.live.textContent = text; }
 
-  #message(code, fallback) {
-    const w = this.#wallet;
-    this.#ui.msg.textContent = message(code, fallback, w?.program, w?.points_balance);
+  #message(code) {
+    const w = this.#wallet, ui = this.#ui;
+    ui.msg.textContent = message(code, null, w?.program, w?.points_balance);
+    ui.input.toggleAttribute('aria-invalid', !!code);
   }
 
   #points() { return parsePoints(this.#ui.input.value); }
@@ -130,21 +204,24 @@ class LoyaltyWallet extends HTMLElement {
   }
 
   async #quote() {
-    const n = this.#points(), out = this.#ui.value;
-    if (n == null) {
+    const raw = this.#ui.input.value, n = this.#points(), out = this.#ui.value, w = this.#wallet;
+    if (!w) return;
+    const local = raw.trim() === '' ? '' : localError(n, w.program, w.points_balance);
+    if (local != null) {
       out.textContent = '–';
+      out.removeAttribute('data-invalid');
       delete out.dataset.pending;
-      return this.#message('invalid');
+      return this.#message(local);
     }
     const ctl = (this.#abort = new AbortController());
     try {
       const q = await this.#call('GET', `/api/v1/quote?points=${enc(n)}`, { signal: ctl.signal });
       out.textContent = money(q.value, q.currency);
       out.toggleAttribute('data-invalid', !q.valid);
-      this.#message(q.error?.code, q.error?.message);
+      this.#message(q.error?.code);
     } catch (e) {
       if (e.name === 'AbortError') return;
-      this.#message(e.code, e.message);
+      this.#message(e.code);
     }
     if (!ctl.signal.aborted) delete out.dataset.pending;
   }
@@ -156,55 +233,55 @@ class LoyaltyWallet extends HTMLElement {
     if (local) { this.#message(local); ui.input.focus(); return; }
     const body = { points: n };
     if (!ui.typeRow.hidden) body.purchase_type = ui.type.value;
-    // Same intent (points + purchase type) retried → same key → one code.
     const intent = JSON.stringify(body);
     if (this.#intent?.intent !== intent) this.#intent = { intent, key: newKey() };
     this.#setBusy(true);
     try {
       const claim = await this.#call('POST', '/api/v1/claims', { body, key: this.#intent.key });
       this.#intent = null;
+      this.#resetForm();
       this.#showCode(claim);
       await this.#refresh();
     } catch (e) {
       if (e.final) this.#intent = null;
-      this.#message(e.code, e.message);
+      this.#message(e.code);
+      ui.input.focus();
     } finally {
       this.#setBusy(false);
     }
   }
 
+  #resetForm() {
+    const ui = this.#ui;
+    ui.input.value = '';
+    ui.range.value = ui.range.min;
+    ui.value.textContent = '–';
+    ui.value.removeAttribute('data-invalid');
+    this.#message('');
+  }
+
   #setBusy(on) {
     this.#busy = on;
     const b = this.#ui.button;
-    b.disabled = on;
-    b.textContent = on ? 'Creating…' : 'Create code';
+    b.toggleAttribute('aria-disabled', on);
+    b.textContent = t(on ? 'creating' : 'create');
   }
 
   #showCode(claim) {
-    const value = money(claim.value, claim.currency), r = this.#ui.result;
-    const code = h('p', { class: 'code', part: 'code' }, claim.code);
-    const copy = h('button', { type: 'button', class: 'secondary' }, 'Copy code');
-    copy.onclick = () => this.#copy(claim.code, code, copy);
-    fill(r, h('h3', {}, 'Your new code'), code,
-      h('p', {}, `Worth ${value} · ${pts(claim.points)} points. Enter it at checkout.`), copy);
+    const value = money(claim.value, claim.currency), r = this.#ui.result, p = this.#wallet.program;
+    const code = groupedCode('p', { class: 'code', part: 'code' }, claim.code);
+    fill(r, h('h2', { id: 'new-code' }, t('new_code')), code,
+      h('p', {}, t('code_worth', { value, points: pts(claim.points) })),
+      h('ul', { class: 'rules' }, rulesText(claim, p).map((s) => h('li', {}, s))),
+      copyButton(claim.code, code, (s) => this.#say(s)));
     r.hidden = false;
     this.#shown = claim.id;
-    this.#say(`Code ${claim.code} created, worth ${value}.`);
-  }
-
-  async #copy(text, el, btn) {
-    try {
-      await navigator.clipboard.writeText(text);
-      btn.textContent = 'Copied';
-      this.#say('Code copied.');
-    } catch {
-      // No clipboard permission: select the code so Ctrl+C works.
-      getSelection().selectAllChildren(el);
-      this.#say('Code selected. Press Ctrl+C to copy it.');
-    }
+    this.#say(t('created', { code: claim.code, value }));
+    r.focus();
   }
 
   async #refund(claim, btn) {
+    if (btn.disabled) return;
     btn.disabled = true;
     const keys = this.#refundKeys;
     if (!keys.has(claim.id)) keys.set(claim.id, newKey());
@@ -212,13 +289,15 @@ class LoyaltyWallet extends HTMLElement {
       const r = await this.#call('POST', `/api/v1/claims/${enc(claim.id)}/refund`, { key: keys.get(claim.id) });
       if (this.#shown === claim.id) this.#ui.result.hidden = true;
       this.#say(r.claim?.status === 'refund_pending'
-        ? `Refund of ${claim.code} is on its way.`
-        : `${claim.code} cancelled. ${pts(r.points_refunded)} points returned.`);
+        ? t('cancel_pending', { code: claim.code })
+        : t('cancelled', { code: claim.code, points: pts(r.points_refunded) }));
       await this.#refresh();
+      this.#ui.codes.focus();
     } catch (e) {
       btn.disabled = false;
-      btn.parentElement.append(h('span', { class: 'err' }, e.message));
-      this.#say(`Couldn’t refund ${claim.code}: ${e.message}`);
+      const text = e.code === 'network' ? message(e.code) : t('cancel_failed', { code: claim.code });
+      btn.parentElement.append(h('span', { class: 'err' }, text));
+      this.#say(text);
     }
   }
 }

@@ -5,6 +5,7 @@ import { client, newKey, enc } from './api.js';
 import { money, points } from './format.js';
 import { takeToken } from './page.js';
 import { message, localError, closedReason, parsePoints } from './messages.js';
+import { tokenProblem } from './token.js';
 
 const $ = (id) => document.getElementById(id);
 const token = takeToken('pos');
@@ -18,15 +19,17 @@ async function search(e) {
   e.preventDefault();
   const q = $('q').value.trim();
   say($('find-msg'));
+  // An empty search lists no one (the server agrees): ask for something.
+  if (!q) { fill($('results')); $('find-msg').textContent = 'Type a name, e-mail or customer number.'; return $('q').focus(); }
   try {
     const r = await call('GET', `/api/v1/pos/customers?query=${enc(q)}`);
     fill($('results'), r.customers.length ? r.customers.map((c) => h('li', {},
       h('button', { type: 'button', class: 'pick', onclick: () => open(c.id) },
         h('span', { class: 'who' }, `Customer ${c.id}`, c.display_name || c.email ? h('small', {}, ` · ${c.display_name || c.email}`) : null),
         h('span', {}, `${points(c.points_balance)} pts`))))
-      : h('li', { class: 'hint' }, 'No customer found. Check the number and try again.'));
+      : h('li', { class: 'hint' }, 'No customer found. Check the spelling or ask for the e-mail.'));
   } catch (err) {
-    say($('find-msg'), err.code, err.message);
+    $('find-msg').textContent = err.code === 'unauthorized' ? EXPIRED : message(err.code);
   }
 }
 
@@ -45,7 +48,7 @@ async function open(id) {
   const hi = Math.min(p.max_points, wallet.points_balance);
   $('limits').textContent = `${points(p.min_points)} to ${points(Math.max(hi, 0))} points`;
   const quick = [p.min_points, 500, 1000, hi].filter((n, i, a) => n >= p.min_points && n <= hi && a.indexOf(n) === i);
-  fill($('quick'), quick.map((n) => h('button', { type: 'button', onclick: () => setPoints(n) }, n === hi ? `All ${points(n)}` : points(n))));
+  fill($('quick'), quick.map((n) => h('button', { type: 'button', onclick: () => setPoints(n) }, n === hi ? `${hi < wallet.points_balance ? 'Max' : 'All'} ${points(n)}` : points(n))));
   setPoints(p.min_points);
   show('redeem');
   $('points').focus();
@@ -116,7 +119,10 @@ function reset() {
   $('q').focus();
 }
 
-if (!token) $('find-msg').textContent = 'Open this page with ?token= and a POS token.';
+const EXPIRED = 'This POS session has ended. Open the loyalty screen again from the POS to sign in.';
+// Said at once, not after the first search.
+if (!token) $('find-msg').textContent = 'Open this page from the POS (it needs a POS token).';
+else if (tokenProblem(token)) $('find-msg').textContent = tokenProblem(token) === 'expired' ? EXPIRED : 'This link is not valid. Open the loyalty screen again from the POS.';
 $('find-form').onsubmit = search;
 $('claim-form').onsubmit = claim;
 $('points').oninput = schedule;

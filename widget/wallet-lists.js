@@ -1,49 +1,66 @@
-// The codes list and points history, shared by the storefront widget and the
-// admin's customer view. A refund always asks first, inline, so it works with
-// the keyboard and a screen reader (no window.confirm).
+// Codes list and points history for the widget and admin; `words` = the wording.
 import { h, fill } from './dom.js';
 import { money, points, signed, when, STATUS, KIND, refundable } from './format.js';
 
-export function renderCodes(ul, claims, onRefund) {
-  fill(ul, claims.length ? claims.map((c) => codeItem(c, onRefund)) : h('li', { class: 'empty' }, 'No codes yet.'));
+export const MERCHANT = {
+  ask: () => 'Refund',
+  label: (c) => `Refund code ${c.code}`,
+  question: (c) => `Cancel ${c.code} and return ${points(c.points)} points?`,
+  yes: () => 'Yes, refund',
+  no: () => 'Keep code',
+  none: () => 'No codes yet.',
+  noActivity: () => 'No activity yet.',
+  status: (s) => STATUS[s] || s,
+  kind: (k) => KIND[k] || k,
+  expires: (at) => ` · expires ${when(at)}`,
+  balance: (n) => ` · balance ${points(n)}`,
+  pts: (n) => `${points(n)} points`,
+};
+
+export function renderCodes(ul, claims, onRefund, opts = {}) {
+  const w = opts.words || MERCHANT;
+  fill(ul, claims.length ? claims.map((c) => codeItem(c, onRefund, w, opts)) : h('li', { class: 'empty' }, w.none()));
 }
 
-export function renderHistory(ul, entries) {
-  fill(ul, entries.length ? entries.map(entryItem) : h('li', { class: 'empty' }, 'No activity yet.'));
+export function renderHistory(ul, entries, w = MERCHANT) {
+  fill(ul, entries.length ? entries.map((e) => entryItem(e, w)) : h('li', { class: 'empty' }, w.noActivity()));
 }
 
-function codeItem(c, onRefund) {
+function codeItem(c, onRefund, w, opts) {
   const actions = h('div', { class: 'actions' });
-  if (onRefund && refundable(c)) askButton(actions, c, onRefund);
-  return h('li', { class: 'item', 'data-claim': c.id, 'data-status': c.status },
+  const item = h('li', { class: 'item', 'data-claim': c.id, 'data-status': c.status },
     h('div', { class: 'main' },
-      h('code', { class: 'c' }, c.code),
-      h('span', { class: `badge s-${c.status}` }, STATUS[c.status] || c.status)),
-    h('div', { class: 'sub' }, `${money(c.value, c.currency)} · ${points(c.points)} points · ${when(c.created_at)}`,
-      c.expires_at && refundable(c) ? ` · expires ${when(c.expires_at)}` : ''),
+      opts.code ? opts.code(c) : h('code', { class: 'c' }, c.code),
+      h('span', { class: `badge s-${c.status}` }, w.status(c.status))),
+    h('div', { class: 'sub' }, `${money(c.value, c.currency)} · ${w.pts(c.points)} · ${when(c.created_at)}`,
+      c.expires_at && refundable(c) ? w.expires(c.expires_at) : ''),
     actions);
+  const extra = opts.extra?.(c, item);
+  if (onRefund && refundable(c)) askButton(actions, c, onRefund, w, extra);
+  else if (extra) actions.append(extra);
+  return item;
 }
 
-function askButton(box, c, onRefund) {
-  const ask = h('button', { type: 'button', class: 'link', 'aria-label': `Refund code ${c.code}` }, 'Refund');
-  ask.onclick = () => confirmRefund(box, c, onRefund);
-  fill(box, ask);
+function askButton(box, c, onRefund, w, extra) {
+  const ask = h('button', { type: 'button', class: 'link', 'aria-label': w.label(c) }, w.ask());
+  ask.onclick = () => confirmRefund(box, c, onRefund, w, extra);
+  fill(box, extra, ask);
   return ask;
 }
 
-function confirmRefund(box, c, onRefund) {
-  const yes = h('button', { type: 'button', class: 'danger' }, 'Yes, refund');
-  const no = h('button', { type: 'button', class: 'link' }, 'Keep code');
+function confirmRefund(box, c, onRefund, w, extra) {
+  const yes = h('button', { type: 'button', class: 'danger' }, w.yes());
+  const no = h('button', { type: 'button', class: 'link' }, w.no());
   yes.onclick = () => onRefund(c, yes);
-  no.onclick = () => askButton(box, c, onRefund).focus();
-  fill(box, h('span', { class: 'confirm' }, `Cancel ${c.code} and return ${points(c.points)} points?`), yes, no);
+  no.onclick = () => askButton(box, c, onRefund, w, extra).focus();
+  fill(box, h('span', { class: 'confirm' }, w.question(c)), yes, no);
   yes.focus();
 }
 
-function entryItem(e) {
+function entryItem(e, w) {
   return h('li', { class: 'item' },
     h('div', { class: 'main' },
-      h('span', {}, KIND[e.kind] || e.kind),
+      h('span', {}, w.kind(e.kind)),
       h('span', { class: e.delta < 0 ? 'neg' : 'pos' }, signed(e.delta))),
-    h('div', { class: 'sub' }, when(e.created_at), e.reason ? ` · ${e.reason}` : '', ` · balance ${points(e.balance_after)}`));
+    h('div', { class: 'sub' }, when(e.created_at), e.reason ? ` · ${e.reason}` : '', w.balance(e.balance_after)));
 }

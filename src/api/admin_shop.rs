@@ -4,8 +4,11 @@ use super::auth::AdminAuth;
 use super::extract::JsonBody;
 use super::views::money;
 use crate::config::Settings;
+use crate::crypto::KeyRing;
 use crate::domain::money::Currency;
 use crate::domain::program::DecimalInput;
+use crate::domain::time;
+use crate::domain::url::OutgoingUrl;
 use crate::error::{AppError, AppResult, ErrorEnvelope};
 use crate::store::notify as notify_store;
 use crate::store::shops::{self, ShopRow, NATIVE, SHOPIFY};
@@ -33,6 +36,9 @@ pub struct ShopView {
     pub currency: String,
     #[schema(example = "1")]
     pub earn_points_per_unit: String,
+    /// Numbers and money in the widget follow this BCP 47 tag, e.g. "de-DE".
+    #[schema(example = "en-US")]
+    pub locale: String,
     pub platform: PlatformView,
     /// Outgoing webhooks to the merchant's systems; null when not set.
     pub notify: Option<super::notify::NotifyView>,
@@ -47,6 +53,7 @@ impl From<&ShopRow> for ShopView {
             shop: row.id.clone(),
             currency: row.currency.clone(),
             earn_points_per_unit: row.earn_points_per_unit.clone(),
+            locale: row.locale.clone(),
             platform: PlatformView {
                 kind: row.platform_kind.clone(),
                 api_version: row.platform_api_version.clone(),
@@ -79,6 +86,9 @@ pub struct ShopInput {
     pub currency: String,
     /// Points earned per unit of currency paid ("1" = 1 point per dollar).
     pub earn_points_per_unit: DecimalInput,
+    /// BCP 47 language[-REGION], e.g. "de-DE"; kept when omitted.
+    #[serde(default)]
+    pub locale: Option<String>,
     #[serde(default)]
     pub platform: Option<PlatformInput>,
     /// `{url, secret}`; null removes it; left out keeps it.
@@ -91,6 +101,22 @@ pub struct ShopInput {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub offers: Option<serde_json::Value>,
+}
+
+/// `ll`, `lll`, `ll-RR` or `ll-123`, normalised to `ll-RR` case.
+pub fn parse_locale(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    let (lang, region) = raw.split_once(['-', '_']).map_or((raw, None), |(l, r)| (l, Some(r)));
+    let lang_ok = (2..=3).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_alphabetic());
+    let region_ok = region.is_none_or(|r| {
+        (r.len() == 2 && r.bytes().all(|b| b.is_ascii_alphabetic()))
+            || (r.len() == 3 && r.bytes().all(|b| b.is_ascii_digit()))
+    });
+    if !lang_ok || !region_ok {
+        return Err("a language tag such as en-US, de-DE or fr".into());
+    }
+    let lang = lang.to_ascii_lowercase();
+    Ok(region.map_or(lang.clone(), |r| format!("{lang}-{}", r.to_ascii_uppercase())))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/shop", tag = "admin", security(("bearer" = [])),
@@ -112,7 +138,13 @@ fn shop_view(conn: &mut AnyConnection, row: ShopRow) -> AppResult<ShopView> {
     Ok(ShopView { notify, timezone, offers, ..ShopView::from(&row) })
 }
 
-fn apply(row: &mut ShopRow, input: ShopInput, fields: &mut BTreeMap<String, String>) {
+fn apply(
+    row: &mut ShopRow,
+    input: ShopInput,
+    keys: &KeyRing,
+    allow_loopback: bool,
+    fields: &mut BTreeMap<String, String>,
+) {
     match Currency::parse(input.currency.trim()) {
         Ok(currency) => row.currency = currency.code().into(),
         Err(e) => drop(fields.insert("currency".into(), e)),
@@ -121,23 +153,39 @@ fn apply(row: &mut ShopRow, input: ShopInput, fields: &mut BTreeMap<String, Stri
         Ok(rate) => row.earn_points_per_unit = rate,
         Err(e) => drop(fields.insert("earn_points_per_unit".into(), e)),
     }
+    if let Some(locale) = input.locale {
+        match parse_locale(&locale) {
+            Ok(locale) => row.locale = locale,
+            Err(e) => drop(fields.insert("locale".into(), e)),
+        }
+    }
     if let Some(platform) = input.platform {
-        apply_platform(row, platform, fields);
+        apply_platform(row, platform, (keys, allow_loopback), fields);
     }
 }
 
 /// Connector settings: the kind, and for Shopify a token (write-only; kept
 /// when omitted), an API version `YYYY-MM` and an optional base URL.
-fn apply_platform(row: &mut ShopRow, platform: PlatformInput, fields: &mut BTreeMap<String, String>) {
+/// `base_url` must be an outgoing URL (`https://`, loopback `http://` only
+/// when `allow_loopback`).
+fn apply_platform(
+    row: &mut ShopRow,
+    platform: PlatformInput,
+    (keys, allow_loopback): (&KeyRing, bool),
+    fields: &mut BTreeMap<String, String>,
+) {
     match platform.kind.as_str() {
-        NATIVE => {}
+        // Back to native: the platform's token is erased (issue 14, point 7).
+        NATIVE => {
+            row.platform_access_token = None;
+        }
         SHOPIFY => {
             let token = platform.access_token.as_deref().map(str::trim).filter(|t| !t.is_empty());
             if token.is_none() && row.platform_access_token.is_none() {
                 fields.insert("platform.access_token".into(), "required for shopify".into());
             }
-            if let Some(token) = token {
-                row.platform_access_token = Some(token.to_string());
+            if let Some(Err(e)) = token.map(|token| row.set_access_token(keys, token)) {
+                fields.insert("platform.access_token".into(), e.message);
             }
             row.platform_enabled = true;
         }
@@ -151,17 +199,18 @@ fn apply_platform(row: &mut ShopRow, platform: PlatformInput, fields: &mut BTree
             fields.insert("platform.api_version".into(), "YYYY-MM, e.g. 2025-01".into());
         }
     }
-    if let Some(url) = &platform.base_url {
-        let valid = (url.starts_with("https://") || url.starts_with("http://"))
-            && url.len() <= 255
-            && !url.contains(char::is_whitespace);
-        if !valid {
-            fields.insert("platform.base_url".into(), "an http(s) URL".into());
+    let base_url = match platform.base_url.as_deref().map(|url| OutgoingUrl::parse(url, allow_loopback)) {
+        None => None,
+        Some(Ok(url)) => Some(url.as_str().trim_end_matches('/').to_string()),
+        Some(Err(rule)) => {
+            fields
+                .insert("platform.base_url".into(), format!("{rule} (https://, or http:// to loopback when allowed)"));
+            None
         }
-    }
+    };
     row.platform_kind = platform.kind;
     row.platform_api_version = platform.api_version;
-    row.platform_base_url = platform.base_url;
+    row.platform_base_url = base_url;
 }
 
 #[utoipa::path(put, path = "/api/v1/admin/shop", tag = "admin", security(("bearer" = [])), request_body = ShopInput,
@@ -175,13 +224,14 @@ pub async fn put_shop(
     let shop = auth.shop.as_str().to_string();
     let mut input = body.value;
     let allow_loopback = settings.allow_loopback_urls;
+    let keys = settings.platform.tokens.clone();
     let view = store
         .write(move |conn| {
             let (mut row, mut fields, now) = (shops::ensure(conn, &shop)?, BTreeMap::new(), Utc::now().naive_utc());
             let notify = input.notify.take();
             let offers =
                 super::shop_offers::parse(conn, &shop, input.timezone.take(), input.offers.take(), &mut fields)?;
-            apply(&mut row, input, &mut fields);
+            apply(&mut row, input, &keys, allow_loopback, &mut fields);
             super::notify::apply(conn, &shop, notify, allow_loopback, &mut fields, now)?;
             if !fields.is_empty() {
                 return Err(AppError::invalid_fields("the shop settings are not valid", fields));
@@ -227,6 +277,12 @@ pub struct PerCustomer {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+pub struct CountPoints {
+    pub count: i64,
+    pub points: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct OrdersView {
     pub count: i64,
     pub total_value: String,
@@ -241,7 +297,20 @@ pub struct AnalyticsView {
     pub claims_count: i64,
     pub points_redeemed: i64,
     pub average_points_per_claim: f64,
+    /// Codes not refunded, and their points (points that stayed redeemed).
+    pub net_claims_count: i64,
+    pub net_points_redeemed: i64,
+    pub average_points_per_net_claim: f64,
+    /// Codes refunded (points returned to the customer).
+    pub refunded: CountPoints,
+    /// online / pos → codes and points, refunded ones left out.
+    #[schema(value_type = Object)]
+    pub by_channel: BTreeMap<String, CountPoints>,
     pub distribution: Vec<Bucket>,
+    /// day, week or month: the size of each `claims_per_day` row (by span:
+    /// up to 92 days by day, up to 3 years by week, longer by month).
+    pub period: String,
+    /// One row per period with claims; `date` is its first day.
     pub claims_per_day: Vec<DayView>,
     pub claims_per_customer: PerCustomer,
     /// open (pending+active+refund_pending), used, refunded, expired, failed
@@ -250,7 +319,17 @@ pub struct AnalyticsView {
     pub orders: OrdersView,
 }
 
-pub const MAX_WINDOW_DAYS: i64 = 366;
+/// Spans up to this many days are reported per day, then per week.
+pub const DAILY_DAYS: i64 = 92;
+pub const WEEKLY_DAYS: i64 = 3 * 366;
+
+fn period_for(span: Duration) -> analytics::Period {
+    match span.num_days() {
+        d if d <= DAILY_DAYS => analytics::Period::Day,
+        d if d <= WEEKLY_DAYS => analytics::Period::Week,
+        _ => analytics::Period::Month,
+    }
+}
 
 #[utoipa::path(get, path = "/api/v1/admin/analytics", tag = "admin", security(("bearer" = [])), params(AnalyticsQuery),
     responses((status = 200, body = AnalyticsView), (status = 400, body = ErrorEnvelope)))]
@@ -259,23 +338,39 @@ pub async fn get_analytics(
     store: web::Data<Store>,
     query: web::Query<AnalyticsQuery>,
 ) -> AppResult<web::Json<AnalyticsView>> {
-    let to = query.to.unwrap_or_else(Utc::now);
-    let from = query.from.unwrap_or(to - Duration::days(30));
-    if from >= to || to - from > Duration::days(MAX_WINDOW_DAYS) {
-        return Err(AppError::invalid(format!("from must be before to, at most {MAX_WINDOW_DAYS} days apart")));
+    let to = query.to.map(|at| in_range(at, "to")).transpose()?.unwrap_or_else(Utc::now);
+    let default_from = to.checked_sub_signed(Duration::days(30)).unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let from = in_range(query.from.unwrap_or(default_from), "from")?;
+    if from >= to {
+        return Err(AppError::invalid("from must be before to"));
     }
+    let period = period_for(to - from);
     let shop = auth.shop.as_str().to_string();
     let (currency, report) = store
         .read(move |conn| {
             let currency = shops::find(conn, &shop)?.map_or_else(|| "USD".to_string(), |row| row.currency);
-            let report = analytics::report(conn, &shop, from.naive_utc(), to.naive_utc())?;
+            let report = analytics::report(conn, &shop, from.naive_utc(), to.naive_utc(), period)?;
             Ok((currency, report))
         })
         .await?;
-    Ok(web::Json(view(from, to, &currency, report)))
+    Ok(web::Json(view((from, to, period), &currency, report)))
 }
 
-fn view(from: DateTime<Utc>, to: DateTime<Utc>, currency: &str, r: analytics::Report) -> AnalyticsView {
+/// A query time within the years RFC 3339 can write, or 400.
+fn in_range(at: DateTime<Utc>, field: &str) -> AppResult<DateTime<Utc>> {
+    time::in_range(at).map_err(|rule| {
+        AppError::invalid(format!("{field} {rule}")).with_details(serde_json::json!({"fields": {field: rule}}))
+    })
+}
+
+fn wide_money(minor: i128, currency: &str) -> String {
+    let formatted = Currency::parse(currency).ok().and_then(|c| c.format_wide(minor));
+    formatted.unwrap_or_else(|| minor.to_string())
+}
+
+type Window = (DateTime<Utc>, DateTime<Utc>, analytics::Period);
+
+fn view((from, to, period): Window, currency: &str, r: analytics::Report) -> AnalyticsView {
     let ratio = |a: i64, b: i64| {
         if b == 0 {
             0.0
@@ -291,7 +386,10 @@ fn view(from: DateTime<Utc>, to: DateTime<Utc>, currency: &str, r: analytics::Re
         ("expired".to_string(), count("expired")),
         ("failed".to_string(), count("failed")),
     ]);
-    let average_minor = if r.orders == 0 { 0 } else { r.order_value_minor / r.orders };
+    // The mean of i64 subtotals fits an i64.
+    let average_minor = if r.orders == 0 { 0 } else { (r.order_value_minor / i128::from(r.orders)) as i64 };
+    let (net_count, net_points) = (r.claims_count - r.refunded.0, r.points_redeemed - r.refunded.1);
+    let pair = |&(count, points): &(i64, i64)| CountPoints { count, points };
     AnalyticsView {
         from,
         to,
@@ -299,6 +397,12 @@ fn view(from: DateTime<Utc>, to: DateTime<Utc>, currency: &str, r: analytics::Re
         claims_count: r.claims_count,
         points_redeemed: r.points_redeemed,
         average_points_per_claim: ratio(r.points_redeemed, r.claims_count),
+        net_claims_count: net_count,
+        net_points_redeemed: net_points,
+        average_points_per_net_claim: ratio(net_points, net_count),
+        refunded: pair(&r.refunded),
+        by_channel: r.by_channel.iter().map(|(k, v)| (k.clone(), pair(v))).collect(),
+        period: period.name().to_string(),
         distribution: r.distribution.iter().map(|&(min, max, count)| Bucket { min, max, count }).collect(),
         claims_per_day: r
             .per_day
@@ -309,7 +413,7 @@ fn view(from: DateTime<Utc>, to: DateTime<Utc>, currency: &str, r: analytics::Re
         status,
         orders: OrdersView {
             count: r.orders,
-            total_value: money(r.order_value_minor, currency),
+            total_value: wide_money(r.order_value_minor, currency),
             average_value: money(average_minor, currency),
         },
     }

@@ -4,21 +4,28 @@
 use crate::auth::{Principal, Role, Verifier};
 use crate::domain::ids::{CustomerId, ShopDomain};
 use crate::error::{AppError, ErrorCode};
+use crate::platform::install::Installer;
+use crate::platform::Platform;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
 use std::future::{ready, Ready};
+use std::sync::Arc;
 
-fn principal(req: &HttpRequest) -> Result<Principal, AppError> {
-    let verifier =
-        req.app_data::<web::Data<Verifier>>().ok_or_else(|| AppError::internal_msg("token verifier missing"))?;
-    let token = req
-        .headers()
+fn bearer(req: &HttpRequest) -> Result<&str, AppError> {
+    req.headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::trim)
-        .ok_or_else(|| AppError::new(ErrorCode::Unauthorized, "a bearer token is required"))?;
+        .ok_or_else(|| AppError::new(ErrorCode::Unauthorized, "a bearer token is required"))
+}
+
+fn principal(req: &HttpRequest) -> Result<Principal, AppError> {
+    let verifier =
+        req.app_data::<web::Data<Verifier>>().ok_or_else(|| AppError::internal_msg("token verifier missing"))?;
+    let token = bearer(req)?;
     verifier.verify(token).map_err(|reason| AppError::new(ErrorCode::Unauthorized, format!("invalid token: {reason}")))
 }
 
@@ -57,10 +64,31 @@ fn customer(req: &HttpRequest) -> Result<CustomerAuth, AppError> {
     Ok(CustomerAuth { shop: p.shop, customer })
 }
 
-fn admin(req: &HttpRequest) -> Result<AdminAuth, AppError> {
+fn admin(req: &HttpRequest) -> Result<(AdminAuth, Option<String>), AppError> {
     let p = principal(req)?;
     require(&p, Role::Admin)?;
-    Ok(AdminAuth { shop: p.shop, subject: p.subject })
+    Ok((AdminAuth { shop: p.shop, subject: p.subject }, p.sid))
+}
+
+/// An admin; with `LOYALTY_SHOPIFY_EMBEDDED=1` a session token with a `sid`
+/// for a shop without a stored token is first exchanged for one (issue 11).
+impl FromRequest for AdminAuth {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let parsed = admin(req);
+        let installer = req.app_data::<web::Data<Installer>>().filter(|i| i.install.embedded).cloned();
+        let platform = req.app_data::<web::Data<Arc<Platform>>>().cloned();
+        let token = bearer(req).map(str::to_string).unwrap_or_default();
+        Box::pin(async move {
+            let (auth, sid) = parsed?;
+            if let (Some(installer), Some(platform), Some(_)) = (installer, platform, sid) {
+                installer.ensure_exchanged(&platform, auth.shop.as_str(), &token).await;
+            }
+            Ok(auth)
+        })
+    }
 }
 
 fn pos(req: &HttpRequest) -> Result<PosAuth, AppError> {
@@ -83,5 +111,4 @@ macro_rules! extractor {
 }
 
 extractor!(CustomerAuth, customer);
-extractor!(AdminAuth, admin);
 extractor!(PosAuth, pos);

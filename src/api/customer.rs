@@ -47,7 +47,8 @@ pub async fn get_quote(
 #[utoipa::path(post, path = "/api/v1/claims", tag = "customer", security(("bearer" = [])), request_body = ClaimBody,
     params(("Idempotency-Key" = String, Header, description = "required; replays the first response")),
     responses((status = 201, body = ClaimView), (status = 400, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope, description = "insufficient_points"),
-        (status = 422, body = ErrorEnvelope, description = "below_minimum, above_maximum, not_eligible, program_disabled, purchase_type_not_allowed, zero_value, idempotency_conflict")))]
+        (status = 422, body = ErrorEnvelope, description = "below_minimum, above_maximum, not_eligible, program_disabled, purchase_type_not_allowed, zero_value, idempotency_conflict"),
+        (status = 503, body = ErrorEnvelope, description = "unavailable: segment membership cannot be checked (platform down or answering nonsense)")))]
 pub async fn post_claim(
     req: HttpRequest,
     auth: CustomerAuth,

@@ -14,9 +14,12 @@ pub mod idempotency;
 pub mod notify;
 pub mod openapi;
 pub mod ops;
+pub mod pages;
 pub mod pos;
 pub mod privacy;
+pub mod proxy;
 pub mod shop_offers;
+pub mod shopify_install;
 pub mod views;
 pub mod wallet;
 pub mod webhooks;
@@ -37,7 +40,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/metrics").get(ops::metrics))
         .service(resource("/openapi.json").get(ops::openapi))
         .service(resource("/webhooks/shopify").post(webhooks::receive))
+        .service(resource("/shopify/install").get(shopify_install::install))
+        .service(resource("/shopify/callback").get(shopify_install::callback))
+        .service(resource("/proxy/session").get(proxy::session))
         .service(resource("/").get(widget::root))
+        .service(resource("/widget").get(widget::add_slash))
         .service(resource("/widget/{path:.*}").get(widget::asset))
         .service(
             web::scope("/api/v1")

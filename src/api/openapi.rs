@@ -2,8 +2,8 @@
 //! request/response types; served at `/openapi.json`.
 
 use super::{
-    admin, admin_shop, campaign_views, campaigns, checkout, customer, events, notify, ops, pos, privacy, views, wallet,
-    webhooks, widget,
+    admin, admin_shop, campaign_views, campaigns, checkout, customer, events, notify, ops, pos, privacy, proxy,
+    shopify_install, views, wallet, webhooks, widget,
 };
 use crate::domain::program;
 use crate::error::{ErrorBody, ErrorCode, ErrorEnvelope};
@@ -36,7 +36,8 @@ impl Modify for BearerAuth {
         pos::list_customers, pos::get_wallet, pos::get_quote, pos::post_claim,
         checkout::validate, checkout::redeem,
         ops::healthz, ops::readyz, ops::metrics, ops::openapi,
-        webhooks::receive, widget::root, widget::asset,
+        webhooks::receive, widget::root, widget::add_slash, widget::asset,
+        shopify_install::install, shopify_install::callback, proxy::session,
         campaigns::list_campaigns, campaigns::post_campaign, campaigns::get_campaign, campaigns::put_campaign,
         campaigns::list_offers, events::post_event, events::list_my_offers,
     ),
@@ -49,7 +50,7 @@ impl Modify for BearerAuth {
         checkout::ValidateBody, checkout::ValidateView, checkout::RedeemBody, checkout::RedeemView,
         admin_shop::ShopView, admin_shop::ShopInput, notify::NotifyInput, notify::NotifyView,
         notify::NotificationView, notify::NotificationPage, admin_shop::PlatformInput, admin_shop::PlatformView,
-        admin_shop::AnalyticsView, admin_shop::Bucket, admin_shop::DayView, admin_shop::PerCustomer, admin_shop::OrdersView,
+        admin_shop::AnalyticsView, admin_shop::Bucket, admin_shop::DayView, admin_shop::PerCustomer, admin_shop::OrdersView, admin_shop::CountPoints,
         program::ProgramInput, program::ProgramSettings, program::Channel, program::PurchaseType, program::PurchaseTypes,
         program::Subscription, program::AppliesTo, program::Eligibility, program::EligibilityKind,
         program::CombinesWith, program::DecimalInput,
@@ -57,6 +58,7 @@ impl Modify for BearerAuth {
         campaign_views::OfferView, campaign_views::OfferPage, campaign_views::CustomerOfferView,
         campaign_views::CustomerOfferList, events::EventInput, events::EventReceipt,
         super::shop_offers::OffersView,
+        proxy::ProxySession,
     ))
 )]
 pub struct ApiDoc;

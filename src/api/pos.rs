@@ -31,7 +31,12 @@ pub async fn list_customers(
     store: web::Data<Store>,
     query: web::Query<CustomerQuery>,
 ) -> AppResult<web::Json<CustomerPage>> {
-    Ok(web::Json(search_customers(&store, auth.shop.as_str(), query.into_inner()).await?))
+    let query = query.into_inner();
+    // At the till a clerk looks one shopper up; an empty search lists no one.
+    if query.query.as_deref().unwrap_or("").trim().is_empty() {
+        return Ok(web::Json(CustomerPage { customers: vec![], next_cursor: None }));
+    }
+    Ok(web::Json(search_customers(&store, auth.shop.as_str(), query).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/pos/customers/{id}/wallet", tag = "pos", security(("bearer" = [])),

@@ -2,7 +2,7 @@
 
 use crate::domain::claim::Refusal;
 use crate::domain::money::Currency;
-use crate::domain::program::{Channel, ProgramSettings, PurchaseType};
+use crate::domain::program::{Channel, CombinesWith, ProgramSettings, PurchaseType, Subscription};
 use crate::error::{AppError, ErrorCode};
 use crate::store::claims::ClaimRow;
 use crate::store::customers::{CustomerRow, EntryRow};
@@ -127,6 +127,12 @@ pub struct ProgramSummary {
     pub eligible: bool,
     /// program_disabled, not_eligible or segments_unavailable
     pub ineligible_reason: Option<String>,
+    /// How long a new code stays valid; none = until used or cancelled.
+    pub code_lifetime_hours: Option<i64>,
+    /// For subscription codes: which payments the discount applies to.
+    pub subscription: Option<Subscription>,
+    /// Which other discounts a code combines with at checkout.
+    pub combines_with: CombinesWith,
 }
 
 impl ProgramSummary {
@@ -146,6 +152,9 @@ impl ProgramSummary {
             purchase_types: program.settings.purchase_type.list(),
             eligible: reason.is_none(),
             ineligible_reason: reason.map(str::to_string),
+            code_lifetime_hours: program.settings.code_lifetime_hours,
+            subscription: program.settings.subscription.clone(),
+            combines_with: program.settings.combines_with,
         }
     }
 }
@@ -155,6 +164,12 @@ pub struct WalletView {
     pub customer_id: String,
     pub points_balance: i64,
     pub currency: String,
+    /// Points a customer earns per unit of currency paid (the shop's rate).
+    #[schema(example = "1")]
+    pub earn_points_per_unit: String,
+    /// The shop's locale (BCP 47) for numbers and money, e.g. "de-DE".
+    #[schema(example = "en-US")]
+    pub locale: String,
     pub program: ProgramSummary,
 }
 

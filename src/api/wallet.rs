@@ -45,6 +45,8 @@ pub fn wallet_view(wallet: &Wallet, segment_member: Option<bool>) -> AppResult<W
         customer_id: wallet.customer.id.clone(),
         points_balance: wallet.customer.points_balance,
         currency: currency(wallet)?.code().into(),
+        earn_points_per_unit: wallet.shop.earn_points_per_unit.clone(),
+        locale: wallet.shop.locale.clone(),
         program: ProgramSummary::new(&wallet.program, eligibility),
     })
 }
@@ -187,26 +189,42 @@ async fn segment_member(store: &Store, platform: &Platform, request: &ClaimReque
         (request.shop.as_str().to_string(), request.customer.as_str().to_string(), request.channel);
     let found = store.read(move |conn| wallets::find(conn, &shop, &customer, channel)).await?;
     let Some(wallet) = found else { return Ok(None) };
-    membership(platform, &wallet).await.map_err(|e| {
-        AppError::new(ErrorCode::Unavailable, "segment membership cannot be checked right now")
-            .with_details(serde_json::json!({"reason": format!("{e:?}")}))
+    checked_membership(platform, &wallet).await
+}
+
+/// Membership that must be known (a claim): a platform
+/// that cannot answer is 503 `unavailable`; what it said goes to the log
+/// (with the request id), never to the body (issue 14, points 2 and 4).
+pub async fn checked_membership(platform: &Platform, wallet: &Wallet) -> AppResult<Option<bool>> {
+    membership(platform, wallet).await.map_err(|error| {
+        let mut refusal = AppError::unavailable(anyhow::anyhow!("segment membership: {error:?}"));
+        refusal.message = "segment membership cannot be checked right now".into();
+        refusal
     })
 }
 
-/// Membership for display (wallet, quote): a platform that cannot answer
-/// shows the program as unavailable rather than failing the page.
+/// Membership for display (wallet, quote, POS lookups): a platform that
+/// cannot answer shows the program as unavailable (`segments_unavailable`)
+/// rather than failing the page, so the balance stays readable.
 pub async fn display_membership(platform: &Platform, wallet: &Wallet) -> Option<bool> {
     membership(platform, wallet).await.unwrap_or(None)
 }
 
-/// None when the program is not by segment or the shop has no platform.
+/// None when the program is not by segment or the shop has no platform. A
+/// panic while asking is caught and reported as a transient failure.
 pub async fn membership(platform: &Platform, wallet: &Wallet) -> Result<Option<bool>, PlatformError> {
     let eligibility = &wallet.program.settings.eligibility;
     if eligibility.kind != EligibilityKind::Segments {
         return Ok(None);
     }
-    let Some(creds) = wallet.shop.platform_creds(&platform.settings.api_version) else { return Ok(None) };
-    platform.segments.is_member(&platform.client, &creds, &wallet.customer.id, &eligibility.ids).await.map(Some)
+    let Some(creds) = crate::platform::shopify::ShopCreds::of(&wallet.shop, &platform.settings) else {
+        return Ok(None);
+    };
+    let asked = platform.segments.is_member(&platform.client, &creds, &wallet.customer.id, &eligibility.ids);
+    match crate::platform::supervise::catch(asked).await {
+        Ok(answer) => answer.map(Some),
+        Err(panic) => Err(PlatformError::Transient(format!("segment check panicked: {panic}"))),
+    }
 }
 
 pub fn parse_points(raw: i64) -> AppResult<Points> {

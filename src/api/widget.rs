@@ -42,7 +42,12 @@ pub async fn asset(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
         .body(file.contents())
 }
 
-#[utoipa::path(get, path = "/", tag = "pages", responses((status = 302, description = "to /widget/")))]
-pub async fn root() -> HttpResponse {
-    HttpResponse::Found().insert_header((header::LOCATION, "/widget/")).finish()
+#[utoipa::path(get, path = "/", tag = "pages", responses((status = 200, description = "landing page (links to the demo screens in development mode)", content_type = "text/html")))]
+pub async fn root(settings: web::Data<crate::config::Settings>) -> HttpResponse {
+    super::pages::landing(&settings)
+}
+
+#[utoipa::path(get, path = "/widget", tag = "pages", responses((status = 308, description = "to /widget/ (query kept)")))]
+pub async fn add_slash(req: HttpRequest) -> HttpResponse {
+    super::pages::add_slash(&req)
 }

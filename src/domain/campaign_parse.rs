@@ -349,10 +349,10 @@ pub fn limits(f: &mut Fields, discount: Option<&Discount>) -> Limits {
         max_codes_per_hour: f.integer("limits.max_codes_per_hour", 1, 100_000_000),
     };
     let capped = limits.max_outstanding_value_minor.is_some() || limits.max_total_value_minor.is_some();
-    let needs_assumed = match discount.map(|d| (d.kind, d.max_shipping_minor)) {
-        Some((DiscountKind::Percentage, _)) | Some((DiscountKind::FreeShipping, None)) => true,
-        _ => false,
-    };
+    let needs_assumed = matches!(
+        discount.map(|d| (d.kind, d.max_shipping_minor)),
+        Some((DiscountKind::Percentage, _)) | Some((DiscountKind::FreeShipping, None))
+    );
     if capped && needs_assumed && limits.assumed_value_minor.is_none() {
         f.error("limits.assumed_value", "required when a money cap is set for percentage or free shipping");
     }

@@ -12,4 +12,6 @@ pub mod money;
 pub mod notify;
 pub mod points;
 pub mod program;
+pub mod signature;
+pub mod time;
 pub mod url;

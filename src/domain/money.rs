@@ -82,6 +82,11 @@ impl Currency {
         Decimal::new(minor, self.digits).to_string()
     }
 
+    /// A sum of amounts (analytics totals), exact up to 28 digits.
+    pub fn format_wide(self, minor: i128) -> Option<String> {
+        Decimal::try_from_i128_with_scale(minor, self.digits).ok().map(|d| d.to_string())
+    }
+
     /// Parses a decimal amount string into minor units; more digits than the
     /// currency has, negative amounts and garbage are refused.
     pub fn parse_amount(self, raw: &str) -> Result<i64, String> {

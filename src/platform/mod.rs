@@ -7,11 +7,15 @@
 //! LOYALTY_RETRY_BASE_MS=50, LOYALTY_RETRY_MAX_MS=500,
 //! LOYALTY_PLATFORM_TIMEOUT_MS=500, LOYALTY_PUSH_DEADLINE_SECS as needed.
 
+pub mod install;
 pub mod issuer;
 pub mod notify;
+pub mod oauth;
 pub mod relay;
 pub mod segments;
 pub mod shopify;
+pub mod subscriptions;
+pub mod supervise;
 pub mod sweeper;
 pub mod throttle;
 
@@ -39,6 +43,7 @@ impl Platform {
         let client = ShopifyClient::new(
             Duration::from_millis(settings.connect_timeout_ms),
             Duration::from_millis(settings.request_timeout_ms),
+            Duration::from_secs(settings.max_wait_secs),
         )?;
         let segments = segments::SegmentCache::new(Duration::from_secs(settings.segment_ttl_secs));
         let notify_client = notify::client()?;
@@ -50,9 +55,10 @@ impl Platform {
         if !self.settings.workers {
             return;
         }
-        tokio::spawn(relay::run(self.clone()));
-        tokio::spawn(sweeper::run(self.clone()));
-        tokio::spawn(issuer::run(self.clone()));
-        tokio::spawn(notify::run(self.clone()));
+        let pause = Duration::from_secs(1);
+        supervise::keep_running("relay", self.clone(), pause, relay::run);
+        supervise::keep_running("sweeper", self.clone(), pause, sweeper::run);
+        supervise::keep_running("notify", self.clone(), pause, notify::run);
+        supervise::keep_running("issuer", self.clone(), pause, issuer::run);
     }
 }

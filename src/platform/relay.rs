@@ -6,6 +6,7 @@
 use super::shopify::{DiscountInput, PlatformError, ShopCreds};
 use super::Platform;
 use crate::domain::claim::{entry_kind, ClaimStatus};
+use crate::domain::money::Currency;
 use crate::error::{AppError, AppResult};
 use crate::store::claims::{self, ClaimRow};
 use crate::store::outbox::{self, action, state, OutboxRow};
@@ -70,7 +71,28 @@ pub async fn run_now(platform: &Platform, shop_id: &str, claim_id: &str, action:
     }
 }
 
+/// Works one row. A panic while doing so is caught and logged with the shop
+/// and row, and the row is tried again after a back-off (issue 14, point 1).
 pub async fn process(platform: &Platform, row: OutboxRow) {
+    let held = row.clone();
+    let Err(panic) = super::supervise::catch(process_row(platform, row)).await else { return };
+    tracing::error!(shop = %held.shop_id, row = %held.id, claim = %held.claim_id, action = %held.action, %panic,
+        "outbox row panicked; it is retried later");
+    let after = backoff(platform, held.attempts);
+    let recorded = platform
+        .store
+        .write(move |conn| {
+            let now = Utc::now().naive_utc();
+            let at = now + Span::from_std(after).unwrap_or(Span::seconds(1));
+            Ok(outbox::retry_at(conn, &held, at, "panicked while working the row", true, now)?)
+        })
+        .await;
+    if let Err(error) = recorded {
+        tracing::warn!(?error, "could not reschedule the row; its lease will expire and retry");
+    }
+}
+
+async fn process_row(platform: &Platform, row: OutboxRow) {
     let step = match row.action.as_str() {
         action::CREATE | action::REPUSH => push(platform, &row).await,
         action::REFUND | action::EXPIRE => delete(platform, &row).await,
@@ -137,7 +159,7 @@ fn discount_input(claim: &ClaimRow) -> AppResult<DiscountInput> {
     Ok(DiscountInput {
         title: format!("Dynamic discount — {} points", claim.points),
         code: claim.code.clone(),
-        amount: crate::api::views::money(claim.value_minor, &claim.currency),
+        amount: Currency::parse(&claim.currency).map_err(AppError::internal_msg)?.format_minor(claim.value_minor),
         customer_id: claim.customer_id.clone(),
         one_time: !subscription,
         subscription,
@@ -160,7 +182,7 @@ async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
         return Ok(Step::Done);
     }
     let deadline = claim.created_at + Span::seconds(platform.settings.push_deadline_secs);
-    let Some(creds) = shop.platform_creds(&platform.settings.api_version) else {
+    let Some(creds) = ShopCreds::of(&shop, &platform.settings) else {
         if !repush && Utc::now().naive_utc() > deadline {
             return fail(platform, &claim, "the shop's platform connection is disabled").await;
         }
@@ -192,7 +214,12 @@ async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
             }),
             Err(error) => Ok(retry_for(platform, row, error)),
         },
-        Err(PlatformError::Rejected(reason)) if !repush => fail(platform, &claim, &reason).await,
+        Err(PlatformError::Rejected(reason)) if !repush => {
+            // The platform's own words go to the log only: the claim's
+            // failure reason is shown to shoppers (issue 14, point 4).
+            tracing::warn!(shop = %claim.shop_id, claim = %claim.id, %reason, "the platform refused the code");
+            fail(platform, &claim, "the platform refused the code").await
+        }
         Err(error) => Ok(retry_for(platform, row, error)),
     }
 }
@@ -248,7 +275,7 @@ async fn delete(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
     if claim.status() != Some(from) {
         return Ok(Step::Done);
     }
-    let Some(creds) = shop.platform_creds(&platform.settings.api_version) else {
+    let Some(creds) = ShopCreds::of(&shop, &platform.settings) else {
         return Ok(Step::Retry {
             after: backoff(platform, row.attempts),
             error: "platform disconnected".into(),
@@ -289,7 +316,7 @@ async fn remove_code(platform: &Platform, creds: &ShopCreds, claim: &ClaimRow) -
 /// A code refunded or failed here must not be usable there.
 async fn cleanup(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
     let (mut claim, shop) = load(platform, row).await?;
-    let Some(creds) = shop.platform_creds(&platform.settings.api_version) else {
+    let Some(creds) = ShopCreds::of(&shop, &platform.settings) else {
         return Ok(Step::Retry {
             after: backoff(platform, row.attempts),
             error: "platform disconnected".into(),

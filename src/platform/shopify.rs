@@ -1,7 +1,7 @@
 //! The Shopify Admin GraphQL client: discount codes and segment membership,
 //! with errors sorted into what may be retried and what may not.
 
-use super::throttle::{Pacer, ThrottleStatus};
+use super::throttle::{clamp_wait, Pacer, ThrottleStatus};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -14,6 +14,30 @@ pub struct ShopCreds {
     pub base_url: String,
     pub access_token: String,
     pub api_version: String,
+}
+
+impl ShopCreds {
+    /// How to reach the shop's platform; None for native or disconnected
+    /// (uninstalled) shops, or a token that does not open with the keys.
+    /// `base_url` defaults to `LOYALTY_SHOPIFY_BASE_URL`, then `https://{shop}`.
+    pub fn of(shop: &crate::store::shops::ShopRow, settings: &crate::config::PlatformSettings) -> Option<Self> {
+        if shop.is_native() || !shop.platform_enabled {
+            return None;
+        }
+        let access_token = match settings.tokens.open(&shop.id, shop.platform_access_token.as_deref()?) {
+            Ok(token) => token,
+            Err(error) => {
+                tracing::error!(shop = %shop.id, %error, "the stored access token cannot be opened");
+                return None;
+            }
+        };
+        Some(Self {
+            shop: shop.id.clone(),
+            base_url: shop.platform_base_url.clone().unwrap_or_else(|| settings.shopify_base(&shop.id)),
+            access_token,
+            api_version: shop.platform_api_version.clone().unwrap_or_else(|| settings.api_version.clone()),
+        })
+    }
 }
 
 impl std::fmt::Debug for ShopCreds {
@@ -35,7 +59,7 @@ pub enum PlatformError {
     Rejected(String),
 }
 
-/// The discount as the platform should hold it (issue 3, point 1).
+/// The discount as the platform should hold it.
 #[derive(Debug, Clone)]
 pub struct DiscountInput {
     pub title: String,
@@ -52,6 +76,10 @@ pub struct DiscountInput {
 
 pub const MUTATION_COST: f64 = 10.0;
 pub const QUERY_COST: f64 = 1.0;
+/// The longest a request waits for the pacer in place; a longer wait is
+/// answered as throttled, so a shopper's request does not sit and a relay
+/// slot is not held by one shop's bucket (the row is rescheduled instead).
+const PATIENCE: Duration = Duration::from_secs(2);
 
 const CREATE: &str = "mutation discountCodeBasicCreate($basicCodeDiscount: DiscountCodeBasicInput!) { discountCodeBasicCreate(basicCodeDiscount: $basicCodeDiscount) { codeDiscountNode { id } userErrors { field code message } } }";
 const LOOKUP: &str = "query codeDiscountNodeByCode($code: String!) { codeDiscountNodeByCode(code: $code) { id } }";
@@ -61,6 +89,8 @@ const SEGMENTS: &str = "query customerSegmentMembership($customerId: ID!, $segme
 pub struct ShopifyClient {
     http: reqwest::Client,
     pacer: Pacer,
+    /// The longest wait a platform answer may ask for.
+    max_wait: Duration,
 }
 
 pub fn customer_gid(id: &str) -> String {
@@ -76,13 +106,13 @@ fn segment_gid(id: &str) -> String {
 }
 
 impl ShopifyClient {
-    pub fn new(connect_timeout: Duration, request_timeout: Duration) -> anyhow::Result<Self> {
+    pub fn new(connect_timeout: Duration, request_timeout: Duration, max_wait: Duration) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             .connect_timeout(connect_timeout)
             .timeout(request_timeout)
             .pool_max_idle_per_host(32)
             .build()?;
-        Ok(Self { http, pacer: Pacer::default() })
+        Ok(Self { http, pacer: Pacer::new(max_wait), max_wait })
     }
 
     pub async fn create_discount(&self, creds: &ShopCreds, input: &DiscountInput) -> Result<String, PlatformError> {
@@ -153,14 +183,19 @@ impl ShopifyClient {
         Ok(members)
     }
 
-    async fn graphql(
+    /// The HTTP client (shared with the OAuth calls).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub(crate) async fn graphql(
         &self,
         creds: &ShopCreds,
         query: &str,
         variables: Value,
         cost: f64,
     ) -> Result<Value, PlatformError> {
-        self.pacer.acquire(&creds.shop, cost).await;
+        self.pacer.acquire(&creds.shop, cost, PATIENCE).await.map_err(PlatformError::Throttled)?;
         let url = format!("{}/admin/api/{}/graphql.json", creds.base_url.trim_end_matches('/'), creds.api_version);
         let sent = self
             .http
@@ -187,23 +222,28 @@ impl ShopifyClient {
             Some(throttle) => self.pacer.observe(&creds.shop, throttle),
             None => self.pacer.release(&creds.shop, cost, status.is_server_error()),
         }
-        classify(status, retry_after, body, cost)
+        classify(status, retry_after, body, cost, self.max_wait)
     }
 }
 
-fn classify(status: StatusCode, retry_after: Option<f64>, body: Value, cost: f64) -> Result<Value, PlatformError> {
+fn classify(
+    status: StatusCode,
+    retry_after: Option<f64>,
+    body: Value,
+    cost: f64,
+    max_wait: Duration,
+) -> Result<Value, PlatformError> {
     if status == StatusCode::TOO_MANY_REQUESTS {
-        return Err(PlatformError::Throttled(Duration::from_secs_f64(retry_after.unwrap_or(1.0).max(0.05))));
+        return Err(PlatformError::Throttled(clamp_wait(retry_after.unwrap_or(1.0).max(0.05), max_wait)));
     }
     if !status.is_success() {
         return Err(PlatformError::Transient(format!("HTTP {status}")));
     }
     if let Some(errors) = body["errors"].as_array().filter(|e| !e.is_empty()) {
         if errors.iter().any(|e| e["extensions"]["code"] == "THROTTLED") {
-            let wait = throttle_status(&body)
-                .map(|t| (cost - t.currently_available).max(0.0) / t.restore_rate.max(1.0))
-                .unwrap_or(1.0);
-            return Err(PlatformError::Throttled(Duration::from_secs_f64(wait.max(0.05))));
+            let wait =
+                throttle_status(&body).map(|t| (cost - t.currently_available).max(0.0) / t.restore_rate).unwrap_or(1.0);
+            return Err(PlatformError::Throttled(clamp_wait(wait.max(0.05), max_wait)));
         }
         if errors.iter().any(|e| e["extensions"]["code"] == "INTERNAL_SERVER_ERROR") {
             // Shopify's 500 in a 200: the operation may or may not have run.
@@ -217,16 +257,19 @@ fn classify(status: StatusCode, retry_after: Option<f64>, body: Value, cost: f64
     }
 }
 
+/// The bucket figures of an answer, validated and clamped (None when absent
+/// or unusable).
 fn throttle_status(body: &Value) -> Option<ThrottleStatus> {
     let t = &body["extensions"]["cost"]["throttleStatus"];
-    Some(ThrottleStatus {
+    ThrottleStatus {
         maximum_available: t["maximumAvailable"].as_f64()?,
         currently_available: t["currentlyAvailable"].as_f64()?,
         restore_rate: t["restoreRate"].as_f64()?,
-    })
+    }
+    .sanitized()
 }
 
-fn first_user_error(result: &Value) -> Option<(String, String)> {
+pub(crate) fn first_user_error(result: &Value) -> Option<(String, String)> {
     let error = result["userErrors"].as_array()?.first()?;
     Some((
         error["code"].as_str().unwrap_or("").to_string(),

@@ -2,6 +2,8 @@
 //! late order webhooks), prune closed claims past the retention so the hot
 //! tables stay small (the ledger keeps every entry), and reconcile.
 
+use super::shopify::ShopCreds;
+use super::supervise::catch;
 use super::Platform;
 use crate::domain::claim::{entry_kind, ClaimStatus};
 use crate::error::AppResult;
@@ -22,14 +24,17 @@ pub async fn run(platform: Arc<Platform>) {
     let mut last_reconcile = tokio::time::Instant::now();
     loop {
         tokio::time::sleep(every).await;
-        if let Err(error) = sweep_once(&platform).await {
-            tracing::warn!(?error, "sweep failed");
+        match catch(sweep_once(&platform)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => tracing::warn!(?error, "sweep failed"),
+            Err(panic) => tracing::error!(%panic, "sweep panicked; it runs again next interval"),
         }
         if reconcile_every > 0 && last_reconcile.elapsed().as_secs() >= reconcile_every {
             last_reconcile = tokio::time::Instant::now();
-            match super::sweeper::reconcile(&platform).await {
-                Ok(report) => tracing::info!(?report, "reconciled with the platform"),
-                Err(error) => tracing::warn!(?error, "reconciliation failed"),
+            match catch(reconcile(&platform)).await {
+                Ok(Ok(report)) => tracing::info!(?report, "reconciled with the platform"),
+                Ok(Err(error)) => tracing::warn!(?error, "reconciliation failed"),
+                Err(panic) => tracing::error!(%panic, "reconciliation panicked; it runs again next interval"),
             }
         }
     }
@@ -150,15 +155,20 @@ pub async fn reconcile(platform: &Platform) -> AppResult<ReconcileReport> {
     let mut queue = Vec::new();
     for claim in claims {
         let Some(creds) =
-            shops.iter().find(|s| s.id == claim.shop_id).and_then(|s| s.platform_creds(&platform.settings.api_version))
+            shops.iter().find(|s| s.id == claim.shop_id).and_then(|s| ShopCreds::of(s, &platform.settings))
         else {
             continue;
         };
         report.checked += 1;
-        let present = match platform.client.find_by_code(&creds, &claim.code).await {
-            Ok(found) => found.is_some(),
-            Err(error) => {
-                tracing::warn!(claim = %claim.id, ?error, "reconcile lookup failed");
+        let present = match catch(platform.client.find_by_code(&creds, &claim.code)).await {
+            Ok(Ok(found)) => found.is_some(),
+            Ok(Err(error)) => {
+                tracing::warn!(shop = %claim.shop_id, claim = %claim.id, ?error, "reconcile lookup failed");
+                report.errors += 1;
+                continue;
+            }
+            Err(panic) => {
+                tracing::error!(shop = %claim.shop_id, claim = %claim.id, %panic, "reconcile lookup panicked");
                 report.errors += 1;
                 continue;
             }

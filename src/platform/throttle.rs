@@ -13,6 +13,39 @@ pub struct ThrottleStatus {
     pub restore_rate: f64,
 }
 
+/// The largest bucket and refill rate believed (Shopify's are 1,000-20,000
+/// points and 50-1,000 points/s); anything beyond is a hostile answer.
+const MAX_POINTS: f64 = 1.0e6;
+
+impl ThrottleStatus {
+    /// The figures made safe: every one finite and within sane bounds, or
+    /// None when they cannot describe a bucket at all (issue 14, point 1).
+    pub fn sanitized(self) -> Option<Self> {
+        let finite =
+            [self.maximum_available, self.currently_available, self.restore_rate].iter().all(|v| v.is_finite());
+        if !finite {
+            return None;
+        }
+        let maximum = self.maximum_available.clamp(1.0, MAX_POINTS);
+        Some(Self {
+            maximum_available: maximum,
+            currently_available: self.currently_available.clamp(-maximum, maximum),
+            restore_rate: self.restore_rate.clamp(1.0, MAX_POINTS),
+        })
+    }
+}
+
+/// A wait in seconds taken from a platform answer (Retry-After, a throttle
+/// computation) as a Duration between 0 and `max`: NaN, infinities,
+/// negative and huge figures never reach `Duration::from_secs_f64`.
+pub fn clamp_wait(seconds: f64, max: Duration) -> Duration {
+    if seconds.is_nan() {
+        return max;
+    }
+    let bounded = seconds.clamp(0.0, max.as_secs_f64());
+    Duration::try_from_secs_f64(bounded).unwrap_or(max)
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Bucket {
     maximum: f64,
@@ -35,13 +68,20 @@ impl Bucket {
     }
 }
 
-#[derive(Default)]
 pub struct Pacer {
     buckets: Mutex<HashMap<String, Bucket>>,
+    /// No wait computed from the platform's figures is longer.
+    max_wait: Duration,
+}
+
+impl Default for Pacer {
+    fn default() -> Self {
+        Self::new(Duration::from_secs(60))
+    }
 }
 
 /// How long to wait before a request of `cost` fits in the bucket.
-fn wait_for(bucket: &mut Bucket, cost: f64, now: Instant) -> Option<Duration> {
+fn wait_for(bucket: &mut Bucket, cost: f64, now: Instant, max: Duration) -> Option<Duration> {
     if !bucket.observed {
         // One probe request at a time until the first answer arrives.
         if bucket.available >= 0.0 {
@@ -51,28 +91,39 @@ fn wait_for(bucket: &mut Bucket, cost: f64, now: Instant) -> Option<Duration> {
         return Some(Duration::from_millis(20));
     }
     bucket.refill(now);
-    if bucket.available >= cost {
+    // A request dearer than the whole bucket goes when the bucket is full.
+    let need = cost.min(bucket.maximum);
+    if bucket.available >= need {
         bucket.available -= cost;
         None
     } else {
-        let missing = cost - bucket.available;
-        Some(Duration::from_secs_f64((missing / bucket.restore.max(1.0)).max(0.001)))
+        let missing = need - bucket.available;
+        Some(clamp_wait((missing / bucket.restore.max(1.0)).max(0.001), max))
     }
 }
 
 impl Pacer {
+    pub fn new(max_wait: Duration) -> Self {
+        Self { buckets: Mutex::new(HashMap::new()), max_wait }
+    }
+
     /// Waits until a request of `cost` can be sent without being throttled,
-    /// and books its cost.
-    pub async fn acquire(&self, shop: &str, cost: f64) {
+    /// and books its cost. When that would take longer than `patience` in
+    /// all, nothing is booked and the wait is returned instead (a shopper's
+    /// request does not sit for a minute, a relay slot is not held).
+    pub async fn acquire(&self, shop: &str, cost: f64, patience: Duration) -> Result<(), Duration> {
+        let deadline = Instant::now() + patience;
         loop {
             let wait = {
-                let Ok(mut buckets) = self.buckets.lock() else { return };
+                let Ok(mut buckets) = self.buckets.lock() else { return Ok(()) };
                 let now = Instant::now();
                 let bucket = buckets.entry(shop.to_string()).or_insert_with(|| Bucket::unknown(now));
-                wait_for(bucket, cost, now)
+                wait_for(bucket, cost, now, self.max_wait)
             };
             match wait {
-                None => return,
+                None => return Ok(()),
+                // Nothing was booked: the bucket is as it was.
+                Some(wait) if Instant::now() + wait > deadline => return Err(wait),
                 Some(wait) => tokio::time::sleep(wait).await,
             }
         }
@@ -82,6 +133,10 @@ impl Pacer {
     /// counts requests it has answered; ours also counts those in flight,
     /// so the lower of the two is the safe one.
     pub fn observe(&self, shop: &str, status: ThrottleStatus) {
+        let Some(status) = status.sanitized() else {
+            self.release(shop, 0.0, false);
+            return;
+        };
         let Ok(mut buckets) = self.buckets.lock() else { return };
         let now = Instant::now();
         let bucket = buckets.entry(shop.to_string()).or_insert_with(|| Bucket::unknown(now));
@@ -93,6 +148,9 @@ impl Pacer {
         }
         bucket.maximum = status.maximum_available;
         bucket.restore = status.restore_rate;
+        // However deep the platform says the bucket is, it refills within
+        // the longest wait we accept.
+        bucket.available = bucket.available.max(-bucket.restore * self.max_wait.as_secs_f64());
         bucket.at = now;
         bucket.observed = true;
     }
@@ -117,6 +175,8 @@ impl Pacer {
 mod tests {
     use super::*;
 
+    const MAX: Duration = Duration::from_secs(60);
+
     fn observed(available: f64) -> Bucket {
         Bucket { maximum: 1000.0, available, restore: 100.0, at: Instant::now(), observed: true }
     }
@@ -125,9 +185,9 @@ mod tests {
     fn books_cost_when_it_fits_and_waits_for_the_refill_when_not() {
         let now = Instant::now();
         let mut bucket = observed(25.0);
-        assert_eq!(wait_for(&mut bucket, 10.0, now), None);
-        assert_eq!(wait_for(&mut bucket, 10.0, now), None);
-        let wait = wait_for(&mut bucket, 10.0, now).expect("5 left, 10 needed");
+        assert_eq!(wait_for(&mut bucket, 10.0, now, MAX), None);
+        assert_eq!(wait_for(&mut bucket, 10.0, now, MAX), None);
+        let wait = wait_for(&mut bucket, 10.0, now, MAX).expect("5 left, 10 needed");
         // 5 points missing at 100 points/s = 50 ms.
         assert!((wait.as_secs_f64() - 0.05).abs() < 0.005, "{wait:?}");
     }
@@ -136,8 +196,8 @@ mod tests {
     fn an_unknown_bucket_lets_one_probe_through_at_a_time() {
         let now = Instant::now();
         let mut bucket = Bucket::unknown(now);
-        assert_eq!(wait_for(&mut bucket, 10.0, now), None);
-        assert!(wait_for(&mut bucket, 10.0, now).is_some());
+        assert_eq!(wait_for(&mut bucket, 10.0, now, MAX), None);
+        assert!(wait_for(&mut bucket, 10.0, now, MAX).is_some());
     }
 
     #[test]
@@ -148,5 +208,25 @@ mod tests {
         pacer.observe("s", ThrottleStatus { currently_available: 900.0, ..status });
         let available = pacer.buckets.lock().map(|b| b["s"].available).unwrap_or_default();
         assert!(available < 510.0, "kept the lower estimate, got {available}");
+    }
+
+    #[test]
+    fn hostile_figures_never_make_an_unrepresentable_wait() {
+        for seconds in [f64::INFINITY, f64::NAN, 1e300, -1.0, -1e308, f64::NEG_INFINITY] {
+            let wait = clamp_wait(seconds, MAX);
+            assert!(wait <= MAX, "{seconds} gave {wait:?}");
+        }
+        assert_eq!(clamp_wait(2.5, MAX), Duration::from_millis(2_500));
+        let pacer = Pacer::new(MAX);
+        for available in [-1e308, f64::MIN, 1e308] {
+            let status =
+                ThrottleStatus { maximum_available: 1e308, currently_available: available, restore_rate: 1e-300 };
+            pacer.observe("s", status);
+            let now = Instant::now();
+            let wait = pacer.buckets.lock().map(|mut b| b.get_mut("s").and_then(|b| wait_for(b, 10.0, now, MAX)));
+            assert!(wait.is_ok_and(|w| w.is_none_or(|w| w <= MAX)), "pacer survived {available}");
+        }
+        let nan = ThrottleStatus { maximum_available: f64::NAN, currently_available: 1.0, restore_rate: 1.0 };
+        assert_eq!(nan.sanitized(), None);
     }
 }

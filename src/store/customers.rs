@@ -150,8 +150,10 @@ pub fn entries(conn: &mut AnyConnection, shop_id: &str, id: &str, limit: i64) ->
         .load(conn)
 }
 
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
+
 /// Keyset page of a shop's customers whose id starts with `query` (or whose
-/// e-mail contains it), ordered by id.
+/// e-mail or name contains it, ignoring case), ordered by id.
 pub fn search(
     conn: &mut AnyConnection,
     shop_id: &str,
@@ -167,11 +169,13 @@ pub fn search(
         .into_boxed();
     if !query.is_empty() {
         let escaped = query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let needle = format!("%{}%", escaped.to_lowercase());
         select = select.filter(
             customers::id
                 .like(format!("{escaped}%"))
                 .escape('\\')
-                .or(customers::email.like(format!("%{escaped}%")).escape('\\')),
+                .or(lower(customers::email).like(needle.clone()).escape('\\'))
+                .or(lower(customers::display_name).like(needle).escape('\\')),
         );
     }
     if let Some(after) = after {

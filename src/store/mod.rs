@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod issue;
 pub mod limits;
 pub mod notify;
+pub mod oauth_states;
 pub mod offer_settings;
 pub mod offers;
 pub mod outbox;

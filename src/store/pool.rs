@@ -4,7 +4,7 @@
 use super::AnyConnection;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::r2d2::{self, CustomizeConnection, ManageConnection};
+use diesel::r2d2::{self, ManageConnection};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,16 +82,11 @@ impl ManageConnection for Manager {
     }
 }
 
-#[derive(Debug)]
-struct NoCustomizer;
-impl CustomizeConnection<AnyConnection, r2d2::Error> for NoCustomizer {}
-
 pub fn build(url: &str, size: u32) -> anyhow::Result<(Pool, Backend)> {
     let backend = Backend::of_url(url);
     let pool = r2d2::Pool::builder()
         .max_size(size.max(1))
         .connection_timeout(Duration::from_secs(10))
-        .connection_customizer(Box::new(NoCustomizer))
         .build(Manager { url: url.to_string(), backend })?;
     Ok((pool, backend))
 }

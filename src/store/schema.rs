@@ -12,6 +12,7 @@ diesel::table! {
         platform_enabled -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        locale -> Text,
     }
 }
 
@@ -321,3 +322,13 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(campaigns, campaign_versions, offers, campaign_events, shops);
+// --- Install (issue 11) ---------------------------------------------------
+
+diesel::table! {
+    oauth_states (shop_id, state) {
+        shop_id -> Text,
+        state -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}

@@ -2,8 +2,9 @@
 
 use super::schema::shops;
 use super::{is_unique_violation, programs, AnyConnection};
+use crate::crypto::{CryptoError, KeyRing};
 use crate::domain::program::{Channel, ProgramSettings};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 
@@ -24,6 +25,8 @@ pub struct ShopRow {
     pub platform_enabled: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// BCP 47 tag for numbers and money shown to shoppers, e.g. "de-DE".
+    pub locale: String,
 }
 
 impl ShopRow {
@@ -39,6 +42,7 @@ impl ShopRow {
             platform_enabled: true,
             created_at: now,
             updated_at: now,
+            locale: "en-US".into(),
         }
     }
 
@@ -47,19 +51,71 @@ impl ShopRow {
         self.platform_kind == NATIVE
     }
 
-    /// How to reach the shop's platform; None for native or disconnected
-    /// (uninstalled) shops. `base_url` defaults to `https://{shop}`.
-    pub fn platform_creds(&self, default_version: &str) -> Option<crate::platform::shopify::ShopCreds> {
-        if self.is_native() || !self.platform_enabled {
-            return None;
-        }
-        Some(crate::platform::shopify::ShopCreds {
-            shop: self.id.clone(),
-            base_url: self.platform_base_url.clone().unwrap_or_else(|| format!("https://{}", self.id)),
-            access_token: self.platform_access_token.clone()?,
-            api_version: self.platform_api_version.clone().unwrap_or_else(|| default_version.to_string()),
-        })
+    /// Stores an access token sealed under the current key (never in plaintext).
+    pub fn set_access_token(&mut self, keys: &KeyRing, token: &str) -> AppResult<()> {
+        let sealed = keys.seal(&self.id, token).map_err(|e| AppError::invalid(e.to_string()))?;
+        self.platform_access_token = Some(sealed);
+        Ok(())
     }
+
+    /// A usable connection: Shopify, enabled and a token stored.
+    pub fn is_connected(&self) -> bool {
+        self.platform_kind == SHOPIFY && self.platform_enabled && self.platform_access_token.is_some()
+    }
+}
+
+/// Install (code grant or token exchange): the shop becomes a connected
+/// Shopify shop with this token; its base URL and API version are kept.
+pub fn connect(conn: &mut AnyConnection, shop_id: &str, keys: &KeyRing, token: &str) -> AppResult<ShopRow> {
+    let mut row = ensure(conn, shop_id)?;
+    row.set_access_token(keys, token)?;
+    row.platform_kind = SHOPIFY.into();
+    row.platform_enabled = true;
+    row.updated_at = Utc::now().naive_utc();
+    update(conn, &row)?;
+    Ok(row)
+}
+
+/// What `rotate-key` did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Rotation {
+    pub resealed: usize,
+    pub current: usize,
+    pub unreadable: Vec<String>,
+}
+
+/// Re-seals every stored token under the current key (`only_plaintext`:
+/// just the plaintext tokens an older version left, as at start-up). A row
+/// changed meanwhile is skipped (the update is conditional on the value read).
+pub fn rotate_tokens(conn: &mut AnyConnection, keys: &KeyRing, only_plaintext: bool) -> AppResult<Rotation> {
+    let rows: Vec<(String, Option<String>)> = shops::table
+        .filter(shops::platform_access_token.is_not_null())
+        .select((shops::id, shops::platform_access_token))
+        .load(conn)?;
+    let mut done = Rotation::default();
+    for (id, value) in rows {
+        let Some(value) = value else { continue };
+        let id_of = KeyRing::key_id(&value);
+        if id_of == Some(keys.current_id()) || (only_plaintext && id_of.is_some()) {
+            done.current += 1;
+            continue;
+        }
+        let plain = match keys.open(&id, &value) {
+            Ok(plain) => plain,
+            Err(CryptoError::NotSealed) => value.clone(),
+            Err(_) => {
+                done.unreadable.push(id);
+                continue;
+            }
+        };
+        let sealed = keys.seal(&id, &plain).map_err(|e| AppError::internal_msg(e.to_string()))?;
+        let changed = diesel::update(shops::table.find(&id))
+            .filter(shops::platform_access_token.eq(&value))
+            .set(shops::platform_access_token.eq(sealed))
+            .execute(conn)?;
+        done.resealed += changed;
+    }
+    Ok(done)
 }
 
 pub fn find(conn: &mut AnyConnection, shop_id: &str) -> QueryResult<Option<ShopRow>> {

@@ -211,6 +211,12 @@ pub struct OrderRefund {
     pub transactions: Vec<Transaction>,
 }
 
+/// A sum of refunded amounts: more than i64 holds is more than any order,
+/// so it caps (the result is capped at the order's subtotal anyway).
+fn sum_capped(amounts: impl Iterator<Item = i64>) -> i64 {
+    amounts.fold(0i64, i64::saturating_add)
+}
+
 fn amount(currency: Currency, value: &Option<Value>) -> i64 {
     let text = match value {
         Some(Value::String(s)) => s.clone(),
@@ -226,16 +232,16 @@ pub fn apply_refund(conn: &mut AnyConnection, shop_id: &str, refund: &OrderRefun
     let shop = shops::ensure(conn, shop_id)?;
     let currency = Currency::parse(&shop.currency).map_err(AppError::internal_msg)?;
     let order_id = id_text(&refund.order_id).ok_or_else(|| AppError::invalid("order_id missing"))?;
-    let lines: i64 = refund.refund_line_items.iter().map(|l| amount(currency, &l.subtotal)).sum();
+    let lines = sum_capped(refund.refund_line_items.iter().map(|l| amount(currency, &l.subtotal)));
     let refunded = if lines > 0 {
         lines
     } else {
-        refund
+        let amounts = refund
             .transactions
             .iter()
             .filter(|t| t.kind.as_deref() == Some("refund") && t.status.as_deref().is_none_or(|s| s == "success"))
-            .map(|t| amount(currency, &t.amount))
-            .sum()
+            .map(|t| amount(currency, &t.amount));
+        sum_capped(amounts)
     };
     type Earning = (String, i64, i64, i64, i64, i64);
     let Some((customer, subtotal, refunded_before, earned, reversed, unrecovered)) = order_earnings::table
@@ -253,7 +259,7 @@ pub fn apply_refund(conn: &mut AnyConnection, shop_id: &str, refund: &OrderRefun
     else {
         return Ok("no points were earned on this order".into());
     };
-    let refunded_total = (refunded_before + refunded).min(subtotal);
+    let refunded_total = refunded_before.saturating_add(refunded).min(subtotal);
     let target =
         if subtotal == 0 { 0 } else { (i128::from(earned) * i128::from(refunded_total) / i128::from(subtotal)) as i64 };
     let owed = (target - reversed - unrecovered).max(0);

@@ -1,4 +1,4 @@
-//! Authentication and authorization (API.md "Authentication", issue point 8):
+//! Authentication and authorization (API.md "Authentication"):
 //! every malformed, forged, expired or misdirected token is a 401; a valid
 //! token of the wrong role is a 403; another shop's or customer's resource
 //! is a 404 and never the resource.

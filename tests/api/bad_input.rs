@@ -1,4 +1,4 @@
-//! Bad input (issue point 9, DESIGN.md invariant 8): every malformed,
+//! Bad input (DESIGN.md invariant 8): every malformed,
 //! oversized or out-of-range request gets the error envelope with the right
 //! status and code, never a 5xx, and writes nothing — balance, claims,
 //! ledger entries and stored idempotency keys are all unchanged.
@@ -269,7 +269,7 @@ async fn bad_query_strings_are_400() {
         long_query.as_str(),
         "/api/v1/admin/analytics?from=yesterday",
         "/api/v1/admin/analytics?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z",
-        "/api/v1/admin/analytics?from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+        "/api/v1/admin/analytics?from=2026-01-01T00:00:00Z&to=2026-01-01T00:00:00Z",
     ];
     for path in admin_cases {
         expect_error(app.get(path, &admin).await, StatusCode::BAD_REQUEST, "invalid_request").await;

@@ -1,4 +1,4 @@
-//! The native checkout (issue points 5 and 7): validate a code for a cart,
+//! The native checkout: validate a code for a cart,
 //! redeem it exactly once, and earn points on what the customer paid.
 
 use crate::helpers::*;

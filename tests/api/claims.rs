@@ -1,4 +1,4 @@
-//! The claim rules (issue points 3 and 4): value rounding per currency,
+//! The claim rules: value rounding per currency,
 //! limits, program state, eligibility, purchase types, codes, versioning,
 //! and the POS channel.
 

@@ -1,4 +1,4 @@
-//! Concurrency, the heart (issue point 13): simultaneous claims on one
+//! Concurrency, the heart: simultaneous claims on one
 //! wallet never overdraw it, and mixed concurrent writes keep invariants 1-3.
 
 use crate::helpers::*;

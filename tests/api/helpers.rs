@@ -30,12 +30,40 @@ pub fn postgres_server() -> Option<String> {
     std::env::var("TEST_DATABASE_URL").ok().filter(|url| url.starts_with("postgres"))
 }
 
+/// PostgreSQL databases made by `fresh_database`, dropped by the first
+/// `TestApp` on them to be dropped (as crates.io's test-db guard does), so a
+/// long-lived local server does not collect `lw_test_*` databases.
+static CREATED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+fn drop_test_database(url: &str) {
+    let Some(server) = postgres_server() else { return };
+    let Some((_, name)) = url.rsplit_once('/') else { return };
+    let owned = {
+        let mut created = CREATED.lock().unwrap_or_else(|e| e.into_inner());
+        let before = created.len();
+        created.retain(|n| n != name);
+        created.len() != before
+    };
+    if owned {
+        if let Ok(mut admin) = PgConnection::establish(&server) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        drop_test_database(&self.database_url);
+    }
+}
+
 /// A fresh database: a new PostgreSQL database per test, else a temp file.
 pub fn fresh_database() -> (String, Option<tempfile::TempDir>) {
     if let Some(server) = postgres_server() {
         let name = format!("lw_test_{}", uuid::Uuid::new_v4().simple());
         let mut admin = PgConnection::establish(&server).expect("connect to TEST_DATABASE_URL");
         diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create test database");
+        CREATED.lock().unwrap_or_else(|e| e.into_inner()).push(name.clone());
         let base = server.rsplit_once('/').map_or(server.as_str(), |(base, _)| base);
         (format!("{base}/{name}"), None)
     } else {

@@ -1,4 +1,4 @@
-//! Idempotency-Key (issue point 10, invariant 7): the first answer is stored
+//! Idempotency-Key (invariant 7): the first answer is stored
 //! and replayed byte for byte; another body under the same key is refused;
 //! concurrent requests with one key have exactly one effect.
 

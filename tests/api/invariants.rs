@@ -1,4 +1,4 @@
-//! Invariants 1-3 of DESIGN.md under random sequences (issue point 13):
+//! Invariants 1-3 of DESIGN.md under random sequences:
 //! a seeded random walk over the HTTP API checked against a model after
 //! every step, and a proptest over the store's units of work.
 

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod admin;
+mod app_config;
 mod auth;
 mod bad_input;
 mod campaign_limits;
@@ -13,15 +14,24 @@ mod checkout;
 mod claims;
 mod concurrency;
 mod events;
+mod extremes;
+mod hostile;
 mod idempotency;
+mod install;
 mod invariants;
+mod layout;
+mod leaks;
 mod migrations;
 mod notify;
 mod ops;
+mod pages;
 mod programs;
 mod properties;
+mod proxy;
 mod refunds;
 mod startup;
+mod tokens;
+mod ui;
 
 #[path = "../support/double_selftest.rs"]
 mod double_selftest;

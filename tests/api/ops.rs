@@ -1,4 +1,4 @@
-//! Operations (issue point 11): health, readiness, metrics, request ids,
+//! Operations: health, readiness, metrics, request ids,
 //! the OpenAPI document, and the envelope on unknown routes and methods.
 
 use crate::helpers::*;
@@ -12,6 +12,9 @@ const API_ROUTES: &[(&str, &[&str])] = &[
     ("/metrics", &["get"]),
     ("/openapi.json", &["get"]),
     ("/webhooks/shopify", &["post"]),
+    ("/shopify/install", &["get"]),
+    ("/shopify/callback", &["get"]),
+    ("/proxy/session", &["get"]),
     ("/api/v1/wallet", &["get"]),
     ("/api/v1/quote", &["get"]),
     ("/api/v1/claims", &["get", "post"]),
@@ -41,7 +44,7 @@ const API_ROUTES: &[(&str, &[&str])] = &[
 ];
 
 /// The pages of src/api/mod.rs (widget, admin and POS screens).
-const PAGE_ROUTES: &[(&str, &[&str])] = &[("/", &["get"]), ("/widget/{path}", &["get"])];
+const PAGE_ROUTES: &[(&str, &[&str])] = &[("/", &["get"]), ("/widget", &["get"]), ("/widget/{path}", &["get"])];
 
 /// Method, path, token, headers, body, and the expected status.
 type RawCase = (Method, &'static str, Option<String>, Vec<(&'static str, &'static str)>, Option<Vec<u8>>, StatusCode);
@@ -231,8 +234,7 @@ async fn the_pages_are_served() {
     let app = TestApp::spawn().await;
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     let root = client.get(app.url("/")).send().await.expect("GET /");
-    assert_eq!(root.status(), StatusCode::FOUND);
-    assert_eq!(root.headers()["location"], "/widget/");
+    assert_eq!(root.status(), StatusCode::OK, "a landing page (issue 13, item 21)");
     let page = app.client.get(app.url("/widget/")).send().await.expect("GET");
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.headers()["content-type"].to_str().unwrap_or("").starts_with("text/html"));

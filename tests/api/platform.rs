@@ -532,7 +532,8 @@ async fn two_hundred_claims_under_thirty_percent_faults_end_active_or_refunded_w
         assert_wallet_invariants(&app, SHOP, &format!("{}", 100 + c)).await;
     }
     let stats = double.stats();
-    assert!(stats.faults_injected >= 60, "faults were injected: {stats:?}");
+    // ~30 % of 200+ requests; the bound leaves room for chance (mean ≈ 60+).
+    assert!(stats.faults_injected >= 30, "faults were injected: {stats:?}");
     assert!(failed >= 1, "the permanent refusals failed their claims");
     eprintln!("200 claims under faults: {failed} failed, double stats {stats:?}");
 }

@@ -1,4 +1,4 @@
-//! Program and shop settings (issue point 3): every invalid setting is a 422
+//! Program and shop settings: every invalid setting is a 422
 //! naming its field, and a refused PUT leaves the stored settings alone.
 
 use crate::helpers::*;

@@ -1,4 +1,4 @@
-//! Refunds (issue point 6): by the customer or the merchant, for unused
+//! Refunds: by the customer or the merchant, for unused
 //! codes only, crediting exactly the claimed points exactly once.
 
 use crate::helpers::*;

@@ -1,4 +1,4 @@
-//! Start-up settings (issue point 12): a short secret is refused, no secret
+//! Start-up settings: a short secret is refused, no secret
 //! means a clearly flagged development mode.
 
 use loyalty_wallet::config::{Settings, DEV_CLIENT_ID, DEV_SECRET, MIN_SECRET_BYTES};

@@ -16,6 +16,9 @@ import { posTests } from './specs/pos.mjs';
 import { screenshotTests } from './specs/screens.mjs';
 import { docImages } from './specs/docs.mjs';
 import { ruleTests } from './specs/rules.mjs';
+import { walkthroughTests, localeTests } from './specs/walkthrough.mjs';
+import { walkthroughAdminTests } from './specs/walkthrough-admin.mjs';
+import { sessionTests } from './specs/session.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ctx = {};
@@ -44,8 +47,12 @@ if (process.argv.includes('--screenshots-only')) {
     after(tearDown);
     ruleTests();
     widgetTests(ctx);
+    sessionTests(ctx);
     posTests(ctx);
     adminTests(ctx);
+    walkthroughTests(ctx, join(here, 'artifacts', 'issue13'));
+    walkthroughAdminTests(ctx, join(here, 'artifacts', 'issue13'));
+    localeTests(ctx, join(here, 'artifacts', 'issue13'));
     screenshotTests(ctx, join(here, 'artifacts'));
     test('no console errors on any page', () => {
       assert.deepEqual(ctx.b.problems, []);

@@ -32,6 +32,11 @@
 //! (`set_seed`), so a sequential test sees the same faults every run.
 #![allow(dead_code)]
 
+#[path = "shopify_double_oauth.rs"]
+mod oauth;
+#[allow(unused_imports)]
+pub use oauth::{callback_query, oauth_hmac, OAuthStats, Subscription};
+
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Map, Value};
@@ -56,6 +61,10 @@ pub struct DoubleConfig {
     pub restore_rate: f64,
     pub mutation_cost: f64,
     pub query_cost: f64,
+    /// The app at the OAuth endpoint (issue 11) and the one shop it serves.
+    pub client_id: String,
+    pub client_secret: String,
+    pub shop: String,
 }
 
 impl Default for DoubleConfig {
@@ -66,6 +75,9 @@ impl Default for DoubleConfig {
             restore_rate: 100.0,
             mutation_cost: 10.0,
             query_cost: 1.0,
+            client_id: "test-client".to_string(),
+            client_secret: "test-secret-that-is-at-least-32-bytes-long".to_string(),
+            shop: "test-shop.myshopify.com".to_string(),
         }
     }
 }
@@ -88,6 +100,21 @@ pub struct Faults {
     pub reject_next_create: Option<String>,
     /// `customerSegmentMembership` answers 503.
     pub segments_down: bool,
+    /// A hostile or broken platform: every authenticated request is
+    /// answered this way, before anything is done.
+    pub hostile: Option<Hostile>,
+}
+
+/// Answers no real Shopify gives, which a merchant-chosen `base_url` can.
+#[derive(Clone, Debug)]
+pub enum Hostile {
+    /// HTTP 429 THROTTLED with this `Retry-After` text (`inf`, `1e300`, `-1`, `NaN`).
+    RetryAfter(String),
+    /// HTTP 200 THROTTLED whose `extensions.cost.throttleStatus` holds these
+    /// raw JSON number texts (maximumAvailable, currentlyAvailable, restoreRate).
+    ThrottleStatus(String, String, String),
+    /// HTTP 200 with this raw body (e.g. a GraphQL error carrying text).
+    Body(String),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -240,6 +267,29 @@ impl ShopifyDouble {
         Some(state.discounts[index].id.clone())
     }
 
+    /// OAuth calls seen (authorize redirects, grants, refusals).
+    pub fn oauth_stats(&self) -> OAuthStats {
+        self.lock().oauth.stats.clone()
+    }
+
+    /// Webhook subscriptions made, in order.
+    pub fn subscriptions(&self) -> Vec<Subscription> {
+        self.lock().oauth.subscriptions.clone()
+    }
+
+    /// Delays every `access_token` answer.
+    pub fn set_oauth_delay(&self, delay: Duration) {
+        self.lock().oauth.delay = delay;
+    }
+
+    /// A code as the merchant's approval makes it, and the signed callback
+    /// query Shopify would send with it.
+    pub fn approve(&self, oauth_state: &str) -> Vec<(String, String)> {
+        let mut state = self.lock();
+        let code = oauth::issue_code(&mut state);
+        callback_query(&state.config.client_secret, &state.config.shop, &code, oauth_state)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -267,6 +317,7 @@ struct State {
     next_id: u64,
     slow_share: f64,
     internal_error_rate: f64,
+    oauth: oauth::OAuthState,
 }
 
 impl State {
@@ -283,6 +334,7 @@ impl State {
             next_id: 1_057_371_001,
             slow_share: 1.0,
             internal_error_rate: 0.0,
+            oauth: oauth::OAuthState::default(),
         }
     }
 
@@ -531,6 +583,7 @@ async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Result<Op
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        302 => "Found",
         400 => "Bad Request",
         401 => "Unauthorized",
         404 => "Not Found",
@@ -605,10 +658,33 @@ fn five_hundred(status: u16) -> Response {
     }
 }
 
+fn hostile_answer(hostile: &Hostile) -> Response {
+    let throttled = r#"{"errors":[{"message":"Throttled","extensions":{"code":"THROTTLED"}}]"#;
+    let raw = |status: u16, body: String| Response {
+        status,
+        content_type: "application/json; charset=utf-8",
+        headers: Vec::new(),
+        body: body.into_bytes(),
+    };
+    match hostile {
+        Hostile::RetryAfter(after) => raw(429, format!("{throttled}}}")).with_header("Retry-After", after.clone()),
+        Hostile::ThrottleStatus(maximum, current, restore) => raw(
+            200,
+            format!(
+                r#"{throttled},"extensions":{{"cost":{{"requestedQueryCost":10,"actualQueryCost":null,"throttleStatus":{{"maximumAvailable":{maximum},"currentlyAvailable":{current},"restoreRate":{restore}}}}}}}}}"#
+            ),
+        ),
+        Hostile::Body(body) => raw(200, body.clone()),
+    }
+}
+
 /// Decides the answer under the lock; the delay is applied after.
 fn handle(state: &mut State, request: &Request) -> (Outcome, Duration) {
     state.stats.requests += 1;
     let respond = |response| (Outcome::Respond(response), Duration::ZERO);
+    if let Some(answer) = oauth::handle(state, request) {
+        return answer;
+    }
 
     let Some(version) = api_version(&request.path) else {
         return respond(Response::json(404, &json!({"errors": "Not Found"})));
@@ -638,6 +714,11 @@ fn handle(state: &mut State, request: &Request) -> (Outcome, Duration) {
             401,
             &json!({"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}),
         ));
+    }
+
+    if let Some(hostile) = state.faults.hostile.clone() {
+        state.stats.faults_injected += 1;
+        return respond(hostile_answer(&hostile));
     }
 
     let body: Value = match serde_json::from_slice(&request.body) {
@@ -737,6 +818,7 @@ enum Call {
     ByCode(String),
     ById(String),
     Segments { customer: String, segments: Vec<String> },
+    Subscribe { topic: String, input: Value },
     Typename,
 }
 
@@ -775,6 +857,7 @@ fn execute(state: &mut State, call: &Call, mutation: bool) -> Value {
             state.stats.lookups += 1;
             state.live_index(code).map_or(Value::Null, |i| node_json(&state.discounts[i]))
         }
+        Call::Subscribe { topic, input } => oauth::subscribe(state, topic, input),
         Call::ById(id) => state.discounts.iter().find(|d| &d.id == id && !d.deleted).map_or(Value::Null, node_json),
         Call::Segments { customer, segments } => {
             let memberships: Vec<Value> = segments
@@ -1012,6 +1095,7 @@ fn sample_payload(name: &str) -> Value {
                                            "userErrors": [user_error(&["x"], "INVALID", "x")]}),
         "discountCodeDelete" => json!({"__typename": "DiscountCodeDeletePayload", "deletedCodeDiscountId": "x",
                                       "userErrors": [user_error(&["x"], "INVALID", "x")]}),
+        "webhookSubscriptionCreate" => oauth::sample_subscription(),
         "customerSegmentMembership" => json!({"__typename": "SegmentMembershipResponse", "memberships": [
             {"__typename": "SegmentMembership", "segmentId": "x", "isMember": true}]}),
         _ => node,
@@ -1048,6 +1132,9 @@ const KNOWN_TYPES: &[&str] = &[
     "DiscountCodeBasicCreatePayload",
     "DiscountCodeDeletePayload",
     "SegmentMembershipResponse",
+    "WebhookSubscription",
+    "WebhookSubscriptionCreatePayload",
+    "WebhookHttpEndpoint",
     "SegmentMembership",
     "MoneyV2",
     "Count",
@@ -1248,6 +1335,9 @@ fn plan(
             (false, "codeDiscountNodeByCode") => &[("code", "String!")],
             (false, "codeDiscountNode") => &[("id", "ID!")],
             (false, "customerSegmentMembership") => &[("customerId", "ID!"), ("segmentIds", "[ID!]!")],
+            (true, "webhookSubscriptionCreate") => {
+                &[("topic", "WebhookSubscriptionTopic!"), ("webhookSubscription", "WebhookSubscriptionInput!")]
+            }
             _ => {
                 errors.push(gql_error(format!("Field '{}' doesn't exist on type '{root}'", field.name)));
                 continue;
@@ -1322,6 +1412,10 @@ fn plan(
             "discountCodeDelete" => Call::Delete(text("id")),
             "codeDiscountNodeByCode" => Call::ByCode(text("code")),
             "codeDiscountNode" => Call::ById(text("id")),
+            "webhookSubscriptionCreate" => Call::Subscribe {
+                topic: text("topic"),
+                input: args.remove("webhookSubscription").unwrap_or(Value::Null),
+            },
             _ => Call::Segments {
                 customer: text("customerId"),
                 segments: args
@@ -1414,6 +1508,11 @@ const INPUT_FIELDS: &[(&str, &str, &str, &str)] = &[
     ("DiscountCustomerSegmentsInput", "remove", "[ID!]", ""),
     ("DiscountMinimumRequirementInput", "quantity", "Any", ""),
     ("DiscountMinimumRequirementInput", "subtotal", "Any", ""),
+    ("WebhookSubscriptionInput", "callbackUrl", "URL", ""),
+    ("WebhookSubscriptionInput", "format", "WebhookSubscriptionFormat", ""),
+    ("WebhookSubscriptionInput", "includeFields", "[String!]", ""),
+    ("WebhookSubscriptionInput", "metafieldNamespaces", "[String!]", ""),
+    ("WebhookSubscriptionInput", "filter", "String", ""),
 ];
 
 type CoerceError = (Vec<String>, String);
@@ -1476,6 +1575,18 @@ fn coerce(value: &Value, ty: &str, version: &str, path: &mut Vec<String>) -> Res
         "DateTime" => match value {
             Value::String(s) if parse_datetime(s).is_some() => Ok(value.clone()),
             other => fail(path, format!("Could not coerce value {} to DateTime", shown(other))),
+        },
+        "URL" => match value.as_str() {
+            Some(url) if url.starts_with("https://") || url.starts_with("http://") => Ok(value.clone()),
+            _ => fail(path, format!("Could not coerce value {} to URL", shown(value))),
+        },
+        "WebhookSubscriptionFormat" => match value.as_str() {
+            Some("JSON" | "XML") => Ok(value.clone()),
+            _ => fail(path, format!("Expected {} to be one of: JSON, XML", shown(value))),
+        },
+        "WebhookSubscriptionTopic" => match value.as_str() {
+            Some(topic) if oauth::WEBHOOK_TOPICS.contains(&topic) => Ok(value.clone()),
+            _ => fail(path, format!("Expected {} to be one of: {}", shown(value), oauth::WEBHOOK_TOPICS.join(", "))),
         },
         "DiscountBuyerSelection" => match value.as_str() {
             Some("ALL") => Ok(value.clone()),

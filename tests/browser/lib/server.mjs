@@ -35,8 +35,10 @@ export async function startServer() {
   const base = `http://127.0.0.1:${port}`;
   await waitReady(base, exited, log);
 
-  const mint = (role, sub, locationId) => execFileSync(bin,
-    ['token', '--shop', SHOP, '--role', role, '--sub', sub, ...(locationId ? ['--location-id', locationId] : [])],
+  // ttl in seconds (negative: already expired).
+  const mint = (role, sub, locationId, ttl) => execFileSync(bin,
+    ['token', '--shop', SHOP, '--role', role, '--sub', sub, ...(locationId ? ['--location-id', locationId] : []),
+      ...(ttl != null ? [`--ttl=${ttl}`] : [])],
     { cwd: dir, env, encoding: 'utf8' }).trim();
 
   async function stop() {

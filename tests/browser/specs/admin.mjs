@@ -44,7 +44,7 @@ export function adminTests(ctx) {
     await page.locator('#panel-analytics .kpi').first().waitFor();
     await textMatches(page.locator('#panel-analytics .kpi').first(), new RegExp(`Codes created\\s*${a.claims_count}`));
     assert.ok(a.claims_count > 0, 'earlier tests created codes');
-    assert.equal(await page.locator('#panel-analytics figure svg').count(), 3);
+    assert.equal(await page.locator('#panel-analytics figure svg').count(), 4, 'points, per period, status, channel');
     assert.ok(await page.locator('#panel-analytics figure svg rect').count() > 3, 'bars drawn');
   });
 }

@@ -1,4 +1,4 @@
-// Screenshots of every page at desktop width and at 360 px, each also
+// Screenshots of every page at desktop width, 375 and 320 px, each also
 // checked for sideways scrolling (the pages must fit a small phone).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import { textMatches } from '../lib/helpers.mjs';
 import { widget, openWidget } from './widget.mjs';
 import { openPos, posClaim } from './pos.mjs';
 
-const WIDTHS = [1280, 360];
+const WIDTHS = [1280, 375, 320];
 
 // Each view: name → (ctx, width) → page showing the state worth seeing.
 const VIEWS = {
@@ -20,7 +20,7 @@ const VIEWS = {
     await textMatches(w.value, /\$7\.50/);
     await w.create.click();
     await textMatches(w.code, /\S{4,}/);
-    await page.locator('loyalty-wallet summary').click();
+    await page.locator('loyalty-wallet summary', { hasText: 'Points history' }).click();
     return page;
   },
   'admin-online': (ctx, width) => openAdmin(ctx, width, '#online', '#online-points_per_unit'),

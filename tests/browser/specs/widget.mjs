@@ -96,13 +96,13 @@ export function widgetTests(ctx) {
     const page = await openWidget(ctx, cust);
     const w = widget(page);
     await textIs(w.balance, '400');
-    await page.getByRole('button', { name: `Refund code ${claim.code}` }).click();
+    await page.getByRole('button', { name: `Cancel code ${claim.code} and get the points back` }).click();
     // The confirmation takes the focus, so the keyboard alone can finish.
-    await page.getByRole('button', { name: 'Yes, refund' }).waitFor();
-    assert.equal(await page.evaluate(() => document.querySelector('loyalty-wallet').shadowRoot.activeElement?.textContent), 'Yes, refund');
+    await page.getByRole('button', { name: 'Yes, cancel code' }).waitFor();
+    assert.equal(await page.evaluate(() => document.querySelector('loyalty-wallet').shadowRoot.activeElement?.textContent), 'Yes, cancel code');
     await page.keyboard.press('Enter');
     await textIs(w.balance, '1,000');
-    await textMatches(page.locator(`loyalty-wallet li[data-claim="${claim.id}"] .badge`), /Refunded/);
+    await textMatches(page.locator(`loyalty-wallet li[data-claim="${claim.id}"] .badge`), /Cancelled/);
     const { claims } = await cust.api('GET', '/api/v1/claims');
     assert.equal(claims[0].status, 'refunded');
     assert.equal((await cust.api('GET', '/api/v1/wallet')).points_balance, 1000);

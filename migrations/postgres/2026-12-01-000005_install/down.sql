@@ -1,0 +1,2 @@
+DROP INDEX oauth_states_expiry;
+DROP TABLE oauth_states;

@@ -1,0 +1,118 @@
+//! shopify.app.toml and the theme app extension (issue 11, point 6): the
+//! files parse, and every URL path, scope and topic in them is one the
+//! service really has.
+
+use crate::helpers::*;
+use crate::platform::deliver;
+use loyalty_wallet::platform::{oauth, subscriptions};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn parse(path: &str) -> toml::Table {
+    read(path).parse::<toml::Table>().unwrap_or_else(|e| panic!("{path} is not TOML: {e}"))
+}
+
+/// The path of an absolute URL (`https://host/a/b` → `/a/b`).
+fn path_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.find('/').map_or("/".to_string(), |at| rest[at..].to_string())
+}
+
+fn text<'a>(table: &'a toml::Table, dotted: &str) -> &'a str {
+    let mut value: Option<&toml::Value> = None;
+    let mut current = table;
+    for part in dotted.split('.') {
+        value = current.get(part);
+        if let Some(toml::Value::Table(inner)) = value {
+            current = inner;
+        }
+    }
+    value.and_then(toml::Value::as_str).unwrap_or_else(|| panic!("{dotted} missing"))
+}
+
+/// A route is there when it answers neither 404 nor 405.
+async fn routed(app: &TestApp, method: Method, path: &str) {
+    let status = app.send_raw(method.clone(), path, None, &[], None).await.status();
+    assert!(status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED, "{method} {path}: {status}");
+}
+
+#[tokio::test]
+async fn the_app_config_names_only_what_the_service_has() {
+    let app = TestApp::spawn().await;
+    let config = parse("shopify.app.toml");
+    assert!(!text(&config, "client_id").is_empty());
+    assert_eq!(text(&config, "access_scopes.scopes"), oauth::scope(), "scopes in one place");
+
+    let admin = path_of(text(&config, "application_url"));
+    assert_eq!(app.client.get(app.url(&admin)).send().await.expect("GET").status(), StatusCode::OK, "{admin}");
+    let redirects = config["auth"]["redirect_urls"].as_array().expect("redirect_urls");
+    assert!(!redirects.is_empty());
+    for url in redirects {
+        let path = path_of(url.as_str().expect("url"));
+        assert_eq!(path, "/shopify/callback");
+        routed(&app, Method::GET, &path).await;
+    }
+
+    let proxy = &config["app_proxy"];
+    assert_eq!((proxy["prefix"].as_str(), proxy["subpath"].as_str()), (Some("apps"), Some("loyalty")));
+    let proxy_path = format!("{}/session", path_of(proxy["url"].as_str().expect("proxy url")));
+    assert_eq!(proxy_path, "/proxy/session", "Shopify forwards /apps/loyalty/session to {{url}}/session");
+    routed(&app, Method::GET, &proxy_path).await;
+
+    let subscriptions = config["webhooks"]["subscriptions"].as_array().expect("webhooks.subscriptions");
+    for subscription in subscriptions {
+        assert_eq!(path_of(subscription["uri"].as_str().expect("uri")), subscriptions::WEBHOOK_PATH);
+        let topics = subscription
+            .get("compliance_topics")
+            .or_else(|| subscription.get("topics"))
+            .and_then(toml::Value::as_array)
+            .expect("topics");
+        for topic in topics {
+            let topic = topic.as_str().expect("topic");
+            let handled = subscriptions::PRIVACY_TOPICS.contains(&topic)
+                || subscriptions::TOPICS.iter().any(|(_, rest)| *rest == topic);
+            assert!(handled, "{topic} is a topic of the service");
+            let payload = json!({"shop_id": 1, "shop_domain": SHOP, "customer": {"id": 5, "email": "a@b.c"}, "orders_requested": [], "orders_to_redact": []});
+            let (status, body) = status_json(deliver(&app, topic, &format!("evt-{topic}"), &payload).await).await;
+            assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("processed")), "{topic}: {body}");
+        }
+    }
+    let declared: Vec<&str> = subscriptions
+        .iter()
+        .flat_map(|s| s["compliance_topics"].as_array().into_iter().flatten())
+        .filter_map(toml::Value::as_str)
+        .collect();
+    for topic in subscriptions::PRIVACY_TOPICS {
+        assert!(declared.contains(topic), "the mandatory topic {topic} is declared");
+    }
+}
+
+#[tokio::test]
+async fn the_theme_extension_loads_the_widget_through_the_proxy() {
+    let app = TestApp::spawn().await;
+    let extension = parse("extensions/loyalty-widget/shopify.extension.toml");
+    let first = &extension["extensions"].as_array().expect("[[extensions]]")[0];
+    assert_eq!(first["type"].as_str(), Some("theme"));
+    let config = parse("shopify.app.toml");
+    let (prefix, subpath) = (text(&config, "app_proxy.prefix"), text(&config, "app_proxy.subpath"));
+
+    let liquid = read("extensions/loyalty-widget/blocks/wallet.liquid");
+    assert!(liquid.contains(&format!("session-url=\"/{prefix}/{subpath}/session\"")), "session-url through the proxy");
+    let script = liquid.split("src=\"").nth(1).and_then(|s| s.split('"').next()).expect("a script src");
+    let script_path = script.rsplit_once("}}").map_or(script, |(_, path)| path);
+    assert_eq!(script_path, "/widget/loyalty-wallet.js");
+    assert_eq!(app.client.get(app.url(script_path)).send().await.expect("GET").status(), StatusCode::OK);
+
+    let schema = liquid.split("{% schema %}").nth(1).and_then(|s| s.split("{% endschema %}").next()).expect("schema");
+    let schema: Value = serde_json::from_str(schema).expect("the block schema is JSON");
+    let ids: Vec<&str> =
+        schema["settings"].as_array().expect("settings").iter().filter_map(|s| s["id"].as_str()).collect();
+    for id in ["heading", "accent_color"] {
+        assert!(ids.contains(&id), "theme-editor setting {id}");
+        assert!(liquid.contains(&format!("block.settings.{id}")), "{id} is used");
+    }
+}

@@ -1,0 +1,218 @@
+//! The Shopify double's OAuth endpoints and webhook subscriptions (issue 11),
+//! as PLATFORM.md describes them:
+//! - `GET /admin/oauth/authorize?client_id&scope&redirect_uri&state` — the
+//!   merchant approves at once: 302 to `redirect_uri` with `code`, `hmac`,
+//!   `host`, `shop`, `state`, `timestamp` (hmac: sorted `key=value` joined
+//!   with `&`, hex HMAC-SHA256 under the client secret).
+//! - `POST /admin/oauth/access_token` (JSON or form): the code grant (codes
+//!   single use, valid 5 minutes; a used or unknown code → 400
+//!   `invalid_request`) and the token exchange grant (the session token must
+//!   be an HS256 JWT under the client secret for this client and shop, not
+//!   expired, else 400 `invalid_subject_token`). Wrong client credentials →
+//!   400 `invalid_client`. Both answer `{access_token, scope}`.
+//! - `webhookSubscriptionCreate(topic, webhookSubscription: {callbackUrl,
+//!   format})` in the GraphQL front end; the same topic and URL twice → the
+//!   userError "Address for this topic has already been taken".
+
+use super::{Outcome, Request, Response, State};
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+const ID_TOKEN: &str = "urn:ietf:params:oauth:token-type:id_token";
+const OFFLINE_TOKEN: &str = "urn:shopify:params:oauth:token-type:offline-access-token";
+const CODE_LIFETIME: Duration = Duration::from_secs(300);
+
+pub const WEBHOOK_TOPICS: &[&str] = &[
+    "APP_UNINSTALLED",
+    "CHECKOUTS_CREATE",
+    "CHECKOUTS_UPDATE",
+    "CUSTOMERS_CREATE",
+    "CUSTOMERS_UPDATE",
+    "DISCOUNTS_DELETE",
+    "DISCOUNTS_CREATE",
+    "ORDERS_CREATE",
+    "ORDERS_PAID",
+    "ORDERS_UPDATED",
+    "REFUNDS_CREATE",
+];
+
+#[derive(Default, Clone, Debug)]
+pub struct OAuthStats {
+    /// `authorize` redirects given, with their query.
+    pub authorizations: Vec<HashMap<String, String>>,
+    pub code_grants: u64,
+    pub token_exchanges: u64,
+    /// Refused calls to `access_token` (any reason).
+    pub refused: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subscription {
+    pub id: String,
+    pub topic: String,
+    pub callback_url: String,
+}
+
+#[derive(Default)]
+pub struct OAuthState {
+    codes: HashMap<String, (Instant, bool)>,
+    pub stats: OAuthStats,
+    pub subscriptions: Vec<Subscription>,
+    /// Delay of every `access_token` answer (to make requests overlap).
+    pub delay: Duration,
+    next: u64,
+}
+
+fn query_pairs(query: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+}
+
+/// Hex HMAC-SHA256 of the sorted `key=value` pairs joined with `&`.
+pub fn oauth_hmac(secret: &str, pairs: &[(String, String)]) -> String {
+    let mut sorted: Vec<String> = pairs.iter().filter(|(k, _)| k != "hmac").map(|(k, v)| format!("{k}={v}")).collect();
+    sorted.sort();
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("hmac key");
+    mac.update(sorted.join("&").as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Answers the OAuth paths; None for any other path.
+pub(super) fn handle(state: &mut State, request: &Request) -> Option<(Outcome, Duration)> {
+    let (path, query) = request.path.split_once('?').unwrap_or((request.path.as_str(), ""));
+    let respond = |response| (Outcome::Respond(response), Duration::ZERO);
+    match (request.method.as_str(), path) {
+        ("GET", "/admin/oauth/authorize") => Some(respond(authorize(state, query))),
+        ("POST", "/admin/oauth/access_token") => {
+            let response = access_token(state, request);
+            Some((Outcome::Respond(response), state.oauth.delay))
+        }
+        (_, p) if p.starts_with("/admin/oauth/") => Some(respond(Response::json(404, &json!({"errors": "Not Found"})))),
+        _ => None,
+    }
+}
+
+fn authorize(state: &mut State, query: &str) -> Response {
+    let given: HashMap<String, String> = query_pairs(query).into_iter().collect();
+    if given.get("client_id") != Some(&state.config.client_id) {
+        return Response::html(400, "<h1>Oauth error invalid_request: The client_id is invalid</h1>");
+    }
+    let (Some(redirect), Some(oauth_state)) = (given.get("redirect_uri"), given.get("state")) else {
+        return Response::html(400, "<h1>Oauth error invalid_request: redirect_uri and state are required</h1>");
+    };
+    state.oauth.stats.authorizations.push(given.clone());
+    let code = issue_code(state);
+    let pairs = callback_query(&state.config.client_secret, &state.config.shop, &code, oauth_state);
+    let encoded: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish();
+    let mut response = Response::html(302, "");
+    response.headers.push(("Location".into(), format!("{redirect}?{encoded}")));
+    response
+}
+
+/// A fresh single-use code, as the merchant's approval makes one.
+pub fn issue_code(state: &mut State) -> String {
+    state.oauth.next += 1;
+    let code = format!("code-{:08x}-{:016x}", state.oauth.next, rand::Rng::gen::<u64>(&mut state.rng));
+    state.oauth.codes.insert(code.clone(), (Instant::now(), false));
+    code
+}
+
+/// The signed query Shopify sends to the callback.
+pub fn callback_query(secret: &str, shop: &str, code: &str, oauth_state: &str) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = vec![
+        ("code".into(), code.into()),
+        ("host".into(), base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("{shop}/admin"))),
+        ("shop".into(), shop.into()),
+        ("state".into(), oauth_state.into()),
+        ("timestamp".into(), chrono::Utc::now().timestamp().to_string()),
+    ];
+    let hmac = oauth_hmac(secret, &pairs);
+    pairs.push(("hmac".into(), hmac));
+    pairs
+}
+
+fn refused(state: &mut State, error: &str, description: &str) -> Response {
+    state.oauth.stats.refused += 1;
+    Response::json(400, &json!({"error": error, "error_description": description}))
+}
+
+fn access_token(state: &mut State, request: &Request) -> Response {
+    let fields: HashMap<String, String> = match serde_json::from_slice::<Value>(&request.body) {
+        Ok(Value::Object(map)) => map.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string()))).collect(),
+        _ => query_pairs(&String::from_utf8_lossy(&request.body)).into_iter().collect(),
+    };
+    let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
+    if field("client_id") != state.config.client_id || field("client_secret") != state.config.client_secret {
+        return refused(state, "invalid_client", "Client authentication failed");
+    }
+    let scope = "write_discounts,read_customers,read_orders";
+    let grant = json!({"access_token": state.config.access_token, "scope": scope});
+    if field("grant_type") == TOKEN_EXCHANGE {
+        if field("subject_token_type") != ID_TOKEN || field("requested_token_type") != OFFLINE_TOKEN {
+            return refused(state, "invalid_request", "unsupported token types");
+        }
+        if let Err(why) = check_session_token(state, &field("subject_token")) {
+            return refused(state, "invalid_subject_token", &why);
+        }
+        state.oauth.stats.token_exchanges += 1;
+        return Response::json(200, &grant);
+    }
+    match state.oauth.codes.get_mut(&field("code")) {
+        Some((issued, used)) if !*used && issued.elapsed() < CODE_LIFETIME => {
+            *used = true;
+            state.oauth.stats.code_grants += 1;
+            Response::json(200, &grant)
+        }
+        _ => refused(state, "invalid_request", "The authorization code was not found or was already used"),
+    }
+}
+
+fn check_session_token(state: &State, token: &str) -> Result<(), String> {
+    use jsonwebtoken::{decode, Algorithm, DecodingKey, Validation};
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_audience(&[state.config.client_id.as_str()]);
+    validation.set_required_spec_claims(&["exp", "aud"]);
+    let key = DecodingKey::from_secret(state.config.client_secret.as_bytes());
+    let claims = decode::<Value>(token, &key, &validation).map_err(|e| e.to_string())?.claims;
+    if claims["dest"].as_str() != Some(&format!("https://{}", state.config.shop)) {
+        return Err("the session token is for another shop".into());
+    }
+    Ok(())
+}
+
+/// `webhookSubscriptionCreate`: a coerced topic and input.
+pub(super) fn subscribe(state: &mut State, topic: &str, input: &Value) -> Value {
+    let callback = input["callbackUrl"].as_str().unwrap_or_default().to_string();
+    let error = |message: &str| {
+        json!({"__typename": "WebhookSubscriptionCreatePayload", "webhookSubscription": null,
+               "userErrors": [{"__typename": "UserError", "field": ["webhookSubscription", "callbackUrl"], "message": message}]})
+    };
+    if !(callback.starts_with("https://") || callback.starts_with("http://")) {
+        return error("Address is invalid");
+    }
+    if state.oauth.subscriptions.iter().any(|s| s.topic == topic && s.callback_url == callback) {
+        return error("Address for this topic has already been taken");
+    }
+    state.oauth.next += 1;
+    let id = format!("gid://shopify/WebhookSubscription/{}", 9_000_000 + state.oauth.next);
+    state.oauth.subscriptions.push(Subscription {
+        id: id.clone(),
+        topic: topic.into(),
+        callback_url: callback.clone(),
+    });
+    json!({"__typename": "WebhookSubscriptionCreatePayload",
+           "webhookSubscription": {"__typename": "WebhookSubscription", "id": id, "topic": topic,
+                                   "endpoint": {"__typename": "WebhookHttpEndpoint", "callbackUrl": callback}},
+           "userErrors": []})
+}
+
+/// The answer's shape, to validate selections.
+pub(super) fn sample_subscription() -> Value {
+    json!({"__typename": "WebhookSubscriptionCreatePayload",
+           "webhookSubscription": {"__typename": "WebhookSubscription", "id": "x", "topic": "ORDERS_PAID",
+                                   "endpoint": {"__typename": "WebhookHttpEndpoint", "callbackUrl": "x"}},
+           "userErrors": [{"__typename": "UserError", "field": ["x"], "message": "x"}]})
+}

@@ -1,0 +1,24 @@
+// Copy a code: clipboard, else select it and say so.
+import { h } from './dom.js';
+import { t } from './messages.js';
+
+export const groupedCode = (tag, props, code) =>
+  h(tag, props, (code.match(/.{1,4}/g) || [code]).map((g) => h('span', { class: 'g' }, g)));
+
+export function copyButton(code, target, say, props = {}) {
+  const btn = h('button', { type: 'button', class: 'secondary copy', ...props }, t('copy'));
+  btn.onclick = async () => {
+    try {
+      await navigator.clipboard.writeText(code);
+      btn.textContent = t('copied');
+      say(t('copied_sr'));
+    } catch {
+      getSelection().selectAllChildren(target);
+      btn.textContent = t('select_copy');
+      say(t('select_copy_sr'));
+    }
+    btn.dataset.done = '';
+    setTimeout(() => { btn.textContent = t('copy'); delete btn.dataset.done; }, 4000);
+  };
+  return btn;
+}
