@@ -91,6 +91,8 @@ pub struct PlatformSettings {
     pub retention_days: i64,
     pub reconcile_interval_secs: u64,
     pub segment_ttl_secs: u64,
+    /// How often the campaign worker looks for due offers.
+    pub issue_interval_ms: u64,
     /// The longest wait a platform answer (Retry-After, throttle status)
     /// can impose; larger, negative or non-numeric figures are clamped.
     pub max_wait_secs: u64,
@@ -207,6 +209,7 @@ impl PlatformSettings {
             retention_days: number(get, "LOYALTY_RETENTION_DAYS", 90)?,
             reconcile_interval_secs: number(get, "LOYALTY_RECONCILE_INTERVAL_SECS", 3_600)?,
             segment_ttl_secs: number(get, "LOYALTY_SEGMENT_TTL_SECS", 60)?,
+            issue_interval_ms: number(get, "LOYALTY_ISSUE_INTERVAL_MS", 1_000)?,
             max_wait_secs: number(get, "LOYALTY_PLATFORM_MAX_WAIT_SECS", 60)?,
             notify_retry_window_secs: number(get, "LOYALTY_NOTIFY_RETRY_WINDOW_SECS", 86_400)?,
             notify_retry_max_ms: number(get, "LOYALTY_NOTIFY_RETRY_MAX_MS", 3_600_000)?,

@@ -35,6 +35,11 @@ pub enum ErrorCode {
     IdempotencyConflict,
     CodeNotValid,
     RateLimited,
+    BudgetExhausted,
+    LimitReached,
+    CustomerBlocked,
+    CampaignInactive,
+    BelowMinimumSubtotal,
     Unavailable,
     Internal,
 }
@@ -53,7 +58,12 @@ impl ErrorCode {
             | BelowMinimum
             | AboveMaximum
             | ZeroValue
-            | IdempotencyConflict => StatusCode::UNPROCESSABLE_ENTITY,
+            | IdempotencyConflict
+            | BudgetExhausted
+            | LimitReached
+            | CustomerBlocked
+            | CampaignInactive
+            | BelowMinimumSubtotal => StatusCode::UNPROCESSABLE_ENTITY,
             InsufficientPoints | ClaimNotRefundable | CodeNotValid => StatusCode::CONFLICT,
             RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Unavailable => StatusCode::SERVICE_UNAVAILABLE,

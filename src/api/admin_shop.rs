@@ -49,6 +49,9 @@ pub struct ShopView {
     pub pending_days: i64,
     /// Days before a lot expires that `points.expiring` is sent (0 = never).
     pub expiry_warning_days: i64,
+    /// IANA time zone of the shop's days (campaign daily limits, birthdays).
+    pub timezone: String,
+    pub offers: super::shop_offers::OffersView,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -75,6 +78,8 @@ impl From<&ShopRow> for ShopView {
             points_expiry: ExpiryView { kind: ExpiryKind::None, days: None },
             pending_days: 0,
             expiry_warning_days: 0,
+            timezone: "UTC".into(),
+            offers: super::shop_offers::OffersView { min_hours_between_offers: None, blocked_customers: vec![] },
         }
     }
 }
@@ -119,6 +124,12 @@ pub struct ShopInput {
     /// 0-365 and below `points_expiry.days`: warn this many days before expiry.
     #[serde(default)]
     pub expiry_warning_days: Option<i64>,
+    #[serde(default)]
+    pub timezone: Option<String>,
+    /// `{min_hours_between_offers, blocked_customers: [ids]}`
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub offers: Option<serde_json::Value>,
 }
 
 /// `ll`, `lll`, `ll-RR` or `ll-123`, normalised to `ll-RR` case.
@@ -153,8 +164,11 @@ pub async fn get_shop(auth: AdminAuth, store: web::Data<Store>) -> AppResult<web
 fn shop_view(conn: &mut AnyConnection, row: ShopRow) -> AppResult<ShopView> {
     let notify = notify_store::target(conn, &row.id)?.map(Into::into);
     let policy = lots::policy(conn, &row.id)?;
+    let (timezone, offers) = super::shop_offers::read(conn, &row.id)?;
     Ok(ShopView {
         notify,
+        timezone,
+        offers,
         points_expiry: ExpiryView { kind: policy.expiry, days: policy.days },
         pending_days: policy.pending_days,
         expiry_warning_days: policy.warning_days,
@@ -281,6 +295,8 @@ pub async fn put_shop(
                 pending_days: input.pending_days.take(),
                 warning_days: input.expiry_warning_days.take(),
             };
+            let offers =
+                super::shop_offers::parse(conn, &shop, input.timezone.take(), input.offers.take(), &mut fields)?;
             apply(&mut row, input, &keys, allow_loopback, &mut fields);
             super::notify::apply(conn, &shop, notify, allow_loopback, &mut fields, now)?;
             apply_policy(conn, &shop, policy, &mut fields)?;
@@ -289,6 +305,9 @@ pub async fn put_shop(
             }
             row.updated_at = now;
             shops::update(conn, &row)?;
+            if let Some(offers) = offers {
+                super::shop_offers::save(conn, &shop, &offers)?;
+            }
             shop_view(conn, row)
         })
         .await?;

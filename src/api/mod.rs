@@ -4,8 +4,11 @@
 pub mod admin;
 pub mod admin_shop;
 pub mod auth;
+pub mod campaign_views;
+pub mod campaigns;
 pub mod checkout;
 pub mod customer;
+pub mod events;
 pub mod extract;
 pub mod idempotency;
 pub mod notify;
@@ -15,6 +18,7 @@ pub mod pages;
 pub mod pos;
 pub mod privacy;
 pub mod proxy;
+pub mod shop_offers;
 pub mod shopify_install;
 pub mod views;
 pub mod wallet;
@@ -64,7 +68,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(resource("/pos/quote").get(pos::get_quote))
                 .service(resource("/pos/claims").post(pos::post_claim))
                 .service(resource("/checkout/validate").post(checkout::validate))
-                .service(resource("/checkout/redeem").post(checkout::redeem)),
+                .service(resource("/checkout/redeem").post(checkout::redeem))
+                .service(resource("/admin/campaigns").get(campaigns::list_campaigns).post(campaigns::post_campaign))
+                .service(resource("/admin/campaigns/{id}").get(campaigns::get_campaign).put(campaigns::put_campaign))
+                .service(resource("/admin/campaigns/{id}/offers").get(campaigns::list_offers))
+                .service(resource("/admin/events").post(events::post_event))
+                .service(resource("/offers").get(events::list_my_offers)),
         )
         .default_service(web::to(not_found));
 }

@@ -1,8 +1,12 @@
 //! Pure business rules: no I/O, no database, no HTTP.
 //! Everything here is parsed once at the door and trusted afterwards.
 
+pub mod campaign;
+mod campaign_parse;
 pub mod claim;
 pub mod code;
+pub mod code_template;
+pub mod event;
 pub mod ids;
 pub mod lots;
 pub mod money;

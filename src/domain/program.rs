@@ -314,7 +314,7 @@ fn parse_subscription(
     Some(sub)
 }
 
-fn parse_eligibility(mut input: Eligibility, errors: &mut FieldErrors) -> Eligibility {
+pub fn parse_eligibility(mut input: Eligibility, errors: &mut FieldErrors) -> Eligibility {
     input.ids.sort();
     input.ids.dedup();
     match input.kind {

@@ -8,6 +8,7 @@
 //! LOYALTY_PLATFORM_TIMEOUT_MS=500, LOYALTY_PUSH_DEADLINE_SECS as needed.
 
 pub mod install;
+pub mod issuer;
 pub mod notify;
 pub mod oauth;
 pub mod points_sweep;
@@ -59,5 +60,6 @@ impl Platform {
         supervise::keep_running("relay", self.clone(), pause, relay::run);
         supervise::keep_running("sweeper", self.clone(), pause, sweeper::run);
         supervise::keep_running("notify", self.clone(), pause, notify::run);
+        supervise::keep_running("issuer", self.clone(), pause, issuer::run);
     }
 }

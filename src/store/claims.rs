@@ -104,6 +104,9 @@ pub fn create(conn: &mut AnyConnection, request: &ClaimRequest) -> AppResult<Cla
     if !shop.is_native() && !shop.platform_enabled {
         return Err(AppError::new(ErrorCode::Unavailable, "the shop's platform connection is disabled"));
     }
+    if super::offer_settings::get(conn, shop_id)?.blocks(customer_id) {
+        return Err(AppError::new(ErrorCode::CustomerBlocked, "this customer is blocked by the shop"));
+    }
     customers::ensure(conn, shop_id, customer_id)?;
     let program = programs::current(conn, shop_id, request.channel)?;
     let currency = Currency::parse(&shop.currency).map_err(AppError::internal_msg)?;

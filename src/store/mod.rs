@@ -3,15 +3,21 @@
 //! transaction; on SQLite many concurrent writes share one commit).
 
 pub mod analytics;
+pub mod campaigns;
 pub mod checkout;
 pub mod claims;
 pub mod customers;
+pub mod events;
 pub mod expiry;
 pub mod idempotency;
+pub mod issue;
+pub mod limits;
 pub mod lot_audit;
 pub mod lots;
 pub mod notify;
 pub mod oauth_states;
+pub mod offer_settings;
+pub mod offers;
 pub mod outbox;
 pub mod pending;
 pub mod pool;

@@ -185,6 +185,144 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(shop_notify, notifications);
+
+// ---------------------------------------------------------------------------
+// Campaigns and offers (migration 2026-12-01-000003_campaigns).
+
+diesel::table! {
+    campaigns (shop_id, id) {
+        shop_id -> Text,
+        id -> Text,
+        version -> BigInt,
+        enabled -> Bool,
+        paused_reason -> Nullable<Text>,
+        settings -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    campaign_versions (shop_id, campaign_id, version) {
+        shop_id -> Text,
+        campaign_id -> Text,
+        version -> BigInt,
+        settings -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    campaign_counters (shop_id, campaign_id) {
+        shop_id -> Text,
+        campaign_id -> Text,
+        reserved_minor -> BigInt,
+        total_minor -> BigInt,
+    }
+}
+
+diesel::table! {
+    campaign_buckets (shop_id, campaign_id, bucket) {
+        shop_id -> Text,
+        campaign_id -> Text,
+        bucket -> Text,
+        codes -> BigInt,
+    }
+}
+
+diesel::table! {
+    campaign_customer_counts (shop_id, campaign_id, customer_id) {
+        shop_id -> Text,
+        campaign_id -> Text,
+        customer_id -> Text,
+        window_start -> Timestamp,
+        codes -> BigInt,
+    }
+}
+
+diesel::table! {
+    customer_facts (shop_id, customer_id) {
+        shop_id -> Text,
+        customer_id -> Text,
+        first_name -> Nullable<Text>,
+        email -> Nullable<Text>,
+        birthday -> Nullable<Text>,
+        order_count -> BigInt,
+        last_order_at -> Nullable<Timestamp>,
+        last_offer_at -> Nullable<Timestamp>,
+        welcomed_at -> Nullable<Timestamp>,
+        win_back_at -> Nullable<Timestamp>,
+        birthday_year -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    campaign_events (shop_id, id) {
+        shop_id -> Text,
+        id -> Text,
+        customer_id -> Text,
+        kind -> Text,
+        name -> Nullable<Text>,
+        source -> Text,
+        order_id -> Nullable<Text>,
+        cart_id -> Nullable<Text>,
+        subtotal_minor -> Nullable<BigInt>,
+        data -> Text,
+        occurred_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    offers (shop_id, id) {
+        shop_id -> Text,
+        id -> Text,
+        campaign_id -> Text,
+        campaign_version -> BigInt,
+        customer_id -> Text,
+        event_id -> Text,
+        trigger_kind -> Text,
+        cart_id -> Nullable<Text>,
+        status -> Text,
+        reason -> Nullable<Text>,
+        code -> Nullable<Text>,
+        discount -> Nullable<Text>,
+        reserved_minor -> BigInt,
+        value_minor -> BigInt,
+        platform_id -> Nullable<Text>,
+        order_id -> Nullable<Text>,
+        order_subtotal_minor -> Nullable<BigInt>,
+        due_at -> Timestamp,
+        occurred_at -> Timestamp,
+        issued_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    shop_offer_settings (shop_id) {
+        shop_id -> Text,
+        timezone -> Text,
+        min_hours_between_offers -> Nullable<Text>,
+        blocked_customers -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    checkout_failures (shop_id, customer_id, bucket) {
+        shop_id -> Text,
+        customer_id -> Text,
+        bucket -> Text,
+        failures -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(campaigns, campaign_versions, offers, campaign_events, shops);
 // --- Install (issue 11) ---------------------------------------------------
 
 diesel::table! {

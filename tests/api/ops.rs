@@ -36,6 +36,11 @@ const API_ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/pos/claims", &["post"]),
     ("/api/v1/checkout/validate", &["post"]),
     ("/api/v1/checkout/redeem", &["post"]),
+    ("/api/v1/admin/campaigns", &["get", "post"]),
+    ("/api/v1/admin/campaigns/{id}", &["get", "put"]),
+    ("/api/v1/admin/campaigns/{id}/offers", &["get"]),
+    ("/api/v1/admin/events", &["post"]),
+    ("/api/v1/offers", &["get"]),
 ];
 
 /// The pages of src/api/mod.rs (widget, admin and POS screens).

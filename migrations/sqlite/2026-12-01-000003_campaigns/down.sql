@@ -1,0 +1,16 @@
+DROP TABLE checkout_failures;
+DROP TABLE shop_offer_settings;
+DROP INDEX offers_customer;
+DROP INDEX offers_campaign;
+DROP INDEX offers_due;
+DROP INDEX offers_event_campaign;
+DROP INDEX offers_code;
+DROP TABLE offers;
+DROP INDEX campaign_events_customer;
+DROP TABLE campaign_events;
+DROP TABLE customer_facts;
+DROP TABLE campaign_customer_counts;
+DROP TABLE campaign_buckets;
+DROP TABLE campaign_counters;
+DROP TABLE campaign_versions;
+DROP TABLE campaigns;

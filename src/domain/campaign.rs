@@ -1,0 +1,231 @@
+//! Campaigns: the settings an event is turned into a personal code with,
+//! parsed once from the admin's JSON with every problem named by its field.
+
+use super::campaign_parse::{self as p, Fields};
+use super::money::Currency;
+use super::program::{CombinesWith, Eligibility, EligibilityKind, PurchaseTypes};
+use chrono::NaiveDateTime;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use super::campaign_parse::FieldErrors;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerKind {
+    Welcome,
+    FirstOrder,
+    OrderPaid,
+    NthOrder,
+    CartAbandoned,
+    WinBack,
+    Birthday,
+    Custom,
+}
+
+impl TriggerKind {
+    pub const ALL: [TriggerKind; 8] = [
+        TriggerKind::Welcome,
+        TriggerKind::FirstOrder,
+        TriggerKind::OrderPaid,
+        TriggerKind::NthOrder,
+        TriggerKind::CartAbandoned,
+        TriggerKind::WinBack,
+        TriggerKind::Birthday,
+        TriggerKind::Custom,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TriggerKind::Welcome => "welcome",
+            TriggerKind::FirstOrder => "first_order",
+            TriggerKind::OrderPaid => "order_paid",
+            TriggerKind::NthOrder => "nth_order",
+            TriggerKind::CartAbandoned => "cart_abandoned",
+            TriggerKind::WinBack => "win_back",
+            TriggerKind::Birthday => "birthday",
+            TriggerKind::Custom => "custom",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscountKind {
+    FixedAmount,
+    Percentage,
+    FreeShipping,
+}
+
+impl DiscountKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiscountKind::FixedAmount => "fixed_amount",
+            DiscountKind::Percentage => "percentage",
+            DiscountKind::FreeShipping => "free_shipping",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [DiscountKind::FixedAmount, DiscountKind::Percentage, DiscountKind::FreeShipping]
+            .into_iter()
+            .find(|k| k.as_str() == raw)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trigger {
+    pub kind: TriggerKind,
+    pub delay_minutes: i64,
+    pub n: Option<i64>,
+    pub inactive_days: Option<i64>,
+    pub min_subtotal_minor: Option<i64>,
+    pub event: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Discount {
+    pub kind: DiscountKind,
+    /// fixed_amount: minor units.
+    pub amount_minor: Option<i64>,
+    /// percentage: 1-100.
+    pub percentage: Option<Decimal>,
+    pub max_shipping_minor: Option<i64>,
+    pub min_subtotal_minor: Option<i64>,
+    pub purchase_type: PurchaseTypes,
+    pub combines_with: CombinesWith,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CodeTemplate {
+    pub template: String,
+    pub random_length: usize,
+    pub prefix: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Limits {
+    pub per_customer: Option<i64>,
+    pub per_customer_days: Option<i64>,
+    pub daily_codes: Option<i64>,
+    pub max_outstanding_value_minor: Option<i64>,
+    pub max_total_value_minor: Option<i64>,
+    pub assumed_value_minor: Option<i64>,
+    pub max_codes_per_hour: Option<i64>,
+}
+
+/// Validated campaign settings, stored per version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CampaignSettings {
+    pub name: String,
+    pub enabled: bool,
+    pub trigger: Trigger,
+    pub discount: Discount,
+    pub code: CodeTemplate,
+    pub expires_after_hours: Decimal,
+    pub starts_at: Option<NaiveDateTime>,
+    pub ends_at: Option<NaiveDateTime>,
+    pub eligibility: Eligibility,
+    pub limits: Limits,
+    pub holdout_percent: i64,
+}
+
+impl CampaignSettings {
+    /// Parses an admin body in the shop's currency.
+    pub fn parse(body: &Value, currency: Currency) -> Result<Self, FieldErrors> {
+        let mut f = Fields::new(body, currency);
+        if !body.is_object() {
+            f.error("", "the body must be a JSON object");
+            return Err(f.into_errors());
+        }
+        f.known(
+            "",
+            &[
+                "name",
+                "enabled",
+                "trigger",
+                "discount",
+                "code",
+                "expires_after_hours",
+                "starts_at",
+                "ends_at",
+                "eligibility",
+                "limits",
+                "holdout_percent",
+            ],
+        );
+        let name = f.text("name", 1, 200).unwrap_or_default();
+        let enabled = f.boolean("enabled").unwrap_or(false);
+        let trigger = p::trigger(&mut f);
+        let discount = p::discount(&mut f);
+        let code = p::code(&mut f);
+        let expires_after_hours = p::expiry(&mut f);
+        let starts_at = f.time("starts_at");
+        let ends_at = f.time("ends_at");
+        if let (Some(start), Some(end)) = (starts_at, ends_at) {
+            if end <= start {
+                f.error("ends_at", "must be after starts_at");
+            }
+        }
+        let eligibility = p::eligibility(&mut f);
+        let limits = p::limits(&mut f, discount.as_ref());
+        let holdout_percent = f.integer("holdout_percent", 0, 50).unwrap_or(0);
+        let errors = f.into_errors();
+        match (trigger, discount, code, expires_after_hours) {
+            (Some(trigger), Some(discount), Some(code), Some(expires_after_hours)) if errors.is_empty() => Ok(Self {
+                name,
+                enabled,
+                trigger,
+                discount,
+                code,
+                expires_after_hours,
+                starts_at,
+                ends_at,
+                eligibility,
+                limits,
+                holdout_percent,
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    /// Whether the schedule admits an offer at `now`.
+    pub fn in_schedule(&self, now: NaiveDateTime) -> bool {
+        self.starts_at.is_none_or(|start| now >= start) && self.ends_at.is_none_or(|end| now < end)
+    }
+
+    /// What an offer reserves against the money caps, in minor units:
+    /// a fixed amount's face value; otherwise `limits.assumed_value`, or for
+    /// free shipping `max_shipping`; 0 when neither is set (no cap then).
+    pub fn reserve_minor(&self) -> i64 {
+        match self.discount.kind {
+            DiscountKind::FixedAmount => self.discount.amount_minor.unwrap_or(0),
+            DiscountKind::Percentage => self.limits.assumed_value_minor.unwrap_or(0),
+            DiscountKind::FreeShipping => {
+                self.limits.assumed_value_minor.or(self.discount.max_shipping_minor).unwrap_or(0)
+            }
+        }
+    }
+
+    /// The code's lifetime in whole seconds (at least 36 s: 0.01 h).
+    pub fn lifetime_seconds(&self) -> i64 {
+        let seconds = self.expires_after_hours * Decimal::from(3600);
+        i64::try_from(seconds.trunc()).unwrap_or(i64::MAX / 2).max(1)
+    }
+
+    /// The customer is in the campaign's audience (segments are resolved by
+    /// the caller and passed as `in_segment`).
+    pub fn eligible(&self, customer: &str, in_segment: bool) -> bool {
+        match self.eligibility.kind {
+            EligibilityKind::All => true,
+            EligibilityKind::Customers => self.eligibility.ids.binary_search(&customer.to_string()).is_ok(),
+            EligibilityKind::Segments => in_segment,
+        }
+    }
+}

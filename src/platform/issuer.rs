@@ -1,0 +1,61 @@
+//! The campaign worker: issues due offers, one transaction each, until
+//! none is due; then sleeps. Several instances share the queue (SKIP LOCKED).
+
+use super::Platform;
+use crate::error::AppResult;
+use crate::store::issue::{self, Outcome};
+use crate::store::offers::status;
+use crate::store::schema::offers;
+use crate::store::Store;
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use std::sync::Arc;
+
+/// Offers issued per pass before the loop yields (bounded work per pass).
+const PASS: usize = 1_000;
+
+pub async fn run(platform: Arc<Platform>) {
+    let every = std::time::Duration::from_millis(platform.settings.issue_interval_ms.max(10));
+    loop {
+        tokio::time::sleep(every).await;
+        match issue_due_once(&platform.store, Utc::now().naive_utc(), PASS).await {
+            Ok(outcomes) if outcomes.iter().any(|o| matches!(o, Outcome::Issued { pending: true, .. })) => {
+                platform.wake.notify_one();
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(?error, "issuing offers failed"),
+        }
+    }
+}
+
+/// Issues every offer due at `now` (at most `max`). Tests call this with a
+/// `now` in the future to let delays pass without sleeping.
+pub async fn issue_due_once(store: &Store, now: NaiveDateTime, max: usize) -> AppResult<Vec<Outcome>> {
+    let mut outcomes = Vec::new();
+    while outcomes.len() < max {
+        let next = store.write(move |conn| issue_next(conn, now)).await?;
+        match next {
+            Some(outcome) => outcomes.push(outcome),
+            None => break,
+        }
+    }
+    Ok(outcomes)
+}
+
+/// One unit of work: claim the next due offer and issue it. A failure of
+/// that offer marks it failed instead of blocking the queue.
+fn issue_next(conn: &mut crate::store::AnyConnection, now: NaiveDateTime) -> AppResult<Option<Outcome>> {
+    let Some(offer) = issue::claim_due(conn, now)? else { return Ok(None) };
+    match conn.transaction(|c| issue::issue(c, &offer, now)) {
+        Ok(outcome) => Ok(Some(outcome)),
+        Err(error) if error.is_server_error() && error.code != crate::error::ErrorCode::Unavailable => {
+            tracing::error!(offer = %offer.id, ?error, "offer could not be issued");
+            diesel::update(offers::table.find((&offer.shop_id, &offer.id)))
+                .filter(offers::status.eq(status::SCHEDULED))
+                .set((offers::status.eq(status::FAILED), offers::reason.eq("internal"), offers::updated_at.eq(now)))
+                .execute(conn)?;
+            Ok(Some(Outcome::Refused("internal")))
+        }
+        Err(error) => Err(error),
+    }
+}

@@ -1,0 +1,171 @@
+//! Campaigns: the current settings on one row (its version, whether it is
+//! enabled or paused) and every saved version; a counter row per campaign.
+
+use super::schema::{campaign_counters, campaign_versions, campaigns};
+use super::AnyConnection;
+use crate::domain::campaign::CampaignSettings;
+use crate::domain::ids::new_id;
+use crate::error::{AppError, AppResult};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = campaigns)]
+pub struct CampaignRow {
+    pub shop_id: String,
+    pub id: String,
+    pub version: i64,
+    pub enabled: bool,
+    pub paused_reason: Option<String>,
+    pub settings: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A campaign with its parsed settings.
+#[derive(Debug, Clone)]
+pub struct Campaign {
+    pub row: CampaignRow,
+    pub settings: CampaignSettings,
+}
+
+impl Campaign {
+    fn from_row(row: CampaignRow) -> AppResult<Self> {
+        let settings = parse(&row.settings)?;
+        Ok(Self { row, settings })
+    }
+
+    /// Enabled and not paused by its kill switch.
+    pub fn active(&self) -> bool {
+        self.row.enabled
+    }
+}
+
+pub fn parse(json: &str) -> AppResult<CampaignSettings> {
+    serde_json::from_str(json).map_err(AppError::internal)
+}
+
+fn to_json(settings: &CampaignSettings) -> QueryResult<String> {
+    serde_json::to_string(settings).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+}
+
+fn insert_version(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    id: &str,
+    version: i64,
+    json: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(campaign_versions::table)
+        .values((
+            campaign_versions::shop_id.eq(shop_id),
+            campaign_versions::campaign_id.eq(id),
+            campaign_versions::version.eq(version),
+            campaign_versions::settings.eq(json),
+            campaign_versions::created_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn create(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    settings: &CampaignSettings,
+    now: NaiveDateTime,
+) -> AppResult<Campaign> {
+    let id = new_id();
+    let json = to_json(settings)?;
+    diesel::insert_into(campaigns::table)
+        .values((
+            campaigns::shop_id.eq(shop_id),
+            campaigns::id.eq(&id),
+            campaigns::version.eq(1_i64),
+            campaigns::enabled.eq(settings.enabled),
+            campaigns::settings.eq(&json),
+            campaigns::created_at.eq(now),
+            campaigns::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    insert_version(conn, shop_id, &id, 1, &json, now)?;
+    diesel::insert_into(campaign_counters::table)
+        .values((
+            campaign_counters::shop_id.eq(shop_id),
+            campaign_counters::campaign_id.eq(&id),
+            campaign_counters::reserved_minor.eq(0_i64),
+            campaign_counters::total_minor.eq(0_i64),
+        ))
+        .execute(conn)?;
+    find(conn, shop_id, &id)?.ok_or_else(|| AppError::internal_msg("campaign vanished"))
+}
+
+pub fn find(conn: &mut AnyConnection, shop_id: &str, id: &str) -> AppResult<Option<Campaign>> {
+    let row = campaigns::table.find((shop_id, id)).select(CampaignRow::as_select()).get_result(conn).optional()?;
+    row.map(Campaign::from_row).transpose()
+}
+
+pub fn list(conn: &mut AnyConnection, shop_id: &str) -> AppResult<Vec<Campaign>> {
+    let rows: Vec<CampaignRow> = campaigns::table
+        .filter(campaigns::shop_id.eq(shop_id))
+        .order(campaigns::id.asc())
+        .limit(1000)
+        .select(CampaignRow::as_select())
+        .load(conn)?;
+    rows.into_iter().map(Campaign::from_row).collect()
+}
+
+/// The enabled campaigns of a shop (events match against these).
+pub fn enabled(conn: &mut AnyConnection, shop_id: &str) -> AppResult<Vec<Campaign>> {
+    let rows: Vec<CampaignRow> = campaigns::table
+        .filter(campaigns::shop_id.eq(shop_id))
+        .filter(campaigns::enabled.eq(true))
+        .select(CampaignRow::as_select())
+        .load(conn)?;
+    rows.into_iter().map(Campaign::from_row).collect()
+}
+
+/// Saves `settings` as the next version. The version bump is one UPDATE on
+/// the campaign row, so concurrent saves queue on its lock and each gets its
+/// own number. Saving with `enabled: true` resumes a paused campaign.
+pub fn save(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    id: &str,
+    settings: &CampaignSettings,
+    now: NaiveDateTime,
+) -> AppResult<Option<Campaign>> {
+    let json = to_json(settings)?;
+    let updated = diesel::update(campaigns::table.find((shop_id, id)))
+        .set((
+            campaigns::version.eq(campaigns::version + 1),
+            campaigns::enabled.eq(settings.enabled),
+            campaigns::paused_reason.eq(None::<String>),
+            campaigns::settings.eq(&json),
+            campaigns::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        return Ok(None);
+    }
+    let Some(campaign) = find(conn, shop_id, id)? else { return Ok(None) };
+    insert_version(conn, shop_id, id, campaign.row.version, &json, now)?;
+    Ok(Some(campaign))
+}
+
+/// The kill switch: disables the campaign and records why (once).
+pub fn pause(conn: &mut AnyConnection, shop_id: &str, id: &str, reason: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    diesel::update(campaigns::table.find((shop_id, id)))
+        .filter(campaigns::enabled.eq(true))
+        .set((campaigns::enabled.eq(false), campaigns::paused_reason.eq(reason), campaigns::updated_at.eq(now)))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// Money reserved by open offers and ever issued, in minor units.
+pub fn counters(conn: &mut AnyConnection, shop_id: &str, id: &str) -> QueryResult<(i64, i64)> {
+    campaign_counters::table
+        .find((shop_id, id))
+        .select((campaign_counters::reserved_minor, campaign_counters::total_minor))
+        .get_result(conn)
+}

@@ -1,0 +1,157 @@
+//! Offers: one row per (event, campaign), from `scheduled` to its end state.
+
+use super::schema::offers;
+use super::AnyConnection;
+use crate::domain::campaign::Discount;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+pub mod status {
+    pub const SCHEDULED: &str = "scheduled";
+    pub const HELD_OUT: &str = "held_out";
+    pub const REFUSED: &str = "refused";
+    pub const CANCELLED: &str = "cancelled";
+    pub const PENDING: &str = "pending";
+    pub const ACTIVE: &str = "active";
+    pub const USED: &str = "used";
+    pub const EXPIRED: &str = "expired";
+    pub const DELETED: &str = "deleted";
+    pub const FAILED: &str = "failed";
+    /// Statuses the customer sees.
+    pub const VISIBLE: [&str; 4] = [PENDING, ACTIVE, USED, EXPIRED];
+    /// Issued and still holding budget.
+    pub const OPEN: [&str; 2] = [PENDING, ACTIVE];
+    pub const ALL: [&str; 10] =
+        [SCHEDULED, HELD_OUT, REFUSED, CANCELLED, PENDING, ACTIVE, USED, EXPIRED, DELETED, FAILED];
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = offers)]
+pub struct OfferRow {
+    pub shop_id: String,
+    pub id: String,
+    pub campaign_id: String,
+    pub campaign_version: i64,
+    pub customer_id: String,
+    pub event_id: String,
+    pub trigger_kind: String,
+    pub cart_id: Option<String>,
+    pub status: String,
+    pub reason: Option<String>,
+    pub code: Option<String>,
+    pub discount: Option<String>,
+    pub reserved_minor: i64,
+    pub value_minor: i64,
+    pub platform_id: Option<String>,
+    pub order_id: Option<String>,
+    pub order_subtotal_minor: Option<i64>,
+    pub due_at: NaiveDateTime,
+    pub occurred_at: NaiveDateTime,
+    pub issued_at: Option<NaiveDateTime>,
+    pub expires_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl OfferRow {
+    /// The discount this offer was issued with (from its campaign version).
+    pub fn discount(&self) -> Option<Discount> {
+        self.discount.as_deref().and_then(|json| serde_json::from_str(json).ok())
+    }
+}
+
+pub fn insert(conn: &mut AnyConnection, row: &OfferRow) -> QueryResult<()> {
+    diesel::insert_into(offers::table).values(row).execute(conn).map(|_| ())
+}
+
+pub fn find(conn: &mut AnyConnection, shop_id: &str, id: &str) -> QueryResult<Option<OfferRow>> {
+    offers::table.find((shop_id, id)).select(OfferRow::as_select()).get_result(conn).optional()
+}
+
+pub fn find_by_code(conn: &mut AnyConnection, shop_id: &str, code: &str) -> QueryResult<Option<OfferRow>> {
+    offers::table
+        .filter(offers::shop_id.eq(shop_id))
+        .filter(offers::code.eq(code))
+        .select(OfferRow::as_select())
+        .get_result(conn)
+        .optional()
+}
+
+/// A page of a campaign's offers, oldest first, after `cursor` (an offer id).
+pub fn for_campaign(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    campaign_id: &str,
+    status: Option<&str>,
+    cursor: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<OfferRow>> {
+    let mut query = offers::table
+        .filter(offers::shop_id.eq(shop_id))
+        .filter(offers::campaign_id.eq(campaign_id))
+        .order(offers::id.asc())
+        .limit(limit)
+        .select(OfferRow::as_select())
+        .into_boxed();
+    if let Some(status) = status {
+        query = query.filter(offers::status.eq(status.to_string()));
+    }
+    if let Some(cursor) = cursor {
+        query = query.filter(offers::id.gt(cursor.to_string()));
+    }
+    query.load(conn)
+}
+
+/// A customer's offers they may see, newest first.
+pub fn visible_for_customer(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    customer_id: &str,
+    limit: i64,
+) -> QueryResult<Vec<OfferRow>> {
+    offers::table
+        .filter(offers::shop_id.eq(shop_id))
+        .filter(offers::customer_id.eq(customer_id))
+        .filter(offers::status.eq_any(status::VISIBLE))
+        .order(offers::id.desc())
+        .limit(limit)
+        .select(OfferRow::as_select())
+        .load(conn)
+}
+
+/// Moves an offer from one of `from` to `to`; false when it was not there.
+pub fn transition(
+    conn: &mut AnyConnection,
+    row: &OfferRow,
+    from: &[&str],
+    to: &str,
+    reason: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(offers::table.find((&row.shop_id, &row.id)))
+        .filter(offers::status.eq_any(from))
+        .set((offers::status.eq(to), offers::reason.eq(reason), offers::updated_at.eq(now)))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// Cancels a customer's scheduled cart offers (an order arrived), or only
+/// those of one cart; returns how many.
+pub fn cancel_carts(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    customer_id: &str,
+    cart_id: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let mut query = diesel::update(offers::table)
+        .filter(offers::shop_id.eq(shop_id))
+        .filter(offers::customer_id.eq(customer_id))
+        .filter(offers::trigger_kind.eq("cart_abandoned"))
+        .filter(offers::status.eq(status::SCHEDULED))
+        .into_boxed();
+    if let Some(cart) = cart_id {
+        query = query.filter(offers::cart_id.eq(cart.to_string()));
+    }
+    query.set((offers::status.eq(status::CANCELLED), offers::updated_at.eq(now))).execute(conn)
+}
