@@ -324,6 +324,27 @@ pub fn record_data_request(conn: &mut AnyConnection, shop_id: &str, payload: &Va
     Ok(format!("data request recorded for customer {customer}"))
 }
 
+/// Campaign facts kept for triggers (first name, e-mail, birthday) and the
+/// personal data events carried; counts and dates stay for the limits.
+fn erase_campaign_facts(conn: &mut AnyConnection, shop_id: &str, customer: Option<&str>) -> QueryResult<()> {
+    use super::schema::{campaign_events, customer_facts};
+    let mut facts = diesel::update(customer_facts::table).filter(customer_facts::shop_id.eq(shop_id)).into_boxed();
+    let mut events = diesel::update(campaign_events::table).filter(campaign_events::shop_id.eq(shop_id)).into_boxed();
+    if let Some(customer) = customer {
+        facts = facts.filter(customer_facts::customer_id.eq(customer.to_string()));
+        events = events.filter(campaign_events::customer_id.eq(customer.to_string()));
+    }
+    facts
+        .set((
+            customer_facts::first_name.eq(None::<String>),
+            customer_facts::email.eq(None::<String>),
+            customer_facts::birthday.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    events.set(campaign_events::data.eq("{}")).execute(conn)?;
+    Ok(())
+}
+
 /// customers/redact and shop/redact: personal data goes, sums stay. The
 /// customer id stays as the ledger's key (the platform's own pseudonym);
 /// e-mail, name, free-text reasons and stored responses are erased.
@@ -361,6 +382,7 @@ pub fn redact(conn: &mut AnyConnection, shop_id: &str, customer: Option<&str>) -
         )
         .execute(conn)?;
     }
+    erase_campaign_facts(conn, shop_id, customer)?;
     if customer.is_none() {
         diesel::delete(idempotency_keys::table.filter(idempotency_keys::shop_id.eq(shop_id))).execute(conn)?;
         diesel::delete(data_requests::table.filter(data_requests::shop_id.eq(shop_id))).execute(conn)?;

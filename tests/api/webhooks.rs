@@ -64,6 +64,28 @@ async fn customer_email(app: &TestApp, customer: &str) -> (Option<String>, bool)
 
 /// Delivers the same event three times (new webhook id each time, same
 /// event id); returns the receipts.
+/// Rows still holding the customer's name, e-mail or birthday (facts, events).
+async fn campaign_facts(app: &TestApp, customer: &str) -> i64 {
+    use loyalty_wallet::store::schema::{campaign_events, customer_facts};
+    let customer = customer.to_string();
+    app.store
+        .read(move |conn| {
+            let facts: i64 = customer_facts::table
+                .filter(customer_facts::customer_id.eq(&customer))
+                .filter(customer_facts::first_name.is_not_null().or(customer_facts::email.is_not_null()))
+                .count()
+                .get_result(conn)?;
+            let events: i64 = campaign_events::table
+                .filter(campaign_events::customer_id.eq(&customer))
+                .filter(campaign_events::data.like("%ada@example.com%"))
+                .count()
+                .get_result(conn)?;
+            Ok(facts + events)
+        })
+        .await
+        .expect("facts")
+}
+
 async fn thrice(app: &TestApp, topic: &str, event_id: &str, body: &Value) -> Vec<Value> {
     let mut receipts = Vec::new();
     for _ in 0..3 {
@@ -149,13 +171,19 @@ async fn every_topic_delivered_three_times_takes_effect_once() {
         "the whole ledger is exported"
     );
 
-    // customers/redact: personal data erased, sums intact.
+    // customers/redact: personal data erased, sums intact (campaign facts too).
+    let facts = json!({"customer_id": "1", "kind": "customer",
+                       "data": {"first_name": "Ada", "email": "ada@example.com", "birthday": "12-10"}});
+    let posted = app.post("/api/v1/admin/events", &app.admin(), Some("facts-1"), &facts).await;
+    assert_eq!(posted.status(), StatusCode::ACCEPTED);
+    assert_eq!(campaign_facts(&app, "1").await, 1, "facts kept before the redaction");
     let before = assert_wallet_invariants(&app, SHOP, "1").await;
     let redact = json!({"shop_id": 954889, "shop_domain": SHOP,
                         "customer": {"id": 1, "email": "customer1@example.com", "phone": "555-625-1199"},
                         "orders_to_redact": [5001]});
     thrice(&app, "customers/redact", "evt-redact-1", &redact).await;
     assert_eq!(customer_email(&app, "1").await, (None, true));
+    assert_eq!(campaign_facts(&app, "1").await, 0, "no name, e-mail or birthday left in facts or events");
     assert_eq!(assert_wallet_invariants(&app, SHOP, "1").await, before);
 
     // Unknown topics: 200, recorded, ignored.
