@@ -25,6 +25,28 @@ pub async fn run(platform: Arc<Platform>) {
             Ok(_) => {}
             Err(error) => tracing::warn!(?error, "issuing offers failed"),
         }
+        let grace = chrono::Duration::seconds(platform.settings.expiry_grace_secs.max(0));
+        if let Err(error) = expire_offers_once(&platform.store, Utc::now().naive_utc(), grace).await {
+            tracing::warn!(?error, "expiring offers failed");
+        }
+    }
+}
+
+/// Offers expired per transaction (bounded work per unit).
+const EXPIRY_BATCH: i64 = 500;
+
+/// Expires every open offer past its expiry plus `grace` at `now` and gives
+/// its reservation back. Tests call this with a `now` in the future.
+pub async fn expire_offers_once(store: &Store, now: NaiveDateTime, grace: chrono::Duration) -> AppResult<usize> {
+    let mut total = 0;
+    loop {
+        let done = store
+            .write(move |conn| Ok(crate::store::offers::expire_due(conn, now - grace, now, EXPIRY_BATCH)?))
+            .await?;
+        total += done;
+        if done < EXPIRY_BATCH as usize {
+            return Ok(total);
+        }
     }
 }
 

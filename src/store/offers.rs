@@ -155,3 +155,30 @@ pub fn cancel_carts(
     }
     query.set((offers::status.eq(status::CANCELLED), offers::updated_at.eq(now))).execute(conn)
 }
+
+/// Expires open offers whose `expires_at` is at or before `before` (the
+/// caller adds the grace late orders get), at most `limit`; each offer's
+/// reservation is released exactly once, because only the writer that moves
+/// it out of `pending|active` releases. Returns how many expired.
+pub fn expire_due(
+    conn: &mut AnyConnection,
+    before: NaiveDateTime,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<usize> {
+    let due: Vec<OfferRow> = offers::table
+        .filter(offers::status.eq_any(status::OPEN))
+        .filter(offers::expires_at.le(before))
+        .order(offers::expires_at.asc())
+        .limit(limit)
+        .select(OfferRow::as_select())
+        .load(conn)?;
+    let mut expired = 0;
+    for row in due {
+        if transition(conn, &row, &status::OPEN, status::EXPIRED, None, now)? {
+            super::limits::release(conn, &row.shop_id, &row.campaign_id, row.reserved_minor)?;
+            expired += 1;
+        }
+    }
+    Ok(expired)
+}

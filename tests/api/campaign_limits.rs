@@ -7,7 +7,7 @@ use crate::events::{campaign, event_ok, offers_of, run_worker};
 use crate::helpers::*;
 use chrono::Utc;
 use futures_util::future::join_all;
-use loyalty_wallet::platform::issuer::issue_due_once;
+use loyalty_wallet::platform::issuer::{expire_offers_once, issue_due_once};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashSet};
@@ -184,4 +184,37 @@ async fn the_kill_switch_pauses_a_runaway_campaign_until_resumed() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(view["enabled"], true);
     assert!(view["paused_reason"].is_null());
+}
+
+#[tokio::test]
+async fn an_expired_offer_gives_its_budget_back_exactly_once() {
+    let app = TestApp::spawn().await;
+    let mut body = campaign(json!({"kind": "custom", "event": "once"}));
+    body["limits"] = json!({"max_outstanding_value": "10.00"}); // one 10.00 offer at a time
+    body["expires_after_hours"] = json!(1);
+    let c = create(&app, &body).await;
+    burst(&app, "once", ["e1".to_string(), "e2".to_string()].into_iter()).await;
+    workers(&app).await;
+    assert_eq!(
+        tally(&offers_of(&app, &id(&c)).await),
+        BTreeMap::from([("active".to_string(), 1), ("refused:budget_exhausted".to_string(), 1)])
+    );
+    // Two hours later (past expiry and grace), twice at once: released once.
+    let later = Utc::now().naive_utc() + chrono::Duration::hours(2);
+    let grace = chrono::Duration::minutes(10);
+    let (a, b) =
+        tokio::join!(expire_offers_once(&app.store, later, grace), expire_offers_once(&app.store, later, grace));
+    assert_eq!(a.expect("expire") + b.expect("expire"), 1, "one offer expired, by one of the two");
+    let (shop, campaign_id) = (SHOP.to_string(), id(&c));
+    let counters = move |conn: &mut loyalty_wallet::store::AnyConnection| {
+        Ok(loyalty_wallet::store::campaigns::counters(conn, &shop, &campaign_id)?)
+    };
+    assert_eq!(app.store.read(counters.clone()).await.expect("counters"), (0, 1_000), "reserved back to 0, total kept");
+    // The budget is free again: the next event issues.
+    burst(&app, "once", ["e3".to_string()].into_iter()).await;
+    workers(&app).await;
+    let tally = tally(&offers_of(&app, &id(&c)).await);
+    assert_eq!(tally.get("active"), Some(&1), "{tally:?}");
+    assert_eq!(tally.get("expired"), Some(&1), "{tally:?}");
+    assert_eq!(app.store.read(counters).await.expect("counters").0, 1_000, "Σ reserved = value of open offers");
 }

@@ -1,5 +1,6 @@
 DROP TABLE checkout_failures;
 DROP TABLE shop_offer_settings;
+DROP INDEX offers_expiry;
 DROP INDEX offers_customer;
 DROP INDEX offers_campaign;
 DROP INDEX offers_due;

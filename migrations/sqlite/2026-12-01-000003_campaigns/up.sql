@@ -114,6 +114,7 @@ CREATE UNIQUE INDEX offers_event_campaign ON offers (shop_id, event_id, campaign
 CREATE INDEX offers_due ON offers (status, due_at);
 CREATE INDEX offers_campaign ON offers (shop_id, campaign_id, id);
 CREATE INDEX offers_customer ON offers (shop_id, customer_id, status);
+CREATE INDEX offers_expiry ON offers (status, expires_at);
 
 -- Shop-wide settings of this feature: time zone and offer guardrails.
 CREATE TABLE shop_offer_settings (
