@@ -6,11 +6,14 @@ use super::extract::{fingerprint, IdempotencyKey, JsonBody};
 use super::idempotency::{self, Idempotent};
 use super::views::{money, ClaimView};
 use super::wallet::owner;
+use crate::domain::campaign::DiscountKind;
 use crate::domain::code;
 use crate::domain::ids::CustomerId;
+use crate::domain::offer_value::OfferValue;
 use crate::domain::program::PurchaseType;
 use crate::error::{AppError, AppResult, ErrorCode, ErrorEnvelope};
 use crate::store::checkout::{self, RedeemRequest};
+use crate::store::claims::ClaimRow;
 use crate::store::Store;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -31,6 +34,9 @@ pub struct ValidateBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ValidateView {
     pub valid: bool,
+    /// fixed_amount (points codes and fixed offers), percentage or free_shipping
+    pub kind: Option<String>,
+    /// What the code takes off this subtotal; for free shipping its cap (null: unlimited).
     pub value: Option<String>,
     pub currency: String,
     /// code_not_valid with a reason, when not valid
@@ -59,22 +65,50 @@ pub async fn validate(
     let code = parse_code(&input.code)?;
     let customer = parse_customer(&input.customer_id)?;
     let shop = auth.shop.as_str().to_string();
-    let (currency, verdict) = store
-        .read(move |conn| checkout::validate(conn, &shop, &code, &customer, input.purchase_type, &input.subtotal))
+    let view = store
+        .read(move |conn| {
+            let (purchase, subtotal) = (input.purchase_type, input.subtotal);
+            if let Some((currency, verdict)) =
+                checkout::usable_offer(conn, &shop, &code, &customer, purchase, &subtotal)?
+            {
+                return Ok(offer_view(currency.code(), verdict));
+            }
+            let (currency, verdict) = checkout::validate(conn, &shop, &code, &customer, purchase, &subtotal)?;
+            Ok(claim_view(currency.code(), verdict))
+        })
         .await?;
-    let currency = currency.code().to_string();
-    let view = match verdict {
-        Ok(claim) => {
-            ValidateView { valid: true, value: Some(money(claim.value_minor, &claim.currency)), currency, error: None }
-        }
-        Err(refusal) => ValidateView {
-            valid: false,
-            value: None,
-            currency,
-            error: Some(super::views::QuoteError { code: ErrorCode::CodeNotValid, message: refusal.0 }),
-        },
-    };
     Ok(web::Json(view))
+}
+
+fn refused(currency: &str, code: ErrorCode, message: String) -> ValidateView {
+    let error = Some(super::views::QuoteError { code, message });
+    ValidateView { valid: false, kind: None, value: None, currency: currency.to_string(), error }
+}
+
+fn claim_view(currency: &str, verdict: Result<ClaimRow, checkout::CodeRefusal>) -> ValidateView {
+    match verdict {
+        Ok(claim) => ValidateView {
+            valid: true,
+            kind: Some(DiscountKind::FixedAmount.as_str().into()),
+            value: Some(money(claim.value_minor, &claim.currency)),
+            currency: currency.to_string(),
+            error: None,
+        },
+        Err(refusal) => refused(currency, ErrorCode::CodeNotValid, refusal.0),
+    }
+}
+
+fn offer_view(currency: &str, verdict: checkout::OfferVerdict) -> ValidateView {
+    let (offer, value) = match verdict {
+        Ok(found) => found,
+        Err((code, message)) => return refused(currency, code, message),
+    };
+    let kind = offer.discount().map(|d| d.kind.as_str().to_string());
+    let value = match value {
+        OfferValue::Amount(minor) | OfferValue::Shipping(Some(minor)) => Some(money(minor, currency)),
+        OfferValue::Shipping(None) => None,
+    };
+    ValidateView { valid: true, kind, value, currency: currency.to_string(), error: None }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -84,6 +118,24 @@ pub struct RedeemBody {
     pub customer_id: String,
     pub order_id: String,
     pub subtotal: String,
+}
+
+/// A redeemed offer code (campaigns): the offer, now `used`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfferRedeemView {
+    pub offer_id: String,
+    pub code: Option<String>,
+    pub status: String,
+    pub order_id: Option<String>,
+    pub points_earned: i64,
+}
+
+/// A points code's claim or an offer, whichever the code is.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Redeemed {
+    Claim(Box<RedeemView>),
+    Offer(OfferRedeemView),
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -96,7 +148,7 @@ pub struct RedeemView {
 
 #[utoipa::path(post, path = "/api/v1/checkout/redeem", tag = "checkout", security(("bearer" = [])), request_body = RedeemBody,
     params(("Idempotency-Key" = String, Header)),
-    responses((status = 200, body = RedeemView), (status = 409, body = ErrorEnvelope, description = "code_not_valid"), (status = 422, body = ErrorEnvelope)))]
+    responses((status = 200, body = RedeemView, description = "the claim, now used; for an offer code an OfferRedeemView"), (status = 409, body = ErrorEnvelope, description = "code_not_valid"), (status = 422, body = ErrorEnvelope)))]
 pub async fn redeem(
     req: HttpRequest,
     auth: AdminAuth,
@@ -125,8 +177,13 @@ pub async fn redeem(
             order_id: &order_id,
             subtotal: &subtotal,
         };
+        if let Some((offer, points_earned)) = checkout::redeem_offer(conn, &request)? {
+            let (offer_id, code, status, order_id) = (offer.id, offer.code, offer.status, offer.order_id);
+            return Ok(Redeemed::Offer(OfferRedeemView { offer_id, code, status, order_id, points_earned }));
+        }
         let redemption = checkout::redeem(conn, &request)?;
-        Ok(RedeemView { claim: ClaimView::from(&redemption.claim), points_earned: redemption.points_earned })
+        let claim = ClaimView::from(&redemption.claim);
+        Ok(Redeemed::Claim(Box::new(RedeemView { claim, points_earned: redemption.points_earned })))
     })
     .await
 }

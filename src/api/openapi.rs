@@ -47,7 +47,7 @@ impl Modify for BearerAuth {
         views::WalletView, views::ProgramSummary, views::QuoteView, views::QuoteError, views::ProgramView,
         views::CustomerSummary, views::CustomerPage, views::CustomerDetail, views::BalanceView, views::AdjustmentView,
         wallet::ClaimBody, admin::AdjustmentBody, pos::PosClaimBody,
-        checkout::ValidateBody, checkout::ValidateView, checkout::RedeemBody, checkout::RedeemView,
+        checkout::ValidateBody, checkout::ValidateView, checkout::RedeemBody, checkout::RedeemView, checkout::OfferRedeemView,
         admin_shop::ShopView, admin_shop::ShopInput, notify::NotifyInput, notify::NotifyView,
         notify::NotificationView, notify::NotificationPage, admin_shop::PlatformInput, admin_shop::PlatformView,
         admin_shop::AnalyticsView, admin_shop::Bucket, admin_shop::DayView, admin_shop::PerCustomer, admin_shop::OrdersView, admin_shop::CountPoints,

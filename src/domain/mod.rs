@@ -11,6 +11,7 @@ pub mod ids;
 pub mod lots;
 pub mod money;
 pub mod notify;
+pub mod offer_value;
 pub mod points;
 pub mod program;
 pub mod signature;

@@ -3,10 +3,13 @@
 
 use super::claims::{self, ClaimRow};
 use super::customers::{self, Movement};
+use super::offers::{self, status as offer_status, OfferRow};
 use super::schema::claims as claims_table;
+use super::schema::offers as offers_table;
 use super::{shops, AnyConnection};
 use crate::domain::claim::{entry_kind, ClaimStatus};
 use crate::domain::money::Currency;
+use crate::domain::offer_value::{value_off, OfferValue};
 use crate::domain::points::MAX_POINTS;
 use crate::domain::program::PurchaseType;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -61,6 +64,79 @@ fn subtotal_in(currency: &str, subtotal: &str) -> AppResult<(Currency, i64)> {
         .parse_amount(subtotal)
         .map_err(|e| AppError::invalid_fields("invalid subtotal", serde_json::json!({ "subtotal": e })))?;
     Ok((currency, minor))
+}
+
+/// An offer code's verdict for a cart: usable with its value, or why not.
+pub type OfferVerdict = Result<(OfferRow, OfferValue), (ErrorCode, String)>;
+
+/// The customer's offer with this `code`, checked for this cart; None when
+/// the customer has no offer with that code (the claim path decides then).
+pub fn usable_offer(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    code: &str,
+    customer_id: &str,
+    purchase_type: Option<PurchaseType>,
+    subtotal: &str,
+) -> AppResult<Option<(Currency, OfferVerdict)>> {
+    let Some(offer) = offers::find_by_code(conn, shop_id, code)?.filter(|o| o.customer_id == customer_id) else {
+        return Ok(None);
+    };
+    let shop_currency = shops::find(conn, shop_id)?.map_or_else(|| "USD".to_string(), |shop| shop.currency);
+    let (currency, subtotal_minor) = subtotal_in(&shop_currency, subtotal)?;
+    let refuse = |message: String| Ok(Some((currency, Err((ErrorCode::CodeNotValid, message)))));
+    let discount = offer.discount().ok_or_else(|| AppError::internal_msg("an issued offer without its discount"))?;
+    if offer.status != offer_status::ACTIVE {
+        return refuse(format!("code is {}", offer.status));
+    }
+    if offer.expires_at.is_some_and(|at| at <= crate::clock::now()) {
+        return refuse("code has expired".into());
+    }
+    if discount.currency != currency.code() {
+        return refuse(format!("code is in {}, the shop sells in {}", discount.currency, currency.code()));
+    }
+    if let Some(purchase) = purchase_type.filter(|p| !discount.purchase_type.allows(*p)) {
+        return refuse(format!("code does not apply to {} purchases", purchase.as_str()));
+    }
+    let verdict = value_off(&discount, subtotal_minor).map(|value| (offer, value)).map_err(|below| {
+        let minimum = currency.format_minor(below.min_subtotal_minor);
+        (ErrorCode::BelowMinimumSubtotal, format!("the cart is below the code's minimum of {minimum}"))
+    });
+    Ok(Some((currency, verdict)))
+}
+
+/// Marks the offer used by the order once and gives its reservation back;
+/// earns points on what was paid. Refusals are 409 `code_not_valid` (422
+/// `below_minimum_subtotal` for a cart under the minimum).
+pub fn redeem_offer(conn: &mut AnyConnection, request: &RedeemRequest) -> AppResult<Option<(OfferRow, i64)>> {
+    let verdict = usable_offer(conn, request.shop_id, request.code, request.customer_id, None, request.subtotal)?;
+    let Some((currency, verdict)) = verdict else { return Ok(None) };
+    let (offer, value) = verdict.map_err(|(code, message)| AppError::new(code, message))?;
+    let (_, subtotal_minor) = subtotal_in(currency.code(), request.subtotal)?;
+    let now = crate::clock::now();
+    let used = diesel::update(offers_table::table.find((&offer.shop_id, &offer.id)))
+        .filter(offers_table::status.eq(offer_status::ACTIVE))
+        .set((
+            offers_table::status.eq(offer_status::USED),
+            offers_table::order_id.eq(request.order_id),
+            offers_table::order_subtotal_minor.eq(subtotal_minor),
+            offers_table::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if used != 1 {
+        return Err(AppError::new(ErrorCode::CodeNotValid, "code was used concurrently"));
+    }
+    super::limits::release(conn, &offer.shop_id, &offer.campaign_id, offer.reserved_minor)?;
+    let off = match value {
+        OfferValue::Amount(minor) => minor,
+        OfferValue::Shipping(_) => 0,
+    };
+    let shop = shops::ensure(conn, request.shop_id)?;
+    let (shop_id, customer, order) = (request.shop_id, request.customer_id, request.order_id);
+    let earned =
+        earn(conn, &shop.earn_points_per_unit, currency, shop_id, customer, order, (subtotal_minor - off).max(0))?;
+    let offer = offers::find(conn, shop_id, &offer.id)?.ok_or_else(|| AppError::not_found("offer"))?;
+    Ok(Some((offer, earned)))
 }
 
 /// Is this code good for this cart? Nothing is written: the shop's currency

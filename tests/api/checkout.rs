@@ -30,7 +30,10 @@ async fn shop_with_code() -> (TestApp, String) {
 async fn validate_accepts_only_the_owners_active_code() {
     let (app, code) = shop_with_code().await;
     let verdict = validate(&app, &code, "1", None).await;
-    assert_eq!(verdict, json!({"valid": true, "value": "5.00", "currency": "USD", "error": null}));
+    assert_eq!(
+        verdict,
+        json!({"valid": true, "kind": "fixed_amount", "value": "5.00", "currency": "USD", "error": null})
+    );
     assert_eq!(
         validate(&app, &code.to_lowercase(), "1", Some("one_time")).await["valid"],
         true,

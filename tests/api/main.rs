@@ -24,6 +24,7 @@ mod leaks;
 mod lots;
 mod migrations;
 mod notify;
+mod offer_checkout;
 mod ops;
 mod pages;
 mod programs;
