@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod admin_shop;
+pub mod analytics;
 pub mod auth;
 pub mod campaign_views;
 pub mod campaigns;
@@ -59,7 +60,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(resource("/admin/customers/{id}/adjustments").post(admin::post_adjustment))
                 .service(resource("/admin/claims/{id}/refund").post(admin::refund_claim))
                 .service(resource("/admin/shop").get(admin_shop::get_shop).put(admin_shop::put_shop))
-                .service(resource("/admin/analytics").get(admin_shop::get_analytics))
+                .service(resource("/admin/analytics").get(analytics::get_analytics))
                 .service(resource("/admin/data-requests").get(privacy::list_data_requests))
                 .service(resource("/admin/notifications").get(notify::list))
                 .service(resource("/admin/notifications/{id}/retry").post(notify::retry))

@@ -2,8 +2,8 @@
 //! request/response types; served at `/openapi.json`.
 
 use super::{
-    admin, admin_shop, campaign_views, campaigns, checkout, customer, events, notify, ops, pos, privacy, proxy,
-    shopify_install, views, wallet, webhooks, widget,
+    admin, admin_shop, analytics, campaign_views, campaigns, checkout, customer, events, notify, ops, pos, privacy,
+    proxy, shopify_install, views, wallet, webhooks, widget,
 };
 use crate::domain::{lots, program};
 use crate::error::{ErrorBody, ErrorCode, ErrorEnvelope};
@@ -31,7 +31,7 @@ impl Modify for BearerAuth {
         customer::refund_claim, customer::list_transactions,
         admin::get_program, admin::put_program, admin::list_customers, admin::get_customer,
         admin::post_adjustment, admin::refund_claim,
-        admin_shop::get_shop, admin_shop::put_shop, admin_shop::get_analytics, privacy::list_data_requests,
+        admin_shop::get_shop, admin_shop::put_shop, analytics::get_analytics, privacy::list_data_requests,
         notify::list, notify::retry,
         pos::list_customers, pos::get_wallet, pos::get_quote, pos::post_claim,
         checkout::validate, checkout::redeem,
@@ -50,7 +50,7 @@ impl Modify for BearerAuth {
         checkout::ValidateBody, checkout::ValidateView, checkout::RedeemBody, checkout::RedeemView, checkout::OfferRedeemView,
         admin_shop::ShopView, admin_shop::ShopInput, notify::NotifyInput, notify::NotifyView,
         notify::NotificationView, notify::NotificationPage, admin_shop::PlatformInput, admin_shop::PlatformView,
-        admin_shop::AnalyticsView, admin_shop::Bucket, admin_shop::DayView, admin_shop::PerCustomer, admin_shop::OrdersView, admin_shop::CountPoints,
+        analytics::AnalyticsView, analytics::Bucket, analytics::DayView, analytics::PerCustomer, analytics::OrdersView, analytics::CountPoints,
         program::ProgramInput, program::ProgramSettings, program::Channel, program::PurchaseType, program::PurchaseTypes,
         program::Subscription, program::AppliesTo, program::Eligibility, program::EligibilityKind,
         program::CombinesWith, program::DecimalInput,

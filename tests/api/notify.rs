@@ -46,7 +46,7 @@ impl Receiver {
     }
 
     async fn wait_for(&self, count: usize) -> Vec<(String, Value)> {
-        for _ in 0..200 {
+        for _ in 0..400 {
             if self.seen.lock().expect("lock").len() >= count {
                 break;
             }
@@ -163,8 +163,15 @@ async fn claims_are_announced_signed_and_retried_with_the_same_id() {
     assert_eq!(refunded["data"]["points_refunded"], 500);
     assert_ne!(refunded["id"], created[0]["id"]);
 
-    let page: Value =
-        app.get("/api/v1/admin/notifications?status=delivered", &app.admin()).await.json().await.expect("json");
+    // The outcome is stored after the receiver answered: wait for it.
+    let mut page = Value::Null;
+    for _ in 0..400 {
+        page = app.get("/api/v1/admin/notifications?status=delivered", &app.admin()).await.json().await.expect("json");
+        if page["notifications"].as_array().map(Vec::len) == Some(2) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
     assert_eq!(page["notifications"].as_array().map(Vec::len), Some(2), "{page}");
 }
 
@@ -177,7 +184,7 @@ async fn a_delivery_failing_past_the_window_is_dead_lettered_and_can_be_retried(
     app.grant("502", 1_000).await;
     app.claim_ok("502", 100).await;
     let mut dead = Value::Null;
-    for _ in 0..200 {
+    for _ in 0..400 {
         dead = app.get("/api/v1/admin/notifications?status=dead", &app.admin()).await.json().await.expect("json");
         if dead["notifications"].as_array().is_some_and(|n| !n.is_empty()) {
             break;
