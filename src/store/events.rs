@@ -213,3 +213,24 @@ fn schedule(
     };
     offers::insert(conn, &row)
 }
+
+/// Campaign facts kept for triggers (first name, e-mail, birthday) and the
+/// personal data events carried; counts and dates stay for the limits.
+pub fn erase_facts(conn: &mut AnyConnection, shop_id: &str, customer: Option<&str>) -> QueryResult<()> {
+    use super::schema::{campaign_events, customer_facts};
+    let mut facts = diesel::update(customer_facts::table).filter(customer_facts::shop_id.eq(shop_id)).into_boxed();
+    let mut events = diesel::update(campaign_events::table).filter(campaign_events::shop_id.eq(shop_id)).into_boxed();
+    if let Some(customer) = customer {
+        facts = facts.filter(customer_facts::customer_id.eq(customer.to_string()));
+        events = events.filter(campaign_events::customer_id.eq(customer.to_string()));
+    }
+    facts
+        .set((
+            customer_facts::first_name.eq(None::<String>),
+            customer_facts::email.eq(None::<String>),
+            customer_facts::birthday.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    events.set(campaign_events::data.eq("{}")).execute(conn)?;
+    Ok(())
+}

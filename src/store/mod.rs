@@ -22,6 +22,7 @@ pub mod outbox;
 pub mod pending;
 pub mod pool;
 pub mod programs;
+pub mod redact;
 pub mod schema;
 pub mod shops;
 pub mod wallets;

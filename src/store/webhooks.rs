@@ -4,8 +4,8 @@
 use super::checkout;
 use super::claims::{self, ClaimRow};
 use super::customers::{self, Movement};
-use super::schema::{claims as claims_table, customers as customers_table, data_requests, idempotency_keys};
-use super::schema::{ledger_entries, order_earnings, shops as shops_table, webhook_events};
+use super::schema::{claims as claims_table, customers as customers_table, data_requests};
+use super::schema::{order_earnings, shops as shops_table, webhook_events};
 use super::{is_unique_violation, shops, AnyConnection};
 use crate::domain::claim::{entry_kind, ClaimStatus};
 use crate::domain::code;
@@ -324,74 +324,7 @@ pub fn record_data_request(conn: &mut AnyConnection, shop_id: &str, payload: &Va
     Ok(format!("data request recorded for customer {customer}"))
 }
 
-/// Campaign facts kept for triggers (first name, e-mail, birthday) and the
-/// personal data events carried; counts and dates stay for the limits.
-fn erase_campaign_facts(conn: &mut AnyConnection, shop_id: &str, customer: Option<&str>) -> QueryResult<()> {
-    use super::schema::{campaign_events, customer_facts};
-    let mut facts = diesel::update(customer_facts::table).filter(customer_facts::shop_id.eq(shop_id)).into_boxed();
-    let mut events = diesel::update(campaign_events::table).filter(campaign_events::shop_id.eq(shop_id)).into_boxed();
-    if let Some(customer) = customer {
-        facts = facts.filter(customer_facts::customer_id.eq(customer.to_string()));
-        events = events.filter(campaign_events::customer_id.eq(customer.to_string()));
-    }
-    facts
-        .set((
-            customer_facts::first_name.eq(None::<String>),
-            customer_facts::email.eq(None::<String>),
-            customer_facts::birthday.eq(None::<String>),
-        ))
-        .execute(conn)?;
-    events.set(campaign_events::data.eq("{}")).execute(conn)?;
-    Ok(())
-}
-
-/// customers/redact and shop/redact: personal data goes, sums stay. The
-/// customer id stays as the ledger's key (the platform's own pseudonym);
-/// e-mail, name, free-text reasons and stored responses are erased.
-pub fn redact(conn: &mut AnyConnection, shop_id: &str, customer: Option<&str>) -> AppResult<String> {
-    let now = crate::clock::now();
-    let mut people =
-        customers_table::table.filter(customers_table::shop_id.eq(shop_id)).select(customers_table::id).into_boxed();
-    if let Some(customer) = customer {
-        people = people.filter(customers_table::id.eq(customer.to_string()));
-    }
-    let ids: Vec<String> = people.load(conn)?;
-    for id in &ids {
-        diesel::update(customers_table::table.find((shop_id, id)))
-            .set((
-                customers_table::email.eq(None::<String>),
-                customers_table::display_name.eq(None::<String>),
-                customers_table::redacted_at.eq(now),
-            ))
-            .execute(conn)?;
-        diesel::update(
-            ledger_entries::table
-                .filter(ledger_entries::shop_id.eq(shop_id))
-                .filter(ledger_entries::customer_id.eq(id)),
-        )
-        .set(ledger_entries::reason.eq(None::<String>))
-        .execute(conn)?;
-        diesel::delete(
-            data_requests::table.filter(data_requests::shop_id.eq(shop_id)).filter(data_requests::customer_id.eq(id)),
-        )
-        .execute(conn)?;
-        diesel::delete(
-            idempotency_keys::table
-                .filter(idempotency_keys::shop_id.eq(shop_id))
-                .filter(idempotency_keys::principal.eq(format!("customer:{id}"))),
-        )
-        .execute(conn)?;
-    }
-    erase_campaign_facts(conn, shop_id, customer)?;
-    if customer.is_none() {
-        diesel::delete(idempotency_keys::table.filter(idempotency_keys::shop_id.eq(shop_id))).execute(conn)?;
-        diesel::delete(data_requests::table.filter(data_requests::shop_id.eq(shop_id))).execute(conn)?;
-        diesel::update(shops_table::table.find(shop_id))
-            .set((shops_table::platform_access_token.eq(None::<String>), shops_table::platform_enabled.eq(false)))
-            .execute(conn)?;
-    }
-    Ok(format!("{} customer(s) redacted", ids.len()))
-}
+pub use super::redact::redact;
 
 /// app/uninstalled: the connector stops; codes already made stay valid.
 pub fn uninstall(conn: &mut AnyConnection, shop_id: &str) -> AppResult<String> {
