@@ -9,6 +9,7 @@ mod app_config;
 mod auth;
 mod bad_input;
 mod campaign_limits;
+mod campaign_report;
 mod campaigns;
 mod checkout;
 mod claims;
