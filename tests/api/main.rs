@@ -13,6 +13,7 @@ mod campaign_report;
 mod campaigns;
 mod checkout;
 mod claims;
+mod code_abuse;
 mod concurrency;
 mod events;
 mod extremes;
