@@ -7,6 +7,7 @@ mod helpers;
 mod admin;
 mod app_config;
 mod auth;
+mod budget_model;
 mod bad_input;
 mod campaign_limits;
 mod campaign_report;
