@@ -141,7 +141,13 @@ fn lift_view(f: &CampaignFigures) -> LiftView {
     }
 }
 
-fn view(id: String, (from, to): (DateTime<Utc>, DateTime<Utc>), currency: String, window: i64, f: CampaignFigures) -> ReportView {
+fn view(
+    id: String,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    currency: String,
+    window: i64,
+    f: CampaignFigures,
+) -> ReportView {
     let incremental = lift::incremental_revenue(
         f.treatment.revenue_minor,
         f.treatment.customers.max(0) as u64,

@@ -13,9 +13,9 @@ use crate::domain::offer_value::OfferValue;
 use crate::domain::program::PurchaseType;
 use crate::error::{AppError, AppResult, ErrorCode, ErrorEnvelope};
 use crate::store::checkout::{self, RedeemRequest};
-use crate::store::{code_failures, offer_settings, shops};
 use crate::store::claims::ClaimRow;
 use crate::store::Store;
+use crate::store::{code_failures, offer_settings, shops};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -79,7 +79,9 @@ pub async fn validate(
                 let message = "the shop has blocked this customer's codes".to_string();
                 return Ok(refused(&currency, ErrorCode::CustomerBlocked, message));
             }
-            if let Some((currency, verdict)) = checkout::usable_offer(conn, &code_shop, &code, &who, purchase, &subtotal)? {
+            if let Some((currency, verdict)) =
+                checkout::usable_offer(conn, &code_shop, &code, &who, purchase, &subtotal)?
+            {
                 return Ok(offer_view(currency.code(), verdict));
             }
             let (currency, verdict) = checkout::validate(conn, &code_shop, &code, &who, purchase, &subtotal)?;
@@ -95,8 +97,9 @@ pub async fn validate(
 /// 429 `rate_limited` with `Retry-After` (seconds to the end of the hour).
 fn rate_limited(store: &Store) -> AppError {
     let (_, retry_after) = code_failures::hour_of(store.clock().now());
-    AppError::new(ErrorCode::RateLimited, "too many failed code checks; try again later")
-        .with_details(serde_json::json!({"retry_after": retry_after, "limit_per_hour": code_failures::MAX_FAILURES_PER_HOUR}))
+    AppError::new(ErrorCode::RateLimited, "too many failed code checks; try again later").with_details(
+        serde_json::json!({"retry_after": retry_after, "limit_per_hour": code_failures::MAX_FAILURES_PER_HOUR}),
+    )
 }
 
 /// A customer over the hourly limit is refused before anything is checked

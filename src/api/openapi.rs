@@ -2,8 +2,8 @@
 //! request/response types; served at `/openapi.json`.
 
 use super::{
-    admin, admin_shop, analytics, campaign_report, campaign_views, campaigns, checkout, customer, events, notify, ops, pos, privacy,
-    proxy, shopify_install, views, wallet, webhooks, widget,
+    admin, admin_shop, analytics, campaign_report, campaign_views, campaigns, checkout, customer, events, notify, ops,
+    pos, privacy, proxy, shopify_install, views, wallet, webhooks, widget,
 };
 use crate::domain::{lots, program};
 use crate::error::{ErrorBody, ErrorCode, ErrorEnvelope};

@@ -36,7 +36,12 @@ fn row<'a>(
 
 /// The customer is over the limit this hour: the attempt is refused and
 /// counted too (one conditional UPDATE; zero rows = not limited).
-pub fn refuse_if_limited(conn: &mut AnyConnection, shop_id: &str, customer: &str, now: NaiveDateTime) -> QueryResult<bool> {
+pub fn refuse_if_limited(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    customer: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     let (bucket, _) = hour_of(now);
     let counted = diesel::update(row(shop_id, customer, &bucket))
         .filter(failures_table::failures.gt(MAX_FAILURES_PER_HOUR))

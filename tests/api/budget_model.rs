@@ -140,16 +140,13 @@ async fn a_redeem_racing_an_expiry_releases_the_reservation_once() {
         // expiry pass runs as if two hours had passed: they race.
         let later = app.store.clock().now() + chrono::Duration::hours(2);
         let order = format!("race-order-{round}");
-        let (redeem, expired) = tokio::join!(
-            app.redeem(&code, &offer.customer_id, &order, "50.00"),
-            async {
-                // Staggered so that either side may win a round.
-                for _ in 0..round * 3 {
-                    tokio::task::yield_now().await;
-                }
-                expire_offers_once(&app.store, later, chrono::Duration::zero()).await
+        let (redeem, expired) = tokio::join!(app.redeem(&code, &offer.customer_id, &order, "50.00"), async {
+            // Staggered so that either side may win a round.
+            for _ in 0..round * 3 {
+                tokio::task::yield_now().await;
             }
-        );
+            expire_offers_once(&app.store, later, chrono::Duration::zero()).await
+        });
         let expired = expired.expect("expire");
         let used = redeem.status() == StatusCode::OK;
         assert!(used || redeem.status() == StatusCode::CONFLICT, "round {round}: {}", redeem.status());

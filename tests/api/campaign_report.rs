@@ -78,11 +78,8 @@ async fn the_report_counts_conversions_in_the_window_and_measures_the_lift() {
     // Control: one converts.
     order(&app, &control[1], "o-c1", "40.00", t0 + Duration::hours(3)).await;
     // One treated code is used at the checkout (same order as its conversion).
-    let code = offers
-        .iter()
-        .find(|o| o["customer_id"] == treated[1].as_str())
-        .and_then(|o| o["code"].as_str())
-        .expect("code");
+    let code =
+        offers.iter().find(|o| o["customer_id"] == treated[1].as_str()).and_then(|o| o["code"].as_str()).expect("code");
     let response = app.redeem(code, &treated[1], "o-t1", "25.00").await;
     assert_eq!(response.status(), StatusCode::OK);
 
@@ -104,15 +101,17 @@ async fn the_report_counts_conversions_in_the_window_and_measures_the_lift() {
     assert_eq!(r["control"]["revenue"], "40.00");
     assert!(close(&r["treatment"]["rate"], 3.0 / nt as f64), "{r}");
     assert!(close(&r["control"]["rate"], 1.0 / nc as f64), "{r}");
-    let expected = lift::lift(Group { customers: nt as u64, converted: 3 }, Group { customers: nc as u64, converted: 1 })
-        .expect("both groups");
+    let expected =
+        lift::lift(Group { customers: nt as u64, converted: 3 }, Group { customers: nc as u64, converted: 1 })
+            .expect("both groups");
     assert!(close(&r["lift"]["absolute"], 3.0 / nt as f64 - 1.0 / nc as f64), "{r}");
     assert!(close(&r["lift"]["relative"], expected.relative.expect("relative")), "{r}");
     assert!(close(&r["lift"]["ci95"][0], expected.ci95.0) && close(&r["lift"]["ci95"][1], expected.ci95.1), "{r}");
     assert!(r["lift"]["method"].as_str().is_some_and(|m| m.contains("Newcombe") && m.contains("Wilson")));
     // 90.50 − 40.00 × nt ÷ nc, rounded down to the cent.
     let incremental = 9_050 - (4_000 * nt).div_euclid(nc);
-    let formatted = format!("{}{}.{:02}", if incremental < 0 { "-" } else { "" }, incremental.abs() / 100, incremental.abs() % 100);
+    let formatted =
+        format!("{}{}.{:02}", if incremental < 0 { "-" } else { "" }, incremental.abs() / 100, incremental.abs() % 100);
     assert_eq!(r["incremental_revenue"], formatted, "{r}");
 
     // Offers whose event is after `from`: none.
@@ -146,8 +145,12 @@ async fn bad_report_queries_are_refused() {
     assert!(error["error"]["details"]["fields"]["to"].is_string(), "{error}");
     let unknown = "/api/v1/admin/campaigns/00000000-0000-4000-8000-000000000000/report";
     expect_error(app.get(unknown, &app.admin()).await, StatusCode::NOT_FOUND, "not_found").await;
-    expect_error(app.get("/api/v1/admin/campaigns/nope/report", &app.admin()).await, StatusCode::NOT_FOUND, "not_found")
-        .await;
+    expect_error(
+        app.get("/api/v1/admin/campaigns/nope/report", &app.admin()).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
     let customer = app.customer("1");
     assert_eq!(app.get(&path(""), &customer).await.status(), StatusCode::FORBIDDEN);
 }
