@@ -8,6 +8,7 @@ pub mod code;
 pub mod code_template;
 pub mod event;
 pub mod ids;
+pub mod lift;
 pub mod lots;
 pub mod money;
 pub mod notify;
