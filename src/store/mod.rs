@@ -16,6 +16,7 @@ pub mod lot_audit;
 pub mod lots;
 pub mod notify;
 pub mod oauth_states;
+pub mod offer_life;
 pub mod offer_settings;
 pub mod offers;
 pub mod outbox;
