@@ -51,7 +51,7 @@ pub fn offer_input(offer: &OfferRow) -> AppResult<OfferDiscountInput> {
     let code = offer.code.clone().ok_or_else(|| AppError::internal_msg("offer without a code"))?;
     let currency = Currency::parse(&discount.currency).map_err(AppError::internal_msg)?;
     let value = value(&discount, currency).ok_or_else(|| AppError::internal_msg("offer discount incomplete"))?;
-    let at = |t: chrono::NaiveDateTime| t.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true);
+    let at = |t: chrono::NaiveDateTime| t.and_utc().to_rfc3339_opts(SecondsFormat::Millis, true);
     let c = &discount.combines_with;
     Ok(OfferDiscountInput {
         title: format!("Personal offer ({}) {code}", offer.trigger_kind),

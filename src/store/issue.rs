@@ -240,7 +240,12 @@ fn write_code(
             Ok(_) => {
                 if pending {
                     // Pushed to the platform exactly once by the relay.
-                    super::outbox::enqueue(conn, &offer.shop_id, &offer.id, super::outbox::action::OFFER_CREATE, now)?;
+                    super::outbox::enqueue_due_now(
+                        conn,
+                        &offer.shop_id,
+                        &offer.id,
+                        super::outbox::action::OFFER_CREATE,
+                    )?;
                 }
                 notify_issued(conn, offer, campaign, &code, now)?;
                 return Ok(Outcome::Issued { code, pending });

@@ -24,6 +24,7 @@ pub mod pending;
 pub mod pool;
 pub mod programs;
 pub mod redact;
+pub mod scan;
 pub mod schema;
 pub mod shops;
 pub mod wallets;

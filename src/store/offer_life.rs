@@ -86,7 +86,7 @@ pub fn activate(conn: &mut AnyConnection, row: &OfferRow, platform_id: &str, now
             .set(offers_table::platform_id.eq(platform_id))
             .execute(conn)?;
         if row.status != status::USED {
-            outbox::enqueue(conn, &row.shop_id, &row.id, action::OFFER_DELETE, now)?;
+            outbox::enqueue_due_now(conn, &row.shop_id, &row.id, action::OFFER_DELETE)?;
         }
     }
     Ok(moved)
@@ -103,6 +103,6 @@ pub fn fail(conn: &mut AnyConnection, row: &OfferRow, reason: &str, now: NaiveDa
 }
 
 /// An offer expired here on a platform shop: delete its code there too.
-pub fn queue_platform_delete(conn: &mut AnyConnection, row: &OfferRow, now: NaiveDateTime) -> QueryResult<()> {
-    outbox::enqueue(conn, &row.shop_id, &row.id, action::OFFER_DELETE, now)
+pub fn queue_platform_delete(conn: &mut AnyConnection, row: &OfferRow) -> QueryResult<()> {
+    outbox::enqueue_due_now(conn, &row.shop_id, &row.id, action::OFFER_DELETE)
 }

@@ -180,7 +180,7 @@ pub fn expire_due(
             super::limits::release(conn, &row.shop_id, &row.campaign_id, row.reserved_minor)?;
             if row.platform_id.is_some() || row.status == status::PENDING {
                 // Shopify caps a store's codes: a dead code is deleted there too.
-                super::offer_life::queue_platform_delete(conn, &row, now)?;
+                super::offer_life::queue_platform_delete(conn, &row)?;
             }
             expired += 1;
         }

@@ -72,6 +72,14 @@ pub fn enqueue(
         .map(|_| ())
 }
 
+/// As [`enqueue`], due at once by the relay's clock (the system clock):
+/// work queued by a pass run "in the future" (tests, catch-up) is not
+/// held back until then.
+pub fn enqueue_due_now(conn: &mut AnyConnection, shop_id: &str, id: &str, work: &str) -> QueryResult<()> {
+    let now = chrono::Utc::now().naive_utc();
+    enqueue(conn, shop_id, id, work, now)
+}
+
 const LEASE_PG: &str = "UPDATE outbox SET next_attempt_at = $1, attempts = attempts + 1, updated_at = $2 \
      WHERE (shop_id, id) IN (SELECT shop_id, id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
      ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING *";

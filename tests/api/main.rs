@@ -25,6 +25,8 @@ mod lots;
 mod migrations;
 mod notify;
 mod offer_checkout;
+mod offer_push;
+mod offer_webhooks;
 mod ops;
 mod pages;
 mod programs;
