@@ -26,6 +26,7 @@ mod migrations;
 mod notify;
 mod offer_checkout;
 mod offer_push;
+mod offer_scan;
 mod offer_webhooks;
 mod ops;
 mod pages;
