@@ -42,6 +42,11 @@ pub fn verify_hmac(secret: &[u8], body: &[u8], signature: Option<&str>) -> bool 
 }
 
 #[utoipa::path(post, path = "/webhooks/shopify", tag = "platform",
+    description = "Campaign events from webhooks (issue 9): customers/create → a customer event, orders/paid → an \
+order event stored once per order id (a guest order makes none), checkouts/create|update → a cart event whose \
+cart id is the checkout token (an update replaces that checkout's pending offer; guest or completed checkouts \
+make none). orders/create|paid carrying an offer's code mark it used; discounts/delete of an unused offer's code \
+marks it deleted. Beyond API.md: several win_back campaigns all fire when the shortest inactive_days passes.",
     params(("X-Shopify-Hmac-Sha256" = String, Header), ("X-Shopify-Topic" = String, Header),
         ("X-Shopify-Shop-Domain" = String, Header), ("X-Shopify-Event-Id" = Option<String>, Header),
         ("X-Shopify-Webhook-Id" = Option<String>, Header)),

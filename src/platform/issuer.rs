@@ -57,7 +57,7 @@ pub async fn scan_once(
     day: chrono::Duration,
     pages: usize,
 ) -> AppResult<ScanReport> {
-    let shops = store.read(|conn| crate::store::scan::shops_to_scan(conn)).await?;
+    let shops = store.read(crate::store::scan::shops_to_scan).await?;
     let mut report = ScanReport::default();
     for shop in shops {
         for _ in 0..pages {
