@@ -6,6 +6,7 @@ use super::extract::collect_body;
 use crate::config::Settings;
 use crate::domain::ids::ShopDomain;
 use crate::error::{AppError, AppResult, ErrorCode, ErrorEnvelope};
+use crate::platform::shopify_webhooks as campaign_hooks;
 use crate::store::webhooks::{self, Order, OrderRefund};
 use crate::store::{schema, AnyConnection, Store};
 use actix_web::{web, HttpRequest};
@@ -41,6 +42,11 @@ pub fn verify_hmac(secret: &[u8], body: &[u8], signature: Option<&str>) -> bool 
 }
 
 #[utoipa::path(post, path = "/webhooks/shopify", tag = "platform",
+    description = "Campaign events from webhooks (issue 9): customers/create → a customer event, orders/paid → an \
+order event stored once per order id (a guest order makes none), checkouts/create|update → a cart event whose \
+cart id is the checkout token (an update replaces that checkout's pending offer; guest or completed checkouts \
+make none). orders/create|paid carrying an offer's code mark it used; discounts/delete of an unused offer's code \
+marks it deleted. Beyond API.md: several win_back campaigns all fire when the shortest inactive_days passes.",
     params(("X-Shopify-Hmac-Sha256" = String, Header), ("X-Shopify-Topic" = String, Header),
         ("X-Shopify-Shop-Domain" = String, Header), ("X-Shopify-Event-Id" = Option<String>, Header),
         ("X-Shopify-Webhook-Id" = Option<String>, Header)),
@@ -94,10 +100,19 @@ fn parse<T: serde::de::DeserializeOwned>(json: serde_json::Value) -> AppResult<T
 /// The effect of one topic; None for topics we do not handle.
 fn apply(conn: &mut AnyConnection, shop: &str, topic: &str, json: serde_json::Value) -> AppResult<Option<String>> {
     let outcome = match topic {
-        "orders/create" => webhooks::apply_order(conn, shop, &parse::<Order>(json)?, false)?,
-        "orders/paid" => webhooks::apply_order(conn, shop, &parse::<Order>(json)?, true)?,
+        "orders/create" | "orders/paid" => {
+            let paid = topic == "orders/paid";
+            let offers = campaign_hooks::order(conn, shop, &json, paid)?;
+            let points = webhooks::apply_order(conn, shop, &parse::<Order>(json)?, paid)?;
+            format!("{points}; {offers}")
+        }
+        "customers/create" => campaign_hooks::customer_created(conn, shop, &json)?,
+        "checkouts/create" | "checkouts/update" => campaign_hooks::checkout(conn, shop, &json)?,
         "refunds/create" => webhooks::apply_refund(conn, shop, &parse::<OrderRefund>(json)?)?,
-        "discounts/delete" => webhooks::apply_discount_deleted(conn, shop, &json)?,
+        "discounts/delete" => match campaign_hooks::discount_deleted(conn, shop, &json)? {
+            Some(outcome) => outcome,
+            None => webhooks::apply_discount_deleted(conn, shop, &json)?,
+        },
         "customers/data_request" => webhooks::record_data_request(conn, shop, &json)?,
         "customers/redact" => {
             let customer =

@@ -6,6 +6,7 @@ pub mod db;
 pub mod explain;
 pub mod load;
 pub mod measure;
+pub mod offers;
 pub mod report;
 pub mod rss;
 pub mod seed;
@@ -29,6 +30,9 @@ pub enum BenchCommand {
     Verify(VerifyArgs),
     /// Prints the query plan of every hot query and whether it uses an index.
     Explain(DatabaseArg),
+    /// Campaign offers: a burst of events ingested, offers issued, then the
+    /// win-back scan over N customers (issue 9).
+    Offers(offers::OffersArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -122,6 +126,7 @@ pub async fn run(command: BenchCommand, settings: Settings) -> anyhow::Result<()
         BenchCommand::Seed(args) => blocking(move || seed::run(&args)).await,
         BenchCommand::Verify(args) => blocking(move || verify::run_command(&args)).await,
         BenchCommand::Explain(args) => blocking(move || explain::run(&args.database)).await,
+        BenchCommand::Offers(args) => offers::run(args).await,
     }
 }
 

@@ -15,6 +15,7 @@ pub mod notify;
 pub mod offer_value;
 pub mod points;
 pub mod program;
+pub mod scan;
 pub mod signature;
 pub mod time;
 pub mod url;

@@ -29,7 +29,48 @@ pub async fn run(platform: Arc<Platform>) {
         if let Err(error) = expire_offers_once(&platform.store, Utc::now().naive_utc(), grace).await {
             tracing::warn!(?error, "expiring offers failed");
         }
+        let clock = platform.store.clock();
+        if let Err(error) = scan_once(&platform.store, clock.now(), clock.day_length(), SCAN_PAGES).await {
+            tracing::warn!(?error, "win-back / birthday scan failed");
+        }
     }
+}
+
+/// Customers per scan page (one transaction) and pages per shop per pass:
+/// a pass visits at most 20,000 customers of a shop, then yields.
+const SCAN_PAGE: i64 = 1_000;
+const SCAN_PAGES: usize = 20;
+
+/// What one scan pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ScanReport {
+    pub visited: usize,
+    pub found: usize,
+}
+
+/// One bounded pass of the win-back / birthday scan at `now` over every
+/// shop that has such a campaign: at most `pages` pages per shop, resuming
+/// where the last pass stopped. Tests call it with the injected clock.
+pub async fn scan_once(
+    store: &Store,
+    now: NaiveDateTime,
+    day: chrono::Duration,
+    pages: usize,
+) -> AppResult<ScanReport> {
+    let shops = store.read(crate::store::scan::shops_to_scan).await?;
+    let mut report = ScanReport::default();
+    for shop in shops {
+        for _ in 0..pages {
+            let shop = shop.clone();
+            let page = store.write(move |conn| crate::store::scan::page(conn, &shop, now, day, SCAN_PAGE)).await?;
+            report.visited += page.visited;
+            report.found += page.found;
+            if page.done {
+                break;
+            }
+        }
+    }
+    Ok(report)
 }
 
 /// Offers expired per transaction (bounded work per unit).

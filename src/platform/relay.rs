@@ -19,7 +19,7 @@ use std::time::Duration;
 
 /// How a row's attempt ended.
 #[derive(Debug)]
-enum Step {
+pub(super) enum Step {
     Done,
     Retry { after: Duration, error: String, counted: bool },
     Dead(String),
@@ -97,6 +97,8 @@ async fn process_row(platform: &Platform, row: OutboxRow) {
         action::CREATE | action::REPUSH => push(platform, &row).await,
         action::REFUND | action::EXPIRE => delete(platform, &row).await,
         action::CLEANUP => cleanup(platform, &row).await,
+        action::OFFER_CREATE => super::offer_push::push(platform, &row).await,
+        action::OFFER_DELETE => super::offer_push::delete(platform, &row).await,
         other => Ok(Step::Dead(format!("unknown outbox action {other}"))),
     };
     let step = step.unwrap_or_else(|error| match error.code {
@@ -126,7 +128,7 @@ async fn process_row(platform: &Platform, row: OutboxRow) {
     }
 }
 
-fn backoff(platform: &Platform, attempts: i32) -> Duration {
+pub(super) fn backoff(platform: &Platform, attempts: i32) -> Duration {
     let settings = &platform.settings;
     let exponent = attempts.clamp(1, 20) as u32 - 1;
     let full = settings.retry_base_ms.saturating_mul(1u64 << exponent).min(settings.retry_max_ms);
@@ -134,7 +136,7 @@ fn backoff(platform: &Platform, attempts: i32) -> Duration {
     Duration::from_millis(jittered)
 }
 
-fn retry_for(platform: &Platform, row: &OutboxRow, error: PlatformError) -> Step {
+pub(super) fn retry_for(platform: &Platform, row: &OutboxRow, error: PlatformError) -> Step {
     match error {
         PlatformError::Throttled(after) => Step::Retry { after, error: "throttled".into(), counted: false },
         other => Step::Retry { after: backoff(platform, row.attempts), error: format!("{other:?}"), counted: true },

@@ -46,6 +46,29 @@ pub fn ingest(
     Ok(Ingested { event_id, matched_campaigns: matched })
 }
 
+/// A platform order, stored once per order id: the same order delivered
+/// again (another webhook id, or both orders/paid and a retry) changes
+/// nothing. None when it was seen before.
+pub fn ingest_order_once(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    event: &Event,
+    source: &str,
+    now: NaiveDateTime,
+) -> AppResult<Option<Ingested>> {
+    let seen: i64 = campaign_events::table
+        .filter(campaign_events::shop_id.eq(shop_id))
+        .filter(campaign_events::customer_id.eq(&event.customer_id))
+        .filter(campaign_events::kind.eq(EventKind::Order.as_str()))
+        .filter(campaign_events::order_id.eq(&event.order_id))
+        .count()
+        .get_result(conn)?;
+    if seen > 0 {
+        return Ok(None);
+    }
+    ingest(conn, shop_id, event, source, now).map(Some)
+}
+
 fn insert_event(
     conn: &mut AnyConnection,
     shop_id: &str,

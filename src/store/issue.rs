@@ -238,6 +238,15 @@ fn write_code(
         }
         match conn.transaction(|c| finish(c, offer, campaign, to, Some(&code), now)) {
             Ok(_) => {
+                if pending {
+                    // Pushed to the platform exactly once by the relay.
+                    super::outbox::enqueue_due_now(
+                        conn,
+                        &offer.shop_id,
+                        &offer.id,
+                        super::outbox::action::OFFER_CREATE,
+                    )?;
+                }
                 notify_issued(conn, offer, campaign, &code, now)?;
                 return Ok(Outcome::Issued { code, pending });
             }

@@ -159,7 +159,8 @@ pub fn cancel_carts(
 /// Expires open offers whose `expires_at` is at or before `before` (the
 /// caller adds the grace late orders get), at most `limit`; each offer's
 /// reservation is released exactly once, because only the writer that moves
-/// it out of `pending|active` releases. Returns how many expired.
+/// it out of `pending|active` releases. A code that reached the platform is
+/// queued for deletion there. Returns how many expired.
 pub fn expire_due(
     conn: &mut AnyConnection,
     before: NaiveDateTime,
@@ -177,6 +178,10 @@ pub fn expire_due(
     for row in due {
         if transition(conn, &row, &status::OPEN, status::EXPIRED, None, now)? {
             super::limits::release(conn, &row.shop_id, &row.campaign_id, row.reserved_minor)?;
+            if row.platform_id.is_some() || row.status == status::PENDING {
+                // Shopify caps a store's codes: a dead code is deleted there too.
+                super::offer_life::queue_platform_delete(conn, &row)?;
+            }
             expired += 1;
         }
     }

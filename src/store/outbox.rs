@@ -34,6 +34,10 @@ pub mod action {
     pub const CLEANUP: &str = "cleanup";
     /// Re-push a code the platform lost (reconciliation).
     pub const REPUSH: &str = "repush";
+    /// Push a campaign offer's code (the row's `claim_id` holds the offer id).
+    pub const OFFER_CREATE: &str = "offer_create";
+    /// Delete an offer's code at the platform (expired, or landed too late).
+    pub const OFFER_DELETE: &str = "offer_delete";
 }
 
 pub mod state {
@@ -43,7 +47,8 @@ pub mod state {
     pub const CANCELLED: &str = "cancelled";
 }
 
-/// Queues platform work for a claim, inside the caller's transaction.
+/// Queues platform work for a claim (or an offer, for the `offer_*`
+/// actions), inside the caller's transaction.
 pub fn enqueue(
     conn: &mut AnyConnection,
     shop_id: &str,
@@ -65,6 +70,14 @@ pub fn enqueue(
         ))
         .execute(conn)
         .map(|_| ())
+}
+
+/// As [`enqueue`], due at once by the relay's clock (the system clock):
+/// work queued by a pass run "in the future" (tests, catch-up) is not
+/// held back until then.
+pub fn enqueue_due_now(conn: &mut AnyConnection, shop_id: &str, id: &str, work: &str) -> QueryResult<()> {
+    let now = chrono::Utc::now().naive_utc();
+    enqueue(conn, shop_id, id, work, now)
 }
 
 const LEASE_PG: &str = "UPDATE outbox SET next_attempt_at = $1, attempts = attempts + 1, updated_at = $2 \

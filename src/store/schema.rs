@@ -394,3 +394,13 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(lots, lot_allocations, ledger_entries, points_policies, pending_points);
+
+// The win-back / birthday scan (migration 2026-12-02-010000_offer_scans).
+diesel::table! {
+    campaign_scans (shop_id) {
+        shop_id -> Text,
+        cursor_customer -> Nullable<Text>,
+        next_cycle_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}

@@ -581,3 +581,65 @@ async fn internal_errors_are_answered_200_after_the_write() {
     let found = gql(&client, &double, LOOKUP, json!({"code": "IE-1"})).await;
     assert!(found.body["data"]["codeDiscountNodeByCode"]["id"].is_string());
 }
+
+const FREE_SHIPPING: &str = "mutation discountCodeFreeShippingCreate($freeShippingCodeDiscount: DiscountCodeFreeShippingInput!) { discountCodeFreeShippingCreate(freeShippingCodeDiscount: $freeShippingCodeDiscount) { codeDiscountNode { id } userErrors { field code message } } }";
+
+/// Issue 9's kinds, with the published fields they rely on (see the notes in
+/// shopify_double_offers.rs): `customerGets.value.percentage` is a fraction
+/// 0–1; `minimumRequirement.subtotal.greaterThanOrEqualToSubtotal` a Decimal;
+/// `discountCodeFreeShippingCreate(freeShippingCodeDiscount:)` with
+/// `destination` and `maximumShippingPrice`.
+#[tokio::test]
+async fn percentages_minimums_and_free_shipping_are_coerced_like_the_published_schema() {
+    let double = ShopifyDouble::start(config()).await;
+    let client = reqwest::Client::new();
+    let mut pct = input("PCT1");
+    pct["customerGets"]["value"] = json!({"percentage": 0.15});
+    pct["minimumRequirement"] = json!({"subtotal": {"greaterThanOrEqualToSubtotal": "40.00"}});
+    let answer = gql(&client, &double, CREATE, json!({"basicCodeDiscount": pct})).await;
+    assert!(answer.body["data"]["discountCodeBasicCreate"]["codeDiscountNode"]["id"].is_string(), "{}", answer.body);
+    let made = double.find_code("PCT1").expect("created");
+    assert_eq!((made.percentage, made.min_subtotal.as_deref()), (Some(0.15), Some("40.00")));
+
+    // 15 instead of 0.15 is a user error; a minimum of the wrong shape a type error.
+    let mut whole = input("PCT2");
+    whole["customerGets"]["value"] = json!({"percentage": 15});
+    let answer = gql(&client, &double, CREATE, json!({"basicCodeDiscount": whole})).await;
+    let errors = &answer.body["data"]["discountCodeBasicCreate"]["userErrors"];
+    assert_eq!(
+        errors[0]["field"],
+        json!(["basicCodeDiscount", "customerGets", "value", "percentage"]),
+        "{}",
+        answer.body
+    );
+    let mut bad_min = input("PCT3");
+    bad_min["minimumRequirement"] = json!({"subtotal": {"amount": "40.00"}});
+    let answer = gql(&client, &double, CREATE, json!({"basicCodeDiscount": bad_min})).await;
+    assert!(answer.body.get("data").is_none(), "{}", answer.body);
+
+    let ship = json!({
+        "title": "Free shipping", "code": "SHIP1", "startsAt": "2025-01-01T00:00:00Z", "endsAt": "2099-01-01T00:00:00Z",
+        "customerSelection": {"customers": {"add": ["gid://shopify/Customer/7"]}},
+        "destination": {"all": true}, "maximumShippingPrice": "8.00",
+        "minimumRequirement": {"subtotal": {"greaterThanOrEqualToSubtotal": "25.00"}},
+        "usageLimit": 1, "appliesOncePerCustomer": true, "appliesOnOneTimePurchase": true, "appliesOnSubscription": false,
+        "combinesWith": {"orderDiscounts": true, "productDiscounts": true, "shippingDiscounts": false},
+    });
+    let answer = gql(&client, &double, FREE_SHIPPING, json!({"freeShippingCodeDiscount": ship.clone()})).await;
+    let payload = &answer.body["data"]["discountCodeFreeShippingCreate"];
+    assert!(payload["codeDiscountNode"]["id"].is_string(), "{}", answer.body);
+    let made = double.find_code("SHIP1").expect("created");
+    assert!(made.free_shipping);
+    assert_eq!((made.max_shipping.as_deref(), made.min_subtotal.as_deref()), (Some("8.00"), Some("25.00")));
+    assert_eq!((made.usage_limit, made.customer_ids.clone()), (Some(1), vec!["gid://shopify/Customer/7".to_string()]));
+    let again = gql(&client, &double, FREE_SHIPPING, json!({"freeShippingCodeDiscount": ship.clone()})).await;
+    assert_eq!(again.body["data"]["discountCodeFreeShippingCreate"]["userErrors"][0]["code"], "TAKEN");
+    // A basic-only field on the free shipping input is a type error, nothing created.
+    let mut wrong = ship;
+    wrong["code"] = json!("SHIP2");
+    wrong["customerGets"] = json!({"value": {"percentage": 0.1}, "items": {"all": true}});
+    let answer = gql(&client, &double, FREE_SHIPPING, json!({"freeShippingCodeDiscount": wrong})).await;
+    assert!(answer.body.get("data").is_none(), "{}", answer.body);
+    assert!(double.find_code("SHIP2").is_none());
+    assert_eq!(double.stats().creates, 2);
+}

@@ -34,6 +34,8 @@
 
 #[path = "shopify_double_oauth.rs"]
 mod oauth;
+#[path = "shopify_double_offers.rs"]
+mod offers;
 #[allow(unused_imports)]
 pub use oauth::{callback_query, oauth_hmac, OAuthStats, Subscription};
 
@@ -137,6 +139,14 @@ pub struct DiscountRecord {
     pub starts_at: Option<String>,
     pub ends_at: Option<String>,
     pub deleted: bool,
+    /// `customerGets.value.percentage` as sent (a fraction 0–1).
+    pub percentage: Option<f64>,
+    /// `minimumRequirement.subtotal.greaterThanOrEqualToSubtotal`.
+    pub min_subtotal: Option<String>,
+    /// Made by `discountCodeFreeShippingCreate`.
+    pub free_shipping: bool,
+    /// `maximumShippingPrice` (free shipping).
+    pub max_shipping: Option<String>,
 }
 
 #[derive(Default, Clone, Debug)]
@@ -814,6 +824,7 @@ fn handle(state: &mut State, request: &Request) -> (Outcome, Duration) {
 
 enum Call {
     Create(Value),
+    CreateFreeShipping(Value),
     Delete(String),
     ByCode(String),
     ById(String),
@@ -838,6 +849,12 @@ fn execute(state: &mut State, call: &Call, mutation: bool) -> Value {
         Call::Create(input) => {
             let (node, errors) = create(state, input);
             json!({"__typename": "DiscountCodeBasicCreatePayload",
+                   "codeDiscountNode": node.map(|i| node_json(&state.discounts[i])),
+                   "userErrors": errors})
+        }
+        Call::CreateFreeShipping(input) => {
+            let (node, errors) = offers::create_free_shipping(state, input);
+            json!({"__typename": "DiscountCodeFreeShippingCreatePayload",
                    "codeDiscountNode": node.map(|i| node_json(&state.discounts[i])),
                    "userErrors": errors})
         }
@@ -968,6 +985,7 @@ fn create(state: &mut State, input: &Value) -> (Option<usize>, Vec<Value>) {
     if recurring_cycle_limit.is_some_and(|r| r < 0) {
         errors.push(user_error(&[ROOT, "recurringCycleLimit"], "INVALID", "Recurring cycle limit must be 0 or more"));
     }
+    let min_subtotal = offers::minimum(input, ROOT, &mut errors);
 
     if !errors.is_empty() {
         return (None, errors);
@@ -984,6 +1002,7 @@ fn create(state: &mut State, input: &Value) -> (Option<usize>, Vec<Value>) {
 
     let combines = &input["combinesWith"];
     let flag = |v: &Value| v.as_bool().unwrap_or(false);
+    let percentage = gets["value"]["percentage"].as_f64();
     let record = DiscountRecord {
         id: format!("gid://shopify/DiscountCodeNode/{}", state.next_id),
         code,
@@ -1003,6 +1022,10 @@ fn create(state: &mut State, input: &Value) -> (Option<usize>, Vec<Value>) {
         starts_at,
         ends_at,
         deleted: false,
+        percentage,
+        min_subtotal,
+        free_shipping: false,
+        max_shipping: None,
     };
     state.next_id += 1;
     state.stats.creates += 1;
@@ -1035,7 +1058,7 @@ fn node_json(record: &DiscountRecord) -> Value {
         "__typename": "DiscountCodeNode",
         "id": record.id,
         "codeDiscount": {
-            "__typename": "DiscountCodeBasic",
+            "__typename": if record.free_shipping { "DiscountCodeFreeShipping" } else { "DiscountCodeBasic" },
             "__union": "DiscountCode",
             "title": record.title,
             "status": status_of(record),
@@ -1084,6 +1107,10 @@ fn sample_record() -> DiscountRecord {
         starts_at: Some("2025-01-01T00:00:00Z".into()),
         ends_at: Some("2025-01-02T00:00:00Z".into()),
         deleted: false,
+        percentage: None,
+        min_subtotal: None,
+        free_shipping: false,
+        max_shipping: None,
     }
 }
 
@@ -1093,6 +1120,9 @@ fn sample_payload(name: &str) -> Value {
     match name {
         "discountCodeBasicCreate" => json!({"__typename": "DiscountCodeBasicCreatePayload", "codeDiscountNode": node,
                                            "userErrors": [user_error(&["x"], "INVALID", "x")]}),
+        "discountCodeFreeShippingCreate" => json!({"__typename": "DiscountCodeFreeShippingCreatePayload",
+                                                  "codeDiscountNode": node,
+                                                  "userErrors": [user_error(&["x"], "INVALID", "x")]}),
         "discountCodeDelete" => json!({"__typename": "DiscountCodeDeletePayload", "deletedCodeDiscountId": "x",
                                       "userErrors": [user_error(&["x"], "INVALID", "x")]}),
         "webhookSubscriptionCreate" => oauth::sample_subscription(),
@@ -1130,6 +1160,7 @@ const KNOWN_TYPES: &[&str] = &[
     "DisplayableError",
     "UserError",
     "DiscountCodeBasicCreatePayload",
+    "DiscountCodeFreeShippingCreatePayload",
     "DiscountCodeDeletePayload",
     "SegmentMembershipResponse",
     "WebhookSubscription",
@@ -1153,6 +1184,7 @@ fn implements(typename: &str, condition: &str) -> bool {
                 | ("DiscountUserError", "DisplayableError")
                 | ("Customer", "Node")
                 | ("DiscountCodeBasic", "DiscountCode")
+                | ("DiscountCodeFreeShipping", "DiscountCode")
                 | ("DiscountAmount", "DiscountCustomerGetsValue")
                 | ("AllDiscountItems", "DiscountItems")
                 | ("DiscountCustomers", "DiscountCustomerSelection")
@@ -1331,6 +1363,9 @@ fn plan(
         }
         let spec: &[(&str, &str)] = match (operation.mutation, field.name.as_str()) {
             (true, "discountCodeBasicCreate") => &[("basicCodeDiscount", "DiscountCodeBasicInput!")],
+            (true, "discountCodeFreeShippingCreate") => {
+                &[("freeShippingCodeDiscount", "DiscountCodeFreeShippingInput!")]
+            }
             (true, "discountCodeDelete") => &[("id", "ID!")],
             (false, "codeDiscountNodeByCode") => &[("code", "String!")],
             (false, "codeDiscountNode") => &[("id", "ID!")],
@@ -1409,6 +1444,9 @@ fn plan(
         let text = |name: &str| args.get(name).and_then(Value::as_str).unwrap_or_default().to_string();
         let call = match field.name.as_str() {
             "discountCodeBasicCreate" => Call::Create(args.remove("basicCodeDiscount").unwrap_or(Value::Null)),
+            "discountCodeFreeShippingCreate" => {
+                Call::CreateFreeShipping(args.remove("freeShippingCodeDiscount").unwrap_or(Value::Null))
+            }
             "discountCodeDelete" => Call::Delete(text("id")),
             "codeDiscountNodeByCode" => Call::ByCode(text("code")),
             "codeDiscountNode" => Call::ById(text("id")),
@@ -1506,8 +1544,6 @@ const INPUT_FIELDS: &[(&str, &str, &str, &str)] = &[
     ("DiscountCustomersInput", "remove", "[ID!]", ""),
     ("DiscountCustomerSegmentsInput", "add", "[ID!]", ""),
     ("DiscountCustomerSegmentsInput", "remove", "[ID!]", ""),
-    ("DiscountMinimumRequirementInput", "quantity", "Any", ""),
-    ("DiscountMinimumRequirementInput", "subtotal", "Any", ""),
     ("WebhookSubscriptionInput", "callbackUrl", "URL", ""),
     ("WebhookSubscriptionInput", "format", "WebhookSubscriptionFormat", ""),
     ("WebhookSubscriptionInput", "includeFields", "[String!]", ""),
@@ -1600,6 +1636,7 @@ fn coerce(value: &Value, ty: &str, version: &str, path: &mut Vec<String>) -> Res
             for (key, item) in given {
                 let field = INPUT_FIELDS
                     .iter()
+                    .chain(offers::INPUT_FIELDS)
                     .find(|(t, f, _, since)| *t == object_type && f == key && (since.is_empty() || version >= *since));
                 let Some((_, _, field_type, _)) = field else {
                     path.push(key.clone());

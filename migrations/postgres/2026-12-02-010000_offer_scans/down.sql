@@ -1,0 +1,2 @@
+DROP INDEX offers_platform;
+DROP TABLE campaign_scans;
