@@ -41,3 +41,4 @@ mod platform;
 #[path = "../support/shopify_double.rs"]
 mod shopify_double;
 mod webhooks;
+mod widget_api;
