@@ -76,10 +76,10 @@ class LoyaltyWallet extends HTMLElement {
     ui.result = h('section', { class: 'result', part: 'result', hidden: true, tabindex: '-1', 'aria-labelledby': 'new-code' });
     ui.codes = h('ul', { class: 'list', tabindex: '-1', 'aria-labelledby': 'codes-h' });
     ui.pastCount = h('span');
+    ui.codesMore = h('div');
     ui.past = h('details', { class: 'past', hidden: true }, h('summary', {}, ui.pastCount),
       ui.pastList = h('ul', { class: 'list', tabindex: '-1' }), ui.codesMore);
     ui.history = h('ul', { class: 'list', tabindex: '-1' });
-    ui.codesMore = h('div');
     ui.historyMore = h('div');
     ui.lots = h('div', { class: 'hint lots' });
     ui.offers = h('section', { class: 'offers', part: 'offers', hidden: true, 'aria-labelledby': 'offers-h' });

@@ -16,7 +16,7 @@ const SECRET = 'browser-tests-secret-0123456789abcdef0123456789';
 // An orders/paid webhook as Shopify signs it (the app secret of lib/server.mjs).
 async function paidOrder(ctx, id, customer, subtotal) {
   const body = JSON.stringify({ id, customer: { id: Number(customer) }, subtotal_price: subtotal });
-  const res = await fetch(`${ctx.server.base}/api/v1/webhooks/shopify`, { method: 'POST', body, headers: {
+  const res = await fetch(`${ctx.server.base}/webhooks/shopify`, { method: 'POST', body, headers: {
     'Content-Type': 'application/json', 'X-Shopify-Topic': 'orders/paid', 'X-Shopify-Shop-Domain': SHOP,
     'X-Shopify-Event-Id': `evt-${id}`, 'X-Shopify-Hmac-Sha256': createHmac('sha256', SECRET).update(body).digest('base64') } });
   assert.equal(res.status, 200, await res.text());
