@@ -1,4 +1,4 @@
-// "Your offers": personal codes from campaigns; imported only when the shopper has some.
+// "Your offers" (campaign codes); imported only when there are some.
 import { h, fill } from './dom.js';
 import { money, points as pts } from './format.js';
 import { t, speech } from './messages.js';
@@ -11,7 +11,6 @@ export function gives(d) {
       : d.max_shipping ? t('offer_ship_max', { value: m(d.max_shipping) }) : t('offer_ship');
 }
 
-// "in 2 days" while a day or more is left, else "in 3 hours" (at least 1).
 export function left(iso, now = Date.now()) {
   const ms = Date.parse(iso) - now, days = Math.floor(ms / 864e5);
   const f = new Intl.RelativeTimeFormat(speech, { numeric: 'always' });

@@ -10,6 +10,7 @@ import { openWidget } from './widget.mjs';
 import { openPos, posClaim } from './pos.mjs';
 import { shoot } from './walkthrough.mjs';
 import { SHOP } from '../lib/server.mjs';
+import { join } from 'node:path';
 
 const SECRET = 'browser-tests-secret-0123456789abcdef0123456789';
 
@@ -33,6 +34,15 @@ const dayOf = (iso, locale = 'en-US') => {
   return d.toLocaleDateString(locale, { day: 'numeric', month: 'long', timeZone: 'UTC',
     year: d.getFullYear() === new Date().getFullYear() ? undefined : 'numeric' });
 };
+
+// The end of a long list at phone widths: an element's screenshot (a full page is metres long).
+async function shootEl(page, locator, dir, name, also) {
+  for (const width of [375, 320]) {
+    await page.setViewportSize({ width, height: 700 });
+    await (also || locator).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(dir, `${name}-${width}.png`) });
+  }
+}
 
 export function widgetMoreTests(ctx, dir) {
   test('9.6 Your offers: code grouped with copy, what it gives, minimum, countdown; hidden without offers', async () => {
@@ -66,7 +76,10 @@ export function widgetMoreTests(ctx, dir) {
     await textIs(item(by('free_shipping')).locator('.sub'), 'Expires in 8 days');
     const o = by('percentage'), code = item(o).locator('code.c');
     assert.equal((await code.textContent()).trim(), o.code, 'the plain code is the text');
-    assert.equal(await code.locator('.g').count(), Math.ceil(o.code.length / 4), 'grouped by four for reading');
+    const groups = o.code.split('-').reduce((n, part) => n + Math.ceil(part.length / 4), 0);
+    assert.equal(await code.locator('.g').count(), groups, 'grouped by four for reading, the dash kept');
+    assert.match(o.code, /^QUIZ-/);
+    assert.equal(await code.locator('.g').first().textContent(), 'QUIZ');
     const copy = page.getByRole('button', { name: `Copy code ${o.code}` });
     await copy.click();
     await textIs(copy, 'Copied');
@@ -110,6 +123,7 @@ export function widgetMoreTests(ctx, dir) {
     const lw = (s) => page.locator(`loyalty-wallet ${s}`);
     await textIs(lw('.past summary'), 'Past codes (42)');
     await lw('.past summary').click();
+    await shootEl(page, lw('.past'), dir, 'widget-past-more');
     await lw('.past button.more').click();
     await textIs(lw('.past summary'), 'Past codes (45)');
     assert.equal(await lw('.past button.more').count(), 0, 'no more after the last page');
@@ -120,6 +134,7 @@ export function widgetMoreTests(ctx, dir) {
     await lw('details:not(.past) > summary').click();
     const rows = lw('details:not(.past) > ul > li');
     await eventually(async () => assert.equal(await rows.count(), 50));
+    await shootEl(page, lw('details:not(.past) > ul > li:nth-last-child(1)'), dir, 'widget-history-more', lw('details:not(.past) button.more'));
     await lw('details:not(.past) button.more').click();
     await eventually(async () => assert.equal(await rows.count(), 99));
     await textMatches(rows.last(), /Adjustment|Welcome bonus/);
