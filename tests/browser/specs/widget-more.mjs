@@ -123,7 +123,7 @@ export function widgetMoreTests(ctx, dir) {
     const lw = (s) => page.locator(`loyalty-wallet ${s}`);
     await textIs(lw('.past summary'), 'Past codes (42)');
     await lw('.past summary').click();
-    await shootEl(page, lw('.past'), dir, 'widget-past-more');
+    await shootEl(page, lw('.past'), dir, 'widget-past-more', lw('.past button.more'));
     await lw('.past button.more').click();
     await textIs(lw('.past summary'), 'Past codes (45)');
     assert.equal(await lw('.past button.more').count(), 0, 'no more after the last page');
