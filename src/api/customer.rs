@@ -77,6 +77,7 @@ pub async fn post_claim(
 }
 
 #[utoipa::path(get, path = "/api/v1/claims", tag = "customer", security(("bearer" = [])), params(ListQuery),
+    description = "Newest first, in pages (addition to API.md: `?limit=&cursor=` and `next_cursor`; default 50 rows, at most 500). The cursor is the last row's id (UUIDv7, so id order is creation order).",
     responses((status = 200, body = ClaimList), (status = 400, body = ErrorEnvelope, description = "invalid_request: a cursor that is not an id"),
         (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn list_claims(
@@ -86,9 +87,8 @@ pub async fn list_claims(
 ) -> AppResult<web::Json<ClaimList>> {
     let (limit, before) = query.page()?;
     let (shop, customer) = (auth.shop.as_str().to_string(), auth.customer.into_string());
-    let mut rows = store
-        .read(move |conn| Ok(claims::for_customer(conn, &shop, &customer, before.as_deref(), limit + 1)?))
-        .await?;
+    let mut rows =
+        store.read(move |conn| Ok(claims::for_customer(conn, &shop, &customer, before.as_deref(), limit + 1)?)).await?;
     let next_cursor = next_cursor(&mut rows, limit, |c| c.id.clone());
     Ok(web::Json(ClaimList { claims: rows.iter().map(ClaimView::from).collect(), next_cursor }))
 }
@@ -190,7 +190,9 @@ impl ListQuery {
         let limit = self.limit.unwrap_or(LIST_LIMIT).clamp(1, MAX_LIMIT);
         let before = match self.cursor.as_deref() {
             None => None,
-            Some(raw) => Some(parse_uuid(raw).map_err(|_| AppError::invalid("cursor: not a cursor from a previous page"))?),
+            Some(raw) => {
+                Some(parse_uuid(raw).map_err(|_| AppError::invalid("cursor: not a cursor from a previous page"))?)
+            }
         };
         Ok((limit, before))
     }
@@ -208,6 +210,7 @@ pub fn next_cursor<T>(rows: &mut Vec<T>, limit: i64, id: impl Fn(&T) -> String) 
 }
 
 #[utoipa::path(get, path = "/api/v1/transactions", tag = "customer", security(("bearer" = [])), params(ListQuery),
+    description = "Newest first, in pages (addition to API.md: `?limit=&cursor=` and `next_cursor`; default 50 rows, at most 500). The cursor is the last entry's id (UUIDv7, so id order is creation order).",
     responses((status = 200, body = EntryList), (status = 400, body = ErrorEnvelope, description = "invalid_request: a cursor that is not an id"),
         (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn list_transactions(
@@ -217,9 +220,8 @@ pub async fn list_transactions(
 ) -> AppResult<web::Json<EntryList>> {
     let (limit, before) = query.page()?;
     let (shop, customer) = (auth.shop.as_str().to_string(), auth.customer.into_string());
-    let mut rows = store
-        .read(move |conn| Ok(customers::entries(conn, &shop, &customer, before.as_deref(), limit + 1)?))
-        .await?;
+    let mut rows =
+        store.read(move |conn| Ok(customers::entries(conn, &shop, &customer, before.as_deref(), limit + 1)?)).await?;
     let next_cursor = next_cursor(&mut rows, limit, |e| e.id.clone());
     Ok(web::Json(EntryList { entries: rows.iter().map(EntryView::from).collect(), next_cursor }))
 }

@@ -57,7 +57,8 @@ async fn claims_and_transactions_page_newest_first_with_a_cursor() {
     let (_, first) = status_json(app.get("/api/v1/transactions?limit=5", &token).await).await;
     app.claim_ok("7", 100).await;
     let cursor = first["next_cursor"].as_str().expect("more entries follow");
-    let (_, second) = status_json(app.get(&format!("/api/v1/transactions?limit=5&cursor={cursor}"), &token).await).await;
+    let (_, second) =
+        status_json(app.get(&format!("/api/v1/transactions?limit=5&cursor={cursor}"), &token).await).await;
     let (a, b) = (ids(first["entries"].as_array().expect("e")), ids(second["entries"].as_array().expect("e")));
     assert_eq!((a.len(), b.len()), (5, 3));
     assert!(b.iter().all(|id| !a.contains(id)), "no row twice");
@@ -91,9 +92,10 @@ async fn the_till_lists_open_codes_and_cancels_one_with_the_points_back() {
     let pos = app.token(Role::Pos, "clerk-1");
     let online = app.claim_ok("21", 300).await;
     let key = uuid::Uuid::new_v4().to_string();
-    let (status, at_till) =
-        status_json(app.post("/api/v1/pos/claims", &pos, Some(&key), &json!({"customer_id": "21", "points": 200})).await)
-            .await;
+    let (status, at_till) = status_json(
+        app.post("/api/v1/pos/claims", &pos, Some(&key), &json!({"customer_id": "21", "points": 200})).await,
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{at_till}");
     let used = app.claim_ok("21", 100).await;
     let redeemed = app.redeem(used["code"].as_str().expect("code"), "21", "order-1", "50.00").await;
@@ -101,8 +103,14 @@ async fn the_till_lists_open_codes_and_cancels_one_with_the_points_back() {
 
     let (status, open) = status_json(app.get("/api/v1/pos/customers/21/claims", &pos).await).await;
     assert_eq!(status, StatusCode::OK, "{open}");
-    assert_eq!(ids(open["claims"].as_array().expect("claims")), vec![at_till["id"].clone(), online["id"].clone()]
-        .iter().map(|v| v.as_str().unwrap_or("").to_string()).collect::<Vec<_>>(), "open codes of both channels, newest first; the used one is not listed");
+    assert_eq!(
+        ids(open["claims"].as_array().expect("claims")),
+        vec![at_till["id"].clone(), online["id"].clone()]
+            .iter()
+            .map(|v| v.as_str().unwrap_or("").to_string())
+            .collect::<Vec<_>>(),
+        "open codes of both channels, newest first; the used one is not listed"
+    );
 
     let path = format!("/api/v1/pos/claims/{}/refund", online["id"].as_str().expect("id"));
     let key = uuid::Uuid::new_v4().to_string();
@@ -113,7 +121,8 @@ async fn the_till_lists_open_codes_and_cancels_one_with_the_points_back() {
     let (status, again) = status_json(app.post(&path, &pos, Some(&key), &json!(null)).await).await;
     assert_eq!((status, again), (StatusCode::OK, refund), "a retry replays the answer");
     let fresh = uuid::Uuid::new_v4().to_string();
-    expect_error(app.post(&path, &pos, Some(&fresh), &json!(null)).await, StatusCode::CONFLICT, "claim_not_refundable").await;
+    expect_error(app.post(&path, &pos, Some(&fresh), &json!(null)).await, StatusCode::CONFLICT, "claim_not_refundable")
+        .await;
     let (_, open) = status_json(app.get("/api/v1/pos/customers/21/claims", &pos).await).await;
     assert_eq!(open["claims"].as_array().map(Vec::len), Some(1));
     assert_wallet_invariants(&app, SHOP, "21").await;
@@ -135,6 +144,11 @@ async fn the_pos_doors_stay_in_the_tokens_shop_and_role() {
         assert_eq!(app.get("/api/v1/pos/customers/31/claims", &token).await.status(), StatusCode::FORBIDDEN);
     }
     let pos = app.token(Role::Pos, "clerk-1");
-    expect_error(app.post("/api/v1/pos/claims/not-an-id/refund", &pos, None, &json!(null)).await, StatusCode::NOT_FOUND, "not_found").await;
+    expect_error(
+        app.post("/api/v1/pos/claims/not-an-id/refund", &pos, None, &json!(null)).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
     assert_eq!(app.balance("31").await, 800, "nothing refunded by a refused request");
 }
