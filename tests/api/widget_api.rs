@@ -105,10 +105,7 @@ async fn the_till_lists_open_codes_and_cancels_one_with_the_points_back() {
     assert_eq!(status, StatusCode::OK, "{open}");
     assert_eq!(
         ids(open["claims"].as_array().expect("claims")),
-        vec![at_till["id"].clone(), online["id"].clone()]
-            .iter()
-            .map(|v| v.as_str().unwrap_or("").to_string())
-            .collect::<Vec<_>>(),
+        ids(&[at_till.clone(), online.clone()]),
         "open codes of both channels, newest first; the used one is not listed"
     );
 
