@@ -2,7 +2,7 @@
 import { h, fill } from './dom.js';
 import { client, newKey, enc } from './api.js';
 import { session } from './session.js';
-import { money, points as pts, when, refundable, setLocale } from './format.js';
+import { money, points as pts, when, day, refundable, setLocale } from './format.js';
 import { renderCodes, renderHistory } from './wallet-lists.js';
 import { t, message, localError, closedReason, parsePoints, loadMessages } from './messages.js';
 import { rulesText, progressView, sliderStep } from './wallet-rules.js';
@@ -30,7 +30,7 @@ const WORDS = {
 class LoyaltyWallet extends HTMLElement {
   static observedAttributes = ['token', 'api-base', 'session-url'];
   #ui; #call; #wallet; #timer; #abort; #intent = null; #busy = false; #shown = null;
-  #refundKeys = new Map();
+  #refundKeys = new Map(); #claims = []; #entries = [];
 
   async connectedCallback() {
     if (!this.#ui) await loadMessages(this.closest('[lang]')?.lang, this.getAttribute('messages'));
@@ -76,14 +76,21 @@ class LoyaltyWallet extends HTMLElement {
     ui.result = h('section', { class: 'result', part: 'result', hidden: true, tabindex: '-1', 'aria-labelledby': 'new-code' });
     ui.codes = h('ul', { class: 'list', tabindex: '-1', 'aria-labelledby': 'codes-h' });
     ui.pastCount = h('span');
-    ui.past = h('details', { class: 'past', hidden: true }, h('summary', {}, ui.pastCount), ui.pastList = h('ul', { class: 'list' }));
-    ui.history = h('ul', { class: 'list' });
+    ui.codesMore = h('div');
+    ui.past = h('details', { class: 'past', hidden: true }, h('summary', {}, ui.pastCount),
+      ui.pastList = h('ul', { class: 'list', tabindex: '-1' }), ui.codesMore);
+    ui.history = h('ul', { class: 'list', tabindex: '-1' });
+    ui.historyMore = h('div');
+    ui.lots = h('div', { class: 'hint lots' });
+    ui.offers = h('section', { class: 'offers', part: 'offers', hidden: true, 'aria-labelledby': 'offers-h' });
+    ui.hist = h('details', {}, h('summary', {}, t('history')), ui.history, ui.historyMore);
+    ui.hist.ontoggle = () => ui.hist.open && !this.#entries.length && this.#history();
     ui.live = h('p', { class: 'sr', role: 'status' });
     ui.shell = h('div', { class: 'shell', hidden: true },
       h('div', { class: 'head' }, h('h2', {}, t('your_points')), h('p', {}, ui.balance, ' ', h('span', { class: 'unit' }, t('pts')))),
-      ui.progress, ui.form, ui.result,
+      ui.lots, ui.progress, ui.form, ui.result, ui.offers,
       h('section', { class: 'codes' }, h('h2', { id: 'codes-h' }, t('your_codes')), ui.codes, ui.past),
-      h('details', {}, h('summary', {}, t('history')), ui.history));
+      ui.hist);
     this.attachShadow({ mode: 'open' }).append(
       h('link', { rel: 'stylesheet', href: CSS }),
       h('div', { class: 'lw', part: 'container' }, ui.notice, ui.shell, ui.live));
@@ -120,17 +127,49 @@ class LoyaltyWallet extends HTMLElement {
   }
 
   async #refresh(first) {
-    const [wallet, { claims }, { entries }] = await Promise.all([
-      this.#call('GET', '/api/v1/wallet'), this.#call('GET', '/api/v1/claims'), this.#call('GET', '/api/v1/transactions')]);
+    const [wallet, claims, { offers }] = await Promise.all([
+      this.#call('GET', '/api/v1/wallet'), this.#call('GET', '/api/v1/claims'),
+      this.#call('GET', '/api/v1/offers').catch(() => ({ offers: [] }))]);
     this.#wallet = wallet;
     setLocale(wallet.locale);
     this.#ui.shell.hidden = false;
     this.#renderWallet(first);
-    this.#renderCodes(claims);
-    renderHistory(this.#ui.history, entries, WORDS);
+    this.#claims = [];
+    this.#addCodes(claims);
+    this.#renderOffers(offers.filter((o) => o.code && (o.status === 'active' || o.status === 'pending')));
+    this.#entries = [];
+    if (this.#ui.hist.open) await this.#history();
   }
 
-  #renderCodes(claims) {
+  async #renderOffers(offers) {
+    const box = this.#ui.offers;
+    box.hidden = !offers.length;
+    if (offers.length) (await import('./wallet-offers.js')).renderOffers(box, offers, (s) => this.#say(s));
+  }
+
+  // One more page of a list: `got` takes the page; a "Show more" button while a next page exists.
+  #more(box, next, path, got, list) {
+    fill(box, next && h('button', { type: 'button', class: 'link more', onclick: async (e) => {
+      e.target.disabled = true;
+      try { got(await this.#call('GET', `${path}?cursor=${enc(next)}`)); list.focus(); } catch { e.target.disabled = false; }
+    } }, t('more')));
+  }
+
+  async #history(page) {
+    page ??= await this.#call('GET', '/api/v1/transactions').catch(() => null);
+    if (!page) return;
+    this.#entries.push(...page.entries);
+    renderHistory(this.#ui.history, this.#entries, WORDS);
+    this.#more(this.#ui.historyMore, page.next_cursor, '/api/v1/transactions', (p) => this.#history(p), this.#ui.history);
+  }
+
+  #addCodes(page) {
+    this.#claims.push(...page.claims);
+    this.#renderCodes(this.#claims, page.next_cursor);
+    this.#more(this.#ui.codesMore, page.next_cursor, '/api/v1/claims', (p) => this.#addCodes(p), this.#ui.pastList);
+  }
+
+  #renderCodes(claims, next) {
     const ui = this.#ui, open = claims.filter((c) => refundable(c) || c.status === 'refund_pending');
     const past = claims.filter((c) => !open.includes(c));
     const opts = {
@@ -141,13 +180,16 @@ class LoyaltyWallet extends HTMLElement {
     };
     renderCodes(ui.codes, open, (c, btn) => this.#refund(c, btn), opts);
     renderCodes(ui.pastList, past, null, opts);
-    ui.past.hidden = !past.length;
+    ui.past.hidden = !past.length && !next;
     ui.pastCount.textContent = t('past_codes', { n: pts(past.length) });
   }
 
   #renderWallet(first) {
     const ui = this.#ui, w = this.#wallet, p = w.program;
     ui.balance.textContent = pts(w.points_balance);
+    const soon = w.expiring?.[0];
+    fill(ui.lots, soon && h('p', {}, t('expiring', { n: pts(soon.points), date: day(soon.expires_at) })),
+      w.pending_points > 0 && h('p', {}, t('pending', { n: pts(w.pending_points) })));
     const closed = !p.enabled || !p.eligible;
     const hi = Math.min(p.max_points, w.points_balance);
     const short = !closed && hi < p.min_points;
@@ -173,8 +215,8 @@ class LoyaltyWallet extends HTMLElement {
   }
 
   #loggedOut() {
-    const n = this.#ui.notice, link = h('a', { href: this.getAttribute('login-url') || '/account/login' }, 'Log in');
-    fill(n, link, ' to use your points.');
+    const n = this.#ui.notice;
+    fill(n, h('a', { href: this.getAttribute('login-url') || '/account/login' }, t('logged_out')));
     n.hidden = false;
     this.#ui.shell.hidden = true;
     this.dataset.state = 'logged-out';

@@ -1,16 +1,32 @@
 // POS screen: find a customer, enter points with the live value, create the
-// code and show it large enough to read across a counter.
+// code and show it large enough to read across a counter (with a copy button);
+// the customer's open codes, each with copy and "Cancel code (points back)".
 import { h, fill } from './dom.js';
 import { client, newKey, enc } from './api.js';
 import { money, points } from './format.js';
 import { takeToken } from './page.js';
-import { message, localError, closedReason, parsePoints } from './messages.js';
+import { message, localError, closedReason, parsePoints, loadMessages } from './messages.js';
+import { renderCodes, MERCHANT } from './wallet-lists.js';
+import { copyButton } from './copy.js';
 import { tokenProblem } from './token.js';
 
 const $ = (id) => document.getElementById(id);
 const token = takeToken('pos');
 const call = client('', token);
 let wallet = null, intent = null, timer, abort;
+const refundKeys = new Map();
+await loadMessages('en');
+
+// The clerk's words for a mistaken code: cancel it, the points go back.
+const WORDS = {
+  ...MERCHANT,
+  ask: () => 'Cancel code (points back)',
+  label: (c) => `Cancel code ${c.code} and give the points back`,
+  question: (c) => `Cancel ${c.code} and give ${points(c.points)} points back?`,
+  yes: () => 'Yes, cancel code',
+  none: () => 'No open codes.',
+};
+const copy = (code, target, props) => copyButton(code, target, (s) => { $('codes-msg').textContent = s; }, props);
 
 const show = (step) => ['find', 'redeem', 'done'].forEach((s) => { $(`step-${s}`).hidden = s !== step; });
 const say = (el, code, fallback) => { el.textContent = message(code, fallback, wallet?.program, wallet?.points_balance); };
@@ -33,12 +49,16 @@ async function search(e) {
   }
 }
 
-async function open(id) {
+async function open(id, keepFocus) {
+  let codes;
   try {
-    wallet = await call('GET', `/api/v1/pos/customers/${enc(id)}/wallet`);
+    [wallet, { claims: codes }] = await Promise.all([call('GET', `/api/v1/pos/customers/${enc(id)}/wallet`),
+      call('GET', `/api/v1/pos/customers/${enc(id)}/claims`)]);
   } catch (err) {
     return say($('find-msg'), err.code, err.message);
   }
+  renderCodes($('open-codes'), codes, cancel,
+    { words: WORDS, extra: (c, li) => copy(c.code, li.querySelector('.c'), { class: 'link', 'aria-label': `Copy code ${c.code}` }) });
   const p = wallet.program;
   $('who').textContent = `Customer ${wallet.customer_id}`;
   $('balance').textContent = points(wallet.points_balance);
@@ -51,7 +71,24 @@ async function open(id) {
   fill($('quick'), quick.map((n) => h('button', { type: 'button', onclick: () => setPoints(n) }, n === hi ? `${hi < wallet.points_balance ? 'Max' : 'All'} ${points(n)}` : points(n))));
   setPoints(p.min_points);
   show('redeem');
-  $('points').focus();
+  if (!keepFocus) $('points').focus();
+}
+
+async function cancel(c, btn) {
+  if (btn.disabled) return;
+  btn.disabled = true;
+  if (!refundKeys.has(c.id)) refundKeys.set(c.id, newKey());
+  try {
+    const r = await call('POST', `/api/v1/pos/claims/${enc(c.id)}/refund`, { key: refundKeys.get(c.id) });
+    await open(wallet.customer_id, true);
+    $('codes-msg').textContent = r.claim.status === 'refund_pending'
+      ? `Cancelling ${c.code}; the points come back shortly.` : `${c.code} cancelled. ${points(r.points_refunded)} points back.`;
+    $('open-codes').focus();
+  } catch (err) {
+    btn.disabled = false;
+    $('codes-msg').textContent = err.code === 'claim_not_refundable'
+      ? `${c.code} can't be cancelled: it was used or cancelled already.` : message(err.code);
+  }
 }
 
 function setPoints(n) {
@@ -100,6 +137,7 @@ async function claim(e) {
     $('code').textContent = c.code;
     $('code-value').textContent = `${money(c.value, c.currency)} off · ${points(c.points)} points`;
     $('new-balance').textContent = `New balance: ${points(wallet.points_balance - c.points)} points`;
+    fill($('hand-off'), copy(c.code, $('code')));
     show('done');
     $('done-title').focus();
   } catch (err) {
@@ -113,6 +151,7 @@ async function claim(e) {
 
 function reset() {
   wallet = null;
+  $('codes-msg').textContent = '';
   $('q').value = '';
   fill($('results'));
   show('find');

@@ -61,6 +61,7 @@ function entryItem(e, w) {
   return h('li', { class: 'item' },
     h('div', { class: 'main' },
       h('span', {}, w.kind(e.kind)),
-      h('span', { class: e.delta < 0 ? 'neg' : 'pos' }, signed(e.delta))),
+      e.delta || !e.pending_delta ? h('span', { class: e.delta < 0 ? 'neg' : 'pos' }, signed(e.delta))
+        : h('span', { class: 'sub' }, signed(e.pending_delta))),
     h('div', { class: 'sub' }, when(e.created_at), e.reason ? ` · ${e.reason}` : '', w.balance(e.balance_after)));
 }

@@ -1,7 +1,7 @@
 //! The merchant's door (role admin): programs, shop, customers, analytics.
 
 use super::auth::AdminAuth;
-use super::customer::{refund, RefundRequest, LIST_LIMIT};
+use super::customer::{refund, RefundRequest};
 use super::extract::{fingerprint, IdempotencyKey, JsonBody, MaybeIdempotencyKey};
 use super::idempotency::{self, Idempotent};
 use super::views::*;
@@ -20,6 +20,9 @@ use chrono::Utc;
 use serde::Deserialize;
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
+
+/// Claims and entries shown on the admin customer page.
+const DETAIL_LIMIT: i64 = 100;
 
 pub fn parse_channel(raw: &str) -> AppResult<Channel> {
     Channel::parse(raw).map_err(|_| AppError::not_found("program"))
@@ -115,7 +118,7 @@ pub async fn get_customer(
     let shop = auth.shop.as_str().to_string();
     let detail = store
         .read(move |conn| {
-            customer_detail(conn, &shop, &customer, LIST_LIMIT)?.ok_or_else(|| AppError::not_found("customer"))
+            customer_detail(conn, &shop, &customer, DETAIL_LIMIT)?.ok_or_else(|| AppError::not_found("customer"))
         })
         .await?;
     Ok(web::Json(detail))
@@ -130,8 +133,8 @@ pub fn customer_detail(
 ) -> AppResult<Option<CustomerDetail>> {
     let Some(shop_row) = shops::find(conn, shop)? else { return Ok(None) };
     let Some(row) = customers::find(conn, shop, customer)? else { return Ok(None) };
-    let claims = claims::for_customer(conn, shop, customer, limit)?;
-    let entries = customers::entries(conn, shop, customer, limit)?;
+    let claims = claims::for_customer(conn, shop, customer, None, limit)?;
+    let entries = customers::entries(conn, shop, customer, None, limit)?;
     Ok(Some(CustomerDetail {
         wallet: BalanceView { customer_id: row.id, points_balance: row.points_balance, currency: shop_row.currency },
         claims: claims.iter().map(ClaimView::from).collect(),

@@ -17,7 +17,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::sync::Arc;
 
-pub const LIST_LIMIT: i64 = 100;
+/// Default and largest page of the shopper's lists (`?limit=`).
+pub const LIST_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 500;
 
 #[utoipa::path(get, path = "/api/v1/wallet", tag = "customer", security(("bearer" = [])),
     responses((status = 200, body = WalletView), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
@@ -74,12 +76,21 @@ pub async fn post_claim(
     wallet::create_claim(&store, &platform, &metrics, request, idempotent).await
 }
 
-#[utoipa::path(get, path = "/api/v1/claims", tag = "customer", security(("bearer" = [])),
-    responses((status = 200, body = ClaimList), (status = 401, body = ErrorEnvelope)))]
-pub async fn list_claims(auth: CustomerAuth, store: web::Data<Store>) -> AppResult<web::Json<ClaimList>> {
+#[utoipa::path(get, path = "/api/v1/claims", tag = "customer", security(("bearer" = [])), params(ListQuery),
+    description = "Newest first, in pages (addition to API.md: `?limit=&cursor=` and `next_cursor`; default 50 rows, at most 500). The cursor is the last row's id (UUIDv7, so id order is creation order).",
+    responses((status = 200, body = ClaimList), (status = 400, body = ErrorEnvelope, description = "invalid_request: a cursor that is not an id"),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+pub async fn list_claims(
+    auth: CustomerAuth,
+    store: web::Data<Store>,
+    query: web::Query<ListQuery>,
+) -> AppResult<web::Json<ClaimList>> {
+    let (limit, before) = query.page()?;
     let (shop, customer) = (auth.shop.as_str().to_string(), auth.customer.into_string());
-    let rows = store.read(move |conn| Ok(claims::for_customer(conn, &shop, &customer, LIST_LIMIT)?)).await?;
-    Ok(web::Json(ClaimList { claims: rows.iter().map(ClaimView::from).collect() }))
+    let mut rows =
+        store.read(move |conn| Ok(claims::for_customer(conn, &shop, &customer, before.as_deref(), limit + 1)?)).await?;
+    let next_cursor = next_cursor(&mut rows, limit, |c| c.id.clone());
+    Ok(web::Json(ClaimList { claims: rows.iter().map(ClaimView::from).collect(), next_cursor }))
 }
 
 #[utoipa::path(post, path = "/api/v1/claims/{id}/refund", tag = "customer", security(("bearer" = [])),
@@ -166,19 +177,51 @@ pub async fn refund(
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
-    /// At most 500; default 100.
+    /// Rows per page, 1-500; default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page (older rows follow).
+    pub cursor: Option<String>,
+}
+
+impl ListQuery {
+    /// The page size and the id to continue below; a bad cursor is a 400.
+    pub fn page(&self) -> AppResult<(i64, Option<String>)> {
+        let limit = self.limit.unwrap_or(LIST_LIMIT).clamp(1, MAX_LIMIT);
+        let before = match self.cursor.as_deref() {
+            None => None,
+            Some(raw) => {
+                Some(parse_uuid(raw).map_err(|_| AppError::invalid("cursor: not a cursor from a previous page"))?)
+            }
+        };
+        Ok((limit, before))
+    }
+}
+
+/// Trims the extra row fetched to see whether another page follows and
+/// returns the cursor to it (the last row's id), or None at the end.
+pub fn next_cursor<T>(rows: &mut Vec<T>, limit: i64, id: impl Fn(&T) -> String) -> Option<String> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    if rows.len() <= limit {
+        return None;
+    }
+    rows.truncate(limit);
+    rows.last().map(id)
 }
 
 #[utoipa::path(get, path = "/api/v1/transactions", tag = "customer", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, body = EntryList), (status = 401, body = ErrorEnvelope)))]
+    description = "Newest first, in pages (addition to API.md: `?limit=&cursor=` and `next_cursor`; default 50 rows, at most 500). The cursor is the last entry's id (UUIDv7, so id order is creation order).",
+    responses((status = 200, body = EntryList), (status = 400, body = ErrorEnvelope, description = "invalid_request: a cursor that is not an id"),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn list_transactions(
     auth: CustomerAuth,
     store: web::Data<Store>,
     query: web::Query<ListQuery>,
 ) -> AppResult<web::Json<EntryList>> {
-    let limit = query.limit.unwrap_or(LIST_LIMIT).clamp(1, 500);
+    let (limit, before) = query.page()?;
     let (shop, customer) = (auth.shop.as_str().to_string(), auth.customer.into_string());
-    let rows = store.read(move |conn| Ok(customers::entries(conn, &shop, &customer, limit)?)).await?;
-    Ok(web::Json(EntryList { entries: rows.iter().map(EntryView::from).collect() }))
+    let mut rows =
+        store.read(move |conn| Ok(customers::entries(conn, &shop, &customer, before.as_deref(), limit + 1)?)).await?;
+    let next_cursor = next_cursor(&mut rows, limit, |e| e.id.clone());
+    Ok(web::Json(EntryList { entries: rows.iter().map(EntryView::from).collect(), next_cursor }))
 }

@@ -69,6 +69,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(resource("/pos/customers/{id}/wallet").get(pos::get_wallet))
                 .service(resource("/pos/quote").get(pos::get_quote))
                 .service(resource("/pos/claims").post(pos::post_claim))
+                .service(resource("/pos/customers/{id}/claims").get(pos::list_open_claims))
+                .service(resource("/pos/claims/{id}/refund").post(pos::refund_claim))
                 .service(resource("/checkout/validate").post(checkout::validate))
                 .service(resource("/checkout/redeem").post(checkout::redeem))
                 .service(resource("/admin/campaigns").get(campaigns::list_campaigns).post(campaigns::post_campaign))

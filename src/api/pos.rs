@@ -3,16 +3,17 @@
 
 use super::admin::{search_customers, CustomerQuery};
 use super::auth::PosAuth;
-use super::extract::{fingerprint, IdempotencyKey, JsonBody};
+use super::customer::{refund, RefundRequest};
+use super::extract::{fingerprint, IdempotencyKey, JsonBody, MaybeIdempotencyKey};
 use super::idempotency::Idempotent;
-use super::views::{ClaimView, CustomerPage, QuoteView, WalletView};
+use super::views::{ClaimList, ClaimView, CustomerPage, QuoteView, RefundView, WalletView};
 use super::wallet::{self, QuoteQuery};
 use crate::domain::ids::CustomerId;
 use crate::domain::program::{Channel, PurchaseType};
 use crate::error::{AppError, AppResult, ErrorEnvelope};
 use crate::metrics::Metrics;
 use crate::platform::Platform;
-use crate::store::claims::ClaimRequest;
+use crate::store::claims::{self, ClaimRequest};
 use crate::store::Store;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -104,4 +105,49 @@ pub async fn post_claim(
     };
     tracing::info!(location = auth.location_id.as_deref().unwrap_or("-"), "pos claim");
     wallet::create_claim(&store, &platform, &metrics, request, idempotent).await
+}
+
+/// Open codes (pending or active, online and POS) listed at the till; at
+/// most this many, newest first.
+const OPEN_CODES: i64 = 50;
+
+#[utoipa::path(get, path = "/api/v1/pos/customers/{id}/claims", tag = "pos", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    description = "Addition (not in API.md): the customer's open codes (status pending or active, channels online and pos), newest first, at most 50; `next_cursor` is always null.",
+    responses((status = 200, body = ClaimList), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+pub async fn list_open_claims(
+    auth: PosAuth,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+) -> AppResult<web::Json<ClaimList>> {
+    let customer = CustomerId::parse(&path).map_err(|_| AppError::not_found("customer"))?.into_string();
+    let shop = auth.shop.as_str().to_string();
+    let rows = store.read(move |conn| Ok(claims::open_for_customer(conn, &shop, &customer, OPEN_CODES)?)).await?;
+    Ok(web::Json(ClaimList { claims: rows.iter().map(ClaimView::from).collect(), next_cursor: None }))
+}
+
+#[utoipa::path(post, path = "/api/v1/pos/claims/{id}/refund", tag = "pos", security(("bearer" = [])),
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    description = "Addition (not in API.md): cancel a mistaken code at the till, points back. The same rules as the admin refund, limited to the token's shop.",
+    responses((status = 200, body = RefundView), (status = 202, body = RefundView, description = "refund_pending while the platform deletes the code"),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
+        (status = 409, body = ErrorEnvelope, description = "claim_not_refundable")))]
+pub async fn refund_claim(
+    req: HttpRequest,
+    auth: PosAuth,
+    path: web::Path<String>,
+    key: MaybeIdempotencyKey,
+    store: web::Data<Store>,
+    platform: web::Data<Arc<Platform>>,
+    metrics: web::Data<Metrics>,
+) -> AppResult<HttpResponse> {
+    tracing::info!(location = auth.location_id.as_deref().unwrap_or("-"), "pos refund");
+    let request = RefundRequest {
+        owner: wallet::owner(&auth.shop, "pos", &auth.subject),
+        key: key.0,
+        fingerprint: fingerprint(&req, b""),
+        claim_id: path.into_inner(),
+        customer: None,
+    };
+    refund(&store, &platform, &metrics, request).await
 }

@@ -71,6 +71,8 @@ impl From<&ClaimRow> for ClaimView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ClaimList {
     pub claims: Vec<ClaimView>,
+    /// Pass as `cursor` for the next (older) page; null on the last page.
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -108,6 +110,8 @@ impl From<&EntryRow> for EntryView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EntryList {
     pub entries: Vec<EntryView>,
+    /// Pass as `cursor` for the next (older) page; null on the last page.
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

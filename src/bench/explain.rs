@@ -87,6 +87,16 @@ fn customer_and_ledger(shop: &str, customer: &str, now: chrono::NaiveDateTime) -
                 .limit(100)
                 .select(EntryRow::as_select()),
         ),
+        render!(
+            "ledger page after a cursor",
+            ledger_entries::table
+                .filter(ledger_entries::shop_id.eq(shop))
+                .filter(ledger_entries::customer_id.eq(customer))
+                .filter(ledger_entries::id.lt("01900000-0000-7000-8000-000000000000"))
+                .order(ledger_entries::id.desc())
+                .limit(51)
+                .select(EntryRow::as_select()),
+        ),
     ]
 }
 
@@ -107,6 +117,16 @@ fn claim_queries(shop: &str, customer: &str) -> Vec<HotQuery> {
                 .filter(claims::customer_id.eq(customer))
                 .order(claims::id.desc())
                 .limit(100)
+                .select(ClaimRow::as_select()),
+        ),
+        render!(
+            "claims page after a cursor",
+            claims::table
+                .filter(claims::shop_id.eq(shop))
+                .filter(claims::customer_id.eq(customer))
+                .filter(claims::id.lt("01900000-0000-7000-8000-000000000000"))
+                .order(claims::id.desc())
+                .limit(51)
                 .select(ClaimRow::as_select()),
         ),
         render!("claim by id", claims::table.find((shop, "some-id")).select(ClaimRow::as_select()).limit(1)),

@@ -80,7 +80,31 @@ pub fn find_by_code(conn: &mut AnyConnection, shop_id: &str, code: &str) -> Quer
         .optional()
 }
 
+/// A customer's claims, newest first; `before` (a claim id) continues a
+/// page. Ids are UUIDv7, so id order is creation order (index
+/// `claims_customer`), and claims created meanwhile never shift a page.
 pub fn for_customer(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    customer_id: &str,
+    before: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<ClaimRow>> {
+    let mut query = claims::table
+        .filter(claims::shop_id.eq(shop_id))
+        .filter(claims::customer_id.eq(customer_id))
+        .order(claims::id.desc())
+        .limit(limit)
+        .select(ClaimRow::as_select())
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(claims::id.lt(before.to_string()));
+    }
+    query.load(conn)
+}
+
+/// A customer's open codes (pending or active), newest first.
+pub fn open_for_customer(
     conn: &mut AnyConnection,
     shop_id: &str,
     customer_id: &str,
@@ -89,6 +113,7 @@ pub fn for_customer(
     claims::table
         .filter(claims::shop_id.eq(shop_id))
         .filter(claims::customer_id.eq(customer_id))
+        .filter(claims::status.eq_any(["pending", "active"]))
         .order(claims::id.desc())
         .limit(limit)
         .select(ClaimRow::as_select())

@@ -171,14 +171,26 @@ fn record(
     Ok(entry)
 }
 
-pub fn entries(conn: &mut AnyConnection, shop_id: &str, id: &str, limit: i64) -> QueryResult<Vec<EntryRow>> {
-    ledger_entries::table
+/// A customer's ledger, newest first; `before` (an entry id, UUIDv7 so id
+/// order is creation order) continues a page (index `ledger_customer`).
+pub fn entries(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    id: &str,
+    before: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<EntryRow>> {
+    let mut query = ledger_entries::table
         .filter(ledger_entries::shop_id.eq(shop_id))
         .filter(ledger_entries::customer_id.eq(id))
         .order(ledger_entries::id.desc())
         .limit(limit)
         .select(EntryRow::as_select())
-        .load(conn)
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(ledger_entries::id.lt(before.to_string()));
+    }
+    query.load(conn)
 }
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);

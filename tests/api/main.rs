@@ -47,3 +47,4 @@ mod platform;
 #[path = "../support/shopify_double.rs"]
 mod shopify_double;
 mod webhooks;
+mod widget_api;

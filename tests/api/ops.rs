@@ -34,6 +34,8 @@ const API_ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/pos/customers/{id}/wallet", &["get"]),
     ("/api/v1/pos/quote", &["get"]),
     ("/api/v1/pos/claims", &["post"]),
+    ("/api/v1/pos/customers/{id}/claims", &["get"]),
+    ("/api/v1/pos/claims/{id}/refund", &["post"]),
     ("/api/v1/checkout/validate", &["post"]),
     ("/api/v1/checkout/redeem", &["post"]),
     ("/api/v1/admin/campaigns", &["get", "post"]),

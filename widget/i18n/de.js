@@ -1,4 +1,4 @@
-// German messages for <loyalty-wallet lang="de">; keys as in ../messages.js.
+// German messages for <loyalty-wallet lang="de">; keys as in en.js.
 export default {
   your_points: 'Ihre Punkte', pts: 'Pkt.', points_to_use: 'Einzulösende Punkte', slider: 'Einzulösende Punkte (Schieberegler)',
   limits: '{min} bis {max} Punkte einlösen.', worth: 'Wert', use_on: 'Code verwenden für', one_time_option: 'Einen Einzelkauf',
@@ -30,4 +30,9 @@ export default {
   segments_unavailable: 'Das Einlösen ist gerade nicht möglich. Bitte später erneut versuchen.', zero_value: 'So viele Punkte ergeben noch keinen Rabatt. Versuchen Sie mehr.',
   purchase_type_not_allowed: 'Codes gelten nicht für diese Art von Kauf.', unauthorized: 'Ihre Sitzung ist abgelaufen. Melden Sie sich erneut an, um Ihre Punkte zu sehen.',
   network: 'Der Server ist nicht erreichbar. Prüfen Sie die Verbindung und versuchen Sie es erneut.', generic: 'Etwas ist schiefgelaufen. Bitte erneut versuchen.',
+  logged_out: 'Melden Sie sich an, um Ihre Punkte zu nutzen.', expiring: '{n} Punkte verfallen am {date}.',
+  pending: '{n} Punkte ausstehend, verfügbar nach Ablauf der Rückgabefrist.', more: 'Mehr anzeigen', your_offers: 'Ihre Angebote',
+  offer_pct: '{n} % Rabatt', offer_off: '{value} Rabatt', offer_ship: 'Kostenloser Versand', offer_ship_max: 'Kostenloser Versand bis {value}',
+  offer_min: 'Ab einem Bestellwert von {value}', offer_ends: 'Läuft {when} ab',
+  entry_pending: 'Ausstehend (Rückgabefrist)', entry_release: 'Jetzt verfügbar',
 };

@@ -1,4 +1,4 @@
-// Spanish messages for <loyalty-wallet lang="es">; keys as in ../messages.js.
+// Spanish messages for <loyalty-wallet lang="es">; keys as in en.js.
 export default {
   your_points: 'Tus puntos', pts: 'pts', points_to_use: 'Puntos a usar', slider: 'Puntos a usar (control deslizante)',
   limits: 'Usa de {min} a {max} puntos.', worth: 'Valor', use_on: 'Usar el código en', one_time_option: 'Una compra única',
@@ -30,4 +30,9 @@ export default {
   segments_unavailable: 'El canje de puntos no está disponible ahora. Inténtalo más tarde.', zero_value: 'Esos puntos aún no valen un descuento. Prueba con más.',
   purchase_type_not_allowed: 'Los códigos no sirven para ese tipo de compra.', unauthorized: 'Tu sesión ha caducado. Vuelve a iniciar sesión para ver tus puntos.',
   network: 'No se pudo conectar con el servidor. Revisa la conexión e inténtalo de nuevo.', generic: 'Algo salió mal. Inténtalo de nuevo.',
+  logged_out: 'Inicia sesión para usar tus puntos.', expiring: '{n} puntos caducan el {date}.',
+  pending: '{n} puntos pendientes, disponibles tras el plazo de devolución.', more: 'Mostrar más', your_offers: 'Tus ofertas',
+  offer_pct: '{n} % de descuento', offer_off: '{value} de descuento', offer_ship: 'Envío gratis', offer_ship_max: 'Envío gratis hasta {value}',
+  offer_min: 'En pedidos desde {value}', offer_ends: 'Caduca {when}',
+  entry_pending: 'Pendientes (plazo de devolución)', entry_release: 'Ya disponibles',
 };

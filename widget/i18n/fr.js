@@ -1,4 +1,4 @@
-// French messages for <loyalty-wallet lang="fr">; keys as in ../messages.js.
+// French messages for <loyalty-wallet lang="fr">; keys as in en.js.
 export default {
   your_points: 'Vos points', pts: 'pts', points_to_use: 'Points à utiliser', slider: 'Points à utiliser (curseur)',
   limits: 'Utilisez de {min} à {max} points.', worth: 'Valeur', use_on: 'Utiliser le code pour', one_time_option: 'Un achat unique',
@@ -30,4 +30,9 @@ export default {
   segments_unavailable: 'L’utilisation des points est indisponible. Veuillez réessayer plus tard.', zero_value: 'Ces points ne valent pas encore une remise. Essayez davantage.',
   purchase_type_not_allowed: 'Les codes ne s’appliquent pas à ce type d’achat.', unauthorized: 'Votre session a expiré. Reconnectez-vous pour voir vos points.',
   network: 'Impossible de joindre le serveur. Vérifiez la connexion et réessayez.', generic: 'Une erreur s’est produite. Veuillez réessayer.',
+  logged_out: 'Connectez-vous pour utiliser vos points.', expiring: '{n} points expirent le {date}.',
+  pending: '{n} points en attente, disponibles après le délai de retour.', more: 'Afficher plus', your_offers: 'Vos offres',
+  offer_pct: '{n} % de réduction', offer_off: '{value} de réduction', offer_ship: 'Livraison gratuite', offer_ship_max: 'Livraison gratuite jusqu’à {value}',
+  offer_min: 'Pour une commande d’au moins {value}', offer_ends: 'Expire {when}',
+  entry_pending: 'En attente (délai de retour)', entry_release: 'Disponibles',
 };
