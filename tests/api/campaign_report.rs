@@ -28,6 +28,21 @@ async fn report(app: &TestApp, id: &str, query: &str) -> Value {
     body
 }
 
+/// Runs the worker until no offer of the campaign is left `scheduled` (on
+/// PostgreSQL the app's background issuer may hold the last one for a moment,
+/// and `SKIP LOCKED` lets this worker pass it by); returns the offers.
+pub async fn settled_offers(app: &TestApp, campaign: &str) -> Vec<Value> {
+    for _ in 0..100 {
+        run_worker(app, 0).await;
+        let offers = offers_of(app, campaign).await;
+        if offers.iter().all(|o| o["status"] != "scheduled") {
+            return offers;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("offers of {campaign} still scheduled after 5 s");
+}
+
 fn customers_with(offers: &[Value], statuses: &[&str]) -> Vec<String> {
     let mut ids: Vec<String> = offers
         .iter()
@@ -59,8 +74,7 @@ async fn the_report_counts_conversions_in_the_window_and_measures_the_lift() {
             .await;
     }
     event_ok(&app, &json!({"customer_id": "blocked1", "kind": "custom", "name": "r", "occurred_at": at(t0)})).await;
-    run_worker(&app, 0).await;
-    let offers = offers_of(&app, &id).await;
+    let offers = settled_offers(&app, &id).await;
     let treated = customers_with(&offers, &["active"]);
     let control = customers_with(&offers, &["held_out"]);
     assert!(treated.len() >= 4 && control.len() >= 2, "hash split {} / {}", treated.len(), control.len());
