@@ -9,7 +9,7 @@
 //!   campaign never exceed its limits.
 
 use crate::campaigns::create;
-use crate::events::{campaign, event_ok, offers_of};
+use crate::events::{campaign, event_ok};
 use crate::helpers::*;
 use futures_util::future::join_all;
 use loyalty_wallet::platform::issuer::{expire_offers_once, issue_due_once};
@@ -132,9 +132,17 @@ async fn a_redeem_racing_an_expiry_releases_the_reservation_once() {
     let mut winners = BTreeMap::<&str, usize>::new();
     for round in 0..12_u64 {
         event_ok(&app, &json!({"customer_id": format!("race{round}"), "kind": "custom", "name": "race"})).await;
-        issue_due_once(&app.store, app.store.clock().now(), 10).await.expect("issue");
-        let all = rows(&app.store, &id).await;
-        let offer = all.iter().find(|o| o.status == status::ACTIVE).expect("an active offer").clone();
+        let mut offer = None;
+        for _ in 0..100 {
+            // The background issuer may hold the offer for a moment (SKIP LOCKED).
+            issue_due_once(&app.store, app.store.clock().now(), 10).await.expect("issue");
+            offer = rows(&app.store, &id).await.into_iter().find(|o| o.status == status::ACTIVE);
+            if offer.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let offer = offer.expect("an active offer");
         let code = offer.code.clone().expect("code");
         // The checkout still sees the code as valid (its clock is now); the
         // expiry pass runs as if two hours had passed: they race.
@@ -193,14 +201,14 @@ async fn two_service_instances_never_exceed_a_campaigns_limits() {
     for result in join_all(runs).await {
         result.expect("worker");
     }
-    let offers = offers_of(&app, &id).await;
+    let offers = crate::campaign_report::settled_offers(&app, &id).await;
     let active: Vec<_> = offers.iter().filter(|o| o["status"] == "active").collect();
     assert_eq!(active.len(), 4, "daily_codes 4 is the tightest limit");
     let customers: std::collections::HashSet<_> = active.iter().map(|o| o["customer_id"].clone()).collect();
     assert_eq!(customers.len(), 4, "per_customer 1");
     assert!(offers.iter().all(|o| o["status"] == "active" || o["status"] == "refused"), "all decided");
     assert_eq!(counters(&app.store, &id).await, (4_000, 4_000));
-    let offers = offers_of(&other, &budget).await;
+    let offers = crate::campaign_report::settled_offers(&other, &budget).await;
     let active = offers.iter().filter(|o| o["status"] == "active").count();
     let exhausted = offers.iter().filter(|o| o["reason"] == "budget_exhausted").count();
     assert_eq!((active, exhausted), (5, 59), "exactly K = 5 issued across two instances");

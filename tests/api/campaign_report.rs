@@ -28,6 +28,21 @@ async fn report(app: &TestApp, id: &str, query: &str) -> Value {
     body
 }
 
+/// Runs the worker until no offer of the campaign is left `scheduled` (on
+/// PostgreSQL the app's background issuer may hold the last one for a moment,
+/// and `SKIP LOCKED` lets this worker pass it by); returns the offers.
+pub async fn settled_offers(app: &TestApp, campaign: &str) -> Vec<Value> {
+    for _ in 0..100 {
+        run_worker(app, 0).await;
+        let offers = offers_of(app, campaign).await;
+        if offers.iter().all(|o| o["status"] != "scheduled") {
+            return offers;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("offers of {campaign} still scheduled after 5 s");
+}
+
 fn customers_with(offers: &[Value], statuses: &[&str]) -> Vec<String> {
     let mut ids: Vec<String> = offers
         .iter()
@@ -59,8 +74,7 @@ async fn the_report_counts_conversions_in_the_window_and_measures_the_lift() {
             .await;
     }
     event_ok(&app, &json!({"customer_id": "blocked1", "kind": "custom", "name": "r", "occurred_at": at(t0)})).await;
-    run_worker(&app, 0).await;
-    let offers = offers_of(&app, &id).await;
+    let offers = settled_offers(&app, &id).await;
     let treated = customers_with(&offers, &["active"]);
     let control = customers_with(&offers, &["held_out"]);
     assert!(treated.len() >= 4 && control.len() >= 2, "hash split {} / {}", treated.len(), control.len());
@@ -153,4 +167,49 @@ async fn bad_report_queries_are_refused() {
     .await;
     let customer = app.customer("1");
     assert_eq!(app.get(&path(""), &customer).await.status(), StatusCode::FORBIDDEN);
+}
+
+/// A timing, not a check (run with `--ignored --nocapture`): the report over
+/// REPORT_BENCH_CUSTOMERS (default 5,000) customers with a 20 % holdout and an
+/// order for every third customer.
+#[tokio::test]
+#[ignore]
+async fn report_timing() {
+    let n: usize = std::env::var("REPORT_BENCH_CUSTOMERS").ok().and_then(|v| v.parse().ok()).unwrap_or(5_000);
+    let app = TestApp::spawn().await;
+    let mut body = campaign(json!({"kind": "custom", "event": "t"}));
+    body["holdout_percent"] = json!(20);
+    let id = create(&app, &body).await["id"].as_str().expect("id").to_string();
+    let t0 = Utc::now() - Duration::days(2);
+    for chunk in (0..n).collect::<Vec<_>>().chunks(64) {
+        let posts = chunk.iter().map(|i| {
+            let app = &app;
+            async move {
+                let c = format!("t{i}");
+                event_ok(app, &json!({"customer_id": c, "kind": "custom", "name": "t", "occurred_at": at(t0)})).await;
+                if i % 3 == 0 {
+                    order(app, &c, &format!("o{i}"), "20.00", t0 + Duration::hours(1)).await;
+                }
+            }
+        });
+        futures_util::future::join_all(posts).await;
+    }
+    // Another worker (the background issuer) may still hold the last offer.
+    for _ in 0..50 {
+        run_worker(&app, 0).await;
+        let r = report(&app, &id, "").await;
+        if r["issued"].as_i64().unwrap_or(0) + r["held_out"].as_i64().unwrap_or(0) == n as i64 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let start = std::time::Instant::now();
+        let r = report(&app, &id, "").await;
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(r["issued"].as_i64().unwrap_or(0) + r["held_out"].as_i64().unwrap_or(0), n as i64);
+    }
+    times.sort_by(f64::total_cmp);
+    eprintln!("report over {n} customers: median {:.1} ms (min {:.1}, max {:.1})", times[2], times[0], times[4]);
 }

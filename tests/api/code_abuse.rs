@@ -5,7 +5,7 @@
 //! `Retry-After`, concurrent failures are counted exactly.
 
 use crate::campaigns::create;
-use crate::events::{campaign, event_ok, offers_of, run_worker};
+use crate::events::{campaign, event_ok};
 use crate::helpers::*;
 use chrono::{DurationRound, Timelike};
 use futures_util::future::join_all;
@@ -42,8 +42,7 @@ async fn two_codes(app: &TestApp, who: &str) -> (String, String) {
     let claim = app.claim_ok(who, 500).await;
     let c = create(app, &campaign(json!({"kind": "custom", "event": "vip"}))).await;
     event_ok(app, &json!({"customer_id": who, "kind": "custom", "name": "vip"})).await;
-    run_worker(app, 0).await;
-    let offers = offers_of(app, c["id"].as_str().expect("id")).await;
+    let offers = crate::campaign_report::settled_offers(app, c["id"].as_str().expect("id")).await;
     assert_eq!(offers[0]["status"], "active", "{offers:?}");
     let code = |v: &Value| v["code"].as_str().expect("code").to_string();
     (code(&claim), code(&offers[0]))
