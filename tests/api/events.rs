@@ -33,8 +33,29 @@ pub async fn event_ok(app: &TestApp, body: &Value) -> Value {
 }
 
 /// Runs the worker as if `minutes` had passed.
+/// The app's own background issuer may hold a due offer (SKIP LOCKED on
+/// PostgreSQL) while this pass runs, so the pass repeats until nothing due
+/// by then is still `scheduled`.
 pub async fn run_worker(app: &TestApp, minutes: i64) {
-    issue_due_once(&app.store, Utc::now().naive_utc() + Duration::minutes(minutes), 100_000).await.expect("worker");
+    let at = Utc::now().naive_utc() + Duration::minutes(minutes);
+    for _ in 0..200 {
+        issue_due_once(&app.store, at, 100_000).await.expect("worker");
+        if scheduled_due_by(app, at).await == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("offers due by {at} still scheduled after 5 s");
+}
+
+async fn scheduled_due_by(app: &TestApp, at: chrono::NaiveDateTime) -> i64 {
+    use diesel::prelude::*;
+    use loyalty_wallet::store::schema::offers::dsl;
+    let count = move |conn: &mut loyalty_wallet::store::AnyConnection| {
+        let query = dsl::offers.filter(dsl::status.eq("scheduled")).filter(dsl::due_at.le(at)).count();
+        Ok(query.get_result::<i64>(conn)?)
+    };
+    app.store.read(count).await.expect("scheduled offers")
 }
 
 /// Every offer of a campaign (all pages).
