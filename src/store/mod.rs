@@ -7,6 +7,7 @@ pub mod campaigns;
 pub mod checkout;
 pub mod claims;
 pub mod customers;
+pub mod export;
 pub mod events;
 pub mod expiry;
 pub mod idempotency;
