@@ -19,6 +19,7 @@ import { ruleTests } from './specs/rules.mjs';
 import { walkthroughTests, localeTests } from './specs/walkthrough.mjs';
 import { walkthroughAdminTests } from './specs/walkthrough-admin.mjs';
 import { sessionTests } from './specs/session.mjs';
+import { adminUiTests } from './specs/admin-ui.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ctx = {};
@@ -53,6 +54,7 @@ if (process.argv.includes('--screenshots-only')) {
     walkthroughTests(ctx, join(here, 'artifacts', 'issue13'));
     walkthroughAdminTests(ctx, join(here, 'artifacts', 'issue13'));
     localeTests(ctx, join(here, 'artifacts', 'issue13'));
+    adminUiTests(ctx, join(here, 'artifacts', 'admin-ui'));
     screenshotTests(ctx, join(here, 'artifacts'));
     test('no console errors on any page', () => {
       assert.deepEqual(ctx.b.problems, []);
