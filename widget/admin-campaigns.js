@@ -56,7 +56,7 @@ export function campaignsPanel(root, call, shop) {
         h('div', { class: 'hint' }, `${TRIGGER[v.trigger.kind] || v.trigger.kind} · v${v.version}`)),
       h('td', { class: 'camp-state' }, statusOf(v)),
       h('td', { class: 'n' }, '…'), h('td', { class: 'n' }, '…'), h('td', { class: 'n' }, '…'),
-      h('td', { class: 'row-actions' }, toggle, edit));
+      h('td', {}, h('div', { class: 'row-actions' }, toggle, edit)));
   }
 
   async function setEnabled(v, enabled, btn) {

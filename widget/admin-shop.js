@@ -54,7 +54,7 @@ export function shopPanel(root, call, shop, onCurrency) {
   const url = h('input', { id: 'shop-notify-url', type: 'url', autocomplete: 'off', placeholder: 'https://example.com/hooks/loyalty' });
   const secret = h('input', { id: 'shop-notify-secret', type: 'password', autocomplete: 'new-password' });
   const secretState = h('p', { class: 'hint', id: 'shop-secret-state' });
-  const kind = h('select', { id: 'shop-expiry-kind' }, [['none', 'Never'], ['after_days', 'A number of days after each credit'], ['inactivity', 'After a period with no activity']].map(([v, l]) => h('option', { value: v }, l)));
+  const kind = h('select', { id: 'shop-expiry-kind' }, [['none', 'Never'], ['after_days', 'Days after each credit'], ['inactivity', 'After inactivity']].map(([v, l]) => h('option', { value: v }, l)));
   const days = h('input', { id: 'shop-expiry-days', type: 'text', inputmode: 'numeric', class: 'num' });
   const pending = h('input', { id: 'shop-pending', type: 'text', inputmode: 'numeric', class: 'num' });
   const warn = h('input', { id: 'shop-warning', type: 'text', inputmode: 'numeric', class: 'num' });

@@ -143,10 +143,12 @@ export function liftChart(caption, summary, r, { method = '95 % confidence inter
     out.push(s('text', { x: 0, y: y + 4, class: 'legend' }, 'Lift'),
       s('line', { x1: left, x2: left + plot, y1: y, y2: y, class: 'grid' }),
       s('line', { x1: x(0), x2: x(0), y1: y - 14, y2: y + 14, class: 'axis' }),
-      s('text', { x: x(0), y: y + 28, 'text-anchor': 'middle', class: 'tick' }, '0'),
+      Math.min(Math.abs(x(0) - x(lo)), Math.abs(x(0) - x(hi))) > 30 ? s('text', { x: x(0), y: y + 28, 'text-anchor': 'middle', class: 'tick' }, '0') : '',
       s('line', { x1: x(lo), x2: x(hi), y1: y, y2: y, class: 'ci', 'stroke-width': 2 }),
       s('line', { x1: x(lo), x2: x(lo), y1: y - 7, y2: y + 7, class: 'ci', 'stroke-width': 2 }),
       s('line', { x1: x(hi), x2: x(hi), y1: y - 7, y2: y + 7, class: 'ci', 'stroke-width': 2 }),
+      s('text', { x: x(lo), y: y + 28, 'text-anchor': 'end', class: 'tick' }, pct(lo)),
+      s('text', { x: x(hi), y: y + 28, 'text-anchor': 'start', class: 'tick' }, pct(hi)),
       s('circle', { cx: x(abs), cy: y, r: 5, style: 'fill:var(--accent)' }, title(`Lift ${pct(abs)}, ${method}: ${pct(lo)} to ${pct(hi)}`)),
       s('text', { x: Math.min(Math.max(x(abs), left + 40), w - 40), y: y - 12, 'text-anchor': 'middle', class: 'tick' }, `${abs >= 0 ? '+' : ''}${pct(abs)}`));
     return out;

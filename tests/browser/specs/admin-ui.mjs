@@ -229,5 +229,19 @@ export function adminUiTests(ctx, dir) {
     await page.locator('#panel-online input[value=segments]').check();
     await textMatches(page.locator('#online-picker [role=status]'), /Segments need a Shopify connection/);
     await shoot(page, dir, 'picker');
+    // On a Shopify shop the segments come from GET /admin/segments (its API
+    // test drives the real endpoint against the Shopify double).
+    const shopify = await ctx.b.open(ctx.url('admin.html', ctx.adminToken, '#campaigns'), { name: 'admin (segments)', allow });
+    const shop = await ctx.admin('GET', '/api/v1/admin/shop');
+    await shopify.route('**/api/v1/admin/shop', (r) => r.fulfill({ json: { ...shop, platform: { ...shop.platform, kind: 'shopify', enabled: true, access_token_set: true } } }));
+    await shopify.route('**/api/v1/admin/segments', (r) => r.fulfill({ json: { segments: [
+      { id: 'gid://shopify/Segment/3', name: 'Bargain hunters' }, { id: 'gid://shopify/Segment/7', name: 'VIP buyers' }] } }));
+    await shopify.reload();
+    await newCampaign(shopify);
+    await shopify.locator('[id="cf-eligibility.kind"]').selectOption('segments');
+    await shopify.locator('#cf-picker').getByRole('button', { name: 'Add VIP buyers' }).click();
+    assert.equal(await shopify.locator('[id="cf-eligibility.ids"]').inputValue(), 'gid://shopify/Segment/7');
+    await textMatches(shopify.locator('#cf-picker'), /2 segments in Shopify/);
+    await shoot(shopify, dir, 'picker-segments');
   });
 }
