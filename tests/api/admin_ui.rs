@@ -47,9 +47,12 @@ async fn segments_are_listed_from_the_platform_by_name() {
 #[tokio::test]
 async fn a_native_shop_has_no_segments_to_list() {
     let app = TestApp::spawn().await;
-    let body =
-        expect_error(app.get("/api/v1/admin/segments", &app.admin()).await, StatusCode::UNPROCESSABLE_ENTITY, "not_eligible")
-            .await;
+    let body = expect_error(
+        app.get("/api/v1/admin/segments", &app.admin()).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not_eligible",
+    )
+    .await;
     assert_eq!(body["error"]["details"]["reason"], "segments_unavailable", "{body}");
 }
 
@@ -60,7 +63,8 @@ async fn adjustments_record_the_staff_member_and_only_the_admin_sees_it() {
     assert_eq!(adjust(&app, &app.admin(), "5", 300, "welcome").await, StatusCode::CREATED);
     assert_eq!(adjust(&app, &other, "5", -100, "correction").await, StatusCode::CREATED);
     let (_, detail) = status_json(app.get("/api/v1/admin/customers/5", &app.admin()).await).await;
-    let actors: Vec<&str> = detail["entries"].as_array().expect("entries").iter().filter_map(|e| e["actor"].as_str()).collect();
+    let actors: Vec<&str> =
+        detail["entries"].as_array().expect("entries").iter().filter_map(|e| e["actor"].as_str()).collect();
     assert_eq!(actors, ["staff-2", "staff-1"], "{detail}");
     let (_, mine) = status_json(app.get("/api/v1/transactions", &app.customer("5")).await).await;
     let entries = mine["entries"].as_array().expect("entries");
@@ -78,7 +82,10 @@ async fn exports_stream_every_customer_and_entry_as_formula_safe_csv() {
         let grants = chunk.iter().map(|id| adjust(&app, &admin, id, 10, "bulk"));
         assert!(join_all(grants).await.iter().all(|s| *s == StatusCode::CREATED));
     }
-    assert_eq!(adjust(&app, &app.admin(), "c00000", -3, "=HYPERLINK(\"http://evil\"), or \"not\"").await, StatusCode::CREATED);
+    assert_eq!(
+        adjust(&app, &app.admin(), "c00000", -3, "=HYPERLINK(\"http://evil\"), or \"not\"").await,
+        StatusCode::CREATED
+    );
     assert_eq!(adjust(&app, &app.admin(), "c00001", 5, "@SUM(A1)\nline two").await, StatusCode::CREATED);
 
     let customers = csv(&app, "customers").await;
@@ -94,7 +101,8 @@ async fn exports_stream_every_customer_and_entry_as_formula_safe_csv() {
         "entry_id,customer_id,created_at,kind,delta,balance_after,pending_delta,claim_id,order_id,reason,actor\r\n"
     ));
     assert!(
-        ledger.contains(",c00000,") && ledger.contains(",adjust,-3,7,0,,,\"'=HYPERLINK(\"\"http://evil\"\"), or \"\"not\"\"\",staff-1\r\n"),
+        ledger.contains(",c00000,")
+            && ledger.contains(",adjust,-3,7,0,,,\"'=HYPERLINK(\"\"http://evil\"\"), or \"\"not\"\"\",staff-1\r\n"),
         "formula guarded, quotes doubled, comma quoted"
     );
     assert!(ledger.contains(",adjust,5,15,0,,,\"'@SUM(A1)\nline two\",staff-1\r\n"));

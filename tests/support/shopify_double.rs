@@ -827,10 +827,16 @@ enum Call {
     Delete(String),
     ByCode(String),
     ById(String),
-    Segments { customer: String, segments: Vec<String> },
+    Segments {
+        customer: String,
+        segments: Vec<String>,
+    },
     /// `segments(first:)`: the named segments, by id, as one page of nodes.
     SegmentList(usize),
-    Subscribe { topic: String, input: Value },
+    Subscribe {
+        topic: String,
+        input: Value,
+    },
     Typename,
 }
 

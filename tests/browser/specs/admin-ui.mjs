@@ -7,6 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { textIs, textMatches, eventually, program } from '../lib/helpers.mjs';
 import { shoot } from './walkthrough.mjs';
+import { renderCode, checkTemplate, validateCampaign } from '../../../widget/admin-campaign-rules.js';
+import { convertRatio } from '../../../widget/admin-currency.js';
 
 // Server refusals the UI shows (422) and the report a server may not have yet (404).
 const allow = [/status of (404|422)/];
@@ -36,6 +38,51 @@ async function newCampaign(page) {
 }
 
 export function adminUiTests(ctx, dir) {
+  test('campaign rules: the template renders as src/domain/code_template.rs does; checks match the server', () => {
+    const rnd = (n) => 'X'.repeat(n);
+    assert.equal(renderCode('{FIRST_NAME}-VIP-{RANDOM}', 8, null, null, rnd), 'VIP-XXXXXXXX');
+    assert.equal(renderCode('{FIRST_NAME}-{RANDOM}', 8, 'Zoë-Ann O\'Brien-Smith', null, rnd), 'ZOANNOBRIE-XXXXXXXX');
+    assert.equal(renderCode('{PREFIX}_{RANDOM}', 10, 'Al', 'SPRING', rnd), 'SPRING_XXXXXXXXXX');
+    assert.equal(renderCode('{PREFIX}_{RANDOM}', 8, 'Al', null, rnd), 'XXXXXXXX');
+    assert.equal(checkTemplate('VIP-{RANDOM}', 8), '');
+    assert.match(checkTemplate('VIP', 8), /exactly once/);
+    assert.match(checkTemplate('{RANDOM}{RANDOM}', 8), /exactly once/);
+    assert.match(checkTemplate('A B{RANDOM}', 8), /not allowed/);
+    assert.match(checkTemplate('{NAME}{RANDOM}', 8), /unknown placeholder/);
+    assert.match(checkTemplate('{RANDOM', 8), /without its/);
+    const body = { ...CAMPAIGN, eligibility: { kind: 'all', ids: [] } };
+    assert.deepEqual(validateCampaign(body, 'USD'), {});
+    assert.deepEqual(Object.keys(validateCampaign({ ...body, discount: { ...body.discount, value: '5.001' } }, 'USD')), ['discount.value']);
+    assert.deepEqual(Object.keys(validateCampaign({ ...body, discount: { ...body.discount, value: '5.5' } }, 'JPY')), ['discount.value']);
+    assert.deepEqual(Object.keys(validateCampaign({ ...body, expires_after_hours: '0.001' }, 'USD')), ['expires_after_hours']);
+    assert.deepEqual(Object.keys(validateCampaign({ ...body, holdout_percent: 51 }, 'USD')), ['holdout_percent']);
+    assert.equal(convertRatio('100', '0.5'), '200');
+    assert.equal(convertRatio('100', '150'), '0.666667');
+  });
+
+  test('10.2 a paused campaign says why and is resumed from the list', async () => {
+    const c = await ctx.admin('POST', '/api/v1/admin/campaigns', { ...CAMPAIGN, name: 'Paused one', trigger: { kind: 'custom', event: 'never' } });
+    const page = await openAdmin(ctx, '#campaigns', 'admin (paused)');
+    let first = true;
+    // The kill switch's state, as GET /admin/campaigns reports it, once.
+    await page.route('**/api/v1/admin/campaigns', async (r) => {
+      if (r.request().method() !== 'GET' || !first) return r.fallback();
+      first = false;
+      const list = await (await r.fetch()).json();
+      for (const v of list.campaigns) if (v.id === c.id) Object.assign(v, { enabled: false, paused_reason: 'more than 10 codes in an hour' });
+      await r.fulfill({ json: list });
+    });
+    await page.reload();
+    const row = page.locator(`#camp-list tr[data-id="${c.id}"]`);
+    await textIs(row.locator('.camp-state'), 'Paused: more than 10 codes in an hour');
+    await row.getByRole('button', { name: 'Resume' }).click();
+    await textMatches(page.locator('#camp-status'), /Paused one resumed/);
+    await textIs(row.locator('.camp-state'), 'Enabled');
+    const saved = await ctx.admin('GET', `/api/v1/admin/campaigns/${c.id}`);
+    assert.equal(saved.version, 2);
+    await ctx.admin('PUT', `/api/v1/admin/campaigns/${c.id}`, { ...CAMPAIGN, name: 'Paused one', enabled: false, trigger: { kind: 'custom', event: 'never' } });
+  });
+
   test('9.7 campaign form: inline validation mirrors the server, live code and shopper preview, a 422 lands on its field', async () => {
     const page = await openAdmin(ctx, '#campaigns', 'admin (campaign form)');
     await newCampaign(page);
@@ -51,7 +98,7 @@ export function adminUiTests(ctx, dir) {
     await page.getByRole('button', { name: 'Create campaign' }).click();
     await textMatches(err(page, 'cf-limits.assumed_value'), /Required with a money cap/);
     await textMatches(page.locator('#cf-status'), /fix the highlighted/);
-    assert.equal((await ctx.admin('GET', '/api/v1/admin/campaigns')).campaigns.length, 0);
+    assert.equal((await ctx.admin('GET', '/api/v1/admin/campaigns')).campaigns.filter((c) => c.name === 'Third order thanks').length, 0);
     await page.locator('[id="cf-trigger.kind"]').selectOption('nth_order');
     await page.locator('[id="cf-trigger.n"]').fill('0');
     await textMatches(err(page, 'cf-trigger.n'), /1 to 10,000/);
