@@ -30,7 +30,7 @@ pub async fn list_segments(
     platform: web::Data<Arc<Platform>>,
 ) -> AppResult<web::Json<SegmentList>> {
     let shop = auth.shop.as_str().to_string();
-    let row = store.write(move |conn| Ok(shops::ensure(conn, &shop)?)).await?;
+    let row = store.write(move |conn| shops::ensure(conn, &shop)).await?;
     let Some(creds) = ShopCreds::of(&row, &platform.settings) else {
         return Err(AppError::new(ErrorCode::NotEligible, "segments need a connected Shopify store")
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)

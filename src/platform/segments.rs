@@ -81,6 +81,6 @@ pub async fn list(client: &ShopifyClient, creds: &ShopCreds) -> Result<Vec<Segme
         .flatten()
         .filter_map(|n| Some(Segment { id: n["id"].as_str()?.to_string(), name: n["name"].as_str()?.to_string() }))
         .collect();
-    segments.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    segments.sort_by_key(|s| s.name.to_lowercase());
     Ok(segments)
 }
