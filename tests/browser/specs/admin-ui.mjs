@@ -53,7 +53,8 @@ export function adminUiTests(ctx, dir) {
     const body = { ...CAMPAIGN, eligibility: { kind: 'all', ids: [] } };
     assert.deepEqual(validateCampaign(body, 'USD'), {});
     assert.deepEqual(Object.keys(validateCampaign({ ...body, discount: { ...body.discount, value: '5.001' } }, 'USD')), ['discount.value']);
-    assert.deepEqual(Object.keys(validateCampaign({ ...body, discount: { ...body.discount, value: '5.5' } }, 'JPY')), ['discount.value']);
+    // JPY has no minor unit: neither 5.5 nor the 100.00 cap is an amount.
+    assert.deepEqual(Object.keys(validateCampaign({ ...body, discount: { ...body.discount, value: '5.5' } }, 'JPY')), ['discount.value', 'limits.max_outstanding_value']);
     assert.deepEqual(Object.keys(validateCampaign({ ...body, expires_after_hours: '0.001' }, 'USD')), ['expires_after_hours']);
     assert.deepEqual(Object.keys(validateCampaign({ ...body, holdout_percent: 51 }, 'USD')), ['holdout_percent']);
     assert.equal(convertRatio('100', '0.5'), '200');
