@@ -147,8 +147,8 @@ export function liftChart(caption, summary, r, { method = '95 % confidence inter
       s('line', { x1: x(lo), x2: x(hi), y1: y, y2: y, class: 'ci', 'stroke-width': 2 }),
       s('line', { x1: x(lo), x2: x(lo), y1: y - 7, y2: y + 7, class: 'ci', 'stroke-width': 2 }),
       s('line', { x1: x(hi), x2: x(hi), y1: y - 7, y2: y + 7, class: 'ci', 'stroke-width': 2 }),
-      s('text', { x: x(lo), y: y + 28, 'text-anchor': 'end', class: 'tick' }, pct(lo)),
-      s('text', { x: x(hi), y: y + 28, 'text-anchor': 'start', class: 'tick' }, pct(hi)),
+      s('text', { x: Math.max(x(lo), left + 22), y: y + 28, 'text-anchor': 'middle', class: 'tick' }, pct(lo)),
+      s('text', { x: Math.min(x(hi), w - 24), y: y + 28, 'text-anchor': 'middle', class: 'tick' }, pct(hi)),
       s('circle', { cx: x(abs), cy: y, r: 5, style: 'fill:var(--accent)' }, title(`Lift ${pct(abs)}, ${method}: ${pct(lo)} to ${pct(hi)}`)),
       s('text', { x: Math.min(Math.max(x(abs), left + 40), w - 40), y: y - 12, 'text-anchor': 'middle', class: 'tick' }, `${abs >= 0 ? '+' : ''}${pct(abs)}`));
     return out;
