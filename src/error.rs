@@ -200,7 +200,12 @@ impl ResponseError for AppError {
         } else {
             tracing::debug!(code = ?self.code, message = %self.message, "request refused");
         }
-        HttpResponse::build(self.status).json(self.body())
+        let mut response = HttpResponse::build(self.status);
+        // A 429 says when to come back (`details.retry_after`, seconds).
+        if let Some(seconds) = self.details.get("retry_after").and_then(Value::as_u64) {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
+        }
+        response.json(self.body())
     }
 }
 

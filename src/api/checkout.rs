@@ -15,6 +15,7 @@ use crate::error::{AppError, AppResult, ErrorCode, ErrorEnvelope};
 use crate::store::checkout::{self, RedeemRequest};
 use crate::store::claims::ClaimRow;
 use crate::store::Store;
+use crate::store::{code_failures, offer_settings, shops};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -55,29 +56,73 @@ fn parse_customer(raw: &str) -> AppResult<String> {
 }
 
 #[utoipa::path(post, path = "/api/v1/checkout/validate", tag = "checkout", security(("bearer" = [])), request_body = ValidateBody,
-    responses((status = 200, body = ValidateView), (status = 400, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+    responses((status = 200, body = ValidateView, description = "valid, or not with error.code code_not_valid, below_minimum_subtotal or customer_blocked"),
+        (status = 400, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope),
+        (status = 429, body = ErrorEnvelope, description = "rate_limited: more than 20 failed code checks by this customer this clock hour; Retry-After (seconds) and details.retry_after say when the hour ends",
+            headers(("Retry-After" = u64, description = "seconds until the limit resets")))))]
 pub async fn validate(
     auth: AdminAuth,
     body: JsonBody<ValidateBody>,
     store: web::Data<Store>,
-) -> AppResult<web::Json<ValidateView>> {
+) -> AppResult<HttpResponse> {
     let input = body.value;
     let code = parse_code(&input.code)?;
     let customer = parse_customer(&input.customer_id)?;
     let shop = auth.shop.as_str().to_string();
+    refuse_if_limited(&store, &shop, &customer).await?;
+    let (who, code_shop) = (customer.clone(), shop.clone());
     let view = store
         .read(move |conn| {
             let (purchase, subtotal) = (input.purchase_type, input.subtotal);
+            if offer_settings::get(conn, &code_shop)?.blocks(&who) {
+                let currency = shops::find(conn, &code_shop)?.map_or_else(|| "USD".to_string(), |row| row.currency);
+                let message = "the shop has blocked this customer's codes".to_string();
+                return Ok(refused(&currency, ErrorCode::CustomerBlocked, message));
+            }
             if let Some((currency, verdict)) =
-                checkout::usable_offer(conn, &shop, &code, &customer, purchase, &subtotal)?
+                checkout::usable_offer(conn, &code_shop, &code, &who, purchase, &subtotal)?
             {
                 return Ok(offer_view(currency.code(), verdict));
             }
-            let (currency, verdict) = checkout::validate(conn, &shop, &code, &customer, purchase, &subtotal)?;
+            let (currency, verdict) = checkout::validate(conn, &code_shop, &code, &who, purchase, &subtotal)?;
             Ok(claim_view(currency.code(), verdict))
         })
         .await?;
-    Ok(web::Json(view))
+    if view.error.as_ref().is_some_and(|e| e.code == ErrorCode::CodeNotValid) {
+        count_failure(&store, &shop, &customer).await?;
+    }
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// 429 `rate_limited` with `Retry-After` (seconds to the end of the hour).
+fn rate_limited(store: &Store) -> AppError {
+    let (_, retry_after) = code_failures::hour_of(store.clock().now());
+    AppError::new(ErrorCode::RateLimited, "too many failed code checks; try again later").with_details(
+        serde_json::json!({"retry_after": retry_after, "limit_per_hour": code_failures::MAX_FAILURES_PER_HOUR}),
+    )
+}
+
+/// A customer over the hourly limit is refused before anything is checked
+/// (and the attempt counted).
+async fn refuse_if_limited(store: &Store, shop: &str, customer: &str) -> AppResult<()> {
+    let (s, c) = (shop.to_string(), customer.to_string());
+    let limited = store.read(move |conn| Ok(code_failures::is_limited(conn, &s, &c, crate::clock::now())?)).await?;
+    if !limited {
+        return Ok(());
+    }
+    let (s, c) = (shop.to_string(), customer.to_string());
+    store.write(move |conn| Ok(code_failures::refuse_if_limited(conn, &s, &c, crate::clock::now())?)).await?;
+    Err(rate_limited(store))
+}
+
+/// Counts a failed check; the one that goes over the limit is answered 429.
+async fn count_failure(store: &Store, shop: &str, customer: &str) -> AppResult<()> {
+    let (s, c) = (shop.to_string(), customer.to_string());
+    let over = store.write(move |conn| Ok(code_failures::record(conn, &s, &c, crate::clock::now())?)).await?;
+    if over {
+        return Err(rate_limited(store));
+    }
+    Ok(())
 }
 
 fn refused(currency: &str, code: ErrorCode, message: String) -> ValidateView {
@@ -148,7 +193,8 @@ pub struct RedeemView {
 
 #[utoipa::path(post, path = "/api/v1/checkout/redeem", tag = "checkout", security(("bearer" = [])), request_body = RedeemBody,
     params(("Idempotency-Key" = String, Header)),
-    responses((status = 200, body = RedeemView, description = "the claim, now used; for an offer code an OfferRedeemView"), (status = 409, body = ErrorEnvelope, description = "code_not_valid"), (status = 422, body = ErrorEnvelope)))]
+    responses((status = 200, body = RedeemView, description = "the claim, now used; for an offer code an OfferRedeemView"), (status = 409, body = ErrorEnvelope, description = "code_not_valid (counts as a failed code check)"), (status = 422, body = ErrorEnvelope, description = "customer_blocked, below_minimum_subtotal, invalid_request"),
+        (status = 429, body = ErrorEnvelope, description = "rate_limited, as for validate", headers(("Retry-After" = u64, description = "seconds until the limit resets")))))]
 pub async fn redeem(
     req: HttpRequest,
     auth: AdminAuth,
@@ -164,12 +210,18 @@ pub async fn redeem(
     }
     let subtotal = body.value.subtotal.clone();
     let shop = auth.shop.as_str().to_string();
+    let shop_id = shop.clone();
     let idempotent = Idempotent {
         owner: owner(&auth.shop, "admin", &auth.subject),
         key: Some(key),
         fingerprint: fingerprint(&req, &body.raw),
     };
-    idempotency::run(&store, idempotent, StatusCode::OK, move |conn| {
+    refuse_if_limited(&store, &shop, &customer).await?;
+    let who = customer.clone();
+    let answer = idempotency::run(&store, idempotent, StatusCode::OK, move |conn| {
+        if offer_settings::get(conn, &shop)?.blocks(&customer) {
+            return Err(AppError::new(ErrorCode::CustomerBlocked, "the shop has blocked this customer's codes"));
+        }
         let request = RedeemRequest {
             shop_id: &shop,
             code: &code,
@@ -185,5 +237,11 @@ pub async fn redeem(
         let claim = ClaimView::from(&redemption.claim);
         Ok(Redeemed::Claim(Box::new(RedeemView { claim, points_earned: redemption.points_earned })))
     })
-    .await
+    .await;
+    if let Err(error) = &answer {
+        if error.code == ErrorCode::CodeNotValid {
+            count_failure(&store, &shop_id, &who).await?;
+        }
+    }
+    answer
 }

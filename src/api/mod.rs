@@ -5,6 +5,7 @@ pub mod admin;
 pub mod admin_shop;
 pub mod analytics;
 pub mod auth;
+pub mod campaign_report;
 pub mod campaign_views;
 pub mod campaigns;
 pub mod checkout;
@@ -78,6 +79,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(resource("/admin/campaigns").get(campaigns::list_campaigns).post(campaigns::post_campaign))
                 .service(resource("/admin/campaigns/{id}").get(campaigns::get_campaign).put(campaigns::put_campaign))
                 .service(resource("/admin/campaigns/{id}/offers").get(campaigns::list_offers))
+                .service(resource("/admin/campaigns/{id}/report").get(campaign_report::get_report))
                 .service(resource("/admin/events").post(events::post_event))
                 .service(resource("/offers").get(events::list_my_offers)),
         )

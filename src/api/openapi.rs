@@ -2,8 +2,8 @@
 //! request/response types; served at `/openapi.json`.
 
 use super::{
-    admin, admin_shop, analytics, campaign_views, campaigns, checkout, customer, events, export, notify, ops, pos,
-    privacy, proxy, segments, shopify_install, views, wallet, webhooks, widget,
+    admin, admin_shop, analytics, campaign_report, campaign_views, campaigns, checkout, customer, events, export,
+    notify, ops, pos, privacy, proxy, segments, shopify_install, views, wallet, webhooks, widget,
 };
 use crate::domain::{lots, program};
 use crate::error::{ErrorBody, ErrorCode, ErrorEnvelope};
@@ -39,7 +39,7 @@ impl Modify for BearerAuth {
         webhooks::receive, widget::root, widget::add_slash, widget::asset,
         shopify_install::install, shopify_install::callback, proxy::session,
         campaigns::list_campaigns, campaigns::post_campaign, campaigns::get_campaign, campaigns::put_campaign,
-        campaigns::list_offers, events::post_event, events::list_my_offers,
+        campaigns::list_offers, campaign_report::get_report, events::post_event, events::list_my_offers,
         segments::list_segments, export::customers_csv, export::ledger_csv,
     ),
     components(schemas(
@@ -58,6 +58,7 @@ impl Modify for BearerAuth {
         campaigns::CampaignInput, campaign_views::CampaignView, campaign_views::CampaignList,
         campaign_views::OfferView, campaign_views::OfferPage, campaign_views::CustomerOfferView,
         campaign_views::CustomerOfferList, events::EventInput, events::EventReceipt,
+        campaign_report::ReportView, campaign_report::GroupView, campaign_report::LiftView,
         super::shop_offers::OffersView,
         proxy::ProxySession,
         segments::SegmentList, crate::platform::segments::Segment,

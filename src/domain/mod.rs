@@ -9,6 +9,7 @@ pub mod code_template;
 pub mod csv;
 pub mod event;
 pub mod ids;
+pub mod lift;
 pub mod lots;
 pub mod money;
 pub mod notify;

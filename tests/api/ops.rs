@@ -39,6 +39,7 @@ const API_ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/admin/campaigns", &["get", "post"]),
     ("/api/v1/admin/campaigns/{id}", &["get", "put"]),
     ("/api/v1/admin/campaigns/{id}/offers", &["get"]),
+    ("/api/v1/admin/campaigns/{id}/report", &["get"]),
     ("/api/v1/admin/events", &["post"]),
     ("/api/v1/offers", &["get"]),
     ("/api/v1/admin/segments", &["get"]),

@@ -1,0 +1,214 @@
+//! A campaign's report, aggregated in the database (GROUP BY, never every
+//! offer in memory): offers by status and reason with their values, and
+//! per group (treatment: an issued offer; control: held out) the customers
+//! and those who paid an order within the attribution window after the
+//! event of their offer.
+//!
+//! Money sums are taken in two halves (÷ 10⁹ and mod 10⁹) as text and put
+//! together in i128, so neither SQLite's 64-bit SUM nor anything here can
+//! overflow.
+
+use super::offers::status;
+use super::AnyConnection;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamp};
+use std::collections::BTreeMap;
+
+/// Offers that got a code (the treatment group counts these customers).
+pub const ISSUED: [&str; 5] = [status::PENDING, status::ACTIVE, status::USED, status::EXPIRED, status::DELETED];
+
+/// The longest attribution window looked at (far beyond any campaign).
+const MAX_WINDOW_SECS: i64 = 100 * 366 * 86_400;
+
+/// What the report asks: one campaign, offers whose event is in [from, to).
+#[derive(Debug, Clone)]
+pub struct ReportQuery {
+    pub shop_id: String,
+    pub campaign_id: String,
+    pub from: NaiveDateTime,
+    pub to: NaiveDateTime,
+    /// Attribution window after the event, in seconds.
+    pub window_secs: i64,
+}
+
+/// One group's numbers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GroupFigures {
+    pub customers: i64,
+    pub converted: i64,
+    /// Σ subtotals (minor units) of the converting orders, each order once.
+    pub revenue_minor: i128,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CampaignFigures {
+    /// Offers per status.
+    pub by_status: BTreeMap<String, i64>,
+    /// Refused offers per reason.
+    pub refused: BTreeMap<String, i64>,
+    /// Σ value of pending/active offers.
+    pub outstanding_minor: i128,
+    /// Σ value of issued offers.
+    pub total_minor: i128,
+    pub treatment: GroupFigures,
+    pub control: GroupFigures,
+}
+
+impl CampaignFigures {
+    pub fn count(&self, of: &[&str]) -> i64 {
+        of.iter().map(|s| self.by_status.get(*s).copied().unwrap_or(0)).sum()
+    }
+}
+
+#[derive(QueryableByName)]
+struct StatusRow {
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    reason: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    value_hi: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    value_lo: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct ConversionRow {
+    #[diesel(sql_type = BigInt)]
+    converted: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    revenue_hi: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    revenue_lo: Option<String>,
+}
+
+const STATUS_SQL: &str = "SELECT status, reason, COUNT(*) AS n, \
+     CAST(SUM(value_minor / 1000000000) AS TEXT) AS value_hi, CAST(SUM(value_minor % 1000000000) AS TEXT) AS value_lo \
+     FROM offers WHERE shop_id = $1 AND campaign_id = $2 AND occurred_at >= $3 AND occurred_at < $4 \
+     GROUP BY status, reason";
+
+/// `{IN}` is replaced by the group's statuses (constants of this module).
+const CUSTOMERS_SQL: &str = "SELECT COUNT(DISTINCT customer_id) AS n FROM offers \
+     WHERE shop_id = $1 AND campaign_id = $2 AND occurred_at >= $3 AND occurred_at < $4 AND status IN ({IN})";
+
+/// Orders of the group's customers after the event of one of their offers
+/// and within the window (the offer's own triggering event is not its
+/// conversion), each order once; `{WITHIN}` is the dialect's time sum.
+const CONVERSION_SQL: &str = "SELECT COUNT(DISTINCT x.customer_id) AS converted, \
+     CAST(SUM(x.sub / 1000000000) AS TEXT) AS revenue_hi, CAST(SUM(x.sub % 1000000000) AS TEXT) AS revenue_lo \
+     FROM (SELECT e.customer_id AS customer_id, MAX(COALESCE(e.subtotal_minor, 0)) AS sub \
+       FROM offers o JOIN campaign_events e ON e.shop_id = o.shop_id AND e.customer_id = o.customer_id \
+         AND e.kind = 'order' AND e.id <> o.event_id AND e.occurred_at > o.occurred_at AND {WITHIN} \
+       WHERE o.shop_id = $1 AND o.campaign_id = $2 AND o.occurred_at >= $3 AND o.occurred_at < $4 \
+         AND o.status IN ({IN}) \
+       GROUP BY e.customer_id, COALESCE(e.order_id, e.id)) x";
+
+const WITHIN_PG: &str = "e.occurred_at <= o.occurred_at + $5 * INTERVAL '1 second'";
+const WITHIN_SQLITE: &str = "julianday(e.occurred_at) <= julianday(o.occurred_at) + $5 / 86400.0";
+
+/// Runs `$body` with `$c` bound to the dialect's own connection.
+macro_rules! on_dialect {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            AnyConnection::Postgresql($c) => $body,
+            AnyConnection::Sqlite($c) => $body,
+        }
+    };
+}
+
+/// The SQL with `$n` as PostgreSQL writes it, or `?n` for SQLite.
+fn dialect(conn: &AnyConnection, sql: &str) -> String {
+    match conn {
+        AnyConnection::Postgresql(_) => sql.to_string(),
+        AnyConnection::Sqlite(_) => sql.replace('$', "?"),
+    }
+}
+
+fn in_list(statuses: &[&str]) -> String {
+    statuses.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ")
+}
+
+/// Two text halves (÷ 10⁹, mod 10⁹) back into one wide sum.
+fn wide(hi: Option<&str>, lo: Option<&str>) -> i128 {
+    let parse = |s: Option<&str>| s.and_then(|s| s.split('.').next()?.parse::<i128>().ok()).unwrap_or(0);
+    parse(hi).saturating_mul(1_000_000_000).saturating_add(parse(lo))
+}
+
+pub fn campaign_figures(conn: &mut AnyConnection, q: &ReportQuery) -> QueryResult<CampaignFigures> {
+    let sql = dialect(conn, STATUS_SQL);
+    let rows: Vec<StatusRow> = on_dialect!(conn, c => diesel::sql_query(&sql)
+        .bind::<Text, _>(&q.shop_id)
+        .bind::<Text, _>(&q.campaign_id)
+        .bind::<Timestamp, _>(q.from)
+        .bind::<Timestamp, _>(q.to)
+        .load(c)?);
+    let mut figures = CampaignFigures::default();
+    for row in rows {
+        let value = wide(row.value_hi.as_deref(), row.value_lo.as_deref());
+        if status::OPEN.contains(&row.status.as_str()) {
+            figures.outstanding_minor = figures.outstanding_minor.saturating_add(value);
+        }
+        if ISSUED.contains(&row.status.as_str()) {
+            figures.total_minor = figures.total_minor.saturating_add(value);
+        }
+        if row.status == status::REFUSED {
+            *figures.refused.entry(row.reason.clone().unwrap_or_else(|| "unknown".into())).or_default() += row.n;
+        }
+        *figures.by_status.entry(row.status).or_default() += row.n;
+    }
+    figures.treatment = group(conn, q, &ISSUED)?;
+    figures.control = group(conn, q, &[status::HELD_OUT])?;
+    Ok(figures)
+}
+
+fn group(conn: &mut AnyConnection, q: &ReportQuery, statuses: &[&str]) -> QueryResult<GroupFigures> {
+    let list = in_list(statuses);
+    let customers_sql = dialect(conn, &CUSTOMERS_SQL.replace("{IN}", &list));
+    let within = match conn {
+        AnyConnection::Postgresql(_) => WITHIN_PG,
+        AnyConnection::Sqlite(_) => WITHIN_SQLITE,
+    };
+    let conversion_sql = dialect(conn, &CONVERSION_SQL.replace("{IN}", &list).replace("{WITHIN}", within));
+    let window = q.window_secs.clamp(0, MAX_WINDOW_SECS) as f64;
+    let customers: CountRow = on_dialect!(conn, c => diesel::sql_query(&customers_sql)
+        .bind::<Text, _>(&q.shop_id)
+        .bind::<Text, _>(&q.campaign_id)
+        .bind::<Timestamp, _>(q.from)
+        .bind::<Timestamp, _>(q.to)
+        .get_result(c)?);
+    let conversion: ConversionRow = on_dialect!(conn, c => diesel::sql_query(&conversion_sql)
+        .bind::<Text, _>(&q.shop_id)
+        .bind::<Text, _>(&q.campaign_id)
+        .bind::<Timestamp, _>(q.from)
+        .bind::<Timestamp, _>(q.to)
+        .bind::<Double, _>(window)
+        .get_result(c)?);
+    Ok(GroupFigures {
+        customers: customers.n,
+        converted: conversion.converted,
+        revenue_minor: wide(conversion.revenue_hi.as_deref(), conversion.revenue_lo.as_deref()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wide;
+
+    #[test]
+    fn halves_make_one_wide_sum() {
+        assert_eq!(wide(None, None), 0);
+        assert_eq!(wide(Some("3"), Some("7")), 3_000_000_007);
+        // PostgreSQL's numeric SUM may print a scale.
+        assert_eq!(wide(Some("9223372036"), Some("854775807.000")), i128::from(i64::MAX));
+        assert_eq!(wide(Some("18446744073"), Some("0")), 18_446_744_073_000_000_000);
+    }
+}
