@@ -69,12 +69,13 @@ function lift(r) {
   const t = r.treatment, c = r.control, l = r.lift || {};
   const summary = `Treatment ${pct(t.rate)} of ${t.customers} customers converted, control ${pct(c.rate)} of ${c.customers}; `
     + (l.absolute == null ? 'lift not known yet.' : `lift ${pct(l.absolute)}, 95 % interval ${pct(l.ci95?.[0])} to ${pct(l.ci95?.[1])}.`);
-  const fig = liftChart('Conversion: treatment vs control', summary, r, { method: CI_METHOD });
+  const method = l.method || CI_METHOD;
+  const fig = liftChart('Conversion: treatment vs control', summary, r, { method });
   fig.id = 'cp-lift';
-  fig.append(h('p', { class: 'hint' }, `The bar is the ${CI_METHOD}. `,
+  fig.append(h('p', { class: 'hint' }, `The bar is the 95 % interval: ${method}. `,
     l.relative == null ? '' : `Relative lift ${pct(l.relative)}. `,
     'If the bar crosses 0 the campaign has not (yet) shown an effect.'));
-  fig.title = CI_METHOD;
+  fig.title = method;
   return fig;
 }
 
