@@ -132,7 +132,7 @@ export function adminUiTests(ctx, dir) {
     assert.equal(saved.limits.assumed_value, '6.00');
   });
 
-  test('9.7 campaign list: status, counts, disable / enable; the campaign's offers with status and a status filter', async () => {
+  test('9.7 campaign list: status, counts, disable / enable; the campaign’s offers with status and a status filter', async () => {
     const c = await ctx.admin('POST', '/api/v1/admin/campaigns', CAMPAIGN);
     for (const id of ['7001', '7002', '7003']) {
       await ctx.admin('POST', '/api/v1/admin/events', { customer_id: id, kind: 'custom', name: 'vip', data: {} });
