@@ -72,7 +72,7 @@ function lift(r) {
   const method = l.method || CI_METHOD;
   const fig = liftChart('Conversion: treatment vs control', summary, r, { method });
   fig.id = 'cp-lift';
-  fig.append(h('p', { class: 'hint' }, `The bar is the 95 % interval: ${method}. `,
+  fig.append(h('p', { class: 'hint' }, `The error bar is the ${method.replace(/\.$/, '')}. `,
     l.relative == null ? '' : `Relative lift ${pct(l.relative)}. `,
     'If the bar crosses 0 the campaign has not (yet) shown an effect.'));
   fig.title = method;
