@@ -5,7 +5,7 @@ import { newKey, enc } from './api.js';
 import { points, signed, when } from './format.js';
 import { renderCodes, renderHistory } from './wallet-lists.js';
 
-export function customersPanel(root, call) {
+export function customersPanel(root, call, token) {
   const query = h('input', { id: 'cust-q', type: 'search', autocomplete: 'off', placeholder: 'Id, name or e-mail' });
   const results = h('tbody');
   const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Load more');
@@ -36,15 +36,34 @@ export function customersPanel(root, call) {
     const codes = h('ul', { class: 'list' }), history = h('ul', { class: 'list' });
     renderCodes(codes, d.claims, (c, btn) => refund(id, c, btn));
     renderHistory(history, d.entries);
+    // Which staff member made each adjustment (the ledger's actor).
+    d.entries.forEach((e, i) => { if (e.actor) history.children[i]?.append(h('div', { class: 'sub actor' }, `By ${e.actor}`)); });
     fill(detail,
       h('div', { class: 'detail-head' }, h('h2', { id: 'cust-title' }, `Customer ${d.wallet.customer_id}`),
         h('p', { class: 'big' }, h('span', { class: 'balance' }, points(d.wallet.points_balance)), ' points')),
       adjustForm(id),
+      lotsSection(d),
       h('div', { class: 'cols' },
         h('section', {}, h('h3', {}, 'Codes'), codes),
         h('section', {}, h('h3', {}, 'History'), history)));
     detail.hidden = false;
     return detail;
+  }
+
+  // The wallet's lots (soonest expiry first) and points still pending.
+  function lotsSection(d) {
+    const open = d.lots.filter((l) => l.remaining > 0);
+    return h('section', { class: 'lots', 'aria-labelledby': 'lots-title' },
+      h('h3', { id: 'lots-title' }, 'Points lots'),
+      h('p', { id: 'cust-pending' }, d.pending_points > 0
+        ? `${points(d.pending_points)} points pending (earned on orders still inside the return window; not spendable yet).`
+        : 'No points pending.'),
+      open.length ? h('div', { class: 'scroll-x' }, h('table', { class: 'table', id: 'cust-lots' },
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'n' }, 'Left'), h('th', { scope: 'col', class: 'n' }, 'Of'),
+          h('th', { scope: 'col' }, 'Expires'), h('th', { scope: 'col' }, 'Credited'))),
+        h('tbody', {}, open.map((l) => h('tr', {}, h('td', { class: 'n' }, points(l.remaining)), h('td', { class: 'n' }, points(l.points)),
+          h('td', {}, l.expires_at ? when(l.expires_at) : 'Never'), h('td', {}, when(l.created_at), l.order_id ? h('div', { class: 'hint' }, `Order ${l.order_id}`) : null))))))
+        : h('p', { class: 'hint' }, 'No points left in any lot.'));
   }
 
   const refundKeys = new Map();
@@ -99,7 +118,23 @@ export function customersPanel(root, call) {
   more.onclick = () => find(true).catch(showError);
   const error = h('p', { class: 'err', role: 'alert' });
   const showError = (e) => { error.textContent = e.message; };
-  fill(root, h('div', { class: 'card' }, search, error,
+  const exports = h('p', { class: 'exports' }, 'Export as CSV: ',
+    h('button', { type: 'button', class: 'link', id: 'export-customers', onclick: () => download('customers') }, 'customers’ balances'), ' · ',
+    h('button', { type: 'button', class: 'link', id: 'export-ledger', onclick: () => download('ledger') }, 'the ledger'));
+  // The export needs the bearer token, so it is fetched and saved as a blob.
+  async function download(what) {
+    try {
+      const res = await fetch(`/api/v1/admin/export/${what}.csv`, { headers: { Authorization: `Bearer ${token}`, Accept: 'text/csv' } });
+      if (!res.ok) throw new Error(`Export failed (${res.status})`);
+      const blob = await res.blob();
+      const a = h('a', { href: URL.createObjectURL(blob), download: `${what}.csv` });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    } catch (e) { showError(e); }
+  }
+  fill(root, h('div', { class: 'card' }, search, exports, error,
     h('table', { class: 'table' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Customer'), h('th', { scope: 'col', class: 'n' }, 'Points'), h('th', { scope: 'col' }, 'First seen'))), results), more),
   detail);
   return { load: () => find(false) };

@@ -4,6 +4,7 @@
 // per-field errors land on the same fields.
 import { h, fill } from './dom.js';
 import { money, points, when } from './format.js';
+import { picker } from './admin-picker.js';
 import { validateProgram, valueFor, minorDigits, examplePoints, PPU_PATTERN } from './program-rules.js';
 
 const whole = (v) => (/^-?\d+$/.test(v.trim()) ? Number(v) : v.trim() === '' ? null : NaN);
@@ -49,7 +50,8 @@ export function programPanel(root, call, channel, shop) {
 
   const subBox = h('div', { class: 'sub-settings' }, field('subscription.applies_to', 'Code applies to', c.applies),
     field('subscription.cycles', 'Number of payments', c.cycles, 'Only for “a number of payments”.'));
-  const idsBox = field('eligibility.ids', 'Customer or segment ids', c.ids, 'One per line or comma-separated.');
+  const idsBox = field('eligibility.ids', 'Customer or segment ids', c.ids, 'One per line or comma-separated; the finder below adds them.');
+  const finder = picker(channel, call, c.ids, () => c.elig.querySelector('input:checked')?.dataset.v, shop);
   const form = h('form', { class: 'program', novalidate: true, 'aria-label': `${channel === 'pos' ? 'POS' : 'Online'} program` },
     h('div', { class: 'settings' },
       h('fieldset', {}, h('legend', {}, 'Status'), c.enabledLabel),
@@ -57,7 +59,7 @@ export function programPanel(root, call, channel, shop) {
         field('points_per_unit', h('span', {}, 'Points per 1 ', c.unit), c.ppu, 'How many points buy one unit of the shop’s currency, e.g. 100.'),
         h('div', { class: 'pair' }, field('min_points', 'Minimum points per code', c.min), field('max_points', 'Maximum points per code', c.max))),
       h('fieldset', {}, h('legend', {}, 'Purchases'), c.purchase, subBox),
-      h('fieldset', {}, h('legend', {}, 'Who can redeem'), c.elig, idsBox),
+      h('fieldset', {}, h('legend', {}, 'Who can redeem'), c.elig, idsBox, finder.el),
       h('fieldset', {}, h('legend', {}, 'Codes combine with'), h('div', { class: 'choices' }, combos.map((x) => x[2]))),
       h('fieldset', {}, h('legend', {}, 'Codes'), h('div', { class: 'pair' },
         field('code_prefix', 'Code prefix', c.prefix, 'Optional. A–Z, 0–9 and -, up to 12; codes then read PREFIX-XXXX.'),
@@ -132,6 +134,7 @@ export function programPanel(root, call, channel, shop) {
     subBox.hidden = b.purchase_type === 'one_time';
     c.cycles.disabled = c.applies.value !== 'recurring';
     idsBox.hidden = b.eligibility.kind === 'all';
+    finder.sync();
     c.prefix.value = c.prefix.value.toUpperCase();
     showErrors(validateProgram(b));
     renderExamples(b);

@@ -7,8 +7,9 @@ import { programPanel } from './admin-program.js';
 import { customersPanel } from './admin-customers.js';
 import { analyticsPanel } from './admin-analytics.js';
 import { shopPanel } from './admin-shop.js';
+import { campaignsPanel } from './admin-campaigns.js';
 
-const TABS = [['online', 'Online program'], ['pos', 'POS program'], ['customers', 'Customers'], ['analytics', 'Analytics'], ['shop', 'Shop']];
+const TABS = [['online', 'Online program'], ['pos', 'POS program'], ['customers', 'Customers'], ['campaigns', 'Campaigns'], ['analytics', 'Analytics'], ['shop', 'Shop']];
 const main = document.getElementById('app');
 const token = takeToken('admin');
 
@@ -28,9 +29,15 @@ async function start() {
   const list = h('div', { role: 'tablist', class: 'tabs', 'aria-label': 'Admin sections' }, tabs);
   fill(main, list, views);
   const programs = ['online', 'pos'].map((ch) => (panels[ch] = programPanel(views[TABS.findIndex((t) => t[0] === ch)], call, ch, { ...shop })));
-  panels.customers = customersPanel(views[2], call);
-  panels.analytics = analyticsPanel(views[3], call);
-  panels.shop = shopPanel(views[4], call, shop, (cur) => programs.forEach((p) => p.setCurrency(cur)));
+  panels.customers = customersPanel(views[2], call, token);
+  const view = (id) => views[TABS.findIndex((t) => t[0] === id)];
+  panels.campaigns = campaignsPanel(view('campaigns'), call, shop);
+  panels.analytics = analyticsPanel(view('analytics'), call);
+  // After a currency change the programs are re-read (their ratios may have been converted).
+  panels.shop = shopPanel(view('shop'), call, shop, (cur) => programs.forEach((p, i) => {
+    p.setCurrency(cur);
+    if (loaded.has(['online', 'pos'][i])) p.load().catch(() => {});
+  }));
 
   function show(i, focus) {
     tabs.forEach((t, j) => { t.setAttribute('aria-selected', String(i === j)); t.tabIndex = i === j ? 0 : -1; views[j].hidden = i !== j; });

@@ -99,3 +99,58 @@ export function splitBar(caption, summary, parts, head = ['', 'Codes']) {
     return out;
   }, height, head);
 }
+
+// A gauge: how much of a cap is used. parts: used and cap as numbers,
+// labels already formatted. No cap: an empty track and the used figure.
+export function gauge(caption, used, cap, { usedLabel, capLabel, summary }) {
+  const share = cap > 0 ? Math.min(1, used / cap) : 0;
+  const rows = [['Reserved', usedLabel], ['Cap', capLabel || 'none']];
+  return figure(caption, summary, rows, (w) => {
+    const color = share >= 0.9 ? '#b42318' : share >= 0.7 ? '#b25e09' : 'var(--accent)';
+    return [
+      s('rect', { x: 0, y: 8, width: w, height: 24, rx: 6, class: 'empty-bar' }),
+      share ? s('rect', { x: 0, y: 8, width: Math.max(4, share * w), height: 24, rx: 6, style: `fill:${color}` }, title(summary)) : '',
+      s('text', { x: 0, y: 52, class: 'legend' }, cap > 0 ? `${usedLabel} of ${capLabel} (${Math.round(share * 100)} %)` : `${usedLabel} · no cap`),
+    ];
+  }, 62, ['', 'Value']);
+}
+
+// Treatment vs control conversion rates as bars, and the absolute lift with
+// its 95 % interval as an error bar on an axis through zero.
+// r: {treatment: {rate, customers}, control: {rate, customers}, lift: {absolute, ci95}}
+export function liftChart(caption, summary, r, { method = '95 % confidence interval' } = {}) {
+  const pct = (x) => (x == null ? '–' : `${(x * 100).toFixed(1)} %`);
+  const lo = r.lift?.ci95?.[0], hi = r.lift?.ci95?.[1], abs = r.lift?.absolute;
+  const rows = [['Treatment rate', pct(r.treatment.rate)], ['Control rate', pct(r.control.rate)],
+    ['Lift (points)', pct(abs)], ['95 % interval', lo == null ? '–' : `${pct(lo)} to ${pct(hi)}`]];
+  return figure(caption, summary, rows, (w) => {
+    const left = 84, right = 12, plot = w - left - right;
+    const max = Math.max(0.01, r.treatment.rate || 0, r.control.rate || 0);
+    const out = [];
+    [['Treatment', r.treatment.rate, 'var(--accent)'], ['Control', r.control.rate, '#8c959f']].forEach(([label, rate, color], i) => {
+      const y = 10 + i * 34;
+      out.push(s('text', { x: 0, y: y + 16, class: 'legend' }, label),
+        s('rect', { x: left, y, width: Math.max(1, ((rate || 0) / max) * (plot - 56)), height: 22, rx: 2, style: `fill:${color}` }, title(`${label}: ${pct(rate)}`)),
+        s('text', { x: left + ((rate || 0) / max) * (plot - 56) + 6, y: y + 16, class: 'tick' }, pct(rate)));
+    });
+    if (abs == null || lo == null) {
+      out.push(s('text', { x: 0, y: 100, class: 'tick' }, 'Lift: not enough data yet.'));
+      return out;
+    }
+    // The lift axis spans the interval and zero, with a little margin.
+    const a = Math.min(0, lo, abs), b = Math.max(0, hi, abs), pad = (b - a) * 0.1 || 0.01;
+    const x = (v) => left + ((v - a + pad) / (b - a + 2 * pad)) * plot, y = 104;
+    out.push(s('text', { x: 0, y: y + 4, class: 'legend' }, 'Lift'),
+      s('line', { x1: left, x2: left + plot, y1: y, y2: y, class: 'grid' }),
+      s('line', { x1: x(0), x2: x(0), y1: y - 14, y2: y + 14, class: 'axis' }),
+      Math.min(Math.abs(x(0) - x(lo)), Math.abs(x(0) - x(hi))) > 30 ? s('text', { x: x(0), y: y + 28, 'text-anchor': 'middle', class: 'tick' }, '0') : '',
+      s('line', { x1: x(lo), x2: x(hi), y1: y, y2: y, class: 'ci', 'stroke-width': 2 }),
+      s('line', { x1: x(lo), x2: x(lo), y1: y - 7, y2: y + 7, class: 'ci', 'stroke-width': 2 }),
+      s('line', { x1: x(hi), x2: x(hi), y1: y - 7, y2: y + 7, class: 'ci', 'stroke-width': 2 }),
+      s('text', { x: Math.max(x(lo), left + 22), y: y + 28, 'text-anchor': 'middle', class: 'tick' }, pct(lo)),
+      s('text', { x: Math.min(x(hi), w - 24), y: y + 28, 'text-anchor': 'middle', class: 'tick' }, pct(hi)),
+      s('circle', { cx: x(abs), cy: y, r: 5, style: 'fill:var(--accent)' }, title(`Lift ${pct(abs)}, ${method}: ${pct(lo)} to ${pct(hi)}`)),
+      s('text', { x: Math.min(Math.max(x(abs), left + 40), w - 40), y: y - 12, 'text-anchor': 'middle', class: 'tick' }, `${abs >= 0 ? '+' : ''}${pct(abs)}`));
+    return out;
+  }, 140, ['', 'Value']);
+}

@@ -135,10 +135,13 @@ pub fn customer_detail(
     let Some(row) = customers::find(conn, shop, customer)? else { return Ok(None) };
     let claims = claims::for_customer(conn, shop, customer, None, limit)?;
     let entries = customers::entries(conn, shop, customer, None, limit)?;
+    let ids: Vec<String> = entries.iter().map(|e| e.id.clone()).collect();
+    let actors = crate::store::export::actors(conn, shop, &ids)?;
+    let entry_view = |e: &customers::EntryRow| EntryView { actor: actors.get(&e.id).cloned(), ..EntryView::from(e) };
     Ok(Some(CustomerDetail {
         wallet: BalanceView { customer_id: row.id, points_balance: row.points_balance, currency: shop_row.currency },
         claims: claims.iter().map(ClaimView::from).collect(),
-        entries: entries.iter().map(EntryView::from).collect(),
+        entries: entries.iter().map(entry_view).collect(),
         pending_points: crate::store::pending::total(conn, shop, customer)?,
         lots: crate::store::lots::all_lots(conn, shop, customer, limit)?.iter().map(LotView::from).collect(),
     }))
@@ -175,6 +178,7 @@ pub async fn post_adjustment(
         _ => return Err(AppError::invalid_fields("the adjustment is not valid", fields)),
     };
     let shop = auth.shop.as_str().to_string();
+    let actor = auth.subject.clone();
     let idempotent = Idempotent {
         owner: owner(&auth.shop, "admin", &auth.subject),
         key: Some(key),
@@ -182,7 +186,9 @@ pub async fn post_adjustment(
     };
     idempotency::run(&store, idempotent, StatusCode::CREATED, move |conn| {
         let entry = customers::adjust(conn, &shop, &customer, delta.get(), &reason)?;
-        Ok(AdjustmentView { points_balance: entry.balance_after, entry: EntryView::from(&entry) })
+        crate::store::export::set_actor(conn, &shop, &entry.id, &actor)?;
+        let view = EntryView { actor: Some(actor.clone()), ..EntryView::from(&entry) };
+        Ok(AdjustmentView { points_balance: entry.balance_after, entry: view })
     })
     .await
 }

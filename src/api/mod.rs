@@ -11,6 +11,7 @@ pub mod campaigns;
 pub mod checkout;
 pub mod customer;
 pub mod events;
+pub mod export;
 pub mod extract;
 pub mod idempotency;
 pub mod notify;
@@ -20,6 +21,7 @@ pub mod pages;
 pub mod pos;
 pub mod privacy;
 pub mod proxy;
+pub mod segments;
 pub mod shop_offers;
 pub mod shopify_install;
 pub mod views;
@@ -62,6 +64,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(resource("/admin/claims/{id}/refund").post(admin::refund_claim))
                 .service(resource("/admin/shop").get(admin_shop::get_shop).put(admin_shop::put_shop))
                 .service(resource("/admin/analytics").get(analytics::get_analytics))
+                .service(resource("/admin/segments").get(segments::list_segments))
+                .service(resource("/admin/export/customers.csv").get(export::customers_csv))
+                .service(resource("/admin/export/ledger.csv").get(export::ledger_csv))
                 .service(resource("/admin/data-requests").get(privacy::list_data_requests))
                 .service(resource("/admin/notifications").get(notify::list))
                 .service(resource("/admin/notifications/{id}/retry").post(notify::retry))

@@ -2,8 +2,8 @@
 //! request/response types; served at `/openapi.json`.
 
 use super::{
-    admin, admin_shop, analytics, campaign_report, campaign_views, campaigns, checkout, customer, events, notify, ops,
-    pos, privacy, proxy, shopify_install, views, wallet, webhooks, widget,
+    admin, admin_shop, analytics, campaign_report, campaign_views, campaigns, checkout, customer, events, export,
+    notify, ops, pos, privacy, proxy, segments, shopify_install, views, wallet, webhooks, widget,
 };
 use crate::domain::{lots, program};
 use crate::error::{ErrorBody, ErrorCode, ErrorEnvelope};
@@ -40,6 +40,7 @@ impl Modify for BearerAuth {
         shopify_install::install, shopify_install::callback, proxy::session,
         campaigns::list_campaigns, campaigns::post_campaign, campaigns::get_campaign, campaigns::put_campaign,
         campaigns::list_offers, campaign_report::get_report, events::post_event, events::list_my_offers,
+        segments::list_segments, export::customers_csv, export::ledger_csv,
     ),
     components(schemas(
         ErrorEnvelope, ErrorBody, ErrorCode, webhooks::WebhookReceipt, privacy::DataRequestView, privacy::DataRequestList,
@@ -60,6 +61,7 @@ impl Modify for BearerAuth {
         campaign_report::ReportView, campaign_report::GroupView, campaign_report::LiftView,
         super::shop_offers::OffersView,
         proxy::ProxySession,
+        segments::SegmentList, crate::platform::segments::Segment,
         views::ExpiringView, views::LotView, admin_shop::ExpiryView, lots::ExpiryInput, lots::ExpiryKind,
     ))
 )]

@@ -89,6 +89,10 @@ pub struct EntryView {
     pub order_id: Option<String>,
     pub reason: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Admin views only: the staff member (`sub` of the admin token) who
+    /// made a manual adjustment; left out elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
 }
 
 impl From<&EntryRow> for EntryView {
@@ -103,6 +107,7 @@ impl From<&EntryRow> for EntryView {
             order_id: row.order_id.clone(),
             reason: row.reason.clone(),
             created_at: utc(row.created_at),
+            actor: None,
         }
     }
 }

@@ -6,6 +6,7 @@ mod campaign_parse;
 pub mod claim;
 pub mod code;
 pub mod code_template;
+pub mod csv;
 pub mod event;
 pub mod ids;
 pub mod lift;

@@ -57,3 +57,30 @@ impl SegmentCache {
         Ok(member)
     }
 }
+
+/// One of the store's customer segments, as the admin picks them.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Segment {
+    /// `gid://shopify/Segment/N`, as eligibility rules store it.
+    pub id: String,
+    pub name: String,
+}
+
+/// The most segments one listing returns (Shopify pages at 250).
+pub const LIST_MAX: usize = 250;
+
+const LIST: &str = "query segments($first: Int) { segments(first: $first) { nodes { id name } } }";
+
+/// The store's segments, by name (the first `LIST_MAX`).
+pub async fn list(client: &ShopifyClient, creds: &ShopCreds) -> Result<Vec<Segment>, PlatformError> {
+    let variables = serde_json::json!({"first": LIST_MAX});
+    let data = client.graphql(creds, LIST, variables, super::shopify::QUERY_COST).await?;
+    let mut segments: Vec<Segment> = data["segments"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| Some(Segment { id: n["id"].as_str()?.to_string(), name: n["name"].as_str()?.to_string() }))
+        .collect();
+    segments.sort_by_key(|s| s.name.to_lowercase());
+    Ok(segments)
+}

@@ -10,6 +10,7 @@ pub mod code_failures;
 pub mod customers;
 pub mod events;
 pub mod expiry;
+pub mod export;
 pub mod idempotency;
 pub mod issue;
 pub mod limits;

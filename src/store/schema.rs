@@ -79,6 +79,7 @@ diesel::table! {
         reason -> Nullable<Text>,
         created_at -> Timestamp,
         pending_delta -> BigInt,
+        actor -> Nullable<Text>,
     }
 }
 

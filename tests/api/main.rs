@@ -5,6 +5,7 @@
 mod helpers;
 
 mod admin;
+mod admin_ui;
 mod app_config;
 mod auth;
 mod bad_input;

@@ -44,6 +44,9 @@ const API_ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/admin/campaigns/{id}/report", &["get"]),
     ("/api/v1/admin/events", &["post"]),
     ("/api/v1/offers", &["get"]),
+    ("/api/v1/admin/segments", &["get"]),
+    ("/api/v1/admin/export/customers.csv", &["get"]),
+    ("/api/v1/admin/export/ledger.csv", &["get"]),
 ];
 
 /// The pages of src/api/mod.rs (widget, admin and POS screens).

@@ -20,6 +20,7 @@ import { walkthroughTests, localeTests } from './specs/walkthrough.mjs';
 import { walkthroughAdminTests } from './specs/walkthrough-admin.mjs';
 import { sessionTests } from './specs/session.mjs';
 import { widgetMoreTests } from './specs/widget-more.mjs';
+import { adminUiTests } from './specs/admin-ui.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ctx = {};
@@ -55,6 +56,7 @@ if (process.argv.includes('--screenshots-only')) {
     walkthroughAdminTests(ctx, join(here, 'artifacts', 'issue13'));
     localeTests(ctx, join(here, 'artifacts', 'issue13'));
     widgetMoreTests(ctx, join(here, 'artifacts', 'widget-ui'));
+    adminUiTests(ctx, join(here, 'artifacts', 'admin-ui'));
     screenshotTests(ctx, join(here, 'artifacts'));
     test('no console errors on any page', () => {
       assert.deepEqual(ctx.b.problems, []);

@@ -269,6 +269,11 @@ impl ShopifyDouble {
         self.lock().segments.insert(segment_id.to_string(), members);
     }
 
+    /// Names a segment for the `segments(first:)` listing (admin picker).
+    pub fn name_segment(&self, segment_id: &str, name: &str) {
+        self.lock().segment_names.insert(segment_id.to_string(), name.to_string());
+    }
+
     /// The merchant deletes the code in the admin; returns the node id.
     pub fn delete_out_of_band(&self, code: &str) -> Option<String> {
         let mut state = self.lock();
@@ -321,6 +326,8 @@ struct State {
     stats: Stats,
     discounts: Vec<DiscountRecord>,
     segments: HashMap<String, HashSet<String>>,
+    /// Segment names for the `segments` listing (gid → name).
+    segment_names: std::collections::BTreeMap<String, String>,
     available: f64,
     refilled_at: Instant,
     rng: StdRng,
@@ -339,6 +346,7 @@ impl State {
             stats: Stats::default(),
             discounts: Vec::new(),
             segments: HashMap::new(),
+            segment_names: Default::default(),
             refilled_at: Instant::now(),
             rng: StdRng::seed_from_u64(0x5eed_cafe),
             next_id: 1_057_371_001,
@@ -760,7 +768,9 @@ fn handle(state: &mut State, request: &Request) -> (Outcome, Duration) {
         }
     };
 
-    if state.faults.segments_down && plan.fields.iter().any(|f| matches!(f.call, Call::Segments { .. })) {
+    if state.faults.segments_down
+        && plan.fields.iter().any(|f| matches!(f.call, Call::Segments { .. } | Call::SegmentList(_)))
+    {
         state.stats.faults_injected += 1;
         return respond(five_hundred(503));
     }
@@ -828,8 +838,16 @@ enum Call {
     Delete(String),
     ByCode(String),
     ById(String),
-    Segments { customer: String, segments: Vec<String> },
-    Subscribe { topic: String, input: Value },
+    Segments {
+        customer: String,
+        segments: Vec<String>,
+    },
+    /// `segments(first:)`: the named segments, by id, as one page of nodes.
+    SegmentList(usize),
+    Subscribe {
+        topic: String,
+        input: Value,
+    },
     Typename,
 }
 
@@ -876,6 +894,17 @@ fn execute(state: &mut State, call: &Call, mutation: bool) -> Value {
         }
         Call::Subscribe { topic, input } => oauth::subscribe(state, topic, input),
         Call::ById(id) => state.discounts.iter().find(|d| &d.id == id && !d.deleted).map_or(Value::Null, node_json),
+        Call::SegmentList(first) => {
+            let nodes: Vec<Value> = state
+                .segment_names
+                .iter()
+                .take(*first)
+                .map(|(id, name)| json!({"__typename": "Segment", "id": id, "name": name, "query": ""}))
+                .collect();
+            let more = state.segment_names.len() > *first;
+            json!({"__typename": "SegmentConnection", "nodes": nodes,
+                   "pageInfo": {"__typename": "PageInfo", "hasNextPage": more, "endCursor": null}})
+        }
         Call::Segments { customer, segments } => {
             let memberships: Vec<Value> = segments
                 .iter()
@@ -1128,6 +1157,9 @@ fn sample_payload(name: &str) -> Value {
         "webhookSubscriptionCreate" => oauth::sample_subscription(),
         "customerSegmentMembership" => json!({"__typename": "SegmentMembershipResponse", "memberships": [
             {"__typename": "SegmentMembership", "segmentId": "x", "isMember": true}]}),
+        "segments" => json!({"__typename": "SegmentConnection",
+            "nodes": [{"__typename": "Segment", "id": "x", "name": "x", "query": "x"}],
+            "pageInfo": {"__typename": "PageInfo", "hasNextPage": false, "endCursor": null}}),
         _ => node,
     }
 }
@@ -1370,6 +1402,7 @@ fn plan(
             (false, "codeDiscountNodeByCode") => &[("code", "String!")],
             (false, "codeDiscountNode") => &[("id", "ID!")],
             (false, "customerSegmentMembership") => &[("customerId", "ID!"), ("segmentIds", "[ID!]!")],
+            (false, "segments") => &[("first", "Int")],
             (true, "webhookSubscriptionCreate") => {
                 &[("topic", "WebhookSubscriptionTopic!"), ("webhookSubscription", "WebhookSubscriptionInput!")]
             }
@@ -1450,6 +1483,7 @@ fn plan(
             "discountCodeDelete" => Call::Delete(text("id")),
             "codeDiscountNodeByCode" => Call::ByCode(text("code")),
             "codeDiscountNode" => Call::ById(text("id")),
+            "segments" => Call::SegmentList(args.get("first").and_then(Value::as_u64).unwrap_or(0) as usize),
             "webhookSubscriptionCreate" => Call::Subscribe {
                 topic: text("topic"),
                 input: args.remove("webhookSubscription").unwrap_or(Value::Null),
