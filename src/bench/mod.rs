@@ -2,15 +2,19 @@
 //! query plans, measured against a real service process and database.
 
 pub mod ceiling;
+pub mod ceilings;
 pub mod db;
 pub mod explain;
 pub mod load;
 pub mod measure;
+pub mod minimal;
+pub mod pgbench;
 pub mod report;
 pub mod rss;
 pub mod seed;
 mod seed_sql;
 pub mod server;
+pub mod sweep;
 pub mod verify;
 
 use crate::config::Settings;
@@ -29,6 +33,17 @@ pub enum BenchCommand {
     Verify(VerifyArgs),
     /// Prints the query plan of every hot query and whether it uses an index.
     Explain(DatabaseArg),
+    /// The expiry sweep at scale: due lots expired while claims run, claims/s with and without it.
+    Sweep(SweepArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Wallets (the first ones) given a lot whose expiry has passed.
+    #[arg(long, default_value_t = 100_000)]
+    pub lots: u64,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -75,6 +90,10 @@ pub struct LoadArgs {
     /// instead of the service's FULL, to separate fsync from CPU time.
     #[arg(long, value_parser = ["off", "normal", "full"])]
     pub ceiling_synchronous: Option<String>,
+    /// With --reuse: also run the minimal unit without lots (it leaves
+    /// debits without allocations, which `bench verify` then reports).
+    #[arg(long)]
+    pub no_lots_too: bool,
     /// Skip the invariant checks.
     #[arg(long)]
     pub no_verify: bool,
@@ -122,6 +141,7 @@ pub async fn run(command: BenchCommand, settings: Settings) -> anyhow::Result<()
         BenchCommand::Seed(args) => blocking(move || seed::run(&args)).await,
         BenchCommand::Verify(args) => blocking(move || verify::run_command(&args)).await,
         BenchCommand::Explain(args) => blocking(move || explain::run(&args.database)).await,
+        BenchCommand::Sweep(args) => sweep::run(args, settings).await,
     }
 }
 

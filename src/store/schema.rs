@@ -394,3 +394,6 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(lots, lot_allocations, ledger_entries, points_policies, pending_points);
+// A claim reads its shop and the shop's points policy in one query.
+diesel::joinable!(points_policies -> shops (shop_id));
+diesel::allow_tables_to_appear_in_same_query!(shops, points_policies);
