@@ -55,27 +55,38 @@ def span(values):
     values = [v for v in values if v is not None]
     return f"{min(values):,.0f}–{max(values):,.0f}" if values else "–"
 
-def phase(report, prefix):
-    found = [p for p in report["phases"] if p["phase"].startswith(prefix)]
-    return max(found, key=lambda p: p["per_second"]) if found else None
+def phase(report, prefix, suffix=""):
+    found = [p for p in report["phases"] if p["phase"].startswith(prefix) and p["phase"].endswith(suffix)]
+    return found[0] if found else None
 
-print("| configuration | service/s (range) | p50 ms | p95 ms | p99 ms | best ceiling/s (range) | service ÷ ceiling | service RSS MiB | errors | load avg |")
-print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+def field(items, key):
+    return [i[key] if i else None for i in items]
+
+print("| configuration | service/s (range) | p50 ms | p99 ms | (a) 1/commit +lots /s | (a) no lots /s | (b) 64/commit +lots /s | (c) pgbench tps | ÷(a) | ÷(b) | ÷(c) | lot cost (a) | service RSS MiB | errors | load avg |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for name, reports in runs.items():
     if not reports:
         print(f"| {name} | no result |")
         continue
     svc = [phase(r, "service") for r in reports]
-    ceil = [phase(r, "ceiling") for r in reports]
-    def field(items, key):
-        return [i[key] if i else None for i in items]
+    if name.endswith("wallet"):
+        a = [phase(r, "ceiling") for r in reports]
+    else:
+        a = [phase(r, "minimal 1/commit", "+lots") for r in reports]
+    a0 = [phase(r, "minimal 1/commit", "no lots") for r in reports]
+    b = [phase(r, "minimal 64/commit", "+lots") for r in reports]
     errors = sum(sum(s["errors"].values()) for s in svc if s)
     loads = [l for r in reports for l in r.get("load_average", [])]
     load = f"{min(loads):.1f}–{max(loads):.1f}" if loads else "–"
+    cost = [r.get("lot_cost") for r in reports]
+    cost = [c * 100 for c in cost if c is not None]
+    cost = f"{statistics.median(cost):+.0f} % ({min(cost):+.0f}…{max(cost):+.0f})" if cost else "–"
     print(f"| {name} | {med(field(svc, 'per_second'))} ({span(field(svc, 'per_second'))}) "
-          f"| {med(field(svc, 'p50_ms'))} | {med(field(svc, 'p95_ms'))} | {med(field(svc, 'p99_ms'))} "
-          f"| {med(field(ceil, 'per_second'))} ({span(field(ceil, 'per_second'))}) "
-          f"| {med([r.get('ratio') for r in reports])} | {med([r.get('service_peak_rss_mib') for r in reports])} "
-          f"| {errors} | {load} |")
+          f"| {med(field(svc, 'p50_ms'))} | {med(field(svc, 'p99_ms'))} "
+          f"| {med(field(a, 'per_second'))} | {med(field(a0, 'per_second'))} | {med(field(b, 'per_second'))} "
+          f"| {med([r.get('pgbench_tps') for r in reports])} "
+          f"| {med([r.get('ratio') for r in reports])} | {med([r.get('ratio_batch') for r in reports])} "
+          f"| {med([r.get('ratio_pgbench') for r in reports])} | {cost} "
+          f"| {med([r.get('service_peak_rss_mib') for r in reports])} | {errors} | {load} |")
 print(f"\nraw results: {out}", file=sys.stderr)
 EOF

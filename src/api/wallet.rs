@@ -14,6 +14,7 @@ use crate::metrics::Metrics;
 use crate::platform::relay;
 use crate::platform::shopify::PlatformError;
 use crate::platform::Platform;
+use crate::store::claim_write;
 use crate::store::claims::{self, ClaimRequest};
 use crate::store::outbox::action;
 use crate::store::wallets::{self, Wallet};
@@ -137,12 +138,23 @@ pub async fn create_claim(
     answer.into_response()
 }
 
+/// Reads and decides on a pooled read connection first (`claim_write`), so
+/// that the write (SQLite: the single writer thread) only re-checks and
+/// writes; anything unusual takes the full path inside the write.
 async fn claim_once(store: &Store, request: ClaimRequest, idempotent: Idempotent) -> AppResult<idempotency::Answer> {
+    let (cache, ahead) = (store.programs().clone(), request.clone());
+    let prepared = store.read(move |conn| Ok(claim_write::prepare(conn, &ahead, &cache))).await.ok().flatten();
     idempotency::answer(
         store,
         idempotent,
         |_| StatusCode::CREATED,
-        move |conn| claims::create(conn, &request).map(|row| ClaimView::from(&row)),
+        move |conn| {
+            let row = match &prepared {
+                Some(prepared) => claim_write::write(conn, prepared)?,
+                None => claims::create(conn, &request)?,
+            };
+            Ok(ClaimView::from(&row))
+        },
     )
     .await
 }

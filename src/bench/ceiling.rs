@@ -60,8 +60,8 @@ pub fn run(url: &str, plan: &Plan, kind: Kind, turns: Turns, synchronous: Option
         total.merge(tally);
     }
     let name = match (kind, turns) {
-        (Kind::Claim, Turns::Database) => format!("ceiling ({threads} threads)"),
-        (Kind::Claim, Turns::Serial) => "ceiling (1 thread, serial)".to_string(),
+        (Kind::Claim, Turns::Database) => format!("diagnostic own path {threads}t"),
+        (Kind::Claim, Turns::Serial) => "diagnostic own path 1t".to_string(),
         (Kind::Wallet, _) => format!("ceiling ({threads} threads, reads)"),
     };
     let name = match synchronous {

@@ -9,8 +9,12 @@ use super::db::{self, customer_id, SHOP};
 use crate::store::claims::ClaimRow;
 use crate::store::customers::{CustomerRow, EntryRow};
 use crate::store::idempotency::StoredResponse;
+use crate::store::lots::open;
 use crate::store::outbox::OutboxRow;
-use crate::store::schema::{claims, customers, idempotency_keys, ledger_entries, outbox, programs, shops};
+use crate::store::schema::{
+    claims, customers, idempotency_keys, ledger_entries, lot_allocations, lots, outbox, pending_points,
+    points_policies, programs, shops,
+};
 use crate::store::shops::ShopRow;
 use crate::store::AnyConnection;
 use diesel::connection::SimpleConnection;
@@ -66,7 +70,109 @@ fn hot_queries() -> Vec<HotQuery> {
     ));
     queries.push(render!("shop find", shops::table.find(shop).select(ShopRow::as_select()).limit(1)));
     queries.extend(outbox_queries(shop, now));
+    queries.extend(lot_queries(shop, &customer, now));
+    queries.extend(sweep_queries(shop, &customer, now));
     queries
+}
+
+/// What a claim and a refund add for the lots (store/lots.rs).
+fn lot_queries(shop: &str, customer: &str, now: chrono::NaiveDateTime) -> Vec<HotQuery> {
+    let policy = (points_policies::expiry_kind, points_policies::expiry_days, points_policies::pending_days);
+    vec![
+        render!(
+            "lots: shop with its policy (claim)",
+            shops::table
+                .left_join(points_policies::table)
+                .filter(shops::id.eq(shop))
+                .select((ShopRow::as_select(), policy.nullable())),
+        ),
+        render!("lots: policy find", points_policies::table.find(shop).select(policy).limit(1)),
+        render!(
+            "lots: open lots of a wallet (debit)",
+            lots::table.filter(lots::shop_id.eq(shop)).filter(lots::customer_id.eq(customer)).filter(open()).select((
+                lots::id,
+                lots::remaining,
+                lots::expires_at,
+                lots::created_at,
+                lots::order_id
+            )),
+        ),
+        render!(
+            "lots: guarded lot update (debit)",
+            diesel::update(lots::table.find((shop, customer, "lot-id")))
+                .filter(lots::remaining.ge(100_i64))
+                .set(lots::remaining.eq(lots::remaining - 100_i64)),
+        ),
+        render!(
+            "lots: inactivity re-date (touch)",
+            diesel::update(
+                lots::table.filter(lots::shop_id.eq(shop)).filter(lots::customer_id.eq(customer)).filter(open())
+            )
+            .set((lots::expires_at.eq(now), lots::warned.eq(false))),
+        ),
+        render!(
+            "lots: redeem entry of a claim (refund)",
+            ledger_entries::table
+                .filter(ledger_entries::shop_id.eq(shop))
+                .filter(ledger_entries::claim_id.eq("claim-id"))
+                .filter(ledger_entries::kind.eq("redeem"))
+                .select(ledger_entries::id)
+                .limit(1),
+        ),
+        render!(
+            "lots: allocations of an entry (refund)",
+            lot_allocations::table
+                .filter(lot_allocations::shop_id.eq(shop))
+                .filter(lot_allocations::entry_id.eq("entry-id"))
+                .order(lot_allocations::lot_id.asc())
+                .select((lot_allocations::lot_id, lot_allocations::points)),
+        ),
+    ]
+}
+
+/// The points sweep's batches (store/expiry.rs, store/pending.rs).
+fn sweep_queries(shop: &str, customer: &str, now: chrono::NaiveDateTime) -> Vec<HotQuery> {
+    vec![
+        render!(
+            "sweep: due lots (expiry batch)",
+            lots::table
+                .filter(lots::shop_id.eq(shop))
+                .filter(open())
+                .filter(lots::expires_at.le(now))
+                .order(lots::expires_at.asc())
+                .limit(500)
+                .select(lots::customer_id),
+        ),
+        render!(
+            "sweep: a customer's due lots",
+            lots::table
+                .filter(lots::shop_id.eq(shop))
+                .filter(lots::customer_id.eq(customer))
+                .filter(open())
+                .filter(lots::expires_at.le(now))
+                .select((lots::id, lots::remaining)),
+        ),
+        render!(
+            "sweep: lots to warn about",
+            lots::table
+                .filter(lots::shop_id.eq(shop))
+                .filter(open())
+                .filter(lots::expires_at.gt(now))
+                .filter(lots::expires_at.le(now))
+                .filter(lots::warned.eq(false))
+                .order(lots::expires_at.asc())
+                .limit(500)
+                .select((lots::customer_id, lots::id, lots::remaining, lots::expires_at)),
+        ),
+        render!(
+            "sweep: pending points due (release)",
+            pending_points::table
+                .filter(pending_points::release_at.le(now))
+                .order(pending_points::release_at.asc())
+                .limit(500)
+                .select((pending_points::shop_id, pending_points::order_id)),
+        ),
+    ]
 }
 
 fn customer_and_ledger(shop: &str, customer: &str, now: chrono::NaiveDateTime) -> Vec<HotQuery> {

@@ -23,6 +23,8 @@ pub enum Kind {
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub customers: u64,
+    /// Wallets below this index are left alone (`bench sweep` expires them).
+    pub skip: u64,
     pub hot: bool,
     pub clients: usize,
     pub duration: Duration,
@@ -32,9 +34,9 @@ impl Plan {
     /// The wallet of the next request: customer 0 when hot, else uniform.
     pub fn pick(&self, rng: &mut impl Rng) -> String {
         if self.hot {
-            customer_id(0)
+            customer_id(self.skip)
         } else {
-            customer_id(rng.gen_range(0..self.customers.max(1)))
+            customer_id(rng.gen_range(self.skip..self.customers.max(self.skip + 1)))
         }
     }
 }

@@ -33,6 +33,7 @@ pub async fn run(args: LoadArgs, env: Settings, kind: Kind) -> anyhow::Result<()
 async fn measure(args: &LoadArgs, settings: Arc<Settings>, target: &Target, kind: Kind) -> anyhow::Result<RunReport> {
     let plan = Plan {
         customers: target.customers,
+        skip: 0,
         hot: args.hot,
         clients: args.clients,
         duration: Duration::from_secs(args.seconds),
@@ -56,13 +57,10 @@ async fn measure(args: &LoadArgs, settings: Arc<Settings>, target: &Target, kind
             check(&target.url, acked, &mut report).await?;
         }
     }
-    if !args.no_ceiling {
+    if !args.no_ceiling && kind == Kind::Claim {
+        super::ceilings::claims(args, &target.url, &plan, &mut report).await?;
+    } else if !args.no_ceiling {
         ceiling_phases(&target.url, &plan, kind, &args.ceiling_synchronous, &mut report).await?;
-        if kind == Kind::Claim && !args.no_verify {
-            check(&target.url, Vec::new(), &mut report).await?;
-        }
-    }
-    if args.ceiling_synchronous.as_deref().is_none_or(|mode| mode == "full") {
         report.ratio = ratio(&report);
     }
     report.bench_peak_rss_mib = rss::peak_kib(None).map(rss::mib);
@@ -125,8 +123,7 @@ async fn check(url: &str, acked: Vec<String>, report: &mut RunReport) -> anyhow:
     Ok(())
 }
 
-/// The direct runs: K threads, and (SQLite claims) one thread, which is
-/// SQLite's one-transaction-per-claim rate without lock hand-overs.
+/// The direct read ceiling: K threads.
 async fn ceiling_phases(
     url: &str,
     plan: &Plan,
@@ -134,17 +131,12 @@ async fn ceiling_phases(
     synchronous: &Option<String>,
     report: &mut RunReport,
 ) -> anyhow::Result<()> {
-    let mut turns = vec![Turns::Database];
-    if kind == Kind::Claim && !super::db::is_postgres(url) {
-        turns.push(Turns::Serial);
-    }
-    for turn in turns {
-        let (url, plan, sync) = (url.to_string(), plan.clone(), synchronous.clone());
-        let summary =
-            tokio::task::spawn_blocking(move || ceiling::run(&url, &plan, kind, turn, sync.as_deref())).await??;
-        summary.print();
-        report.phases.push(summary);
-    }
+    let (url, plan, sync) = (url.to_string(), plan.clone(), synchronous.clone());
+    let summary =
+        tokio::task::spawn_blocking(move || ceiling::run(&url, &plan, kind, Turns::Database, sync.as_deref()))
+            .await??;
+    summary.print();
+    report.phases.push(summary);
     Ok(())
 }
 
@@ -157,8 +149,10 @@ fn ratio(report: &RunReport) -> Option<f64> {
 }
 
 fn print_footer(report: &RunReport) {
-    if let Some(ratio) = report.ratio {
-        println!("service ÷ best ceiling: {ratio:.2}");
+    if report.mode.starts_with("claim") {
+        super::ceilings::print(report);
+    } else if let Some(ratio) = report.ratio {
+        println!("service ÷ read ceiling: {ratio:.2}");
     }
     match report.service_peak_rss_mib {
         Some(mib) => println!("service peak RSS (VmHWM of its process): {mib:.1} MiB"),
@@ -170,5 +164,5 @@ fn print_footer(report: &RunReport) {
     if let Some(mib) = report.bench_peak_rss_mib {
         println!("bench process peak RSS: {mib:.1} MiB");
     }
-    println!("load average (1 min) before, after: {:?}", report.load_average);
+    println!("load average (1 min) before, after: {:?} (2 cores, shared)", report.load_average);
 }

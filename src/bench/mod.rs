@@ -2,16 +2,20 @@
 //! query plans, measured against a real service process and database.
 
 pub mod ceiling;
+pub mod ceilings;
 pub mod db;
 pub mod explain;
 pub mod load;
 pub mod measure;
 pub mod offers;
+pub mod minimal;
+pub mod pgbench;
 pub mod report;
 pub mod rss;
 pub mod seed;
 mod seed_sql;
 pub mod server;
+pub mod sweep;
 pub mod verify;
 
 use crate::config::Settings;
@@ -33,6 +37,17 @@ pub enum BenchCommand {
     /// Campaign offers: a burst of events ingested, offers issued, then the
     /// win-back scan over N customers (issue 9).
     Offers(offers::OffersArgs),
+    /// The expiry sweep at scale: due lots expired while claims run, claims/s with and without it.
+    Sweep(SweepArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Wallets (the first ones) given a lot whose expiry has passed.
+    #[arg(long, default_value_t = 100_000)]
+    pub lots: u64,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -79,6 +94,10 @@ pub struct LoadArgs {
     /// instead of the service's FULL, to separate fsync from CPU time.
     #[arg(long, value_parser = ["off", "normal", "full"])]
     pub ceiling_synchronous: Option<String>,
+    /// With --reuse: also run the minimal unit without lots (it leaves
+    /// debits without allocations, which `bench verify` then reports).
+    #[arg(long)]
+    pub no_lots_too: bool,
     /// Skip the invariant checks.
     #[arg(long)]
     pub no_verify: bool,
@@ -127,6 +146,7 @@ pub async fn run(command: BenchCommand, settings: Settings) -> anyhow::Result<()
         BenchCommand::Verify(args) => blocking(move || verify::run_command(&args)).await,
         BenchCommand::Explain(args) => blocking(move || explain::run(&args.database)).await,
         BenchCommand::Offers(args) => offers::run(args).await,
+        BenchCommand::Sweep(args) => sweep::run(args, settings).await,
     }
 }
 

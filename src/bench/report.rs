@@ -48,6 +48,8 @@ pub struct Summary {
     pub p99_ms: f64,
     pub max_ms: f64,
     pub errors: BTreeMap<String, u64>,
+    /// 1-minute load average at the end of the phase (2 shared cores).
+    pub load_average: Option<f64>,
 }
 
 impl Summary {
@@ -65,13 +67,21 @@ impl Summary {
             p99_ms: at(0.99),
             max_ms: at(1.0),
             errors: tally.errors.clone(),
+            load_average: super::rss::load_average(),
         }
     }
 
     pub fn print(&self) {
         println!(
-            "{:<26} {:>9.0}/s  ok {:>8}  p50 {:>7.2} ms  p95 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms",
-            self.phase, self.per_second, self.ok, self.p50_ms, self.p95_ms, self.p99_ms, self.max_ms
+            "{:<30} {:>9.0}/s  ok {:>8}  p50 {:>7.2} ms  p95 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms  load {}",
+            self.phase,
+            self.per_second,
+            self.ok,
+            self.p50_ms,
+            self.p95_ms,
+            self.p99_ms,
+            self.max_ms,
+            self.load_average.map_or("?".to_string(), |l| format!("{l:.1}"))
         );
         for (label, n) in &self.errors {
             println!("{:<26}   error {label}: {n}", "");
@@ -96,8 +106,22 @@ pub struct RunReport {
     pub clients: usize,
     pub seconds: u64,
     pub phases: Vec<Summary>,
-    /// service ÷ best one-transaction-per-claim ceiling.
+    /// Claims: service ÷ (a), the minimal unit with lots, one transaction
+    /// per claim. Wallet reads: service ÷ the read ceiling.
     pub ratio: Option<f64>,
+    /// service ÷ (a) without the lot allocation.
+    pub ratio_minimal_no_lots: Option<f64>,
+    /// service ÷ (b), the minimal unit with lots in batches of 64.
+    pub ratio_batch: Option<f64>,
+    /// service ÷ (c), pgbench tpcb-like (PostgreSQL).
+    pub ratio_pgbench: Option<f64>,
+    /// service ÷ the old own-path ceiling (a diagnostic).
+    pub ratio_own_path: Option<f64>,
+    pub pgbench_tps: Option<f64>,
+    /// Per-claim cost the lot allocation adds to (a) and (b): rate without
+    /// lots ÷ rate with lots − 1.
+    pub lot_cost: Option<f64>,
+    pub lot_cost_batch: Option<f64>,
     pub service_peak_rss_mib: Option<f64>,
     pub bench_peak_rss_mib: Option<f64>,
     /// CPU cores busy during the HTTP load, per process.
@@ -106,6 +130,38 @@ pub struct RunReport {
     /// 1-minute load average before and after the run (2 shared cores).
     pub load_average: Vec<f64>,
     pub violations: Vec<String>,
+}
+
+impl RunReport {
+    /// Requests per second of the first phase whose name starts with `prefix`.
+    pub fn rate(&self, prefix: &str) -> Option<f64> {
+        self.phases.iter().find(|p| p.phase.starts_with(prefix)).map(|p| p.per_second).filter(|r| *r > 0.0)
+    }
+
+    /// The claim ratios, from the phases measured (names from `minimal::Shape`).
+    pub fn fill_ratios(&mut self) {
+        let service = self.rate("service");
+        let over = |ceiling: Option<f64>| service.zip(ceiling).map(|(s, c)| s / c);
+        let a = self.phases.iter().find(|p| p.phase.starts_with("minimal 1/commit") && p.phase.ends_with("+lots"));
+        let a = a.map(|p| p.per_second);
+        let a_bare =
+            self.phases.iter().find(|p| p.phase.starts_with("minimal 1/commit") && p.phase.ends_with("no lots"));
+        let a_bare = a_bare.map(|p| p.per_second);
+        let batch = |lots: &str| {
+            self.phases
+                .iter()
+                .find(|p| p.phase.starts_with("minimal") && !p.phase.contains(" 1/commit") && p.phase.ends_with(lots))
+                .map(|p| p.per_second)
+        };
+        let (b, b_bare) = (batch("+lots"), batch("no lots"));
+        self.ratio = over(a);
+        self.ratio_minimal_no_lots = over(a_bare);
+        self.ratio_batch = over(b);
+        self.ratio_pgbench = over(self.pgbench_tps);
+        self.ratio_own_path = over(self.rate("diagnostic own path"));
+        self.lot_cost = a_bare.zip(a).map(|(bare, with)| bare / with - 1.0);
+        self.lot_cost_batch = b_bare.zip(b).map(|(bare, with)| bare / with - 1.0);
+    }
 }
 
 #[cfg(test)]

@@ -46,6 +46,17 @@ impl Service {
     /// workers, and waits until it answers /readyz. The child inherits this
     /// environment (e.g. LOYALTY_DB_POOL_SIZE, LOYALTY_GROUP_COMMIT_MAX).
     pub async fn start(database_url: &str, settings: &Settings, log_level: &str) -> anyhow::Result<Self> {
+        Self::start_with(database_url, settings, log_level, &[]).await
+    }
+
+    /// As [`Service::start`], with `extra` environment variables set last
+    /// (e.g. LOYALTY_WORKERS=1 for the sweep benchmark).
+    pub async fn start_with(
+        database_url: &str,
+        settings: &Settings,
+        log_level: &str,
+        extra: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
         let port = free_port()?;
         let log = std::env::temp_dir().join(format!("lw-bench-service-{port}.log"));
         let out = std::fs::File::create(&log)?;
@@ -65,6 +76,7 @@ impl Service {
         if let Some(issuer) = &settings.issuer {
             command.env("LOYALTY_ISSUER", issuer);
         }
+        command.envs(extra.iter().copied());
         let child = command.spawn()?;
         let mut service = Self {
             base: format!("http://127.0.0.1:{port}"),

@@ -4,7 +4,7 @@
 use super::customers::{self, Movement};
 use super::schema::claims;
 use super::{notify, outbox};
-use super::{programs, shops, AnyConnection};
+use super::{programs, AnyConnection};
 use crate::domain::claim::{self, entry_kind, ClaimStatus};
 use crate::domain::code;
 use crate::domain::ids::{new_id, CustomerId, ShopDomain};
@@ -125,7 +125,7 @@ pub fn open_for_customer(
 pub fn create(conn: &mut AnyConnection, request: &ClaimRequest) -> AppResult<ClaimRow> {
     let shop_id = request.shop.as_str();
     let customer_id = request.customer.as_str();
-    let shop = shops::ensure(conn, shop_id)?;
+    let (shop, policy) = super::lots::shop_and_policy(conn, shop_id)?;
     if !shop.is_native() && !shop.platform_enabled {
         return Err(AppError::new(ErrorCode::Unavailable, "the shop's platform connection is disabled"));
     }
@@ -145,7 +145,8 @@ pub fn create(conn: &mut AnyConnection, request: &ClaimRequest) -> AppResult<Cla
     )?;
     let now = crate::clock::now();
     let id = new_id();
-    let movement = Movement { kind: entry_kind::REDEEM, claim_id: Some(&id), ..Movement::default() };
+    let movement =
+        Movement { kind: entry_kind::REDEEM, claim_id: Some(&id), policy: Some(&policy), ..Movement::default() };
     customers::debit(conn, shop_id, customer_id, terms.points.get(), movement)?;
     let status = if shop.is_native() { ClaimStatus::Active } else { ClaimStatus::Pending };
     let row = ClaimRow {
@@ -182,7 +183,7 @@ pub fn create(conn: &mut AnyConnection, request: &ClaimRequest) -> AppResult<Cla
 
 /// A fresh code not yet used in the shop (a collision is astronomically rare,
 /// but the unique index would turn it into a failed claim).
-fn unused_code(conn: &mut AnyConnection, shop_id: &str, prefix: Option<&str>) -> AppResult<String> {
+pub(super) fn unused_code(conn: &mut AnyConnection, shop_id: &str, prefix: Option<&str>) -> AppResult<String> {
     let mut rng = rand::thread_rng();
     for _ in 0..8 {
         let candidate = code::generate(prefix, &mut rng);
@@ -196,7 +197,7 @@ fn unused_code(conn: &mut AnyConnection, shop_id: &str, prefix: Option<&str>) ->
 pub use super::outbox::enqueue;
 
 /// What a merchant's system hears about a claim (`claim.*` webhooks).
-fn event_data(claim: &ClaimRow, currency: Currency) -> serde_json::Value {
+pub(super) fn event_data(claim: &ClaimRow, currency: Currency) -> serde_json::Value {
     serde_json::json!({
         "claim_id": claim.id,
         "customer_id": claim.customer_id,

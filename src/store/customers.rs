@@ -51,6 +51,9 @@ pub struct Movement<'a> {
     pub draw: Draw<'a>,
     /// Points leaving (< 0) or entering (> 0) the pending amount.
     pub pending_delta: i64,
+    /// The shop's points policy when the caller has read it already (a
+    /// claim reads it with its shop), so the lots need not read it again.
+    pub policy: Option<&'a crate::domain::lots::PointsPolicy>,
 }
 
 /// Which lots a debit takes its points from.

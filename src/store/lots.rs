@@ -3,7 +3,8 @@
 //! and a claim's return gives back exactly that (the same rows, negated).
 
 use super::customers::{Draw, EntryRow, Movement};
-use super::schema::{ledger_entries, lot_allocations, lots, points_policies};
+use super::schema::{ledger_entries, lot_allocations, lots, points_policies, shops};
+use super::shops::ShopRow;
 use super::AnyConnection;
 use crate::domain::claim::entry_kind;
 use crate::domain::ids::new_id;
@@ -35,25 +36,57 @@ pub struct LotRow {
     pub created_at: NaiveDateTime,
 }
 
-/// The shop's policy (none, at once, no warnings until it sets one).
-pub fn policy(conn: &mut AnyConnection, shop_id: &str) -> QueryResult<PointsPolicy> {
-    type Row = (String, Option<i32>, i32, i32);
-    let row: Option<Row> = points_policies::table
-        .find(shop_id)
-        .select((
-            points_policies::expiry_kind,
-            points_policies::expiry_days,
-            points_policies::pending_days,
-            points_policies::expiry_warning_days,
-        ))
-        .first(conn)
-        .optional()?;
-    Ok(row.map_or_else(PointsPolicy::default, |(kind, days, pending, warning)| PointsPolicy {
+type PolicyRow = (String, Option<i32>, i32, i32);
+
+fn policy_columns() -> (
+    points_policies::expiry_kind,
+    points_policies::expiry_days,
+    points_policies::pending_days,
+    points_policies::expiry_warning_days,
+) {
+    (
+        points_policies::expiry_kind,
+        points_policies::expiry_days,
+        points_policies::pending_days,
+        points_policies::expiry_warning_days,
+    )
+}
+
+fn policy_of(row: Option<PolicyRow>) -> PointsPolicy {
+    row.map_or_else(PointsPolicy::default, |(kind, days, pending, warning)| PointsPolicy {
         expiry: ExpiryKind::parse(&kind).unwrap_or(ExpiryKind::None),
         days: days.map(i64::from),
         pending_days: i64::from(pending),
         warning_days: i64::from(warning),
-    }))
+    })
+}
+
+/// The shop's policy (none, at once, no warnings until it sets one).
+pub fn policy(conn: &mut AnyConnection, shop_id: &str) -> QueryResult<PointsPolicy> {
+    let row: Option<PolicyRow> =
+        points_policies::table.find(shop_id).select(policy_columns()).get_result(conn).optional()?;
+    Ok(policy_of(row))
+}
+
+/// The shop (created on first sight) with its points policy, in one query
+/// when the shop exists: the claim reads both, and a separate policy lookup
+/// was most of what the lots added to a claim (issue 15.7).
+pub fn shop_and_policy(conn: &mut AnyConnection, shop_id: &str) -> AppResult<(ShopRow, PointsPolicy)> {
+    match find_shop_and_policy(conn, shop_id)? {
+        Some(found) => Ok(found),
+        None => Ok((super::shops::ensure(conn, shop_id)?, policy(conn, shop_id)?)),
+    }
+}
+
+/// As [`shop_and_policy`], None when the shop is unknown.
+pub fn find_shop_and_policy(conn: &mut AnyConnection, shop_id: &str) -> QueryResult<Option<(ShopRow, PointsPolicy)>> {
+    let row: Option<(ShopRow, Option<PolicyRow>)> = shops::table
+        .left_join(points_policies::table)
+        .filter(shops::id.eq(shop_id))
+        .select((ShopRow::as_select(), policy_columns().nullable()))
+        .get_result(conn)
+        .optional()?;
+    Ok(row.map(|(shop, policy)| (shop, policy_of(policy))))
 }
 
 pub fn save_policy(conn: &mut AnyConnection, shop_id: &str, policy: &PointsPolicy) -> QueryResult<()> {
@@ -83,6 +116,27 @@ pub fn open_lots(conn: &mut AnyConnection, shop_id: &str, customer_id: &str) -> 
         .filter(open())
         .select(LotRow::as_select())
         .load(conn)
+}
+
+/// What a debit needs of a wallet's open lots (the `lots_open` index).
+fn open_for_debit(conn: &mut AnyConnection, shop_id: &str, customer_id: &str) -> QueryResult<Vec<OpenLot>> {
+    type Row = (String, i64, Option<NaiveDateTime>, NaiveDateTime, Option<String>);
+    let rows: Vec<Row> = lots::table
+        .filter(lots::shop_id.eq(shop_id))
+        .filter(lots::customer_id.eq(customer_id))
+        .filter(open())
+        .select((lots::id, lots::remaining, lots::expires_at, lots::created_at, lots::order_id))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, remaining, expires_at, created_at, order_id)| OpenLot {
+            id,
+            remaining,
+            expires_at,
+            created_at,
+            order_id,
+        })
+        .collect())
 }
 
 /// Every lot of a wallet, soonest expiry first (the admin page).
@@ -145,7 +199,7 @@ pub fn after_debit(conn: &mut AnyConnection, entry: &EntryRow, movement: &Moveme
     let chosen = match &movement.draw {
         Draw::Lots(exact) => exact.to_vec(),
         draw => {
-            let open: Vec<OpenLot> = open_lots(conn, &entry.shop_id, &entry.customer_id)?.iter().map(as_open).collect();
+            let open = open_for_debit(conn, &entry.shop_id, &entry.customer_id)?;
             let prefer = if let Draw::OrderFirst(order) = draw { Some(*order) } else { None };
             rules::choose(&open, points, prefer).ok_or_else(|| {
                 AppError::internal(anyhow::anyhow!("lots of {} hold less than the balance", entry.customer_id))
@@ -154,7 +208,11 @@ pub fn after_debit(conn: &mut AnyConnection, entry: &EntryRow, movement: &Moveme
     };
     allocate(conn, entry, &chosen)?;
     if movement.kind == entry_kind::REDEEM {
-        let policy = policy(conn, &entry.shop_id)?;
+        // The claim passes the policy it read with its shop.
+        let policy = match movement.policy {
+            Some(policy) => *policy,
+            None => policy(conn, &entry.shop_id)?,
+        };
         touch(conn, &policy, &entry.shop_id, &entry.customer_id, entry.created_at)?;
     }
     Ok(())

@@ -5,6 +5,7 @@
 pub mod analytics;
 pub mod campaigns;
 pub mod checkout;
+pub mod claim_write;
 pub mod claims;
 pub mod code_failures;
 pub mod customers;
@@ -106,6 +107,8 @@ pub struct Store {
     backend: Backend,
     writer: Option<Arc<GroupWriter>>,
     clock: Clock,
+    /// Parsed program versions (the lean claim path's pre-read).
+    programs: Arc<programs::Cache>,
 }
 
 impl Store {
@@ -126,7 +129,7 @@ impl Store {
             }
             Backend::Postgres => None,
         };
-        Ok(Self { pool, backend, writer, clock })
+        Ok(Self { pool, backend, writer, clock, programs: Arc::default() })
     }
 
     pub fn backend(&self) -> Backend {
@@ -135,6 +138,10 @@ impl Store {
 
     pub fn pool(&self) -> &Pool {
         &self.pool
+    }
+
+    pub fn programs(&self) -> &Arc<programs::Cache> {
+        &self.programs
     }
 
     /// The clock every unit of work of this store reads (tests move it).

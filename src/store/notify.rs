@@ -79,12 +79,27 @@ pub fn enqueue(
     data: serde_json::Value,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
+    match build(conn, shop_id, event_type, data, now)? {
+        Some(row) => insert(conn, &row),
+        None => Ok(()),
+    }
+}
+
+/// The delivery `enqueue` would queue (None without a target), built
+/// before the write: the claim's lean write path only inserts it.
+pub fn build(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    event_type: &str,
+    data: serde_json::Value,
+    now: NaiveDateTime,
+) -> QueryResult<Option<NotificationRow>> {
     if target(conn, shop_id)?.is_none() {
-        return Ok(());
+        return Ok(None);
     }
     let id = new_id();
     let body = notify::body(&id, event_type, DateTime::from_naive_utc_and_offset(now, chrono::Utc), data);
-    let row = NotificationRow {
+    Ok(Some(NotificationRow {
         shop_id: shop_id.into(),
         id,
         event_type: event_type.into(),
@@ -96,8 +111,11 @@ pub fn enqueue(
         created_at: now,
         updated_at: now,
         delivered_at: None,
-    };
-    diesel::insert_into(notifications::table).values(&row).execute(conn).map(|_| ())
+    }))
+}
+
+pub fn insert(conn: &mut AnyConnection, row: &NotificationRow) -> QueryResult<()> {
+    diesel::insert_into(notifications::table).values(row).execute(conn).map(|_| ())
 }
 
 const LEASE_PG: &str = "UPDATE notifications SET next_attempt_at = $1, attempts = attempts + 1, updated_at = $2 \

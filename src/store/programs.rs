@@ -36,6 +36,64 @@ pub fn insert_version(
         .map(|_| ())
 }
 
+/// The channel's newest version number (the lean claim's re-check).
+pub fn current_version(conn: &mut AnyConnection, shop_id: &str, channel: Channel) -> QueryResult<i64> {
+    programs::table
+        .filter(programs::shop_id.eq(shop_id))
+        .filter(programs::channel.eq(channel.as_str()))
+        .order(programs::version.desc())
+        .select(programs::version)
+        .get_result(conn)
+}
+
+/// A program version parsed once, with its JSON as a claim snapshots it.
+#[derive(Debug)]
+pub struct Parsed {
+    pub version: i64,
+    pub settings: ProgramSettings,
+    pub json: String,
+}
+
+/// Parsed program settings per (shop, channel), checked against the newest
+/// version number on every use (versions are immutable rows).
+#[derive(Default)]
+pub struct Cache {
+    entries: std::sync::Mutex<std::collections::HashMap<(String, &'static str), std::sync::Arc<Parsed>>>,
+}
+
+impl Cache {
+    /// Bound on the entries kept (a shop beyond it is parsed again).
+    const MAX: usize = 10_000;
+
+    pub fn current(
+        &self,
+        conn: &mut AnyConnection,
+        shop_id: &str,
+        channel: Channel,
+    ) -> AppResult<std::sync::Arc<Parsed>> {
+        let version = current_version(conn, shop_id, channel)?;
+        let key = (shop_id.to_string(), channel.as_str());
+        if let Some(hit) = self.entries.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            if hit.version == version {
+                return Ok(hit);
+            }
+        }
+        let stored: String =
+            programs::table.find((shop_id, channel.as_str(), version)).select(programs::settings).get_result(conn)?;
+        let settings = parse_settings(&stored)?;
+        // What a claim stores: the settings as serialized now (as before).
+        let json = serde_json::to_string(&settings).map_err(AppError::internal)?;
+        let parsed = std::sync::Arc::new(Parsed { version, settings, json });
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= Self::MAX {
+                entries.clear();
+            }
+            entries.insert(key, parsed.clone());
+        }
+        Ok(parsed)
+    }
+}
+
 /// The channel's current (newest) version.
 pub fn current(conn: &mut AnyConnection, shop_id: &str, channel: Channel) -> AppResult<Program> {
     let (version, settings, updated_at): (i64, String, NaiveDateTime) = programs::table

@@ -405,3 +405,6 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+// A claim reads its shop and the shop's points policy in one query.
+diesel::joinable!(points_policies -> shops (shop_id));
+diesel::allow_tables_to_appear_in_same_query!(shops, points_policies);

@@ -1,0 +1,235 @@
+//! The honest ceiling (issue 12.1): the *minimal durable unit* of a claim,
+//! written straight to the database as prepared statements (diesel's DSL,
+//! cached per connection) — the conditional debit, the ledger entry, the
+//! claim row, an outbox row and the idempotency row, and optionally the lot
+//! allocation (open-lot select, guarded lot update, allocation row) — one
+//! transaction per claim, or `batch` claims per transaction.
+//!
+//! No rule checks, no JSON beyond a fixed snapshot, no HTTP: what the disk
+//! and the database engine allow for the rows a claim must write.
+
+use super::db::{POINTS_PER_CLAIM, SHOP};
+use super::load::Plan;
+use super::report::{Summary, Tally};
+use crate::domain::claim::{self, entry_kind, ClaimStatus};
+use crate::domain::ids::new_id;
+use crate::domain::money::Currency;
+use crate::domain::points::Points;
+use crate::domain::program::Channel;
+use crate::error::{AppError, AppResult};
+use crate::store::lots::open;
+use crate::store::schema::{claims, customers, idempotency_keys, ledger_entries, lot_allocations, lots, outbox};
+use crate::store::{pool, programs, shops, write_transaction, AnyConnection};
+use diesel::prelude::*;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use std::time::Instant;
+
+/// How one ceiling phase runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    /// OS threads, each on its own connection.
+    pub threads: usize,
+    /// Claims per transaction (1: one transaction per claim).
+    pub batch: usize,
+    /// With the lot allocation (what a claim costs since issue 15).
+    pub lots: bool,
+}
+
+impl Shape {
+    pub fn name(&self) -> String {
+        let per = if self.batch == 1 { "1/commit".to_string() } else { format!("{}/commit", self.batch) };
+        let lots = if self.lots { "+lots" } else { "no lots" };
+        format!("minimal {per} {}t {lots}", self.threads)
+    }
+}
+
+/// What every claim of the phase shares (read once per thread).
+struct Template {
+    version: i64,
+    snapshot: String,
+    value_minor: i64,
+    currency: String,
+    purchase_type: String,
+}
+
+fn template(conn: &mut AnyConnection) -> AppResult<Template> {
+    let shop = shops::find(conn, SHOP)?.ok_or_else(|| AppError::not_found("bench shop"))?;
+    let program = programs::current(conn, SHOP, Channel::Online)?;
+    let currency = Currency::parse(&shop.currency).map_err(AppError::internal_msg)?;
+    let points = Points::parse(POINTS_PER_CLAIM).map_err(AppError::internal_msg)?;
+    let terms = claim::terms(&program.settings, currency, "c00000000", None, points, None)?;
+    Ok(Template {
+        version: program.version,
+        snapshot: serde_json::to_string(&program.settings).map_err(AppError::internal)?,
+        value_minor: terms.value_minor,
+        currency: currency.code().into(),
+        purchase_type: terms.purchase_type.as_str().into(),
+    })
+}
+
+/// Runs one phase for the plan's duration (blocking).
+pub fn run(url: &str, plan: &Plan, shape: Shape) -> anyhow::Result<Summary> {
+    let (pool, _) = pool::build(url, u32::try_from(shape.threads)?)?;
+    let started = Instant::now();
+    let deadline = started + plan.duration;
+    let handles: Vec<_> = (0..shape.threads)
+        .map(|_| {
+            let (pool, plan) = (pool.clone(), plan.clone());
+            std::thread::spawn(move || -> anyhow::Result<Tally> {
+                let mut conn = pool.get()?;
+                let template = template(&mut conn).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                Ok(thread_loop(&mut conn, &plan, shape, &template, deadline))
+            })
+        })
+        .collect();
+    let mut total = Tally::default();
+    for handle in handles {
+        let tally = handle.join().map_err(|_| anyhow::anyhow!("a ceiling thread panicked"))??;
+        total.merge(tally);
+    }
+    Ok(Summary::of(&shape.name(), &mut total, started.elapsed()))
+}
+
+fn thread_loop(conn: &mut AnyConnection, plan: &Plan, shape: Shape, t: &Template, deadline: Instant) -> Tally {
+    let mut rng = StdRng::from_entropy();
+    let mut tally = Tally::default();
+    while Instant::now() < deadline {
+        // Sorted, so that concurrent batches lock wallets in one order.
+        let mut wallets: Vec<String> = (0..shape.batch.max(1)).map(|_| plan.pick(&mut rng)).collect();
+        wallets.sort_unstable();
+        let started = Instant::now();
+        let outcome = write_transaction(conn, |c| {
+            for customer in &wallets {
+                unit(c, customer, shape.lots, t)?;
+            }
+            Ok(())
+        });
+        // One latency per transaction (per batch when batched).
+        tally.latency(started.elapsed());
+        match outcome {
+            Ok(()) => tally.ok += wallets.len() as u64,
+            Err(e) => {
+                if tally.errors.is_empty() {
+                    eprintln!("{}: first error: {e:?}", shape.name());
+                }
+                tally.error(format!("{} {}", e.status.as_u16(), e.code.as_str()))
+            }
+        }
+    }
+    tally
+}
+
+/// One claim's rows.
+fn unit(conn: &mut AnyConnection, customer: &str, with_lots: bool, t: &Template) -> AppResult<()> {
+    let now = crate::clock::now();
+    let p = POINTS_PER_CLAIM;
+    let debited = diesel::update(customers::table.find((SHOP, customer)))
+        .filter(customers::points_balance.ge(p))
+        .set((customers::points_balance.eq(customers::points_balance - p), customers::updated_at.eq(now)))
+        .execute(conn)?;
+    if debited != 1 {
+        return Err(AppError::internal_msg("the bench wallet ran dry"));
+    }
+    let balance: i64 = customers::table.find((SHOP, customer)).select(customers::points_balance).get_result(conn)?;
+    let (claim_id, entry_id) = (new_id(), new_id());
+    diesel::insert_into(ledger_entries::table)
+        .values((
+            ledger_entries::shop_id.eq(SHOP),
+            ledger_entries::id.eq(&entry_id),
+            ledger_entries::customer_id.eq(customer),
+            ledger_entries::delta.eq(-p),
+            ledger_entries::balance_after.eq(balance),
+            ledger_entries::kind.eq(entry_kind::REDEEM),
+            ledger_entries::claim_id.eq(&claim_id),
+            ledger_entries::created_at.eq(now),
+            ledger_entries::pending_delta.eq(0_i64),
+        ))
+        .execute(conn)?;
+    if with_lots {
+        allocate(conn, customer, &entry_id)?;
+    }
+    claim_row(conn, customer, &claim_id, t, now)?;
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::shop_id.eq(SHOP),
+            outbox::id.eq(new_id()),
+            outbox::claim_id.eq(&claim_id),
+            outbox::action.eq("create"),
+            outbox::status.eq("done"),
+            outbox::attempts.eq(1),
+            outbox::next_attempt_at.eq(now),
+            outbox::created_at.eq(now),
+            outbox::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    diesel::insert_into(idempotency_keys::table)
+        .values((
+            idempotency_keys::shop_id.eq(SHOP),
+            idempotency_keys::principal.eq(format!("customer:{customer}")),
+            idempotency_keys::key.eq(&claim_id),
+            idempotency_keys::request_hash.eq("minimal"),
+            idempotency_keys::status_code.eq(201),
+            idempotency_keys::response_body.eq("{}"),
+            idempotency_keys::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn claim_row(
+    conn: &mut AnyConnection,
+    customer: &str,
+    claim_id: &str,
+    t: &Template,
+    now: chrono::NaiveDateTime,
+) -> AppResult<()> {
+    diesel::insert_into(claims::table)
+        .values((
+            claims::shop_id.eq(SHOP),
+            claims::id.eq(claim_id),
+            claims::customer_id.eq(customer),
+            claims::channel.eq("online"),
+            claims::code.eq(format!("MIN{}", claim_id.replace('-', ""))),
+            claims::points.eq(POINTS_PER_CLAIM),
+            claims::value_minor.eq(t.value_minor),
+            claims::currency.eq(&t.currency),
+            claims::purchase_type.eq(&t.purchase_type),
+            claims::status.eq(ClaimStatus::Active.as_str()),
+            claims::program_version.eq(t.version),
+            claims::program_snapshot.eq(&t.snapshot),
+            claims::created_at.eq(now),
+            claims::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The lot part: the wallet's open lot soonest to expire (one indexed
+/// select), a guarded update of it, the allocation row.
+fn allocate(conn: &mut AnyConnection, customer: &str, entry_id: &str) -> AppResult<()> {
+    let lot: String = lots::table
+        .filter(lots::shop_id.eq(SHOP))
+        .filter(lots::customer_id.eq(customer))
+        .filter(open())
+        .filter(lots::remaining.ge(POINTS_PER_CLAIM))
+        .select(lots::id)
+        .get_result(conn)?;
+    let moved = diesel::update(lots::table.find((SHOP, customer, &lot)))
+        .filter(lots::remaining.ge(POINTS_PER_CLAIM))
+        .set(lots::remaining.eq(lots::remaining - POINTS_PER_CLAIM))
+        .execute(conn)?;
+    if moved != 1 {
+        return Err(AppError::internal_msg("the bench lot ran dry"));
+    }
+    diesel::insert_into(lot_allocations::table)
+        .values((
+            lot_allocations::shop_id.eq(SHOP),
+            lot_allocations::entry_id.eq(entry_id),
+            lot_allocations::lot_id.eq(&lot),
+            lot_allocations::customer_id.eq(customer),
+            lot_allocations::points.eq(POINTS_PER_CLAIM),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,125 @@
+//! The lean claim write (issue 12.2). Everything a claim only *reads* —
+//! the shop and its points policy, whether the customer is blocked or
+//! exists, the program (parsed once per version, `programs::Cache`), the
+//! rules' verdict, a fresh code, the snapshot and event JSON — is prepared
+//! on a pooled read connection *before* the write. The write itself (on
+//! SQLite: inside the group writer) re-checks what matters and only writes:
+//! the program version is still the newest (else the full path runs), the
+//! conditional debit re-checks the balance, then the lot allocation, the
+//! claim row, the outbox row of a platform shop and the prepared event.
+//!
+//! A stale pre-read is therefore safe where it matters (balance, program);
+//! settings that change between the read and the write (a shop disabling
+//! its platform connection, blocking the customer, adding a webhook target)
+//! take effect from the next claim, a few milliseconds later.
+
+use super::claims::{self, event_data, unused_code, ClaimRequest, ClaimRow};
+use super::customers::{self, Movement};
+use super::notify::{self, NotificationRow};
+use super::schema::claims as claims_table;
+use super::{lots, offer_settings, programs, AnyConnection};
+use crate::domain::claim::{self, entry_kind, ClaimStatus};
+use crate::domain::ids::new_id;
+use crate::domain::lots::PointsPolicy;
+use crate::domain::money::Currency;
+use crate::domain::notify::EventType;
+use crate::error::{AppError, AppResult};
+use diesel::prelude::*;
+
+/// A claim ready to be written.
+pub struct Prepared {
+    request: ClaimRequest,
+    row: ClaimRow,
+    policy: PointsPolicy,
+    customer_exists: bool,
+    event: Option<NotificationRow>,
+}
+
+/// Reads and decides everything before the write. None when the claim
+/// should take the full path inside the write instead: an unknown shop
+/// (created on first sight), any refusal (the write answers it, after the
+/// idempotency replay check), or a read error.
+pub fn prepare(conn: &mut AnyConnection, request: &ClaimRequest, cache: &programs::Cache) -> Option<Prepared> {
+    try_prepare(conn, request, cache).ok().flatten()
+}
+
+fn try_prepare(
+    conn: &mut AnyConnection,
+    request: &ClaimRequest,
+    cache: &programs::Cache,
+) -> AppResult<Option<Prepared>> {
+    let (shop_id, customer_id) = (request.shop.as_str(), request.customer.as_str());
+    let Some((shop, policy)) = lots::find_shop_and_policy(conn, shop_id)? else { return Ok(None) };
+    let refused =
+        (!shop.is_native() && !shop.platform_enabled) || offer_settings::get(conn, shop_id)?.blocks(customer_id);
+    if refused {
+        return Ok(None);
+    }
+    let customer_exists = customers::find(conn, shop_id, customer_id)?.is_some();
+    let program = cache.current(conn, shop_id, request.channel)?;
+    let currency = Currency::parse(&shop.currency).map_err(AppError::internal_msg)?;
+    let terms = claim::terms(
+        &program.settings,
+        currency,
+        customer_id,
+        request.segment_member,
+        request.points,
+        request.purchase_type,
+    )?;
+    let now = crate::clock::now();
+    let status = if shop.is_native() { ClaimStatus::Active } else { ClaimStatus::Pending };
+    let row = ClaimRow {
+        shop_id: shop_id.into(),
+        id: new_id(),
+        customer_id: customer_id.into(),
+        channel: request.channel.as_str().into(),
+        code: unused_code(conn, shop_id, program.settings.code_prefix.as_deref())?,
+        points: terms.points.get(),
+        value_minor: terms.value_minor,
+        currency: currency.code().into(),
+        purchase_type: terms.purchase_type.as_str().into(),
+        status: status.as_str().into(),
+        program_version: program.version,
+        program_snapshot: program.json.clone(),
+        platform_id: None,
+        order_id: None,
+        order_subtotal_minor: None,
+        failure_reason: None,
+        created_at: now,
+        updated_at: now,
+        expires_at: claim::expiry(&program.settings, now),
+        used_at: None,
+        refunded_at: None,
+        flag: None,
+    };
+    let event = notify::build(conn, shop_id, EventType::ClaimCreated.as_str(), event_data(&row, currency), now)?;
+    Ok(Some(Prepared { request: request.clone(), row, policy, customer_exists, event }))
+}
+
+/// The write: re-check the program version, then the debit (balance
+/// re-checked by the conditional UPDATE), lots, claim row, outbox, event.
+pub fn write(conn: &mut AnyConnection, prepared: &Prepared) -> AppResult<ClaimRow> {
+    let row = &prepared.row;
+    let channel = prepared.request.channel;
+    if programs::current_version(conn, &row.shop_id, channel)? != row.program_version {
+        return claims::create(conn, &prepared.request);
+    }
+    if !prepared.customer_exists {
+        customers::ensure(conn, &row.shop_id, &row.customer_id)?;
+    }
+    let movement = Movement {
+        kind: entry_kind::REDEEM,
+        claim_id: Some(&row.id),
+        policy: Some(&prepared.policy),
+        ..Movement::default()
+    };
+    customers::debit(conn, &row.shop_id, &row.customer_id, row.points, movement)?;
+    diesel::insert_into(claims_table::table).values(row).execute(conn)?;
+    if row.status == ClaimStatus::Pending.as_str() {
+        claims::enqueue(conn, &row.shop_id, &row.id, super::outbox::action::CREATE, row.created_at)?;
+    }
+    if let Some(event) = &prepared.event {
+        notify::insert(conn, event)?;
+    }
+    Ok(row.clone())
+}
