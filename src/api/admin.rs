@@ -4,6 +4,7 @@ use super::auth::AdminAuth;
 use super::customer::{refund, RefundRequest, LIST_LIMIT};
 use super::extract::{fingerprint, IdempotencyKey, JsonBody, MaybeIdempotencyKey};
 use super::idempotency::{self, Idempotent};
+use super::paging::{self, Page, PageQuery};
 use super::views::*;
 use super::wallet::owner;
 use crate::domain::ids::CustomerId;
@@ -13,7 +14,7 @@ use crate::domain::program::{Channel, ProgramInput, ProgramSettings};
 use crate::error::{AppError, AppResult, ErrorEnvelope};
 use crate::metrics::Metrics;
 use crate::platform::Platform;
-use crate::store::{claims, customers, programs, shops, Store};
+use crate::store::{customers, programs, shops, Store};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
@@ -121,6 +122,53 @@ pub async fn get_customer(
     Ok(web::Json(detail))
 }
 
+#[utoipa::path(get, path = "/api/v1/admin/customers/{id}/entries", tag = "admin", security(("bearer" = [])),
+    summary = "A customer's ledger entries, newest first, one page at a time",
+    params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = EntryList), (status = 400, body = ErrorEnvelope, description = "invalid_request: bad limit or cursor (details.fields)"),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+pub async fn list_customer_entries(
+    auth: AdminAuth,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+    query: web::Query<PageQuery>,
+) -> AppResult<web::Json<EntryList>> {
+    let (shop, customer, page) = customer_page(&auth, &path, &query)?;
+    let list = store
+        .read(move |conn| {
+            customers::find(conn, &shop, &customer)?.ok_or_else(|| AppError::not_found("customer"))?;
+            Ok(paging::entry_page(conn, &shop, &customer, &page)?)
+        })
+        .await?;
+    Ok(web::Json(list))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/customers/{id}/claims", tag = "admin", security(("bearer" = [])),
+    summary = "A customer's claims, newest first, one page at a time",
+    params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = ClaimList), (status = 400, body = ErrorEnvelope, description = "invalid_request: bad limit or cursor (details.fields)"),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+pub async fn list_customer_claims(
+    auth: AdminAuth,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+    query: web::Query<PageQuery>,
+) -> AppResult<web::Json<ClaimList>> {
+    let (shop, customer, page) = customer_page(&auth, &path, &query)?;
+    let list = store
+        .read(move |conn| {
+            customers::find(conn, &shop, &customer)?.ok_or_else(|| AppError::not_found("customer"))?;
+            Ok(paging::claim_page(conn, &shop, &customer, &page)?)
+        })
+        .await?;
+    Ok(web::Json(list))
+}
+
+fn customer_page(auth: &AdminAuth, path: &str, query: &PageQuery) -> AppResult<(String, String, Page)> {
+    let customer = CustomerId::parse(path).map_err(|_| AppError::not_found("customer"))?.into_string();
+    Ok((auth.shop.as_str().to_string(), customer, query.check()?))
+}
+
 /// A wallet with its newest `limit` claims and ledger entries.
 pub fn customer_detail(
     conn: &mut crate::store::AnyConnection,
@@ -130,12 +178,14 @@ pub fn customer_detail(
 ) -> AppResult<Option<CustomerDetail>> {
     let Some(shop_row) = shops::find(conn, shop)? else { return Ok(None) };
     let Some(row) = customers::find(conn, shop, customer)? else { return Ok(None) };
-    let claims = claims::for_customer(conn, shop, customer, limit)?;
-    let entries = customers::entries(conn, shop, customer, limit)?;
+    let first = Page { limit, after: None };
+    let (claims, entries) = (paging::claim_page(conn, shop, customer, &first)?, paging::entry_page(conn, shop, customer, &first)?);
     Ok(Some(CustomerDetail {
         wallet: BalanceView { customer_id: row.id, points_balance: row.points_balance, currency: shop_row.currency },
-        claims: claims.iter().map(ClaimView::from).collect(),
-        entries: entries.iter().map(EntryView::from).collect(),
+        claims: claims.claims,
+        claims_next_cursor: claims.next_cursor,
+        entries: entries.entries,
+        entries_next_cursor: entries.next_cursor,
         pending_points: crate::store::pending::total(conn, shop, customer)?,
         lots: crate::store::lots::all_lots(conn, shop, customer, limit)?.iter().map(LotView::from).collect(),
     }))

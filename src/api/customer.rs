@@ -3,7 +3,8 @@
 use super::auth::CustomerAuth;
 use super::extract::{fingerprint, IdempotencyKey, JsonBody, MaybeIdempotencyKey};
 use super::idempotency::{self, Idempotent};
-use super::views::{ClaimList, ClaimView, EntryList, EntryView, QuoteView, RefundView, WalletView};
+use super::paging::{self, PageQuery};
+use super::views::{ClaimList, ClaimView, EntryList, QuoteView, RefundView, WalletView};
 use super::wallet::{self, ClaimBody, QuoteQuery};
 use crate::domain::ids::parse_uuid;
 use crate::domain::program::Channel;
@@ -74,12 +75,17 @@ pub async fn post_claim(
     wallet::create_claim(&store, &platform, &metrics, request, idempotent).await
 }
 
-#[utoipa::path(get, path = "/api/v1/claims", tag = "customer", security(("bearer" = [])),
-    responses((status = 200, body = ClaimList), (status = 401, body = ErrorEnvelope)))]
-pub async fn list_claims(auth: CustomerAuth, store: web::Data<Store>) -> AppResult<web::Json<ClaimList>> {
+#[utoipa::path(get, path = "/api/v1/claims", tag = "customer", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = ClaimList), (status = 400, body = ErrorEnvelope, description = "invalid_request: bad limit or cursor (details.fields)"),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+pub async fn list_claims(
+    auth: CustomerAuth,
+    store: web::Data<Store>,
+    query: web::Query<PageQuery>,
+) -> AppResult<web::Json<ClaimList>> {
+    let page = query.check()?;
     let (shop, customer) = (auth.shop.as_str().to_string(), auth.customer.into_string());
-    let rows = store.read(move |conn| Ok(claims::for_customer(conn, &shop, &customer, LIST_LIMIT)?)).await?;
-    Ok(web::Json(ClaimList { claims: rows.iter().map(ClaimView::from).collect() }))
+    Ok(web::Json(store.read(move |conn| Ok(paging::claim_page(conn, &shop, &customer, &page)?)).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/claims/{id}/refund", tag = "customer", security(("bearer" = [])),
@@ -163,22 +169,15 @@ pub async fn refund(
     answer.into_response()
 }
 
-#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct ListQuery {
-    /// At most 500; default 100.
-    pub limit: Option<i64>,
-}
-
-#[utoipa::path(get, path = "/api/v1/transactions", tag = "customer", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, body = EntryList), (status = 401, body = ErrorEnvelope)))]
+#[utoipa::path(get, path = "/api/v1/transactions", tag = "customer", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = EntryList), (status = 400, body = ErrorEnvelope, description = "invalid_request: bad limit or cursor (details.fields)"),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn list_transactions(
     auth: CustomerAuth,
     store: web::Data<Store>,
-    query: web::Query<ListQuery>,
+    query: web::Query<PageQuery>,
 ) -> AppResult<web::Json<EntryList>> {
-    let limit = query.limit.unwrap_or(LIST_LIMIT).clamp(1, 500);
+    let page = query.check()?;
     let (shop, customer) = (auth.shop.as_str().to_string(), auth.customer.into_string());
-    let rows = store.read(move |conn| Ok(customers::entries(conn, &shop, &customer, limit)?)).await?;
-    Ok(web::Json(EntryList { entries: rows.iter().map(EntryView::from).collect() }))
+    Ok(web::Json(store.read(move |conn| Ok(paging::entry_page(conn, &shop, &customer, &page)?)).await?))
 }

@@ -14,6 +14,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod notify;
 pub mod openapi;
+pub mod paging;
 pub mod ops;
 pub mod pages;
 pub mod pos;
@@ -57,6 +58,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(resource("/admin/programs/{channel}").get(admin::get_program).put(admin::put_program))
                 .service(resource("/admin/customers").get(admin::list_customers))
                 .service(resource("/admin/customers/{id}").get(admin::get_customer))
+                .service(resource("/admin/customers/{id}/entries").get(admin::list_customer_entries))
+                .service(resource("/admin/customers/{id}/claims").get(admin::list_customer_claims))
                 .service(resource("/admin/customers/{id}/adjustments").post(admin::post_adjustment))
                 .service(resource("/admin/claims/{id}/refund").post(admin::refund_claim))
                 .service(resource("/admin/shop").get(admin_shop::get_shop).put(admin_shop::put_shop))

@@ -3,6 +3,7 @@
 
 use super::customers::{self, Movement};
 use super::schema::claims;
+use super::page::Keyset;
 use super::{notify, outbox};
 use super::{programs, shops, AnyConnection};
 use crate::domain::claim::{self, entry_kind, ClaimStatus};
@@ -80,19 +81,34 @@ pub fn find_by_code(conn: &mut AnyConnection, shop_id: &str, code: &str) -> Quer
         .optional()
 }
 
+/// A customer's claims, newest first, `limit` rows after `after` (keyset).
 pub fn for_customer(
     conn: &mut AnyConnection,
     shop_id: &str,
     customer_id: &str,
+    after: Option<&Keyset>,
     limit: i64,
 ) -> QueryResult<Vec<ClaimRow>> {
-    claims::table
+    let mut query = claims::table
         .filter(claims::shop_id.eq(shop_id))
         .filter(claims::customer_id.eq(customer_id))
-        .order(claims::id.desc())
+        .order((claims::created_at.desc(), claims::id.desc()))
         .limit(limit)
         .select(ClaimRow::as_select())
-        .load(conn)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(
+            claims::created_at
+                .lt(after.created_at)
+                .or(claims::created_at.eq(after.created_at).and(claims::id.lt(after.id.clone()))),
+        );
+    }
+    query.load(conn)
+}
+
+/// The keyset of a claim, for the next page.
+pub fn claim_key(row: &ClaimRow) -> Keyset {
+    Keyset { created_at: row.created_at, id: row.id.clone() }
 }
 
 /// The claim (DESIGN.md): rules, conditional debit, ledger entry, claim row

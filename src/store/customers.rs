@@ -2,6 +2,7 @@
 //! ledger entry carrying the balance after it (invariant 1).
 
 use super::schema::{customers, ledger_entries};
+use super::page::Keyset;
 use super::{is_unique_violation, AnyConnection};
 use crate::domain::claim::Refusal;
 use crate::domain::ids::new_id;
@@ -171,14 +172,34 @@ fn record(
     Ok(entry)
 }
 
-pub fn entries(conn: &mut AnyConnection, shop_id: &str, id: &str, limit: i64) -> QueryResult<Vec<EntryRow>> {
-    ledger_entries::table
+/// A customer's ledger, newest first, `limit` rows after `after` (keyset).
+pub fn entries(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    id: &str,
+    after: Option<&Keyset>,
+    limit: i64,
+) -> QueryResult<Vec<EntryRow>> {
+    let mut query = ledger_entries::table
         .filter(ledger_entries::shop_id.eq(shop_id))
         .filter(ledger_entries::customer_id.eq(id))
-        .order(ledger_entries::id.desc())
+        .order((ledger_entries::created_at.desc(), ledger_entries::id.desc()))
         .limit(limit)
         .select(EntryRow::as_select())
-        .load(conn)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(
+            ledger_entries::created_at
+                .lt(after.created_at)
+                .or(ledger_entries::created_at.eq(after.created_at).and(ledger_entries::id.lt(after.id.clone()))),
+        );
+    }
+    query.load(conn)
+}
+
+/// The keyset of an entry, for the next page.
+pub fn entry_key(row: &EntryRow) -> Keyset {
+    Keyset { created_at: row.created_at, id: row.id.clone() }
 }
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);

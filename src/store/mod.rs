@@ -19,6 +19,7 @@ pub mod oauth_states;
 pub mod offer_settings;
 pub mod offers;
 pub mod outbox;
+pub mod page;
 pub mod pending;
 pub mod pool;
 pub mod programs;

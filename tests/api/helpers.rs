@@ -312,7 +312,7 @@ impl TestApp {
 pub async fn store_entries(store: &Store, shop: &str, customer: &str) -> Vec<EntryRow> {
     let (shop, customer) = (shop.to_string(), customer.to_string());
     let mut rows = store
-        .read(move |conn| Ok(customer_store::entries(conn, &shop, &customer, 1_000_000)?))
+        .read(move |conn| Ok(customer_store::entries(conn, &shop, &customer, None, 1_000_000)?))
         .await
         .expect("read entries");
     rows.reverse();
@@ -323,7 +323,7 @@ pub async fn store_entries(store: &Store, shop: &str, customer: &str) -> Vec<Ent
 pub async fn store_claims(store: &Store, shop: &str, customer: &str) -> Vec<ClaimRow> {
     let (shop, customer) = (shop.to_string(), customer.to_string());
     store
-        .read(move |conn| Ok(loyalty_wallet::store::claims::for_customer(conn, &shop, &customer, 1_000_000)?))
+        .read(move |conn| Ok(loyalty_wallet::store::claims::for_customer(conn, &shop, &customer, None, 1_000_000)?))
         .await
         .expect("read claims")
 }

@@ -26,6 +26,7 @@ mod migrations;
 mod notify;
 mod offer_checkout;
 mod ops;
+mod paging;
 mod pages;
 mod programs;
 mod properties;

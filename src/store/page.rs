@@ -1,0 +1,24 @@
+//! Keyset paging: lists are ordered newest first by (created_at, id), and a
+//! page starts strictly after the last row of the previous one, so rows
+//! inserted between two pages (always newer) neither repeat nor shift rows.
+
+use chrono::NaiveDateTime;
+
+/// The (created_at, id) of the last row of a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keyset {
+    pub created_at: NaiveDateTime,
+    pub id: String,
+}
+
+/// Rows of one page (`limit` of them at most) and the keyset of the next
+/// page, `None` at the end. Queries load `limit + 1` rows to know.
+pub fn split<T>(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> Keyset) -> (Vec<T>, Option<Keyset>) {
+    let limit = usize::try_from(limit.max(0)).unwrap_or(usize::MAX);
+    if rows.len() <= limit {
+        return (rows, None);
+    }
+    rows.truncate(limit);
+    let next = rows.last().map(key);
+    (rows, next)
+}
