@@ -26,7 +26,7 @@ pub fn parse_channel(raw: &str) -> AppResult<Channel> {
     Channel::parse(raw).map_err(|_| AppError::not_found("program"))
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/programs/{channel}", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/programs/{channel}", summary = "The current program of a channel", tag = "admin", security(("bearer" = [])),
     params(("channel" = Channel, Path)),
     responses((status = 200, body = ProgramView), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 pub async fn get_program(
@@ -45,7 +45,7 @@ pub async fn get_program(
     Ok(web::Json(ProgramView::from(&program)))
 }
 
-#[utoipa::path(put, path = "/api/v1/admin/programs/{channel}", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/admin/programs/{channel}", summary = "Save a new version of a channel's program", tag = "admin", security(("bearer" = [])),
     params(("channel" = Channel, Path)), request_body = ProgramInput,
     responses((status = 200, body = ProgramView), (status = 400, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope, description = "invalid_request with details.fields")))]
 pub async fn put_program(
@@ -94,7 +94,7 @@ pub async fn search_customers(store: &Store, shop: &str, query: CustomerQuery) -
     Ok(CustomerPage { customers: page, next_cursor })
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/customers", tag = "admin", security(("bearer" = [])), params(CustomerQuery),
+#[utoipa::path(get, path = "/api/v1/admin/customers", summary = "Search the shop's customers, one page at a time", operation_id = "admin_list_customers", tag = "admin", security(("bearer" = [])), params(CustomerQuery),
     responses((status = 200, body = CustomerPage), (status = 403, body = ErrorEnvelope)))]
 pub async fn list_customers(
     auth: AdminAuth,
@@ -104,7 +104,7 @@ pub async fn list_customers(
     Ok(web::Json(search_customers(&store, auth.shop.as_str(), query.into_inner()).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/customers/{id}", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/customers/{id}", summary = "A customer's wallet with the newest claims, entries and lots", tag = "admin", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = CustomerDetail), (status = 404, body = ErrorEnvelope)))]
 pub async fn get_customer(
@@ -179,7 +179,8 @@ pub fn customer_detail(
     let Some(shop_row) = shops::find(conn, shop)? else { return Ok(None) };
     let Some(row) = customers::find(conn, shop, customer)? else { return Ok(None) };
     let first = Page { limit, after: None };
-    let (claims, entries) = (paging::claim_page(conn, shop, customer, &first)?, paging::entry_page(conn, shop, customer, &first)?);
+    let (claims, entries) =
+        (paging::claim_page(conn, shop, customer, &first)?, paging::entry_page(conn, shop, customer, &first)?);
     Ok(Some(CustomerDetail {
         wallet: BalanceView { customer_id: row.id, points_balance: row.points_balance, currency: shop_row.currency },
         claims: claims.claims,
@@ -195,11 +196,13 @@ pub fn customer_detail(
 #[serde(deny_unknown_fields)]
 pub struct AdjustmentBody {
     /// Positive to add, negative to take away; never below zero.
+    #[schema(minimum = -1_000_000_000_000_i64, maximum = 1_000_000_000_000_i64)]
     pub points: i64,
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/admin/customers/{id}/adjustments", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/admin/customers/{id}/adjustments", summary = "Add or remove points by hand, with a reason", tag = "admin", security(("bearer" = [])),
     params(("id" = String, Path), ("Idempotency-Key" = String, Header)), request_body = AdjustmentBody,
     responses((status = 201, body = AdjustmentView), (status = 409, body = ErrorEnvelope, description = "insufficient_points"), (status = 422, body = ErrorEnvelope)))]
 pub async fn post_adjustment(
@@ -234,7 +237,7 @@ pub async fn post_adjustment(
     .await
 }
 
-#[utoipa::path(post, path = "/api/v1/admin/claims/{id}/refund", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/admin/claims/{id}/refund", summary = "Refund a customer's unused code (admin)", operation_id = "admin_refund_claim", tag = "admin", security(("bearer" = [])),
     params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = RefundView), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope, description = "claim_not_refundable")))]
 pub async fn refund_claim(

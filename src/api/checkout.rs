@@ -54,7 +54,7 @@ fn parse_customer(raw: &str) -> AppResult<String> {
         .map_err(|e| AppError::invalid_fields("invalid customer id", serde_json::json!({"customer_id": e})))
 }
 
-#[utoipa::path(post, path = "/api/v1/checkout/validate", tag = "checkout", security(("bearer" = [])), request_body = ValidateBody,
+#[utoipa::path(post, path = "/api/v1/checkout/validate", summary = "Check a code at the native checkout", tag = "checkout", security(("bearer" = [])), request_body = ValidateBody,
     responses((status = 200, body = ValidateView), (status = 400, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn validate(
     auth: AdminAuth,
@@ -146,7 +146,7 @@ pub struct RedeemView {
     pub points_earned: i64,
 }
 
-#[utoipa::path(post, path = "/api/v1/checkout/redeem", tag = "checkout", security(("bearer" = [])), request_body = RedeemBody,
+#[utoipa::path(post, path = "/api/v1/checkout/redeem", summary = "Redeem a code at the native checkout", tag = "checkout", security(("bearer" = [])), request_body = RedeemBody,
     params(("Idempotency-Key" = String, Header)),
     responses((status = 200, body = RedeemView, description = "the claim, now used; for an offer code an OfferRedeemView"), (status = 409, body = ErrorEnvelope, description = "code_not_valid"), (status = 422, body = ErrorEnvelope)))]
 pub async fn redeem(

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 pub const LIST_LIMIT: i64 = 100;
 
-#[utoipa::path(get, path = "/api/v1/wallet", tag = "customer", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/wallet", summary = "The shopper's balance and program", tag = "customer", security(("bearer" = [])),
     responses((status = 200, body = WalletView), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn get_wallet(
     auth: CustomerAuth,
@@ -32,7 +32,7 @@ pub async fn get_wallet(
     Ok(web::Json(wallet::wallet_view(&wallet, member)?))
 }
 
-#[utoipa::path(get, path = "/api/v1/quote", tag = "customer", security(("bearer" = [])), params(QuoteQuery),
+#[utoipa::path(get, path = "/api/v1/quote", summary = "What a number of points is worth", tag = "customer", security(("bearer" = [])), params(QuoteQuery),
     responses((status = 200, body = QuoteView), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope)))]
 pub async fn get_quote(
     auth: CustomerAuth,
@@ -45,7 +45,7 @@ pub async fn get_quote(
     Ok(web::Json(wallet::quote(&wallet, query.points, member)?))
 }
 
-#[utoipa::path(post, path = "/api/v1/claims", tag = "customer", security(("bearer" = [])), request_body = ClaimBody,
+#[utoipa::path(post, path = "/api/v1/claims", summary = "Turn points into a discount code", tag = "customer", security(("bearer" = [])), request_body = ClaimBody,
     params(("Idempotency-Key" = String, Header, description = "required; replays the first response")),
     responses((status = 201, body = ClaimView), (status = 400, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope, description = "insufficient_points"),
         (status = 422, body = ErrorEnvelope, description = "below_minimum, above_maximum, not_eligible, program_disabled, purchase_type_not_allowed, zero_value, idempotency_conflict"),
@@ -75,7 +75,7 @@ pub async fn post_claim(
     wallet::create_claim(&store, &platform, &metrics, request, idempotent).await
 }
 
-#[utoipa::path(get, path = "/api/v1/claims", tag = "customer", security(("bearer" = [])), params(PageQuery),
+#[utoipa::path(get, path = "/api/v1/claims", summary = "The shopper's codes, newest first, one page at a time", tag = "customer", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = ClaimList), (status = 400, body = ErrorEnvelope, description = "invalid_request: bad limit or cursor (details.fields)"),
         (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn list_claims(
@@ -88,7 +88,7 @@ pub async fn list_claims(
     Ok(web::Json(store.read(move |conn| Ok(paging::claim_page(conn, &shop, &customer, &page)?)).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/claims/{id}/refund", tag = "customer", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/claims/{id}/refund", summary = "Give back an unused code for its points", tag = "customer", security(("bearer" = [])),
     params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = RefundView), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope, description = "claim_not_refundable")))]
 pub async fn refund_claim(
@@ -169,7 +169,7 @@ pub async fn refund(
     answer.into_response()
 }
 
-#[utoipa::path(get, path = "/api/v1/transactions", tag = "customer", security(("bearer" = [])), params(PageQuery),
+#[utoipa::path(get, path = "/api/v1/transactions", summary = "The shopper's ledger, newest first, one page at a time", tag = "customer", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = EntryList), (status = 400, body = ErrorEnvelope, description = "invalid_request: bad limit or cursor (details.fields)"),
         (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn list_transactions(

@@ -14,9 +14,10 @@ pub mod extract;
 pub mod idempotency;
 pub mod notify;
 pub mod openapi;
-pub mod paging;
+pub mod openapi_common;
 pub mod ops;
 pub mod pages;
+pub mod paging;
 pub mod pos;
 pub mod privacy;
 pub mod proxy;
@@ -32,7 +33,7 @@ use actix_web::web;
 
 /// A path with its methods; any other method gets a 405 in the envelope.
 fn resource(path: &str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(method_not_allowed))
+    web::resource(path).default_service(web::to(openapi_common::method_not_allowed))
 }
 
 /// Every route of the service. The OpenAPI test checks each is documented.
@@ -84,9 +85,4 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
     Err(AppError::not_found("route"))
-}
-
-async fn method_not_allowed() -> Result<actix_web::HttpResponse, AppError> {
-    Err(AppError::invalid("this method is not allowed on this path")
-        .with_status(actix_web::http::StatusCode::METHOD_NOT_ALLOWED))
 }

@@ -1,6 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations and the
 //! request/response types; served at `/openapi.json`.
 
+use super::openapi_common::CommonErrors;
 use super::{
     admin, admin_shop, analytics, campaign_views, campaigns, checkout, customer, events, notify, ops, pos, privacy,
     proxy, shopify_install, views, wallet, webhooks, widget,
@@ -25,7 +26,7 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "loyalty-wallet", description = "Loyalty points that become one-off discount codes."),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonErrors),
     paths(
         customer::get_wallet, customer::get_quote, customer::post_claim, customer::list_claims,
         customer::refund_claim, customer::list_transactions,

@@ -3,14 +3,14 @@
 //! `null` on the last page. The cursor carries the (created_at, id) keyset of
 //! the last row; the store reads strictly after it (store::page).
 
-use crate::error::{AppError, AppResult};
 use super::views::{ClaimList, ClaimView, EntryList, EntryView};
+use crate::error::{AppError, AppResult};
 use crate::store::page::{self as store_page, Keyset};
 use crate::store::{claims, customers, AnyConnection};
-use diesel::QueryResult;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::NaiveDateTime;
+use diesel::QueryResult;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::IntoParams;
@@ -60,7 +60,9 @@ impl PageQuery {
         }
         match (limit, after) {
             (Some(limit), Some(after)) => Ok(Page { limit, after }),
-            _ => Err(AppError::invalid("the paging parameters are not valid").with_details(json!({ "fields": fields }))),
+            _ => {
+                Err(AppError::invalid("the paging parameters are not valid").with_details(json!({ "fields": fields })))
+            }
         }
     }
 }

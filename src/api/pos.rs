@@ -24,7 +24,7 @@ fn customer_id(raw: &str) -> AppResult<CustomerId> {
         .map_err(|e| AppError::invalid_fields("invalid customer id", serde_json::json!({"customer_id": e})))
 }
 
-#[utoipa::path(get, path = "/api/v1/pos/customers", tag = "pos", security(("bearer" = [])), params(CustomerQuery),
+#[utoipa::path(get, path = "/api/v1/pos/customers", summary = "Find a customer at the till", operation_id = "pos_list_customers", tag = "pos", security(("bearer" = [])), params(CustomerQuery),
     responses((status = 200, body = CustomerPage), (status = 403, body = ErrorEnvelope)))]
 pub async fn list_customers(
     auth: PosAuth,
@@ -39,7 +39,7 @@ pub async fn list_customers(
     Ok(web::Json(search_customers(&store, auth.shop.as_str(), query).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/pos/customers/{id}/wallet", tag = "pos", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/pos/customers/{id}/wallet", summary = "A customer's wallet at the till", operation_id = "pos_get_wallet", tag = "pos", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = WalletView), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 pub async fn get_wallet(
@@ -54,7 +54,7 @@ pub async fn get_wallet(
     Ok(web::Json(wallet::wallet_view(&wallet, member)?))
 }
 
-#[utoipa::path(get, path = "/api/v1/pos/quote", tag = "pos", security(("bearer" = [])), params(QuoteQuery),
+#[utoipa::path(get, path = "/api/v1/pos/quote", summary = "What points are worth at the till", operation_id = "pos_get_quote", tag = "pos", security(("bearer" = [])), params(QuoteQuery),
     responses((status = 200, body = QuoteView), (status = 400, body = ErrorEnvelope)))]
 pub async fn get_quote(
     auth: PosAuth,
@@ -72,12 +72,13 @@ pub async fn get_quote(
 #[serde(deny_unknown_fields)]
 pub struct PosClaimBody {
     pub customer_id: String,
+    #[schema(minimum = 1, maximum = 1_000_000_000_000_i64)]
     pub points: i64,
     #[serde(default)]
     pub purchase_type: Option<PurchaseType>,
 }
 
-#[utoipa::path(post, path = "/api/v1/pos/claims", tag = "pos", security(("bearer" = [])), request_body = PosClaimBody,
+#[utoipa::path(post, path = "/api/v1/pos/claims", summary = "Turn a customer's points into a code at the till", operation_id = "pos_post_claim", tag = "pos", security(("bearer" = [])), request_body = PosClaimBody,
     params(("Idempotency-Key" = String, Header)),
     responses((status = 201, body = ClaimView), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn post_claim(

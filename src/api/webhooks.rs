@@ -40,7 +40,7 @@ pub fn verify_hmac(secret: &[u8], body: &[u8], signature: Option<&str>) -> bool 
     mac.verify_slice(&decoded).is_ok()
 }
 
-#[utoipa::path(post, path = "/webhooks/shopify", tag = "platform",
+#[utoipa::path(post, path = "/webhooks/shopify", summary = "Platform webhooks (HMAC-signed)", tag = "platform",
     params(("X-Shopify-Hmac-Sha256" = String, Header), ("X-Shopify-Topic" = String, Header),
         ("X-Shopify-Shop-Domain" = String, Header), ("X-Shopify-Event-Id" = Option<String>, Header),
         ("X-Shopify-Webhook-Id" = Option<String>, Header)),

@@ -2,8 +2,8 @@
 //! unit of work (debit or credit, ledger entry, claim row, outbox row).
 
 use super::customers::{self, Movement};
-use super::schema::claims;
 use super::page::Keyset;
+use super::schema::claims;
 use super::{notify, outbox};
 use super::{programs, shops, AnyConnection};
 use crate::domain::claim::{self, entry_kind, ClaimStatus};

@@ -1,8 +1,8 @@
 //! Wallets and their ledger. A balance only ever moves together with a
 //! ledger entry carrying the balance after it (invariant 1).
 
-use super::schema::{customers, ledger_entries};
 use super::page::Keyset;
+use super::schema::{customers, ledger_entries};
 use super::{is_unique_violation, AnyConnection};
 use crate::domain::claim::Refusal;
 use crate::domain::ids::new_id;

@@ -12,7 +12,12 @@ const CUSTOMER: &str = "4242";
 /// Equal lists, or the first place they differ (not 1,234 ids in a panic).
 fn same(got: &[String], want: &[String], what: &str) {
     let first = got.iter().zip(want).position(|(a, b)| a != b);
-    assert!(got.len() == want.len() && first.is_none(), "{what}: {} vs {} rows, first difference at {first:?}", got.len(), want.len());
+    assert!(
+        got.len() == want.len() && first.is_none(),
+        "{what}: {} vs {} rows, first difference at {first:?}",
+        got.len(),
+        want.len()
+    );
 }
 
 /// Newest first, as the lists serve them.
@@ -22,7 +27,14 @@ async fn newest_entries(app: &TestApp) -> Vec<String> {
 
 /// Walks a list by `limit`, calling `between` after each page; returns the
 /// ids in the order served and the number of pages.
-async fn walk(app: &TestApp, path: &str, token: &str, key: &str, limit: usize, between: impl AsyncFn(usize)) -> (Vec<String>, usize) {
+async fn walk(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    key: &str,
+    limit: usize,
+    between: impl AsyncFn(usize),
+) -> (Vec<String>, usize) {
     let (mut ids, mut cursor, mut pages) = (Vec::new(), None::<String>, 0);
     loop {
         let sep = if path.contains('?') { '&' } else { '?' };
@@ -84,11 +96,13 @@ async fn a_long_ledger_pages_every_entry_exactly_once_in_order_while_entries_are
     // The customer page shows the newest 100 and a cursor that goes on from there.
     let (status, detail) = status_json(app.get(&format!("/api/v1/admin/customers/{CUSTOMER}"), &admin).await).await;
     assert_eq!(status, StatusCode::OK);
-    let first: Vec<&str> = detail["entries"].as_array().expect("entries").iter().map(|e| e["id"].as_str().expect("id")).collect();
+    let first: Vec<&str> =
+        detail["entries"].as_array().expect("entries").iter().map(|e| e["id"].as_str().expect("id")).collect();
     assert_eq!(first, all[..100].iter().map(String::as_str).collect::<Vec<_>>());
     let cursor = detail["entries_next_cursor"].as_str().expect("more entries");
     let (_, next) = status_json(app.get(&format!("{path}?limit=3&cursor={cursor}"), &admin).await).await;
-    let next_ids: Vec<&str> = next["entries"].as_array().expect("entries").iter().map(|e| e["id"].as_str().expect("id")).collect();
+    let next_ids: Vec<&str> =
+        next["entries"].as_array().expect("entries").iter().map(|e| e["id"].as_str().expect("id")).collect();
     assert_eq!(next_ids, all[100..103].iter().map(String::as_str).collect::<Vec<_>>());
 
     // Default page: 50.
@@ -143,12 +157,18 @@ async fn bad_paging_parameters_are_refused_with_fields() {
         ("cursor=", "cursor"),
         (&format!("cursor={forged}") as &str, "cursor"),
     ];
-    let doors = ["/api/v1/transactions", "/api/v1/claims"].map(|p| (p.to_string(), token.clone())).into_iter().chain(
-        ["entries", "claims"].map(|l| (format!("/api/v1/admin/customers/{CUSTOMER}/{l}"), admin.clone())),
-    );
+    let doors = ["/api/v1/transactions", "/api/v1/claims"]
+        .map(|p| (p.to_string(), token.clone()))
+        .into_iter()
+        .chain(["entries", "claims"].map(|l| (format!("/api/v1/admin/customers/{CUSTOMER}/{l}"), admin.clone())));
     for (path, who) in doors {
         for (query, field) in &cases {
-            let body = expect_error(app.get(&format!("{path}?{query}"), &who).await, StatusCode::BAD_REQUEST, "invalid_request").await;
+            let body = expect_error(
+                app.get(&format!("{path}?{query}"), &who).await,
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+            )
+            .await;
             assert!(body["error"]["details"]["fields"][field].is_string(), "{path}?{query}: {body}");
         }
         expect_error(app.get(&format!("{path}?page=2"), &who).await, StatusCode::BAD_REQUEST, "invalid_request").await;

@@ -77,17 +77,20 @@ fn first_start(db: &std::path::Path) -> String {
     .into_iter()
     .map(|stream| {
         let lines = lines.clone();
-        std::thread::spawn(move || BufReader::new(stream).lines().map_while(Result::ok).for_each(|l| drop(lines.send(l))))
+        std::thread::spawn(move || {
+            BufReader::new(stream).lines().map_while(Result::ok).for_each(|l| drop(lines.send(l)))
+        })
     })
     .collect();
     drop(lines);
     let mut printed = String::new();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     let base = loop {
-        let line = seen.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())).unwrap_or_else(|_| {
-            let _ = child.kill();
-            panic!("no listening line within 60 s: {printed}")
-        });
+        let line =
+            seen.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())).unwrap_or_else(|_| {
+                let _ = child.kill();
+                panic!("no listening line within 60 s: {printed}")
+            });
         printed.push_str(&line);
         printed.push('\n');
         if let Some(at) = line.find("listening base=") {
