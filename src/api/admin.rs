@@ -72,18 +72,32 @@ pub async fn put_program(
 #[serde(deny_unknown_fields)]
 pub struct CustomerQuery {
     /// Prefix of the customer id, or part of the e-mail.
+    #[param(max_length = 100)]
     pub query: Option<String>,
     /// 1-200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }
 
 pub async fn search_customers(store: &Store, shop: &str, query: CustomerQuery) -> AppResult<CustomerPage> {
-    let limit = query.limit.unwrap_or(50).clamp(1, 200);
+    let limit = query.limit.unwrap_or(50);
     let text = query.query.unwrap_or_default().trim().to_string();
+    let mut fields = serde_json::Map::new();
+    if !(1..=200).contains(&limit) {
+        fields.insert("limit".into(), "a whole number from 1 to 200".into());
+    }
+    if query.cursor.as_deref() == Some("") {
+        fields.insert("cursor".into(), "not a next_cursor of this list".into());
+    }
     if text.len() > 100 {
-        return Err(AppError::invalid("query is at most 100 characters"));
+        fields.insert("query".into(), "at most 100 characters".into());
+    }
+    if !fields.is_empty() {
+        let details = serde_json::json!({ "fields": fields });
+        return Err(AppError::invalid("the search parameters are not valid").with_details(details));
     }
     let shop = shop.to_string();
     let cursor = query.cursor;
