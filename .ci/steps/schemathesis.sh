@@ -9,7 +9,7 @@
 set -euo pipefail
 BIN=${LOYALTY_BIN:?LOYALTY_BIN names the binary}
 VERSION=3.39.16
-EXAMPLES=${ST_EXAMPLES:-30}
+EXAMPLES=${ST_EXAMPLES:-25}
 SECONDS_EACH=${ST_SECONDS:-90}
 WORK=$(mktemp -d /tmp/lw-st.XXXXXX)
 REPORTS=${ST_REPORTS:-/tmp/lw-schemathesis-reports}
