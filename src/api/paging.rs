@@ -1,6 +1,6 @@
 //! `?limit=&cursor=` on every list: at most `MAX_LIMIT` rows a page
 //! (`DEFAULT_LIMIT` when not given), and an opaque `next_cursor` that is
-//! `null` on the last page. The cursor carries the (created_at, id) keyset of
+//! `null` on the last page. The cursor carries the (created_at, id) of
 //! the last row; the store reads strictly after it (store::page).
 
 use super::views::{ClaimList, ClaimView, EntryList, EntryView};

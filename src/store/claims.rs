@@ -92,16 +92,12 @@ pub fn for_customer(
     let mut query = claims::table
         .filter(claims::shop_id.eq(shop_id))
         .filter(claims::customer_id.eq(customer_id))
-        .order((claims::created_at.desc(), claims::id.desc()))
+        .order(claims::id.desc())
         .limit(limit)
         .select(ClaimRow::as_select())
         .into_boxed();
     if let Some(after) = after {
-        query = query.filter(
-            claims::created_at
-                .lt(after.created_at)
-                .or(claims::created_at.eq(after.created_at).and(claims::id.lt(after.id.clone()))),
-        );
+        query = query.filter(claims::id.lt(after.id.clone()));
     }
     query.load(conn)
 }

@@ -183,16 +183,12 @@ pub fn entries(
     let mut query = ledger_entries::table
         .filter(ledger_entries::shop_id.eq(shop_id))
         .filter(ledger_entries::customer_id.eq(id))
-        .order((ledger_entries::created_at.desc(), ledger_entries::id.desc()))
+        .order(ledger_entries::id.desc())
         .limit(limit)
         .select(EntryRow::as_select())
         .into_boxed();
     if let Some(after) = after {
-        query = query.filter(
-            ledger_entries::created_at
-                .lt(after.created_at)
-                .or(ledger_entries::created_at.eq(after.created_at).and(ledger_entries::id.lt(after.id.clone()))),
-        );
+        query = query.filter(ledger_entries::id.lt(after.id.clone()));
     }
     query.load(conn)
 }

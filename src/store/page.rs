@@ -1,6 +1,10 @@
-//! Keyset paging: lists are ordered newest first by (created_at, id), and a
-//! page starts strictly after the last row of the previous one, so rows
-//! inserted between two pages (always newer) neither repeat nor shift rows.
+//! Keyset paging: lists are ordered newest first by id, and a page starts
+//! strictly after the last row of the previous one, so rows inserted between
+//! two pages (always newer) neither repeat nor shift rows. Ids are UUIDv7
+//! made under the wallet's row lock, so per customer they follow commit
+//! order; `created_at` does not on PostgreSQL (it is read when the unit of
+//! work starts, and a unit that waited for the lock commits later), so it is
+//! carried in the cursor but not compared.
 
 use chrono::NaiveDateTime;
 
