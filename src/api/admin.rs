@@ -4,6 +4,7 @@ use super::auth::AdminAuth;
 use super::customer::{refund, RefundRequest};
 use super::extract::{fingerprint, IdempotencyKey, JsonBody, MaybeIdempotencyKey};
 use super::idempotency::{self, Idempotent};
+use super::paging::{self, Page, PageQuery};
 use super::views::*;
 use super::wallet::owner;
 use crate::domain::ids::CustomerId;
@@ -13,7 +14,7 @@ use crate::domain::program::{Channel, ProgramInput, ProgramSettings};
 use crate::error::{AppError, AppResult, ErrorEnvelope};
 use crate::metrics::Metrics;
 use crate::platform::Platform;
-use crate::store::{claims, customers, programs, shops, Store};
+use crate::store::{customers, programs, shops, Store};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
@@ -28,7 +29,7 @@ pub fn parse_channel(raw: &str) -> AppResult<Channel> {
     Channel::parse(raw).map_err(|_| AppError::not_found("program"))
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/programs/{channel}", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/programs/{channel}", summary = "The current program of a channel", tag = "admin", security(("bearer" = [])),
     params(("channel" = Channel, Path)),
     responses((status = 200, body = ProgramView), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 pub async fn get_program(
@@ -47,7 +48,7 @@ pub async fn get_program(
     Ok(web::Json(ProgramView::from(&program)))
 }
 
-#[utoipa::path(put, path = "/api/v1/admin/programs/{channel}", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/admin/programs/{channel}", summary = "Save a new version of a channel's program", tag = "admin", security(("bearer" = [])),
     params(("channel" = Channel, Path)), request_body = ProgramInput,
     responses((status = 200, body = ProgramView), (status = 400, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope, description = "invalid_request with details.fields")))]
 pub async fn put_program(
@@ -74,18 +75,32 @@ pub async fn put_program(
 #[serde(deny_unknown_fields)]
 pub struct CustomerQuery {
     /// Prefix of the customer id, or part of the e-mail.
+    #[param(max_length = 100)]
     pub query: Option<String>,
     /// 1-200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }
 
 pub async fn search_customers(store: &Store, shop: &str, query: CustomerQuery) -> AppResult<CustomerPage> {
-    let limit = query.limit.unwrap_or(50).clamp(1, 200);
+    let limit = query.limit.unwrap_or(50);
     let text = query.query.unwrap_or_default().trim().to_string();
+    let mut fields = serde_json::Map::new();
+    if !(1..=200).contains(&limit) {
+        fields.insert("limit".into(), "a whole number from 1 to 200".into());
+    }
+    if query.cursor.as_deref() == Some("") {
+        fields.insert("cursor".into(), "not a next_cursor of this list".into());
+    }
     if text.len() > 100 {
-        return Err(AppError::invalid("query is at most 100 characters"));
+        fields.insert("query".into(), "at most 100 characters".into());
+    }
+    if !fields.is_empty() {
+        let details = serde_json::json!({ "fields": fields });
+        return Err(AppError::invalid("the search parameters are not valid").with_details(details));
     }
     let shop = shop.to_string();
     let cursor = query.cursor;
@@ -96,7 +111,7 @@ pub async fn search_customers(store: &Store, shop: &str, query: CustomerQuery) -
     Ok(CustomerPage { customers: page, next_cursor })
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/customers", tag = "admin", security(("bearer" = [])), params(CustomerQuery),
+#[utoipa::path(get, path = "/api/v1/admin/customers", summary = "Search the shop's customers, one page at a time", operation_id = "admin_list_customers", tag = "admin", security(("bearer" = [])), params(CustomerQuery),
     responses((status = 200, body = CustomerPage), (status = 403, body = ErrorEnvelope)))]
 pub async fn list_customers(
     auth: AdminAuth,
@@ -106,7 +121,7 @@ pub async fn list_customers(
     Ok(web::Json(search_customers(&store, auth.shop.as_str(), query.into_inner()).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/customers/{id}", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/customers/{id}", summary = "A customer's wallet with the newest claims, entries and lots", tag = "admin", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = CustomerDetail), (status = 404, body = ErrorEnvelope)))]
 pub async fn get_customer(
@@ -124,6 +139,53 @@ pub async fn get_customer(
     Ok(web::Json(detail))
 }
 
+#[utoipa::path(get, path = "/api/v1/admin/customers/{id}/entries", summary = "A customer's ledger, one page at a time", tag = "admin", security(("bearer" = [])),
+    summary = "A customer's ledger entries, newest first, one page at a time",
+    params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = EntryList), (status = 400, body = ErrorEnvelope, description = "invalid_request: bad limit or cursor (details.fields)"),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+pub async fn list_customer_entries(
+    auth: AdminAuth,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+    query: web::Query<PageQuery>,
+) -> AppResult<web::Json<EntryList>> {
+    let (shop, customer, page) = customer_page(&auth, &path, &query)?;
+    let list = store
+        .read(move |conn| {
+            customers::find(conn, &shop, &customer)?.ok_or_else(|| AppError::not_found("customer"))?;
+            Ok(paging::entry_page(conn, &shop, &customer, &page)?)
+        })
+        .await?;
+    Ok(web::Json(list))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/customers/{id}/claims", summary = "A customer's codes, one page at a time", tag = "admin", security(("bearer" = [])),
+    summary = "A customer's claims, newest first, one page at a time",
+    params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = ClaimList), (status = 400, body = ErrorEnvelope, description = "invalid_request: bad limit or cursor (details.fields)"),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+pub async fn list_customer_claims(
+    auth: AdminAuth,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+    query: web::Query<PageQuery>,
+) -> AppResult<web::Json<ClaimList>> {
+    let (shop, customer, page) = customer_page(&auth, &path, &query)?;
+    let list = store
+        .read(move |conn| {
+            customers::find(conn, &shop, &customer)?.ok_or_else(|| AppError::not_found("customer"))?;
+            Ok(paging::claim_page(conn, &shop, &customer, &page)?)
+        })
+        .await?;
+    Ok(web::Json(list))
+}
+
+fn customer_page(auth: &AdminAuth, path: &str, query: &PageQuery) -> AppResult<(String, String, Page)> {
+    let customer = CustomerId::parse(path).map_err(|_| AppError::not_found("customer"))?.into_string();
+    Ok((auth.shop.as_str().to_string(), customer, query.check()?))
+}
+
 /// A wallet with its newest `limit` claims and ledger entries.
 pub fn customer_detail(
     conn: &mut crate::store::AnyConnection,
@@ -133,15 +195,20 @@ pub fn customer_detail(
 ) -> AppResult<Option<CustomerDetail>> {
     let Some(shop_row) = shops::find(conn, shop)? else { return Ok(None) };
     let Some(row) = customers::find(conn, shop, customer)? else { return Ok(None) };
-    let claims = claims::for_customer(conn, shop, customer, None, limit)?;
-    let entries = customers::entries(conn, shop, customer, None, limit)?;
-    let ids: Vec<String> = entries.iter().map(|e| e.id.clone()).collect();
+    let first = Page { limit, after: None };
+    let (claims, mut entries) =
+        (paging::claim_page(conn, shop, customer, &first)?, paging::entry_page(conn, shop, customer, &first)?);
+    let ids: Vec<String> = entries.entries.iter().map(|e| e.id.clone()).collect();
     let actors = crate::store::export::actors(conn, shop, &ids)?;
-    let entry_view = |e: &customers::EntryRow| EntryView { actor: actors.get(&e.id).cloned(), ..EntryView::from(e) };
+    for entry in &mut entries.entries {
+        entry.actor = actors.get(&entry.id).cloned();
+    }
     Ok(Some(CustomerDetail {
         wallet: BalanceView { customer_id: row.id, points_balance: row.points_balance, currency: shop_row.currency },
-        claims: claims.iter().map(ClaimView::from).collect(),
-        entries: entries.iter().map(entry_view).collect(),
+        claims: claims.claims,
+        claims_next_cursor: claims.next_cursor,
+        entries: entries.entries,
+        entries_next_cursor: entries.next_cursor,
         pending_points: crate::store::pending::total(conn, shop, customer)?,
         lots: crate::store::lots::all_lots(conn, shop, customer, limit)?.iter().map(LotView::from).collect(),
     }))
@@ -151,11 +218,13 @@ pub fn customer_detail(
 #[serde(deny_unknown_fields)]
 pub struct AdjustmentBody {
     /// Positive to add, negative to take away; never below zero.
+    #[schema(minimum = -1_000_000_000_000_i64, maximum = 1_000_000_000_000_i64)]
     pub points: i64,
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/admin/customers/{id}/adjustments", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/admin/customers/{id}/adjustments", summary = "Add or remove points by hand, with a reason", tag = "admin", security(("bearer" = [])),
     params(("id" = String, Path), ("Idempotency-Key" = String, Header)), request_body = AdjustmentBody,
     responses((status = 201, body = AdjustmentView), (status = 409, body = ErrorEnvelope, description = "insufficient_points"), (status = 422, body = ErrorEnvelope)))]
 pub async fn post_adjustment(
@@ -193,7 +262,7 @@ pub async fn post_adjustment(
     .await
 }
 
-#[utoipa::path(post, path = "/api/v1/admin/claims/{id}/refund", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/admin/claims/{id}/refund", summary = "Refund a customer's unused code (admin)", operation_id = "admin_refund_claim", tag = "admin", security(("bearer" = [])),
     params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = RefundView), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope, description = "claim_not_refundable")))]
 pub async fn refund_claim(

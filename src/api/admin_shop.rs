@@ -145,7 +145,7 @@ pub fn parse_locale(raw: &str) -> Result<String, String> {
     Ok(region.map_or(lang.clone(), |r| format!("{lang}-{}", r.to_ascii_uppercase())))
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/shop", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/shop", summary = "The shop's settings", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = ShopView), (status = 403, body = ErrorEnvelope)))]
 pub async fn get_shop(auth: AdminAuth, store: web::Data<Store>) -> AppResult<web::Json<ShopView>> {
     let shop = auth.shop.as_str().to_string();
@@ -271,7 +271,7 @@ fn apply_platform(
     row.platform_base_url = base_url;
 }
 
-#[utoipa::path(put, path = "/api/v1/admin/shop", tag = "admin", security(("bearer" = [])), request_body = ShopInput,
+#[utoipa::path(put, path = "/api/v1/admin/shop", summary = "Change the shop's settings", tag = "admin", security(("bearer" = [])), request_body = ShopInput,
     responses((status = 200, body = ShopView), (status = 400, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn put_shop(
     auth: AdminAuth,

@@ -98,7 +98,7 @@ fn period_for(span: Duration) -> analytics::Period {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/analytics", tag = "admin", security(("bearer" = [])), params(AnalyticsQuery),
+#[utoipa::path(get, path = "/api/v1/admin/analytics", summary = "Points and codes over a time window", tag = "admin", security(("bearer" = [])), params(AnalyticsQuery),
     responses((status = 200, body = AnalyticsView), (status = 400, body = ErrorEnvelope)))]
 pub async fn get_analytics(
     auth: AdminAuth,

@@ -174,7 +174,7 @@ fn view(
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/campaigns/{id}/report", tag = "campaigns", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/campaigns/{id}/report", summary = "A campaign's outcome and measured lift", tag = "campaigns", security(("bearer" = [])),
     params(("id" = String, Path), ReportParams),
     responses((status = 200, body = ReportView), (status = 400, body = ErrorEnvelope, description = "invalid_request with details.fields (from, to)"),
         (status = 404, body = ErrorEnvelope)))]

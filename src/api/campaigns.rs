@@ -46,7 +46,7 @@ fn campaign_id(raw: &str) -> AppResult<String> {
     parse_uuid(raw).map_err(|_| AppError::not_found("campaign"))
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/campaigns", tag = "campaigns", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/campaigns", summary = "The shop's campaigns", tag = "campaigns", security(("bearer" = [])),
     responses((status = 200, body = CampaignList), (status = 403, body = ErrorEnvelope)))]
 pub async fn list_campaigns(auth: AdminAuth, store: web::Data<Store>) -> AppResult<web::Json<CampaignList>> {
     let shop = auth.shop.as_str().to_string();
@@ -54,7 +54,7 @@ pub async fn list_campaigns(auth: AdminAuth, store: web::Data<Store>) -> AppResu
     Ok(web::Json(CampaignList { campaigns: rows.iter().map(CampaignView::from).collect() }))
 }
 
-#[utoipa::path(post, path = "/api/v1/admin/campaigns", tag = "campaigns", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/admin/campaigns", summary = "Create a campaign", tag = "campaigns", security(("bearer" = [])),
     params(("Idempotency-Key" = String, Header)), request_body = CampaignInput,
     responses((status = 201, body = CampaignView), (status = 400, body = ErrorEnvelope),
         (status = 422, body = ErrorEnvelope, description = "invalid_request with details.fields")))]
@@ -81,7 +81,7 @@ pub async fn post_campaign(
     .await
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/campaigns/{id}", tag = "campaigns", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/campaigns/{id}", summary = "One campaign", tag = "campaigns", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = CampaignView), (status = 404, body = ErrorEnvelope)))]
 pub async fn get_campaign(
@@ -97,7 +97,7 @@ pub async fn get_campaign(
     Ok(web::Json(CampaignView::from(&campaign)))
 }
 
-#[utoipa::path(put, path = "/api/v1/admin/campaigns/{id}", tag = "campaigns", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/admin/campaigns/{id}", summary = "Change a campaign", tag = "campaigns", security(("bearer" = [])),
     params(("id" = String, Path)), request_body = CampaignInput,
     responses((status = 200, body = CampaignView), (status = 404, body = ErrorEnvelope),
         (status = 422, body = ErrorEnvelope, description = "invalid_request with details.fields")))]
@@ -134,7 +134,7 @@ pub struct OfferQuery {
     pub limit: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/campaigns/{id}/offers", tag = "campaigns", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/campaigns/{id}/offers", summary = "A campaign's offers, one page at a time", tag = "campaigns", security(("bearer" = [])),
     params(("id" = String, Path), OfferQuery),
     responses((status = 200, body = OfferPage), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 pub async fn list_offers(

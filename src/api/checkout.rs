@@ -55,7 +55,7 @@ fn parse_customer(raw: &str) -> AppResult<String> {
         .map_err(|e| AppError::invalid_fields("invalid customer id", serde_json::json!({"customer_id": e})))
 }
 
-#[utoipa::path(post, path = "/api/v1/checkout/validate", tag = "checkout", security(("bearer" = [])), request_body = ValidateBody,
+#[utoipa::path(post, path = "/api/v1/checkout/validate", summary = "Check a code at the native checkout", tag = "checkout", security(("bearer" = [])), request_body = ValidateBody,
     responses((status = 200, body = ValidateView, description = "valid, or not with error.code code_not_valid, below_minimum_subtotal or customer_blocked"),
         (status = 400, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope),
         (status = 429, body = ErrorEnvelope, description = "rate_limited: more than 20 failed code checks by this customer this clock hour; Retry-After (seconds) and details.retry_after say when the hour ends",
@@ -191,7 +191,7 @@ pub struct RedeemView {
     pub points_earned: i64,
 }
 
-#[utoipa::path(post, path = "/api/v1/checkout/redeem", tag = "checkout", security(("bearer" = [])), request_body = RedeemBody,
+#[utoipa::path(post, path = "/api/v1/checkout/redeem", summary = "Redeem a code at the native checkout", tag = "checkout", security(("bearer" = [])), request_body = RedeemBody,
     params(("Idempotency-Key" = String, Header)),
     responses((status = 200, body = RedeemView, description = "the claim, now used; for an offer code an OfferRedeemView"), (status = 409, body = ErrorEnvelope, description = "code_not_valid (counts as a failed code check)"), (status = 422, body = ErrorEnvelope, description = "customer_blocked, below_minimum_subtotal, invalid_request"),
         (status = 429, body = ErrorEnvelope, description = "rate_limited, as for validate", headers(("Retry-After" = u64, description = "seconds until the limit resets")))))]

@@ -3,7 +3,8 @@
 use super::auth::CustomerAuth;
 use super::extract::{fingerprint, IdempotencyKey, JsonBody, MaybeIdempotencyKey};
 use super::idempotency::{self, Idempotent};
-use super::views::{ClaimList, ClaimView, EntryList, EntryView, QuoteView, RefundView, WalletView};
+use super::paging::{self, PageQuery};
+use super::views::{ClaimList, ClaimView, EntryList, QuoteView, RefundView, WalletView};
 use super::wallet::{self, ClaimBody, QuoteQuery};
 use crate::domain::ids::parse_uuid;
 use crate::domain::program::Channel;
@@ -21,7 +22,7 @@ use std::sync::Arc;
 pub const LIST_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 500;
 
-#[utoipa::path(get, path = "/api/v1/wallet", tag = "customer", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/wallet", summary = "The shopper's balance and program", tag = "customer", security(("bearer" = [])),
     responses((status = 200, body = WalletView), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn get_wallet(
     auth: CustomerAuth,
@@ -33,7 +34,7 @@ pub async fn get_wallet(
     Ok(web::Json(wallet::wallet_view(&wallet, member)?))
 }
 
-#[utoipa::path(get, path = "/api/v1/quote", tag = "customer", security(("bearer" = [])), params(QuoteQuery),
+#[utoipa::path(get, path = "/api/v1/quote", summary = "What a number of points is worth", tag = "customer", security(("bearer" = [])), params(QuoteQuery),
     responses((status = 200, body = QuoteView), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope)))]
 pub async fn get_quote(
     auth: CustomerAuth,
@@ -46,7 +47,7 @@ pub async fn get_quote(
     Ok(web::Json(wallet::quote(&wallet, query.points, member)?))
 }
 
-#[utoipa::path(post, path = "/api/v1/claims", tag = "customer", security(("bearer" = [])), request_body = ClaimBody,
+#[utoipa::path(post, path = "/api/v1/claims", summary = "Turn points into a discount code", tag = "customer", security(("bearer" = [])), request_body = ClaimBody,
     params(("Idempotency-Key" = String, Header, description = "required; replays the first response")),
     responses((status = 201, body = ClaimView), (status = 400, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope, description = "insufficient_points"),
         (status = 422, body = ErrorEnvelope, description = "below_minimum, above_maximum, not_eligible, program_disabled, purchase_type_not_allowed, zero_value, idempotency_conflict"),
@@ -76,24 +77,20 @@ pub async fn post_claim(
     wallet::create_claim(&store, &platform, &metrics, request, idempotent).await
 }
 
-#[utoipa::path(get, path = "/api/v1/claims", tag = "customer", security(("bearer" = [])), params(ListQuery),
-    description = "Newest first, in pages (addition to API.md: `?limit=&cursor=` and `next_cursor`; default 50 rows, at most 500). The cursor is the last row's id (UUIDv7, so id order is creation order).",
-    responses((status = 200, body = ClaimList), (status = 400, body = ErrorEnvelope, description = "invalid_request: a cursor that is not an id"),
+#[utoipa::path(get, path = "/api/v1/claims", summary = "The shopper's codes, newest first, one page at a time", tag = "customer", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = ClaimList), (status = 400, body = ErrorEnvelope, description = "invalid_request: bad limit or cursor (details.fields)"),
         (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn list_claims(
     auth: CustomerAuth,
     store: web::Data<Store>,
-    query: web::Query<ListQuery>,
+    query: web::Query<PageQuery>,
 ) -> AppResult<web::Json<ClaimList>> {
-    let (limit, before) = query.page()?;
+    let page = query.check()?;
     let (shop, customer) = (auth.shop.as_str().to_string(), auth.customer.into_string());
-    let mut rows =
-        store.read(move |conn| Ok(claims::for_customer(conn, &shop, &customer, before.as_deref(), limit + 1)?)).await?;
-    let next_cursor = next_cursor(&mut rows, limit, |c| c.id.clone());
-    Ok(web::Json(ClaimList { claims: rows.iter().map(ClaimView::from).collect(), next_cursor }))
+    Ok(web::Json(store.read(move |conn| Ok(paging::claim_page(conn, &shop, &customer, &page)?)).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/claims/{id}/refund", tag = "customer", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/claims/{id}/refund", summary = "Give back an unused code for its points", tag = "customer", security(("bearer" = [])),
     params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = RefundView), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope, description = "claim_not_refundable")))]
 pub async fn refund_claim(
@@ -174,54 +171,15 @@ pub async fn refund(
     answer.into_response()
 }
 
-#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct ListQuery {
-    /// Rows per page, 1-500; default 50.
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-    /// The `next_cursor` of the previous page (older rows follow).
-    pub cursor: Option<String>,
-}
-
-impl ListQuery {
-    /// The page size and the id to continue below; a bad cursor is a 400.
-    pub fn page(&self) -> AppResult<(i64, Option<String>)> {
-        let limit = self.limit.unwrap_or(LIST_LIMIT).clamp(1, MAX_LIMIT);
-        let before = match self.cursor.as_deref() {
-            None => None,
-            Some(raw) => {
-                Some(parse_uuid(raw).map_err(|_| AppError::invalid("cursor: not a cursor from a previous page"))?)
-            }
-        };
-        Ok((limit, before))
-    }
-}
-
-/// Trims the extra row fetched to see whether another page follows and
-/// returns the cursor to it (the last row's id), or None at the end.
-pub fn next_cursor<T>(rows: &mut Vec<T>, limit: i64, id: impl Fn(&T) -> String) -> Option<String> {
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    if rows.len() <= limit {
-        return None;
-    }
-    rows.truncate(limit);
-    rows.last().map(id)
-}
-
-#[utoipa::path(get, path = "/api/v1/transactions", tag = "customer", security(("bearer" = [])), params(ListQuery),
-    description = "Newest first, in pages (addition to API.md: `?limit=&cursor=` and `next_cursor`; default 50 rows, at most 500). The cursor is the last entry's id (UUIDv7, so id order is creation order).",
-    responses((status = 200, body = EntryList), (status = 400, body = ErrorEnvelope, description = "invalid_request: a cursor that is not an id"),
+#[utoipa::path(get, path = "/api/v1/transactions", summary = "The shopper's ledger, newest first, one page at a time", tag = "customer", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = EntryList), (status = 400, body = ErrorEnvelope, description = "invalid_request: bad limit or cursor (details.fields)"),
         (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn list_transactions(
     auth: CustomerAuth,
     store: web::Data<Store>,
-    query: web::Query<ListQuery>,
+    query: web::Query<PageQuery>,
 ) -> AppResult<web::Json<EntryList>> {
-    let (limit, before) = query.page()?;
+    let page = query.check()?;
     let (shop, customer) = (auth.shop.as_str().to_string(), auth.customer.into_string());
-    let mut rows =
-        store.read(move |conn| Ok(customers::entries(conn, &shop, &customer, before.as_deref(), limit + 1)?)).await?;
-    let next_cursor = next_cursor(&mut rows, limit, |e| e.id.clone());
-    Ok(web::Json(EntryList { entries: rows.iter().map(EntryView::from).collect(), next_cursor }))
+    Ok(web::Json(store.read(move |conn| Ok(paging::entry_page(conn, &shop, &customer, &page)?)).await?))
 }

@@ -33,7 +33,7 @@ pub struct EventReceipt {
     pub matched_campaigns: usize,
 }
 
-#[utoipa::path(post, path = "/api/v1/admin/events", tag = "campaigns", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/admin/events", summary = "Report a customer event to the campaigns", tag = "campaigns", security(("bearer" = [])),
     params(("Idempotency-Key" = String, Header)), request_body = EventInput,
     responses((status = 202, body = EventReceipt), (status = 400, body = ErrorEnvelope),
         (status = 413, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope, description = "invalid_request with details.fields")))]
@@ -61,7 +61,7 @@ pub async fn post_event(
     .await
 }
 
-#[utoipa::path(get, path = "/api/v1/offers", tag = "customer", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/offers", summary = "The shopper's personal offers", tag = "customer", security(("bearer" = [])),
     responses((status = 200, body = CustomerOfferList), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn list_my_offers(auth: CustomerAuth, store: web::Data<Store>) -> AppResult<web::Json<CustomerOfferList>> {
     let shop = auth.shop.as_str().to_string();

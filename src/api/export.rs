@@ -79,7 +79,7 @@ where
         .streaming(futures_util::StreamExt::chain(first, rest))
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/export/customers.csv", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/export/customers.csv", summary = "Every customer's balance as CSV", tag = "admin", security(("bearer" = [])),
     responses((status = 200, content_type = "text/csv", body = String,
         description = "customer_id,email,display_name,points_balance,created_at; cells starting with = + - @ are prefixed with '"),
         (status = 403, body = ErrorEnvelope)))]
@@ -95,7 +95,7 @@ pub async fn customers_csv(auth: AdminAuth, store: web::Data<Store>) -> HttpResp
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/export/ledger.csv", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/export/ledger.csv", summary = "The whole ledger as CSV", tag = "admin", security(("bearer" = [])),
     responses((status = 200, content_type = "text/csv", body = String,
         description = "entry_id,customer_id,created_at,kind,delta,balance_after,pending_delta,claim_id,order_id,reason,actor (the staff sub of a manual adjustment), oldest first"),
         (status = 403, body = ErrorEnvelope)))]

@@ -16,8 +16,10 @@ pub mod extract;
 pub mod idempotency;
 pub mod notify;
 pub mod openapi;
+pub mod openapi_common;
 pub mod ops;
 pub mod pages;
+pub mod paging;
 pub mod pos;
 pub mod privacy;
 pub mod proxy;
@@ -34,7 +36,7 @@ use actix_web::web;
 
 /// A path with its methods; any other method gets a 405 in the envelope.
 fn resource(path: &str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(method_not_allowed))
+    web::resource(path).default_service(web::to(openapi_common::method_not_allowed))
 }
 
 /// Every route of the service. The OpenAPI test checks each is documented.
@@ -60,6 +62,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(resource("/admin/programs/{channel}").get(admin::get_program).put(admin::put_program))
                 .service(resource("/admin/customers").get(admin::list_customers))
                 .service(resource("/admin/customers/{id}").get(admin::get_customer))
+                .service(resource("/admin/customers/{id}/entries").get(admin::list_customer_entries))
+                .service(resource("/admin/customers/{id}/claims").get(admin::list_customer_claims))
                 .service(resource("/admin/customers/{id}/adjustments").post(admin::post_adjustment))
                 .service(resource("/admin/claims/{id}/refund").post(admin::refund_claim))
                 .service(resource("/admin/shop").get(admin_shop::get_shop).put(admin_shop::put_shop))
@@ -90,9 +94,4 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
     Err(AppError::not_found("route"))
-}
-
-async fn method_not_allowed() -> Result<actix_web::HttpResponse, AppError> {
-    Err(AppError::invalid("this method is not allowed on this path")
-        .with_status(actix_web::http::StatusCode::METHOD_NOT_ALLOWED))
 }

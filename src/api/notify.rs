@@ -127,7 +127,7 @@ pub struct NotificationQuery {
     pub cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/notifications", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/notifications", summary = "Outgoing webhook deliveries", tag = "admin", security(("bearer" = [])),
     params(NotificationQuery), summary = "Outgoing webhook deliveries, newest first (dead letters with status=dead)",
     responses((status = 200, body = NotificationPage), (status = 400, body = ErrorEnvelope),
         (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
@@ -160,7 +160,7 @@ fn page(mut rows: Vec<NotificationRow>, limit: usize) -> NotificationPage {
     NotificationPage { notifications: rows.into_iter().map(NotificationView::from).collect(), next_cursor }
 }
 
-#[utoipa::path(post, path = "/api/v1/admin/notifications/{id}/retry", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/admin/notifications/{id}/retry", summary = "Send a dead delivery again", tag = "admin", security(("bearer" = [])),
     params(("id" = String, Path)), summary = "Puts a dead-lettered delivery back in the queue (same event id)",
     responses((status = 202, body = NotificationView), (status = 400, body = ErrorEnvelope),
         (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),

@@ -1,6 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations and the
 //! request/response types; served at `/openapi.json`.
 
+use super::openapi_common::CommonErrors;
 use super::{
     admin, admin_shop, analytics, campaign_report, campaign_views, campaigns, checkout, customer, events, export,
     notify, ops, pos, privacy, proxy, segments, shopify_install, views, wallet, webhooks, widget,
@@ -25,12 +26,12 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "loyalty-wallet", description = "Loyalty points that become one-off discount codes."),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonErrors),
     paths(
         customer::get_wallet, customer::get_quote, customer::post_claim, customer::list_claims,
         customer::refund_claim, customer::list_transactions,
         admin::get_program, admin::put_program, admin::list_customers, admin::get_customer,
-        admin::post_adjustment, admin::refund_claim,
+        admin::list_customer_entries, admin::list_customer_claims, admin::post_adjustment, admin::refund_claim,
         admin_shop::get_shop, admin_shop::put_shop, analytics::get_analytics, privacy::list_data_requests,
         notify::list, notify::retry,
         pos::list_customers, pos::get_wallet, pos::get_quote, pos::post_claim, pos::list_open_claims, pos::refund_claim,

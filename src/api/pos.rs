@@ -25,7 +25,7 @@ fn customer_id(raw: &str) -> AppResult<CustomerId> {
         .map_err(|e| AppError::invalid_fields("invalid customer id", serde_json::json!({"customer_id": e})))
 }
 
-#[utoipa::path(get, path = "/api/v1/pos/customers", tag = "pos", security(("bearer" = [])), params(CustomerQuery),
+#[utoipa::path(get, path = "/api/v1/pos/customers", summary = "Find a customer at the till", operation_id = "pos_list_customers", tag = "pos", security(("bearer" = [])), params(CustomerQuery),
     responses((status = 200, body = CustomerPage), (status = 403, body = ErrorEnvelope)))]
 pub async fn list_customers(
     auth: PosAuth,
@@ -40,7 +40,7 @@ pub async fn list_customers(
     Ok(web::Json(search_customers(&store, auth.shop.as_str(), query).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/pos/customers/{id}/wallet", tag = "pos", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/pos/customers/{id}/wallet", summary = "A customer's wallet at the till", operation_id = "pos_get_wallet", tag = "pos", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = WalletView), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 pub async fn get_wallet(
@@ -55,7 +55,7 @@ pub async fn get_wallet(
     Ok(web::Json(wallet::wallet_view(&wallet, member)?))
 }
 
-#[utoipa::path(get, path = "/api/v1/pos/quote", tag = "pos", security(("bearer" = [])), params(QuoteQuery),
+#[utoipa::path(get, path = "/api/v1/pos/quote", summary = "What points are worth at the till", operation_id = "pos_get_quote", tag = "pos", security(("bearer" = [])), params(QuoteQuery),
     responses((status = 200, body = QuoteView), (status = 400, body = ErrorEnvelope)))]
 pub async fn get_quote(
     auth: PosAuth,
@@ -73,12 +73,13 @@ pub async fn get_quote(
 #[serde(deny_unknown_fields)]
 pub struct PosClaimBody {
     pub customer_id: String,
+    #[schema(minimum = 1, maximum = 1_000_000_000_000_i64)]
     pub points: i64,
     #[serde(default)]
     pub purchase_type: Option<PurchaseType>,
 }
 
-#[utoipa::path(post, path = "/api/v1/pos/claims", tag = "pos", security(("bearer" = [])), request_body = PosClaimBody,
+#[utoipa::path(post, path = "/api/v1/pos/claims", summary = "Turn a customer's points into a code at the till", operation_id = "pos_post_claim", tag = "pos", security(("bearer" = [])), request_body = PosClaimBody,
     params(("Idempotency-Key" = String, Header)),
     responses((status = 201, body = ClaimView), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn post_claim(
@@ -111,7 +112,7 @@ pub async fn post_claim(
 /// most this many, newest first.
 const OPEN_CODES: i64 = 50;
 
-#[utoipa::path(get, path = "/api/v1/pos/customers/{id}/claims", tag = "pos", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/pos/customers/{id}/claims", summary = "A customer's open codes at the till", tag = "pos", security(("bearer" = [])),
     params(("id" = String, Path)),
     description = "Addition (not in API.md): the customer's open codes (status pending or active, channels online and pos), newest first, at most 50; `next_cursor` is always null.",
     responses((status = 200, body = ClaimList), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
@@ -126,7 +127,7 @@ pub async fn list_open_claims(
     Ok(web::Json(ClaimList { claims: rows.iter().map(ClaimView::from).collect(), next_cursor: None }))
 }
 
-#[utoipa::path(post, path = "/api/v1/pos/claims/{id}/refund", tag = "pos", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/pos/claims/{id}/refund", operation_id = "pos_refund_claim", summary = "Cancel a code at the till (points back)", tag = "pos", security(("bearer" = [])),
     params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
     description = "Addition (not in API.md): cancel a mistaken code at the till, points back. The same rules as the admin refund, limited to the token's shop.",
     responses((status = 200, body = RefundView), (status = 202, body = RefundView, description = "refund_pending while the platform deletes the code"),

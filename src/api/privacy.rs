@@ -18,9 +18,9 @@ const EXPORT_LIMIT: i64 = 100_000;
 pub struct DataRequestView {
     pub id: String,
     pub customer_id: String,
-    /// The order ids the platform listed, as it sent them.
-    #[schema(value_type = Object)]
-    pub orders_requested: serde_json::Value,
+    /// The order ids the platform listed (Shopify sends numbers); null when
+    /// it listed none.
+    pub orders_requested: Option<Vec<i64>>,
     pub created_at: DateTime<Utc>,
     /// The customer's data; null when we hold none.
     pub export: Option<CustomerDetail>,
@@ -31,7 +31,7 @@ pub struct DataRequestList {
     pub requests: Vec<DataRequestView>,
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/data-requests", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/data-requests", summary = "Customers' data requests received from the platform", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = DataRequestList), (status = 403, body = ErrorEnvelope)))]
 pub async fn list_data_requests(auth: AdminAuth, store: web::Data<Store>) -> AppResult<web::Json<DataRequestList>> {
     let shop = auth.shop.as_str().to_string();
@@ -42,7 +42,7 @@ pub async fn list_data_requests(auth: AdminAuth, store: web::Data<Store>) -> App
             for row in rows {
                 requests.push(DataRequestView {
                     export: customer_detail(conn, &shop, &row.customer_id, EXPORT_LIMIT)?,
-                    orders_requested: serde_json::from_str(&row.orders_requested).unwrap_or_default(),
+                    orders_requested: order_ids(&row.orders_requested),
                     created_at: utc(row.created_at),
                     customer_id: row.customer_id,
                     id: row.id,
@@ -52,4 +52,12 @@ pub async fn list_data_requests(auth: AdminAuth, store: web::Data<Store>) -> App
         })
         .await?;
     Ok(web::Json(DataRequestList { requests }))
+}
+
+/// The stored `orders_requested` JSON as order ids: numbers, or strings of
+/// digits; anything else the platform sent is left out.
+fn order_ids(raw: &str) -> Option<Vec<i64>> {
+    let items = serde_json::from_str::<serde_json::Value>(raw).ok()?.as_array()?.clone();
+    let id = |item: &serde_json::Value| item.as_i64().or_else(|| item.as_str().and_then(|s| s.parse().ok()));
+    Some(items.iter().filter_map(id).collect())
 }

@@ -34,7 +34,7 @@ pub struct ProxySession {
     pub api_base: Option<String>,
 }
 
-#[utoipa::path(get, path = "/proxy/session", tag = "platform",
+#[utoipa::path(get, path = "/proxy/session", summary = "A shopper token from a signed app-proxy request", tag = "platform",
     params(("shop" = String, Query), ("logged_in_customer_id" = String, Query, description = "empty when logged out"),
         ("path_prefix" = String, Query), ("timestamp" = i64, Query), ("signature" = String, Query)),
     responses((status = 200, body = ProxySession), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope)))]

@@ -20,7 +20,7 @@ pub struct SegmentList {
     pub segments: Vec<Segment>,
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/segments", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/segments", summary = "The shop's customer segments from the platform", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = SegmentList),
         (status = 422, body = ErrorEnvelope, description = "not_eligible, details.reason segments_unavailable: no Shopify connection"),
         (status = 503, body = ErrorEnvelope, description = "the platform cannot answer right now")))]

@@ -76,7 +76,7 @@ fn encode(value: &str) -> String {
     form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
-#[utoipa::path(get, path = "/shopify/install", tag = "platform",
+#[utoipa::path(get, path = "/shopify/install", summary = "Start installing the app on a shop", tag = "platform",
     params(("shop" = String, Query), ("timestamp" = i64, Query), ("hmac" = String, Query), ("host" = Option<String>, Query)),
     responses((status = 302, description = "to the shop's /admin/oauth/authorize; sets the state cookie"),
         (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope)))]
@@ -120,7 +120,7 @@ fn cookie_state(req: &HttpRequest) -> Option<String> {
     header.split(';').filter_map(|c| c.trim().split_once('=')).find(|(k, _)| *k == COOKIE).map(|(_, v)| v.to_string())
 }
 
-#[utoipa::path(get, path = "/shopify/callback", tag = "platform",
+#[utoipa::path(get, path = "/shopify/callback", summary = "Finish installing the app (OAuth callback)", tag = "platform",
     params(("code" = String, Query), ("shop" = String, Query), ("state" = String, Query), ("timestamp" = i64, Query),
         ("hmac" = String, Query), ("host" = Option<String>, Query)),
     responses((status = 302, description = "to the app in the shop's admin (https://{shop}/admin/apps/{client_id})"),

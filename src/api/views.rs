@@ -277,8 +277,14 @@ pub struct BalanceView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CustomerDetail {
     pub wallet: BalanceView,
+    /// The newest 100 claims; the rest from `claims_next_cursor` on.
     pub claims: Vec<ClaimView>,
+    /// `cursor` for `GET /api/v1/admin/customers/{id}/claims`; null when all are shown.
+    pub claims_next_cursor: Option<String>,
+    /// The newest 100 ledger entries; the rest from `entries_next_cursor` on.
     pub entries: Vec<EntryView>,
+    /// `cursor` for `GET /api/v1/admin/customers/{id}/entries`; null when all are shown.
+    pub entries_next_cursor: Option<String>,
     /// Points earned on orders still inside the return window.
     pub pending_points: i64,
     /// The wallet's lots, soonest expiry first (spent ones included).

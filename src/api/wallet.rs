@@ -92,6 +92,7 @@ pub fn quote(wallet: &Wallet, raw_points: i64, segment_member: Option<bool>) -> 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimBody {
+    #[schema(minimum = 1, maximum = 1_000_000_000_000_i64)]
     pub points: i64,
     /// one_time (default when allowed) or subscription
     #[serde(default)]

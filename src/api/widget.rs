@@ -21,7 +21,7 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
-#[utoipa::path(get, path = "/widget/{path}", tag = "pages", params(("path" = String, Path, description = "file under widget/; empty = index.html")),
+#[utoipa::path(get, path = "/widget/{path}", summary = "Widget, admin and POS files", tag = "pages", params(("path" = String, Path, description = "file under widget/; empty = index.html")),
     responses((status = 200, description = "the page, script or style", content_type = "text/html"), (status = 304, description = "unchanged (ETag)"),
         (status = 404, body = crate::error::ErrorEnvelope)))]
 pub async fn asset(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
@@ -42,12 +42,12 @@ pub async fn asset(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
         .body(file.contents())
 }
 
-#[utoipa::path(get, path = "/", tag = "pages", responses((status = 200, description = "landing page (links to the demo screens in development mode)", content_type = "text/html")))]
+#[utoipa::path(get, path = "/", summary = "Landing page", tag = "pages", responses((status = 200, description = "landing page (links to the demo screens in development mode)", content_type = "text/html")))]
 pub async fn root(settings: web::Data<crate::config::Settings>) -> HttpResponse {
     super::pages::landing(&settings)
 }
 
-#[utoipa::path(get, path = "/widget", tag = "pages", responses((status = 308, description = "to /widget/ (query kept)")))]
+#[utoipa::path(get, path = "/widget", summary = "Redirect to /widget/", tag = "pages", responses((status = 308, description = "to /widget/ (query kept)")))]
 pub async fn add_slash(req: HttpRequest) -> HttpResponse {
     super::pages::add_slash(&req)
 }

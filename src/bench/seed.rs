@@ -82,7 +82,7 @@ pub fn fill(url: &str, plan: &Plan, progress: bool) -> anyhow::Result<()> {
         let hi = (lo + CHUNK).min(plan.customers);
         write_transaction(&mut conn, |c| insert_chunk(c, backend, lo, hi, &plan, version, &snapshot))
             .map_err(|e| anyhow::anyhow!("seeding customers {lo}..{hi}: {e:?}"))?;
-        if progress && (hi % (CHUNK * 10) == 0 || hi == plan.customers) {
+        if progress && (hi.is_multiple_of(CHUNK * 10) || hi == plan.customers) {
             println!("  {hi} customers ({:.0} s)", started.elapsed().as_secs_f64());
         }
         lo = hi;

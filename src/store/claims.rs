@@ -2,6 +2,7 @@
 //! unit of work (debit or credit, ledger entry, claim row, outbox row).
 
 use super::customers::{self, Movement};
+use super::page::Keyset;
 use super::schema::claims;
 use super::{notify, outbox};
 use super::{programs, AnyConnection};
@@ -80,14 +81,14 @@ pub fn find_by_code(conn: &mut AnyConnection, shop_id: &str, code: &str) -> Quer
         .optional()
 }
 
-/// A customer's claims, newest first; `before` (a claim id) continues a
-/// page. Ids are UUIDv7, so id order is creation order (index
-/// `claims_customer`), and claims created meanwhile never shift a page.
+/// A customer's claims, newest first, `limit` rows after `after` (keyset on
+/// the id: UUIDv7, so id order is creation order, index `claims_customer`,
+/// and claims created meanwhile never shift a page).
 pub fn for_customer(
     conn: &mut AnyConnection,
     shop_id: &str,
     customer_id: &str,
-    before: Option<&str>,
+    after: Option<&Keyset>,
     limit: i64,
 ) -> QueryResult<Vec<ClaimRow>> {
     let mut query = claims::table
@@ -97,8 +98,8 @@ pub fn for_customer(
         .limit(limit)
         .select(ClaimRow::as_select())
         .into_boxed();
-    if let Some(before) = before {
-        query = query.filter(claims::id.lt(before.to_string()));
+    if let Some(after) = after {
+        query = query.filter(claims::id.lt(after.id.clone()));
     }
     query.load(conn)
 }
@@ -118,6 +119,11 @@ pub fn open_for_customer(
         .limit(limit)
         .select(ClaimRow::as_select())
         .load(conn)
+}
+
+/// The keyset of a claim, for the next page.
+pub fn claim_key(row: &ClaimRow) -> Keyset {
+    Keyset { created_at: row.created_at, id: row.id.clone() }
 }
 
 /// The claim (DESIGN.md): rules, conditional debit, ledger entry, claim row

@@ -1,6 +1,7 @@
 //! Wallets and their ledger. A balance only ever moves together with a
 //! ledger entry carrying the balance after it (invariant 1).
 
+use super::page::Keyset;
 use super::schema::{customers, ledger_entries};
 use super::{is_unique_violation, AnyConnection};
 use crate::domain::claim::Refusal;
@@ -174,13 +175,12 @@ fn record(
     Ok(entry)
 }
 
-/// A customer's ledger, newest first; `before` (an entry id, UUIDv7 so id
-/// order is creation order) continues a page (index `ledger_customer`).
+/// A customer's ledger, newest first, `limit` rows after `after` (keyset).
 pub fn entries(
     conn: &mut AnyConnection,
     shop_id: &str,
     id: &str,
-    before: Option<&str>,
+    after: Option<&Keyset>,
     limit: i64,
 ) -> QueryResult<Vec<EntryRow>> {
     let mut query = ledger_entries::table
@@ -190,10 +190,15 @@ pub fn entries(
         .limit(limit)
         .select(EntryRow::as_select())
         .into_boxed();
-    if let Some(before) = before {
-        query = query.filter(ledger_entries::id.lt(before.to_string()));
+    if let Some(after) = after {
+        query = query.filter(ledger_entries::id.lt(after.id.clone()));
     }
     query.load(conn)
+}
+
+/// The keyset of an entry, for the next page.
+pub fn entry_key(row: &EntryRow) -> Keyset {
+    Keyset { created_at: row.created_at, id: row.id.clone() }
 }
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);

@@ -23,6 +23,7 @@ pub mod offer_life;
 pub mod offer_settings;
 pub mod offers;
 pub mod outbox;
+pub mod page;
 pub mod pending;
 pub mod pool;
 pub mod programs;
@@ -119,17 +120,20 @@ impl Store {
 
     /// As [`Store::open`], every unit of work reading time from `clock`.
     pub fn open_with_clock(url: &str, pool_size: u32, max_batch: usize, clock: Clock) -> anyhow::Result<Self> {
+        if pool::Backend::of_url(url) == Backend::Sqlite {
+            // One connection first, alone: it switches a fresh file to WAL and
+            // migrates it before any other connection opens the file (a
+            // fresh pool opening eight at once raced both), then becomes
+            // the writer's.
+            let mut first = pool::connect(url, Backend::Sqlite)?;
+            run_migrations(&mut first)?;
+            let writer = GroupWriter::start(first, max_batch, clock.clone())?;
+            let (pool, backend) = pool::build(url, pool_size)?;
+            return Ok(Self { pool, backend, writer: Some(Arc::new(writer)), clock, programs: Arc::default() });
+        }
         let (pool, backend) = pool::build(url, pool_size)?;
-        let mut conn = pool.get()?;
-        run_migrations(&mut conn)?;
-        drop(conn);
-        let writer = match backend {
-            Backend::Sqlite => {
-                Some(Arc::new(GroupWriter::start(pool::connect(url, backend)?, max_batch, clock.clone())?))
-            }
-            Backend::Postgres => None,
-        };
-        Ok(Self { pool, backend, writer, clock, programs: Arc::default() })
+        run_migrations(&mut *pool.get()?)?;
+        Ok(Self { pool, backend, writer: None, clock, programs: Arc::default() })
     }
 
     pub fn backend(&self) -> Backend {

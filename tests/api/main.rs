@@ -34,6 +34,7 @@ mod offer_scan;
 mod offer_webhooks;
 mod ops;
 mod pages;
+mod paging;
 mod programs;
 mod properties;
 mod proxy;

@@ -23,6 +23,8 @@ const API_ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/admin/programs/{channel}", &["get", "put"]),
     ("/api/v1/admin/customers", &["get"]),
     ("/api/v1/admin/customers/{id}", &["get"]),
+    ("/api/v1/admin/customers/{id}/entries", &["get"]),
+    ("/api/v1/admin/customers/{id}/claims", &["get"]),
     ("/api/v1/admin/customers/{id}/adjustments", &["post"]),
     ("/api/v1/admin/claims/{id}/refund", &["post"]),
     ("/api/v1/admin/shop", &["get", "put"]),
@@ -221,15 +223,18 @@ async fn unknown_routes_and_methods_get_the_envelope() {
         expect_error(response, StatusCode::NOT_FOUND, "not_found").await;
     }
     let cases = [
-        (Method::DELETE, "/api/v1/wallet"),
-        (Method::POST, "/healthz"),
-        (Method::PUT, "/api/v1/claims"),
-        (Method::GET, "/api/v1/claims/0190a5d2-0000-7000-8000-000000000000/refund"),
-        (Method::PATCH, "/api/v1/admin/programs/online"),
-        (Method::GET, "/api/v1/checkout/redeem"),
+        (Method::DELETE, "/api/v1/wallet", "GET"),
+        (Method::POST, "/healthz", "GET"),
+        (Method::PUT, "/api/v1/claims", "GET, POST"),
+        (Method::GET, "/api/v1/claims/0190a5d2-0000-7000-8000-000000000000/refund", "POST"),
+        (Method::PATCH, "/api/v1/admin/programs/online", "GET, PUT"),
+        (Method::GET, "/api/v1/checkout/redeem", "POST"),
+        (Method::POST, "/widget/app.js", "GET"),
     ];
-    for (method, path) in cases {
+    for (method, path, allow) in cases {
         let response = app.send_raw(method.clone(), path, Some(&token), &[], None).await;
+        let allowed = response.headers().get("allow").map(|v| v.to_str().unwrap_or_default().to_string());
+        assert_eq!(allowed.as_deref(), Some(allow), "{method} {path}: Allow");
         let body = expect_error(response, StatusCode::METHOD_NOT_ALLOWED, "invalid_request").await;
         assert!(body["error"]["details"].is_object(), "{method} {path}");
     }
@@ -246,4 +251,55 @@ async fn the_pages_are_served() {
     assert!(page.headers()["content-type"].to_str().unwrap_or("").starts_with("text/html"));
     let missing = app.client.get(app.url("/widget/nope.js")).send().await.expect("GET");
     expect_error(missing, StatusCode::NOT_FOUND, "not_found").await;
+}
+
+/// Issue 14.6: unique operationIds, a summary everywhere, 401/403 on every
+/// token-protected operation, 400/413/415 with a body, 404 with a path
+/// parameter, and the static limits in the schema.
+#[tokio::test]
+async fn the_openapi_document_is_complete() {
+    let app = TestApp::spawn().await;
+    let doc = openapi(&app).await;
+    let mut ids = std::collections::HashSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("item") {
+            let what = format!("{method} {path}");
+            let id = operation["operationId"].as_str().unwrap_or_else(|| panic!("{what}: operationId"));
+            assert!(ids.insert(id.to_string()), "{what}: operationId {id} is used twice");
+            assert!(operation["summary"].as_str().is_some_and(|s| !s.is_empty()), "{what}: summary");
+            let responses = operation["responses"].as_object().expect("responses");
+            let has = |code: &str| responses.contains_key(code);
+            if operation["security"].as_array().is_some_and(|s| !s.is_empty()) {
+                assert!(has("401") && has("403"), "{what}: 401 and 403");
+            }
+            if operation["requestBody"].is_object() {
+                assert!(has("400") && has("413") && has("415"), "{what}: 400, 413, 415");
+            }
+            if path.contains('{') && path.starts_with("/api/") {
+                assert!(has("404"), "{what}: 404");
+            }
+            for (code, response) in responses.iter().filter(|(c, _)| c.starts_with('4') || c.starts_with('5')) {
+                let schema = response["content"]["application/json"]["schema"]["$ref"].as_str().unwrap_or("");
+                assert!(schema.ends_with("/ErrorEnvelope"), "{what} {code} is the envelope");
+            }
+        }
+    }
+    let schemas = &doc["components"]["schemas"];
+    let orders = &schemas["DataRequestView"]["properties"]["orders_requested"];
+    assert!(
+        orders["type"].as_array().is_some_and(|t| t.contains(&json!("array")) && t.contains(&json!("null"))),
+        "{orders}"
+    );
+    assert_eq!(orders["items"]["type"], "integer", "{orders}");
+    for body in ["ClaimBody", "PosClaimBody"] {
+        let points = &schemas[body]["properties"]["points"];
+        assert_eq!(
+            (points["minimum"].as_i64(), points["maximum"].as_i64()),
+            (Some(1), Some(1_000_000_000_000)),
+            "{body}"
+        );
+    }
+    let paged = &doc["paths"]["/api/v1/transactions"]["get"]["parameters"];
+    let limit = paged.as_array().expect("params").iter().find(|p| p["name"] == "limit").expect("limit");
+    assert_eq!((limit["schema"]["minimum"].as_i64(), limit["schema"]["maximum"].as_i64()), (Some(1), Some(500)));
 }

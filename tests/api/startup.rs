@@ -52,3 +52,85 @@ fn defaults_and_bad_values() {
     let postgres = settings(&[("DATABASE_URL", "postgres://u@h/db")]).expect("pg");
     assert_eq!(postgres.database_url, "postgres://u@h/db");
 }
+
+/// Starts the binary in development mode on `db`, waits until it listens and
+/// answers, lets the workers run a round, stops it; returns all it printed.
+fn first_start(db: &std::path::Path) -> String {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    use std::sync::mpsc;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_loyalty-wallet"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("LOYALTY_BIND", "127.0.0.1:0")
+        .env("DATABASE_URL", db)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the binary");
+    let (lines, seen) = mpsc::channel::<String>();
+    let readers: Vec<_> = [
+        Box::new(child.stdout.take().expect("stdout")) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stderr.take().expect("stderr")),
+    ]
+    .into_iter()
+    .map(|stream| {
+        let lines = lines.clone();
+        std::thread::spawn(move || {
+            BufReader::new(stream).lines().map_while(Result::ok).for_each(|l| drop(lines.send(l)))
+        })
+    })
+    .collect();
+    drop(lines);
+    let mut printed = String::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let base = loop {
+        let line =
+            seen.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())).unwrap_or_else(|_| {
+                let _ = child.kill();
+                panic!("no listening line within 60 s: {printed}")
+            });
+        printed.push_str(&line);
+        printed.push('\n');
+        if let Some(at) = line.find("listening base=") {
+            break line[at + "listening base=".len()..].split_whitespace().next().expect("base").to_string();
+        }
+    };
+    let ready = http_status(&base, "/readyz");
+    std::thread::sleep(std::time::Duration::from_millis(1_500));
+    let _ = child.kill();
+    let _ = child.wait();
+    for reader in readers {
+        let _ = reader.join();
+    }
+    printed.extend(seen.try_iter().map(|l| l + "\n"));
+    assert_eq!(ready, Some(200), "ready after the first start: {printed}");
+    printed
+}
+
+/// Issue 14.10: a first start on a fresh file prints no ERROR line (the
+/// journal switch and migrations happen on one connection before the pool
+/// opens the file).
+#[test]
+fn ten_first_starts_in_development_mode_log_no_error() {
+    for round in 0..10 {
+        let dir = tempfile::tempdir().expect("dir");
+        let printed = first_start(&dir.path().join("fresh.db"));
+        assert!(printed.contains("DEVELOPMENT MODE"), "round {round}: {printed}");
+        let errors: Vec<&str> = printed.lines().filter(|l| l.contains("ERROR")).collect();
+        assert!(errors.is_empty(), "round {round}: ERROR lines on a first start: {errors:#?}");
+    }
+}
+
+/// The status of a plain HTTP/1.1 GET, without an async runtime.
+fn http_status(base: &str, path: &str) -> Option<u16> {
+    use std::io::{Read, Write};
+    let address = base.strip_prefix("http://")?;
+    let mut stream = std::net::TcpStream::connect(address).ok()?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).ok()?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    answer.split_whitespace().nth(1)?.parse().ok()
+}

@@ -1,0 +1,126 @@
+//! `?limit=&cursor=` on every list: at most `MAX_LIMIT` rows a page
+//! (`DEFAULT_LIMIT` when not given), and an opaque `next_cursor` that is
+//! `null` on the last page. The cursor carries the (created_at, id) of
+//! the last row; the store reads strictly after it (store::page).
+
+use super::views::{ClaimList, ClaimView, EntryList, EntryView};
+use crate::error::{AppError, AppResult};
+use crate::store::page::{self as store_page, Keyset};
+use crate::store::{claims, customers, AnyConnection};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::NaiveDateTime;
+use diesel::QueryResult;
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::IntoParams;
+
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 500;
+const VERSION: &str = "k1";
+const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.9f";
+const MAX_CURSOR_CHARS: usize = 512;
+
+/// Paging of a list (newest first).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// Rows in this page: 1-500, default 50.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page; absent for the first page.
+    #[param(max_length = 512)]
+    pub cursor: Option<String>,
+}
+
+/// A checked page request.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub limit: i64,
+    pub after: Option<Keyset>,
+}
+
+impl PageQuery {
+    /// 400 `invalid_request` with `details.fields` for a bad limit or cursor.
+    pub fn check(&self) -> AppResult<Page> {
+        let mut fields = serde_json::Map::new();
+        let limit = match self.limit.as_deref().map(str::trim) {
+            None => Some(DEFAULT_LIMIT),
+            Some(raw) => raw.parse::<i64>().ok().filter(|n| (1..=MAX_LIMIT).contains(n)),
+        };
+        if limit.is_none() {
+            fields.insert("limit".into(), json!(format!("a whole number from 1 to {MAX_LIMIT}")));
+        }
+        let after = match self.cursor.as_deref() {
+            None => Some(None),
+            Some(raw) => decode(raw).map(Some),
+        };
+        if after.is_none() {
+            fields.insert("cursor".into(), json!("not a next_cursor of this list"));
+        }
+        match (limit, after) {
+            (Some(limit), Some(after)) => Ok(Page { limit, after }),
+            _ => {
+                Err(AppError::invalid("the paging parameters are not valid").with_details(json!({ "fields": fields })))
+            }
+        }
+    }
+}
+
+/// The opaque cursor of a keyset.
+pub fn encode(key: &Keyset) -> String {
+    let plain = format!("{VERSION}|{}|{}", key.created_at.format(TIME_FORMAT), key.id);
+    URL_SAFE_NO_PAD.encode(plain)
+}
+
+/// A keyset from a cursor this service made; `None` for anything else.
+pub fn decode(cursor: &str) -> Option<Keyset> {
+    if cursor.is_empty() || cursor.len() > MAX_CURSOR_CHARS {
+        return None;
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let plain = String::from_utf8(bytes).ok()?;
+    let mut parts = plain.splitn(3, '|');
+    if parts.next()? != VERSION {
+        return None;
+    }
+    let created_at = NaiveDateTime::parse_from_str(parts.next()?, TIME_FORMAT).ok()?;
+    let id = parts.next()?;
+    let plausible = !id.is_empty() && id.len() <= 128 && id.chars().all(|c| c.is_ascii_graphic());
+    plausible.then(|| Keyset { created_at, id: id.to_string() })
+}
+
+/// One page of a customer's ledger entries.
+pub fn entry_page(conn: &mut AnyConnection, shop: &str, customer: &str, page: &Page) -> QueryResult<EntryList> {
+    let rows = customers::entries(conn, shop, customer, page.after.as_ref(), page.limit + 1)?;
+    let (rows, next) = store_page::split(rows, page.limit, customers::entry_key);
+    Ok(EntryList { entries: rows.iter().map(EntryView::from).collect(), next_cursor: next.as_ref().map(encode) })
+}
+
+/// One page of a customer's claims.
+pub fn claim_page(conn: &mut AnyConnection, shop: &str, customer: &str, page: &Page) -> QueryResult<ClaimList> {
+    let rows = claims::for_customer(conn, shop, customer, page.after.as_ref(), page.limit + 1)?;
+    let (rows, next) = store_page::split(rows, page.limit, claims::claim_key);
+    Ok(ClaimList { claims: rows.iter().map(ClaimView::from).collect(), next_cursor: next.as_ref().map(encode) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_round_trips_and_junk_is_refused() {
+        let at = NaiveDateTime::parse_from_str("2026-12-02T07:00:00.123456789", TIME_FORMAT).expect("time");
+        let key = Keyset { created_at: at, id: "01939a-x".into() };
+        assert_eq!(decode(&encode(&key)), Some(key));
+        for junk in ["", "abc", "!!!", &URL_SAFE_NO_PAD.encode("k2|2026-12-02T07:00:00.0|x"), &"a".repeat(600)] {
+            assert_eq!(decode(junk), None, "{junk}");
+        }
+        let query = |limit: &str| PageQuery { limit: Some(limit.into()), cursor: None }.check().map(|p| p.limit);
+        assert_eq!(query("500").ok(), Some(500));
+        for bad in ["0", "501", "-1", "x", "1e3", ""] {
+            assert!(query(bad).is_err(), "{bad}");
+        }
+        assert_eq!(PageQuery::default().check().map(|p| p.limit).ok(), Some(DEFAULT_LIMIT));
+    }
+}
