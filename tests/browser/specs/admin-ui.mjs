@@ -64,11 +64,12 @@ export function adminUiTests(ctx, dir) {
   test('10.2 a paused campaign says why and is resumed from the list', async () => {
     const c = await ctx.admin('POST', '/api/v1/admin/campaigns', { ...CAMPAIGN, name: 'Paused one', trigger: { kind: 'custom', event: 'never' } });
     const page = await openAdmin(ctx, '#campaigns', 'admin (paused)');
-    let first = true;
-    // The kill switch's state, as GET /admin/campaigns reports it, once.
+    let paused = true;
+    // The kill switch's state, as GET /admin/campaigns reports it, on every
+    // list read until the merchant presses Resume (the page may read the
+    // list more than once while it loads).
     await page.route('**/api/v1/admin/campaigns', async (r) => {
-      if (r.request().method() !== 'GET' || !first) return r.fallback();
-      first = false;
+      if (r.request().method() !== 'GET' || !paused) return r.fallback();
       const list = await (await r.fetch()).json();
       for (const v of list.campaigns) if (v.id === c.id) Object.assign(v, { enabled: false, paused_reason: 'more than 10 codes in an hour' });
       await r.fulfill({ json: list });
@@ -76,6 +77,7 @@ export function adminUiTests(ctx, dir) {
     await page.reload();
     const row = page.locator(`#camp-list tr[data-id="${c.id}"]`);
     await textIs(row.locator('.camp-state'), 'Paused: more than 10 codes in an hour');
+    paused = false;
     await row.getByRole('button', { name: 'Resume' }).click();
     await textMatches(page.locator('#camp-status'), /Paused one resumed/);
     await textIs(row.locator('.camp-state'), 'Enabled');
