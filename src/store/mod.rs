@@ -31,6 +31,7 @@ pub mod redact;
 pub mod report;
 pub mod scan;
 pub mod schema;
+mod schema_lots;
 pub mod shops;
 pub mod wallets;
 pub mod webhooks;
