@@ -6,7 +6,7 @@ use super::extract::{fingerprint, IdempotencyKey, JsonBody, MaybeIdempotencyKey}
 use super::idempotency::{self, Idempotent};
 use super::paging::{self, Page, PageQuery};
 use super::views::*;
-use super::wallet::owner;
+use super::claim_flow::owner;
 use crate::domain::ids::CustomerId;
 use crate::domain::money::Currency;
 use crate::domain::points::PointsDelta;

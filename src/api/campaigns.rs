@@ -6,7 +6,7 @@ use super::auth::AdminAuth;
 use super::campaign_views::{CampaignList, CampaignView, OfferPage, OfferView};
 use super::extract::{fingerprint, IdempotencyKey, JsonBody};
 use super::idempotency::{self, Idempotent};
-use super::wallet::owner;
+use super::claim_flow::owner;
 use crate::domain::campaign::CampaignSettings;
 use crate::domain::ids::parse_uuid;
 use crate::error::{AppError, AppResult, ErrorEnvelope};

@@ -5,7 +5,7 @@ use super::auth::AdminAuth;
 use super::extract::{fingerprint, IdempotencyKey, JsonBody};
 use super::idempotency::{self, Idempotent};
 use super::views::{money, ClaimView};
-use super::wallet::owner;
+use super::claim_flow::owner;
 use crate::domain::campaign::DiscountKind;
 use crate::domain::code;
 use crate::domain::ids::CustomerId;

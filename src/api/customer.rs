@@ -5,7 +5,7 @@ use super::extract::{fingerprint, IdempotencyKey, JsonBody, MaybeIdempotencyKey}
 use super::idempotency::{self, Idempotent};
 use super::paging::{self, PageQuery};
 use super::views::{ClaimList, ClaimView, EntryList, QuoteView, RefundView, WalletView};
-use super::wallet::{self, ClaimBody, QuoteQuery};
+use super::claim_flow::{self, ClaimBody, QuoteQuery};
 use crate::domain::ids::parse_uuid;
 use crate::domain::program::Channel;
 use crate::error::{AppError, AppResult, ErrorEnvelope};
@@ -29,9 +29,9 @@ pub async fn get_wallet(
     store: web::Data<Store>,
     platform: web::Data<Arc<Platform>>,
 ) -> AppResult<web::Json<WalletView>> {
-    let wallet = wallet::load(&store, &auth.shop, &auth.customer, Channel::Online).await?;
-    let member = wallet::display_membership(&platform, &wallet).await;
-    Ok(web::Json(wallet::wallet_view(&wallet, member)?))
+    let wallet = claim_flow::load(&store, &auth.shop, &auth.customer, Channel::Online).await?;
+    let member = claim_flow::display_membership(&platform, &wallet).await;
+    Ok(web::Json(claim_flow::wallet_view(&wallet, member)?))
 }
 
 #[utoipa::path(get, path = "/api/v1/quote", summary = "What a number of points is worth", tag = "customer", security(("bearer" = [])), params(QuoteQuery),
@@ -42,9 +42,9 @@ pub async fn get_quote(
     platform: web::Data<Arc<Platform>>,
     query: web::Query<QuoteQuery>,
 ) -> AppResult<web::Json<QuoteView>> {
-    let wallet = wallet::load(&store, &auth.shop, &auth.customer, Channel::Online).await?;
-    let member = wallet::display_membership(&platform, &wallet).await;
-    Ok(web::Json(wallet::quote(&wallet, query.points, member)?))
+    let wallet = claim_flow::load(&store, &auth.shop, &auth.customer, Channel::Online).await?;
+    let member = claim_flow::display_membership(&platform, &wallet).await;
+    Ok(web::Json(claim_flow::quote(&wallet, query.points, member)?))
 }
 
 #[utoipa::path(post, path = "/api/v1/claims", summary = "Turn points into a discount code", tag = "customer", security(("bearer" = [])), request_body = ClaimBody,
@@ -62,7 +62,7 @@ pub async fn post_claim(
     metrics: web::Data<Metrics>,
 ) -> AppResult<HttpResponse> {
     let request = ClaimRequest {
-        points: wallet::parse_points(body.value.points)?,
+        points: claim_flow::parse_points(body.value.points)?,
         purchase_type: body.value.purchase_type,
         shop: auth.shop.clone(),
         customer: auth.customer.clone(),
@@ -70,11 +70,11 @@ pub async fn post_claim(
         segment_member: None,
     };
     let idempotent = Idempotent {
-        owner: wallet::owner(&auth.shop, "customer", auth.customer.as_str()),
+        owner: claim_flow::owner(&auth.shop, "customer", auth.customer.as_str()),
         key: Some(key),
         fingerprint: fingerprint(&req, &body.raw),
     };
-    wallet::create_claim(&store, &platform, &metrics, request, idempotent).await
+    claim_flow::create_claim(&store, &platform, &metrics, request, idempotent).await
 }
 
 #[utoipa::path(get, path = "/api/v1/claims", summary = "The shopper's codes, newest first, one page at a time", tag = "customer", security(("bearer" = [])), params(PageQuery),
@@ -103,7 +103,7 @@ pub async fn refund_claim(
     metrics: web::Data<Metrics>,
 ) -> AppResult<HttpResponse> {
     let request = RefundRequest {
-        owner: wallet::owner(&auth.shop, "customer", auth.customer.as_str()),
+        owner: claim_flow::owner(&auth.shop, "customer", auth.customer.as_str()),
         key: key.0,
         fingerprint: fingerprint(&req, b""),
         claim_id: path.into_inner(),
@@ -150,9 +150,9 @@ pub async fn refund(
         return answer.into_response();
     }
     Metrics::add(&metrics.refunds, 1);
-    if let Some(id) = wallet::pending_claim(&answer.body, "refund_pending") {
+    if let Some(id) = claim_flow::pending_claim(&answer.body, "refund_pending") {
         if let Some(view) =
-            wallet::settle_within_window(store, platform, &shop, &id, action::REFUND, "refund_pending").await?
+            claim_flow::settle_within_window(store, platform, &shop, &id, action::REFUND, "refund_pending").await?
         {
             if view.status == "refunded" {
                 let (s, customer) = (shop.clone(), view.customer_id.clone());
