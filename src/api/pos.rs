@@ -3,11 +3,11 @@
 
 use super::admin::{search_customers, CustomerQuery};
 use super::auth::PosAuth;
+use super::claim_flow::{self, QuoteQuery};
 use super::customer::{refund, RefundRequest};
 use super::extract::{fingerprint, IdempotencyKey, JsonBody, MaybeIdempotencyKey};
 use super::idempotency::Idempotent;
 use super::views::{ClaimList, ClaimView, CustomerPage, QuoteView, RefundView, WalletView};
-use super::claim_flow::{self, QuoteQuery};
 use crate::domain::ids::CustomerId;
 use crate::domain::program::{Channel, PurchaseType};
 use crate::error::{AppError, AppResult, ErrorEnvelope};
