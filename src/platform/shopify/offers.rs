@@ -4,7 +4,7 @@
 //! both bound to one customer, usable once, ending at the offer's expiry,
 //! with the minimum subtotal as `minimumRequirement`.
 
-use super::shopify::{customer_gid, first_user_error, PlatformError, ShopCreds, ShopifyClient, MUTATION_COST};
+use super::{customer_gid, first_user_error, PlatformError, ShopCreds, ShopifyClient, MUTATION_COST};
 use serde_json::{json, Value};
 
 /// What the code gives.
