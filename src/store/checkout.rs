@@ -238,4 +238,3 @@ pub fn earn(
         Err(e) => Err(e),
     }
 }
-

@@ -193,7 +193,11 @@ fn earn_once(conn: &mut AnyConnection, shop_id: &str, earning: &Earning, now: Na
 }
 
 /// The order's earning and who earned it; None when it earned nothing here.
-fn find_earning(conn: &mut AnyConnection, shop_id: &str, order_id: &str) -> QueryResult<Option<(String, OrderEarning)>> {
+fn find_earning(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    order_id: &str,
+) -> QueryResult<Option<(String, OrderEarning)>> {
     type Row = (String, i64, i64, i64, i64, i64);
     let row = order_earnings::table
         .find((shop_id, order_id))

@@ -2,10 +2,10 @@
 //! moved instead of sleeping; every step checks invariant 9.
 
 use crate::helpers::*;
-use loyalty_wallet::platform::points_sweep::{sweep_points, PointsReport};
-use loyalty_wallet::store::lots::{self, LotRow};
 use loyalty_wallet::domain::money::Currency;
+use loyalty_wallet::platform::points_sweep::{sweep_points, PointsReport};
 use loyalty_wallet::platform::shopify::payloads;
+use loyalty_wallet::store::lots::{self, LotRow};
 use loyalty_wallet::store::webhooks;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};

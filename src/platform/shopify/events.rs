@@ -86,9 +86,14 @@ mod tests {
         let c = customer_created(&json!({"id": 7, "first_name": "Ada", "email": "a@x.io"})).expect("customer");
         assert_eq!((c.customer_id.as_str(), c.first_name.as_deref()), ("7", Some("Ada")));
         let paid = |body: Value| super::super::payloads::order(body, usd, true).expect("order");
-        let o = order_paid(&paid(json!({"id": 9, "customer": {"id": "7", "first_name": " Ada "}, "subtotal_price": "12.50"})))
-            .expect("order");
-        assert_eq!((o.order_id.as_deref(), o.subtotal_minor, o.first_name.as_deref()), (Some("9"), Some(1250), Some("Ada")));
+        let o = order_paid(&paid(
+            json!({"id": 9, "customer": {"id": "7", "first_name": " Ada "}, "subtotal_price": "12.50"}),
+        ))
+        .expect("order");
+        assert_eq!(
+            (o.order_id.as_deref(), o.subtotal_minor, o.first_name.as_deref()),
+            (Some("9"), Some(1250), Some("Ada"))
+        );
         assert!(order_paid(&paid(json!({"id": 9, "customer": null, "subtotal_price": "1.00"}))).is_none(), "guest");
         let bad = order_paid(&paid(json!({"id": 9, "customer": {"id": 7}, "subtotal_price": "abc"}))).expect("order");
         assert_eq!(bad.subtotal_minor, None, "an unreadable subtotal is not 0");

@@ -94,8 +94,9 @@ pub fn order(json: Value, currency: Currency, paid: bool) -> Result<Order, Strin
         _ => None,
     };
     let subtotal = match &payload.subtotal_price {
-        Some(raw) => Money::parse(raw, currency)
-            .map_err(|problem| UnreadableAmount { field: "subtotal_price".into(), problem }),
+        Some(raw) => {
+            Money::parse(raw, currency).map_err(|problem| UnreadableAmount { field: "subtotal_price".into(), problem })
+        }
         None => Err(UnreadableAmount { field: "subtotal_price".into(), problem: "missing".into() }),
     };
     let customer = payload.customer.as_ref();
@@ -145,12 +146,14 @@ pub fn refund(json: Value, currency: Currency) -> Result<OrderRefunded, String> 
     let order_id = id_text(&payload.order_id).ok_or("order_id missing")?;
     let mut unreadable = Vec::new();
     let lines = payload.refund_line_items.iter().enumerate();
-    let lines = lines.map(|(i, line)| amount(line.subtotal.as_ref(), format!("refund_line_items[{i}].subtotal"), currency));
+    let lines =
+        lines.map(|(i, line)| amount(line.subtotal.as_ref(), format!("refund_line_items[{i}].subtotal"), currency));
     let mut refunded = total(lines, &mut unreadable);
     if refunded == Money::ZERO {
-        let paid_back = payload.transactions.iter().enumerate().filter(|(_, t)| {
-            t.kind.as_deref() == Some("refund") && t.status.as_deref().is_none_or(|s| s == "success")
-        });
+        let paid_back =
+            payload.transactions.iter().enumerate().filter(|(_, t)| {
+                t.kind.as_deref() == Some("refund") && t.status.as_deref().is_none_or(|s| s == "success")
+            });
         let amounts = paid_back.map(|(i, t)| amount(t.amount.as_ref(), format!("transactions[{i}].amount"), currency));
         refunded = total(amounts, &mut unreadable);
     }
@@ -189,7 +192,8 @@ mod tests {
 
     #[test]
     fn an_unreadable_subtotal_is_kept_as_such_not_as_zero() {
-        let body = json!({"id": 9, "customer": {"id": 7}, "subtotal_price": "abc", "discount_codes": [{"code": " ab-c "}]});
+        let body =
+            json!({"id": 9, "customer": {"id": 7}, "subtotal_price": "abc", "discount_codes": [{"code": " ab-c "}]});
         let order = order(body, usd(), true).expect("order");
         let bad = order.subtotal.expect_err("unreadable");
         assert_eq!(bad.to_string(), "subtotal_price: \"abc\" is not a decimal amount");
@@ -222,7 +226,10 @@ mod tests {
 
     #[test]
     fn deleted_discounts_and_privacy_requests_name_their_subject() {
-        assert_eq!(discount_deleted(&json!({"id": 12})).map(|d| d.platform_id).as_deref(), Ok("gid://shopify/DiscountCodeNode/12"));
+        assert_eq!(
+            discount_deleted(&json!({"id": 12})).map(|d| d.platform_id).as_deref(),
+            Ok("gid://shopify/DiscountCodeNode/12")
+        );
         assert!(discount_deleted(&json!({})).is_err());
         let request = data_request(&json!({"customer": {"id": 5}, "orders_requested": [1, 2]})).expect("request");
         assert_eq!((request.customer_id.as_str(), request.orders_requested_json.as_str()), ("5", "[1,2]"));
