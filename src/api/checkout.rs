@@ -75,9 +75,9 @@ pub async fn validate(
         .read(move |conn| {
             let (purchase, subtotal) = (input.purchase_type, input.subtotal);
             if offer_settings::get(conn, &code_shop)?.blocks(&who) {
-                let currency = shops::find(conn, &code_shop)?.map_or_else(|| "USD".to_string(), |row| row.currency);
+                let currency = shops::currency(conn, &code_shop)?;
                 let message = "the shop has blocked this customer's codes".to_string();
-                return Ok(refused(&currency, ErrorCode::CustomerBlocked, message));
+                return Ok(refused(currency.code(), ErrorCode::CustomerBlocked, message));
             }
             if let Some((currency, verdict)) =
                 checkout::usable_offer(conn, &code_shop, &code, &who, purchase, &subtotal)?

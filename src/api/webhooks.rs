@@ -6,12 +6,10 @@ use super::extract::collect_body;
 use crate::config::Settings;
 use crate::domain::ids::ShopDomain;
 use crate::error::{AppError, AppResult, ErrorCode, ErrorEnvelope};
-use crate::platform::shopify_webhooks as campaign_hooks;
-use crate::store::webhooks::{self, Order, OrderRefund};
-use crate::store::{schema, AnyConnection, Store};
+use crate::platform::shopify::webhooks::take_effect;
+use crate::store::{webhooks, Store};
 use actix_web::{web, HttpRequest};
 use base64::Engine;
-use diesel::prelude::*;
 use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::Sha256;
@@ -79,49 +77,14 @@ pub async fn receive(
             if !webhooks::record_event(conn, shop_id, &event_id, &topic, "received")? {
                 return Ok(WebhookReceipt { status: "duplicate".into(), outcome: "already processed".into() });
             }
-            let (status, outcome) = match apply(conn, shop_id, &topic, json)? {
+            let (status, outcome) = match take_effect(conn, shop_id, &topic, json)? {
                 Some(outcome) => ("processed", outcome),
                 None => ("ignored", format!("topic {topic} is not handled")),
             };
-            diesel::update(schema::webhook_events::table.find((shop_id, &event_id)))
-                .set(schema::webhook_events::outcome.eq(&outcome))
-                .execute(conn)?;
+            webhooks::set_outcome(conn, shop_id, &event_id, &outcome)?;
             Ok(WebhookReceipt { status: status.into(), outcome })
         })
         .await?;
     tracing::info!(status = %receipt.status, outcome = %receipt.outcome, "webhook");
     Ok(web::Json(receipt))
-}
-
-fn parse<T: serde::de::DeserializeOwned>(json: serde_json::Value) -> AppResult<T> {
-    serde_json::from_value(json).map_err(|e| AppError::invalid(format!("unexpected payload: {e}")))
-}
-
-/// The effect of one topic; None for topics we do not handle.
-fn apply(conn: &mut AnyConnection, shop: &str, topic: &str, json: serde_json::Value) -> AppResult<Option<String>> {
-    let outcome = match topic {
-        "orders/create" | "orders/paid" => {
-            let paid = topic == "orders/paid";
-            let offers = campaign_hooks::order(conn, shop, &json, paid)?;
-            let points = webhooks::apply_order(conn, shop, &parse::<Order>(json)?, paid)?;
-            format!("{points}; {offers}")
-        }
-        "customers/create" => campaign_hooks::customer_created(conn, shop, &json)?,
-        "checkouts/create" | "checkouts/update" => campaign_hooks::checkout(conn, shop, &json)?,
-        "refunds/create" => webhooks::apply_refund(conn, shop, &parse::<OrderRefund>(json)?)?,
-        "discounts/delete" => match campaign_hooks::discount_deleted(conn, shop, &json)? {
-            Some(outcome) => outcome,
-            None => webhooks::apply_discount_deleted(conn, shop, &json)?,
-        },
-        "customers/data_request" => webhooks::record_data_request(conn, shop, &json)?,
-        "customers/redact" => {
-            let customer =
-                webhooks::id_text(&json["customer"]["id"]).ok_or_else(|| AppError::invalid("customer.id missing"))?;
-            webhooks::redact(conn, shop, Some(&customer))?
-        }
-        "shop/redact" => webhooks::redact(conn, shop, None)?,
-        "app/uninstalled" => webhooks::uninstall(conn, shop)?,
-        _ => return Ok(None),
-    };
-    Ok(Some(outcome))
 }

@@ -160,3 +160,26 @@ impl PointsPerUnit {
         i64::try_from(numerator.div_euclid(mantissa)).ok()
     }
 }
+
+/// An exact, non-negative amount in minor units of the shop's currency
+/// (an order's subtotal, a refunded amount).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Money(i64);
+
+impl Money {
+    pub const ZERO: Money = Money(0);
+
+    /// A decimal amount in `currency` ("45.00"); see [`Currency::parse_amount`].
+    pub fn parse(raw: &str, currency: Currency) -> Result<Self, String> {
+        currency.parse_amount(raw).map(Self)
+    }
+
+    pub fn minor(self) -> i64 {
+        self.0
+    }
+
+    /// A sum of amounts: more than i64 holds is more than any order, so it caps.
+    pub fn saturating_add(self, other: Money) -> Money {
+        Money(self.0.saturating_add(other.0))
+    }
+}

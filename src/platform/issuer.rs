@@ -4,11 +4,10 @@
 use super::Platform;
 use crate::error::AppResult;
 use crate::store::issue::{self, Outcome};
-use crate::store::offers::status;
-use crate::store::schema::offers;
+use crate::store::offers::{self, status};
 use crate::store::Store;
 use chrono::{NaiveDateTime, Utc};
-use diesel::prelude::*;
+use diesel::Connection;
 use std::sync::Arc;
 
 /// Offers issued per pass before the loop yields (bounded work per pass).
@@ -113,10 +112,7 @@ fn issue_next(conn: &mut crate::store::AnyConnection, now: NaiveDateTime) -> App
         Ok(outcome) => Ok(Some(outcome)),
         Err(error) if error.is_server_error() && error.code != crate::error::ErrorCode::Unavailable => {
             tracing::error!(offer = %offer.id, ?error, "offer could not be issued");
-            diesel::update(offers::table.find((&offer.shop_id, &offer.id)))
-                .filter(offers::status.eq(status::SCHEDULED))
-                .set((offers::status.eq(status::FAILED), offers::reason.eq("internal"), offers::updated_at.eq(now)))
-                .execute(conn)?;
+            offers::transition(conn, &offer, &[status::SCHEDULED], status::FAILED, Some("internal"), now)?;
             Ok(Some(Outcome::Refused("internal")))
         }
         Err(error) => Err(error),

@@ -3,8 +3,8 @@
 //! delete an expired offer's code at the platform.
 
 use super::relay::{backoff, retry_for, Step};
+use super::shopify::offers::{OfferDiscountInput, OfferValue};
 use super::shopify::{PlatformError, ShopCreds};
-use super::shopify_offers::{OfferDiscountInput, OfferValue};
 use super::Platform;
 use crate::domain::campaign::{Discount, DiscountKind};
 use crate::domain::money::Currency;

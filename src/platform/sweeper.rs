@@ -9,9 +9,9 @@ use crate::domain::claim::{entry_kind, ClaimStatus};
 use crate::error::AppResult;
 use crate::store::claims::{self, ClaimRow};
 use crate::store::outbox::action;
-use crate::store::schema::{claims as claims_table, idempotency_keys, outbox, webhook_events};
-use crate::store::shops;
+use crate::store::schema::claims as claims_table;
 use crate::store::AnyConnection;
+use crate::store::{shops, upkeep};
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use std::sync::Arc;
@@ -71,7 +71,7 @@ pub async fn sweep_once(platform: &Platform) -> AppResult<SweepReport> {
         .write(move |conn| {
             let now = crate::clock::now();
             let mut report = expire_due(conn, now - Duration::seconds(grace), now)?;
-            report.pruned_claims = prune(conn, now - Duration::days(retention), now)?;
+            report.pruned_claims = upkeep::prune(conn, now - Duration::days(retention), now)?;
             Ok(report)
         })
         .await?;
@@ -82,12 +82,7 @@ pub async fn sweep_once(platform: &Platform) -> AppResult<SweepReport> {
 }
 
 fn expire_due(conn: &mut AnyConnection, cutoff: NaiveDateTime, now: NaiveDateTime) -> AppResult<SweepReport> {
-    let due: Vec<ClaimRow> = claims_table::table
-        .filter(claims_table::status.eq(ClaimStatus::Active.as_str()))
-        .filter(claims_table::expires_at.lt(cutoff))
-        .limit(BATCH)
-        .select(ClaimRow::as_select())
-        .load(conn)?;
+    let due = upkeep::due_to_expire(conn, cutoff, BATCH)?;
     let mut report = SweepReport::default();
     for claim in due {
         let native = shops::find(conn, &claim.shop_id)?.is_none_or(|shop| shop.is_native());
@@ -101,40 +96,12 @@ fn expire_due(conn: &mut AnyConnection, cutoff: NaiveDateTime, now: NaiveDateTim
                 None,
             )?;
             report.expired += usize::from(done.is_some());
-        } else if !queued(conn, &claim, action::EXPIRE)? {
+        } else if !upkeep::is_queued(conn, &claim, action::EXPIRE)? {
             claims::enqueue(conn, &claim.shop_id, &claim.id, action::EXPIRE, now)?;
             report.expiry_queued += 1;
         }
     }
     Ok(report)
-}
-
-fn queued(conn: &mut AnyConnection, claim: &ClaimRow, work: &str) -> QueryResult<bool> {
-    let count: i64 = outbox::table
-        .filter(outbox::shop_id.eq(&claim.shop_id))
-        .filter(outbox::claim_id.eq(&claim.id))
-        .filter(outbox::action.eq(work))
-        .filter(outbox::status.eq("pending"))
-        .count()
-        .get_result(conn)?;
-    Ok(count > 0)
-}
-
-/// Deletes closed claims and finished outbox rows older than `before`, and
-/// idempotency records and webhook ids past their usefulness.
-fn prune(conn: &mut AnyConnection, before: NaiveDateTime, now: NaiveDateTime) -> QueryResult<usize> {
-    let closed = ["used", "refunded", "expired", "failed"];
-    let pruned = diesel::delete(
-        claims_table::table.filter(claims_table::status.eq_any(closed)).filter(claims_table::updated_at.lt(before)),
-    )
-    .execute(conn)?;
-    diesel::delete(outbox::table.filter(outbox::status.ne("pending")).filter(outbox::updated_at.lt(before)))
-        .execute(conn)?;
-    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(now - Duration::days(7))))
-        .execute(conn)?;
-    diesel::delete(webhook_events::table.filter(webhook_events::received_at.lt(now - Duration::days(30))))
-        .execute(conn)?;
-    Ok(pruned)
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

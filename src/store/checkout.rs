@@ -6,17 +6,16 @@ use super::customers::{self, Movement};
 use super::offers::{self, status as offer_status, OfferRow};
 use super::schema::claims as claims_table;
 use super::schema::offers as offers_table;
-use super::{shops, AnyConnection};
+use super::shops::{self, ShopRow};
+use super::AnyConnection;
 use crate::domain::claim::{entry_kind, ClaimStatus};
+use crate::domain::earning::EarnRate;
 use crate::domain::money::Currency;
 use crate::domain::offer_value::{value_off, OfferValue};
-use crate::domain::points::MAX_POINTS;
 use crate::domain::program::PurchaseType;
 use crate::error::{AppError, AppResult, ErrorCode};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use rust_decimal::Decimal;
-use std::str::FromStr;
 
 /// Why a code cannot be used; the checkout shows it, the API names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,8 +81,8 @@ pub fn usable_offer(
     let Some(offer) = offers::find_by_code(conn, shop_id, code)?.filter(|o| o.customer_id == customer_id) else {
         return Ok(None);
     };
-    let shop_currency = shops::find(conn, shop_id)?.map_or_else(|| "USD".to_string(), |shop| shop.currency);
-    let (currency, subtotal_minor) = subtotal_in(&shop_currency, subtotal)?;
+    let shop_currency = shops::currency(conn, shop_id)?;
+    let (currency, subtotal_minor) = subtotal_in(shop_currency.code(), subtotal)?;
     let refuse = |message: String| Ok(Some((currency, Err((ErrorCode::CodeNotValid, message)))));
     let discount = offer.discount().ok_or_else(|| AppError::internal_msg("an issued offer without its discount"))?;
     if offer.status != offer_status::ACTIVE {
@@ -133,8 +132,10 @@ pub fn redeem_offer(conn: &mut AnyConnection, request: &RedeemRequest) -> AppRes
     };
     let shop = shops::ensure(conn, request.shop_id)?;
     let (shop_id, customer, order) = (request.shop_id, request.customer_id, request.order_id);
-    let earned =
-        earn(conn, &shop.earn_points_per_unit, currency, shop_id, customer, order, (subtotal_minor - off).max(0))?;
+    let earned = match earn_rate(&shop, order) {
+        Ok(rate) => earn(conn, rate, currency, shop_id, customer, order, (subtotal_minor - off).max(0))?,
+        Err(_) => 0,
+    };
     let offer = offers::find(conn, shop_id, &offer.id)?.ok_or_else(|| AppError::not_found("offer"))?;
     Ok(Some((offer, earned)))
 }
@@ -149,8 +150,8 @@ pub fn validate(
     purchase_type: Option<PurchaseType>,
     subtotal: &str,
 ) -> AppResult<(Currency, Result<ClaimRow, CodeRefusal>)> {
-    let currency = shops::find(conn, shop_id)?.map_or_else(|| "USD".to_string(), |shop| shop.currency);
-    let (currency, _) = subtotal_in(&currency, subtotal)?;
+    let currency = shops::currency(conn, shop_id)?;
+    let (currency, _) = subtotal_in(currency.code(), subtotal)?;
     let verdict = usable_claim(conn, shop_id, code, customer_id, purchase_type, crate::clock::now())?;
     Ok((currency, verdict))
 }
@@ -190,31 +191,34 @@ pub fn redeem(conn: &mut AnyConnection, request: &RedeemRequest) -> AppResult<Re
         return Err(AppError::new(ErrorCode::CodeNotValid, "code was used concurrently"));
     }
     let paid_minor = (subtotal_minor - claim.value_minor).max(0);
-    let points_earned = earn(
-        conn,
-        &shop.earn_points_per_unit,
-        currency,
-        request.shop_id,
-        request.customer_id,
-        request.order_id,
-        paid_minor,
-    )?;
+    let points_earned = match earn_rate(&shop, request.order_id) {
+        Ok(rate) => earn(conn, rate, currency, request.shop_id, request.customer_id, request.order_id, paid_minor)?,
+        Err(_) => 0,
+    };
     let claim = claims::find(conn, request.shop_id, &claim.id)?.ok_or_else(|| AppError::not_found("claim"))?;
     Ok(Redemption { claim, points_earned })
+}
+
+/// The shop's stored earn rate. One that does not parse earns nothing and
+/// says so: a warning naming the shop and the order, and the reason returned.
+pub fn earn_rate(shop: &ShopRow, order_id: &str) -> Result<EarnRate, String> {
+    EarnRate::parse(&shop.earn_points_per_unit).inspect_err(|problem| {
+        tracing::warn!(shop = %shop.id, order = order_id, %problem, "stored earn rate unreadable: the order earns no points");
+    })
 }
 
 /// Points for an order, at most once per order (the ledger's unique index
 /// on order and kind decides a race). Returns the points credited.
 pub fn earn(
     conn: &mut AnyConnection,
-    earn_rate: &str,
+    rate: EarnRate,
     currency: Currency,
     shop_id: &str,
     customer_id: &str,
     order_id: &str,
     paid_minor: i64,
 ) -> AppResult<i64> {
-    let points = points_for(earn_rate, currency, paid_minor);
+    let points = rate.points_for(paid_minor, currency);
     if points <= 0 {
         return Ok(0);
     }
@@ -233,19 +237,4 @@ pub fn earn(
         Err(e) if e.is_unique_violation() => Ok(0),
         Err(e) => Err(e),
     }
-}
-
-/// floor(amount × rate): points are whole and never over-granted. One order
-/// earns at most [`MAX_POINTS`] (as any one operation moves at most that), so
-/// a huge order cannot push a balance past i64 and turn the next credit into
-/// a database error.
-pub fn points_for(earn_rate: &str, currency: Currency, paid_minor: i64) -> i64 {
-    let Ok(rate) = Decimal::from_str(earn_rate) else {
-        return 0;
-    };
-    let amount = Decimal::new(paid_minor.max(0), currency.digits());
-    let Some(points) = amount.checked_mul(rate) else {
-        return MAX_POINTS;
-    };
-    i64::try_from(points.floor()).map_or(MAX_POINTS, |p| p.clamp(0, MAX_POINTS))
 }

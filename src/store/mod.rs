@@ -33,6 +33,7 @@ pub mod scan;
 pub mod schema;
 mod schema_lots;
 pub mod shops;
+pub mod upkeep;
 pub mod wallets;
 pub mod webhooks;
 mod writer;

@@ -16,7 +16,8 @@ fn release(conn: &mut AnyConnection, row: &OfferRow) -> QueryResult<()> {
     super::limits::release(conn, &row.shop_id, &row.campaign_id, row.reserved_minor)
 }
 
-/// An order used the offer's code: `used` with the order id and subtotal,
+/// An order used the offer's code: `used` with the order id and subtotal
+/// (None when the platform sent none that could be read),
 /// reservation released once. False when the code is not an open offer
 /// (not ours, or already used / expired / deleted).
 pub fn use_code(
@@ -24,7 +25,7 @@ pub fn use_code(
     shop_id: &str,
     code: &str,
     order_id: &str,
-    subtotal: i64,
+    subtotal: Option<i64>,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let Some(row) = offers::find_by_code(conn, shop_id, code)? else { return Ok(false) };

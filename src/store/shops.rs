@@ -3,12 +3,15 @@
 use super::schema::shops;
 use super::{is_unique_violation, programs, AnyConnection};
 use crate::crypto::{CryptoError, KeyRing};
+use crate::domain::money::Currency;
 use crate::domain::program::{Channel, ProgramSettings};
 use crate::error::{AppError, AppResult};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 pub const NATIVE: &str = "native";
+/// The currency a shop sells in until the merchant sets another.
+const INITIAL_CURRENCY: &str = "USD";
 pub const SHOPIFY: &str = "shopify";
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -33,7 +36,7 @@ impl ShopRow {
     fn initial(id: &str, now: NaiveDateTime) -> Self {
         Self {
             id: id.to_string(),
-            currency: "USD".into(),
+            currency: INITIAL_CURRENCY.into(),
             earn_points_per_unit: "0".into(),
             platform_kind: NATIVE.into(),
             platform_access_token: None,
@@ -120,6 +123,14 @@ pub fn rotate_tokens(conn: &mut AnyConnection, keys: &KeyRing, only_plaintext: b
 
 pub fn find(conn: &mut AnyConnection, shop_id: &str) -> QueryResult<Option<ShopRow>> {
     shops::table.find(shop_id).select(ShopRow::as_select()).get_result(conn).optional()
+}
+
+/// The currency the shop sells in: a shop not stored yet sells in the one
+/// it will be created with. A stored code the service does not know is an
+/// error, never quietly another currency.
+pub fn currency(conn: &mut AnyConnection, shop_id: &str) -> AppResult<Currency> {
+    let code = find(conn, shop_id)?.map_or_else(|| INITIAL_CURRENCY.to_string(), |shop| shop.currency);
+    Currency::parse(&code).map_err(|problem| AppError::internal_msg(format!("shop {shop_id}: stored {problem}")))
 }
 
 /// Returns the shop, creating it (USD, earn rate 0, both programs disabled)

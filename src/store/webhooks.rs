@@ -1,21 +1,24 @@
 //! Webhook effects, each applied in the same transaction as the event's
-//! dedupe record, so a redelivered event changes nothing.
+//! dedupe record, so a redelivered event changes nothing. The platform's
+//! payloads arrive as domain events (`domain::platform_event`); amounts
+//! that could not be read earn nothing and are reported, never taken as 0.
 
 use super::checkout;
 use super::claims::{self, ClaimRow};
 use super::customers::{self, Movement};
 use super::schema::{claims as claims_table, customers as customers_table, data_requests};
 use super::schema::{order_earnings, shops as shops_table, webhook_events};
-use super::{is_unique_violation, shops, AnyConnection};
+use super::shops::{self, ShopRow};
+use super::{is_unique_violation, AnyConnection};
 use crate::domain::claim::{entry_kind, ClaimStatus};
-use crate::domain::code;
-use crate::domain::ids::new_id;
-use crate::domain::money::Currency;
+use crate::domain::earning::{self, EarnRate, OrderEarning};
+use crate::domain::ids::{new_id, CustomerId};
+use crate::domain::money::{Currency, Money};
+use crate::domain::platform_event::{DataRequest, DiscountDeleted, Order, OrderRefunded};
 use crate::error::{AppError, AppResult};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::Deserialize;
-use serde_json::Value;
+use std::fmt;
 
 /// Records the event; false when it was seen before (a duplicate delivery).
 pub fn record_event(
@@ -44,75 +47,87 @@ pub fn record_event(
     }
 }
 
-/// Platform ids arrive as numbers or strings.
-pub fn id_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
+/// Keeps what the event did, for the record.
+pub fn set_outcome(conn: &mut AnyConnection, shop_id: &str, event_id: &str, outcome: &str) -> QueryResult<()> {
+    diesel::update(webhook_events::table.find((shop_id, event_id)))
+        .set(webhook_events::outcome.eq(outcome))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// What a paid order earned: points, or nothing and why.
+enum Earned {
+    Points(i64),
+    Nothing(String),
+}
+
+impl fmt::Display for Earned {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Earned::Points(points) => write!(f, "{points}"),
+            Earned::Nothing(why) => write!(f, "0 ({why})"),
+        }
     }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct DiscountCodeRef {
-    pub code: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CustomerRef {
-    pub id: Value,
-    #[serde(default)]
-    pub email: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Order {
-    pub id: Value,
-    #[serde(default)]
-    pub customer: Option<CustomerRef>,
-    #[serde(default)]
-    pub subtotal_price: Option<String>,
-    #[serde(default)]
-    pub discount_codes: Vec<DiscountCodeRef>,
 }
 
 /// orders/create and orders/paid: our codes in the order become used (an
 /// order beats a pending refund); a paid order earns points once.
-pub fn apply_order(conn: &mut AnyConnection, shop_id: &str, order: &Order, paid: bool) -> AppResult<String> {
+pub fn apply_order(conn: &mut AnyConnection, shop_id: &str, order: &Order) -> AppResult<String> {
     let shop = shops::ensure(conn, shop_id)?;
     let currency = Currency::parse(&shop.currency).map_err(AppError::internal_msg)?;
-    let order_id = id_text(&order.id).ok_or_else(|| AppError::invalid("order id missing"))?;
-    let buyer = order.customer.as_ref().and_then(|c| id_text(&c.id));
-    let subtotal = order.subtotal_price.as_deref().and_then(|s| currency.parse_amount(s).ok()).unwrap_or(0);
+    if let Err(bad) = &order.subtotal {
+        tracing::warn!(shop = shop_id, order = %order.order_id, problem = %bad, "order subtotal unreadable: it earns no points");
+    }
+    let subtotal = order.subtotal.as_ref().ok().map(|money| money.minor());
     let now = crate::clock::now();
     let mut used = 0;
-    for reference in &order.discount_codes {
-        let Some(code) = code::normalize(&reference.code) else { continue };
-        let Some(claim) = claims::find_by_code(conn, shop_id, &code)? else { continue };
-        used += usize::from(mark_used(conn, &claim, &order_id, buyer.as_deref(), subtotal, now)?);
+    for code in &order.codes {
+        let Some(claim) = claims::find_by_code(conn, shop_id, code)? else { continue };
+        used += usize::from(mark_used(conn, &claim, &order.order_id, order.buyer.as_deref(), subtotal, now)?);
     }
-    let mut earned = 0;
-    if let (true, Some(buyer)) = (paid, buyer) {
-        let customer = crate::domain::ids::CustomerId::parse(&buyer).map_err(AppError::invalid)?;
-        customers::ensure(conn, shop_id, customer.as_str())?;
-        if let Some(email) = order.customer.as_ref().and_then(|c| c.email.clone()) {
-            diesel::update(customers_table::table.find((shop_id, customer.as_str())))
-                .filter(customers_table::redacted_at.is_null())
-                .set(customers_table::email.eq(email))
-                .execute(conn)?;
-        }
-        earned = earn_once(
-            conn,
-            &shop.earn_points_per_unit,
-            currency,
-            shop_id,
-            customer.as_str(),
-            &order_id,
-            subtotal,
-            now,
-        )?;
-    }
+    let earned = match &order.earner {
+        Some(customer) => earn_on_order(conn, &shop, currency, customer, order, now)?,
+        None => Earned::Points(0),
+    };
     Ok(format!("codes used: {used}, points earned: {earned}"))
+}
+
+/// The buyer of a paid order: known (with their e-mail) and credited once.
+fn earn_on_order(
+    conn: &mut AnyConnection,
+    shop: &ShopRow,
+    currency: Currency,
+    customer: &CustomerId,
+    order: &Order,
+    now: NaiveDateTime,
+) -> AppResult<Earned> {
+    customers::ensure(conn, &shop.id, customer.as_str())?;
+    if let Some(email) = &order.email {
+        diesel::update(customers_table::table.find((&shop.id, customer.as_str())))
+            .filter(customers_table::redacted_at.is_null())
+            .set(customers_table::email.eq(email))
+            .execute(conn)?;
+    }
+    let subtotal = match &order.subtotal {
+        Ok(subtotal) => *subtotal,
+        Err(bad) => return Ok(Earned::Nothing(format!("unreadable {bad}"))),
+    };
+    let rate = match checkout::earn_rate(shop, &order.order_id) {
+        Ok(rate) => rate,
+        Err(problem) => return Ok(Earned::Nothing(problem)),
+    };
+    let earning = Earning { rate, currency, customer_id: customer.as_str(), order_id: &order.order_id, subtotal };
+    earn_once(conn, &shop.id, &earning, now).map(Earned::Points)
+}
+
+/// An order's points about to be credited.
+#[derive(Clone, Copy)]
+struct Earning<'a> {
+    rate: EarnRate,
+    currency: Currency,
+    customer_id: &'a str,
+    order_id: &'a str,
+    subtotal: Money,
 }
 
 fn mark_used(
@@ -120,7 +135,7 @@ fn mark_used(
     claim: &ClaimRow,
     order_id: &str,
     buyer: Option<&str>,
-    subtotal: i64,
+    subtotal: Option<i64>,
     now: NaiveDateTime,
 ) -> AppResult<bool> {
     let usable = [ClaimStatus::Pending, ClaimStatus::Active, ClaimStatus::RefundPending];
@@ -153,28 +168,19 @@ fn mark_used(
     Ok(updated == 1)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn earn_once(
-    conn: &mut AnyConnection,
-    rate: &str,
-    currency: Currency,
-    shop_id: &str,
-    customer_id: &str,
-    order_id: &str,
-    subtotal: i64,
-    now: NaiveDateTime,
-) -> AppResult<i64> {
+fn earn_once(conn: &mut AnyConnection, shop_id: &str, earning: &Earning, now: NaiveDateTime) -> AppResult<i64> {
+    let Earning { rate, currency, customer_id, order_id, subtotal } = *earning;
     let seen = order_earnings::table.find((shop_id, order_id)).count().get_result::<i64>(conn)? > 0;
     if seen {
         return Ok(0);
     }
-    let points = checkout::earn(conn, rate, currency, shop_id, customer_id, order_id, subtotal)?;
+    let points = checkout::earn(conn, rate, currency, shop_id, customer_id, order_id, subtotal.minor())?;
     diesel::insert_into(order_earnings::table)
         .values((
             order_earnings::shop_id.eq(shop_id),
             order_earnings::order_id.eq(order_id),
             order_earnings::customer_id.eq(customer_id),
-            order_earnings::subtotal_minor.eq(subtotal),
+            order_earnings::subtotal_minor.eq(subtotal.minor()),
             order_earnings::refunded_minor.eq(0_i64),
             order_earnings::points_earned.eq(points),
             order_earnings::points_reversed.eq(0_i64),
@@ -186,66 +192,15 @@ fn earn_once(
     Ok(points)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct RefundLine {
-    #[serde(default)]
-    pub subtotal: Option<Value>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Transaction {
-    #[serde(default)]
-    pub kind: Option<String>,
-    #[serde(default)]
-    pub status: Option<String>,
-    #[serde(default)]
-    pub amount: Option<Value>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct OrderRefund {
-    pub order_id: Value,
-    #[serde(default)]
-    pub refund_line_items: Vec<RefundLine>,
-    #[serde(default)]
-    pub transactions: Vec<Transaction>,
-}
-
-/// A sum of refunded amounts: more than i64 holds is more than any order,
-/// so it caps (the result is capped at the order's subtotal anyway).
-fn sum_capped(amounts: impl Iterator<Item = i64>) -> i64 {
-    amounts.fold(0i64, i64::saturating_add)
-}
-
-fn amount(currency: Currency, value: &Option<Value>) -> i64 {
-    let text = match value {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => return 0,
-    };
-    currency.parse_amount(&text).unwrap_or(0)
-}
-
-/// refunds/create: earned points are reversed in proportion to the amount
-/// refunded, never below zero; what could not be taken back is recorded.
-pub fn apply_refund(conn: &mut AnyConnection, shop_id: &str, refund: &OrderRefund) -> AppResult<String> {
-    let shop = shops::ensure(conn, shop_id)?;
-    let currency = Currency::parse(&shop.currency).map_err(AppError::internal_msg)?;
-    let order_id = id_text(&refund.order_id).ok_or_else(|| AppError::invalid("order_id missing"))?;
-    let lines = sum_capped(refund.refund_line_items.iter().map(|l| amount(currency, &l.subtotal)));
-    let refunded = if lines > 0 {
-        lines
-    } else {
-        let amounts = refund
-            .transactions
-            .iter()
-            .filter(|t| t.kind.as_deref() == Some("refund") && t.status.as_deref().is_none_or(|s| s == "success"))
-            .map(|t| amount(currency, &t.amount));
-        sum_capped(amounts)
-    };
-    type Earning = (String, i64, i64, i64, i64, i64);
-    let Some((customer, subtotal, refunded_before, earned, reversed, unrecovered)) = order_earnings::table
-        .find((shop_id, &order_id))
+/// The order's earning and who earned it; None when it earned nothing here.
+fn find_earning(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    order_id: &str,
+) -> QueryResult<Option<(String, OrderEarning)>> {
+    type Row = (String, i64, i64, i64, i64, i64);
+    let row = order_earnings::table
+        .find((shop_id, order_id))
         .select((
             order_earnings::customer_id,
             order_earnings::subtotal_minor,
@@ -254,51 +209,58 @@ pub fn apply_refund(conn: &mut AnyConnection, shop_id: &str, refund: &OrderRefun
             order_earnings::points_reversed,
             order_earnings::points_unrecovered,
         ))
-        .first::<Earning>(conn)
-        .optional()?
-    else {
-        return Ok("no points were earned on this order".into());
+        .first::<Row>(conn)
+        .optional()?;
+    Ok(row.map(|(customer, subtotal_minor, refunded_minor, points_earned, points_reversed, points_unrecovered)| {
+        (customer, OrderEarning { subtotal_minor, refunded_minor, points_earned, points_reversed, points_unrecovered })
+    }))
+}
+
+/// refunds/create: earned points are reversed in proportion to the amount
+/// refunded, never below zero; what could not be taken back is recorded.
+/// Amounts the platform sent that could not be read are reported.
+pub fn apply_refund(conn: &mut AnyConnection, shop_id: &str, refund: &OrderRefunded) -> AppResult<String> {
+    let order_id = refund.order_id.as_str();
+    let mut unreadable = String::new();
+    if !refund.unreadable.is_empty() {
+        let list = refund.unreadable.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        tracing::warn!(shop = shop_id, order = order_id, problems = %list, "refund amounts unreadable: only the readable part is reversed");
+        unreadable = format!("; unreadable amounts: {list}");
+    }
+    let Some((customer, before)) = find_earning(conn, shop_id, order_id)? else {
+        return Ok(format!("no points were earned on this order{unreadable}"));
     };
-    let refunded_total = refunded_before.saturating_add(refunded).min(subtotal);
-    let target =
-        if subtotal == 0 { 0 } else { (i128::from(earned) * i128::from(refunded_total) / i128::from(subtotal)) as i64 };
-    let owed = (target - reversed - unrecovered).max(0);
+    let reversal = earning::reversal(&before, refund.refunded);
     let reason = format!("order {order_id} refunded");
     // Inside the return window the points come out of the pending amount.
-    let from_pending = super::pending::take_back(conn, shop_id, &order_id, owed, &reason)?;
+    let from_pending = super::pending::take_back(conn, shop_id, order_id, reversal.owed, &reason)?;
     let balance = customers::balance(conn, shop_id, &customer)?;
-    let from_balance = (owed - from_pending).min(balance);
-    if from_balance > 0 {
+    let recovery = earning::recovery(reversal.owed, from_pending, balance);
+    if recovery.from_balance > 0 {
         let movement = Movement {
             kind: entry_kind::ADJUST,
             reason: Some(&reason),
-            draw: customers::Draw::OrderFirst(&order_id),
+            draw: customers::Draw::OrderFirst(order_id),
             ..Movement::default()
         };
-        customers::debit(conn, shop_id, &customer, from_balance, movement)?;
+        customers::debit(conn, shop_id, &customer, recovery.from_balance, movement)?;
     }
-    let taken = from_pending + from_balance;
-    diesel::update(order_earnings::table.find((shop_id, &order_id)))
+    diesel::update(order_earnings::table.find((shop_id, order_id)))
         .set((
-            order_earnings::refunded_minor.eq(refunded_total),
-            order_earnings::points_reversed.eq(reversed + taken),
-            order_earnings::points_unrecovered.eq(unrecovered + owed - taken),
+            order_earnings::refunded_minor.eq(reversal.refunded_total),
+            order_earnings::points_reversed.eq(before.points_reversed + recovery.taken),
+            order_earnings::points_unrecovered.eq(before.points_unrecovered + recovery.shortfall),
             order_earnings::updated_at.eq(crate::clock::now()),
         ))
         .execute(conn)?;
-    Ok(format!("points reversed: {taken}, not recoverable: {}", owed - taken))
+    Ok(format!("points reversed: {}, not recoverable: {}{unreadable}", recovery.taken, recovery.shortfall))
 }
 
 /// discounts/delete: an unused code deleted on the platform gives its points back.
-pub fn apply_discount_deleted(conn: &mut AnyConnection, shop_id: &str, payload: &Value) -> AppResult<String> {
-    let node = payload["admin_graphql_api_id"]
-        .as_str()
-        .map(str::to_string)
-        .or_else(|| id_text(&payload["id"]).map(|id| format!("gid://shopify/DiscountCodeNode/{id}")))
-        .ok_or_else(|| AppError::invalid("admin_graphql_api_id missing"))?;
+pub fn apply_discount_deleted(conn: &mut AnyConnection, shop_id: &str, deleted: &DiscountDeleted) -> AppResult<String> {
     let claim: Option<ClaimRow> = claims_table::table
         .filter(claims_table::shop_id.eq(shop_id))
-        .filter(claims_table::platform_id.eq(&node))
+        .filter(claims_table::platform_id.eq(&deleted.platform_id))
         .select(ClaimRow::as_select())
         .first(conn)
         .optional()?;
@@ -310,18 +272,17 @@ pub fn apply_discount_deleted(conn: &mut AnyConnection, shop_id: &str, payload: 
 }
 
 /// customers/data_request: recorded for the merchant to export.
-pub fn record_data_request(conn: &mut AnyConnection, shop_id: &str, payload: &Value) -> AppResult<String> {
-    let customer = id_text(&payload["customer"]["id"]).ok_or_else(|| AppError::invalid("customer.id missing"))?;
+pub fn record_data_request(conn: &mut AnyConnection, shop_id: &str, request: &DataRequest) -> AppResult<String> {
     diesel::insert_into(data_requests::table)
         .values((
             data_requests::shop_id.eq(shop_id),
             data_requests::id.eq(new_id()),
-            data_requests::customer_id.eq(&customer),
-            data_requests::orders_requested.eq(payload["orders_requested"].to_string()),
+            data_requests::customer_id.eq(&request.customer_id),
+            data_requests::orders_requested.eq(&request.orders_requested_json),
             data_requests::created_at.eq(crate::clock::now()),
         ))
         .execute(conn)?;
-    Ok(format!("data request recorded for customer {customer}"))
+    Ok(format!("data request recorded for customer {}", request.customer_id))
 }
 
 pub use super::redact::redact;

@@ -2,9 +2,11 @@
 //! moved instead of sleeping; every step checks invariant 9.
 
 use crate::helpers::*;
+use loyalty_wallet::domain::money::Currency;
 use loyalty_wallet::platform::points_sweep::{sweep_points, PointsReport};
+use loyalty_wallet::platform::shopify::payloads;
 use loyalty_wallet::store::lots::{self, LotRow};
-use loyalty_wallet::store::webhooks::{self, Order, OrderRefund};
+use loyalty_wallet::store::webhooks;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use reqwest::StatusCode;
@@ -29,17 +31,19 @@ async fn sweep(app: &TestApp) -> PointsReport {
     sweep_points(&app.store).await.expect("sweep")
 }
 
+fn usd() -> Currency {
+    Currency::parse("USD").expect("usd")
+}
+
 pub async fn paid_order(app: &TestApp, order: u64, customer: &str, subtotal: &str) {
-    let order: Order =
-        serde_json::from_value(json!({"id": order, "customer": {"id": customer}, "subtotal_price": subtotal}))
-            .expect("order");
-    app.store.write(move |conn| webhooks::apply_order(conn, SHOP, &order, true)).await.expect("order paid");
+    let body = json!({"id": order, "customer": {"id": customer}, "subtotal_price": subtotal});
+    let order = payloads::order(body, usd(), true).expect("order");
+    app.store.write(move |conn| webhooks::apply_order(conn, SHOP, &order)).await.expect("order paid");
 }
 
 pub async fn refunded(app: &TestApp, order: u64, amount: &str) {
-    let refund: OrderRefund = serde_json::from_value(json!({"order_id": order,
-        "transactions": [{"kind": "refund", "status": "success", "amount": amount}]}))
-    .expect("refund");
+    let body = json!({"order_id": order, "transactions": [{"kind": "refund", "status": "success", "amount": amount}]});
+    let refund = payloads::refund(body, usd()).expect("refund");
     app.store.write(move |conn| webhooks::apply_refund(conn, SHOP, &refund)).await.expect("refund");
 }
 

@@ -48,5 +48,6 @@ mod double_selftest;
 mod platform;
 #[path = "../support/shopify_double.rs"]
 mod shopify_double;
+mod webhook_money;
 mod webhooks;
 mod widget_api;

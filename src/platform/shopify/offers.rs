@@ -4,9 +4,7 @@
 //! both bound to one customer, usable once, ending at the offer's expiry,
 //! with the minimum subtotal as `minimumRequirement`.
 
-use super::shopify::{
-    combines_with, customer_gid, first_user_error, PlatformError, ShopCreds, ShopifyClient, MUTATION_COST,
-};
+use super::{combines_with, customer_gid, first_user_error, PlatformError, ShopCreds, ShopifyClient, MUTATION_COST};
 use crate::domain::program::CombinesWith;
 use serde_json::{json, Value};
 

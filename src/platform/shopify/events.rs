@@ -3,33 +3,23 @@
 //! event, `checkouts/create|update` → a `cart` event. Only the shapes live
 //! here; storing and matching is the store's (`store::events`).
 
-use crate::domain::code;
+use super::payloads::{id_text, time};
 use crate::domain::event::{Event, EventKind};
 use crate::domain::ids::CustomerId;
 use crate::domain::money::Currency;
-use chrono::NaiveDateTime;
+use crate::domain::platform_event::Order;
 use serde_json::Value;
-
-/// Platform ids arrive as numbers or strings.
-fn id_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
 
 fn customer_id(value: &Value) -> Option<String> {
     id_text(value).and_then(|raw| CustomerId::parse(&raw).ok()).map(CustomerId::into_string)
 }
 
 fn text(value: &Value, max: usize) -> Option<String> {
-    value.as_str().map(str::trim).filter(|s| !s.is_empty() && s.len() <= max).map(str::to_string)
+    value.as_str().and_then(|s| bounded(s, max))
 }
 
-/// An RFC 3339 time (Shopify's `created_at` etc.) as naive UTC.
-fn time(value: &Value) -> Option<NaiveDateTime> {
-    value.as_str().and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok()).map(|t| t.naive_utc())
+fn bounded(value: &str, max: usize) -> Option<String> {
+    Some(value.trim()).filter(|s| !s.is_empty() && s.len() <= max).map(str::to_string)
 }
 
 fn money(value: &Value, currency: Currency) -> Option<i64> {
@@ -53,15 +43,15 @@ pub fn customer_created(payload: &Value) -> Option<Event> {
 
 /// `orders/paid`: an `order` event for the order's customer (first_order,
 /// order_paid, nth_order; cancels the customer's pending carts). None for a
-/// guest order (no customer) or an order without an id.
-pub fn order_paid(payload: &Value, currency: Currency) -> Option<Event> {
-    let customer = &payload["customer"];
-    let mut event = Event::new(customer_id(&customer["id"])?, EventKind::Order);
-    event.order_id = Some(id_text(&payload["id"])?);
-    event.subtotal_minor = Some(money(&payload["subtotal_price"], currency).unwrap_or(0));
-    event.first_name = text(&customer["first_name"], 100);
-    event.email = text(&customer["email"], 254);
-    event.occurred_at = time(&payload["processed_at"]).or_else(|| time(&payload["created_at"]));
+/// guest order (no customer). An unreadable subtotal is no subtotal.
+pub fn order_paid(order: &Order) -> Option<Event> {
+    let customer = order.earner.as_ref()?;
+    let mut event = Event::new(customer.as_str().to_string(), EventKind::Order);
+    event.order_id = Some(order.order_id.clone());
+    event.subtotal_minor = order.subtotal.as_ref().ok().map(|money| money.minor());
+    event.first_name = order.first_name.as_deref().and_then(|name| bounded(name, 100));
+    event.email = order.email.as_deref().and_then(|email| bounded(email, 254));
+    event.occurred_at = order.occurred_at;
     Some(event)
 }
 
@@ -85,30 +75,6 @@ pub fn checkout(payload: &Value, currency: Currency) -> Option<Event> {
     Some(event)
 }
 
-/// The codes an order used (`discount_codes[].code`), normalized.
-pub fn order_codes(payload: &Value) -> Vec<String> {
-    payload["discount_codes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|d| d["code"].as_str())
-        .filter_map(code::normalize)
-        .collect()
-}
-
-/// The order's id and subtotal (minor units, 0 when absent).
-pub fn order_ref(payload: &Value, currency: Currency) -> Option<(String, i64)> {
-    Some((id_text(&payload["id"])?, money(&payload["subtotal_price"], currency).unwrap_or(0)))
-}
-
-/// `discounts/delete`: the deleted node's gid.
-pub fn deleted_discount(payload: &Value) -> Option<String> {
-    payload["admin_graphql_api_id"]
-        .as_str()
-        .map(str::to_string)
-        .or_else(|| id_text(&payload["id"]).map(|id| format!("gid://shopify/DiscountCodeNode/{id}")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,14 +85,22 @@ mod tests {
         let usd = Currency::parse("USD").expect("usd");
         let c = customer_created(&json!({"id": 7, "first_name": "Ada", "email": "a@x.io"})).expect("customer");
         assert_eq!((c.customer_id.as_str(), c.first_name.as_deref()), ("7", Some("Ada")));
-        let o = order_paid(&json!({"id": 9, "customer": {"id": "7"}, "subtotal_price": "12.50"}), usd).expect("order");
-        assert_eq!((o.order_id.as_deref(), o.subtotal_minor), (Some("9"), Some(1250)));
-        assert!(order_paid(&json!({"id": 9, "customer": null, "subtotal_price": "1.00"}), usd).is_none(), "guest");
+        let paid = |body: Value| super::super::payloads::order(body, usd, true).expect("order");
+        let o = order_paid(&paid(
+            json!({"id": 9, "customer": {"id": "7", "first_name": " Ada "}, "subtotal_price": "12.50"}),
+        ))
+        .expect("order");
+        assert_eq!(
+            (o.order_id.as_deref(), o.subtotal_minor, o.first_name.as_deref()),
+            (Some("9"), Some(1250), Some("Ada"))
+        );
+        assert!(order_paid(&paid(json!({"id": 9, "customer": null, "subtotal_price": "1.00"}))).is_none(), "guest");
+        let bad = order_paid(&paid(json!({"id": 9, "customer": {"id": 7}, "subtotal_price": "abc"}))).expect("order");
+        assert_eq!(bad.subtotal_minor, None, "an unreadable subtotal is not 0");
         let k = checkout(&json!({"id": 3, "token": "tok", "customer": {"id": 7}, "subtotal_price": "5.00"}), usd)
             .expect("cart");
         assert_eq!((k.cart_id.as_deref(), k.cancels.as_deref()), (Some("tok"), Some("tok")));
         let done = json!({"id": 3, "token": "t", "customer": {"id": 7}, "completed_at": "2026-01-01T00:00:00Z"});
         assert!(checkout(&done, usd).is_none(), "completed checkouts are not carts");
-        assert_eq!(order_codes(&json!({"discount_codes": [{"code": " ada-xyz "}, {"code": ""}]})), ["ADA-XYZ"]);
     }
 }

@@ -1,5 +1,12 @@
 //! The Shopify Admin GraphQL client: discount codes and segment membership,
-//! with errors sorted into what may be retried and what may not.
+//! with errors sorted into what may be retried and what may not. Its
+//! submodules hold Shopify's payload shapes: webhook bodies become domain
+//! events (`payloads`, `events`) and take effect (`webhooks`).
+
+pub mod events;
+pub mod offers;
+pub mod payloads;
+pub mod webhooks;
 
 use super::throttle::{clamp_wait, Pacer, ThrottleStatus};
 use crate::domain::program::CombinesWith;
