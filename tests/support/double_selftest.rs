@@ -585,7 +585,7 @@ async fn internal_errors_are_answered_200_after_the_write() {
 const FREE_SHIPPING: &str = "mutation discountCodeFreeShippingCreate($freeShippingCodeDiscount: DiscountCodeFreeShippingInput!) { discountCodeFreeShippingCreate(freeShippingCodeDiscount: $freeShippingCodeDiscount) { codeDiscountNode { id } userErrors { field code message } } }";
 
 /// Issue 9's kinds, with the published fields they rely on (see the notes in
-/// shopify_double_offers.rs): `customerGets.value.percentage` is a fraction
+/// shopify_double_discounts.rs): `customerGets.value.percentage` is a fraction
 /// 0–1; `minimumRequirement.subtotal.greaterThanOrEqualToSubtotal` a Decimal;
 /// `discountCodeFreeShippingCreate(freeShippingCodeDiscount:)` with
 /// `destination` and `maximumShippingPrice`.
