@@ -12,69 +12,8 @@ use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-/// The part of the Admin API 2025-01 schema the double serves;
-/// `@since` marks an input field that later versions add.
-const SCHEMA: &str = r#"
-type Mutation {
-  discountCodeBasicCreate(basicCodeDiscount: DiscountCodeBasicInput!): DiscountCodeBasicCreatePayload
-  discountCodeFreeShippingCreate(freeShippingCodeDiscount: DiscountCodeFreeShippingInput!): DiscountCodeFreeShippingCreatePayload
-  discountCodeDelete(id: ID!): DiscountCodeDeletePayload
-  webhookSubscriptionCreate(topic: WebhookSubscriptionTopic!, webhookSubscription: WebhookSubscriptionInput!): WebhookSubscriptionCreatePayload
-}
-type QueryRoot {
-  codeDiscountNodeByCode(code: String!): DiscountCodeNode
-  customerSegmentMembership(customerId: ID!, segmentIds: [ID!]!): SegmentMembershipResponse
-  segments(first: Int): SegmentConnection
-}
-input DiscountCodeBasicInput {
-  appliesOncePerCustomer: Boolean, code: String, combinesWith: DiscountCombinesWithInput
-  context: DiscountContextInput @since(version: "2025-04"), customerGets: DiscountCustomerGetsInput
-  customerSelection: DiscountCustomerSelectionInput, endsAt: DateTime, minimumRequirement: DiscountMinimumRequirementInput
-  recurringCycleLimit: Int, startsAt: DateTime, title: String, usageLimit: Int
-}
-input DiscountCodeFreeShippingInput {
-  appliesOncePerCustomer: Boolean, appliesOnOneTimePurchase: Boolean, appliesOnSubscription: Boolean, code: String
-  combinesWith: DiscountCombinesWithInput, context: DiscountContextInput @since(version: "2025-04")
-  customerSelection: DiscountCustomerSelectionInput, destination: DiscountShippingDestinationSelectionInput
-  endsAt: DateTime, maximumShippingPrice: Decimal, minimumRequirement: DiscountMinimumRequirementInput
-  recurringCycleLimit: Int, startsAt: DateTime, title: String, usageLimit: Int
-}
-input DiscountCombinesWithInput { orderDiscounts: Boolean, productDiscounts: Boolean, shippingDiscounts: Boolean }
-input DiscountContextInput {
-  all: DiscountBuyerSelection, customers: DiscountCustomersInput, customerSegments: DiscountCustomerSegmentsInput
-}
-input DiscountCustomerGetsInput {
-  appliesOnOneTimePurchase: Boolean, appliesOnSubscription: Boolean, items: DiscountItemsInput
-  value: DiscountCustomerGetsValueInput
-}
-input DiscountCustomerGetsValueInput { discountAmount: DiscountAmountInput, discountOnQuantity: Any, percentage: Float }
-input DiscountAmountInput { amount: Decimal, appliesOnEachItem: Boolean }
-input DiscountItemsInput { all: Boolean, collections: DiscountCollectionsInput, products: DiscountProductsInput }
-input DiscountCollectionsInput { add: [ID!], remove: [ID!] }
-input DiscountProductsInput {
-  productsToAdd: [ID!], productsToRemove: [ID!], productVariantsToAdd: [ID!], productVariantsToRemove: [ID!]
-}
-input DiscountCustomerSelectionInput {
-  all: Boolean, customers: DiscountCustomersInput, customerSegments: DiscountCustomerSegmentsInput
-}
-input DiscountCustomersInput { add: [ID!], remove: [ID!] }
-input DiscountCustomerSegmentsInput { add: [ID!], remove: [ID!] }
-input DiscountShippingDestinationSelectionInput { all: Boolean, countries: DiscountCountriesInput }
-input DiscountCountriesInput { add: [String!], remove: [String!], includeRestOfWorld: Boolean }
-input DiscountMinimumRequirementInput { quantity: DiscountMinimumQuantityInput, subtotal: DiscountMinimumSubtotalInput }
-input DiscountMinimumQuantityInput { greaterThanOrEqualToQuantity: String }
-input DiscountMinimumSubtotalInput { greaterThanOrEqualToSubtotal: Decimal }
-input WebhookSubscriptionInput {
-  callbackUrl: URL, format: WebhookSubscriptionFormat, includeFields: [String!], metafieldNamespaces: [String!]
-  filter: String
-}
-enum WebhookSubscriptionFormat { JSON XML }
-enum DiscountBuyerSelection { ALL }
-enum WebhookSubscriptionTopic {
-  APP_UNINSTALLED CHECKOUTS_CREATE CHECKOUTS_UPDATE CUSTOMERS_CREATE CUSTOMERS_UPDATE DISCOUNTS_DELETE
-  DISCOUNTS_CREATE ORDERS_CREATE ORDERS_PAID ORDERS_UPDATED REFUNDS_CREATE
-}
-"#;
+/// The part of the Admin API 2025-01 schema the double serves.
+const SCHEMA: &str = include_str!("shopify_double_schema.graphql");
 
 type Doc<'a> = Document<'a, &'a str>;
 type Set<'a> = SelectionSet<'a, &'a str>;
