@@ -1,5 +1,4 @@
-//! The Shopify double's OAuth endpoints and webhook subscriptions (issue 11),
-//! as PLATFORM.md describes them:
+//! The Shopify double's OAuth endpoints and webhook subscriptions:
 //! - `GET /admin/oauth/authorize?client_id&scope&redirect_uri&state` — the
 //!   merchant approves at once: 302 to `redirect_uri` with `code`, `hmac`,
 //!   `host`, `shop`, `state`, `timestamp` (hmac: sorted `key=value` joined
@@ -11,11 +10,13 @@
 //!   expired, else 400 `invalid_subject_token`). Wrong client credentials →
 //!   400 `invalid_client`. Both answer `{access_token, scope}`.
 //! - `webhookSubscriptionCreate(topic, webhookSubscription: {callbackUrl,
-//!   format})` in the GraphQL front end; the same topic and URL twice → the
-//!   userError "Address for this topic has already been taken".
+//!   format})`; the same topic and URL twice → the userError "Address for
+//!   this topic has already been taken".
 
-use super::{Outcome, Request, Response, State};
+use super::http::{json, now, reply, Answer, Outcome};
+use super::State;
 use hmac::{Hmac, Mac};
+use hyper::http::request::Parts;
 use serde_json::{json, Value};
 use sha2::Sha256;
 use std::collections::HashMap;
@@ -25,20 +26,6 @@ const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 const ID_TOKEN: &str = "urn:ietf:params:oauth:token-type:id_token";
 const OFFLINE_TOKEN: &str = "urn:shopify:params:oauth:token-type:offline-access-token";
 const CODE_LIFETIME: Duration = Duration::from_secs(300);
-
-pub const WEBHOOK_TOPICS: &[&str] = &[
-    "APP_UNINSTALLED",
-    "CHECKOUTS_CREATE",
-    "CHECKOUTS_UPDATE",
-    "CUSTOMERS_CREATE",
-    "CUSTOMERS_UPDATE",
-    "DISCOUNTS_DELETE",
-    "DISCOUNTS_CREATE",
-    "ORDERS_CREATE",
-    "ORDERS_PAID",
-    "ORDERS_UPDATED",
-    "REFUNDS_CREATE",
-];
 
 #[derive(Default, Clone, Debug)]
 pub struct OAuthStats {
@@ -81,39 +68,37 @@ pub fn oauth_hmac(secret: &str, pairs: &[(String, String)]) -> String {
 }
 
 /// Answers the OAuth paths; None for any other path.
-pub(super) fn handle(state: &mut State, request: &Request) -> Option<(Outcome, Duration)> {
-    let (path, query) = request.path.split_once('?').unwrap_or((request.path.as_str(), ""));
-    let respond = |response| (Outcome::Respond(response), Duration::ZERO);
-    match (request.method.as_str(), path) {
-        ("GET", "/admin/oauth/authorize") => Some(respond(authorize(state, query))),
-        ("POST", "/admin/oauth/access_token") => {
-            let response = access_token(state, request);
-            Some((Outcome::Respond(response), state.oauth.delay))
-        }
-        (_, p) if p.starts_with("/admin/oauth/") => Some(respond(Response::json(404, &json!({"errors": "Not Found"})))),
+pub(super) fn handle(state: &mut State, head: &Parts, body: &[u8]) -> Option<Outcome> {
+    let path = head.uri.path();
+    match (head.method.as_str(), path) {
+        ("GET", "/admin/oauth/authorize") => Some(now(authorize(state, head.uri.query().unwrap_or_default()))),
+        ("POST", "/admin/oauth/access_token") => Some((Some(access_token(state, body)), state.oauth.delay)),
+        _ if path.starts_with("/admin/oauth/") => Some(now(json(404, &json!({"errors": "Not Found"})))),
         _ => None,
     }
 }
 
-fn authorize(state: &mut State, query: &str) -> Response {
+fn html(status: u16, body: &str, headers: &[(&str, &str)]) -> Answer {
+    reply(status, "text/html; charset=utf-8", headers, body.to_string())
+}
+
+fn authorize(state: &mut State, query: &str) -> Answer {
     let given: HashMap<String, String> = query_pairs(query).into_iter().collect();
     if given.get("client_id") != Some(&state.config.client_id) {
-        return Response::html(400, "<h1>Oauth error invalid_request: The client_id is invalid</h1>");
+        return html(400, "<h1>Oauth error invalid_request: The client_id is invalid</h1>", &[]);
     }
     let (Some(redirect), Some(oauth_state)) = (given.get("redirect_uri"), given.get("state")) else {
-        return Response::html(400, "<h1>Oauth error invalid_request: redirect_uri and state are required</h1>");
+        return html(400, "<h1>Oauth error invalid_request: redirect_uri and state are required</h1>", &[]);
     };
     state.oauth.stats.authorizations.push(given.clone());
     let code = issue_code(state);
     let pairs = callback_query(&state.config.client_secret, &state.config.shop, &code, oauth_state);
     let encoded: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish();
-    let mut response = Response::html(302, "");
-    response.headers.push(("Location".into(), format!("{redirect}?{encoded}")));
-    response
+    html(302, "", &[("Location", &format!("{redirect}?{encoded}"))])
 }
 
 /// A fresh single-use code, as the merchant's approval makes one.
-pub fn issue_code(state: &mut State) -> String {
+fn issue_code(state: &mut State) -> String {
     state.oauth.next += 1;
     let code = format!("code-{:08x}-{:016x}", state.oauth.next, rand::Rng::gen::<u64>(&mut state.rng));
     state.oauth.codes.insert(code.clone(), (Instant::now(), false));
@@ -121,7 +106,7 @@ pub fn issue_code(state: &mut State) -> String {
 }
 
 /// The signed query Shopify sends to the callback.
-pub fn callback_query(secret: &str, shop: &str, code: &str, oauth_state: &str) -> Vec<(String, String)> {
+fn callback_query(secret: &str, shop: &str, code: &str, oauth_state: &str) -> Vec<(String, String)> {
     let mut pairs: Vec<(String, String)> = vec![
         ("code".into(), code.into()),
         ("host".into(), base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("{shop}/admin"))),
@@ -134,15 +119,15 @@ pub fn callback_query(secret: &str, shop: &str, code: &str, oauth_state: &str) -
     pairs
 }
 
-fn refused(state: &mut State, error: &str, description: &str) -> Response {
+fn refused(state: &mut State, error: &str, description: &str) -> Answer {
     state.oauth.stats.refused += 1;
-    Response::json(400, &json!({"error": error, "error_description": description}))
+    json(400, &json!({"error": error, "error_description": description}))
 }
 
-fn access_token(state: &mut State, request: &Request) -> Response {
-    let fields: HashMap<String, String> = match serde_json::from_slice::<Value>(&request.body) {
+fn access_token(state: &mut State, body: &[u8]) -> Answer {
+    let fields: HashMap<String, String> = match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => map.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string()))).collect(),
-        _ => query_pairs(&String::from_utf8_lossy(&request.body)).into_iter().collect(),
+        _ => query_pairs(&String::from_utf8_lossy(body)).into_iter().collect(),
     };
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
     if field("client_id") != state.config.client_id || field("client_secret") != state.config.client_secret {
@@ -158,13 +143,13 @@ fn access_token(state: &mut State, request: &Request) -> Response {
             return refused(state, "invalid_subject_token", &why);
         }
         state.oauth.stats.token_exchanges += 1;
-        return Response::json(200, &grant);
+        return json(200, &grant);
     }
     match state.oauth.codes.get_mut(&field("code")) {
         Some((issued, used)) if !*used && issued.elapsed() < CODE_LIFETIME => {
             *used = true;
             state.oauth.stats.code_grants += 1;
-            Response::json(200, &grant)
+            json(200, &grant)
         }
         _ => refused(state, "invalid_request", "The authorization code was not found or was already used"),
     }
@@ -183,36 +168,26 @@ fn check_session_token(state: &State, token: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `webhookSubscriptionCreate`: a coerced topic and input.
+/// `webhookSubscriptionCreate` with a coerced topic and input (so an http(s) URL).
 pub(super) fn subscribe(state: &mut State, topic: &str, input: &Value) -> Value {
-    let callback = input["callbackUrl"].as_str().unwrap_or_default().to_string();
-    let error = |message: &str| {
-        json!({"__typename": "WebhookSubscriptionCreatePayload", "webhookSubscription": null,
-               "userErrors": [{"__typename": "UserError", "field": ["webhookSubscription", "callbackUrl"], "message": message}]})
-    };
-    if !(callback.starts_with("https://") || callback.starts_with("http://")) {
-        return error("Address is invalid");
-    }
-    if state.oauth.subscriptions.iter().any(|s| s.topic == topic && s.callback_url == callback) {
-        return error("Address for this topic has already been taken");
+    let callback_url = input["callbackUrl"].as_str().unwrap_or_default().to_string();
+    if state.oauth.subscriptions.iter().any(|s| s.topic == topic && s.callback_url == callback_url) {
+        return subscription_payload(None, Some("Address for this topic has already been taken"));
     }
     state.oauth.next += 1;
     let id = format!("gid://shopify/WebhookSubscription/{}", 9_000_000 + state.oauth.next);
-    state.oauth.subscriptions.push(Subscription {
-        id: id.clone(),
-        topic: topic.into(),
-        callback_url: callback.clone(),
-    });
-    json!({"__typename": "WebhookSubscriptionCreatePayload",
-           "webhookSubscription": {"__typename": "WebhookSubscription", "id": id, "topic": topic,
-                                   "endpoint": {"__typename": "WebhookHttpEndpoint", "callbackUrl": callback}},
-           "userErrors": []})
+    state.oauth.subscriptions.push(Subscription { id, topic: topic.into(), callback_url });
+    subscription_payload(state.oauth.subscriptions.last(), None)
 }
 
-/// The answer's shape, to validate selections.
-pub(super) fn sample_subscription() -> Value {
-    json!({"__typename": "WebhookSubscriptionCreatePayload",
-           "webhookSubscription": {"__typename": "WebhookSubscription", "id": "x", "topic": "ORDERS_PAID",
-                                   "endpoint": {"__typename": "WebhookHttpEndpoint", "callbackUrl": "x"}},
-           "userErrors": [{"__typename": "UserError", "field": ["x"], "message": "x"}]})
+/// The answer: the subscription made, or a user error.
+pub(super) fn subscription_payload(made: Option<&Subscription>, error: Option<&str>) -> Value {
+    let made = made.map(|s| {
+        json!({"__typename": "WebhookSubscription", "id": s.id, "topic": s.topic,
+               "endpoint": {"__typename": "WebhookHttpEndpoint", "callbackUrl": s.callback_url}})
+    });
+    let field = ["webhookSubscription", "callbackUrl"];
+    let errors: Vec<Value> =
+        error.iter().map(|message| json!({"__typename": "UserError", "field": field, "message": message})).collect();
+    json!({"__typename": "WebhookSubscriptionCreatePayload", "webhookSubscription": made, "userErrors": errors})
 }

@@ -1,0 +1,372 @@
+//! The double's GraphQL front end: `graphql-parser` reads the query; root
+//! fields and their arguments are checked against the schema below and the
+//! arguments coerced as Shopify's executor does (the first problem is a
+//! top-level error, and nothing runs); answers are full payloads cut down to
+//! the selection (aliases, `__typename`, inline and named fragments).
+
+use super::discounts::sample_payload;
+use graphql_parser::query::{Definition, Document, Field, OperationDefinition, Selection, SelectionSet};
+use graphql_parser::query::{Type, TypeCondition, Value as Literal, VariableDefinition};
+use graphql_parser::schema::{self, TypeDefinition};
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// The part of the Admin API 2025-01 schema the double serves.
+const SCHEMA: &str = include_str!("shopify_double_schema.graphql");
+
+type Doc<'a> = Document<'a, &'a str>;
+type Set<'a> = SelectionSet<'a, &'a str>;
+type Fragments<'a> = HashMap<&'a str, (&'a str, &'a Set<'a>)>;
+type SchemaType = schema::Type<'static, &'static str>;
+
+pub(super) struct Plan<'a> {
+    pub(super) mutation: bool,
+    pub(super) fields: Vec<RootField<'a>>,
+    fragments: Fragments<'a>,
+}
+
+pub(super) struct RootField<'a> {
+    /// The alias, or the name.
+    pub(super) key: &'a str,
+    pub(super) name: &'a str,
+    /// The coerced arguments, as an object.
+    pub(super) args: Value,
+    selection: &'a Set<'a>,
+}
+
+impl<'a> Plan<'a> {
+    /// A root field's full answer cut down to its selection.
+    pub(super) fn select(&self, field: &RootField<'a>, full: &Value) -> Value {
+        project(full, field.selection, &self.fragments).unwrap_or(Value::Null)
+    }
+}
+
+fn error(message: impl Into<String>) -> Value {
+    json!({"message": message.into(), "locations": [{"line": 1, "column": 1}]})
+}
+
+pub(super) fn parse(query: &str) -> Result<Doc<'_>, Value> {
+    graphql_parser::parse_query(query).map_err(|e| error(format!("syntax error, {e}")))
+}
+
+fn schema_type(name: &str) -> Option<&'static TypeDefinition<'static, &'static str>> {
+    static PARSED: OnceLock<schema::Document<'static, &'static str>> = OnceLock::new();
+    let document = PARSED.get_or_init(|| schema::parse_schema(SCHEMA).expect("the double's schema parses"));
+    document.definitions.iter().find_map(|definition| match definition {
+        schema::Definition::TypeDefinition(t @ TypeDefinition::Object(o)) if o.name == name => Some(t),
+        schema::Definition::TypeDefinition(t @ TypeDefinition::InputObject(i)) if i.name == name => Some(t),
+        schema::Definition::TypeDefinition(t @ TypeDefinition::Enum(e)) if e.name == name => Some(t),
+        _ => None,
+    })
+}
+
+type Operation<'a> = (bool, Option<&'a str>, &'a [VariableDefinition<'a, &'a str>], &'a Set<'a>);
+
+/// Picks the operation, checks its variables and root fields, and coerces
+/// their arguments: nothing runs unless all of it holds.
+pub(super) fn plan<'a>(
+    document: &'a Doc<'a>,
+    wanted: Option<&str>,
+    variables: &Map<String, Value>,
+    version: &str,
+) -> Result<Plan<'a>, Value> {
+    let mut fragments = HashMap::new();
+    let mut operations: Vec<Operation> = Vec::new();
+    for definition in &document.definitions {
+        match definition {
+            Definition::Fragment(f) => drop(fragments.insert(f.name, (condition(&f.type_condition), &f.selection_set))),
+            Definition::Operation(OperationDefinition::SelectionSet(s)) => operations.push((false, None, &[], s)),
+            Definition::Operation(OperationDefinition::Query(q)) => {
+                operations.push((false, q.name, &q.variable_definitions, &q.selection_set))
+            }
+            Definition::Operation(OperationDefinition::Mutation(m)) => {
+                operations.push((true, m.name, &m.variable_definitions, &m.selection_set))
+            }
+            Definition::Operation(OperationDefinition::Subscription(_)) => return Err(error("No subscriptions here")),
+        }
+    }
+    let operation = match wanted {
+        Some(name) => operations.into_iter().find(|o| o.1 == Some(name)),
+        None if operations.len() == 1 => operations.pop(),
+        None => None,
+    };
+    let Some((mutation, name, definitions, selection)) = operation else {
+        return Err(error(
+            wanted.map_or("An operation name is required".into(), |n| format!("No operation named \"{n}\"")),
+        ));
+    };
+    let values = variable_values(definitions, variables)?;
+    let root = if mutation { "Mutation" } else { "QueryRoot" };
+    let mut fields = Vec::new();
+    for (field, _) in fields_of(selection, &fragments, root, false).map_err(error)? {
+        fields.push(root_field(field, root, &values, version, &fragments, name.unwrap_or("anonymous query"))?);
+    }
+    Ok(Plan { mutation, fields, fragments })
+}
+
+/// Declared non-null variables must be given; defaults apply.
+fn variable_values<'a>(
+    definitions: &'a [VariableDefinition<'a, &'a str>],
+    given: &Map<String, Value>,
+) -> Result<HashMap<&'a str, Value>, Value> {
+    let mut values = HashMap::new();
+    for definition in definitions {
+        let default = || definition.default_value.as_ref().and_then(|d| literal_json(d, &HashMap::new()).ok());
+        let value = given.get(definition.name).filter(|v| !v.is_null()).cloned().or_else(default);
+        if value.is_none() && matches!(definition.var_type, Type::NonNullType(_)) {
+            return Err(json!({
+                "message": format!("Variable ${} of type {} was provided invalid value", definition.name, definition.var_type),
+                "extensions": {"value": null, "problems": [{"path": [], "explanation": "Expected value to not be null"}]}
+            }));
+        }
+        values.insert(definition.name, value.unwrap_or(Value::Null));
+    }
+    Ok(values)
+}
+
+fn condition<'a>(condition: &TypeCondition<'a, &'a str>) -> &'a str {
+    let TypeCondition::On(name) = condition;
+    name
+}
+
+/// The fields a selection picks on an object of this type, with fragments
+/// on the type expanded; each says whether it came through a fragment.
+fn fields_of<'a>(
+    selection: &'a Set<'a>,
+    fragments: &Fragments<'a>,
+    typename: &str,
+    via_fragment: bool,
+) -> Result<Vec<(&'a Field<'a, &'a str>, bool)>, String> {
+    let mut fields = Vec::new();
+    for item in &selection.items {
+        let (on, inner) = match item {
+            Selection::Field(field) => {
+                fields.push((field, via_fragment));
+                continue;
+            }
+            Selection::InlineFragment(inline) => (inline.type_condition.as_ref().map(condition), &inline.selection_set),
+            Selection::FragmentSpread(spread) => match fragments.get(spread.fragment_name) {
+                Some((on, inner)) => (Some(*on), *inner),
+                None => return Err(format!("Fragment {} was used, but not defined", spread.fragment_name)),
+            },
+        };
+        if on.is_none_or(|on| on == typename) {
+            fields.extend(fields_of(inner, fragments, typename, on.is_some())?);
+        }
+    }
+    Ok(fields)
+}
+
+/// One root field: it exists on the root type, its arguments are known,
+/// given when required and coerced to their types, its selection is valid.
+fn root_field<'a>(
+    field: &'a Field<'a, &'a str>,
+    root: &str,
+    values: &HashMap<&str, Value>,
+    version: &str,
+    fragments: &Fragments<'a>,
+    operation: &str,
+) -> Result<RootField<'a>, Value> {
+    let planned = |args| RootField {
+        key: field.alias.unwrap_or(field.name),
+        name: field.name,
+        args,
+        selection: &field.selection_set,
+    };
+    if field.name == "__typename" {
+        return Ok(planned(json!({})));
+    }
+    let spec = match schema_type(root) {
+        Some(TypeDefinition::Object(root_type)) => root_type.fields.iter().find(|f| f.name == field.name),
+        _ => None,
+    };
+    let spec = spec.ok_or_else(|| error(format!("Field '{}' doesn't exist on type '{root}'", field.name)))?;
+    let mut args = Map::new();
+    for (name, literal) in &field.arguments {
+        let Some(arg) = spec.arguments.iter().find(|a| a.name == *name) else {
+            return Err(error(format!("Field '{}' doesn't accept argument '{name}'", field.name)));
+        };
+        let value = literal_json(literal, values)
+            .map_err(|undeclared| error(format!("Variable ${undeclared} is used by {operation} but not declared")))?;
+        let coerced = coerce(&value, &arg.value_type, version, &mut Vec::new());
+        args.insert(
+            name.to_string(),
+            coerced.map_err(|problem| coercion_error(field, name, literal, &arg.value_type, value, problem))?,
+        );
+    }
+    let required = spec.arguments.iter().filter(|a| matches!(a.value_type, schema::Type::NonNullType(_)));
+    let missing: Vec<&str> = required.filter(|a| !args.contains_key(a.name)).map(|a| a.name).collect();
+    if !missing.is_empty() {
+        return Err(error(format!("Field '{}' is missing required arguments: {}", field.name, missing.join(", "))));
+    }
+    if field.selection_set.items.is_empty() {
+        let problem = format!("field '{}' returns an object but has no selections.", field.name);
+        return Err(error(format!("Field must have selections ({problem})")));
+    }
+    project(&sample_payload(field.name), &field.selection_set, fragments).map_err(error)?;
+    Ok(planned(Value::Object(args)))
+}
+
+fn coercion_error<'a>(
+    field: &Field<'a, &'a str>,
+    argument: &str,
+    literal: &Literal<'a, &'a str>,
+    ty: &SchemaType,
+    value: Value,
+    (path, explanation): CoerceError,
+) -> Value {
+    let message = match literal {
+        Literal::Variable(v) if path.is_empty() => format!("Variable ${v} of type {ty} was provided invalid value"),
+        Literal::Variable(v) => {
+            format!("Variable ${v} of type {ty} was provided invalid value for {} ({explanation})", path.join("."))
+        }
+        _ => format!("Argument '{argument}' on Field '{}' has an invalid value ({explanation})", field.name),
+    };
+    json!({"message": message, "locations": [{"line": 1, "column": 1}],
+           "extensions": {"value": value, "problems": [{"path": path, "explanation": explanation}]}})
+}
+
+/// Literal → JSON; `Err(name)` for an undeclared variable.
+fn literal_json<'a>(literal: &Literal<'a, &'a str>, variables: &HashMap<&str, Value>) -> Result<Value, String> {
+    Ok(match literal {
+        Literal::Variable(name) => variables.get(name).cloned().ok_or_else(|| name.to_string())?,
+        Literal::Null => Value::Null,
+        Literal::Boolean(b) => json!(b),
+        Literal::Int(i) => json!(i.as_i64()),
+        Literal::Float(f) => json!(f),
+        Literal::String(s) => json!(s),
+        Literal::Enum(s) => json!(s),
+        Literal::List(items) => {
+            Value::Array(items.iter().map(|i| literal_json(i, variables)).collect::<Result<_, _>>()?)
+        }
+        Literal::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| Ok((k.to_string(), literal_json(v, variables)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+    })
+}
+
+/// Where in the input the value is wrong, and why.
+type CoerceError = (Vec<String>, String);
+
+/// Coerces a JSON value to an input type, as Shopify's executor does.
+fn coerce(value: &Value, ty: &SchemaType, version: &str, path: &mut Vec<String>) -> Result<Value, CoerceError> {
+    match ty {
+        schema::Type::NonNullType(_) if value.is_null() => Err((path.clone(), "Expected value to not be null".into())),
+        schema::Type::NonNullType(inner) => coerce(value, inner, version, path),
+        _ if value.is_null() => Ok(Value::Null),
+        schema::Type::ListType(inner) => {
+            let items = value.as_array().cloned().unwrap_or_else(|| vec![value.clone()]);
+            let mut out = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                path.push(i.to_string());
+                out.push(coerce(item, inner, version, path)?);
+                path.pop();
+            }
+            Ok(Value::Array(out))
+        }
+        schema::Type::NamedType(name) => coerce_named(value, name, version, path),
+    }
+}
+
+fn coerce_named(value: &Value, name: &str, version: &str, path: &mut Vec<String>) -> Result<Value, CoerceError> {
+    let fail = |path: &Vec<String>, why: String| Err((path.clone(), why));
+    match schema_type(name) {
+        Some(TypeDefinition::Enum(choices)) => {
+            let names: Vec<&str> = choices.values.iter().map(|v| v.name).collect();
+            match value.as_str() {
+                Some(given) if names.contains(&given) => Ok(value.clone()),
+                _ => fail(path, format!("Expected {value} to be one of: {}", names.join(", "))),
+            }
+        }
+        Some(TypeDefinition::InputObject(object)) => {
+            let Value::Object(given) = value else {
+                return fail(path, format!("Expected {value} to be a key-value object"));
+            };
+            let mut out = Map::new();
+            for (key, item) in given {
+                path.push(key.clone());
+                let Some(field) = object.fields.iter().find(|f| f.name == key && added_by(f, version)) else {
+                    return fail(path, format!("Field is not defined on {}", object.name));
+                };
+                out.insert(key.clone(), coerce(item, &field.value_type, version, path)?);
+                path.pop();
+            }
+            Ok(Value::Object(out))
+        }
+        _ => coerce_scalar(value, name)
+            .map_or_else(|| fail(path, format!("Could not coerce value {value} to {name}")), Ok),
+    }
+}
+
+/// Whether the API version has this input field (`@since`).
+fn added_by(field: &schema::InputValue<'static, &'static str>, version: &str) -> bool {
+    let since = field.directives.iter().filter(|d| d.name == "since").flat_map(|d| &d.arguments);
+    since.into_iter().all(|(_, v)| matches!(v, schema::Value::String(since) if version >= since.as_str()))
+}
+
+fn coerce_scalar(value: &Value, name: &str) -> Option<Value> {
+    let text = value.as_str();
+    let fits = match name {
+        "Any" => true,
+        "String" => text.is_some(),
+        "ID" => text.is_some() || value.is_i64(),
+        "Boolean" => value.is_boolean(),
+        "Int" => value.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+        "Float" => value.is_number(),
+        "Decimal" => value.is_number() || text.is_some_and(|s| s.trim().parse::<f64>().is_ok_and(f64::is_finite)),
+        "DateTime" => text.is_some_and(|s| chrono::DateTime::parse_from_rfc3339(s).is_ok()),
+        "URL" => text.is_some_and(|s| s.starts_with("https://") || s.starts_with("http://")),
+        _ => false,
+    };
+    // IDs and decimals given as numbers are read as their text.
+    let as_text = matches!(name, "ID" | "Decimal") && value.is_number();
+    fits.then(|| if as_text { json!(value.to_string()) } else { value.clone() })
+}
+
+/// Keeps the selected fields of `full`; an unknown field is an error, and
+/// so is a field of a union (`__union`) selected outside a fragment.
+fn project<'a>(full: &Value, selection: &'a Set<'a>, fragments: &Fragments<'a>) -> Result<Value, String> {
+    let object = match full {
+        Value::Array(items) => {
+            return items.iter().map(|i| project(i, selection, fragments)).collect::<Result<_, _>>().map(Value::Array)
+        }
+        Value::Object(object) => object,
+        other => return Ok(other.clone()),
+    };
+    let typename = object.get("__typename").and_then(Value::as_str).unwrap_or_default();
+    let mut out = Map::new();
+    for (field, via_fragment) in fields_of(selection, fragments, typename, false)? {
+        let direct = !via_fragment && field.name != "__typename";
+        if let Some(union) = object.get("__union").and_then(Value::as_str).filter(|_| direct) {
+            return Err(format!("Selections can't be made directly on unions (see selections on {union})"));
+        }
+        let value = match object.get(field.name) {
+            _ if field.name == "__typename" => json!(typename),
+            Some(value) if !field.name.starts_with("__") => project_field(value, field, fragments)?,
+            _ => return Err(format!("Field '{}' doesn't exist on type '{typename}'", field.name)),
+        };
+        out.insert(field.alias.unwrap_or(field.name).to_string(), value);
+    }
+    Ok(Value::Object(out))
+}
+
+fn project_field<'a>(value: &Value, field: &'a Field<'a, &'a str>, fragments: &Fragments<'a>) -> Result<Value, String> {
+    let selected = !field.selection_set.items.is_empty();
+    // Shapes are checked on full samples; an empty list of objects is still a list of objects.
+    let first = value.as_array().and_then(|items| items.first());
+    let composite = value.is_object() || first.map_or(selected && value.is_array(), Value::is_object);
+    match (composite, selected) {
+        (true, true) => project(value, &field.selection_set, fragments),
+        (true, false) => {
+            Err(format!("Field must have selections (field '{}' returns an object but has no selections.)", field.name))
+        }
+        (false, true) if !value.is_null() => {
+            Err(format!("Selections can't be made on scalars (field '{}')", field.name))
+        }
+        _ => Ok(value.clone()),
+    }
+}

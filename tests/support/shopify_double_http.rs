@@ -1,0 +1,241 @@
+//! The double's HTTP side: hyper serves each connection; the answer is
+//! decided under the state's lock, then delayed, or replaced by closing the
+//! connection (a service error makes hyper drop it without answering).
+
+use super::{discounts, graphql, lock, oauth, Hostile, State};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::http::request::Parts;
+use hyper::{Method, Request, Response};
+use rand::Rng;
+use serde_json::{json, Map, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub(super) type Answer = Response<Full<Bytes>>;
+/// The answer (None: close the connection instead) and the delay before it.
+pub(super) type Outcome = (Option<Answer>, Duration);
+
+const JSON: &str = "application/json; charset=utf-8";
+const MAX_BODY: usize = 8 * 1024 * 1024;
+
+pub(super) async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<Mutex<State>>,
+    connections: Arc<AtomicU64>,
+    mut stop: tokio::sync::watch::Receiver<()>,
+) {
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted { Ok((stream, _)) => stream, Err(_) => continue },
+            _ = stop.changed() => return,
+        };
+        connections.fetch_add(1, Ordering::Relaxed);
+        let (state, mut stop) = (state.clone(), stop.clone());
+        let service = hyper::service::service_fn(move |request| answer(state.clone(), request));
+        tokio::spawn(async move {
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let connection =
+                hyper::server::conn::http1::Builder::new().title_case_headers(true).serve_connection(io, service);
+            tokio::select! { _ = connection => {}, _ = stop.changed() => {} }
+        });
+    }
+}
+
+async fn answer(state: Arc<Mutex<State>>, request: Request<Incoming>) -> Result<Answer, &'static str> {
+    let (head, body) = request.into_parts();
+    let (answer, delay) = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(body) => handle(&mut lock(&state), &head, &body.to_bytes()),
+        Err(_) => now(json(413, &json!({"errors": "Payload Too Large"}))),
+    };
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    answer.ok_or("the double drops the connection after the write")
+}
+
+pub(super) fn now(answer: Answer) -> Outcome {
+    (Some(answer), Duration::ZERO)
+}
+
+pub(super) fn reply(status: u16, content_type: &str, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Answer {
+    let mut builder = Response::builder().status(status).header("Content-Type", content_type);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    builder.body(Full::new(body.into())).expect("a valid answer")
+}
+
+pub(super) fn json(status: u16, body: &Value) -> Answer {
+    reply(status, JSON, &[], body.to_string())
+}
+
+/// Decides the answer under the lock; the delay is applied after.
+fn handle(state: &mut State, head: &Parts, body: &[u8]) -> Outcome {
+    state.stats.requests += 1;
+    if let Some(outcome) = oauth::handle(state, head, body) {
+        return outcome;
+    }
+    let Some(version) = api_version(head.uri.path()) else {
+        return now(json(404, &json!({"errors": "Not Found"})));
+    };
+    if head.method != Method::POST {
+        return now(json(405, &json!({"errors": "Method Not Allowed"})));
+    }
+    if let Some(status) = early_failure(state) {
+        state.stats.faults_injected += 1;
+        return now(five_hundred(status));
+    }
+    let token = head.headers.get("x-shopify-access-token").map(|v| v.as_bytes());
+    if token != Some(state.config.access_token.as_bytes()) {
+        let refusal = "[API] Invalid API key or access token (unrecognized login or wrong password)";
+        return now(json(401, &json!({"errors": refusal})));
+    }
+    if let Some(hostile) = &state.faults.hostile {
+        let answer = hostile_answer(hostile);
+        state.stats.faults_injected += 1;
+        return now(answer);
+    }
+    let (answer, delay) = graphql_request(state, body, &version);
+    let answer = answer.map(|mut answer| {
+        answer.headers_mut().insert("X-Shopify-API-Version", version.parse().expect("a header value"));
+        answer
+    });
+    (answer, delay)
+}
+
+fn api_version(path: &str) -> Option<String> {
+    let version = path.strip_prefix("/admin/api/")?.strip_suffix("/graphql.json")?;
+    let bytes = version.as_bytes();
+    let dated =
+        bytes.len() == 7 && bytes[4] == b'-' && bytes.iter().enumerate().all(|(i, b)| i == 4 || b.is_ascii_digit());
+    (dated || version == "unstable").then(|| version.to_string())
+}
+
+/// `down`, `fail_next` and `error_rate`: the status to answer at once.
+fn early_failure(state: &mut State) -> Option<u16> {
+    if state.faults.down {
+        return Some(503);
+    }
+    if state.faults.fail_next > 0 {
+        state.faults.fail_next -= 1;
+        return Some(502);
+    }
+    let rate = state.faults.error_rate;
+    (rate > 0.0 && state.rng.gen::<f64>() < rate).then(|| [500, 502, 503, 504][state.rng.gen_range(0..4)])
+}
+
+fn five_hundred(status: u16) -> Answer {
+    let html = |title: &str| {
+        reply(status, "text/html; charset=utf-8", &[], format!("<html><body><h1>{title}</h1></body></html>"))
+    };
+    match status {
+        500 => json(
+            500,
+            &json!({"errors": [{"message": "Internal error. Looks like something went wrong on our end.",
+                                "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]}),
+        ),
+        502 => html("502 Bad Gateway"),
+        504 => html("504 Gateway Time-out"),
+        _ => json(503, &json!({"errors": "Unavailable Shop"})),
+    }
+}
+
+fn hostile_answer(hostile: &Hostile) -> Answer {
+    let throttled = r#"{"errors":[{"message":"Throttled","extensions":{"code":"THROTTLED"}}]"#;
+    match hostile {
+        Hostile::RetryAfter(after) => reply(429, JSON, &[("Retry-After", after)], format!("{throttled}}}")),
+        Hostile::ThrottleStatus(maximum, current, restore) => reply(
+            200,
+            JSON,
+            &[],
+            format!(
+                r#"{throttled},"extensions":{{"cost":{{"requestedQueryCost":10,"actualQueryCost":null,"throttleStatus":{{"maximumAvailable":{maximum},"currentlyAvailable":{current},"restoreRate":{restore}}}}}}}}}"#
+            ),
+        ),
+        Hostile::Body(body) => reply(200, JSON, &[], body.clone()),
+    }
+}
+
+/// An authenticated GraphQL call: parse, plan, charge, execute, then the
+/// faults that come after the write.
+fn graphql_request(state: &mut State, body: &[u8], version: &str) -> Outcome {
+    let missing = json!({"errors": {"query": "Required parameter missing or invalid"}});
+    let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(body) else { return now(json(400, &missing)) };
+    let Some(query) = body.get("query").and_then(Value::as_str) else { return now(json(400, &missing)) };
+    let variables = match body.get("variables") {
+        Some(Value::Object(map)) => map.clone(),
+        None | Some(Value::Null) => Map::new(),
+        _ => return now(json(400, &json!({"errors": {"variables": "must be an object"}}))),
+    };
+    let document = graphql::parse(query);
+    let operation_name = body.get("operationName").and_then(Value::as_str);
+    let planned = document.as_ref().map_err(Value::clone);
+    let plan = match planned.and_then(|document| graphql::plan(document, operation_name, &variables, version)) {
+        Ok(plan) => plan,
+        Err(error) => {
+            state.refill();
+            return now(json(200, &json!({"errors": [error], "extensions": state.cost_json(0.0, None)})));
+        }
+    };
+    if state.faults.segments_down
+        && plan.fields.iter().any(|f| matches!(f.name, "customerSegmentMembership" | "segments"))
+    {
+        state.stats.faults_injected += 1;
+        return now(five_hundred(503));
+    }
+    let unit = if plan.mutation { state.config.mutation_cost } else { state.config.query_cost };
+    let cost = unit * plan.fields.iter().filter(|f| f.name != "__typename").count() as f64;
+    state.refill();
+    if state.available < cost {
+        return now(throttled(state, cost));
+    }
+    state.available -= cost;
+    let mut data = Map::new();
+    for field in &plan.fields {
+        let full = discounts::execute(state, field.name, &field.args, plan.mutation);
+        data.insert(field.key.to_string(), plan.select(field, &full));
+    }
+    let body = if state.internal_error_rate > 0.0 && state.rng.gen::<f64>() < state.internal_error_rate {
+        state.stats.faults_injected += 1;
+        let id = format!("double-{:016x}", state.stats.requests);
+        json!({"errors": [{
+            "message": format!("Internal error. Looks like something went wrong on our end. Request ID: {id} (include this in support requests)."),
+            "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": id}}],
+            "extensions": state.cost_json(cost, Some(cost))})
+    } else {
+        json!({"data": data, "extensions": state.cost_json(cost, Some(cost))})
+    };
+    after_write(state, plan.mutation, json(200, &body))
+}
+
+/// THROTTLED, as HTTP 200 or as 429 with `Retry-After`.
+fn throttled(state: &mut State, cost: f64) -> Answer {
+    state.stats.throttled += 1;
+    let body = json!({
+        "errors": [{"message": "Throttled", "extensions": {
+            "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
+        "extensions": state.cost_json(cost, None),
+    });
+    if !state.faults.throttle_as_429 {
+        return json(200, &body);
+    }
+    let wait = ((cost - state.available) / state.config.restore_rate.max(f64::MIN_POSITIVE)).ceil().max(1.0);
+    reply(429, JSON, &[("Retry-After", &format!("{}", wait as u64))], body.to_string())
+}
+
+/// `slow_ms` and `drop_after_write_rate`, once the request was executed.
+fn after_write(state: &mut State, mutation: bool, answer: Answer) -> Outcome {
+    let mut delay = Duration::ZERO;
+    if state.faults.slow_ms > 0 && (state.slow_share >= 1.0 || state.rng.gen::<f64>() < state.slow_share) {
+        state.stats.faults_injected += 1;
+        delay = Duration::from_millis(state.faults.slow_ms);
+    }
+    let rate = state.faults.drop_after_write_rate;
+    if mutation && rate > 0.0 && state.rng.gen::<f64>() < rate {
+        state.stats.faults_injected += 1;
+        return (None, delay);
+    }
+    (Some(answer), delay)
+}
