@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod metrics;
 pub mod platform;
+mod server_io;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -1,5 +1,7 @@
 //! Builds the application: store, token verifier, metrics, HTTP server on
-//! the configured address (port 0 picks a free one, as the tests do).
+//! the configured address (port 0 picks a free one, as the tests do). The
+//! server is actix-web's HttpServer spelled out, so that each connection can
+//! be wrapped (server_io: the parser's own errors in the envelope).
 
 use crate::api;
 use crate::auth::Verifier;
@@ -8,13 +10,19 @@ use crate::crypto::KeySource;
 use crate::metrics::Metrics;
 use crate::platform::install::Installer;
 use crate::platform::Platform;
+use crate::server_io::EnvelopedIo;
 use crate::store::Store;
 use crate::telemetry;
-use actix_web::dev::Server;
+use actix_http::error::DispatchError;
+use actix_http::{HttpService, KeepAlive, Protocol};
+use actix_service::{fn_service, map_config, IntoServiceFactory, ServiceFactoryExt};
+use actix_web::dev::{AppConfig, Server};
 use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, App};
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpStream;
 
 pub struct Application {
     port: u16,
@@ -65,7 +73,7 @@ fn serve(listener: TcpListener, store: Store, platform: Arc<Platform>, settings:
     let installer = web::Data::new(Installer::new(&settings));
     let metrics = web::Data::new(Metrics::default());
     let settings = web::Data::new(settings);
-    let server = HttpServer::new(move || {
+    let app = move || {
         App::new()
             .wrap(from_fn(api::pages::browser))
             .wrap(from_fn(telemetry::request_span))
@@ -79,9 +87,33 @@ fn serve(listener: TcpListener, store: Store, platform: Arc<Platform>, settings:
             .app_data(api::extract::query_config())
             .app_data(api::extract::path_config())
             .configure(api::routes)
-    })
-    .listen(listener)?
-    .run();
+    };
+    let local = listener.local_addr()?;
+    let builder = actix_server::Server::build();
+    let stopping = builder.graceful_shutdown_signal();
+    let server = builder
+        .listen("loyalty-wallet", listener, move || {
+            let stopping = stopping.clone();
+            // HttpServer's own settings (timeouts, keep-alive, graceful
+            // drain); only the connection is wrapped (server_io).
+            let http = HttpService::build()
+                .keep_alive(KeepAlive::default())
+                .client_request_timeout(Duration::from_secs(5))
+                .client_disconnect_timeout(Duration::from_secs(1))
+                .h1_allow_half_closed(true)
+                .local_addr(local)
+                .graceful_shutdown_signal(move || {
+                    let stopping = stopping.clone();
+                    async move { stopping.notified().await }
+                })
+                .finish(map_config(app().into_factory().map_err(|e| e.error_response()), |_| AppConfig::default()));
+            fn_service(|io: TcpStream| async move {
+                let peer = io.peer_addr().ok();
+                Ok::<_, DispatchError>((EnvelopedIo::new(io), Protocol::Http1, peer))
+            })
+            .and_then(http)
+        })?
+        .run();
     Ok(server)
 }
 

@@ -36,7 +36,12 @@ export function campaignsPanel(root, call, shop) {
   let list = [];
 
   async function load() {
-    list = (await call('GET', '/api/v1/admin/campaigns')).campaigns;
+    let page = await call('GET', '/api/v1/admin/campaigns');
+    list = page.campaigns;
+    while (page.next_cursor) {
+      page = await call('GET', `/api/v1/admin/campaigns?cursor=${encodeURIComponent(page.next_cursor)}`);
+      list = list.concat(page.campaigns);
+    }
     if (!list.length) return fill(rows, h('tr', {}, h('td', { colspan: '6', class: 'hint' }, 'No campaigns yet. Create one to send personal codes.')));
     fill(rows, list.map(row));
     await Promise.all(list.map((v) => counts(call, v).then((n) => {

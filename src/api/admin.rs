@@ -14,7 +14,8 @@ use crate::domain::program::{Channel, ProgramInput, ProgramSettings};
 use crate::error::{AppError, AppResult, ErrorEnvelope};
 use crate::metrics::Metrics;
 use crate::platform::Platform;
-use crate::store::{customers, programs, shops, Store};
+use crate::store::page as store_page;
+use crate::store::{customers, lots, programs, shops, Store};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
@@ -181,12 +182,33 @@ pub async fn list_customer_claims(
     Ok(web::Json(list))
 }
 
+#[utoipa::path(get, path = "/api/v1/admin/customers/{id}/lots", tag = "admin", security(("bearer" = [])),
+    summary = "A customer's points lots, newest first, one page at a time",
+    params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = LotList), (status = 400, body = ErrorEnvelope, description = "invalid_request: bad limit or cursor (details.fields)"),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+pub async fn list_customer_lots(
+    auth: AdminAuth,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+    query: web::Query<PageQuery>,
+) -> AppResult<web::Json<LotList>> {
+    let (shop, customer, page) = customer_page(&auth, &path, &query)?;
+    let list = store
+        .read(move |conn| {
+            customers::find(conn, &shop, &customer)?.ok_or_else(|| AppError::not_found("customer"))?;
+            Ok(paging::lot_page(conn, &shop, &customer, &page)?)
+        })
+        .await?;
+    Ok(web::Json(list))
+}
+
 fn customer_page(auth: &AdminAuth, path: &str, query: &PageQuery) -> AppResult<(String, String, Page)> {
     let customer = CustomerId::parse(path).map_err(|_| AppError::not_found("customer"))?.into_string();
     Ok((auth.shop.as_str().to_string(), customer, query.check()?))
 }
 
-/// A wallet with its newest `limit` claims and ledger entries.
+/// A wallet with its newest `limit` claims, ledger entries and lots.
 pub fn customer_detail(
     conn: &mut crate::store::AnyConnection,
     shop: &str,
@@ -198,6 +220,8 @@ pub fn customer_detail(
     let first = Page { limit, after: None };
     let (claims, mut entries) =
         (paging::claim_page(conn, shop, customer, &first)?, paging::entry_page(conn, shop, customer, &first)?);
+    let newest_lots = lots::newest(conn, shop, customer, None, limit + 1)?;
+    let (newest_lots, lots_next) = store_page::split(newest_lots, limit, lots::lot_key);
     let ids: Vec<String> = entries.entries.iter().map(|e| e.id.clone()).collect();
     let actors = crate::store::export::actors(conn, shop, &ids)?;
     for entry in &mut entries.entries {
@@ -210,7 +234,8 @@ pub fn customer_detail(
         entries: entries.entries,
         entries_next_cursor: entries.next_cursor,
         pending_points: crate::store::pending::total(conn, shop, customer)?,
-        lots: crate::store::lots::all_lots(conn, shop, customer, limit)?.iter().map(LotView::from).collect(),
+        lots: lots::spend_sorted(newest_lots).iter().map(LotView::from).collect(),
+        lots_next_cursor: lots_next.as_ref().map(paging::encode),
     }))
 }
 

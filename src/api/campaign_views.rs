@@ -40,7 +40,10 @@ pub struct CampaignView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CampaignList {
+    /// Oldest first.
     pub campaigns: Vec<CampaignView>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
 }
 
 fn opt_money(minor: Option<i64>, currency: &str) -> Value {

@@ -7,10 +7,12 @@ use super::campaign_views::{CampaignList, CampaignView, OfferPage, OfferView};
 use super::claim_flow::owner;
 use super::extract::{fingerprint, IdempotencyKey, JsonBody};
 use super::idempotency::{self, Idempotent};
+use super::paging::{self, PageQuery};
 use crate::domain::campaign::CampaignSettings;
 use crate::domain::ids::parse_uuid;
 use crate::error::{AppError, AppResult, ErrorEnvelope};
 use crate::store::offers::{self, status};
+use crate::store::page as store_page;
 use crate::store::{campaigns, shops, AnyConnection, Store};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -46,12 +48,21 @@ fn campaign_id(raw: &str) -> AppResult<String> {
     parse_uuid(raw).map_err(|_| AppError::not_found("campaign"))
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/campaigns", summary = "The shop's campaigns", tag = "campaigns", security(("bearer" = [])),
-    responses((status = 200, body = CampaignList), (status = 403, body = ErrorEnvelope)))]
-pub async fn list_campaigns(auth: AdminAuth, store: web::Data<Store>) -> AppResult<web::Json<CampaignList>> {
+#[utoipa::path(get, path = "/api/v1/admin/campaigns", summary = "The shop's campaigns, oldest first, one page at a time", tag = "campaigns", security(("bearer" = [])),
+    params(PageQuery),
+    responses((status = 200, body = CampaignList), (status = 400, body = ErrorEnvelope, description = "invalid_request: bad limit or cursor (details.fields)"),
+        (status = 403, body = ErrorEnvelope)))]
+pub async fn list_campaigns(
+    auth: AdminAuth,
+    store: web::Data<Store>,
+    query: web::Query<PageQuery>,
+) -> AppResult<web::Json<CampaignList>> {
+    let page = query.check()?;
     let shop = auth.shop.as_str().to_string();
-    let rows = store.read(move |conn| campaigns::list(conn, &shop)).await?;
-    Ok(web::Json(CampaignList { campaigns: rows.iter().map(CampaignView::from).collect() }))
+    let rows = store.read(move |conn| campaigns::list(conn, &shop, page.after.as_ref(), page.limit + 1)).await?;
+    let (rows, next) = store_page::split(rows, page.limit, campaigns::campaign_key);
+    let campaigns = rows.iter().map(CampaignView::from).collect();
+    Ok(web::Json(CampaignList { campaigns, next_cursor: next.as_ref().map(paging::encode) }))
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/campaigns", summary = "Create a campaign", tag = "campaigns", security(("bearer" = [])),

@@ -64,6 +64,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(resource("/admin/customers/{id}").get(admin::get_customer))
                 .service(resource("/admin/customers/{id}/entries").get(admin::list_customer_entries))
                 .service(resource("/admin/customers/{id}/claims").get(admin::list_customer_claims))
+                .service(resource("/admin/customers/{id}/lots").get(admin::list_customer_lots))
                 .service(resource("/admin/customers/{id}/adjustments").post(admin::post_adjustment))
                 .service(resource("/admin/claims/{id}/refund").post(admin::refund_claim))
                 .service(resource("/admin/shop").get(admin_shop::get_shop).put(admin_shop::put_shop))

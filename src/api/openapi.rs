@@ -31,7 +31,7 @@ impl Modify for BearerAuth {
         customer::get_wallet, customer::get_quote, customer::post_claim, customer::list_claims,
         customer::refund_claim, customer::list_transactions,
         admin::get_program, admin::put_program, admin::list_customers, admin::get_customer,
-        admin::list_customer_entries, admin::list_customer_claims, admin::post_adjustment, admin::refund_claim,
+        admin::list_customer_entries, admin::list_customer_claims, admin::list_customer_lots, admin::post_adjustment, admin::refund_claim,
         admin_shop::get_shop, admin_shop::put_shop, analytics::get_analytics, privacy::list_data_requests,
         notify::list, notify::retry,
         pos::list_customers, pos::get_wallet, pos::get_quote, pos::post_claim, pos::list_open_claims, pos::refund_claim,
@@ -63,7 +63,7 @@ impl Modify for BearerAuth {
         super::shop_offers::OffersView,
         proxy::ProxySession,
         segments::SegmentList, crate::platform::segments::Segment,
-        views::ExpiringView, views::LotView, admin_shop::ExpiryView, lots::ExpiryInput, lots::ExpiryKind,
+        views::ExpiringView, views::LotView, views::LotList, admin_shop::ExpiryView, lots::ExpiryInput, lots::ExpiryKind,
     ))
 )]
 pub struct ApiDoc;

@@ -1,7 +1,8 @@
 //! Error answers every operation of a kind can give, added to the document
 //! in one place so each handler's annotation lists only its own: 401/403
 //! behind a token, 400/413/415 with a JSON body, 400 with query parameters,
-//! 404 with a path parameter, 503 where the database is used; and the
+//! 404 with a path parameter, 503 where the database is used, 431 on every
+//! operation (a request head too large for the parser); and the
 //! `Allow` header of 405 answers, taken from the same document.
 
 use crate::error::AppError;
@@ -13,7 +14,7 @@ use utoipa::openapi::{Content, OpenApi, Ref, ResponseBuilder};
 
 pub struct CommonErrors;
 
-const COMMON: [(&str, &str); 8] = [
+const COMMON: [(&str, &str); 9] = [
     ("400", "invalid_request: malformed JSON, query string or parameters"),
     ("401", "unauthorized: no token, or a bad, expired or foreign one"),
     ("403", "forbidden: the token's role may not use this route"),
@@ -21,6 +22,7 @@ const COMMON: [(&str, &str); 8] = [
     ("413", "invalid_request: body over LOYALTY_BODY_LIMIT_BYTES (default 65,536 bytes)"),
     ("415", "invalid_request: the body must be application/json"),
     ("422", "invalid_request with details.fields"),
+    ("431", "invalid_request: the request head has more than 96 headers or is over 128 KiB"),
     ("503", "unavailable: the database or the platform cannot be reached now"),
 ];
 
@@ -50,6 +52,8 @@ fn add_common(operation: &mut Operation, api: bool) {
         "413" | "415" => has_body,
         "422" => has_body && api,
         "503" => api,
+        // The HTTP parser answers it before any route is chosen.
+        "431" => true,
         _ => false,
     };
     for (code, description) in COMMON {

@@ -3,10 +3,10 @@
 //! `null` on the last page. The cursor carries the (created_at, id) of
 //! the last row; the store reads strictly after it (store::page).
 
-use super::views::{ClaimList, ClaimView, EntryList, EntryView};
+use super::views::{ClaimList, ClaimView, EntryList, EntryView, LotList, LotView};
 use crate::error::{AppError, AppResult};
 use crate::store::page::{self as store_page, Keyset};
-use crate::store::{claims, customers, AnyConnection};
+use crate::store::{claims, customers, lots, AnyConnection};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::NaiveDateTime;
@@ -102,6 +102,13 @@ pub fn claim_page(conn: &mut AnyConnection, shop: &str, customer: &str, page: &P
     let rows = claims::for_customer(conn, shop, customer, page.after.as_ref(), page.limit + 1)?;
     let (rows, next) = store_page::split(rows, page.limit, claims::claim_key);
     Ok(ClaimList { claims: rows.iter().map(ClaimView::from).collect(), next_cursor: next.as_ref().map(encode) })
+}
+
+/// One page of a customer's lots, newest first.
+pub fn lot_page(conn: &mut AnyConnection, shop: &str, customer: &str, page: &Page) -> QueryResult<LotList> {
+    let rows = lots::newest(conn, shop, customer, page.after.as_ref(), page.limit + 1)?;
+    let (rows, next) = store_page::split(rows, page.limit, lots::lot_key);
+    Ok(LotList { lots: rows.iter().map(LotView::from).collect(), next_cursor: next.as_ref().map(encode) })
 }
 
 #[cfg(test)]

@@ -3,8 +3,10 @@
 
 use super::admin::customer_detail;
 use super::auth::AdminAuth;
+use super::paging::{self, PageQuery};
 use super::views::{utc, CustomerDetail};
 use crate::error::{AppResult, ErrorEnvelope};
+use crate::store::page as store_page;
 use crate::store::{webhooks, Store};
 use actix_web::web;
 use chrono::{DateTime, Utc};
@@ -28,16 +30,27 @@ pub struct DataRequestView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DataRequestList {
+    /// Newest first.
     pub requests: Vec<DataRequestView>,
+    /// Pass as `cursor` for the next (older) page; null on the last page.
+    pub next_cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/data-requests", summary = "Customers' data requests received from the platform", tag = "admin", security(("bearer" = [])),
-    responses((status = 200, body = DataRequestList), (status = 403, body = ErrorEnvelope)))]
-pub async fn list_data_requests(auth: AdminAuth, store: web::Data<Store>) -> AppResult<web::Json<DataRequestList>> {
+#[utoipa::path(get, path = "/api/v1/admin/data-requests", summary = "Customers' data requests received from the platform, newest first, one page at a time", tag = "admin", security(("bearer" = [])),
+    params(PageQuery),
+    responses((status = 200, body = DataRequestList), (status = 400, body = ErrorEnvelope, description = "invalid_request: bad limit or cursor (details.fields)"),
+        (status = 403, body = ErrorEnvelope)))]
+pub async fn list_data_requests(
+    auth: AdminAuth,
+    store: web::Data<Store>,
+    query: web::Query<PageQuery>,
+) -> AppResult<web::Json<DataRequestList>> {
+    let page = query.check()?;
     let shop = auth.shop.as_str().to_string();
-    let requests = store
+    let list = store
         .read(move |conn| {
-            let rows = webhooks::data_requests(conn, &shop)?;
+            let rows = webhooks::data_requests(conn, &shop, page.after.as_ref(), page.limit + 1)?;
+            let (rows, next) = store_page::split(rows, page.limit, webhooks::data_request_key);
             let mut requests = Vec::with_capacity(rows.len());
             for row in rows {
                 requests.push(DataRequestView {
@@ -48,10 +61,10 @@ pub async fn list_data_requests(auth: AdminAuth, store: web::Data<Store>) -> App
                     id: row.id,
                 });
             }
-            Ok(requests)
+            Ok(DataRequestList { requests, next_cursor: next.as_ref().map(paging::encode) })
         })
         .await?;
-    Ok(web::Json(DataRequestList { requests }))
+    Ok(web::Json(list))
 }
 
 /// The stored `orders_requested` JSON as order ids: numbers, or strings of

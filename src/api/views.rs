@@ -287,8 +287,11 @@ pub struct CustomerDetail {
     pub entries_next_cursor: Option<String>,
     /// Points earned on orders still inside the return window.
     pub pending_points: i64,
-    /// The wallet's lots, soonest expiry first (spent ones included).
+    /// The wallet's newest 100 lots, soonest expiry first (spent ones
+    /// included); the rest from `lots_next_cursor` on.
     pub lots: Vec<LotView>,
+    /// `cursor` for `GET /api/v1/admin/customers/{id}/lots`; null when all are shown.
+    pub lots_next_cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -300,6 +303,14 @@ pub struct LotView {
     pub expires_at: Option<DateTime<Utc>>,
     pub order_id: Option<String>,
     pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LotList {
+    /// Newest first.
+    pub lots: Vec<LotView>,
+    /// Pass as `cursor` for the next (older) page; null on the last page.
+    pub next_cursor: Option<String>,
 }
 
 impl From<&crate::store::lots::LotRow> for LotView {

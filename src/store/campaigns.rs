@@ -1,6 +1,7 @@
 //! Campaigns: the current settings on one row (its version, whether it is
 //! enabled or paused) and every saved version; a counter row per campaign.
 
+use super::page::Keyset;
 use super::schema::{campaign_counters, campaign_versions, campaigns};
 use super::AnyConnection;
 use crate::domain::campaign::CampaignSettings;
@@ -105,14 +106,25 @@ pub fn find(conn: &mut AnyConnection, shop_id: &str, id: &str) -> AppResult<Opti
     row.map(Campaign::from_row).transpose()
 }
 
-pub fn list(conn: &mut AnyConnection, shop_id: &str) -> AppResult<Vec<Campaign>> {
-    let rows: Vec<CampaignRow> = campaigns::table
+/// A page of a shop's campaigns, oldest first, `limit` rows after `after`
+/// (keyset on the UUIDv7 id: one created between two pages comes later).
+pub fn list(conn: &mut AnyConnection, shop_id: &str, after: Option<&Keyset>, limit: i64) -> AppResult<Vec<Campaign>> {
+    let mut query = campaigns::table
         .filter(campaigns::shop_id.eq(shop_id))
         .order(campaigns::id.asc())
-        .limit(1000)
+        .limit(limit)
         .select(CampaignRow::as_select())
-        .load(conn)?;
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(campaigns::id.gt(after.id.clone()));
+    }
+    let rows: Vec<CampaignRow> = query.load(conn)?;
     rows.into_iter().map(Campaign::from_row).collect()
+}
+
+/// The keyset of a campaign, for the next page.
+pub fn campaign_key(campaign: &Campaign) -> Keyset {
+    Keyset { created_at: campaign.row.created_at, id: campaign.row.id.clone() }
 }
 
 /// The enabled campaigns of a shop (events match against these).

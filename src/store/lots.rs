@@ -3,6 +3,7 @@
 //! and a claim's return gives back exactly that (the same rows, negated).
 
 use super::customers::{Draw, EntryRow, Movement};
+use super::page::Keyset;
 use super::schema::{ledger_entries, lot_allocations, lots, points_policies, shops};
 use super::shops::ShopRow;
 use super::AnyConnection;
@@ -139,17 +140,42 @@ fn open_for_debit(conn: &mut AnyConnection, shop_id: &str, customer_id: &str) ->
         .collect())
 }
 
-/// Every lot of a wallet, soonest expiry first (the admin page).
+/// The newest `limit` lots of a wallet, soonest expiry first (the admin page).
 pub fn all_lots(conn: &mut AnyConnection, shop_id: &str, customer_id: &str, limit: i64) -> QueryResult<Vec<LotRow>> {
-    let mut rows: Vec<LotRow> = lots::table
+    Ok(spend_sorted(newest(conn, shop_id, customer_id, None, limit)?))
+}
+
+/// A wallet's lots, newest first, `limit` rows after `after` (keyset on the
+/// id: UUIDv7 made with the credit under the wallet's row lock).
+pub fn newest(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    customer_id: &str,
+    after: Option<&Keyset>,
+    limit: i64,
+) -> QueryResult<Vec<LotRow>> {
+    let mut query = lots::table
         .filter(lots::shop_id.eq(shop_id))
         .filter(lots::customer_id.eq(customer_id))
         .order(lots::id.desc())
         .limit(limit)
         .select(LotRow::as_select())
-        .load(conn)?;
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(lots::id.lt(after.id.clone()));
+    }
+    query.load(conn)
+}
+
+/// The keyset of a lot, for the next page.
+pub fn lot_key(row: &LotRow) -> Keyset {
+    Keyset { created_at: row.created_at, id: row.id.clone() }
+}
+
+/// Lots in the order debits take them: soonest expiry first, then oldest.
+pub fn spend_sorted(mut rows: Vec<LotRow>) -> Vec<LotRow> {
     rows.sort_by(|a, b| rules::spend_order(&as_open(a), &as_open(b)));
-    Ok(rows)
+    rows
 }
 
 fn as_open(row: &LotRow) -> OpenLot {

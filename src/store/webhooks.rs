@@ -6,6 +6,7 @@
 use super::checkout;
 use super::claims::{self, ClaimRow};
 use super::customers::{self, Movement};
+use super::page::Keyset;
 use super::schema::{claims as claims_table, customers as customers_table, data_requests};
 use super::schema::{order_earnings, shops as shops_table, webhook_events};
 use super::shops::{self, ShopRow};
@@ -308,12 +309,26 @@ pub struct DataRequestRow {
     pub created_at: NaiveDateTime,
 }
 
-/// The shop's recorded data requests, newest first.
-pub fn data_requests(conn: &mut AnyConnection, shop_id: &str) -> QueryResult<Vec<DataRequestRow>> {
-    data_requests::table
+/// The shop's recorded data requests, newest first, `limit` after `after`.
+pub fn data_requests(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    after: Option<&Keyset>,
+    limit: i64,
+) -> QueryResult<Vec<DataRequestRow>> {
+    let mut query = data_requests::table
         .filter(data_requests::shop_id.eq(shop_id))
         .order(data_requests::id.desc())
-        .limit(500)
+        .limit(limit)
         .select(DataRequestRow::as_select())
-        .load(conn)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(data_requests::id.lt(after.id.clone()));
+    }
+    query.load(conn)
+}
+
+/// The keyset of a data request, for the next page.
+pub fn data_request_key(row: &DataRequestRow) -> Keyset {
+    Keyset { created_at: row.created_at, id: row.id.clone() }
 }

@@ -25,6 +25,7 @@ const API_ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/admin/customers/{id}", &["get"]),
     ("/api/v1/admin/customers/{id}/entries", &["get"]),
     ("/api/v1/admin/customers/{id}/claims", &["get"]),
+    ("/api/v1/admin/customers/{id}/lots", &["get"]),
     ("/api/v1/admin/customers/{id}/adjustments", &["post"]),
     ("/api/v1/admin/claims/{id}/refund", &["post"]),
     ("/api/v1/admin/shop", &["get", "put"]),

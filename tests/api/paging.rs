@@ -27,7 +27,7 @@ async fn newest_entries(app: &TestApp) -> Vec<String> {
 
 /// Walks a list by `limit`, calling `between` after each page; returns the
 /// ids in the order served and the number of pages.
-async fn walk(
+pub async fn walk(
     app: &TestApp,
     path: &str,
     token: &str,
