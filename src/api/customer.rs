@@ -6,13 +6,14 @@ use super::idempotency::{self, Idempotent};
 use super::paging::{self, PageQuery};
 use super::views::{ClaimList, ClaimView, EntryList, QuoteView, RefundView, WalletView};
 use super::wallet::{self, ClaimBody, QuoteQuery};
+use crate::domain::claim::ClaimStatus;
 use crate::domain::ids::parse_uuid;
 use crate::domain::program::Channel;
 use crate::error::{AppError, AppResult, ErrorEnvelope};
 use crate::metrics::Metrics;
 use crate::platform::Platform;
 use crate::store::claims::{self, ClaimRequest};
-use crate::store::outbox::action;
+use crate::store::outbox::OutboxAction;
 use crate::store::{customers, Store};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -135,8 +136,13 @@ pub async fn refund(
     let (owner, key) = (request.owner.clone(), request.key.clone());
     let idempotent = Idempotent { owner: request.owner, key: request.key, fingerprint: request.fingerprint };
     let (s, customer) = (shop.clone(), request.customer);
-    let status =
-        |view: &RefundView| if view.claim.status == "refund_pending" { StatusCode::ACCEPTED } else { StatusCode::OK };
+    let status = |view: &RefundView| {
+        if view.claim.status == ClaimStatus::RefundPending.as_str() {
+            StatusCode::ACCEPTED
+        } else {
+            StatusCode::OK
+        }
+    };
     let mut answer = idempotency::answer(store, idempotent, status, move |conn| {
         let refund = claims::refund(conn, &s, &claim_id, customer.as_deref())?;
         Ok(RefundView {
@@ -150,11 +156,12 @@ pub async fn refund(
         return answer.into_response();
     }
     Metrics::add(&metrics.refunds, 1);
-    if let Some(id) = wallet::pending_claim(&answer.body, "refund_pending") {
+    if let Some(id) = wallet::pending_claim(&answer.body, ClaimStatus::RefundPending) {
         if let Some(view) =
-            wallet::settle_within_window(store, platform, &shop, &id, action::REFUND, "refund_pending").await?
+            wallet::settle_within_window(store, platform, &shop, &id, OutboxAction::Refund, ClaimStatus::RefundPending)
+                .await?
         {
-            if view.status == "refunded" {
+            if view.status == ClaimStatus::Refunded.as_str() {
                 let (s, customer) = (shop.clone(), view.customer_id.clone());
                 let balance = store.read(move |conn| Ok(customers::balance(conn, &s, &customer)?)).await?;
                 let settled = RefundView { points_refunded: view.points, points_balance: balance, claim: view };

@@ -3,7 +3,7 @@
 
 use super::idempotency::{self, Idempotent, KeyOwner};
 use super::views::{ClaimView, ProgramSummary, QuoteView, WalletView};
-use crate::domain::claim;
+use crate::domain::claim::{self, ClaimStatus};
 use crate::domain::ids::{CustomerId, ShopDomain};
 use crate::domain::money::Currency;
 use crate::domain::points::Points;
@@ -16,7 +16,7 @@ use crate::platform::shopify::PlatformError;
 use crate::platform::Platform;
 use crate::store::claim_write;
 use crate::store::claims::{self, ClaimRequest};
-use crate::store::outbox::action;
+use crate::store::outbox::OutboxAction;
 use crate::store::wallets::{self, Wallet};
 use crate::store::Store;
 use actix_web::http::StatusCode;
@@ -129,9 +129,11 @@ pub async fn create_claim(
         _ => {}
     }
     let mut answer = result?;
-    let claim_id = pending_claim(&answer.body, "pending");
+    let claim_id = pending_claim(&answer.body, ClaimStatus::Pending);
     if let (false, Some(claim_id)) = (answer.replayed, claim_id) {
-        if let Some(view) = settle_within_window(store, platform, &shop, &claim_id, action::CREATE, "pending").await? {
+        if let Some(view) =
+            settle_within_window(store, platform, &shop, &claim_id, OutboxAction::Create, ClaimStatus::Pending).await?
+        {
             answer.body = serde_json::to_string(&view).map_err(AppError::internal)?;
             idempotency::restate(store, &owner, &key, answer.status, &answer.body).await?;
         }
@@ -165,10 +167,10 @@ fn needs_segments(error: &AppError) -> bool {
 }
 
 /// The claim id of an answer whose claim is in `status`.
-pub fn pending_claim(body: &str, status: &str) -> Option<String> {
+pub fn pending_claim(body: &str, status: ClaimStatus) -> Option<String> {
     let value: serde_json::Value = serde_json::from_str(body).ok()?;
     let claim = if value.get("claim").is_some() { &value["claim"] } else { &value };
-    (claim["status"] == status).then(|| claim["id"].as_str().map(str::to_string)).flatten()
+    (claim["status"] == status.as_str()).then(|| claim["id"].as_str().map(str::to_string)).flatten()
 }
 
 /// Works the claim's outbox row now and waits up to the push window for
@@ -179,8 +181,8 @@ pub async fn settle_within_window(
     platform: &Arc<Platform>,
     shop: &str,
     claim_id: &str,
-    work: &'static str,
-    from: &str,
+    work: OutboxAction,
+    from: ClaimStatus,
 ) -> AppResult<Option<ClaimView>> {
     let window = std::time::Duration::from_millis(platform.settings.push_window_ms);
     let deadline = tokio::time::Instant::now() + window;

@@ -18,5 +18,6 @@ pub mod points;
 pub mod program;
 pub mod scan;
 pub mod signature;
+pub mod state;
 pub mod time;
 pub mod url;

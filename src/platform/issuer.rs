@@ -4,7 +4,7 @@
 use super::Platform;
 use crate::error::AppResult;
 use crate::store::issue::{self, Outcome};
-use crate::store::offers::status;
+use crate::store::offers::OfferStatus;
 use crate::store::schema::offers;
 use crate::store::Store;
 use chrono::{NaiveDateTime, Utc};
@@ -114,8 +114,12 @@ fn issue_next(conn: &mut crate::store::AnyConnection, now: NaiveDateTime) -> App
         Err(error) if error.is_server_error() && error.code != crate::error::ErrorCode::Unavailable => {
             tracing::error!(offer = %offer.id, ?error, "offer could not be issued");
             diesel::update(offers::table.find((&offer.shop_id, &offer.id)))
-                .filter(offers::status.eq(status::SCHEDULED))
-                .set((offers::status.eq(status::FAILED), offers::reason.eq("internal"), offers::updated_at.eq(now)))
+                .filter(offers::status.eq(OfferStatus::Scheduled))
+                .set((
+                    offers::status.eq(OfferStatus::Failed),
+                    offers::reason.eq("internal"),
+                    offers::updated_at.eq(now),
+                ))
                 .execute(conn)?;
             Ok(Some(Outcome::Refused("internal")))
         }

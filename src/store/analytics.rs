@@ -3,9 +3,11 @@
 
 use super::schema::claims;
 use super::AnyConnection;
+use crate::domain::claim::ClaimStatus;
+use crate::domain::program::Channel;
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Report {
@@ -20,7 +22,7 @@ pub struct Report {
     pub refunded: (i64, i64),
     /// "online" / "pos" → (claims, points), refunded ones left out.
     pub by_channel: BTreeMap<String, (i64, i64)>,
-    pub status: BTreeMap<String, i64>,
+    pub status: HashMap<ClaimStatus, i64>,
     pub orders: i64,
     /// Wide: the sum of many i64 subtotals does not fit an i64.
     pub order_value_minor: i128,
@@ -56,7 +58,7 @@ impl Period {
     }
 }
 
-type Row = (NaiveDateTime, i64, String, String, Option<i64>, String);
+type Row = (NaiveDateTime, i64, ClaimStatus, String, Option<i64>, Channel);
 
 pub fn report(
     conn: &mut AnyConnection,
@@ -96,11 +98,11 @@ pub fn report(
         let day = report.per_day.entry(period.start(created_at.date()).to_string()).or_default();
         day.0 += 1;
         day.1 = day.1.saturating_add(points);
-        if status == "refunded" {
+        if status == ClaimStatus::Refunded {
             report.refunded.0 += 1;
             report.refunded.1 = report.refunded.1.saturating_add(points);
         } else {
-            let split = report.by_channel.entry(channel).or_default();
+            let split = report.by_channel.entry(channel.as_str().to_string()).or_default();
             split.0 += 1;
             split.1 = split.1.saturating_add(points);
         }

@@ -6,7 +6,7 @@ use super::customers::{Draw, EntryRow, Movement};
 use super::schema::{ledger_entries, lot_allocations, lots, points_policies, shops};
 use super::shops::ShopRow;
 use super::AnyConnection;
-use crate::domain::claim::entry_kind;
+use crate::domain::claim::EntryKind;
 use crate::domain::ids::new_id;
 use crate::domain::lots::{self as rules, ExpiryKind, OpenLot, PointsPolicy};
 use crate::error::{AppError, AppResult};
@@ -207,7 +207,7 @@ pub fn after_debit(conn: &mut AnyConnection, entry: &EntryRow, movement: &Moveme
         }
     };
     allocate(conn, entry, &chosen)?;
-    if movement.kind == entry_kind::REDEEM {
+    if movement.kind == EntryKind::Redeem {
         // The claim passes the policy it read with its shop.
         let policy = match movement.policy {
             Some(policy) => *policy,
@@ -256,7 +256,7 @@ fn give_back(conn: &mut AnyConnection, entry: &EntryRow, claim_id: &str) -> AppR
     let redeem: Option<String> = ledger_entries::table
         .filter(ledger_entries::shop_id.eq(&entry.shop_id))
         .filter(ledger_entries::claim_id.eq(claim_id))
-        .filter(ledger_entries::kind.eq(entry_kind::REDEEM))
+        .filter(ledger_entries::kind.eq(EntryKind::Redeem))
         .select(ledger_entries::id)
         .first(conn)
         .optional()?;

@@ -27,12 +27,15 @@ pub mod page;
 pub mod pending;
 pub mod pool;
 pub mod programs;
+pub mod reconcile;
 pub mod redact;
 pub mod report;
 pub mod scan;
 pub mod schema;
 mod schema_lots;
 pub mod shops;
+#[cfg(test)]
+mod state_tests;
 pub mod wallets;
 pub mod webhooks;
 mod writer;

@@ -38,6 +38,7 @@ mod paging;
 mod programs;
 mod properties;
 mod proxy;
+mod reconcile;
 mod refunds;
 mod startup;
 mod tokens;
