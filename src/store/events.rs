@@ -216,7 +216,7 @@ fn schedule(
         campaign_version: campaign.row.version,
         customer_id: event.customer_id.clone(),
         event_id: event_id.to_string(),
-        trigger_kind: campaign.settings.trigger.kind.as_str().to_string(),
+        trigger_kind: campaign.settings.trigger.kind,
         cart_id: event.cart_id.clone(),
         status: OfferStatus::Scheduled,
         reason: None,

@@ -36,7 +36,7 @@ pub struct LotRow {
     pub created_at: NaiveDateTime,
 }
 
-type PolicyRow = (String, Option<i32>, i32, i32);
+type PolicyRow = (ExpiryKind, Option<i32>, i32, i32);
 
 fn policy_columns() -> (
     points_policies::expiry_kind,
@@ -54,7 +54,7 @@ fn policy_columns() -> (
 
 fn policy_of(row: Option<PolicyRow>) -> PointsPolicy {
     row.map_or_else(PointsPolicy::default, |(kind, days, pending, warning)| PointsPolicy {
-        expiry: ExpiryKind::parse(&kind).unwrap_or(ExpiryKind::None),
+        expiry: kind,
         days: days.map(i64::from),
         pending_days: i64::from(pending),
         warning_days: i64::from(warning),

@@ -2,7 +2,7 @@
 
 use super::schema::offers;
 use super::AnyConnection;
-use crate::domain::campaign::Discount;
+use crate::domain::campaign::{Discount, TriggerKind};
 use crate::domain::state::stored_state;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -41,7 +41,7 @@ pub struct OfferRow {
     pub campaign_version: i64,
     pub customer_id: String,
     pub event_id: String,
-    pub trigger_kind: String,
+    pub trigger_kind: TriggerKind,
     pub cart_id: Option<String>,
     pub status: OfferStatus,
     pub reason: Option<String>,
@@ -154,7 +154,7 @@ pub fn cancel_carts(
     let mut query = diesel::update(offers::table)
         .filter(offers::shop_id.eq(shop_id))
         .filter(offers::customer_id.eq(customer_id))
-        .filter(offers::trigger_kind.eq("cart_abandoned"))
+        .filter(offers::trigger_kind.eq(TriggerKind::CartAbandoned))
         .filter(offers::status.eq(OfferStatus::Scheduled))
         .into_boxed();
     if let Some(cart) = cart_id {

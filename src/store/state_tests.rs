@@ -6,7 +6,9 @@ use super::offers::OfferStatus;
 use super::outbox::{OutboxAction, OutboxState};
 use super::shops::PlatformKind;
 use super::AnyConnection;
+use crate::domain::campaign::TriggerKind;
 use crate::domain::claim::{ClaimStatus, EntryKind};
+use crate::domain::lots::ExpiryKind;
 use crate::domain::program::{Channel, PurchaseType};
 use diesel::dsl::sql;
 use diesel::prelude::*;
@@ -45,6 +47,8 @@ fn every_stored_state_round_trips_and_an_unknown_word_is_an_error() {
         OutboxState,
         PlatformKind,
         OfferStatus,
-        DeliveryState
+        DeliveryState,
+        ExpiryKind,
+        TriggerKind
     );
 }
