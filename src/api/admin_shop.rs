@@ -11,7 +11,7 @@ use crate::domain::url::OutgoingUrl;
 use crate::error::{AppError, AppResult, ErrorEnvelope};
 use crate::store::lots;
 use crate::store::notify as notify_store;
-use crate::store::shops::{self, ShopRow, NATIVE, SHOPIFY};
+use crate::store::shops::{self, PlatformKind, ShopRow};
 use crate::store::{AnyConnection, Store};
 use actix_web::web;
 use serde::{Deserialize, Serialize};
@@ -65,7 +65,7 @@ impl From<&ShopRow> for ShopView {
             earn_points_per_unit: row.earn_points_per_unit.clone(),
             locale: row.locale.clone(),
             platform: PlatformView {
-                kind: row.platform_kind.clone(),
+                kind: row.platform_kind.as_str().to_string(),
                 api_version: row.platform_api_version.clone(),
                 base_url: row.platform_base_url.clone(),
                 access_token_set: row.platform_access_token.is_some(),
@@ -235,12 +235,13 @@ fn apply_platform(
     allow_loopback: bool,
     fields: &mut BTreeMap<String, String>,
 ) {
-    match platform.kind.as_str() {
+    let kind = PlatformKind::from_stored(&platform.kind);
+    match kind {
         // Back to native: the platform's token is erased, not kept unused.
-        NATIVE => {
+        Some(PlatformKind::Native) => {
             row.platform_access_token = None;
         }
-        SHOPIFY => {
+        Some(PlatformKind::Shopify) => {
             let token = platform.access_token.as_deref().map(str::trim).filter(|t| !t.is_empty());
             if token.is_none() && row.platform_access_token.is_none() {
                 fields.insert("platform.access_token".into(), "required for shopify".into());
@@ -250,7 +251,7 @@ fn apply_platform(
             }
             row.platform_enabled = true;
         }
-        _ => drop(fields.insert("platform.kind".into(), "native or shopify".into())),
+        None => drop(fields.insert("platform.kind".into(), "native or shopify".into())),
     }
     if let Some(version) = &platform.api_version {
         let valid = version.len() == 7
@@ -269,7 +270,9 @@ fn apply_platform(
             None
         }
     };
-    row.platform_kind = platform.kind;
+    if let Some(kind) = kind {
+        row.platform_kind = kind;
+    }
     row.platform_api_version = platform.api_version;
     row.platform_base_url = base_url;
 }

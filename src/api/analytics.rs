@@ -3,6 +3,7 @@
 
 use super::auth::AdminAuth;
 use super::views::money;
+use crate::domain::claim::ClaimStatus;
 use crate::domain::money::Currency;
 use crate::domain::time;
 use crate::error::{AppError, AppResult, ErrorEnvelope};
@@ -150,14 +151,10 @@ fn view(Window { from, to, period }: Window, currency: &str, r: analytics::Repor
             ((a as f64 / b as f64) * 100.0).round() / 100.0
         }
     };
-    let count = |s: &str| r.status.get(s).copied().unwrap_or(0);
-    let status = BTreeMap::from([
-        ("open".to_string(), count("pending") + count("active") + count("refund_pending")),
-        ("used".to_string(), count("used")),
-        ("refunded".to_string(), count("refunded")),
-        ("expired".to_string(), count("expired")),
-        ("failed".to_string(), count("failed")),
-    ]);
+    let count = |s: ClaimStatus| r.status.get(s.as_str()).copied().unwrap_or(0);
+    let open = count(ClaimStatus::Pending) + count(ClaimStatus::Active) + count(ClaimStatus::RefundPending);
+    let closed = ClaimStatus::CLOSED.map(|s| (s.as_str().to_string(), count(s)));
+    let status = BTreeMap::from_iter(std::iter::once(("open".to_string(), open)).chain(closed));
     // The mean of i64 subtotals fits an i64.
     let average_minor = if r.orders == 0 { 0 } else { (r.order_value_minor / i128::from(r.orders)) as i64 };
     let (net_count, net_points) = (r.claims_count - r.refunded.claims, r.points_redeemed - r.refunded.points);

@@ -8,7 +8,7 @@ use crate::domain::lift::{self, Group};
 use crate::domain::money::Currency;
 use crate::domain::time;
 use crate::error::{AppError, AppResult, ErrorEnvelope};
-use crate::store::offers::status;
+use crate::store::offers::OfferStatus;
 use crate::store::report::{self, CampaignFigures, GroupFigures, ReportQuery};
 use crate::store::{campaigns, shops, Store};
 use actix_web::web;
@@ -160,9 +160,9 @@ fn view(
         to,
         attribution_window_hours: round6(window as f64 / 3600.0),
         issued: f.count(&report::ISSUED),
-        held_out: f.count(&[status::HELD_OUT]),
-        used: f.count(&[status::USED]),
-        expired: f.count(&[status::EXPIRED]),
+        held_out: f.count(&[OfferStatus::HeldOut]),
+        used: f.count(&[OfferStatus::Used]),
+        expired: f.count(&[OfferStatus::Expired]),
         outstanding_value: wide_money(f.outstanding_minor, &currency),
         total_value: wide_money(f.total_minor, &currency),
         treatment: group_view(&f.treatment, &currency),

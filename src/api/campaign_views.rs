@@ -141,7 +141,7 @@ impl From<&OfferRow> for OfferView {
             campaign_version: o.campaign_version,
             customer_id: o.customer_id.clone(),
             event_id: o.event_id.clone(),
-            status: o.status.clone(),
+            status: o.status.as_str().to_string(),
             reason: o.reason.clone(),
             code: o.code.clone(),
             discount: o.discount().map_or(Value::Null, |d| discount_json(&d)),

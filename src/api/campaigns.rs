@@ -11,7 +11,7 @@ use super::paging::{self, PageQuery};
 use crate::domain::campaign::CampaignSettings;
 use crate::domain::ids::parse_uuid;
 use crate::error::{AppError, AppResult, ErrorEnvelope};
-use crate::store::offers::{self, status};
+use crate::store::offers::{self, OfferStatus};
 use crate::store::page as store_page;
 use crate::store::{campaigns, shops, AnyConnection, Store};
 use actix_web::http::StatusCode;
@@ -156,11 +156,10 @@ pub async fn list_offers(
 ) -> AppResult<web::Json<OfferPage>> {
     let id = campaign_id(&path)?;
     let query = query.into_inner();
-    if let Some(s) = &query.status {
-        if !status::ALL.contains(&s.as_str()) {
-            return Err(AppError::invalid(format!("unknown status {s:?}")));
-        }
-    }
+    let status = match &query.status {
+        Some(s) => Some(OfferStatus::from_stored(s).ok_or_else(|| AppError::invalid(format!("unknown status {s:?}")))?),
+        None => None,
+    };
     let cursor =
         query.cursor.map(|c| parse_uuid(&c).map_err(|_| AppError::invalid("cursor is not valid"))).transpose()?;
     let limit = query.limit.unwrap_or(50).clamp(1, 200);
@@ -170,7 +169,7 @@ pub async fn list_offers(
             if campaigns::find(conn, &shop, &id)?.is_none() {
                 return Err(AppError::not_found("campaign"));
             }
-            Ok(offers::for_campaign(conn, &shop, &id, query.status.as_deref(), cursor.as_deref(), limit + 1)?)
+            Ok(offers::for_campaign(conn, &shop, &id, status, cursor.as_deref(), limit + 1)?)
         })
         .await?;
     let more = rows.len() as i64 > limit;

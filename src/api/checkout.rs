@@ -230,7 +230,8 @@ pub async fn redeem(
             subtotal: &subtotal,
         };
         if let Some((offer, points_earned)) = checkout::redeem_offer(conn, &request)? {
-            let (offer_id, code, status, order_id) = (offer.id, offer.code, offer.status, offer.order_id);
+            let (offer_id, code, status, order_id) =
+                (offer.id, offer.code, offer.status.as_str().into(), offer.order_id);
             return Ok(Redeemed::Offer(OfferRedeemView { offer_id, code, status, order_id, points_earned }));
         }
         let redemption = checkout::redeem(conn, &request)?;

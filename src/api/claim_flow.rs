@@ -17,7 +17,7 @@ use crate::platform::shopify::PlatformError;
 use crate::platform::Platform;
 use crate::store::claim_write;
 use crate::store::claims::{self, ClaimRequest, ClaimRow};
-use crate::store::outbox::action;
+use crate::store::outbox::OutboxAction;
 use crate::store::wallets::{self, Wallet};
 use crate::store::{AnyConnection, Store};
 use actix_web::http::StatusCode;
@@ -132,10 +132,10 @@ pub async fn create_claim(
     let answer = result?;
     // A claim made just now for a platform shop waits for its push.
     let claim_id = match &answer {
-        Answer::Fresh { result: claim, .. } if claim.status() == Some(ClaimStatus::Pending) => claim.id.clone(),
+        Answer::Fresh { result: claim, .. } if claim.status == ClaimStatus::Pending => claim.id.clone(),
         _ => return Ok(answer.into_response()),
     };
-    let pushed = settle_within_window(store, platform, &shop, &claim_id, action::CREATE, ClaimStatus::Pending);
+    let pushed = settle_within_window(store, platform, &shop, &claim_id, OutboxAction::Create, ClaimStatus::Pending);
     let Some(pushed) = pushed.await? else { return Ok(answer.into_response()) };
     let response = Stored::new(StatusCode::CREATED, &ClaimView::from(&pushed))?;
     idempotency::restate(store, &owner, &key, &response).await?;
@@ -168,7 +168,7 @@ pub async fn settle_within_window(
     platform: &Arc<Platform>,
     shop: &str,
     claim_id: &str,
-    work: &'static str,
+    work: OutboxAction,
     from: ClaimStatus,
 ) -> AppResult<Option<ClaimRow>> {
     let window = std::time::Duration::from_millis(platform.settings.push_window_ms);
@@ -180,7 +180,7 @@ pub async fn settle_within_window(
         let (shop_id, id) = (shop.to_string(), claim_id.to_string());
         let claim = store.read(move |conn| Ok(claims::find(conn, &shop_id, &id)?)).await?;
         match claim {
-            Some(row) if row.status() != Some(from) => return Ok(Some(row)),
+            Some(row) if row.status != from => return Ok(Some(row)),
             None => return Ok(None),
             Some(_) if tokio::time::Instant::now() >= deadline => {
                 platform.wake.notify_one();

@@ -13,7 +13,7 @@ use crate::error::{AppError, AppResult, ErrorEnvelope};
 use crate::metrics::Metrics;
 use crate::platform::Platform;
 use crate::store::claims::{self, ClaimRequest};
-use crate::store::outbox::action;
+use crate::store::outbox::OutboxAction;
 use crate::store::{customers, AnyConnection, Store};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -136,14 +136,14 @@ pub async fn refund(
     let answer = idempotency::answer(store, idempotent, work, refund_response).await?;
     let Answer::Fresh { result: refund, .. } = &answer else { return Ok(answer.into_response()) };
     Metrics::add(&metrics.refunds, 1);
-    if refund.claim.status() != Some(ClaimStatus::RefundPending) {
+    if refund.claim.status != ClaimStatus::RefundPending {
         Metrics::add(&metrics.points_refunded, refund.points_refunded.unsigned_abs());
         return Ok(answer.into_response());
     }
     let claim = &refund.claim.id;
     let settled =
-        claim_flow::settle_within_window(store, platform, &shop, claim, action::REFUND, ClaimStatus::RefundPending);
-    let Some(row) = settled.await?.filter(|row| row.status() == Some(ClaimStatus::Refunded)) else {
+        claim_flow::settle_within_window(store, platform, &shop, claim, OutboxAction::Refund, ClaimStatus::RefundPending);
+    let Some(row) = settled.await?.filter(|row| row.status == ClaimStatus::Refunded) else {
         return Ok(answer.into_response());
     };
     let (shop_id, customer) = (shop.clone(), row.customer_id.clone());
@@ -157,8 +157,8 @@ pub async fn refund(
 
 /// 202 while the platform still deletes the code, 200 once credited.
 fn refund_response(refund: &claims::Refund) -> AppResult<Stored> {
-    let status = match refund.claim.status() {
-        Some(ClaimStatus::RefundPending) => StatusCode::ACCEPTED,
+    let status = match refund.claim.status {
+        ClaimStatus::RefundPending => StatusCode::ACCEPTED,
         _ => StatusCode::OK,
     };
     let view = RefundView {

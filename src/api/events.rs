@@ -82,7 +82,7 @@ pub async fn list_my_offers(auth: CustomerAuth, store: web::Data<Store>) -> AppR
                     campaign: names.get(&row.campaign_id).cloned().unwrap_or_default(),
                     code: row.code.clone(),
                     discount: row.discount().map_or(Value::Null, |d| discount_json(&d)),
-                    status: row.status.clone(),
+                    status: row.status.as_str().to_string(),
                     expires_at: row.expires_at.map(utc),
                 });
             }

@@ -37,7 +37,7 @@ fn ledger_line((e, actor): &(EntryRow, Option<String>)) -> String {
         cell(&e.id),
         cell(&e.customer_id),
         cell(&utc(e.created_at).to_rfc3339()),
-        cell(&e.kind),
+        cell(e.kind.as_str()),
         number(e.delta),
         number(e.balance_after),
         number(e.pending_delta),

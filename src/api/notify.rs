@@ -7,7 +7,7 @@ use super::views::utc;
 use crate::domain::notify::parse_secret;
 use crate::domain::url::OutgoingUrl;
 use crate::error::{AppError, AppResult, ErrorCode, ErrorEnvelope};
-use crate::store::notify::{self as queue, status, NotificationRow, NotifyTarget};
+use crate::store::notify::{self as queue, DeliveryState, NotificationRow, NotifyTarget};
 use crate::store::{AnyConnection, Store};
 use actix_web::http::StatusCode;
 use actix_web::web;
@@ -95,7 +95,7 @@ pub struct NotificationView {
 
 impl From<NotificationRow> for NotificationView {
     fn from(row: NotificationRow) -> Self {
-        let pending = row.status == status::PENDING;
+        let pending = row.status == DeliveryState::Pending;
         Self {
             body: serde_json::from_str(&row.body).unwrap_or(serde_json::Value::Null),
             next_attempt_at: pending.then(|| utc(row.next_attempt_at)),
@@ -103,7 +103,7 @@ impl From<NotificationRow> for NotificationView {
             created_at: utc(row.created_at),
             id: row.id,
             event_type: row.event_type,
-            status: row.status,
+            status: row.status.as_str().to_string(),
             attempts: row.attempts,
             last_error: row.last_error,
         }
@@ -139,8 +139,10 @@ pub async fn list(
     let query = query.into_inner();
     let only = match query.status.as_deref() {
         None => None,
-        Some(s @ (status::PENDING | status::DELIVERED | status::DEAD)) => Some(s.to_string()),
-        Some(_) => return Err(AppError::invalid("status must be pending, delivered or dead")),
+        Some(s) => match DeliveryState::from_stored(s) {
+            Some(state) => Some(state),
+            None => return Err(AppError::invalid("status must be pending, delivered or dead")),
+        },
     };
     let limit = query.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
@@ -148,8 +150,7 @@ pub async fn list(
     }
     let cursor = query.cursor.map(|c| crate::domain::ids::parse_uuid(&c)).transpose().map_err(AppError::invalid)?;
     let shop = auth.shop.as_str().to_string();
-    let rows =
-        store.read(move |conn| Ok(queue::list(conn, &shop, only.as_deref(), cursor.as_deref(), limit + 1)?)).await?;
+    let rows = store.read(move |conn| Ok(queue::list(conn, &shop, only, cursor.as_deref(), limit + 1)?)).await?;
     Ok(web::Json(page(rows, limit as usize)))
 }
 

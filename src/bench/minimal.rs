@@ -11,7 +11,7 @@
 use super::db::{POINTS_PER_CLAIM, SHOP};
 use super::load::Plan;
 use super::report::{Summary, Tally};
-use crate::domain::claim::{self, entry_kind, ClaimStatus};
+use crate::domain::claim::{self, ClaimStatus, EntryKind};
 use crate::domain::ids::new_id;
 use crate::domain::money::Currency;
 use crate::domain::points::Points;
@@ -140,7 +140,7 @@ fn unit(conn: &mut AnyConnection, customer: &str, with_lots: bool, t: &Template)
             ledger_entries::customer_id.eq(customer),
             ledger_entries::delta.eq(-p),
             ledger_entries::balance_after.eq(balance),
-            ledger_entries::kind.eq(entry_kind::REDEEM),
+            ledger_entries::kind.eq(EntryKind::Redeem),
             ledger_entries::claim_id.eq(&claim_id),
             ledger_entries::created_at.eq(now),
             ledger_entries::pending_delta.eq(0_i64),

@@ -4,6 +4,7 @@
 use super::campaign_parse::{self as p, Fields};
 use super::money::Currency;
 use super::program::{CombinesWith, Eligibility, EligibilityKind, PurchaseTypes};
+use super::state::stored_state;
 use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -11,46 +12,19 @@ use serde_json::Value;
 
 pub use super::campaign_parse::FieldErrors;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TriggerKind {
-    Welcome,
-    FirstOrder,
-    OrderPaid,
-    NthOrder,
-    CartAbandoned,
-    WinBack,
-    Birthday,
-    Custom,
-}
-
-impl TriggerKind {
-    pub const ALL: [TriggerKind; 8] = [
-        TriggerKind::Welcome,
-        TriggerKind::FirstOrder,
-        TriggerKind::OrderPaid,
-        TriggerKind::NthOrder,
-        TriggerKind::CartAbandoned,
-        TriggerKind::WinBack,
-        TriggerKind::Birthday,
-        TriggerKind::Custom,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TriggerKind::Welcome => "welcome",
-            TriggerKind::FirstOrder => "first_order",
-            TriggerKind::OrderPaid => "order_paid",
-            TriggerKind::NthOrder => "nth_order",
-            TriggerKind::CartAbandoned => "cart_abandoned",
-            TriggerKind::WinBack => "win_back",
-            TriggerKind::Birthday => "birthday",
-            TriggerKind::Custom => "custom",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+stored_state! {
+    /// What starts a campaign's offer.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum TriggerKind("trigger kind") {
+        Welcome = "welcome",
+        FirstOrder = "first_order",
+        OrderPaid = "order_paid",
+        NthOrder = "nth_order",
+        CartAbandoned = "cart_abandoned",
+        WinBack = "win_back",
+        Birthday = "birthday",
+        Custom = "custom",
     }
 }
 

@@ -157,7 +157,7 @@ pub fn trigger(f: &mut Fields) -> Option<Trigger> {
         return None;
     }
     f.known("trigger", &["kind", "delay_minutes", "n", "inactive_days", "min_subtotal", "event", "segment_id"]);
-    let kind = match f.get("trigger.kind").and_then(Value::as_str).and_then(TriggerKind::parse) {
+    let kind = match f.get("trigger.kind").and_then(Value::as_str).and_then(TriggerKind::from_stored) {
         Some(kind) => kind,
         None => {
             f.error(

@@ -4,6 +4,7 @@
 use super::money::Currency;
 use super::points::Points;
 use super::program::{EligibilityKind, ProgramSettings, PurchaseType};
+use super::state::stored_state;
 use chrono::{Duration, NaiveDateTime};
 
 /// Why a claim (or a quote) is refused. Each maps to one API error code.
@@ -89,55 +90,43 @@ pub fn expiry(program: &ProgramSettings, now: NaiveDateTime) -> Option<NaiveDate
     program.code_lifetime_hours.map(|hours| now + Duration::hours(hours))
 }
 
-/// The states of a claim (see docs/DESIGN.md, "The claim").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClaimStatus {
-    Pending,
-    Active,
-    Used,
-    RefundPending,
-    Refunded,
-    Failed,
-    Expired,
+stored_state! {
+    /// The states of a claim (see docs/DESIGN.md, "The claim").
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum ClaimStatus("claim status") {
+        Pending = "pending",
+        Active = "active",
+        Used = "used",
+        RefundPending = "refund_pending",
+        Refunded = "refunded",
+        Failed = "failed",
+        Expired = "expired",
+    }
 }
 
 impl ClaimStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClaimStatus::Pending => "pending",
-            ClaimStatus::Active => "active",
-            ClaimStatus::Used => "used",
-            ClaimStatus::RefundPending => "refund_pending",
-            ClaimStatus::Refunded => "refunded",
-            ClaimStatus::Failed => "failed",
-            ClaimStatus::Expired => "expired",
-        }
-    }
+    /// Closed for good: the code can no longer be used nor refunded.
+    pub const CLOSED: [ClaimStatus; 4] =
+        [ClaimStatus::Used, ClaimStatus::Refunded, ClaimStatus::Expired, ClaimStatus::Failed];
 
-    pub fn parse(raw: &str) -> Option<Self> {
-        [
-            ClaimStatus::Pending,
-            ClaimStatus::Active,
-            ClaimStatus::Used,
-            ClaimStatus::RefundPending,
-            ClaimStatus::Refunded,
-            ClaimStatus::Failed,
-            ClaimStatus::Expired,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == raw)
+    /// An unused code whose points may still come back.
+    pub fn is_refundable(self) -> bool {
+        matches!(self, ClaimStatus::Pending | ClaimStatus::Active)
     }
 }
 
-/// Ledger entry kinds.
-pub mod entry_kind {
-    pub const EARN: &str = "earn";
-    pub const REDEEM: &str = "redeem";
-    pub const REFUND: &str = "refund";
-    pub const ADJUST: &str = "adjust";
-    pub const EXPIRE: &str = "expire";
-    /// Earned on an order inside the return window: delta 0, pending_delta +N.
-    pub const PENDING: &str = "pending";
-    /// Pending points becoming available: delta +N, pending_delta -N.
-    pub const RELEASE: &str = "release";
+stored_state! {
+    /// What a ledger entry records.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum EntryKind("ledger entry kind") {
+        Earn = "earn",
+        Redeem = "redeem",
+        Refund = "refund",
+        Adjust = "adjust",
+        Expire = "expire",
+        /// Earned on an order inside the return window: delta 0, pending_delta +N.
+        Pending = "pending",
+        /// Pending points becoming available: delta +N, pending_delta -N.
+        Release = "release",
+    }
 }

@@ -1,6 +1,7 @@
 //! Points lots: the shop's expiry policy and which lots a debit draws on
 //! (soonest to expire first, lots without expiry last, then the oldest).
 
+use super::state::stored_state;
 use chrono::{Duration, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
@@ -11,34 +12,17 @@ pub const MAX_EXPIRY_DAYS: i64 = 3650;
 pub const MAX_PENDING_DAYS: i64 = 365;
 pub const MAX_WARNING_DAYS: i64 = 365;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ExpiryKind {
-    /// Points never expire.
-    None,
-    /// Each credit expires `days` after it was credited.
-    AfterDays,
-    /// The whole balance expires `days` after the last earn, claim or
-    /// positive adjustment.
-    Inactivity,
-}
-
-impl ExpiryKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::AfterDays => "after_days",
-            Self::Inactivity => "inactivity",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "none" => Some(Self::None),
-            "after_days" => Some(Self::AfterDays),
-            "inactivity" => Some(Self::Inactivity),
-            _ => None,
-        }
+stored_state! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ExpiryKind("points expiry kind") {
+        /// Points never expire.
+        None = "none",
+        /// Each credit expires `days` after it was credited.
+        AfterDays = "after_days",
+        /// The whole balance expires `days` after the last earn, claim or
+        /// positive adjustment.
+        Inactivity = "inactivity",
     }
 }
 
@@ -83,7 +67,7 @@ impl PointsPolicy {
         let mut fields = BTreeMap::new();
         let mut next = self;
         if let Some(expiry) = input.expiry {
-            match ExpiryKind::parse(&expiry.kind) {
+            match ExpiryKind::from_stored(&expiry.kind) {
                 None => drop(fields.insert("points_expiry.kind".into(), "none, after_days or inactivity".into())),
                 Some(ExpiryKind::None) => (next.expiry, next.days) = (ExpiryKind::None, None),
                 Some(kind) => match expiry.days {

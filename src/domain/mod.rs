@@ -20,5 +20,6 @@ pub mod points;
 pub mod program;
 pub mod scan;
 pub mod signature;
+pub mod state;
 pub mod time;
 pub mod url;

@@ -3,59 +3,42 @@
 use super::ids::CustomerId;
 use super::money::PointsPerUnit;
 use super::points::MAX_POINTS;
+use super::state::stored_state;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::str::FromStr;
 use utoipa::ToSchema;
 
-/// Where a claim is made: the storefront widget or a POS terminal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    Online,
-    Pos,
+stored_state! {
+    /// Where a claim is made: the storefront widget or a POS terminal.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Channel("channel") {
+        Online = "online",
+        Pos = "pos",
+    }
 }
 
 impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Online => "online",
-            Channel::Pos => "pos",
-        }
-    }
-
     pub fn parse(raw: &str) -> Result<Self, String> {
-        match raw {
-            "online" => Ok(Channel::Online),
-            "pos" => Ok(Channel::Pos),
-            other => Err(format!("unknown channel {other:?}; use online or pos")),
-        }
+        Channel::from_stored(raw).ok_or_else(|| format!("unknown channel {raw:?}; use online or pos"))
     }
 }
 
-/// The purchase a single code is used on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PurchaseType {
-    OneTime,
-    Subscription,
+stored_state! {
+    /// The purchase a single code is used on.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum PurchaseType("purchase type") {
+        OneTime = "one_time",
+        Subscription = "subscription",
+    }
 }
 
 impl PurchaseType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PurchaseType::OneTime => "one_time",
-            PurchaseType::Subscription => "subscription",
-        }
-    }
-
     pub fn parse(raw: &str) -> Result<Self, String> {
-        match raw {
-            "one_time" => Ok(PurchaseType::OneTime),
-            "subscription" => Ok(PurchaseType::Subscription),
-            other => Err(format!("unknown purchase type {other:?}")),
-        }
+        PurchaseType::from_stored(raw).ok_or_else(|| format!("unknown purchase type {raw:?}"))
     }
 }
 

@@ -4,7 +4,7 @@
 use super::Platform;
 use crate::error::AppResult;
 use crate::store::issue::{self, Outcome};
-use crate::store::offers::{self, status};
+use crate::store::offers::{self, OfferStatus};
 use crate::store::Store;
 use chrono::{NaiveDateTime, Utc};
 use diesel::Connection;
@@ -112,7 +112,7 @@ fn issue_next(conn: &mut crate::store::AnyConnection, now: NaiveDateTime) -> App
         Ok(outcome) => Ok(Some(outcome)),
         Err(error) if error.is_server_error() && error.code != crate::error::ErrorCode::Unavailable => {
             tracing::error!(offer = %offer.id, ?error, "offer could not be issued");
-            offers::transition(conn, &offer, &[status::SCHEDULED], status::FAILED, Some("internal"), now)?;
+            offers::transition(conn, &offer, &[OfferStatus::Scheduled], OfferStatus::Failed, Some("internal"), now)?;
             Ok(Some(Outcome::Refused("internal")))
         }
         Err(error) => Err(error),

@@ -11,7 +11,7 @@ use crate::domain::money::Currency;
 use crate::domain::program::PurchaseTypes;
 use crate::error::{AppError, AppResult};
 use crate::store::offer_life;
-use crate::store::offers::{self, status, OfferRow};
+use crate::store::offers::{self, OfferRow, OfferStatus};
 use crate::store::outbox::OutboxRow;
 use crate::store::shops::{self, ShopRow};
 use chrono::{SecondsFormat, Utc};
@@ -71,7 +71,7 @@ pub fn offer_input(offer: &OfferRow) -> AppResult<OfferDiscountInput> {
 /// being retried once `expire_due` moves it.
 pub(super) async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
     let (offer, shop) = load(platform, row).await?;
-    if offer.status != status::PENDING {
+    if offer.status != OfferStatus::Pending {
         return Ok(Step::Done);
     }
     let Some(creds) = ShopCreds::of(&shop, &platform.settings) else { return Ok(disconnected(platform, row)) };

@@ -5,11 +5,12 @@
 
 use super::shopify::{DiscountInput, PlatformError, ShopCreds};
 use super::Platform;
-use crate::domain::claim::{entry_kind, ClaimStatus};
+use crate::domain::claim::{ClaimStatus, EntryKind};
 use crate::domain::money::Currency;
+use crate::domain::program::PurchaseType;
 use crate::error::{AppError, AppResult};
 use crate::store::claims::{self, ClaimRow};
-use crate::store::outbox::{self, action, state, OutboxRow};
+use crate::store::outbox::{self, OutboxAction, OutboxRow, OutboxState};
 use crate::store::shops::{self, ShopRow};
 use chrono::{Duration as Span, Utc};
 use futures_util::StreamExt;
@@ -55,7 +56,7 @@ pub async fn run(platform: Arc<Platform>) {
 
 /// Works the claim's pending row of `action` right now (the claim and
 /// refund doors call this to answer with the settled state when it is fast).
-pub async fn run_now(platform: &Platform, shop_id: &str, claim_id: &str, action: &'static str) {
+pub async fn run_now(platform: &Platform, shop_id: &str, claim_id: &str, action: OutboxAction) {
     let (shop, claim) = (shop_id.to_string(), claim_id.to_string());
     let leased = platform
         .store
@@ -93,13 +94,12 @@ pub async fn process(platform: &Platform, row: OutboxRow) {
 }
 
 async fn process_row(platform: &Platform, row: OutboxRow) {
-    let step = match row.action.as_str() {
-        action::CREATE | action::REPUSH => push(platform, &row).await,
-        action::REFUND | action::EXPIRE => delete(platform, &row).await,
-        action::CLEANUP => cleanup(platform, &row).await,
-        action::OFFER_CREATE => super::offer_push::push(platform, &row).await,
-        action::OFFER_DELETE => super::offer_push::delete(platform, &row).await,
-        other => Ok(Step::Dead(format!("unknown outbox action {other}"))),
+    let step = match row.action {
+        OutboxAction::Create | OutboxAction::Repush => push(platform, &row).await,
+        OutboxAction::Refund | OutboxAction::Expire => delete(platform, &row).await,
+        OutboxAction::Cleanup => cleanup(platform, &row).await,
+        OutboxAction::OfferCreate => super::offer_push::push(platform, &row).await,
+        OutboxAction::OfferDelete => super::offer_push::delete(platform, &row).await,
     };
     let step = step.unwrap_or_else(|error| match error.code {
         crate::error::ErrorCode::NotFound => Step::Dead("claim or shop no longer exists".into()),
@@ -113,8 +113,8 @@ async fn process_row(platform: &Platform, row: OutboxRow) {
         .write(move |conn| {
             let now = Utc::now().naive_utc();
             match step {
-                Step::Done => outbox::finish(conn, &row, state::DONE, None, now)?,
-                Step::Dead(reason) => outbox::finish(conn, &row, state::DEAD, Some(&reason), now)?,
+                Step::Done => outbox::finish(conn, &row, OutboxState::Done, None, now)?,
+                Step::Dead(reason) => outbox::finish(conn, &row, OutboxState::Dead, Some(&reason), now)?,
                 Step::Retry { after, error, counted } => {
                     let at = now + Span::from_std(after).unwrap_or(Span::seconds(1));
                     outbox::retry_at(conn, &row, at, &error, counted, now)?
@@ -157,7 +157,7 @@ async fn load(platform: &Platform, row: &OutboxRow) -> AppResult<(ClaimRow, Shop
 
 fn discount_input(claim: &ClaimRow) -> AppResult<DiscountInput> {
     let snapshot = claim.snapshot()?;
-    let subscription = claim.purchase_type == "subscription";
+    let subscription = claim.purchase_type == PurchaseType::Subscription;
     Ok(DiscountInput {
         title: format!("Dynamic discount — {} points", claim.points),
         code: claim.code.clone(),
@@ -178,9 +178,9 @@ fn discount_input(claim: &ClaimRow) -> AppResult<DiscountInput> {
 
 async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
     let (claim, shop) = load(platform, row).await?;
-    let repush = row.action == action::REPUSH;
+    let repush = row.action == OutboxAction::Repush;
     let expected = if repush { ClaimStatus::Active } else { ClaimStatus::Pending };
-    if claim.status() != Some(expected) {
+    if claim.status != expected {
         return Ok(Step::Done);
     }
     let deadline = claim.created_at + Span::seconds(platform.settings.push_deadline_secs);
@@ -235,7 +235,7 @@ async fn activated(platform: &Platform, claim: &ClaimRow, platform_id: &str, rep
                 claims::set_platform_id(conn, &claim, &platform_id)?;
             } else if !claims::activate(conn, &claim, &platform_id)? {
                 // Refunded or failed while we pushed: the code must not live on.
-                claims::enqueue(conn, &claim.shop_id, &claim.id, action::CLEANUP, Utc::now().naive_utc())?;
+                claims::enqueue(conn, &claim.shop_id, &claim.id, OutboxAction::Cleanup, Utc::now().naive_utc())?;
             }
             Ok(Step::Done)
         })
@@ -254,11 +254,11 @@ async fn fail(platform: &Platform, claim: &ClaimRow, reason: &str) -> AppResult<
                 &claim,
                 &[ClaimStatus::Pending],
                 ClaimStatus::Failed,
-                entry_kind::REFUND,
+                EntryKind::Refund,
                 Some(&reason),
             )?;
             if credited.is_some() {
-                claims::enqueue(conn, &claim.shop_id, &claim.id, action::CLEANUP, Utc::now().naive_utc())?;
+                claims::enqueue(conn, &claim.shop_id, &claim.id, OutboxAction::Cleanup, Utc::now().naive_utc())?;
             }
             Ok(Step::Dead(reason))
         })
@@ -269,12 +269,12 @@ async fn fail(platform: &Platform, claim: &ClaimRow, reason: &str) -> AppResult<
 /// or expiry (active → expired). An order that used it first wins.
 async fn delete(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
     let (claim, shop) = load(platform, row).await?;
-    let (from, to, kind) = if row.action == action::REFUND {
-        (ClaimStatus::RefundPending, ClaimStatus::Refunded, entry_kind::REFUND)
+    let (from, to, kind) = if row.action == OutboxAction::Refund {
+        (ClaimStatus::RefundPending, ClaimStatus::Refunded, EntryKind::Refund)
     } else {
-        (ClaimStatus::Active, ClaimStatus::Expired, entry_kind::EXPIRE)
+        (ClaimStatus::Active, ClaimStatus::Expired, EntryKind::Expire)
     };
-    if claim.status() != Some(from) {
+    if claim.status != from {
         return Ok(Step::Done);
     }
     let Some(creds) = ShopCreds::of(&shop, &platform.settings) else {

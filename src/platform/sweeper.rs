@@ -5,15 +5,13 @@
 use super::shopify::ShopCreds;
 use super::supervise::catch;
 use super::Platform;
-use crate::domain::claim::{entry_kind, ClaimStatus};
+use crate::domain::claim::{ClaimStatus, EntryKind};
 use crate::error::AppResult;
 use crate::store::claims::{self, ClaimRow};
-use crate::store::outbox::action;
-use crate::store::schema::claims as claims_table;
+use crate::store::outbox::OutboxAction;
 use crate::store::AnyConnection;
-use crate::store::{shops, upkeep};
+use crate::store::{reconcile, shops, upkeep};
 use chrono::{Duration, NaiveDateTime};
-use diesel::prelude::*;
 use std::sync::Arc;
 
 const BATCH: i64 = 500;
@@ -92,12 +90,12 @@ fn expire_due(conn: &mut AnyConnection, cutoff: NaiveDateTime, now: NaiveDateTim
                 &claim,
                 &[ClaimStatus::Active],
                 ClaimStatus::Expired,
-                entry_kind::EXPIRE,
+                EntryKind::Expire,
                 None,
             )?;
             report.expired += usize::from(done.is_some());
-        } else if !upkeep::is_queued(conn, &claim, action::EXPIRE)? {
-            claims::enqueue(conn, &claim.shop_id, &claim.id, action::EXPIRE, now)?;
+        } else if !upkeep::is_queued(conn, &claim, OutboxAction::Expire)? {
+            claims::enqueue(conn, &claim.shop_id, &claim.id, OutboxAction::Expire, now)?;
             report.expiry_queued += 1;
         }
     }
@@ -112,37 +110,52 @@ pub struct ReconcileReport {
     pub errors: usize,
 }
 
+/// Claims read per query by the reconciliation job.
+const RECONCILE_BATCH: i64 = 500;
+
 /// Compares claims with the platform by code: an active code missing there
 /// is pushed again; a code refunded, failed or expired here but present
 /// there is deleted.
 pub async fn reconcile(platform: &Platform) -> AppResult<ReconcileReport> {
+    reconcile_in_batches(platform, RECONCILE_BATCH).await
+}
+
+/// As [`reconcile`], reading each shop's claims `batch` at a time.
+pub async fn reconcile_in_batches(platform: &Platform, batch: i64) -> AppResult<ReconcileReport> {
     let since = platform.store.clock().now() - Duration::days(platform.settings.retention_days);
-    let (claims, shops) = platform
-        .store
-        .read(move |conn| {
-            let claims: Vec<ClaimRow> = claims_table::table
-                .filter(
-                    claims_table::status.eq("active").or(claims_table::status
-                        .eq_any(["refunded", "failed", "expired"])
-                        .and(claims_table::updated_at.ge(since))),
-                )
-                .select(ClaimRow::as_select())
-                .load(conn)?;
-            let shops =
-                crate::store::schema::shops::table.select(shops::ShopRow::as_select()).load::<shops::ShopRow>(conn)?;
-            Ok((claims, shops))
-        })
-        .await?;
+    let shops = platform.store.read(|conn| Ok(reconcile::platform_shops(conn)?)).await?;
     let mut report = ReconcileReport::default();
-    let mut queue = Vec::new();
-    for claim in claims {
-        let Some(creds) =
-            shops.iter().find(|s| s.id == claim.shop_id).and_then(|s| ShopCreds::of(s, &platform.settings))
-        else {
-            continue;
-        };
+    for shop in shops {
+        let Some(creds) = ShopCreds::of(&shop, &platform.settings) else { continue };
+        let mut after: Option<String> = None;
+        loop {
+            let (shop_id, from) = (shop.id.clone(), after.take());
+            let page = platform
+                .store
+                .read(move |conn| Ok(reconcile::claims_to_check(conn, &shop_id, since, from.as_deref(), batch)?))
+                .await?;
+            let full = page.len() as i64 >= batch;
+            after = page.last().map(|claim| claim.id.clone());
+            reconcile_page(platform, &creds, page, &mut report).await?;
+            if !full || after.is_none() {
+                break;
+            }
+        }
+    }
+    platform.wake.notify_one();
+    Ok(report)
+}
+
+/// Looks each claim of one page up at the platform and queues the repairs.
+async fn reconcile_page(
+    platform: &Platform,
+    creds: &ShopCreds,
+    page: Vec<ClaimRow>,
+    report: &mut ReconcileReport,
+) -> AppResult<()> {
+    for claim in page {
         report.checked += 1;
-        let present = match catch(platform.client.find_by_code(&creds, &claim.code)).await {
+        let present = match catch(platform.client.find_by_code(creds, &claim.code)).await {
             Ok(Ok(found)) => found.is_some(),
             Ok(Err(error)) => {
                 tracing::warn!(shop = %claim.shop_id, claim = %claim.id, ?error, "reconcile lookup failed");
@@ -155,24 +168,20 @@ pub async fn reconcile(platform: &Platform) -> AppResult<ReconcileReport> {
                 continue;
             }
         };
-        match (claim.status() == Some(ClaimStatus::Active), present) {
-            (true, false) => queue.push((claim, action::REPUSH)),
-            (false, true) => queue.push((claim, action::CLEANUP)),
-            _ => {}
-        }
-    }
-    for (claim, work) in &queue {
-        if *work == action::REPUSH {
+        let work = match (claim.status == ClaimStatus::Active, present) {
+            (true, false) => OutboxAction::Repush,
+            (false, true) => OutboxAction::Cleanup,
+            _ => continue,
+        };
+        if work == OutboxAction::Repush {
             report.missing_repushed += 1
         } else {
             report.stale_deleted += 1
         }
-        let (claim, work) = (claim.clone(), *work);
         platform
             .store
             .write(move |conn| Ok(claims::enqueue(conn, &claim.shop_id, &claim.id, work, crate::clock::now())?))
             .await?;
     }
-    platform.wake.notify_one();
-    Ok(report)
+    Ok(())
 }

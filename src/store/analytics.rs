@@ -3,6 +3,8 @@
 
 use super::schema::claims;
 use super::AnyConnection;
+use crate::domain::claim::ClaimStatus;
+use crate::domain::program::Channel;
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use std::collections::{BTreeMap, HashSet};
@@ -83,10 +85,10 @@ impl Period {
 struct ClaimFacts {
     created_at: NaiveDateTime,
     points: i64,
-    status: String,
+    status: ClaimStatus,
     customer_id: String,
     order_subtotal_minor: Option<i64>,
-    channel: String,
+    channel: Channel,
 }
 
 pub fn report(
@@ -126,12 +128,12 @@ pub fn report(
         let bucket = BUCKETS.iter().rposition(|&low| points >= low).unwrap_or(0);
         report.distribution[bucket].claims += 1;
         report.per_day.entry(period.start(claim.created_at.date()).to_string()).or_default().add(points);
-        if claim.status == "refunded" {
+        if claim.status == ClaimStatus::Refunded {
             report.refunded.add(points);
         } else {
-            report.by_channel.entry(claim.channel).or_default().add(points);
+            report.by_channel.entry(claim.channel.as_str().to_string()).or_default().add(points);
         }
-        *report.status.entry(claim.status).or_default() += 1;
+        *report.status.entry(claim.status.as_str().to_string()).or_default() += 1;
         if let Some(minor) = claim.order_subtotal_minor {
             report.orders += 1;
             report.order_value_minor += i128::from(minor);

@@ -3,12 +3,12 @@
 
 use super::claims::{self, ClaimRow};
 use super::customers::{self, Movement};
-use super::offers::{self, status as offer_status, OfferRow};
+use super::offers::{self, OfferRow, OfferStatus};
 use super::schema::claims as claims_table;
 use super::schema::offers as offers_table;
 use super::shops::{self, ShopRow};
 use super::AnyConnection;
-use crate::domain::claim::{entry_kind, ClaimStatus};
+use crate::domain::claim::{ClaimStatus, EntryKind};
 use crate::domain::earning::EarnRate;
 use crate::domain::money::Currency;
 use crate::domain::offer_value::{value_off, OfferValue};
@@ -34,7 +34,7 @@ pub fn usable_claim(
     let Some(claim) = claims::find_by_code(conn, shop_id, code)?.filter(|c| c.customer_id == customer_id) else {
         return Ok(Err(CodeRefusal("unknown code".into())));
     };
-    if claim.status() != Some(ClaimStatus::Active) {
+    if claim.status != ClaimStatus::Active {
         return Ok(Err(CodeRefusal(format!("code is {}", claim.status))));
     }
     if claim.expires_at.is_some_and(|at| at <= now) {
@@ -85,7 +85,7 @@ pub fn usable_offer(
     let (currency, subtotal_minor) = subtotal_in(shop_currency.code(), subtotal)?;
     let refuse = |message: String| Ok(Some((currency, Err((ErrorCode::CodeNotValid, message)))));
     let discount = offer.discount().ok_or_else(|| AppError::internal_msg("an issued offer without its discount"))?;
-    if offer.status != offer_status::ACTIVE {
+    if offer.status != OfferStatus::Active {
         return refuse(format!("code is {}", offer.status));
     }
     if offer.expires_at.is_some_and(|at| at <= crate::clock::now()) {
@@ -114,9 +114,9 @@ pub fn redeem_offer(conn: &mut AnyConnection, request: &RedeemRequest) -> AppRes
     let (_, subtotal_minor) = subtotal_in(currency.code(), request.subtotal)?;
     let now = crate::clock::now();
     let used = diesel::update(offers_table::table.find((&offer.shop_id, &offer.id)))
-        .filter(offers_table::status.eq(offer_status::ACTIVE))
+        .filter(offers_table::status.eq(OfferStatus::Active))
         .set((
-            offers_table::status.eq(offer_status::USED),
+            offers_table::status.eq(OfferStatus::Used),
             offers_table::order_id.eq(request.order_id),
             offers_table::order_subtotal_minor.eq(subtotal_minor),
             offers_table::updated_at.eq(now),
@@ -178,9 +178,9 @@ pub fn redeem(conn: &mut AnyConnection, request: &RedeemRequest) -> AppResult<Re
     let claim = usable_claim(conn, request.shop_id, request.code, request.customer_id, None, now)?
         .map_err(|refusal| AppError::new(ErrorCode::CodeNotValid, refusal.0))?;
     let used = diesel::update(claims_table::table.find((&claim.shop_id, &claim.id)))
-        .filter(claims_table::status.eq(ClaimStatus::Active.as_str()))
+        .filter(claims_table::status.eq(ClaimStatus::Active))
         .set((
-            claims_table::status.eq(ClaimStatus::Used.as_str()),
+            claims_table::status.eq(ClaimStatus::Used),
             claims_table::order_id.eq(request.order_id),
             claims_table::order_subtotal_minor.eq(subtotal_minor),
             claims_table::used_at.eq(now),
@@ -231,7 +231,7 @@ pub fn earn(
             Err(e) => Err(e),
         };
     }
-    let movement = Movement { kind: entry_kind::EARN, order_id: Some(order_id), ..Movement::default() };
+    let movement = Movement { order_id: Some(order_id), ..Movement::of(EntryKind::Earn) };
     match conn.transaction(|c| customers::credit(c, shop_id, customer_id, points, movement)) {
         Ok(_) => Ok(points),
         Err(e) if e.is_unique_violation() => Ok(0),

@@ -16,9 +16,10 @@
 use super::claims::{self, event_data, unused_code, ClaimRequest, ClaimRow};
 use super::customers::{self, Movement};
 use super::notify::{self, NotificationRow};
+use super::outbox::OutboxAction;
 use super::schema::claims as claims_table;
 use super::{lots, offer_settings, programs, AnyConnection};
-use crate::domain::claim::{self, entry_kind, ClaimStatus};
+use crate::domain::claim::{self, ClaimStatus, EntryKind};
 use crate::domain::ids::new_id;
 use crate::domain::lots::PointsPolicy;
 use crate::domain::money::Currency;
@@ -72,13 +73,13 @@ fn try_prepare(
         shop_id: shop_id.into(),
         id: new_id(),
         customer_id: customer_id.into(),
-        channel: request.channel.as_str().into(),
+        channel: request.channel,
         code: unused_code(conn, shop_id, program.settings.code_prefix.as_deref())?,
         points: terms.points.get(),
         value_minor: terms.value_minor,
         currency: currency.code().into(),
-        purchase_type: terms.purchase_type.as_str().into(),
-        status: status.as_str().into(),
+        purchase_type: terms.purchase_type,
+        status,
         program_version: program.version,
         program_snapshot: program.json.clone(),
         platform_id: None,
@@ -107,16 +108,12 @@ pub fn write(conn: &mut AnyConnection, prepared: &Prepared) -> AppResult<ClaimRo
     if !prepared.customer_exists {
         customers::ensure(conn, &row.shop_id, &row.customer_id)?;
     }
-    let movement = Movement {
-        kind: entry_kind::REDEEM,
-        claim_id: Some(&row.id),
-        policy: Some(&prepared.policy),
-        ..Movement::default()
-    };
+    let movement =
+        Movement { claim_id: Some(&row.id), policy: Some(&prepared.policy), ..Movement::of(EntryKind::Redeem) };
     customers::debit(conn, &row.shop_id, &row.customer_id, row.points, movement)?;
     diesel::insert_into(claims_table::table).values(row).execute(conn)?;
-    if row.status == ClaimStatus::Pending.as_str() {
-        claims::enqueue(conn, &row.shop_id, &row.id, super::outbox::action::CREATE, row.created_at)?;
+    if row.status == ClaimStatus::Pending {
+        claims::enqueue(conn, &row.shop_id, &row.id, OutboxAction::Create, row.created_at)?;
     }
     if let Some(event) = &prepared.event {
         notify::insert(conn, event)?;

@@ -2,11 +2,12 @@
 //! unit of work (debit or credit, ledger entry, claim row, outbox row).
 
 use super::customers::{self, Movement};
+use super::notify;
+use super::outbox::{self, OutboxAction};
 use super::page::Keyset;
 use super::schema::claims;
-use super::{notify, outbox};
 use super::{programs, AnyConnection};
-use crate::domain::claim::{self, entry_kind, ClaimStatus};
+use crate::domain::claim::{self, ClaimStatus, EntryKind};
 use crate::domain::code;
 use crate::domain::ids::{new_id, CustomerId, ShopDomain};
 use crate::domain::money::Currency;
@@ -23,13 +24,13 @@ pub struct ClaimRow {
     pub shop_id: String,
     pub id: String,
     pub customer_id: String,
-    pub channel: String,
+    pub channel: Channel,
     pub code: String,
     pub points: i64,
     pub value_minor: i64,
     pub currency: String,
-    pub purchase_type: String,
-    pub status: String,
+    pub purchase_type: PurchaseType,
+    pub status: ClaimStatus,
     pub program_version: i64,
     pub program_snapshot: String,
     pub platform_id: Option<String>,
@@ -46,10 +47,6 @@ pub struct ClaimRow {
 }
 
 impl ClaimRow {
-    pub fn status(&self) -> Option<ClaimStatus> {
-        ClaimStatus::parse(&self.status)
-    }
-
     /// The program settings this claim was made under (invariant 3).
     pub fn snapshot(&self) -> AppResult<ProgramSettings> {
         programs::parse_settings(&self.program_snapshot)
@@ -114,7 +111,7 @@ pub fn open_for_customer(
     claims::table
         .filter(claims::shop_id.eq(shop_id))
         .filter(claims::customer_id.eq(customer_id))
-        .filter(claims::status.eq_any(["pending", "active"]))
+        .filter(claims::status.eq_any([ClaimStatus::Pending, ClaimStatus::Active]))
         .order(claims::id.desc())
         .limit(limit)
         .select(ClaimRow::as_select())
@@ -151,21 +148,20 @@ pub fn create(conn: &mut AnyConnection, request: &ClaimRequest) -> AppResult<Cla
     )?;
     let now = crate::clock::now();
     let id = new_id();
-    let movement =
-        Movement { kind: entry_kind::REDEEM, claim_id: Some(&id), policy: Some(&policy), ..Movement::default() };
+    let movement = Movement { claim_id: Some(&id), policy: Some(&policy), ..Movement::of(EntryKind::Redeem) };
     customers::debit(conn, shop_id, customer_id, terms.points.get(), movement)?;
     let status = if shop.is_native() { ClaimStatus::Active } else { ClaimStatus::Pending };
     let row = ClaimRow {
         shop_id: shop_id.into(),
         id: id.clone(),
         customer_id: customer_id.into(),
-        channel: request.channel.as_str().into(),
+        channel: request.channel,
         code: unused_code(conn, shop_id, program.settings.code_prefix.as_deref())?,
         points: terms.points.get(),
         value_minor: terms.value_minor,
         currency: currency.code().into(),
-        purchase_type: terms.purchase_type.as_str().into(),
-        status: status.as_str().into(),
+        purchase_type: terms.purchase_type,
+        status,
         program_version: program.version,
         program_snapshot: serde_json::to_string(&program.settings).map_err(AppError::internal)?,
         platform_id: None,
@@ -181,7 +177,7 @@ pub fn create(conn: &mut AnyConnection, request: &ClaimRequest) -> AppResult<Cla
     };
     diesel::insert_into(claims::table).values(&row).execute(conn)?;
     if status == ClaimStatus::Pending {
-        enqueue(conn, shop_id, &id, outbox::action::CREATE, now)?;
+        enqueue(conn, shop_id, &id, OutboxAction::Create, now)?;
     }
     notify::enqueue(conn, shop_id, EventType::ClaimCreated.as_str(), event_data(&row, currency), now)?;
     Ok(row)
@@ -225,11 +221,10 @@ pub fn transition(
     to: ClaimStatus,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
     let refunded_at = matches!(to, ClaimStatus::Refunded | ClaimStatus::Failed | ClaimStatus::Expired).then_some(now);
     let updated = diesel::update(claims::table.find((&claim.shop_id, &claim.id)))
         .filter(claims::status.eq_any(from))
-        .set((claims::status.eq(to.as_str()), claims::updated_at.eq(now), claims::refunded_at.eq(refunded_at)))
+        .set((claims::status.eq(to), claims::updated_at.eq(now), claims::refunded_at.eq(refunded_at)))
         .execute(conn)?;
     Ok(updated == 1)
 }
@@ -248,7 +243,7 @@ pub fn close_with_credit(
     claim: &ClaimRow,
     from: &[ClaimStatus],
     to: ClaimStatus,
-    kind: &str,
+    kind: EntryKind,
     reason: Option<&str>,
 ) -> AppResult<Option<customers::EntryRow>> {
     let now = crate::clock::now();
@@ -260,7 +255,7 @@ pub fn close_with_credit(
             .set(claims::failure_reason.eq(reason))
             .execute(conn)?;
     }
-    let movement = Movement { kind, claim_id: Some(&claim.id), reason, ..Movement::default() };
+    let movement = Movement { claim_id: Some(&claim.id), reason, ..Movement::of(kind) };
     let entry = customers::credit(conn, &claim.shop_id, &claim.customer_id, claim.points, movement)?;
     if to == ClaimStatus::Refunded {
         let currency = Currency::parse(&claim.currency).map_err(AppError::internal_msg)?;
@@ -281,22 +276,22 @@ pub fn refund(conn: &mut AnyConnection, shop_id: &str, claim_id: &str, owner: Op
         .filter(|c| owner.is_none_or(|o| o == c.customer_id))
         .ok_or_else(|| AppError::not_found("claim"))?;
     let now = crate::clock::now();
-    let live_at_platform = claim.status() == Some(ClaimStatus::Active) && claim.platform_id.is_some();
+    let live_at_platform = claim.status == ClaimStatus::Active && claim.platform_id.is_some();
     if live_at_platform {
         if !transition(conn, &claim, &[ClaimStatus::Active], ClaimStatus::RefundPending, now)? {
             return Err(not_refundable(&claim));
         }
-        enqueue(conn, shop_id, &claim.id, outbox::action::REFUND, now)?;
+        enqueue(conn, shop_id, &claim.id, OutboxAction::Refund, now)?;
         let balance = customers::balance(conn, shop_id, &claim.customer_id)?;
         let claim = reload(conn, &claim)?;
         return Ok(Refund { claim, points_refunded: 0, points_balance: balance });
     }
     let refundable = [ClaimStatus::Pending, ClaimStatus::Active];
-    let entry = close_with_credit(conn, &claim, &refundable, ClaimStatus::Refunded, entry_kind::REFUND, None)?
+    let entry = close_with_credit(conn, &claim, &refundable, ClaimStatus::Refunded, EntryKind::Refund, None)?
         .ok_or_else(|| not_refundable(&claim))?;
-    if outbox::cancel_for_claim(conn, shop_id, &claim.id, outbox::action::CREATE, now)? > 0 {
+    if outbox::cancel_for_claim(conn, shop_id, &claim.id, OutboxAction::Create, now)? > 0 {
         // A push was attempted: the code may exist at the platform after all.
-        enqueue(conn, shop_id, &claim.id, outbox::action::CLEANUP, now)?;
+        enqueue(conn, shop_id, &claim.id, OutboxAction::Cleanup, now)?;
     }
     let claim = reload(conn, &claim)?;
     Ok(Refund { points_refunded: claim.points, points_balance: entry.balance_after, claim })
@@ -326,5 +321,5 @@ pub fn set_platform_id(conn: &mut AnyConnection, claim: &ClaimRow, platform_id: 
 
 fn not_refundable(claim: &ClaimRow) -> AppError {
     AppError::new(ErrorCode::ClaimNotRefundable, format!("a {} code cannot be refunded", claim.status))
-        .with_details(serde_json::json!({ "status": claim.status }))
+        .with_details(serde_json::json!({ "status": claim.status.as_str() }))
 }

@@ -4,7 +4,7 @@
 use super::page::Keyset;
 use super::schema::{customers, ledger_entries};
 use super::{is_unique_violation, AnyConnection};
-use crate::domain::claim::Refusal;
+use crate::domain::claim::{EntryKind, Refusal};
 use crate::domain::ids::new_id;
 use crate::error::{AppError, AppResult};
 use chrono::NaiveDateTime;
@@ -32,7 +32,7 @@ pub struct EntryRow {
     pub customer_id: String,
     pub delta: i64,
     pub balance_after: i64,
-    pub kind: String,
+    pub kind: EntryKind,
     pub claim_id: Option<String>,
     pub order_id: Option<String>,
     pub reason: Option<String>,
@@ -42,9 +42,9 @@ pub struct EntryRow {
 }
 
 /// What a balance change is for; becomes the ledger entry.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Movement<'a> {
-    pub kind: &'a str,
+    pub kind: EntryKind,
     pub claim_id: Option<&'a str>,
     pub order_id: Option<&'a str>,
     pub reason: Option<&'a str>,
@@ -55,6 +55,21 @@ pub struct Movement<'a> {
     /// The shop's points policy when the caller has read it already (a
     /// claim reads it with its shop), so the lots need not read it again.
     pub policy: Option<&'a crate::domain::lots::PointsPolicy>,
+}
+
+impl Movement<'_> {
+    /// A movement of `kind` with nothing else said.
+    pub fn of(kind: EntryKind) -> Self {
+        Movement {
+            kind,
+            claim_id: None,
+            order_id: None,
+            reason: None,
+            draw: Draw::default(),
+            pending_delta: 0,
+            policy: None,
+        }
+    }
 }
 
 /// Which lots a debit takes its points from.
@@ -164,7 +179,7 @@ fn record(
         customer_id: id.into(),
         delta,
         balance_after: balance(conn, shop_id, id)?,
-        kind: movement.kind.into(),
+        kind: movement.kind,
         claim_id: movement.claim_id.map(str::to_string),
         order_id: movement.order_id.map(str::to_string),
         reason: movement.reason.map(str::to_string),
@@ -239,8 +254,7 @@ pub fn search(
 pub fn adjust(conn: &mut AnyConnection, shop_id: &str, id: &str, delta: i64, reason: &str) -> AppResult<EntryRow> {
     super::shops::ensure(conn, shop_id)?;
     ensure(conn, shop_id, id)?;
-    let movement =
-        Movement { kind: crate::domain::claim::entry_kind::ADJUST, reason: Some(reason), ..Movement::default() };
+    let movement = Movement { reason: Some(reason), ..Movement::of(EntryKind::Adjust) };
     if delta > 0 {
         credit(conn, shop_id, id, delta, movement)
     } else {

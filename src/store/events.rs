@@ -2,7 +2,7 @@
 //! campaign schedules an offer (one per event and campaign, by index).
 
 use super::campaigns::{self, Campaign};
-use super::offers::{self, status, OfferRow};
+use super::offers::{self, OfferRow, OfferStatus};
 use super::schema::{campaign_events, customer_facts};
 use super::{is_unique_violation, AnyConnection};
 use crate::domain::campaign::TriggerKind;
@@ -216,9 +216,9 @@ fn schedule(
         campaign_version: campaign.row.version,
         customer_id: event.customer_id.clone(),
         event_id: event_id.to_string(),
-        trigger_kind: campaign.settings.trigger.kind.as_str().to_string(),
+        trigger_kind: campaign.settings.trigger.kind,
         cart_id: event.cart_id.clone(),
-        status: status::SCHEDULED.to_string(),
+        status: OfferStatus::Scheduled,
         reason: None,
         code: None,
         discount: None,

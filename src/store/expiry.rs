@@ -5,7 +5,7 @@ use super::customers::{self, Draw, Movement};
 use super::lots::open;
 use super::schema::{expiry_warnings, lots, points_policies};
 use super::{is_unique_violation, AnyConnection};
-use crate::domain::claim::entry_kind;
+use crate::domain::claim::EntryKind;
 use crate::error::AppResult;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -54,7 +54,7 @@ pub fn expire_batch(conn: &mut AnyConnection, shop_id: &str, now: NaiveDateTime,
         if points == 0 {
             continue;
         }
-        let movement = Movement { kind: entry_kind::EXPIRE, draw: Draw::Lots(&drawn), ..Movement::default() };
+        let movement = Movement { draw: Draw::Lots(&drawn), ..Movement::of(EntryKind::Expire) };
         customers::debit(conn, shop_id, &customer, points, movement)?;
         done.customers += 1;
         done.lots += drawn.len();

@@ -5,7 +5,8 @@
 
 use super::campaigns::{self, Campaign};
 use super::offer_settings::{self, OfferSettings};
-use super::offers::{status, OfferRow};
+use super::offers::{OfferRow, OfferStatus};
+use super::outbox::OutboxAction;
 use super::schema::{customer_facts, offers};
 use super::{claims, limits, shops, AnyConnection};
 use crate::domain::code_template;
@@ -46,17 +47,22 @@ struct Key {
     id: String,
 }
 
-const CLAIM_PG: &str = "SELECT shop_id, id FROM offers WHERE status = 'scheduled' AND due_at <= $1 \
+const CLAIM_PG: &str = "SELECT shop_id, id FROM offers WHERE status = $2 AND due_at <= $1 \
      ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED";
 
 /// Locks the next due offer for this transaction (others skip it).
 pub fn claim_due(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<Option<OfferRow>> {
     let key = match conn {
         AnyConnection::Postgresql(pg) => {
-            diesel::sql_query(CLAIM_PG).bind::<Timestamp, _>(now).get_result::<Key>(pg).optional()?
+            let scheduled = OfferStatus::Scheduled;
+            diesel::sql_query(CLAIM_PG)
+                .bind::<Timestamp, _>(now)
+                .bind::<Text, _>(scheduled)
+                .get_result::<Key>(pg)
+                .optional()?
         }
         AnyConnection::Sqlite(_) => offers::table
-            .filter(offers::status.eq(status::SCHEDULED))
+            .filter(offers::status.eq(OfferStatus::Scheduled))
             .filter(offers::due_at.le(now))
             .order(offers::due_at.asc())
             .select((offers::shop_id, offers::id))
@@ -98,7 +104,7 @@ pub fn issue(conn: &mut AnyConnection, offer: &OfferRow, now: NaiveDateTime) -> 
         return refuse(conn, offer, Some(&campaign), reason::CUSTOMER_BLOCKED, now);
     }
     if code_template::held_out(&campaign.row.id, &offer.customer_id, campaign.settings.holdout_percent) {
-        finish(conn, offer, &campaign, status::HELD_OUT, None, now)?;
+        finish(conn, offer, &campaign, OfferStatus::HeldOut, None, now)?;
         return Ok(Outcome::HeldOut);
     }
     match conn.transaction(|c| take_limits(c, offer, &campaign, &guard, now)) {
@@ -169,9 +175,9 @@ fn refuse(
 ) -> AppResult<Outcome> {
     let version = campaign.map_or(offer.campaign_version, |c| c.row.version);
     diesel::update(offers::table.find((&offer.shop_id, &offer.id)))
-        .filter(offers::status.eq(status::SCHEDULED))
+        .filter(offers::status.eq(OfferStatus::Scheduled))
         .set((
-            offers::status.eq(status::REFUSED),
+            offers::status.eq(OfferStatus::Refused),
             offers::reason.eq(why),
             offers::campaign_version.eq(version),
             offers::updated_at.eq(now),
@@ -184,7 +190,7 @@ fn finish(
     conn: &mut AnyConnection,
     offer: &OfferRow,
     campaign: &Campaign,
-    to: &str,
+    to: OfferStatus,
     code: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
@@ -193,7 +199,7 @@ fn finish(
     let expires = issued.then(|| now + Duration::seconds(campaign.settings.lifetime_seconds()));
     let reserved = if issued { campaign.settings.reserve_minor() } else { 0 };
     diesel::update(offers::table.find((&offer.shop_id, &offer.id)))
-        .filter(offers::status.eq(status::SCHEDULED))
+        .filter(offers::status.eq(OfferStatus::Scheduled))
         .set((
             offers::status.eq(to),
             offers::code.eq(code),
@@ -217,7 +223,7 @@ fn write_code(
 ) -> AppResult<Outcome> {
     let shop = shops::ensure(conn, &offer.shop_id)?;
     let pending = !shop.is_native();
-    let to = if pending { status::PENDING } else { status::ACTIVE };
+    let to = if pending { OfferStatus::Pending } else { OfferStatus::Active };
     let first_name: Option<String> = customer_facts::table
         .find((&offer.shop_id, &offer.customer_id))
         .select(customer_facts::first_name)
@@ -240,12 +246,7 @@ fn write_code(
             Ok(_) => {
                 if pending {
                     // Pushed to the platform exactly once by the relay.
-                    super::outbox::enqueue_due_now(
-                        conn,
-                        &offer.shop_id,
-                        &offer.id,
-                        super::outbox::action::OFFER_CREATE,
-                    )?;
+                    super::outbox::enqueue_due_now(conn, &offer.shop_id, &offer.id, OutboxAction::OfferCreate)?;
                 }
                 notify_issued(conn, offer, campaign, &code, now)?;
                 return Ok(Outcome::Issued { code, pending });

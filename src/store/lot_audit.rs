@@ -4,7 +4,7 @@
 
 use super::schema::{customers, ledger_entries, lot_allocations, lots, pending_points};
 use super::AnyConnection;
-use crate::domain::claim::entry_kind;
+use crate::domain::claim::EntryKind;
 use crate::error::AppResult;
 use diesel::prelude::*;
 use std::collections::BTreeMap;
@@ -18,7 +18,7 @@ pub fn violations(conn: &mut AnyConnection, shop_id: &str, customer_id: &str) ->
         .first(conn)
         .optional()?
         .unwrap_or(0);
-    type Entry = (String, i64, i64, String, Option<String>);
+    type Entry = (String, i64, i64, EntryKind, Option<String>);
     let entries: Vec<Entry> = ledger_entries::table
         .filter(ledger_entries::shop_id.eq(shop_id))
         .filter(ledger_entries::customer_id.eq(customer_id))
@@ -79,12 +79,12 @@ pub fn violations(conn: &mut AnyConnection, shop_id: &str, customer_id: &str) ->
 
 /// A claim's return gives back exactly what its redeem entry took.
 fn claim_returns(
-    entries: &[(String, i64, i64, String, Option<String>)],
+    entries: &[(String, i64, i64, EntryKind, Option<String>)],
     by_entry: &BTreeMap<&str, Vec<(&str, i64)>>,
     found: &mut Vec<String>,
 ) {
     for (id, delta, _, _, claim) in entries.iter().filter(|e| e.1 > 0 && e.4.is_some()) {
-        let Some(redeem) = entries.iter().find(|e| e.4 == *claim && e.3 == entry_kind::REDEEM) else { continue };
+        let Some(redeem) = entries.iter().find(|e| e.4 == *claim && e.3 == EntryKind::Redeem) else { continue };
         let mut taken: Vec<(&str, i64)> = by_entry.get(redeem.0.as_str()).cloned().unwrap_or_default();
         let mut back: Vec<(&str, i64)> =
             by_entry.get(id.as_str()).cloned().unwrap_or_default().into_iter().map(|(l, p)| (l, -p)).collect();

@@ -7,7 +7,7 @@ use super::page::Keyset;
 use super::schema::{ledger_entries, lot_allocations, lots, points_policies, shops};
 use super::shops::ShopRow;
 use super::AnyConnection;
-use crate::domain::claim::entry_kind;
+use crate::domain::claim::EntryKind;
 use crate::domain::ids::new_id;
 use crate::domain::lots::{self as rules, ExpiryKind, OpenLot, PointsPolicy};
 use crate::error::{AppError, AppResult};
@@ -37,7 +37,7 @@ pub struct LotRow {
     pub created_at: NaiveDateTime,
 }
 
-type PolicyRow = (String, Option<i32>, i32, i32);
+type PolicyRow = (ExpiryKind, Option<i32>, i32, i32);
 
 fn policy_columns() -> (
     points_policies::expiry_kind,
@@ -55,7 +55,7 @@ fn policy_columns() -> (
 
 fn policy_of(row: Option<PolicyRow>) -> PointsPolicy {
     row.map_or_else(PointsPolicy::default, |(kind, days, pending, warning)| PointsPolicy {
-        expiry: ExpiryKind::parse(&kind).unwrap_or(ExpiryKind::None),
+        expiry: kind,
         days: days.map(i64::from),
         pending_days: i64::from(pending),
         warning_days: i64::from(warning),
@@ -233,7 +233,7 @@ pub fn after_debit(conn: &mut AnyConnection, entry: &EntryRow, movement: &Moveme
         }
     };
     allocate(conn, entry, &chosen)?;
-    if movement.kind == entry_kind::REDEEM {
+    if movement.kind == EntryKind::Redeem {
         // The claim passes the policy it read with its shop.
         let policy = match movement.policy {
             Some(policy) => *policy,
@@ -282,7 +282,7 @@ fn give_back(conn: &mut AnyConnection, entry: &EntryRow, claim_id: &str) -> AppR
     let redeem: Option<String> = ledger_entries::table
         .filter(ledger_entries::shop_id.eq(&entry.shop_id))
         .filter(ledger_entries::claim_id.eq(claim_id))
-        .filter(ledger_entries::kind.eq(entry_kind::REDEEM))
+        .filter(ledger_entries::kind.eq(EntryKind::Redeem))
         .select(ledger_entries::id)
         .first(conn)
         .optional()?;

@@ -27,6 +27,7 @@ pub mod page;
 pub mod pending;
 pub mod pool;
 pub mod programs;
+pub mod reconcile;
 pub mod redact;
 pub mod report;
 pub mod scan;
@@ -34,6 +35,8 @@ pub mod schema;
 mod schema_lots;
 pub mod shops;
 pub mod upkeep;
+#[cfg(test)]
+mod state_tests;
 pub mod wallets;
 pub mod webhooks;
 mod writer;

@@ -6,14 +6,19 @@ use super::schema::{notifications, shop_notify};
 use super::AnyConnection;
 use crate::domain::ids::new_id;
 use crate::domain::notify;
+use crate::domain::state::stored_state;
 use chrono::{DateTime, Duration, NaiveDateTime};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Timestamp};
+use diesel::sql_types::{BigInt, Text, Timestamp};
 
-pub mod status {
-    pub const PENDING: &str = "pending";
-    pub const DELIVERED: &str = "delivered";
-    pub const DEAD: &str = "dead";
+stored_state! {
+    /// Where a delivery is: waiting (or leased), delivered, or given up.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum DeliveryState("delivery state") {
+        Pending = "pending",
+        Delivered = "delivered",
+        Dead = "dead",
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -32,7 +37,7 @@ pub struct NotificationRow {
     pub id: String,
     pub event_type: String,
     pub body: String,
-    pub status: String,
+    pub status: DeliveryState,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub last_error: Option<String>,
@@ -104,7 +109,7 @@ pub fn build(
         id,
         event_type: event_type.into(),
         body,
-        status: status::PENDING.into(),
+        status: DeliveryState::Pending,
         attempts: 0,
         next_attempt_at: now,
         last_error: None,
@@ -119,7 +124,7 @@ pub fn insert(conn: &mut AnyConnection, row: &NotificationRow) -> QueryResult<()
 }
 
 const LEASE_PG: &str = "UPDATE notifications SET next_attempt_at = $1, attempts = attempts + 1, updated_at = $2 \
-     WHERE (shop_id, id) IN (SELECT shop_id, id FROM notifications WHERE status = 'pending' \
+     WHERE (shop_id, id) IN (SELECT shop_id, id FROM notifications WHERE status = $4 \
      AND next_attempt_at <= $2 ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING *";
 
 /// Leases up to `limit` due deliveries for `lease` (a crashed worker's rows
@@ -136,10 +141,11 @@ pub fn lease_due(
             .bind::<Timestamp, _>(until)
             .bind::<Timestamp, _>(now)
             .bind::<BigInt, _>(limit)
+            .bind::<Text, _>(DeliveryState::Pending)
             .load(pg);
     }
     let due: Vec<NotificationRow> = notifications::table
-        .filter(notifications::status.eq(status::PENDING))
+        .filter(notifications::status.eq(DeliveryState::Pending))
         .filter(notifications::next_attempt_at.le(now))
         .order(notifications::next_attempt_at.asc())
         .limit(limit)
@@ -148,7 +154,7 @@ pub fn lease_due(
     let mut leased = Vec::with_capacity(due.len());
     for mut row in due {
         let updated = diesel::update(notifications::table.find((&row.shop_id, &row.id)))
-            .filter(notifications::status.eq(status::PENDING))
+            .filter(notifications::status.eq(DeliveryState::Pending))
             .filter(notifications::next_attempt_at.le(now))
             .set((
                 notifications::next_attempt_at.eq(until),
@@ -174,11 +180,11 @@ pub fn record_attempt(
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     let target = notifications::table.find((&row.shop_id, &row.id));
-    let query = diesel::update(target).filter(notifications::status.eq(status::PENDING));
+    let query = diesel::update(target).filter(notifications::status.eq(DeliveryState::Pending));
     match (error, retry_at) {
         (None, _) => query
             .set((
-                notifications::status.eq(status::DELIVERED),
+                notifications::status.eq(DeliveryState::Delivered),
                 notifications::delivered_at.eq(now),
                 notifications::last_error.eq(None::<String>),
                 notifications::updated_at.eq(now),
@@ -193,7 +199,7 @@ pub fn record_attempt(
             .execute(conn),
         (Some(error), None) => query
             .set((
-                notifications::status.eq(status::DEAD),
+                notifications::status.eq(DeliveryState::Dead),
                 notifications::last_error.eq(error),
                 notifications::updated_at.eq(now),
             ))
@@ -207,13 +213,13 @@ pub fn record_attempt(
 pub fn list(
     conn: &mut AnyConnection,
     shop_id: &str,
-    only: Option<&str>,
+    only: Option<DeliveryState>,
     before: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<NotificationRow>> {
     let mut query = notifications::table.filter(notifications::shop_id.eq(shop_id)).into_boxed();
     if let Some(only) = only {
-        query = query.filter(notifications::status.eq(only.to_string()));
+        query = query.filter(notifications::status.eq(only));
     }
     if let Some(before) = before {
         query = query.filter(notifications::id.lt(before.to_string()));
@@ -225,9 +231,9 @@ pub fn list(
 /// tries); false when the row is not dead. The event keeps its id and body.
 pub fn requeue(conn: &mut AnyConnection, shop_id: &str, id: &str, now: NaiveDateTime) -> QueryResult<bool> {
     let updated = diesel::update(notifications::table.find((shop_id, id)))
-        .filter(notifications::status.eq(status::DEAD))
+        .filter(notifications::status.eq(DeliveryState::Dead))
         .set((
-            notifications::status.eq(status::PENDING),
+            notifications::status.eq(DeliveryState::Pending),
             notifications::attempts.eq(0),
             notifications::next_attempt_at.eq(now),
             notifications::updated_at.eq(now),

@@ -4,8 +4,8 @@
 //! `pending|active`, and only the writer that moved it releases the
 //! campaign's reservation, so it is released exactly once.
 
-use super::offers::{self, status, OfferRow};
-use super::outbox::{self, action};
+use super::offers::{self, OfferRow, OfferStatus};
+use super::outbox::{self, OutboxAction};
 use super::schema::offers as offers_table;
 use super::AnyConnection;
 use chrono::NaiveDateTime;
@@ -30,9 +30,9 @@ pub fn use_code(
 ) -> QueryResult<bool> {
     let Some(row) = offers::find_by_code(conn, shop_id, code)? else { return Ok(false) };
     let moved = diesel::update(offers_table::table.find((&row.shop_id, &row.id)))
-        .filter(offers_table::status.eq_any(status::OPEN))
+        .filter(offers_table::status.eq_any(OfferStatus::OPEN))
         .set((
-            offers_table::status.eq(status::USED),
+            offers_table::status.eq(OfferStatus::Used),
             offers_table::order_id.eq(order_id),
             offers_table::order_subtotal_minor.eq(subtotal),
             offers_table::updated_at.eq(now),
@@ -62,7 +62,8 @@ pub fn deleted_at_platform(
         .first(conn)
         .optional()?;
     let Some(row) = row else { return Ok(None) };
-    let moved = offers::transition(conn, &row, &status::OPEN, status::DELETED, Some("deleted on the platform"), now)?;
+    let moved =
+        offers::transition(conn, &row, &OfferStatus::OPEN, OfferStatus::Deleted, Some("deleted on the platform"), now)?;
     if moved {
         release(conn, &row)?;
     }
@@ -74,9 +75,9 @@ pub fn deleted_at_platform(
 /// not live on at the platform, so a delete is queued.
 pub fn activate(conn: &mut AnyConnection, row: &OfferRow, platform_id: &str, now: NaiveDateTime) -> QueryResult<bool> {
     let moved = diesel::update(offers_table::table.find((&row.shop_id, &row.id)))
-        .filter(offers_table::status.eq(status::PENDING))
+        .filter(offers_table::status.eq(OfferStatus::Pending))
         .set((
-            offers_table::status.eq(status::ACTIVE),
+            offers_table::status.eq(OfferStatus::Active),
             offers_table::platform_id.eq(platform_id),
             offers_table::updated_at.eq(now),
         ))
@@ -86,8 +87,8 @@ pub fn activate(conn: &mut AnyConnection, row: &OfferRow, platform_id: &str, now
         diesel::update(offers_table::table.find((&row.shop_id, &row.id)))
             .set(offers_table::platform_id.eq(platform_id))
             .execute(conn)?;
-        if row.status != status::USED {
-            outbox::enqueue_due_now(conn, &row.shop_id, &row.id, action::OFFER_DELETE)?;
+        if row.status != OfferStatus::Used {
+            outbox::enqueue_due_now(conn, &row.shop_id, &row.id, OutboxAction::OfferDelete)?;
         }
     }
     Ok(moved)
@@ -96,7 +97,7 @@ pub fn activate(conn: &mut AnyConnection, row: &OfferRow, platform_id: &str, now
 /// The platform refused the code for good: `pending → failed`, reservation
 /// released once.
 pub fn fail(conn: &mut AnyConnection, row: &OfferRow, reason: &str, now: NaiveDateTime) -> QueryResult<bool> {
-    let moved = offers::transition(conn, row, &[status::PENDING], status::FAILED, Some(reason), now)?;
+    let moved = offers::transition(conn, row, &[OfferStatus::Pending], OfferStatus::Failed, Some(reason), now)?;
     if moved {
         release(conn, row)?;
     }
@@ -105,5 +106,5 @@ pub fn fail(conn: &mut AnyConnection, row: &OfferRow, reason: &str, now: NaiveDa
 
 /// An offer expired here on a platform shop: delete its code there too.
 pub fn queue_platform_delete(conn: &mut AnyConnection, row: &OfferRow) -> QueryResult<()> {
-    outbox::enqueue_due_now(conn, &row.shop_id, &row.id, action::OFFER_DELETE)
+    outbox::enqueue_due_now(conn, &row.shop_id, &row.id, OutboxAction::OfferDelete)
 }

@@ -2,27 +2,34 @@
 
 use super::schema::offers;
 use super::AnyConnection;
-use crate::domain::campaign::Discount;
+use crate::domain::campaign::{Discount, TriggerKind};
+use crate::domain::state::stored_state;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-pub mod status {
-    pub const SCHEDULED: &str = "scheduled";
-    pub const HELD_OUT: &str = "held_out";
-    pub const REFUSED: &str = "refused";
-    pub const CANCELLED: &str = "cancelled";
-    pub const PENDING: &str = "pending";
-    pub const ACTIVE: &str = "active";
-    pub const USED: &str = "used";
-    pub const EXPIRED: &str = "expired";
-    pub const DELETED: &str = "deleted";
-    pub const FAILED: &str = "failed";
+stored_state! {
+    /// Where an offer is (see DESIGN.md, "Campaigns and offers").
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum OfferStatus("offer status") {
+        Scheduled = "scheduled",
+        HeldOut = "held_out",
+        Refused = "refused",
+        Cancelled = "cancelled",
+        Pending = "pending",
+        Active = "active",
+        Used = "used",
+        Expired = "expired",
+        Deleted = "deleted",
+        Failed = "failed",
+    }
+}
+
+impl OfferStatus {
     /// Statuses the customer sees.
-    pub const VISIBLE: [&str; 4] = [PENDING, ACTIVE, USED, EXPIRED];
+    pub const VISIBLE: [OfferStatus; 4] =
+        [OfferStatus::Pending, OfferStatus::Active, OfferStatus::Used, OfferStatus::Expired];
     /// Issued and still holding budget.
-    pub const OPEN: [&str; 2] = [PENDING, ACTIVE];
-    pub const ALL: [&str; 10] =
-        [SCHEDULED, HELD_OUT, REFUSED, CANCELLED, PENDING, ACTIVE, USED, EXPIRED, DELETED, FAILED];
+    pub const OPEN: [OfferStatus; 2] = [OfferStatus::Pending, OfferStatus::Active];
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -34,9 +41,9 @@ pub struct OfferRow {
     pub campaign_version: i64,
     pub customer_id: String,
     pub event_id: String,
-    pub trigger_kind: String,
+    pub trigger_kind: TriggerKind,
     pub cart_id: Option<String>,
-    pub status: String,
+    pub status: OfferStatus,
     pub reason: Option<String>,
     pub code: Option<String>,
     pub discount: Option<String>,
@@ -82,7 +89,7 @@ pub fn for_campaign(
     conn: &mut AnyConnection,
     shop_id: &str,
     campaign_id: &str,
-    status: Option<&str>,
+    status: Option<OfferStatus>,
     cursor: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<OfferRow>> {
@@ -94,7 +101,7 @@ pub fn for_campaign(
         .select(OfferRow::as_select())
         .into_boxed();
     if let Some(status) = status {
-        query = query.filter(offers::status.eq(status.to_string()));
+        query = query.filter(offers::status.eq(status));
     }
     if let Some(cursor) = cursor {
         query = query.filter(offers::id.gt(cursor.to_string()));
@@ -112,7 +119,7 @@ pub fn visible_for_customer(
     offers::table
         .filter(offers::shop_id.eq(shop_id))
         .filter(offers::customer_id.eq(customer_id))
-        .filter(offers::status.eq_any(status::VISIBLE))
+        .filter(offers::status.eq_any(OfferStatus::VISIBLE))
         .order(offers::id.desc())
         .limit(limit)
         .select(OfferRow::as_select())
@@ -123,8 +130,8 @@ pub fn visible_for_customer(
 pub fn transition(
     conn: &mut AnyConnection,
     row: &OfferRow,
-    from: &[&str],
-    to: &str,
+    from: &[OfferStatus],
+    to: OfferStatus,
     reason: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
@@ -147,13 +154,13 @@ pub fn cancel_carts(
     let mut query = diesel::update(offers::table)
         .filter(offers::shop_id.eq(shop_id))
         .filter(offers::customer_id.eq(customer_id))
-        .filter(offers::trigger_kind.eq("cart_abandoned"))
-        .filter(offers::status.eq(status::SCHEDULED))
+        .filter(offers::trigger_kind.eq(TriggerKind::CartAbandoned))
+        .filter(offers::status.eq(OfferStatus::Scheduled))
         .into_boxed();
     if let Some(cart) = cart_id {
         query = query.filter(offers::cart_id.eq(cart.to_string()));
     }
-    query.set((offers::status.eq(status::CANCELLED), offers::updated_at.eq(now))).execute(conn)
+    query.set((offers::status.eq(OfferStatus::Cancelled), offers::updated_at.eq(now))).execute(conn)
 }
 
 /// Expires open offers whose `expires_at` is at or before `before` (the
@@ -168,7 +175,7 @@ pub fn expire_due(
     limit: i64,
 ) -> QueryResult<usize> {
     let due: Vec<OfferRow> = offers::table
-        .filter(offers::status.eq_any(status::OPEN))
+        .filter(offers::status.eq_any(OfferStatus::OPEN))
         .filter(offers::expires_at.le(before))
         .order(offers::expires_at.asc())
         .limit(limit)
@@ -176,9 +183,9 @@ pub fn expire_due(
         .load(conn)?;
     let mut expired = 0;
     for row in due {
-        if transition(conn, &row, &status::OPEN, status::EXPIRED, None, now)? {
+        if transition(conn, &row, &OfferStatus::OPEN, OfferStatus::Expired, None, now)? {
             super::limits::release(conn, &row.shop_id, &row.campaign_id, row.reserved_minor)?;
-            if row.platform_id.is_some() || row.status == status::PENDING {
+            if row.platform_id.is_some() || row.status == OfferStatus::Pending {
                 // Shopify caps a store's codes: a dead code is deleted there too.
                 super::offer_life::queue_platform_delete(conn, &row)?;
             }

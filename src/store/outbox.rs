@@ -4,9 +4,10 @@
 
 use super::schema::outbox;
 use super::AnyConnection;
+use crate::domain::state::stored_state;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Timestamp};
+use diesel::sql_types::{BigInt, Text, Timestamp};
 
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = outbox)]
@@ -14,8 +15,8 @@ pub struct OutboxRow {
     pub shop_id: String,
     pub id: String,
     pub claim_id: String,
-    pub action: String,
-    pub status: String,
+    pub action: OutboxAction,
+    pub status: OutboxState,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub last_error: Option<String>,
@@ -23,28 +24,37 @@ pub struct OutboxRow {
     pub updated_at: NaiveDateTime,
 }
 
-pub mod action {
-    /// Push a new code.
-    pub const CREATE: &str = "create";
-    /// Delete an active code, then refund it (status refund_pending).
-    pub const REFUND: &str = "refund";
-    /// Delete an expired code, then credit it (kind expire).
-    pub const EXPIRE: &str = "expire";
-    /// Make sure a code refunded or failed here does not live there.
-    pub const CLEANUP: &str = "cleanup";
-    /// Re-push a code the platform lost (reconciliation).
-    pub const REPUSH: &str = "repush";
-    /// Push a campaign offer's code (the row's `claim_id` holds the offer id).
-    pub const OFFER_CREATE: &str = "offer_create";
-    /// Delete an offer's code at the platform (expired, or landed too late).
-    pub const OFFER_DELETE: &str = "offer_delete";
+stored_state! {
+    /// The platform work an outbox row asks for.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum OutboxAction("outbox action") {
+        /// Push a new code.
+        Create = "create",
+        /// Delete an active code, then refund it (status refund_pending).
+        Refund = "refund",
+        /// Delete an expired code, then credit it (kind expire).
+        Expire = "expire",
+        /// Make sure a code refunded or failed here does not live there.
+        Cleanup = "cleanup",
+        /// Re-push a code the platform lost (reconciliation).
+        Repush = "repush",
+        /// Push a campaign offer's code (the row's `claim_id` holds the offer id).
+        OfferCreate = "offer_create",
+        /// Delete an offer's code at the platform (expired, or landed too late).
+        OfferDelete = "offer_delete",
+    }
 }
 
-pub mod state {
-    pub const PENDING: &str = "pending";
-    pub const DONE: &str = "done";
-    pub const DEAD: &str = "dead";
-    pub const CANCELLED: &str = "cancelled";
+stored_state! {
+    /// Where an outbox row is: waiting (or leased), or ended one way.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum OutboxState("outbox state") {
+        Pending = "pending",
+        Done = "done",
+        /// Given up.
+        Dead = "dead",
+        Cancelled = "cancelled",
+    }
 }
 
 /// Queues platform work for a claim (or an offer, for the `offer_*`
@@ -53,7 +63,7 @@ pub fn enqueue(
     conn: &mut AnyConnection,
     shop_id: &str,
     claim_id: &str,
-    work: &str,
+    work: OutboxAction,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::insert_into(outbox::table)
@@ -62,7 +72,7 @@ pub fn enqueue(
             outbox::id.eq(crate::domain::ids::new_id()),
             outbox::claim_id.eq(claim_id),
             outbox::action.eq(work),
-            outbox::status.eq(state::PENDING),
+            outbox::status.eq(OutboxState::Pending),
             outbox::attempts.eq(0),
             outbox::next_attempt_at.eq(now),
             outbox::created_at.eq(now),
@@ -75,13 +85,13 @@ pub fn enqueue(
 /// As [`enqueue`], due at once by the relay's clock (the system clock):
 /// work queued by a pass run "in the future" (tests, catch-up) is not
 /// held back until then.
-pub fn enqueue_due_now(conn: &mut AnyConnection, shop_id: &str, id: &str, work: &str) -> QueryResult<()> {
+pub fn enqueue_due_now(conn: &mut AnyConnection, shop_id: &str, id: &str, work: OutboxAction) -> QueryResult<()> {
     let now = chrono::Utc::now().naive_utc();
     enqueue(conn, shop_id, id, work, now)
 }
 
 const LEASE_PG: &str = "UPDATE outbox SET next_attempt_at = $1, attempts = attempts + 1, updated_at = $2 \
-     WHERE (shop_id, id) IN (SELECT shop_id, id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
+     WHERE (shop_id, id) IN (SELECT shop_id, id FROM outbox WHERE status = $4 AND next_attempt_at <= $2 \
      ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING *";
 
 /// Leases up to `limit` due rows for `lease`: nobody else takes them until
@@ -98,10 +108,11 @@ pub fn lease_due(
             .bind::<Timestamp, _>(until)
             .bind::<Timestamp, _>(now)
             .bind::<BigInt, _>(limit)
+            .bind::<Text, _>(OutboxState::Pending)
             .load(pg),
         AnyConnection::Sqlite(_) => {
             let due: Vec<OutboxRow> = outbox::table
-                .filter(outbox::status.eq(state::PENDING))
+                .filter(outbox::status.eq(OutboxState::Pending))
                 .filter(outbox::next_attempt_at.le(now))
                 .order(outbox::next_attempt_at.asc())
                 .limit(limit)
@@ -125,7 +136,7 @@ fn lease_row(
     until: NaiveDateTime,
 ) -> QueryResult<Option<OutboxRow>> {
     let updated = diesel::update(outbox::table.find((&row.shop_id, &row.id)))
-        .filter(outbox::status.eq(state::PENDING))
+        .filter(outbox::status.eq(OutboxState::Pending))
         .filter(outbox::next_attempt_at.le(now))
         .set((outbox::next_attempt_at.eq(until), outbox::attempts.eq(outbox::attempts + 1), outbox::updated_at.eq(now)))
         .execute(conn)?;
@@ -140,7 +151,7 @@ pub fn lease_for_claim(
     conn: &mut AnyConnection,
     shop_id: &str,
     claim_id: &str,
-    action: &str,
+    action: OutboxAction,
     now: NaiveDateTime,
     lease: Duration,
 ) -> QueryResult<Option<OutboxRow>> {
@@ -148,7 +159,7 @@ pub fn lease_for_claim(
         .filter(outbox::shop_id.eq(shop_id))
         .filter(outbox::claim_id.eq(claim_id))
         .filter(outbox::action.eq(action))
-        .filter(outbox::status.eq(state::PENDING))
+        .filter(outbox::status.eq(OutboxState::Pending))
         .select(OutboxRow::as_select())
         .first(conn)
         .optional()?;
@@ -162,7 +173,7 @@ pub fn lease_for_claim(
 pub fn finish(
     conn: &mut AnyConnection,
     row: &OutboxRow,
-    status: &str,
+    status: OutboxState,
     error: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -183,7 +194,7 @@ pub fn retry_at(
 ) -> QueryResult<()> {
     let attempts = if counted { row.attempts } else { (row.attempts - 1).max(0) };
     diesel::update(outbox::table.find((&row.shop_id, &row.id)))
-        .filter(outbox::status.eq(state::PENDING))
+        .filter(outbox::status.eq(OutboxState::Pending))
         .set((
             outbox::next_attempt_at.eq(at),
             outbox::attempts.eq(attempts),
@@ -200,7 +211,7 @@ pub fn cancel_for_claim(
     conn: &mut AnyConnection,
     shop_id: &str,
     claim_id: &str,
-    action: &str,
+    action: OutboxAction,
     now: NaiveDateTime,
 ) -> QueryResult<i64> {
     let tried: i64 = outbox::table
@@ -214,13 +225,13 @@ pub fn cancel_for_claim(
         .filter(outbox::shop_id.eq(shop_id))
         .filter(outbox::claim_id.eq(claim_id))
         .filter(outbox::action.eq(action))
-        .filter(outbox::status.eq(state::PENDING))
-        .set((outbox::status.eq(state::CANCELLED), outbox::updated_at.eq(now)))
+        .filter(outbox::status.eq(OutboxState::Pending))
+        .set((outbox::status.eq(OutboxState::Cancelled), outbox::updated_at.eq(now)))
         .execute(conn)?;
     Ok(tried)
 }
 
 /// Pending work, for tests, metrics and the benchmark.
 pub fn pending_count(conn: &mut AnyConnection) -> QueryResult<i64> {
-    outbox::table.filter(outbox::status.eq(state::PENDING)).count().get_result(conn)
+    outbox::table.filter(outbox::status.eq(OutboxState::Pending)).count().get_result(conn)
 }

@@ -5,7 +5,7 @@
 use super::customers::{self, Movement};
 use super::schema::pending_points;
 use super::AnyConnection;
-use crate::domain::claim::entry_kind;
+use crate::domain::claim::EntryKind;
 use crate::error::AppResult;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -21,8 +21,7 @@ pub fn hold(
     release_at: NaiveDateTime,
 ) -> AppResult<()> {
     let now = crate::clock::now();
-    let movement =
-        Movement { kind: entry_kind::PENDING, order_id: Some(order_id), pending_delta: points, ..Movement::default() };
+    let movement = Movement { order_id: Some(order_id), pending_delta: points, ..Movement::of(EntryKind::Pending) };
     customers::record_pending(conn, shop_id, customer_id, movement)?;
     diesel::insert_into(pending_points::table)
         .values((
@@ -65,8 +64,7 @@ pub fn take_back(conn: &mut AnyConnection, shop_id: &str, order_id: &str, points
     if changed != 1 {
         return Ok(0);
     }
-    let movement =
-        Movement { kind: entry_kind::ADJUST, reason: Some(reason), pending_delta: -taken, ..Movement::default() };
+    let movement = Movement { reason: Some(reason), pending_delta: -taken, ..Movement::of(EntryKind::Adjust) };
     customers::record_pending(conn, shop_id, &customer_id, movement)?;
     Ok(taken)
 }
@@ -104,12 +102,8 @@ pub fn release_due(conn: &mut AnyConnection, now: NaiveDateTime, limit: i64) -> 
         if gone != 1 {
             continue;
         }
-        let movement = Movement {
-            kind: entry_kind::RELEASE,
-            order_id: Some(&order_id),
-            pending_delta: -points,
-            ..Movement::default()
-        };
+        let movement =
+            Movement { order_id: Some(&order_id), pending_delta: -points, ..Movement::of(EntryKind::Release) };
         customers::credit(conn, &shop_id, &customer_id, points, movement)?;
         released += 1;
     }

@@ -8,7 +8,7 @@
 //! together in i128, so neither SQLite's 64-bit SUM nor anything here can
 //! overflow.
 
-use super::offers::status;
+use super::offers::OfferStatus;
 use super::AnyConnection;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -16,7 +16,8 @@ use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamp};
 use std::collections::BTreeMap;
 
 /// Offers that got a code (the treatment group counts these customers).
-pub const ISSUED: [&str; 5] = [status::PENDING, status::ACTIVE, status::USED, status::EXPIRED, status::DELETED];
+pub const ISSUED: [OfferStatus; 5] =
+    [OfferStatus::Pending, OfferStatus::Active, OfferStatus::Used, OfferStatus::Expired, OfferStatus::Deleted];
 
 /// The longest attribution window looked at (far beyond any campaign).
 const MAX_WINDOW_SECS: i64 = 100 * 366 * 86_400;
@@ -44,7 +45,7 @@ pub struct GroupFigures {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CampaignFigures {
     /// Offers per status.
-    pub by_status: BTreeMap<String, i64>,
+    pub by_status: BTreeMap<OfferStatus, i64>,
     /// Refused offers per reason.
     pub refused: BTreeMap<String, i64>,
     /// Σ value of pending/active offers.
@@ -56,15 +57,15 @@ pub struct CampaignFigures {
 }
 
 impl CampaignFigures {
-    pub fn count(&self, of: &[&str]) -> i64 {
-        of.iter().map(|s| self.by_status.get(*s).copied().unwrap_or(0)).sum()
+    pub fn count(&self, of: &[OfferStatus]) -> i64 {
+        of.iter().map(|s| self.by_status.get(s).copied().unwrap_or(0)).sum()
     }
 }
 
 #[derive(QueryableByName)]
 struct StatusRow {
     #[diesel(sql_type = Text)]
-    status: String,
+    status: OfferStatus,
     #[diesel(sql_type = Nullable<Text>)]
     reason: Option<String>,
     #[diesel(sql_type = BigInt)]
@@ -96,7 +97,7 @@ const STATUS_SQL: &str = "SELECT status, reason, COUNT(*) AS n, \
      FROM offers WHERE shop_id = $1 AND campaign_id = $2 AND occurred_at >= $3 AND occurred_at < $4 \
      GROUP BY status, reason";
 
-/// `{IN}` is replaced by the group's statuses (constants of this module).
+/// `{IN}` is replaced by the group's statuses (words of `OfferStatus`).
 const CUSTOMERS_SQL: &str = "SELECT COUNT(DISTINCT customer_id) AS n FROM offers \
      WHERE shop_id = $1 AND campaign_id = $2 AND occurred_at >= $3 AND occurred_at < $4 AND status IN ({IN})";
 
@@ -133,8 +134,8 @@ fn dialect(conn: &AnyConnection, sql: &str) -> String {
     }
 }
 
-fn in_list(statuses: &[&str]) -> String {
-    statuses.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ")
+fn in_list(statuses: &[OfferStatus]) -> String {
+    statuses.iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ")
 }
 
 /// Two text halves (÷ 10⁹, mod 10⁹) back into one wide sum.
@@ -154,23 +155,23 @@ pub fn campaign_figures(conn: &mut AnyConnection, q: &ReportQuery) -> QueryResul
     let mut figures = CampaignFigures::default();
     for row in rows {
         let value = wide(row.value_hi.as_deref(), row.value_lo.as_deref());
-        if status::OPEN.contains(&row.status.as_str()) {
+        if OfferStatus::OPEN.contains(&row.status) {
             figures.outstanding_minor = figures.outstanding_minor.saturating_add(value);
         }
-        if ISSUED.contains(&row.status.as_str()) {
+        if ISSUED.contains(&row.status) {
             figures.total_minor = figures.total_minor.saturating_add(value);
         }
-        if row.status == status::REFUSED {
+        if row.status == OfferStatus::Refused {
             *figures.refused.entry(row.reason.clone().unwrap_or_else(|| "unknown".into())).or_default() += row.n;
         }
         *figures.by_status.entry(row.status).or_default() += row.n;
     }
     figures.treatment = group(conn, q, &ISSUED)?;
-    figures.control = group(conn, q, &[status::HELD_OUT])?;
+    figures.control = group(conn, q, &[OfferStatus::HeldOut])?;
     Ok(figures)
 }
 
-fn group(conn: &mut AnyConnection, q: &ReportQuery, statuses: &[&str]) -> QueryResult<GroupFigures> {
+fn group(conn: &mut AnyConnection, q: &ReportQuery, statuses: &[OfferStatus]) -> QueryResult<GroupFigures> {
     let list = in_list(statuses);
     let customers_sql = dialect(conn, &CUSTOMERS_SQL.replace("{IN}", &list));
     let within = match conn {

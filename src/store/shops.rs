@@ -5,14 +5,22 @@ use super::{is_unique_violation, programs, AnyConnection};
 use crate::crypto::{CryptoError, KeyRing};
 use crate::domain::money::Currency;
 use crate::domain::program::{Channel, ProgramSettings};
+use crate::domain::state::stored_state;
 use crate::error::{AppError, AppResult};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-pub const NATIVE: &str = "native";
 /// The currency a shop sells in until the merchant sets another.
 const INITIAL_CURRENCY: &str = "USD";
-pub const SHOPIFY: &str = "shopify";
+stored_state! {
+    /// Which commerce platform a shop's codes live on.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum PlatformKind("platform kind") {
+        /// No platform: codes are live at once, checkout asks us.
+        Native = "native",
+        Shopify = "shopify",
+    }
+}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = shops)]
@@ -21,7 +29,7 @@ pub struct ShopRow {
     pub id: String,
     pub currency: String,
     pub earn_points_per_unit: String,
-    pub platform_kind: String,
+    pub platform_kind: PlatformKind,
     pub platform_access_token: Option<String>,
     pub platform_api_version: Option<String>,
     pub platform_base_url: Option<String>,
@@ -38,7 +46,7 @@ impl ShopRow {
             id: id.to_string(),
             currency: INITIAL_CURRENCY.into(),
             earn_points_per_unit: "0".into(),
-            platform_kind: NATIVE.into(),
+            platform_kind: PlatformKind::Native,
             platform_access_token: None,
             platform_api_version: None,
             platform_base_url: None,
@@ -51,7 +59,7 @@ impl ShopRow {
 
     /// Codes of a native shop are live at once: nothing to push anywhere.
     pub fn is_native(&self) -> bool {
-        self.platform_kind == NATIVE
+        self.platform_kind == PlatformKind::Native
     }
 
     /// Stores an access token sealed under the current key (never in plaintext).
@@ -63,7 +71,7 @@ impl ShopRow {
 
     /// A usable connection: Shopify, enabled and a token stored.
     pub fn is_connected(&self) -> bool {
-        self.platform_kind == SHOPIFY && self.platform_enabled && self.platform_access_token.is_some()
+        self.platform_kind == PlatformKind::Shopify && self.platform_enabled && self.platform_access_token.is_some()
     }
 }
 
@@ -72,7 +80,7 @@ impl ShopRow {
 pub fn connect(conn: &mut AnyConnection, shop_id: &str, keys: &KeyRing, token: &str) -> AppResult<ShopRow> {
     let mut row = ensure(conn, shop_id)?;
     row.set_access_token(keys, token)?;
-    row.platform_kind = SHOPIFY.into();
+    row.platform_kind = PlatformKind::Shopify;
     row.platform_enabled = true;
     row.updated_at = crate::clock::now();
     update(conn, &row)?;

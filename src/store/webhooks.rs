@@ -11,7 +11,7 @@ use super::schema::{claims as claims_table, customers as customers_table, data_r
 use super::schema::{order_earnings, shops as shops_table, webhook_events};
 use super::shops::{self, ShopRow};
 use super::{is_unique_violation, AnyConnection};
-use crate::domain::claim::{entry_kind, ClaimStatus};
+use crate::domain::claim::{ClaimStatus, EntryKind};
 use crate::domain::earning::{self, EarnRate, OrderEarning};
 use crate::domain::ids::{new_id, CustomerId};
 use crate::domain::money::{Currency, Money};
@@ -146,11 +146,10 @@ fn mark_used(
         }
         _ => None,
     };
-    let statuses: Vec<&str> = usable.iter().map(|s| s.as_str()).collect();
     let updated = diesel::update(claims_table::table.find((&claim.shop_id, &claim.id)))
-        .filter(claims_table::status.eq_any(statuses))
+        .filter(claims_table::status.eq_any(usable))
         .set((
-            claims_table::status.eq(ClaimStatus::Used.as_str()),
+            claims_table::status.eq(ClaimStatus::Used),
             claims_table::order_id.eq(order_id),
             claims_table::order_subtotal_minor.eq(subtotal),
             claims_table::used_at.eq(now),
@@ -158,7 +157,7 @@ fn mark_used(
             claims_table::flag.eq(&flag),
         ))
         .execute(conn)?;
-    if updated == 0 && claim.order_id.as_deref() != Some(order_id) && claim.status != "used" {
+    if updated == 0 && claim.order_id.as_deref() != Some(order_id) && claim.status != ClaimStatus::Used {
         // Refunded, expired or failed here, yet an order used it.
         let note = format!("used by order {order_id} after it was {}", claim.status);
         diesel::update(claims_table::table.find((&claim.shop_id, &claim.id)))
@@ -239,10 +238,9 @@ pub fn apply_refund(conn: &mut AnyConnection, shop_id: &str, refund: &OrderRefun
     let recovery = earning::recovery(reversal.owed, from_pending, balance);
     if recovery.from_balance > 0 {
         let movement = Movement {
-            kind: entry_kind::ADJUST,
             reason: Some(&reason),
             draw: customers::Draw::OrderFirst(order_id),
-            ..Movement::default()
+            ..Movement::of(EntryKind::Adjust)
         };
         customers::debit(conn, shop_id, &customer, recovery.from_balance, movement)?;
     }
@@ -268,7 +266,7 @@ pub fn apply_discount_deleted(conn: &mut AnyConnection, shop_id: &str, deleted: 
     let Some(claim) = claim else { return Ok("not one of our codes".into()) };
     let open = [ClaimStatus::Pending, ClaimStatus::Active, ClaimStatus::RefundPending];
     let reason = Some("deleted on the platform");
-    let credited = claims::close_with_credit(conn, &claim, &open, ClaimStatus::Refunded, entry_kind::REFUND, reason)?;
+    let credited = claims::close_with_credit(conn, &claim, &open, ClaimStatus::Refunded, EntryKind::Refund, reason)?;
     Ok(if credited.is_some() { "points refunded".into() } else { format!("claim already {}", claim.status) })
 }
 

@@ -318,7 +318,7 @@ async fn a_shop_never_sees_or_touches_another_shops_data() {
     // Nothing moved at the first shop.
     let rows = app.claim_rows("42").await;
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].status, "active");
+    assert_eq!(rows[0].status.as_str(), "active");
     assert_eq!(app.balance("42").await, 500);
     assert_wallet_invariants(&app, SHOP, "42").await;
 }

@@ -426,5 +426,5 @@ async fn bad_checkout_bodies_are_refused_and_write_nothing() {
         assert_eq!(envelope["error"]["code"], "invalid_request", "{name}: {envelope}");
     }
     assert_eq!(app.footprint("7").await, before);
-    assert_eq!(app.claim_rows("7").await[0].status, "active", "the code is still unused");
+    assert_eq!(app.claim_rows("7").await[0].status.as_str(), "active", "the code is still unused");
 }

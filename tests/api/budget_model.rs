@@ -13,7 +13,7 @@ use crate::events::{campaign, event_ok};
 use crate::helpers::*;
 use futures_util::future::join_all;
 use loyalty_wallet::platform::issuer::{expire_offers_once, issue_due_once};
-use loyalty_wallet::store::offers::{self, status, OfferRow};
+use loyalty_wallet::store::offers::{self, OfferRow, OfferStatus};
 use loyalty_wallet::store::{campaigns, Store};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -36,7 +36,7 @@ async fn counters(store: &Store, campaign: &str) -> (i64, i64) {
 /// Σ reserved = value of open offers; total = value ever issued; within the cap.
 async fn assert_budget(store: &Store, campaign: &str, step: &str) -> Vec<OfferRow> {
     let all = rows(store, campaign).await;
-    let open: i64 = all.iter().filter(|o| status::OPEN.contains(&o.status.as_str())).map(|o| o.value_minor).sum();
+    let open: i64 = all.iter().filter(|o| OfferStatus::OPEN.contains(&o.status)).map(|o| o.value_minor).sum();
     let issued: i64 = all.iter().filter(|o| o.issued_at.is_some()).map(|o| o.value_minor).sum();
     let (reserved, total) = counters(store, campaign).await;
     assert_eq!(reserved, open, "{step}: Σ reserved = value of open offers");
@@ -58,7 +58,7 @@ async fn delete_offer(store: &Store, row: OfferRow) {
     store
         .write(move |conn| {
             let now = loyalty_wallet::clock::now();
-            if offers::transition(conn, &row, &status::OPEN, status::DELETED, None, now)? {
+            if offers::transition(conn, &row, &OfferStatus::OPEN, OfferStatus::Deleted, None, now)? {
                 loyalty_wallet::store::limits::release(conn, &row.shop_id, &row.campaign_id, row.reserved_minor)?;
             }
             Ok(())
@@ -72,7 +72,7 @@ async fn random_steps(app: &TestApp, campaign: &str, seed: u64, steps: usize) ->
     let mut seen = BTreeMap::new();
     for step in 0..steps {
         let all = rows(&app.store, campaign).await;
-        let open: Vec<&OfferRow> = all.iter().filter(|o| o.status == status::ACTIVE).collect();
+        let open: Vec<&OfferRow> = all.iter().filter(|o| o.status == OfferStatus::Active).collect();
         let op = match rng.gen_range(0..10) {
             0..=3 => "issue",
             4..=5 if !open.is_empty() => "use",
@@ -136,7 +136,7 @@ async fn a_redeem_racing_an_expiry_releases_the_reservation_once() {
         for _ in 0..100 {
             // The background issuer may hold the offer for a moment (SKIP LOCKED).
             issue_due_once(&app.store, app.store.clock().now(), 10).await.expect("issue");
-            offer = rows(&app.store, &id).await.into_iter().find(|o| o.status == status::ACTIVE);
+            offer = rows(&app.store, &id).await.into_iter().find(|o| o.status == OfferStatus::Active);
             if offer.is_some() {
                 break;
             }
@@ -161,7 +161,7 @@ async fn a_redeem_racing_an_expiry_releases_the_reservation_once() {
         assert_eq!(usize::from(used) + expired, 1, "round {round}: used {used}, expired {expired}");
         let all = assert_budget(&app.store, &id, &format!("round {round}")).await;
         let this = all.iter().find(|o| o.id == offer.id).expect("offer");
-        assert_eq!(this.status, if used { "used" } else { "expired" }, "round {round}");
+        assert_eq!(this.status.as_str(), if used { "used" } else { "expired" }, "round {round}");
         assert_eq!(counters(&app.store, &id).await.0, 0, "round {round}: released exactly once");
         *winners.entry(if used { "redeem" } else { "expiry" }).or_default() += 1;
     }

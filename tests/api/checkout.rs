@@ -50,14 +50,14 @@ async fn validate_accepts_only_the_owners_active_code() {
     assert_eq!(wrong_type["valid"], false);
     assert_eq!(wrong_type["error"]["code"], "code_not_valid");
     // Validating wrote nothing: the code is still active and unused.
-    assert_eq!(app.claim_rows("1").await[0].status, "active");
+    assert_eq!(app.claim_rows("1").await[0].status.as_str(), "active");
 }
 
 #[tokio::test]
 async fn redeem_marks_the_code_used_once_and_earns_on_the_paid_amount() {
     let (app, code) = shop_with_code().await;
     expect_error(app.redeem(&code, "2", "order-1", "50.00").await, StatusCode::CONFLICT, "code_not_valid").await;
-    assert_eq!(app.claim_rows("1").await[0].status, "active", "another customer cannot use it");
+    assert_eq!(app.claim_rows("1").await[0].status.as_str(), "active", "another customer cannot use it");
 
     let (status, used) = status_json(app.redeem(&code, "1", "order-1", "50.00").await).await;
     assert_eq!(status, StatusCode::OK, "{used}");
@@ -67,7 +67,7 @@ async fn redeem_marks_the_code_used_once_and_earns_on_the_paid_amount() {
     // ($50.00 − $5.00) × 2 points per dollar.
     assert_eq!(used["points_earned"], 90);
     assert_eq!(app.balance("1").await, 1_000 - 500 + 90);
-    let earns: Vec<_> = app.entries("1").await.into_iter().filter(|e| e.kind == "earn").collect();
+    let earns: Vec<_> = app.entries("1").await.into_iter().filter(|e| e.kind.as_str() == "earn").collect();
     assert_eq!(earns.len(), 1);
     assert_eq!((earns[0].delta, earns[0].order_id.as_deref()), (90, Some("order-1")));
 
@@ -105,7 +105,7 @@ async fn one_order_earns_once() {
     assert_eq!(status, StatusCode::OK, "{two}");
     assert_eq!(two["status"], "used");
     assert_eq!(two["points_earned"], 0, "the order already earned");
-    let earns: Vec<_> = app.entries("1").await.into_iter().filter(|e| e.kind == "earn").collect();
+    let earns: Vec<_> = app.entries("1").await.into_iter().filter(|e| e.kind.as_str() == "earn").collect();
     assert_eq!(earns.len(), 1);
     assert_eq!(app.balance("1").await, 1_000 - 500 - 200 + 30);
     assert_wallet_invariants(&app, SHOP, "1").await;
@@ -184,6 +184,6 @@ async fn an_expired_code_is_not_valid_but_its_points_can_come_back() {
     assert_eq!(verdict["valid"], false);
     assert!(verdict["error"]["message"].as_str().unwrap_or("").contains("expired"), "{verdict}");
     expect_error(app.redeem(&code, "1", "late", "50.00").await, StatusCode::CONFLICT, "code_not_valid").await;
-    assert_eq!(app.claim_rows("1").await[0].status, "active");
+    assert_eq!(app.claim_rows("1").await[0].status.as_str(), "active");
     assert_wallet_invariants(&app, SHOP, "1").await;
 }

@@ -364,7 +364,7 @@ pub async fn assert_store_invariants(store: &Store, shop: &str, customer: &str) 
             entries.iter().filter(|e| e.claim_id.as_deref() == Some(&claim.id) && e.delta < 0).collect();
         assert_eq!(debits.len(), 1, "one debit for claim {}", claim.id);
         assert_eq!(debits[0].delta, -claim.points, "debit = claim points");
-        assert_eq!(debits[0].kind, "redeem");
+        assert_eq!(debits[0].kind.as_str(), "redeem");
         let credits: Vec<_> =
             entries.iter().filter(|e| e.claim_id.as_deref() == Some(&claim.id) && e.delta > 0).collect();
         if matches!(claim.status.as_str(), "refunded" | "failed" | "expired") {
@@ -374,7 +374,7 @@ pub async fn assert_store_invariants(store: &Store, shop: &str, customer: &str) 
             assert!(credits.is_empty(), "no credit for {} claim {}", claim.status, claim.id);
         }
         let snapshot = claim.snapshot().expect("snapshot");
-        let recorded = program_version(store, shop, &claim.channel, claim.program_version).await;
+        let recorded = program_version(store, shop, claim.channel.as_str(), claim.program_version).await;
         assert_eq!(snapshot, recorded, "claim {} snapshots the program version it records", claim.id);
         let currency = Currency::parse(&claim.currency).expect("currency");
         assert_eq!(

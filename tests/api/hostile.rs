@@ -62,7 +62,7 @@ async fn healthy_claim_status(app: &TestApp, id: &str) -> String {
         .await
         .expect("read claim")
         .expect("claim exists");
-    row.status
+    row.status.as_str().to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -102,7 +102,7 @@ async fn a_hostile_platform_does_not_stop_the_relay_for_other_shops() {
     // The hostile shop's claims are still pending (retried later), never lost.
     for id in &hostile_claims {
         let row = crate::platform::claim_row(&app, id).await;
-        assert_eq!(row.status, "pending", "{id}: {:?}", row.failure_reason);
+        assert_eq!(row.status.as_str(), "pending", "{id}: {:?}", row.failure_reason);
     }
     // Once the platform behaves, the same relay pushes them.
     bad.set_faults(Faults::default());

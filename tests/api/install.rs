@@ -158,7 +158,7 @@ async fn install_callback_then_a_first_claim_reaches_the_double() {
     assert_eq!(rig.states(SHOP).await, 0, "the state is used up");
 
     let row = rig.shop_row().await.expect("the shop exists");
-    assert_eq!(row.platform_kind, "shopify");
+    assert_eq!(row.platform_kind.as_str(), "shopify");
     assert!(row.platform_enabled);
     let stored = row.platform_access_token.clone().expect("a token is stored");
     assert!(stored.starts_with("v1:") && !stored.contains(TOKEN), "sealed at rest: {stored}");

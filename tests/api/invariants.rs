@@ -190,7 +190,7 @@ async fn random_walk(seed: u64, steps: usize) {
     for claim in &model.claims {
         let rows = app.claim_rows(claim.customer).await;
         let row = rows.iter().find(|r| r.id == claim.id).expect("claim stored");
-        assert_eq!(row.status, claim.status, "claim {} status", claim.id);
+        assert_eq!(row.status.as_str(), claim.status, "claim {} status", claim.id);
         assert_eq!(row.value_minor, claim.value_minor);
     }
     let total: usize = model.claims.len();
@@ -306,7 +306,7 @@ async fn run_sequence(store: &Store, run: usize, ops: Vec<StoreOp>) {
                 if statuses[&id] == "active" {
                     let refund = result.expect("refund");
                     assert_eq!(refund.points_refunded, points);
-                    assert_eq!(refund.claim.status(), Some(ClaimStatus::Refunded));
+                    assert_eq!(refund.claim.status, ClaimStatus::Refunded);
                     balances[customer] += points;
                     statuses.insert(id, "refunded");
                 } else {

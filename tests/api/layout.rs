@@ -85,3 +85,69 @@ fn the_layer_check_sees_a_forbidden_import() {
     let sample = "use crate::api::views::money;";
     assert!(["api"].iter().any(|m| sample.contains(&format!("crate::{m}::"))));
 }
+
+/// The words of claim statuses and outbox actions: outside the enums that
+/// own them (`stored_state!` declarations) no code in store/, platform/ or
+/// api/ spells them, so a state is always named by its variant.
+const STATE_WORDS: [&str; 14] = [
+    "pending",
+    "active",
+    "used",
+    "refund_pending",
+    "refunded",
+    "failed",
+    "expired",
+    "create",
+    "refund",
+    "expire",
+    "cleanup",
+    "repush",
+    "offer_create",
+    "offer_delete",
+];
+
+/// Someone else's vocabulary that happens to share a word: the fragment of
+/// the line that uses it, and whose word it is.
+const FOREIGN_WORDS: [(&str, &str); 1] = [(r#"Some("refund")"#, "Shopify's transaction kind")];
+
+/// `file:line: text` for each bare state word in `text`; lines between
+/// `stored_state! {` and the closing `}` at the start of a line are the
+/// enum's own, comments are prose.
+fn bare_state_words(name: &str, text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut in_enum = false;
+    for (n, line) in text.lines().enumerate() {
+        if line.contains("stored_state! {") {
+            in_enum = true;
+        } else if in_enum && line == "}" {
+            in_enum = false;
+        }
+        let code = line.split("//").next().unwrap_or("");
+        let foreign = FOREIGN_WORDS.iter().any(|(fragment, _)| code.contains(fragment));
+        let bare = STATE_WORDS.iter().any(|word| code.contains(&format!("\"{word}\"")));
+        if bare && !in_enum && !foreign {
+            found.push(format!("{name}:{}: {}", n + 1, line.trim()));
+        }
+    }
+    found
+}
+
+#[test]
+fn claim_statuses_and_outbox_actions_are_named_by_their_enums() {
+    let mut found = Vec::new();
+    for layer in ["store", "platform", "api"] {
+        let mut files = Vec::new();
+        rust_files(&Path::new(ROOT).join("src").join(layer), &mut files);
+        for file in files {
+            let text = fs::read_to_string(&file).expect("read");
+            found.extend(bare_state_words(&file.display().to_string(), &text));
+        }
+    }
+    assert!(found.is_empty(), "bare state words (use the enum's variant and as_str):\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_state_word_check_sees_a_bare_status_and_spares_the_enum() {
+    let sample = "stored_state! {\n    pub enum S(\"s\") {\n        Used = \"used\",\n    }\n}\nif row.status == \"refunded\" {}\n";
+    assert_eq!(bare_state_words("sample", sample), vec!["sample:6: if row.status == \"refunded\" {}".to_string()]);
+}

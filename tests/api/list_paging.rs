@@ -6,6 +6,7 @@ use crate::campaigns::{cart_rescue, create};
 use crate::helpers::{status_json, TestApp, SHOP};
 use crate::paging::walk;
 use loyalty_wallet::store::{customers, lots, webhooks};
+use loyalty_wallet::platform::shopify::payloads;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -31,7 +32,8 @@ async fn grant_lots(app: &TestApp, count: usize) {
 async fn record_data_request(app: &TestApp, customer: u64) {
     let payload = json!({"shop_domain": SHOP, "orders_requested": [customer],
                          "customer": {"id": customer, "email": "c@example.com"}});
-    app.store.write(move |conn| webhooks::record_data_request(conn, SHOP, &payload)).await.expect("recorded");
+    let request = payloads::data_request(&payload).expect("a data request");
+    app.store.write(move |conn| webhooks::record_data_request(conn, SHOP, &request)).await.expect("recorded");
 }
 
 async fn newest_data_request_ids(app: &TestApp) -> Vec<String> {

@@ -96,7 +96,7 @@ async fn due_lots_expire_in_one_entry_per_customer_and_returned_points_of_an_exp
     assert_eq!((report.expired.customers, report.expired.points), (2, 150), "{report:?}");
     assert_eq!(app.balance("1").await, 0);
     assert_eq!(app.balance("2").await, 5, "the fresh grant stays");
-    let expired: Vec<_> = app.entries("1").await.into_iter().filter(|e| e.kind == "expire").collect();
+    let expired: Vec<_> = app.entries("1").await.into_iter().filter(|e| e.kind.as_str() == "expire").collect();
     assert_eq!(expired.iter().map(|e| e.delta).collect::<Vec<_>>(), [-80], "one entry per customer per pass");
 
     // The code's points go back to their (expired) lot, then expire too.
@@ -107,7 +107,7 @@ async fn due_lots_expire_in_one_entry_per_customer_and_returned_points_of_an_exp
     assert_wallet_invariants(&app, SHOP, "1").await;
     assert_eq!(sweep(&app).await.expired.points, 60);
     assert_eq!(app.balance("1").await, 0);
-    let kinds: Vec<_> = app.entries("1").await.iter().map(|e| e.kind.clone()).collect();
+    let kinds: Vec<_> = app.entries("1").await.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, ["adjust", "adjust", "redeem", "expire", "refund", "expire"]);
     for customer in ["1", "2"] {
         assert_wallet_invariants(&app, SHOP, customer).await;

@@ -40,6 +40,7 @@ mod parser_errors;
 mod programs;
 mod properties;
 mod proxy;
+mod reconcile;
 mod refunds;
 mod startup;
 mod tokens;

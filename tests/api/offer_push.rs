@@ -139,7 +139,7 @@ async fn expiry_deletes_at_the_platform_and_discounts_delete_marks_deleted_once(
     assert_eq!(reserved(&app, &id(&c)).await, 0);
     assert_eq!(double.stats().deletes, 1, "one API delete (customer 8's was out of band)");
     let row = offer_row(&app, code7).await;
-    assert_eq!(row.status, "expired");
+    assert_eq!(row.status.as_str(), "expired");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

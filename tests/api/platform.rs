@@ -426,7 +426,7 @@ async fn codes_made_while_the_platform_is_down_arrive_later_exactly_once() {
     .await;
     assert!(double.discounts().is_empty());
     for id in &ids {
-        assert_eq!(claim_row(&app, id).await.status, "pending");
+        assert_eq!(claim_row(&app, id).await.status.as_str(), "pending");
     }
     double.set_faults(Faults::default());
     for id in &ids {
@@ -500,8 +500,11 @@ async fn two_hundred_claims_under_thirty_percent_faults_end_active_or_refunded_w
     // The faults stop; the relay finishes everything.
     double.set_faults(Faults::default());
     eventually("every claim to settle", Duration::from_secs(120), || async {
-        let open =
-            all_claims(&app).await.iter().filter(|c| c.status == "pending" || c.status == "refund_pending").count();
+        let open = all_claims(&app)
+            .await
+            .iter()
+            .filter(|c| c.status.as_str() == "pending" || c.status.as_str() == "refund_pending")
+            .count();
         (open == 0).then_some(())
     })
     .await;
@@ -656,7 +659,7 @@ async fn a_refund_deletes_the_code_at_the_platform_first() {
     assert_eq!(body["claim"]["status"], "refund_pending");
     assert_eq!(app.balance("1").await, 700, "not credited while the code is live");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(claim_row(&app, id).await.status, "refund_pending");
+    assert_eq!(claim_row(&app, id).await.status.as_str(), "refund_pending");
     double.set_faults(Faults::default());
     claim_settles(&app, id, &["refunded"], Duration::from_secs(10)).await;
     assert_eq!(app.balance("1").await, 1_000);
@@ -689,7 +692,7 @@ async fn a_refund_racing_an_order_either_uses_or_refunds_never_both() {
     double.set_faults(Faults::default());
     outbox_drains(&app, Duration::from_secs(10)).await;
     let row = claim_row(&app, id).await;
-    assert_eq!(row.status, "used", "the order won");
+    assert_eq!(row.status.as_str(), "used", "the order won");
     assert_eq!(row.order_id.as_deref(), Some("9001"));
     assert_eq!(app.balance("1").await, 9_500, "no credit for a used code");
 
@@ -703,7 +706,7 @@ async fn a_refund_racing_an_order_either_uses_or_refunds_never_both() {
     let hook = deliver(&app, "orders/create", "race-2", &order(9002, 1, "40.00", &[(code, "5.00")])).await;
     assert_eq!(hook.status(), StatusCode::OK);
     let row = claim_row(&app, id).await;
-    assert_eq!(row.status, "refunded");
+    assert_eq!(row.status.as_str(), "refunded");
     assert!(row.flag.is_some(), "a code used after its refund is flagged for the merchant");
     assert_eq!(app.balance("1").await, 9_500);
 
@@ -733,7 +736,7 @@ async fn a_refund_racing_an_order_either_uses_or_refunds_never_both() {
     for (id, code) in &claims {
         let row = claim_row(&app, id).await;
         assert!(matches!(row.status.as_str(), "used" | "refunded"), "claim {code} ended {}", row.status);
-        if row.status == "refunded" {
+        if row.status.as_str() == "refunded" {
             assert!(!double.live_codes().contains(code), "a refunded code is not live at the platform");
         }
     }
@@ -834,7 +837,8 @@ async fn an_expired_code_is_deleted_at_the_platform_and_its_points_come_back() {
     claim_settles(&app, &id, &["expired"], Duration::from_secs(10)).await;
     assert!(double.live_codes().is_empty(), "deleted at the platform");
     assert_eq!(app.balance("1").await, 1_000);
-    let expire: Vec<i64> = app.entries("1").await.iter().filter(|e| e.kind == "expire").map(|e| e.delta).collect();
+    let expire: Vec<i64> =
+        app.entries("1").await.iter().filter(|e| e.kind.as_str() == "expire").map(|e| e.delta).collect();
     assert_eq!(expire, vec![400]);
     assert_wallet_invariants(&app, SHOP, "1").await;
 }
@@ -879,7 +883,7 @@ async fn reconciliation_repushes_lost_codes_and_deletes_stale_ones() {
     .await;
     outbox_drains(&app, Duration::from_secs(5)).await;
     let row = claim_row(&app, lost["id"].as_str().expect("id")).await;
-    assert_eq!(row.status, "active");
+    assert_eq!(row.status.as_str(), "active");
     let node = double.find_code(lost_code).expect("re-pushed").id;
     assert_ne!(node, old_node);
     assert_eq!(row.platform_id.as_deref(), Some(node.as_str()), "the new node id is recorded");

@@ -14,7 +14,11 @@ async fn app_with_claim(points: i64) -> (TestApp, String) {
 }
 
 fn refund_entries(entries: &[loyalty_wallet::store::customers::EntryRow], claim: &str) -> Vec<i64> {
-    entries.iter().filter(|e| e.kind == "refund" && e.claim_id.as_deref() == Some(claim)).map(|e| e.delta).collect()
+    entries
+        .iter()
+        .filter(|e| e.kind.as_str() == "refund" && e.claim_id.as_deref() == Some(claim))
+        .map(|e| e.delta)
+        .collect()
 }
 
 #[tokio::test]

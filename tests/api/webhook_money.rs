@@ -28,7 +28,7 @@ async fn receipt(app: &TestApp, topic: &str, event_id: &str, body: &Value) -> St
 }
 
 async fn earned(app: &TestApp, customer: &str) -> Vec<i64> {
-    app.entries(customer).await.iter().filter(|e| e.kind == "earn").map(|e| e.delta).collect()
+    app.entries(customer).await.iter().filter(|e| e.kind.as_str() == "earn").map(|e| e.delta).collect()
 }
 
 async fn set_shop(app: &TestApp, rate: &'static str, currency: &'static str) {

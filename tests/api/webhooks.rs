@@ -101,7 +101,7 @@ async fn thrice(app: &TestApp, topic: &str, event_id: &str, body: &Value) -> Vec
 }
 
 fn kinds(entries: &[loyalty_wallet::store::customers::EntryRow], kind: &str) -> Vec<i64> {
-    entries.iter().filter(|e| e.kind == kind).map(|e| e.delta).collect()
+    entries.iter().filter(|e| e.kind.as_str() == kind).map(|e| e.delta).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -147,7 +147,7 @@ async fn every_topic_delivered_three_times_takes_effect_once() {
     let deleted = json!({"admin_graphql_api_id": node, "title": "Dynamic discount — 300 points", "status": "ACTIVE",
                          "created_at": "2025-06-01T12:00:00Z", "updated_at": "2025-06-01T12:05:00Z"});
     thrice(&app, "discounts/delete", "evt-delete-1", &deleted).await;
-    assert_eq!(claim_row(&app, second_id).await.status, "refunded");
+    assert_eq!(claim_row(&app, second_id).await.status.as_str(), "refunded");
     assert_eq!(app.balance("1").await, 1_530, "300 debited then 300 credited once");
     assert_eq!(kinds(&app.entries("1").await, "refund"), vec![300]);
 
@@ -221,7 +221,7 @@ async fn simultaneous_duplicate_deliveries_take_effect_once() {
     }
     assert_eq!(processed, 1);
     assert_eq!(kinds(&app.entries("1").await, "earn"), vec![80]);
-    assert_eq!(claim_row(&app, claim["id"].as_str().expect("id")).await.status, "used");
+    assert_eq!(claim_row(&app, claim["id"].as_str().expect("id")).await.status.as_str(), "used");
     assert_wallet_invariants(&app, SHOP, "1").await;
 }
 
@@ -234,7 +234,7 @@ async fn a_code_used_by_another_customer_is_flagged() {
     let body = order(7001, 2, "30.00", &[(claim["code"].as_str().expect("code"), "2.00")]);
     thrice(&app, "orders/create", "evt-other", &body).await;
     let row = claim_row(&app, claim["id"].as_str().expect("id")).await;
-    assert_eq!(row.status, "used");
+    assert_eq!(row.status.as_str(), "used");
     assert!(row.flag.as_deref().is_some_and(|f| f.contains("another customer")), "{:?}", row.flag);
 }
 
@@ -271,7 +271,7 @@ async fn a_bad_signature_is_401_and_stores_nothing() {
         assert_eq!(error["error"]["code"], "unauthorized", "{name}: {error}");
     }
     assert!(events(&app).await.is_empty(), "nothing recorded");
-    assert_eq!(claim_row(&app, claim["id"].as_str().expect("id")).await.status, "active");
+    assert_eq!(claim_row(&app, claim["id"].as_str().expect("id")).await.status.as_str(), "active");
     assert!(kinds(&app.entries("1").await, "earn").is_empty());
     assert_eq!(earning(&app, "8001").await, None);
 
@@ -310,7 +310,7 @@ async fn payloads_are_verified_over_the_raw_bytes_and_may_be_large() {
     assert_eq!(status, StatusCode::OK, "{receipt}");
     assert_eq!(receipt["status"], "processed");
     let row = claim_row(&app, claim["id"].as_str().expect("id")).await;
-    assert_eq!(row.status, "used", "the code matched whatever its case");
+    assert_eq!(row.status.as_str(), "used", "the code matched whatever its case");
     assert_eq!(kinds(&app.entries("1").await, "earn"), vec![120]);
 }
 
@@ -336,7 +336,7 @@ async fn refunds_never_take_the_balance_below_zero_and_deleting_a_used_code_refu
     // The merchant deletes the used code afterwards: nothing comes back.
     let node = double.delete_out_of_band(code).expect("still live at the double");
     thrice(&app, "discounts/delete", "evt-delete-9", &json!({"admin_graphql_api_id": node})).await;
-    assert_eq!(claim_row(&app, claim["id"].as_str().expect("id")).await.status, "used");
+    assert_eq!(claim_row(&app, claim["id"].as_str().expect("id")).await.status.as_str(), "used");
     assert_eq!(app.balance("1").await, 0);
     assert_wallet_invariants(&app, SHOP, "1").await;
 }
