@@ -40,7 +40,7 @@ pub fn verify_hmac(secret: &[u8], body: &[u8], signature: Option<&str>) -> bool 
 }
 
 #[utoipa::path(post, path = "/webhooks/shopify", summary = "Platform webhooks (HMAC-signed)", tag = "platform",
-    description = "Campaign events from webhooks (issue 9): customers/create → a customer event, orders/paid → an \
+    description = "Campaign events from webhooks: customers/create → a customer event, orders/paid → an \
 order event stored once per order id (a guest order makes none), checkouts/create|update → a cart event whose \
 cart id is the checkout token (an update replaces that checkout's pending offer; guest or completed checkouts \
 make none). orders/create|paid carrying an offer's code mark it used; discounts/delete of an unused offer's code \
