@@ -121,7 +121,7 @@ pub async fn get_analytics(
             Ok((currency, report))
         })
         .await?;
-    Ok(web::Json(view(Window { from, to, period }, &currency, report)))
+    Ok(web::Json(view(Window { from, to, period }, currency, report)))
 }
 
 /// A query time within the years RFC 3339 can write, or 400.
