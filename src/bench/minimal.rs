@@ -14,11 +14,11 @@ use super::load::Plan;
 use super::report::{Summary, Tally};
 use crate::domain::claim::{self, entry_kind, ClaimStatus};
 use crate::domain::ids::new_id;
+use crate::domain::lots::PointsPolicy;
 use crate::domain::money::Currency;
 use crate::domain::points::Points;
 use crate::domain::program::Channel;
 use crate::error::{AppError, AppResult};
-use crate::domain::lots::PointsPolicy;
 use crate::store::customers::{EntryRow, Movement};
 use crate::store::schema::{claims, customers, idempotency_keys, ledger_entries, outbox};
 use crate::store::{lots, pool, programs, shops, write_transaction, AnyConnection};
@@ -152,8 +152,12 @@ fn unit(conn: &mut AnyConnection, customer: &str, with_lots: bool, t: &Template)
     };
     diesel::insert_into(ledger_entries::table).values(&entry).execute(conn)?;
     if with_lots {
-        let movement =
-            Movement { kind: entry_kind::REDEEM, claim_id: Some(&claim_id), policy: Some(&t.policy), ..Movement::default() };
+        let movement = Movement {
+            kind: entry_kind::REDEEM,
+            claim_id: Some(&claim_id),
+            policy: Some(&t.policy),
+            ..Movement::default()
+        };
         lots::after_debit(conn, &entry, &movement)?;
     }
     claim_row(conn, customer, &claim_id, t, now)?;
