@@ -1,4 +1,4 @@
-//! Offer drain benchmark (issue 9, point 9): a burst of N campaign events on
+//! Offer drain benchmark: a burst of N campaign events on
 //! a Shopify shop, issued by the service's own issuer and pushed by its relay
 //! to the local Shopify double at a given restore rate (standard plan: 100
 //! points/s, bucket 1,000, 10 points a create); prints the time until every

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Crash safety (issue 5): kill -9 the service at a random moment of a claim
+# Crash safety: kill -9 the service at a random moment of a claim
 # load, restart it, then check that every claim whose 201 was received is in
 # the database, that the invariants hold and (SQLite) that PRAGMA
 # integrity_check is ok. Exits non-zero on the first violation.

@@ -4,7 +4,7 @@
 # imported on demand with import('./…') — e.g. wallet-offers.js, loaded only
 # when the shopper has offers, is counted as if always loaded — and
 # new URL('./…', import.meta.url) assets, found by following the source) plus
-# one message table, and fails when the total passes the 15 KB budget of issue 4.
+# one message table, and fails when the total passes the 15 KB budget.
 set -euo pipefail
 cd "$(dirname "$0")/../widget"
 BUDGET=15360

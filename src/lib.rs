@@ -1,5 +1,5 @@
 //! loyalty-wallet: loyalty points that shoppers turn into one-off discount
-//! codes. Modules mirror the layers of DESIGN.md.
+//! codes. Modules mirror the layers of docs/DESIGN.md.
 
 pub mod api;
 pub mod auth;

@@ -27,7 +27,7 @@ pub struct Metrics {
     pub points_refunded: AtomicU64,
 }
 
-/// Label values are bounded (issue 14, point 5): a method outside the
+/// Label values are bounded (no unbounded series): a method outside the
 /// standard ones and a path no route matched are counted as `other`.
 fn method_label(method: &str) -> &'static str {
     const KNOWN: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"];

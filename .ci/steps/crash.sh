@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# kill -9 crash test (issue 5) on SQLite and, when .ci/run provides a
+# kill -9 crash test on SQLite and, when .ci/run provides a
 # server, on PostgreSQL: 20 rounds of ~4 s each, about 3 minutes in all.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -1,12 +1,12 @@
 //! The merchant's door (role admin): programs, shop, customers, analytics.
 
 use super::auth::AdminAuth;
+use super::claim_flow::owner;
 use super::customer::{refund, RefundRequest};
 use super::extract::{fingerprint, IdempotencyKey, JsonBody, MaybeIdempotencyKey};
 use super::idempotency::{self, Idempotent};
 use super::paging::{self, Page, PageQuery};
 use super::views::*;
-use super::wallet::owner;
 use crate::domain::ids::CustomerId;
 use crate::domain::money::Currency;
 use crate::domain::points::PointsDelta;

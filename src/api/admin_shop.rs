@@ -184,7 +184,7 @@ fn apply_policy(
     if change.expiry.is_none() && change.pending_days.is_none() && change.warning_days.is_none() {
         return Ok(());
     }
-    match lots::policy(conn, shop)?.apply(change) {
+    match lots::policy(conn, shop)?.changed_by(change) {
         Ok(policy) if fields.is_empty() => lots::save_policy(conn, shop, &policy)?,
         Ok(_) => {}
         Err(more) => fields.extend(more),
@@ -192,7 +192,9 @@ fn apply_policy(
     Ok(())
 }
 
-fn apply(
+/// The shop fields of the request written into `row`; problems go to
+/// `fields`.
+fn update_shop_row(
     row: &mut ShopRow,
     input: ShopInput,
     keys: &KeyRing,
@@ -218,7 +220,7 @@ fn apply(
         }
     }
     if let Some(platform) = input.platform {
-        apply_platform(row, platform, (keys, allow_loopback), fields);
+        apply_platform(row, platform, keys, allow_loopback, fields);
     }
 }
 
@@ -229,11 +231,12 @@ fn apply(
 fn apply_platform(
     row: &mut ShopRow,
     platform: PlatformInput,
-    (keys, allow_loopback): (&KeyRing, bool),
+    keys: &KeyRing,
+    allow_loopback: bool,
     fields: &mut BTreeMap<String, String>,
 ) {
     match platform.kind.as_str() {
-        // Back to native: the platform's token is erased (issue 14, point 7).
+        // Back to native: the platform's token is erased, not kept unused.
         NATIVE => {
             row.platform_access_token = None;
         }
@@ -294,8 +297,8 @@ pub async fn put_shop(
             };
             let offers =
                 super::shop_offers::parse(conn, &shop, input.timezone.take(), input.offers.take(), &mut fields)?;
-            apply(&mut row, input, &keys, allow_loopback, &mut fields);
-            super::notify::apply(conn, &shop, notify, allow_loopback, &mut fields, now)?;
+            update_shop_row(&mut row, input, &keys, allow_loopback, &mut fields);
+            super::notify::update_target(conn, &shop, notify, allow_loopback, &mut fields, now)?;
             apply_policy(conn, &shop, policy, &mut fields)?;
             if !fields.is_empty() {
                 return Err(AppError::invalid_fields("the shop settings are not valid", fields));

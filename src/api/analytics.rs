@@ -120,7 +120,7 @@ pub async fn get_analytics(
             Ok((currency, report))
         })
         .await?;
-    Ok(web::Json(view((from, to, period), &currency, report)))
+    Ok(web::Json(view(Window { from, to, period }, &currency, report)))
 }
 
 /// A query time within the years RFC 3339 can write, or 400.
@@ -135,9 +135,14 @@ fn wide_money(minor: i128, currency: &str) -> String {
     formatted.unwrap_or_else(|| minor.to_string())
 }
 
-type Window = (DateTime<Utc>, DateTime<Utc>, analytics::Period);
+/// The time window asked for and the period its rows are grouped by.
+struct Window {
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    period: analytics::Period,
+}
 
-fn view((from, to, period): Window, currency: &str, r: analytics::Report) -> AnalyticsView {
+fn view(Window { from, to, period }: Window, currency: &str, r: analytics::Report) -> AnalyticsView {
     let ratio = |a: i64, b: i64| {
         if b == 0 {
             0.0
@@ -155,8 +160,8 @@ fn view((from, to, period): Window, currency: &str, r: analytics::Report) -> Ana
     ]);
     // The mean of i64 subtotals fits an i64.
     let average_minor = if r.orders == 0 { 0 } else { (r.order_value_minor / i128::from(r.orders)) as i64 };
-    let (net_count, net_points) = (r.claims_count - r.refunded.0, r.points_redeemed - r.refunded.1);
-    let pair = |&(count, points): &(i64, i64)| CountPoints { count, points };
+    let (net_count, net_points) = (r.claims_count - r.refunded.claims, r.points_redeemed - r.refunded.points);
+    let pair = |tally: &analytics::Tally| CountPoints { count: tally.claims, points: tally.points };
     AnalyticsView {
         from,
         to,
@@ -170,11 +175,15 @@ fn view((from, to, period): Window, currency: &str, r: analytics::Report) -> Ana
         refunded: pair(&r.refunded),
         by_channel: r.by_channel.iter().map(|(k, v)| (k.clone(), pair(v))).collect(),
         period: period.name().to_string(),
-        distribution: r.distribution.iter().map(|&(min, max, count)| Bucket { min, max, count }).collect(),
+        distribution: r
+            .distribution
+            .iter()
+            .map(|band| Bucket { min: band.lowest, max: band.highest, count: band.claims })
+            .collect(),
         claims_per_day: r
             .per_day
             .iter()
-            .map(|(date, &(count, points))| DayView { date: date.clone(), count, points })
+            .map(|(date, tally)| DayView { date: date.clone(), count: tally.claims, points: tally.points })
             .collect(),
         claims_per_customer: PerCustomer { customers: r.customers, average: ratio(r.claims_count, r.customers) },
         status,

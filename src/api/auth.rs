@@ -71,7 +71,7 @@ fn admin(req: &HttpRequest) -> Result<(AdminAuth, Option<String>), AppError> {
 }
 
 /// An admin; with `LOYALTY_SHOPIFY_EMBEDDED=1` a session token with a `sid`
-/// for a shop without a stored token is first exchanged for one (issue 11).
+/// for a shop without a stored token is first exchanged for one.
 impl FromRequest for AdminAuth {
     type Error = AppError;
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;

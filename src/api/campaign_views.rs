@@ -1,4 +1,4 @@
-//! Campaign and offer bodies as API.md shows them.
+//! Campaign and offer bodies as docs/API.md shows them.
 
 use super::views::{money, utc};
 use crate::domain::campaign::{CampaignSettings, Discount, DiscountKind};

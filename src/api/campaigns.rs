@@ -4,9 +4,9 @@
 use super::admin::currency_of;
 use super::auth::AdminAuth;
 use super::campaign_views::{CampaignList, CampaignView, OfferPage, OfferView};
+use super::claim_flow::owner;
 use super::extract::{fingerprint, IdempotencyKey, JsonBody};
 use super::idempotency::{self, Idempotent};
-use super::wallet::owner;
 use crate::domain::campaign::CampaignSettings;
 use crate::domain::ids::parse_uuid;
 use crate::error::{AppError, AppResult, ErrorEnvelope};
@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-/// The campaign body of API.md (documented as an object; validated field by field).
+/// The campaign body of docs/API.md (documented as an object; validated field by field).
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(value_type = Object, example = json!({
     "name": "Cart rescue", "enabled": true,

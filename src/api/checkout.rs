@@ -2,10 +2,10 @@
 //! server): validate a code for a cart, then redeem it exactly once.
 
 use super::auth::AdminAuth;
+use super::claim_flow::owner;
 use super::extract::{fingerprint, IdempotencyKey, JsonBody};
 use super::idempotency::{self, Idempotent};
 use super::views::{money, ClaimView};
-use super::wallet::owner;
 use crate::domain::campaign::DiscountKind;
 use crate::domain::code;
 use crate::domain::ids::CustomerId;

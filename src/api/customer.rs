@@ -1,11 +1,12 @@
 //! The shopper's door (role customer): always the token's own wallet.
 
 use super::auth::CustomerAuth;
+use super::claim_flow::{self, ClaimBody, QuoteQuery};
 use super::extract::{fingerprint, IdempotencyKey, JsonBody, MaybeIdempotencyKey};
-use super::idempotency::{self, Idempotent};
+use super::idempotency::{self, Answer, Idempotent, Stored};
 use super::paging::{self, PageQuery};
 use super::views::{ClaimList, ClaimView, EntryList, QuoteView, RefundView, WalletView};
-use super::wallet::{self, ClaimBody, QuoteQuery};
+use crate::domain::claim::ClaimStatus;
 use crate::domain::ids::parse_uuid;
 use crate::domain::program::Channel;
 use crate::error::{AppError, AppResult, ErrorEnvelope};
@@ -13,14 +14,10 @@ use crate::metrics::Metrics;
 use crate::platform::Platform;
 use crate::store::claims::{self, ClaimRequest};
 use crate::store::outbox::action;
-use crate::store::{customers, Store};
+use crate::store::{customers, AnyConnection, Store};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::sync::Arc;
-
-/// Default and largest page of the shopper's lists (`?limit=`).
-pub const LIST_LIMIT: i64 = 50;
-pub const MAX_LIMIT: i64 = 500;
 
 #[utoipa::path(get, path = "/api/v1/wallet", summary = "The shopper's balance and program", tag = "customer", security(("bearer" = [])),
     responses((status = 200, body = WalletView), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
@@ -29,9 +26,9 @@ pub async fn get_wallet(
     store: web::Data<Store>,
     platform: web::Data<Arc<Platform>>,
 ) -> AppResult<web::Json<WalletView>> {
-    let wallet = wallet::load(&store, &auth.shop, &auth.customer, Channel::Online).await?;
-    let member = wallet::display_membership(&platform, &wallet).await;
-    Ok(web::Json(wallet::wallet_view(&wallet, member)?))
+    let wallet = claim_flow::load(&store, &auth.shop, &auth.customer, Channel::Online).await?;
+    let member = claim_flow::display_membership(&platform, &wallet).await;
+    Ok(web::Json(claim_flow::wallet_view(&wallet, member)?))
 }
 
 #[utoipa::path(get, path = "/api/v1/quote", summary = "What a number of points is worth", tag = "customer", security(("bearer" = [])), params(QuoteQuery),
@@ -42,9 +39,9 @@ pub async fn get_quote(
     platform: web::Data<Arc<Platform>>,
     query: web::Query<QuoteQuery>,
 ) -> AppResult<web::Json<QuoteView>> {
-    let wallet = wallet::load(&store, &auth.shop, &auth.customer, Channel::Online).await?;
-    let member = wallet::display_membership(&platform, &wallet).await;
-    Ok(web::Json(wallet::quote(&wallet, query.points, member)?))
+    let wallet = claim_flow::load(&store, &auth.shop, &auth.customer, Channel::Online).await?;
+    let member = claim_flow::display_membership(&platform, &wallet).await;
+    Ok(web::Json(claim_flow::quote(&wallet, query.points, member)?))
 }
 
 #[utoipa::path(post, path = "/api/v1/claims", summary = "Turn points into a discount code", tag = "customer", security(("bearer" = [])), request_body = ClaimBody,
@@ -62,7 +59,7 @@ pub async fn post_claim(
     metrics: web::Data<Metrics>,
 ) -> AppResult<HttpResponse> {
     let request = ClaimRequest {
-        points: wallet::parse_points(body.value.points)?,
+        points: claim_flow::parse_points(body.value.points)?,
         purchase_type: body.value.purchase_type,
         shop: auth.shop.clone(),
         customer: auth.customer.clone(),
@@ -70,11 +67,11 @@ pub async fn post_claim(
         segment_member: None,
     };
     let idempotent = Idempotent {
-        owner: wallet::owner(&auth.shop, "customer", auth.customer.as_str()),
+        owner: claim_flow::owner(&auth.shop, "customer", auth.customer.as_str()),
         key: Some(key),
         fingerprint: fingerprint(&req, &body.raw),
     };
-    wallet::create_claim(&store, &platform, &metrics, request, idempotent).await
+    claim_flow::create_claim(&store, &platform, &metrics, request, idempotent).await
 }
 
 #[utoipa::path(get, path = "/api/v1/claims", summary = "The shopper's codes, newest first, one page at a time", tag = "customer", security(("bearer" = [])), params(PageQuery),
@@ -103,7 +100,7 @@ pub async fn refund_claim(
     metrics: web::Data<Metrics>,
 ) -> AppResult<HttpResponse> {
     let request = RefundRequest {
-        owner: wallet::owner(&auth.shop, "customer", auth.customer.as_str()),
+        owner: claim_flow::owner(&auth.shop, "customer", auth.customer.as_str()),
         key: key.0,
         fingerprint: fingerprint(&req, b""),
         claim_id: path.into_inner(),
@@ -134,41 +131,42 @@ pub async fn refund(
     let shop = request.owner.shop_id.clone();
     let (owner, key) = (request.owner.clone(), request.key.clone());
     let idempotent = Idempotent { owner: request.owner, key: request.key, fingerprint: request.fingerprint };
-    let (s, customer) = (shop.clone(), request.customer);
-    let status =
-        |view: &RefundView| if view.claim.status == "refund_pending" { StatusCode::ACCEPTED } else { StatusCode::OK };
-    let mut answer = idempotency::answer(store, idempotent, status, move |conn| {
-        let refund = claims::refund(conn, &s, &claim_id, customer.as_deref())?;
-        Ok(RefundView {
-            claim: ClaimView::from(&refund.claim),
-            points_refunded: refund.points_refunded,
-            points_balance: refund.points_balance,
-        })
-    })
-    .await?;
-    if answer.replayed {
-        return answer.into_response();
-    }
+    let (shop_id, customer) = (shop.clone(), request.customer);
+    let work = move |conn: &mut AnyConnection| claims::refund(conn, &shop_id, &claim_id, customer.as_deref());
+    let answer = idempotency::answer(store, idempotent, work, refund_response).await?;
+    let Answer::Fresh { result: refund, .. } = &answer else { return Ok(answer.into_response()) };
     Metrics::add(&metrics.refunds, 1);
-    if let Some(id) = wallet::pending_claim(&answer.body, "refund_pending") {
-        if let Some(view) =
-            wallet::settle_within_window(store, platform, &shop, &id, action::REFUND, "refund_pending").await?
-        {
-            if view.status == "refunded" {
-                let (s, customer) = (shop.clone(), view.customer_id.clone());
-                let balance = store.read(move |conn| Ok(customers::balance(conn, &s, &customer)?)).await?;
-                let settled = RefundView { points_refunded: view.points, points_balance: balance, claim: view };
-                answer.status = StatusCode::OK.as_u16();
-                answer.body = serde_json::to_string(&settled).map_err(AppError::internal)?;
-                idempotency::restate(store, &owner, &key, answer.status, &answer.body).await?;
-            }
-        }
+    if refund.claim.status() != Some(ClaimStatus::RefundPending) {
+        Metrics::add(&metrics.points_refunded, refund.points_refunded.unsigned_abs());
+        return Ok(answer.into_response());
     }
-    if answer.status == StatusCode::OK.as_u16() {
-        let refunded: serde_json::Value = serde_json::from_str(&answer.body).unwrap_or_default();
-        Metrics::add(&metrics.points_refunded, refunded["points_refunded"].as_u64().unwrap_or(0));
-    }
-    answer.into_response()
+    let claim = &refund.claim.id;
+    let settled =
+        claim_flow::settle_within_window(store, platform, &shop, claim, action::REFUND, ClaimStatus::RefundPending);
+    let Some(row) = settled.await?.filter(|row| row.status() == Some(ClaimStatus::Refunded)) else {
+        return Ok(answer.into_response());
+    };
+    let (shop_id, customer) = (shop.clone(), row.customer_id.clone());
+    let balance = store.read(move |conn| Ok(customers::balance(conn, &shop_id, &customer)?)).await?;
+    let settled = RefundView { points_refunded: row.points, points_balance: balance, claim: ClaimView::from(&row) };
+    let response = Stored::new(StatusCode::OK, &settled)?;
+    idempotency::restate(store, &owner, &key, &response).await?;
+    Metrics::add(&metrics.points_refunded, row.points.unsigned_abs());
+    Ok(response.into_response())
+}
+
+/// 202 while the platform still deletes the code, 200 once credited.
+fn refund_response(refund: &claims::Refund) -> AppResult<Stored> {
+    let status = match refund.claim.status() {
+        Some(ClaimStatus::RefundPending) => StatusCode::ACCEPTED,
+        _ => StatusCode::OK,
+    };
+    let view = RefundView {
+        claim: ClaimView::from(&refund.claim),
+        points_refunded: refund.points_refunded,
+        points_balance: refund.points_balance,
+    };
+    Stored::new(status, &view)
 }
 
 #[utoipa::path(get, path = "/api/v1/transactions", summary = "The shopper's ledger, newest first, one page at a time", tag = "customer", security(("bearer" = [])), params(PageQuery),

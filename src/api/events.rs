@@ -4,10 +4,10 @@
 use super::admin::currency_of;
 use super::auth::{AdminAuth, CustomerAuth};
 use super::campaign_views::{discount_json, CustomerOfferList, CustomerOfferView};
+use super::claim_flow::owner;
 use super::extract::{fingerprint, IdempotencyKey, JsonBody};
 use super::idempotency::{self, Idempotent};
 use super::views::utc;
-use super::wallet::owner;
 use crate::domain::event::Event;
 use crate::error::{AppError, AppResult, ErrorEnvelope};
 use crate::store::{campaigns, events, offers, shops, Store};

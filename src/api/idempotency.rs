@@ -24,65 +24,91 @@ pub struct Idempotent {
     pub fingerprint: String,
 }
 
-/// A response as stored for replay.
-pub struct Answer {
-    pub status: u16,
-    pub body: String,
-    pub replayed: bool,
+/// A response as stored for replay: its status and JSON body.
+pub struct Stored {
+    status: StatusCode,
+    body: String,
 }
 
-impl Answer {
-    pub fn into_response(self) -> AppResult<HttpResponse> {
-        let status = StatusCode::from_u16(self.status).map_err(AppError::internal)?;
-        let mut response = HttpResponse::build(status);
+impl Stored {
+    /// The response for `body`, serialized once: what this caller gets and
+    /// what a replay returns.
+    pub(crate) fn new<B: Serialize>(status: StatusCode, body: &B) -> AppResult<Self> {
+        Ok(Self { status, body: serde_json::to_string(body).map_err(AppError::internal)? })
+    }
+
+    pub(crate) fn into_response(self) -> HttpResponse {
+        self.respond(false)
+    }
+
+    fn respond(self, replayed: bool) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
         response.insert_header((header::CONTENT_TYPE, "application/json"));
-        if self.replayed {
+        if replayed {
             response.insert_header(("Idempotent-Replayed", "true"));
         }
-        Ok(response.body(self.body))
+        response.body(self.body)
     }
 }
 
-/// Runs `work` once per key and answers with `status`.
+/// What an idempotent request gets.
+pub enum Answer<T> {
+    /// The work ran for this request: its result, typed, and the response
+    /// stored for the key.
+    Fresh { result: T, response: Stored },
+    /// An earlier request with this key did the work: its stored response.
+    Replayed(Stored),
+}
+
+impl<T> Answer<T> {
+    pub(crate) fn into_response(self) -> HttpResponse {
+        match self {
+            Answer::Fresh { response, .. } => response.respond(false),
+            Answer::Replayed(response) => response.respond(true),
+        }
+    }
+}
+
+/// Runs `work` once per key and answers with `status` and its result.
 pub async fn run<T, F>(store: &Store, request: Idempotent, status: StatusCode, work: F) -> AppResult<HttpResponse>
 where
     T: Serialize + Send + 'static,
     F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
 {
-    answer(store, request, move |_| status, work).await?.into_response()
+    let answer = answer(store, request, work, move |result| Stored::new(status, result)).await?;
+    Ok(answer.into_response())
 }
 
-/// Runs `work` once per key. Only successful answers are stored: a refused
+/// Runs `work` once per key; `respond` turns its result into the response
+/// stored for the key. Only successful answers are stored: a refused
 /// request wrote nothing, so retrying it with the same key is safe.
-pub async fn answer<T, F, S>(store: &Store, request: Idempotent, status: S, work: F) -> AppResult<Answer>
+pub async fn answer<T, F, R>(store: &Store, request: Idempotent, work: F, respond: R) -> AppResult<Answer<T>>
 where
-    T: Serialize + Send + 'static,
+    T: Send + 'static,
     F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
-    S: FnOnce(&T) -> StatusCode + Send + 'static,
+    R: FnOnce(&T) -> AppResult<Stored> + Send + 'static,
 {
     store
         .write(move |conn| {
             let Some(IdempotencyKey(key)) = &request.key else {
-                let value = work(conn)?;
-                let status = status(&value).as_u16();
-                let body = serde_json::to_string(&value).map_err(AppError::internal)?;
-                return Ok(Answer { status, body, replayed: false });
+                let result = work(conn)?;
+                return Ok(Answer::Fresh { response: respond(&result)?, result });
             };
             let scope = Scope { shop_id: &request.owner.shop_id, principal: &request.owner.principal, key };
             let now = Utc::now().naive_utc();
-            if let Some(replay) = replay(conn, &scope, &request.fingerprint)? {
-                return Ok(replay);
+            if let Some(earlier) = replay(conn, &scope, &request.fingerprint)? {
+                return Ok(Answer::Replayed(earlier));
             }
             if !stored::reserve(conn, &scope, &request.fingerprint, now)? {
                 // A concurrent request with this key committed first.
                 return replay(conn, &scope, &request.fingerprint)?
+                    .map(Answer::Replayed)
                     .ok_or_else(|| AppError::internal_msg("idempotency key vanished"));
             }
-            let value = work(conn)?;
-            let status = status(&value).as_u16();
-            let body = serde_json::to_string(&value).map_err(AppError::internal)?;
-            stored::complete(conn, &scope, status, &body)?;
-            Ok(Answer { status, body, replayed: false })
+            let result = work(conn)?;
+            let response = respond(&result)?;
+            stored::complete(conn, &scope, response.status.as_u16(), &response.body)?;
+            Ok(Answer::Fresh { result, response })
         })
         .await
 }
@@ -94,11 +120,11 @@ pub async fn restate(
     store: &Store,
     owner: &KeyOwner,
     key: &Option<IdempotencyKey>,
-    status: u16,
-    body: &str,
+    response: &Stored,
 ) -> AppResult<()> {
     let Some(IdempotencyKey(key)) = key else { return Ok(()) };
-    let (shop, principal, key, body) = (owner.shop_id.clone(), owner.principal.clone(), key.clone(), body.to_string());
+    let (shop, principal, key) = (owner.shop_id.clone(), owner.principal.clone(), key.clone());
+    let (status, body) = (response.status.as_u16(), response.body.clone());
     store
         .write(move |conn| {
             let scope = Scope { shop_id: &shop, principal: &principal, key: &key };
@@ -107,7 +133,9 @@ pub async fn restate(
         .await
 }
 
-fn replay(conn: &mut AnyConnection, scope: &Scope, fingerprint: &str) -> AppResult<Option<Answer>> {
+/// The response stored for the key, if any; the key used with another
+/// request is a conflict.
+fn replay(conn: &mut AnyConnection, scope: &Scope, fingerprint: &str) -> AppResult<Option<Stored>> {
     let Some(found) = stored::find(conn, scope)? else {
         return Ok(None);
     };
@@ -118,5 +146,6 @@ fn replay(conn: &mut AnyConnection, scope: &Scope, fingerprint: &str) -> AppResu
         ));
     }
     let status = u16::try_from(found.status_code).map_err(AppError::internal)?;
-    Ok(Some(Answer { status, body: found.response_body, replayed: true }))
+    let status = StatusCode::from_u16(status).map_err(AppError::internal)?;
+    Ok(Some(Stored { status, body: found.response_body }))
 }

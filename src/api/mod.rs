@@ -9,6 +9,7 @@ pub mod campaign_report;
 pub mod campaign_views;
 pub mod campaigns;
 pub mod checkout;
+pub mod claim_flow;
 pub mod customer;
 pub mod events;
 pub mod export;
@@ -27,7 +28,6 @@ pub mod segments;
 pub mod shop_offers;
 pub mod shopify_install;
 pub mod views;
-pub mod wallet;
 pub mod webhooks;
 pub mod widget;
 

@@ -46,7 +46,7 @@ pub fn absent_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<N
 
 /// Checks the section and, when every field is right, stores it (inside the
 /// caller's transaction, before which nothing else may have failed).
-pub fn apply(
+pub fn update_target(
     conn: &mut AnyConnection,
     shop_id: &str,
     input: Option<Option<NotifyInput>>,

@@ -3,8 +3,8 @@
 
 use super::openapi_common::CommonErrors;
 use super::{
-    admin, admin_shop, analytics, campaign_report, campaign_views, campaigns, checkout, customer, events, export,
-    notify, ops, pos, privacy, proxy, segments, shopify_install, views, wallet, webhooks, widget,
+    admin, admin_shop, analytics, campaign_report, campaign_views, campaigns, checkout, claim_flow, customer, events,
+    export, notify, ops, pos, privacy, proxy, segments, shopify_install, views, webhooks, widget,
 };
 use crate::domain::{lots, program};
 use crate::error::{ErrorBody, ErrorCode, ErrorEnvelope};
@@ -48,7 +48,7 @@ impl Modify for BearerAuth {
         views::ClaimView, views::ClaimList, views::EntryView, views::EntryList, views::RefundView,
         views::WalletView, views::ProgramSummary, views::QuoteView, views::QuoteError, views::ProgramView,
         views::CustomerSummary, views::CustomerPage, views::CustomerDetail, views::BalanceView, views::AdjustmentView,
-        wallet::ClaimBody, admin::AdjustmentBody, pos::PosClaimBody,
+        claim_flow::ClaimBody, admin::AdjustmentBody, pos::PosClaimBody,
         checkout::ValidateBody, checkout::ValidateView, checkout::RedeemBody, checkout::RedeemView, checkout::OfferRedeemView,
         admin_shop::ShopView, admin_shop::ShopInput, notify::NotifyInput, notify::NotifyView,
         notify::NotificationView, notify::NotificationPage, admin_shop::PlatformInput, admin_shop::PlatformView,

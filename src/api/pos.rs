@@ -3,11 +3,11 @@
 
 use super::admin::{search_customers, CustomerQuery};
 use super::auth::PosAuth;
+use super::claim_flow::{self, QuoteQuery};
 use super::customer::{refund, RefundRequest};
 use super::extract::{fingerprint, IdempotencyKey, JsonBody, MaybeIdempotencyKey};
 use super::idempotency::Idempotent;
 use super::views::{ClaimList, ClaimView, CustomerPage, QuoteView, RefundView, WalletView};
-use super::wallet::{self, QuoteQuery};
 use crate::domain::ids::CustomerId;
 use crate::domain::program::{Channel, PurchaseType};
 use crate::error::{AppError, AppResult, ErrorEnvelope};
@@ -50,9 +50,9 @@ pub async fn get_wallet(
     platform: web::Data<Arc<Platform>>,
 ) -> AppResult<web::Json<WalletView>> {
     let customer = CustomerId::parse(&path).map_err(|_| AppError::not_found("customer"))?;
-    let wallet = wallet::load(&store, &auth.shop, &customer, Channel::Pos).await?;
-    let member = wallet::display_membership(&platform, &wallet).await;
-    Ok(web::Json(wallet::wallet_view(&wallet, member)?))
+    let wallet = claim_flow::load(&store, &auth.shop, &customer, Channel::Pos).await?;
+    let member = claim_flow::display_membership(&platform, &wallet).await;
+    Ok(web::Json(claim_flow::wallet_view(&wallet, member)?))
 }
 
 #[utoipa::path(get, path = "/api/v1/pos/quote", summary = "What points are worth at the till", operation_id = "pos_get_quote", tag = "pos", security(("bearer" = [])), params(QuoteQuery),
@@ -64,9 +64,9 @@ pub async fn get_quote(
     query: web::Query<QuoteQuery>,
 ) -> AppResult<web::Json<QuoteView>> {
     let raw = query.customer_id.as_deref().ok_or_else(|| AppError::invalid("customer_id is required"))?;
-    let wallet = wallet::load(&store, &auth.shop, &customer_id(raw)?, Channel::Pos).await?;
-    let member = wallet::display_membership(&platform, &wallet).await;
-    Ok(web::Json(wallet::quote(&wallet, query.points, member)?))
+    let wallet = claim_flow::load(&store, &auth.shop, &customer_id(raw)?, Channel::Pos).await?;
+    let member = claim_flow::display_membership(&platform, &wallet).await;
+    Ok(web::Json(claim_flow::quote(&wallet, query.points, member)?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -93,19 +93,19 @@ pub async fn post_claim(
 ) -> AppResult<HttpResponse> {
     let request = ClaimRequest {
         customer: customer_id(&body.value.customer_id)?,
-        points: wallet::parse_points(body.value.points)?,
+        points: claim_flow::parse_points(body.value.points)?,
         purchase_type: body.value.purchase_type,
         shop: auth.shop.clone(),
         channel: Channel::Pos,
         segment_member: None,
     };
     let idempotent = Idempotent {
-        owner: wallet::owner(&auth.shop, "pos", &auth.subject),
+        owner: claim_flow::owner(&auth.shop, "pos", &auth.subject),
         key: Some(key),
         fingerprint: fingerprint(&req, &body.raw),
     };
     tracing::info!(location = auth.location_id.as_deref().unwrap_or("-"), "pos claim");
-    wallet::create_claim(&store, &platform, &metrics, request, idempotent).await
+    claim_flow::create_claim(&store, &platform, &metrics, request, idempotent).await
 }
 
 /// Open codes (pending or active, online and POS) listed at the till; at
@@ -144,7 +144,7 @@ pub async fn refund_claim(
 ) -> AppResult<HttpResponse> {
     tracing::info!(location = auth.location_id.as_deref().unwrap_or("-"), "pos refund");
     let request = RefundRequest {
-        owner: wallet::owner(&auth.shop, "pos", &auth.subject),
+        owner: claim_flow::owner(&auth.shop, "pos", &auth.subject),
         key: key.0,
         fingerprint: fingerprint(&req, b""),
         claim_id: path.into_inner(),

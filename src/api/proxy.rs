@@ -1,6 +1,6 @@
-//! The storefront's door through Shopify's app proxy (issue 11):
+//! The storefront's door through Shopify's app proxy:
 //! `https://{shop}/apps/loyalty/session` reaches `GET /proxy/session` with
-//! the proxy's signed query. The signature (PLATFORM.md: sorted `key=value`,
+//! the proxy's signed query. The signature (docs/PLATFORM.md: sorted `key=value`,
 //! repeated values joined with `,`, concatenated without a separator, hex
 //! HMAC-SHA256, constant time) and the timestamp (± 15 minutes) are checked;
 //! a logged-in shopper gets a short customer token for the widget.

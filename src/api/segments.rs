@@ -1,5 +1,5 @@
 //! The store's customer segments for the admin's eligibility picker
-//! (issue 13, item 14): asked of the platform each time (names change).
+//! asked of the platform each time (names change).
 //! A native shop has none: 422 `not_eligible` with `segments_unavailable`.
 
 use super::auth::AdminAuth;

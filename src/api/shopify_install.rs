@@ -1,7 +1,7 @@
-//! The install door (issue 11): `GET /shopify/install` starts Shopify's
+//! The install door: `GET /shopify/install` starts Shopify's
 //! authorization code grant, `GET /shopify/callback` finishes it.
 //!
-//! Both verify the query's `hmac` (PLATFORM.md: sorted `key=value` joined
+//! Both verify the query's `hmac` (docs/PLATFORM.md: sorted `key=value` joined
 //! with `&`, hex HMAC-SHA256 under the client secret, constant time), the
 //! shop domain and the timestamp (± 24 h) before anything is stored. The
 //! `state` is single use, bound to the shop, valid 10 minutes, and also

@@ -1,4 +1,4 @@
-//! Response bodies of the public API (API.md) and how rows become them.
+//! Response bodies of the public API (docs/API.md) and how rows become them.
 
 use crate::domain::claim::Refusal;
 use crate::domain::money::Currency;

@@ -7,8 +7,8 @@
 use super::db::{POINTS_PER_CLAIM, SHOP};
 use super::load::{Kind, Plan};
 use super::report::{Summary, Tally};
+use crate::api::claim_flow::wallet_view;
 use crate::api::views::ClaimView;
-use crate::api::wallet::wallet_view;
 use crate::domain::ids::{CustomerId, ShopDomain};
 use crate::domain::points::Points;
 use crate::domain::program::Channel;

@@ -1,4 +1,4 @@
-//! The claim ceilings of one `bench claims` run (issue 12.1), measured right
+//! The claim ceilings of one `bench claims` run, measured right
 //! after the HTTP load on the same database:
 //!
 //! * the old own-path ceiling (`claims::create` as the door wraps it), kept

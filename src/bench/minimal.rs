@@ -1,4 +1,4 @@
-//! The honest ceiling (issue 12.1): the *minimal durable unit* of a claim,
+//! The honest ceiling: the *minimal durable unit* of a claim,
 //! written straight to the database as prepared statements (diesel's DSL,
 //! cached per connection) — the conditional debit, the ledger entry, the
 //! claim row, an outbox row and the idempotency row, and optionally the lot
@@ -34,7 +34,7 @@ pub struct Shape {
     pub threads: usize,
     /// Claims per transaction (1: one transaction per claim).
     pub batch: usize,
-    /// With the lot allocation (what a claim costs since issue 15).
+    /// With the lot allocation (what a claim costs since points lots).
     pub lots: bool,
 }
 

@@ -35,7 +35,7 @@ pub enum BenchCommand {
     /// Prints the query plan of every hot query and whether it uses an index.
     Explain(DatabaseArg),
     /// Campaign offers: a burst of events ingested, offers issued, then the
-    /// win-back scan over N customers (issue 9).
+    /// win-back scan over N customers.
     Offers(offers::OffersArgs),
     /// The expiry sweep at scale: due lots expired while claims run, claims/s with and without it.
     Sweep(SweepArgs),

@@ -1,4 +1,4 @@
-//! `loyalty-wallet bench offers` (issue 9, point 9): a burst of events
+//! `loyalty-wallet bench offers`: a burst of events
 //! ingested through the store (the unit of work `POST /admin/events` runs),
 //! the offers issued by concurrent issuers (as several instances would),
 //! then the win-back scan over a database of N customers' facts (1 % of

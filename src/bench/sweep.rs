@@ -1,4 +1,4 @@
-//! `bench sweep` (issue 15.3): the expiry sweep at scale. Gives `--lots`
+//! `bench sweep`: the expiry sweep at scale. Gives `--lots`
 //! wallets (the first ones) a lot of 100 points whose expiry has passed,
 //! then, with the same binary in the same run:
 //!

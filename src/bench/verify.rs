@@ -1,4 +1,4 @@
-//! The invariants of DESIGN.md checked straight in the database, in one
+//! The invariants of docs/DESIGN.md checked straight in the database, in one
 //! snapshot: balance = Σ ledger ≥ 0, one redeem entry of its points per
 //! claim (and a credit only for a closed claim), no half-written
 //! idempotency record, every acknowledged claim present, the lot

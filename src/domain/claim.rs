@@ -89,7 +89,7 @@ pub fn expiry(program: &ProgramSettings, now: NaiveDateTime) -> Option<NaiveDate
     program.code_lifetime_hours.map(|hours| now + Duration::hours(hours))
 }
 
-/// The states of a claim (see DESIGN.md, "The claim").
+/// The states of a claim (see docs/DESIGN.md, "The claim").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClaimStatus {
     Pending,
@@ -126,11 +126,6 @@ impl ClaimStatus {
         ]
         .into_iter()
         .find(|s| s.as_str() == raw)
-    }
-
-    /// An unused code whose points may still come back.
-    pub fn is_refundable(self) -> bool {
-        matches!(self, ClaimStatus::Pending | ClaimStatus::Active)
     }
 }
 

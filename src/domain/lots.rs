@@ -79,7 +79,7 @@ pub struct PolicyInput {
 
 impl PointsPolicy {
     /// `self` changed by `input`, or the problems per field.
-    pub fn apply(self, input: PolicyInput) -> Result<Self, BTreeMap<String, String>> {
+    pub fn changed_by(self, input: PolicyInput) -> Result<Self, BTreeMap<String, String>> {
         let mut fields = BTreeMap::new();
         let mut next = self;
         if let Some(expiry) = input.expiry {
@@ -229,15 +229,16 @@ mod tests {
             pending_days: Some(pending),
             warning_days: Some(warning),
         };
-        let ok = PointsPolicy::default().apply(input("after_days", Some(30), 14, 7)).expect("valid");
+        let ok = PointsPolicy::default().changed_by(input("after_days", Some(30), 14, 7)).expect("valid");
         assert_eq!((ok.expiry, ok.days, ok.pending_days, ok.warning_days), (ExpiryKind::AfterDays, Some(30), 14, 7));
-        let bad = PointsPolicy::default().apply(input("after_days", Some(0), 366, -1)).expect_err("invalid");
+        let bad = PointsPolicy::default().changed_by(input("after_days", Some(0), 366, -1)).expect_err("invalid");
         assert_eq!(bad.keys().collect::<Vec<_>>(), ["expiry_warning_days", "pending_days", "points_expiry.days"]);
-        let bad = PointsPolicy::default().apply(input("inactivity", Some(10), 0, 10)).expect_err("warning >= days");
+        let bad =
+            PointsPolicy::default().changed_by(input("inactivity", Some(10), 0, 10)).expect_err("warning >= days");
         assert!(bad.contains_key("expiry_warning_days"));
-        let bad = PointsPolicy::default().apply(input("sometimes", None, 0, 0)).expect_err("kind");
+        let bad = PointsPolicy::default().changed_by(input("sometimes", None, 0, 0)).expect_err("kind");
         assert!(bad.contains_key("points_expiry.kind"));
-        let kept = ok.apply(PolicyInput::default()).expect("nothing changes");
+        let kept = ok.changed_by(PolicyInput::default()).expect("nothing changes");
         assert_eq!(kept, ok);
     }
 

@@ -1,4 +1,4 @@
-//! Who the scheduled scan finds (issue 9, point 2): pure rules over one
+//! Who the scheduled scan finds: pure rules over one
 //! customer's facts. `win_back`: a paid order exists, the last one at least
 //! the inactivity window ago, and no win-back in this inactivity period (an
 //! order clears the stamp). `birthday`: the birthday's month and day has

@@ -1,4 +1,4 @@
-//! Shopify's query signatures (PLATFORM.md), pure functions.
+//! Shopify's query signatures (docs/PLATFORM.md), pure functions.
 //!
 //! - Install and OAuth callback: drop `hmac`, sort by key, join `key=value`
 //!   with `&`.

@@ -1,5 +1,5 @@
 //! Times the service accepts: RFC 3339 can only write years 0000-9999, so a
-//! time outside them is refused wherever one is accepted (issue 14, point 3)
+//! time outside them is refused wherever one is accepted
 //! and every time the service returns stays RFC 3339.
 
 use chrono::{DateTime, Datelike, Utc};

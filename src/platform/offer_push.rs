@@ -52,7 +52,6 @@ pub fn offer_input(offer: &OfferRow) -> AppResult<OfferDiscountInput> {
     let currency = Currency::parse(&discount.currency).map_err(AppError::internal_msg)?;
     let value = value(&discount, currency).ok_or_else(|| AppError::internal_msg("offer discount incomplete"))?;
     let at = |t: chrono::NaiveDateTime| t.and_utc().to_rfc3339_opts(SecondsFormat::Millis, true);
-    let c = &discount.combines_with;
     Ok(OfferDiscountInput {
         title: format!("Personal offer ({}) {code}", offer.trigger_kind),
         code,
@@ -61,7 +60,7 @@ pub fn offer_input(offer: &OfferRow) -> AppResult<OfferDiscountInput> {
         min_subtotal: discount.min_subtotal_minor.map(|m| currency.format_minor(m)),
         one_time: discount.purchase_type != PurchaseTypes::Subscription,
         subscription: discount.purchase_type != PurchaseTypes::OneTime,
-        combines_with: (c.order, c.product, c.shipping),
+        combines_with: discount.combines_with,
         starts_at: at(offer.issued_at.unwrap_or(offer.created_at)),
         ends_at: offer.expires_at.map(at),
     })

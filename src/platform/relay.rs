@@ -72,7 +72,7 @@ pub async fn run_now(platform: &Platform, shop_id: &str, claim_id: &str, action:
 }
 
 /// Works one row. A panic while doing so is caught and logged with the shop
-/// and row, and the row is tried again after a back-off (issue 14, point 1).
+/// and row, and the row is tried again after a back-off.
 pub async fn process(platform: &Platform, row: OutboxRow) {
     let held = row.clone();
     let Err(panic) = super::supervise::catch(process_row(platform, row)).await else { return };
@@ -170,7 +170,7 @@ fn discount_input(claim: &ClaimRow) -> AppResult<DiscountInput> {
             .as_ref()
             .filter(|_| subscription)
             .map(|s| s.recurring_cycle_limit()),
-        combines_with: (snapshot.combines_with.order, snapshot.combines_with.product, snapshot.combines_with.shipping),
+        combines_with: snapshot.combines_with,
         starts_at: claim.created_at.and_utc().to_rfc3339(),
         ends_at: claim.expires_at.map(|at| at.and_utc().to_rfc3339()),
     })
@@ -218,7 +218,7 @@ async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
         },
         Err(PlatformError::Rejected(reason)) if !repush => {
             // The platform's own words go to the log only: the claim's
-            // failure reason is shown to shoppers (issue 14, point 4).
+            // failure reason is shown to shoppers.
             tracing::warn!(shop = %claim.shop_id, claim = %claim.id, %reason, "the platform refused the code");
             fail(platform, &claim, "the platform refused the code").await
         }

@@ -2,6 +2,7 @@
 //! with errors sorted into what may be retried and what may not.
 
 use super::throttle::{clamp_wait, Pacer, ThrottleStatus};
+use crate::domain::program::CombinesWith;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -69,7 +70,7 @@ pub struct DiscountInput {
     pub one_time: bool,
     pub subscription: bool,
     pub recurring_cycle_limit: Option<i64>,
-    pub combines_with: (bool, bool, bool),
+    pub combines_with: CombinesWith,
     pub starts_at: String,
     pub ends_at: Option<String>,
 }
@@ -116,7 +117,6 @@ impl ShopifyClient {
     }
 
     pub async fn create_discount(&self, creds: &ShopCreds, input: &DiscountInput) -> Result<String, PlatformError> {
-        let (one, product, shipping) = input.combines_with;
         let variables = json!({"basicCodeDiscount": {
             "title": input.title,
             "code": input.code,
@@ -132,12 +132,12 @@ impl ShopifyClient {
             "recurringCycleLimit": input.recurring_cycle_limit,
             "usageLimit": 1,
             "appliesOncePerCustomer": true,
-            "combinesWith": {"orderDiscounts": one, "productDiscounts": product, "shippingDiscounts": shipping},
+            "combinesWith": combines_with(input.combines_with),
         }});
         let data = self.graphql(creds, CREATE, variables, MUTATION_COST).await?;
         let result = &data["discountCodeBasicCreate"];
         if let Some(error) = first_user_error(result) {
-            return Err(if error.0 == "TAKEN" { PlatformError::Taken } else { PlatformError::Rejected(error.1) });
+            return Err(error.refusing_create());
         }
         result["codeDiscountNode"]["id"]
             .as_str()
@@ -158,8 +158,8 @@ impl ShopifyClient {
             return Ok(true);
         }
         match first_user_error(result) {
-            Some((_, message)) if message.to_ascii_lowercase().contains("does not exist") => Ok(true),
-            Some((_, message)) => Err(PlatformError::Rejected(message)),
+            Some(error) if error.message.to_ascii_lowercase().contains("does not exist") => Ok(true),
+            Some(error) => Err(PlatformError::Rejected(error.message)),
             None => Ok(false),
         }
     }
@@ -269,12 +269,34 @@ fn throttle_status(body: &Value) -> Option<ThrottleStatus> {
     .sanitized()
 }
 
-pub(crate) fn first_user_error(result: &Value) -> Option<(String, String)> {
+/// The first of a mutation's `userErrors`.
+pub(crate) struct UserError {
+    pub code: String,
+    pub message: String,
+}
+
+impl UserError {
+    /// A refused create: the code is `TAKEN` already, or refused for good.
+    pub(crate) fn refusing_create(self) -> PlatformError {
+        if self.code == "TAKEN" {
+            PlatformError::Taken
+        } else {
+            PlatformError::Rejected(self.message)
+        }
+    }
+}
+
+pub(crate) fn first_user_error(result: &Value) -> Option<UserError> {
     let error = result["userErrors"].as_array()?.first()?;
-    Some((
-        error["code"].as_str().unwrap_or("").to_string(),
-        error["message"].as_str().unwrap_or("user error").to_string(),
-    ))
+    Some(UserError {
+        code: error["code"].as_str().unwrap_or("").to_string(),
+        message: error["message"].as_str().unwrap_or("user error").to_string(),
+    })
+}
+
+/// `combinesWith` as the discount mutations take it.
+pub(crate) fn combines_with(with: CombinesWith) -> Value {
+    json!({"orderDiscounts": with.order, "productDiscounts": with.product, "shippingDiscounts": with.shipping})
 }
 
 /// reqwest errors print the URL; ours never carry secrets, but keep logs short.

@@ -1,4 +1,4 @@
-//! Shopify's webhook payloads turned into campaign events (issue 9, point 2):
+//! Shopify's webhook payloads turned into campaign events:
 //! `customers/create` → a `customer` event, `orders/paid` → an `order`
 //! event, `checkouts/create|update` → a `cart` event. Only the shapes live
 //! here; storing and matching is the store's (`store::events`).

@@ -1,10 +1,13 @@
-//! Campaign offers at Shopify (issue 9, point 4): fixed amounts and
+//! Campaign offers at Shopify: fixed amounts and
 //! percentages through `discountCodeBasicCreate` (a percentage is sent as a
 //! FRACTION 0–1), free shipping through `discountCodeFreeShippingCreate`;
 //! both bound to one customer, usable once, ending at the offer's expiry,
 //! with the minimum subtotal as `minimumRequirement`.
 
-use super::shopify::{customer_gid, first_user_error, PlatformError, ShopCreds, ShopifyClient, MUTATION_COST};
+use super::shopify::{
+    combines_with, customer_gid, first_user_error, PlatformError, ShopCreds, ShopifyClient, MUTATION_COST,
+};
+use crate::domain::program::CombinesWith;
 use serde_json::{json, Value};
 
 /// What the code gives.
@@ -29,8 +32,7 @@ pub struct OfferDiscountInput {
     pub min_subtotal: Option<String>,
     pub one_time: bool,
     pub subscription: bool,
-    /// (order, product, shipping)
-    pub combines_with: (bool, bool, bool),
+    pub combines_with: CombinesWith,
     pub starts_at: String,
     pub ends_at: Option<String>,
 }
@@ -40,7 +42,6 @@ const FREE_SHIPPING: &str = "mutation discountCodeFreeShippingCreate($freeShippi
 
 /// The fields both mutations share.
 fn common(input: &OfferDiscountInput) -> serde_json::Map<String, Value> {
-    let (order, product, shipping) = input.combines_with;
     let mut fields = json!({
         "title": input.title,
         "code": input.code,
@@ -49,7 +50,7 @@ fn common(input: &OfferDiscountInput) -> serde_json::Map<String, Value> {
         "customerSelection": {"customers": {"add": [customer_gid(&input.customer_id)]}},
         "usageLimit": 1,
         "appliesOncePerCustomer": true,
-        "combinesWith": {"orderDiscounts": order, "productDiscounts": product, "shippingDiscounts": shipping},
+        "combinesWith": combines_with(input.combines_with),
     });
     if let Some(min) = &input.min_subtotal {
         fields["minimumRequirement"] = json!({"subtotal": {"greaterThanOrEqualToSubtotal": min}});
@@ -105,7 +106,7 @@ impl ShopifyClient {
         let data = self.graphql(creds, query, variables, MUTATION_COST).await?;
         let result = &data[root];
         if let Some(error) = first_user_error(result) {
-            return Err(if error.0 == "TAKEN" { PlatformError::Taken } else { PlatformError::Rejected(error.1) });
+            return Err(error.refusing_create());
         }
         result["codeDiscountNode"]["id"]
             .as_str()
@@ -127,7 +128,7 @@ mod tests {
             min_subtotal: Some("40.00".into()),
             one_time: true,
             subscription: false,
-            combines_with: (false, true, false),
+            combines_with: CombinesWith { order: false, product: true, shipping: false },
             starts_at: "2026-01-01T00:00:00Z".into(),
             ends_at: None,
         }

@@ -1,4 +1,4 @@
-//! The campaign side of Shopify's webhooks (issue 9): each topic's payload
+//! The campaign side of Shopify's webhooks: each topic's payload
 //! parsed by `shopify_events`, its effect written in the caller's
 //! transaction (the one holding the webhook's dedupe record, so the same
 //! delivery three times is one event).

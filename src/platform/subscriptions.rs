@@ -73,8 +73,8 @@ async fn subscribe(
     };
     let result = &data["webhookSubscriptionCreate"];
     match first_user_error(result) {
-        Some((_, message)) if message.to_ascii_lowercase().contains("already been taken") => Ok(false),
-        Some((_, message)) => Err(PlatformError::Rejected(message)),
+        Some(error) if error.message.to_ascii_lowercase().contains("already been taken") => Ok(false),
+        Some(error) => Err(PlatformError::Rejected(error.message)),
         None if result["webhookSubscription"]["id"].is_string() => Ok(true),
         None => Err(PlatformError::Transient("answer without a subscription id".into())),
     }

@@ -1,4 +1,4 @@
-//! Supervision of background work (issue 14, point 1): a panic in one unit
+//! Supervision of background work: a panic in one unit
 //! (one outbox row, one reconciliation lookup, one sweep) is caught and
 //! logged with what it was working on, and the loop goes on; a worker loop
 //! that still ends is started again.

@@ -19,7 +19,7 @@ const MAX_POINTS: f64 = 1.0e6;
 
 impl ThrottleStatus {
     /// The figures made safe: every one finite and within sane bounds, or
-    /// None when they cannot describe a bucket at all (issue 14, point 1).
+    /// None when they cannot describe a bucket at all (a hostile answer).
     pub fn sanitized(self) -> Option<Self> {
         let finite =
             [self.maximum_available, self.currently_available, self.restore_rate].iter().all(|v| v.is_finite());

@@ -12,18 +12,40 @@ pub struct Report {
     pub claims_count: i64,
     pub points_redeemed: i64,
     pub customers: i64,
-    /// (lowest, highest or None for open-ended, count)
-    pub distribution: Vec<(i64, Option<i64>, i64)>,
-    /// Start of the day, week (Monday) or month, "YYYY-MM-DD" → (claims, points)
-    pub per_day: BTreeMap<String, (i64, i64)>,
-    /// Codes refunded (points back): count and points.
-    pub refunded: (i64, i64),
-    /// "online" / "pos" → (claims, points), refunded ones left out.
-    pub by_channel: BTreeMap<String, (i64, i64)>,
+    pub distribution: Vec<Band>,
+    /// Start of the day, week (Monday) or month, "YYYY-MM-DD" → its claims.
+    pub per_day: BTreeMap<String, Tally>,
+    /// Codes refunded (points back).
+    pub refunded: Tally,
+    /// "online" / "pos" → its claims, refunded ones left out.
+    pub by_channel: BTreeMap<String, Tally>,
     pub status: BTreeMap<String, i64>,
     pub orders: i64,
     /// Wide: the sum of many i64 subtotals does not fit an i64.
     pub order_value_minor: i128,
+}
+
+/// A number of claims and the points they took.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Tally {
+    pub claims: i64,
+    pub points: i64,
+}
+
+impl Tally {
+    fn add(&mut self, points: i64) {
+        self.claims += 1;
+        self.points = self.points.saturating_add(points);
+    }
+}
+
+/// One bucket of the points-per-claim distribution.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Band {
+    pub lowest: i64,
+    /// None for the open-ended last bucket.
+    pub highest: Option<i64>,
+    pub claims: i64,
 }
 
 /// Bucket lower bounds of the points-per-claim distribution.
@@ -56,7 +78,16 @@ impl Period {
     }
 }
 
-type Row = (NaiveDateTime, i64, String, String, Option<i64>, String);
+/// The columns of a claim the report reads.
+#[derive(Queryable)]
+struct ClaimFacts {
+    created_at: NaiveDateTime,
+    points: i64,
+    status: String,
+    customer_id: String,
+    order_subtotal_minor: Option<i64>,
+    channel: String,
+}
 
 pub fn report(
     conn: &mut AnyConnection,
@@ -65,7 +96,7 @@ pub fn report(
     to: NaiveDateTime,
     period: Period,
 ) -> QueryResult<Report> {
-    let rows: Vec<Row> = claims::table
+    let rows: Vec<ClaimFacts> = claims::table
         .filter(claims::shop_id.eq(shop_id))
         .filter(claims::created_at.ge(from))
         .filter(claims::created_at.lt(to))
@@ -82,30 +113,26 @@ pub fn report(
         distribution: BUCKETS
             .iter()
             .enumerate()
-            .map(|(i, &low)| (low, BUCKETS.get(i + 1).map(|next| next - 1), 0))
+            .map(|(i, &lowest)| Band { lowest, highest: BUCKETS.get(i + 1).map(|next| next - 1), claims: 0 })
             .collect(),
         ..Report::default()
     };
     let mut customers = HashSet::new();
-    for (created_at, points, status, customer, order_minor, channel) in rows {
+    for claim in rows {
+        let points = claim.points;
         report.claims_count += 1;
         report.points_redeemed = report.points_redeemed.saturating_add(points);
-        customers.insert(customer);
+        customers.insert(claim.customer_id);
         let bucket = BUCKETS.iter().rposition(|&low| points >= low).unwrap_or(0);
-        report.distribution[bucket].2 += 1;
-        let day = report.per_day.entry(period.start(created_at.date()).to_string()).or_default();
-        day.0 += 1;
-        day.1 = day.1.saturating_add(points);
-        if status == "refunded" {
-            report.refunded.0 += 1;
-            report.refunded.1 = report.refunded.1.saturating_add(points);
+        report.distribution[bucket].claims += 1;
+        report.per_day.entry(period.start(claim.created_at.date()).to_string()).or_default().add(points);
+        if claim.status == "refunded" {
+            report.refunded.add(points);
         } else {
-            let split = report.by_channel.entry(channel).or_default();
-            split.0 += 1;
-            split.1 = split.1.saturating_add(points);
+            report.by_channel.entry(claim.channel).or_default().add(points);
         }
-        *report.status.entry(status).or_default() += 1;
-        if let Some(minor) = order_minor {
+        *report.status.entry(claim.status).or_default() += 1;
+        if let Some(minor) = claim.order_subtotal_minor {
             report.orders += 1;
             report.order_value_minor += i128::from(minor);
         }

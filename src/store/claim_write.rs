@@ -1,4 +1,4 @@
-//! The lean claim write (issue 12.2). Everything a claim only *reads* —
+//! The lean claim write. Everything a claim only *reads* —
 //! the shop and its points policy, whether the customer is blocked or
 //! exists, the program (parsed once per version, `programs::Cache`), the
 //! rules' verdict, a fresh code, the snapshot and event JSON — is prepared

@@ -126,7 +126,7 @@ pub fn claim_key(row: &ClaimRow) -> Keyset {
     Keyset { created_at: row.created_at, id: row.id.clone() }
 }
 
-/// The claim (DESIGN.md): rules, conditional debit, ledger entry, claim row
+/// The claim (docs/DESIGN.md): rules, conditional debit, ledger entry, claim row
 /// with the program snapshot and, for a platform shop, the outbox row.
 pub fn create(conn: &mut AnyConnection, request: &ClaimRequest) -> AppResult<ClaimRow> {
     let shop_id = request.shop.as_str();

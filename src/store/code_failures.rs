@@ -1,4 +1,4 @@
-//! Failed code checks per customer per clock hour (issue 10, abuse): a
+//! Failed code checks per customer per clock hour (abuse): a
 //! brute force on codes is counted, visible and slowed. More than
 //! [`MAX_FAILURES_PER_HOUR`] failures in one hour and every check of that
 //! customer is refused (429 `rate_limited`) until the hour ends.

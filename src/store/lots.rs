@@ -73,7 +73,7 @@ pub fn policy(conn: &mut AnyConnection, shop_id: &str) -> QueryResult<PointsPoli
 
 /// The shop (created on first sight) with its points policy, in one query
 /// when the shop exists: the claim reads both, and a separate policy lookup
-/// was most of what the lots added to a claim (issue 15.7).
+/// was most of what the lots added to a claim.
 pub fn shop_and_policy(conn: &mut AnyConnection, shop_id: &str) -> AppResult<(ShopRow, PointsPolicy)> {
     match find_shop_and_policy(conn, shop_id)? {
         Some(found) => Ok(found),

@@ -1,4 +1,4 @@
-//! The scheduled win-back / birthday scan (issue 9, point 2): a keyset walk
+//! The scheduled win-back / birthday scan: a keyset walk
 //! over `customer_facts` by (shop, customer) in pages, its place kept in
 //! `campaign_scans`, so a pass is bounded and the next pass (or the next
 //! process) resumes where it stopped. A customer found is stamped by a

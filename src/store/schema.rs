@@ -324,7 +324,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(campaigns, campaign_versions, offers, campaign_events, shops);
-// --- Install (issue 11) ---------------------------------------------------
+// --- Install ---------------------------------------------------------------
 
 diesel::table! {
     oauth_states (shop_id, state) {

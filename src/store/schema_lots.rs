@@ -3,7 +3,7 @@
 
 use super::schema::{ledger_entries, shops};
 
-// Points lots (issue 15).
+// Points lots: credits, their allocations to debits, pending points.
 
 diesel::table! {
     points_policies (shop_id) {

@@ -1,4 +1,4 @@
-//! The admin screens' endpoints (issue 13, items 14 and 15): the platform's
+//! The admin screens' endpoints: the platform's
 //! segments for the eligibility picker, the CSV exports of balances and of
 //! the ledger, and the staff member recorded on each manual adjustment.
 

@@ -1,4 +1,4 @@
-//! shopify.app.toml and the theme app extension (issue 11, point 6): the
+//! shopify.app.toml and the theme app extension: the
 //! files parse, and every URL path, scope and topic in them is one the
 //! service really has.
 

@@ -1,4 +1,4 @@
-//! Proof of the budget under concurrency (issue 10, point 6), on SQLite and,
+//! Proof of the budget under concurrency, on SQLite and,
 //! with TEST_DATABASE_URL, on PostgreSQL:
 //! - a model test: after every step of random sequences of issue / use
 //!   (checkout redeem) / expire (clock advance + expiry pass) / delete,

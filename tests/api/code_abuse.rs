@@ -1,4 +1,4 @@
-//! Abuse at the native checkout (issue 10, point 7), on SQLite and, with
+//! Abuse at the native checkout, on SQLite and, with
 //! TEST_DATABASE_URL, on PostgreSQL: a blocked customer's codes are refused
 //! (points codes and offer codes), and a brute force on codes is counted and
 //! slowed — the 21st failed check in an hour answers 429 `rate_limited` with

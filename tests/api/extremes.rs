@@ -1,4 +1,4 @@
-//! Extreme dates and sums (issue 14, point 3): no panic, no wrap-around.
+//! Extreme dates and sums: no panic, no wrap-around.
 
 use crate::helpers::*;
 use reqwest::StatusCode;

@@ -1,4 +1,4 @@
-//! A hostile or broken platform (issue 14, points 1 and 2): answers no real
+//! A hostile or broken platform: answers no real
 //! Shopify gives — `Retry-After: inf`, a throttle status of -1e308 — must
 //! neither stop background work for other shops nor drop a shopper's
 //! request.

@@ -134,3 +134,49 @@ async fn twenty_concurrent_requests_with_one_key_have_one_effect() {
     assert_eq!(app.balance("1").await, 4_700);
     assert_wallet_invariants(&app, SHOP, "1").await;
 }
+
+/// On a platform shop the claim is pushed and the refund credited within
+/// the response window, and the stored answer is restated: a replay returns
+/// exactly what the first caller was told (`active`, `refunded` with 200),
+/// and the settled refund's points are counted once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replay_after_the_platform_settled_says_what_the_first_caller_was_told() {
+    use crate::platform::{base_program, program, rig_with, Rig};
+    use crate::shopify_double::DoubleConfig;
+    let Rig { app, double } = rig_with(DoubleConfig::default(), |s| s.platform.push_window_ms = 10_000).await;
+    program(&app, base_program()).await;
+    app.grant("1", 1_000).await;
+    let token = app.customer("1");
+    let body = json!({"points": 400});
+    let claim = answered_twice(&app, "/api/v1/claims", &body, &token, "settle-claim", StatusCode::CREATED).await;
+    assert_eq!(claim["status"], "active", "pushed within the window: {claim}");
+    let id = claim["id"].as_str().expect("id");
+    let path = format!("/api/v1/claims/{id}/refund");
+    let refund = answered_twice(&app, &path, &json!({}), &token, "settle-refund", StatusCode::OK).await;
+    assert_eq!((refund["claim"]["status"].as_str(), refund["points_refunded"].as_i64()), (Some("refunded"), Some(400)));
+    assert_eq!(refund["points_balance"], 1_000);
+    assert!(double.live_codes().is_empty(), "the code is gone at the platform");
+    let metrics = app.client.get(app.url("/metrics")).send().await.expect("GET").text().await.expect("text");
+    for line in ["loyalty_claims_created_total 1", "loyalty_refunds_total 1", "loyalty_points_refunded_total 400"] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in {metrics}");
+    }
+}
+
+/// Posts with `key` twice: the second answer is a replay, byte for byte.
+async fn answered_twice(
+    app: &TestApp,
+    path: &str,
+    body: &serde_json::Value,
+    token: &str,
+    key: &str,
+    status: StatusCode,
+) -> serde_json::Value {
+    let first = app.post(path, token, Some(key), body).await;
+    assert_eq!(first.status(), status);
+    let first = first.bytes().await.expect("body");
+    let again = app.post(path, token, Some(key), body).await;
+    assert_eq!(again.status(), status);
+    assert_eq!(again.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
+    assert_eq!(again.bytes().await.expect("body"), first, "byte for byte");
+    serde_json::from_slice(&first).expect("json")
+}

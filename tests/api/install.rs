@@ -1,4 +1,4 @@
-//! Installing on Shopify (issue 11) against the double: the code grant from
+//! Installing on Shopify against the double: the code grant from
 //! install to first claim, replay and forgery refused with nothing stored,
 //! the token sealed at rest, webhook subscriptions, uninstall and reinstall,
 //! and the token exchange made once under concurrent first requests.

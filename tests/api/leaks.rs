@@ -1,4 +1,4 @@
-//! What must not leak or grow (issue 14, points 4, 5 and 7): internals in
+//! What must not leak or grow: internals in
 //! 5xx bodies, plain-http outgoing URLs, unbounded metrics labels, a token
 //! kept after switching back to native.
 

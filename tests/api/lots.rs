@@ -1,4 +1,4 @@
-//! Points lots, pending points and expiry (issue 15), with the app's clock
+//! Points lots, pending points and expiry, with the app's clock
 //! moved instead of sleeping; every step checks invariant 9.
 
 use crate::helpers::*;

@@ -1,5 +1,5 @@
 //! Offers on a Shopify shop reach the platform exactly once through the
-//! outbox (issue 9, point 4) and are cleaned up there (point 5), against the
+//! outbox and are cleaned up there, against the
 //! local double, on both databases: percentage as a fraction, free shipping
 //! with its cap, the minimum, the customer binding, usage limit 1, endsAt;
 //! expiry deletes the code there; discounts/delete marks the offer deleted;

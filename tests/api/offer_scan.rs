@@ -1,4 +1,4 @@
-//! The scheduled win-back / birthday scan (issue 9, point 2), with the
+//! The scheduled win-back / birthday scan, with the
 //! injected clock, on both databases: win-back once per inactivity period
 //! (an order opens a new one), birthdays at the shop's midnight in its time
 //! zone once a year, and a scan bounded per pass that resumes where it

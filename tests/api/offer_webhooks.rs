@@ -1,4 +1,4 @@
-//! Shopify webhooks become campaign events (issue 9, point 2), over HTTP on
+//! Shopify webhooks become campaign events, over HTTP on
 //! both databases: customers/create → welcome; orders/paid → first_order,
 //! order_paid, nth_order (stored once per order, as `order` events the
 //! report counts); checkouts/create|update → cart_abandoned, cancelled by an

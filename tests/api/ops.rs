@@ -245,7 +245,7 @@ async fn the_pages_are_served() {
     let app = TestApp::spawn().await;
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     let root = client.get(app.url("/")).send().await.expect("GET /");
-    assert_eq!(root.status(), StatusCode::OK, "a landing page (issue 13, item 21)");
+    assert_eq!(root.status(), StatusCode::OK, "a landing page");
     let page = app.client.get(app.url("/widget/")).send().await.expect("GET");
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.headers()["content-type"].to_str().unwrap_or("").starts_with("text/html"));

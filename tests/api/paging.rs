@@ -1,4 +1,4 @@
-//! Cursor paging (issue 14.11): `?limit=&cursor=` → `next_cursor` on the
+//! Cursor paging: `?limit=&cursor=` → `next_cursor` on the
 //! shopper's transactions and claims and the admin's view of a customer;
 //! every row exactly once, newest first, while rows are being added.
 

@@ -1,4 +1,4 @@
-//! The Shopify connector and the outbox relay end to end (issue 3, point 8):
+//! The Shopify connector and the outbox relay end to end:
 //! the real service against the local Shopify double, with faults.
 
 use crate::helpers::*;

@@ -1,4 +1,4 @@
-//! The app proxy session (issue 11): `GET /proxy/session` with Shopify's
+//! The app proxy session: `GET /proxy/session` with Shopify's
 //! signed proxy query. The signature is computed here independently of the
 //! service: sorted keys, repeated values joined with `,`, `key=value`
 //! concatenated without a separator, hex HMAC-SHA256.

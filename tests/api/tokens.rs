@@ -1,4 +1,4 @@
-//! Access tokens at rest (issue 11, point 4): sealed on every write path,
+//! Access tokens at rest: sealed on every write path,
 //! re-sealed by `loyalty-wallet rotate-key`, plaintext from older versions
 //! sealed at start.
 

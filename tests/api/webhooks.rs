@@ -1,4 +1,4 @@
-//! The platform's webhooks (issue 3, points 6 and 8): HMAC over the raw
+//! The platform's webhooks: HMAC over the raw
 //! body, every topic delivered three times with one effect, nothing stored
 //! for a bad signature.
 

@@ -1,4 +1,4 @@
--- Points lots (issue 15): lots, their allocations, pending points, the
+-- Points lots: lots, their allocations, pending points, the
 -- shop's expiry policy; ledger entries gain pending_delta (delta may be 0).
 ALTER TABLE ledger_entries ADD COLUMN pending_delta BIGINT NOT NULL DEFAULT 0; -- postgres only
 ALTER TABLE ledger_entries DROP CONSTRAINT ledger_entries_delta_check; -- postgres only

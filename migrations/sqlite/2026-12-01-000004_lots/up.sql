@@ -1,4 +1,4 @@
--- Points lots (issue 15): lots, their allocations, pending points, the
+-- Points lots: lots, their allocations, pending points, the
 -- shop's expiry policy; ledger entries gain pending_delta (delta may be 0).
 CREATE TABLE ledger_entries_new ( -- sqlite only
     shop_id TEXT NOT NULL, -- sqlite only

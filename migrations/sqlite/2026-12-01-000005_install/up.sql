@@ -1,4 +1,4 @@
--- Install (issue 11): OAuth `state` values, single use, bound to the shop.
+-- Install: OAuth `state` values, single use, bound to the shop.
 CREATE TABLE oauth_states (
     shop_id TEXT NOT NULL,
     state TEXT NOT NULL,

@@ -1,4 +1,4 @@
-// Admin screens of issues 9.7, 10.5, 15.4/15.8 and 13.13–13.15: campaigns
+// Admin screens: campaigns
 // (list, form, validation, preview, enable/disable, offers, report page),
 // shop guardrails / notify / points policy, customer lots, the currency
 // confirmation, the eligibility picker and the CSV exports. Screenshots at

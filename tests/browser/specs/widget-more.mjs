@@ -1,4 +1,4 @@
-// Widget round 3: "Your offers" (issue 9.6), expiring and pending points
+// Widget round 3: "Your offers", expiring and pending points
 // (15.4/15.8), Show more on codes and history (14.11), the logged-out line in
 // every table, and the till's open codes with cancel and copy (13.19).
 // Screenshots go to artifacts/widget-ui/ at 1280, 375 and 320 px.

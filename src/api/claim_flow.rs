@@ -1,9 +1,10 @@
-//! What the shopper's and the POS doors share: wallet, quote and claim for
-//! one customer on one channel.
+//! The flow the shopper's and the POS doors share: wallet, quote and claim
+//! for one customer on one channel, and settling a claim (or a refund) with
+//! the platform within the response window.
 
-use super::idempotency::{self, Idempotent, KeyOwner};
+use super::idempotency::{self, Answer, Idempotent, KeyOwner, Stored};
 use super::views::{ClaimView, ProgramSummary, QuoteView, WalletView};
-use crate::domain::claim;
+use crate::domain::claim::{self, ClaimStatus};
 use crate::domain::ids::{CustomerId, ShopDomain};
 use crate::domain::money::Currency;
 use crate::domain::points::Points;
@@ -15,10 +16,10 @@ use crate::platform::relay;
 use crate::platform::shopify::PlatformError;
 use crate::platform::Platform;
 use crate::store::claim_write;
-use crate::store::claims::{self, ClaimRequest};
+use crate::store::claims::{self, ClaimRequest, ClaimRow};
 use crate::store::outbox::action;
 use crate::store::wallets::{self, Wallet};
-use crate::store::Store;
+use crate::store::{AnyConnection, Store};
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use serde::Deserialize;
@@ -27,13 +28,13 @@ use utoipa::{IntoParams, ToSchema};
 
 /// Reads the wallet, creating shop and customer on first sight.
 pub async fn load(store: &Store, shop: &ShopDomain, customer: &CustomerId, channel: Channel) -> AppResult<Wallet> {
-    let (s, c) = (shop.as_str().to_string(), customer.as_str().to_string());
-    let found = store.read(move |conn| wallets::find(conn, &s, &c, channel)).await?;
+    let (shop_id, customer_id) = (shop.as_str().to_string(), customer.as_str().to_string());
+    let found = store.read(move |conn| wallets::find(conn, &shop_id, &customer_id, channel)).await?;
     if let Some(wallet) = found {
         return Ok(wallet);
     }
-    let (s, c) = (shop.as_str().to_string(), customer.as_str().to_string());
-    store.write(move |conn| wallets::ensure(conn, &s, &c, channel)).await
+    let (shop_id, customer_id) = (shop.as_str().to_string(), customer.as_str().to_string());
+    store.write(move |conn| wallets::ensure(conn, &shop_id, &customer_id, channel)).await
 }
 
 fn currency(wallet: &Wallet) -> AppResult<Currency> {
@@ -121,54 +122,42 @@ pub async fn create_claim(
         }
     }
     match &result {
-        Ok(answer) if !answer.replayed => {
+        Ok(Answer::Fresh { .. }) => {
             Metrics::add(&metrics.claims_created, 1);
             Metrics::add(&metrics.points_redeemed, points.unsigned_abs());
         }
         Err(e) if !e.is_server_error() => Metrics::add(&metrics.claims_refused, 1),
         _ => {}
     }
-    let mut answer = result?;
-    let claim_id = pending_claim(&answer.body, "pending");
-    if let (false, Some(claim_id)) = (answer.replayed, claim_id) {
-        if let Some(view) = settle_within_window(store, platform, &shop, &claim_id, action::CREATE, "pending").await? {
-            answer.body = serde_json::to_string(&view).map_err(AppError::internal)?;
-            idempotency::restate(store, &owner, &key, answer.status, &answer.body).await?;
-        }
-    }
-    answer.into_response()
+    let answer = result?;
+    // A claim made just now for a platform shop waits for its push.
+    let claim_id = match &answer {
+        Answer::Fresh { result: claim, .. } if claim.status() == Some(ClaimStatus::Pending) => claim.id.clone(),
+        _ => return Ok(answer.into_response()),
+    };
+    let pushed = settle_within_window(store, platform, &shop, &claim_id, action::CREATE, ClaimStatus::Pending);
+    let Some(pushed) = pushed.await? else { return Ok(answer.into_response()) };
+    let response = Stored::new(StatusCode::CREATED, &ClaimView::from(&pushed))?;
+    idempotency::restate(store, &owner, &key, &response).await?;
+    Ok(response.into_response())
 }
 
 /// Reads and decides on a pooled read connection first (`claim_write`), so
 /// that the write (SQLite: the single writer thread) only re-checks and
 /// writes; anything unusual takes the full path inside the write.
-async fn claim_once(store: &Store, request: ClaimRequest, idempotent: Idempotent) -> AppResult<idempotency::Answer> {
+async fn claim_once(store: &Store, request: ClaimRequest, idempotent: Idempotent) -> AppResult<Answer<ClaimRow>> {
     let (cache, ahead) = (store.programs().clone(), request.clone());
     let prepared = store.read(move |conn| Ok(claim_write::prepare(conn, &ahead, &cache))).await.ok().flatten();
-    idempotency::answer(
-        store,
-        idempotent,
-        |_| StatusCode::CREATED,
-        move |conn| {
-            let row = match &prepared {
-                Some(prepared) => claim_write::write(conn, prepared)?,
-                None => claims::create(conn, &request)?,
-            };
-            Ok(ClaimView::from(&row))
-        },
-    )
-    .await
+    let write = move |conn: &mut AnyConnection| match &prepared {
+        Some(prepared) => claim_write::write(conn, prepared),
+        None => claims::create(conn, &request),
+    };
+    idempotency::answer(store, idempotent, write, |claim| Stored::new(StatusCode::CREATED, &ClaimView::from(claim)))
+        .await
 }
 
 fn needs_segments(error: &AppError) -> bool {
     error.code == ErrorCode::NotEligible && error.details["reason"] == "segments_unavailable"
-}
-
-/// The claim id of an answer whose claim is in `status`.
-pub fn pending_claim(body: &str, status: &str) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_str(body).ok()?;
-    let claim = if value.get("claim").is_some() { &value["claim"] } else { &value };
-    (claim["status"] == status).then(|| claim["id"].as_str().map(str::to_string)).flatten()
 }
 
 /// Works the claim's outbox row now and waits up to the push window for
@@ -180,18 +169,18 @@ pub async fn settle_within_window(
     shop: &str,
     claim_id: &str,
     work: &'static str,
-    from: &str,
-) -> AppResult<Option<ClaimView>> {
+    from: ClaimStatus,
+) -> AppResult<Option<ClaimRow>> {
     let window = std::time::Duration::from_millis(platform.settings.push_window_ms);
     let deadline = tokio::time::Instant::now() + window;
-    let (p, s, c) = (platform.clone(), shop.to_string(), claim_id.to_string());
-    let task = tokio::spawn(async move { relay::run_now(&p, &s, &c, work).await });
+    let (relay_platform, relay_shop, relay_claim) = (platform.clone(), shop.to_string(), claim_id.to_string());
+    let task = tokio::spawn(async move { relay::run_now(&relay_platform, &relay_shop, &relay_claim, work).await });
     let _ = tokio::time::timeout_at(deadline, task).await;
     loop {
-        let (s, c) = (shop.to_string(), claim_id.to_string());
-        let claim = store.read(move |conn| Ok(claims::find(conn, &s, &c)?)).await?;
+        let (shop_id, id) = (shop.to_string(), claim_id.to_string());
+        let claim = store.read(move |conn| Ok(claims::find(conn, &shop_id, &id)?)).await?;
         match claim {
-            Some(row) if row.status != from => return Ok(Some(ClaimView::from(&row))),
+            Some(row) if row.status() != Some(from) => return Ok(Some(row)),
             None => return Ok(None),
             Some(_) if tokio::time::Instant::now() >= deadline => {
                 platform.wake.notify_one();
@@ -214,7 +203,7 @@ async fn segment_member(store: &Store, platform: &Platform, request: &ClaimReque
 
 /// Membership that must be known (a claim): a platform
 /// that cannot answer is 503 `unavailable`; what it said goes to the log
-/// (with the request id), never to the body (issue 14, points 2 and 4).
+/// (with the request id), never to the body.
 pub async fn checked_membership(platform: &Platform, wallet: &Wallet) -> AppResult<Option<bool>> {
     membership(platform, wallet).await.map_err(|error| {
         let mut refusal = AppError::unavailable(anyhow::anyhow!("segment membership: {error:?}"));
