@@ -98,10 +98,16 @@ fn lot_queries(shop: &str, customer: &str, now: chrono::NaiveDateTime) -> Vec<Ho
             )),
         ),
         render!(
-            "lots: guarded lot update (debit)",
+            "lots: guarded lot update, points left (debit)",
             diesel::update(lots::table.find((shop, customer, "lot-id")))
-                .filter(lots::remaining.ge(100_i64))
+                .filter(lots::remaining.gt(100_i64))
                 .set(lots::remaining.eq(lots::remaining - 100_i64)),
+        ),
+        render!(
+            "lots: guarded lot update, emptied (debit)",
+            diesel::update(lots::table.find((shop, customer, "lot-id")))
+                .filter(lots::remaining.eq(100_i64))
+                .set((lots::remaining.eq(0_i64), lots::open.eq(false))),
         ),
         render!(
             "lots: inactivity re-date (touch)",

@@ -2,8 +2,9 @@
 //! written straight to the database as prepared statements (diesel's DSL,
 //! cached per connection) — the conditional debit, the ledger entry, the
 //! claim row, an outbox row and the idempotency row, and optionally the lot
-//! allocation (open-lot select, guarded lot update, allocation row) — one
-//! transaction per claim, or `batch` claims per transaction.
+//! allocation (the claim's own `lots::after_debit`: open-lot select, guarded
+//! lot update, allocation row) — one transaction per claim, or `batch`
+//! claims per transaction.
 //!
 //! No rule checks, no JSON beyond a fixed snapshot, no HTTP: what the disk
 //! and the database engine allow for the rows a claim must write.
@@ -13,13 +14,14 @@ use super::load::Plan;
 use super::report::{Summary, Tally};
 use crate::domain::claim::{self, ClaimStatus, EntryKind};
 use crate::domain::ids::new_id;
+use crate::domain::lots::PointsPolicy;
 use crate::domain::money::Currency;
 use crate::domain::points::Points;
 use crate::domain::program::Channel;
 use crate::error::{AppError, AppResult};
-use crate::store::lots::open;
-use crate::store::schema::{claims, customers, idempotency_keys, ledger_entries, lot_allocations, lots, outbox};
-use crate::store::{pool, programs, shops, write_transaction, AnyConnection};
+use crate::store::customers::{EntryRow, Movement};
+use crate::store::schema::{claims, customers, idempotency_keys, ledger_entries, outbox};
+use crate::store::{lots, pool, programs, shops, write_transaction, AnyConnection};
 use diesel::prelude::*;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -51,6 +53,7 @@ struct Template {
     value_minor: i64,
     currency: String,
     purchase_type: String,
+    policy: PointsPolicy,
 }
 
 fn template(conn: &mut AnyConnection) -> AppResult<Template> {
@@ -65,6 +68,7 @@ fn template(conn: &mut AnyConnection) -> AppResult<Template> {
         value_minor: terms.value_minor,
         currency: currency.code().into(),
         purchase_type: terms.purchase_type.as_str().into(),
+        policy: lots::policy(conn, SHOP)?,
     })
 }
 
@@ -132,22 +136,25 @@ fn unit(conn: &mut AnyConnection, customer: &str, with_lots: bool, t: &Template)
         return Err(AppError::internal_msg("the bench wallet ran dry"));
     }
     let balance: i64 = customers::table.find((SHOP, customer)).select(customers::points_balance).get_result(conn)?;
-    let (claim_id, entry_id) = (new_id(), new_id());
-    diesel::insert_into(ledger_entries::table)
-        .values((
-            ledger_entries::shop_id.eq(SHOP),
-            ledger_entries::id.eq(&entry_id),
-            ledger_entries::customer_id.eq(customer),
-            ledger_entries::delta.eq(-p),
-            ledger_entries::balance_after.eq(balance),
-            ledger_entries::kind.eq(EntryKind::Redeem),
-            ledger_entries::claim_id.eq(&claim_id),
-            ledger_entries::created_at.eq(now),
-            ledger_entries::pending_delta.eq(0_i64),
-        ))
-        .execute(conn)?;
+    let claim_id = new_id();
+    let entry = EntryRow {
+        shop_id: SHOP.into(),
+        id: new_id(),
+        customer_id: customer.into(),
+        delta: -p,
+        balance_after: balance,
+        kind: EntryKind::Redeem,
+        claim_id: Some(claim_id.clone()),
+        order_id: None,
+        reason: None,
+        created_at: now,
+        pending_delta: 0,
+    };
+    diesel::insert_into(ledger_entries::table).values(&entry).execute(conn)?;
     if with_lots {
-        allocate(conn, customer, &entry_id)?;
+        let movement =
+            Movement { claim_id: Some(&claim_id), policy: Some(&t.policy), ..Movement::of(EntryKind::Redeem) };
+        lots::after_debit(conn, &entry, &movement)?;
     }
     claim_row(conn, customer, &claim_id, t, now)?;
     diesel::insert_into(outbox::table)
@@ -200,35 +207,6 @@ fn claim_row(
             claims::program_snapshot.eq(&t.snapshot),
             claims::created_at.eq(now),
             claims::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// The lot part: the wallet's open lot soonest to expire (one indexed
-/// select), a guarded update of it, the allocation row.
-fn allocate(conn: &mut AnyConnection, customer: &str, entry_id: &str) -> AppResult<()> {
-    let lot: String = lots::table
-        .filter(lots::shop_id.eq(SHOP))
-        .filter(lots::customer_id.eq(customer))
-        .filter(open())
-        .filter(lots::remaining.ge(POINTS_PER_CLAIM))
-        .select(lots::id)
-        .get_result(conn)?;
-    let moved = diesel::update(lots::table.find((SHOP, customer, &lot)))
-        .filter(lots::remaining.ge(POINTS_PER_CLAIM))
-        .set(lots::remaining.eq(lots::remaining - POINTS_PER_CLAIM))
-        .execute(conn)?;
-    if moved != 1 {
-        return Err(AppError::internal_msg("the bench lot ran dry"));
-    }
-    diesel::insert_into(lot_allocations::table)
-        .values((
-            lot_allocations::shop_id.eq(SHOP),
-            lot_allocations::entry_id.eq(entry_id),
-            lot_allocations::lot_id.eq(&lot),
-            lot_allocations::customer_id.eq(customer),
-            lot_allocations::points.eq(POINTS_PER_CLAIM),
         ))
         .execute(conn)?;
     Ok(())

@@ -66,8 +66,8 @@ pub fn lots(backend: Backend, lo: u64, hi: u64, plan: &Plan) -> String {
     let e = plan.per_customer;
     format!(
         "{}INSERT INTO lots (shop_id, customer_id, id, points, remaining, expires_at, entry_id, order_id, warned, \
-         created_at) SELECT '{SHOP}', {cust}, 'migrated-' || {cust}, {b}, {b}, NULL, '{LEDGER_ID}' || {last}, NULL, \
-         FALSE, {ts} FROM s",
+         created_at, open) SELECT '{SHOP}', {cust}, 'migrated-' || {cust}, {b}, {b}, NULL, '{LEDGER_ID}' || {last}, \
+         NULL, FALSE, {ts}, {b} > 0 FROM s",
         series(backend, lo, hi),
         cust = customer(backend, "n"),
         b = plan.final_balance(),

@@ -196,8 +196,8 @@ fn seed_due(url: &str, count: u64, tag: &str) -> anyhow::Result<usize> {
     );
     let insert = format!(
         "INSERT INTO lots (shop_id, customer_id, id, points, remaining, expires_at, entry_id, order_id, warned, \
-         created_at) SELECT shop_id, customer_id, {due}, {DUE_POINTS}, {DUE_POINTS}, {at}, entry_id, NULL, FALSE, \
-         created_at FROM lots WHERE shop_id = '{SHOP}' AND customer_id < '{limit}' AND id = 'migrated-' || \
+         created_at, open) SELECT shop_id, customer_id, {due}, {DUE_POINTS}, {DUE_POINTS}, {at}, entry_id, NULL, \
+         FALSE, created_at, TRUE FROM lots WHERE shop_id = '{SHOP}' AND customer_id < '{limit}' AND id = 'migrated-' || \
          customer_id AND remaining >= {DUE_POINTS} + 1000"
     );
     let shrink = format!(

@@ -47,6 +47,7 @@ const CHECKS: &[(&str, &str)] = &[
         "lot remainder below 0 or above its points",
         "SELECT COUNT(*) AS n FROM lots WHERE remaining < 0 OR remaining > points",
     ),
+    ("lot open flag differs from remainder > 0", "SELECT COUNT(*) AS n FROM lots WHERE open <> (remaining > 0)"),
     (
         "lot remainder differs from its points less its allocations",
         "SELECT COUNT(*) AS n FROM lots l WHERE l.remaining <> l.points - COALESCE((SELECT SUM(a.points) \

@@ -28,6 +28,7 @@ diesel::table! {
         order_id -> Nullable<Text>,
         warned -> Bool,
         created_at -> Timestamp,
+        open -> Bool,
     }
 }
 

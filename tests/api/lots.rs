@@ -80,6 +80,38 @@ async fn debits_take_the_soonest_to_expire_first_and_a_refund_restores_those_lot
     assert_wallet_invariants(&app, SHOP, "1").await;
 }
 
+/// Each lot's `open` flag (what the open-lot indexes hold) against its
+/// remainder, and the remainders of the open lots as the debit reads them.
+async fn open_remainders(app: &TestApp, customer: &str) -> Vec<i64> {
+    for lot in lots_of(app, customer).await {
+        assert_eq!(lot.open, lot.remaining > 0, "{lot:?}");
+    }
+    let c = customer.to_string();
+    let open = app.store.read(move |conn| Ok(lots::open_lots(conn, SHOP, &c)?)).await.expect("open lots");
+    let mut remainders: Vec<i64> = open.iter().map(|l| l.remaining).collect();
+    remainders.sort_unstable();
+    remainders
+}
+
+#[tokio::test]
+async fn a_lot_is_open_while_it_has_points_through_partial_and_emptying_debits_and_a_refund() {
+    let app = TestApp::spawn().await;
+    app.enable_program("online", "100", 1, 10_000).await;
+    app.grant("1", 100).await;
+    app.grant("1", 50).await;
+    app.claim_ok("1", 30).await;
+    assert_eq!(open_remainders(&app, "1").await, [50, 70], "a debit leaving points keeps the lot open");
+    let claim = app.claim_ok("1", 70).await;
+    assert_eq!(open_remainders(&app, "1").await, [50], "an emptied lot is closed");
+    let id = claim["id"].as_str().expect("id");
+    let response = app.post(&format!("/api/v1/claims/{id}/refund"), &app.customer("1"), None, &json!({})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(open_remainders(&app, "1").await, [50, 70], "a refund reopens the lot it emptied");
+    app.claim_ok("1", 120).await;
+    assert_eq!(open_remainders(&app, "1").await, Vec::<i64>::new(), "both emptied");
+    assert_wallet_invariants(&app, SHOP, "1").await;
+}
+
 #[tokio::test]
 async fn due_lots_expire_in_one_entry_per_customer_and_returned_points_of_an_expired_lot_expire_next() {
     let app = TestApp::spawn().await;
