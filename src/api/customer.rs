@@ -141,8 +141,14 @@ pub async fn refund(
         return Ok(answer.into_response());
     }
     let claim = &refund.claim.id;
-    let settled =
-        claim_flow::settle_within_window(store, platform, &shop, claim, OutboxAction::Refund, ClaimStatus::RefundPending);
+    let settled = claim_flow::settle_within_window(
+        store,
+        platform,
+        &shop,
+        claim,
+        OutboxAction::Refund,
+        ClaimStatus::RefundPending,
+    );
     let Some(row) = settled.await?.filter(|row| row.status == ClaimStatus::Refunded) else {
         return Ok(answer.into_response());
     };

@@ -2,7 +2,7 @@
 //! (look before resending on a retry; `TAKEN` resolved by a lookup), and
 //! delete an expired offer's code at the platform.
 
-use super::relay::{backoff, retry_for, Step};
+use super::relay::{backoff, retry_for, RowOutcome};
 use super::shopify::offers::{OfferDiscountInput, OfferValue};
 use super::shopify::{PlatformError, ShopCreds};
 use super::Platform;
@@ -30,8 +30,8 @@ async fn load(platform: &Platform, row: &OutboxRow) -> AppResult<(OfferRow, Shop
         .await
 }
 
-fn disconnected(platform: &Platform, row: &OutboxRow) -> Step {
-    Step::Retry { after: backoff(platform, row.attempts), error: "platform disconnected".into(), counted: true }
+fn disconnected(platform: &Platform, row: &OutboxRow) -> RowOutcome {
+    RowOutcome::Retry { after: backoff(platform, row.attempts), error: "platform disconnected".into(), counted: true }
 }
 
 /// The value part: a percentage becomes a fraction (15 → 0.15).
@@ -69,10 +69,10 @@ pub fn offer_input(offer: &OfferRow) -> AppResult<OfferDiscountInput> {
 /// Pushes a pending offer. An offer no longer pending (used, expired) is
 /// not pushed; one that expires while the platform is unreachable stops
 /// being retried once `expire_due` moves it.
-pub(super) async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
+pub(super) async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<RowOutcome> {
     let (offer, shop) = load(platform, row).await?;
     if offer.status != OfferStatus::Pending {
-        return Ok(Step::Done);
+        return Ok(RowOutcome::Done);
     }
     let Some(creds) = ShopCreds::of(&shop, &platform.settings) else { return Ok(disconnected(platform, row)) };
     let input = offer_input(&offer)?;
@@ -88,7 +88,7 @@ pub(super) async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<Step
         Ok(id) => activated(platform, &offer, &id).await,
         Err(PlatformError::Taken) => match platform.client.find_by_code(&creds, &input.code).await {
             Ok(Some(id)) => activated(platform, &offer, &id).await,
-            Ok(None) => Ok(Step::Retry {
+            Ok(None) => Ok(RowOutcome::Retry {
                 after: backoff(platform, row.attempts),
                 error: "TAKEN but not found".into(),
                 counted: true,
@@ -102,7 +102,7 @@ pub(super) async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<Step
                 .store
                 .write(move |conn| {
                     offer_life::fail(conn, &offer, "the platform refused the code", Utc::now().naive_utc())?;
-                    Ok(Step::Dead("the platform refused the offer code".into()))
+                    Ok(RowOutcome::Dead("the platform refused the offer code".into()))
                 })
                 .await
         }
@@ -110,7 +110,7 @@ pub(super) async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<Step
     }
 }
 
-async fn activated(platform: &Platform, offer: &OfferRow, platform_id: &str) -> AppResult<Step> {
+async fn activated(platform: &Platform, offer: &OfferRow, platform_id: &str) -> AppResult<RowOutcome> {
     let (offer, platform_id) = (offer.clone(), platform_id.to_string());
     let woke = platform
         .store
@@ -119,14 +119,14 @@ async fn activated(platform: &Platform, offer: &OfferRow, platform_id: &str) -> 
     if woke {
         platform.wake.notify_one();
     }
-    Ok(Step::Done)
+    Ok(RowOutcome::Done)
 }
 
 /// Deletes an offer's code at the platform (looked up by code when its id
 /// is not known); gone already counts as done.
-pub(super) async fn delete(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
+pub(super) async fn delete(platform: &Platform, row: &OutboxRow) -> AppResult<RowOutcome> {
     let (offer, shop) = load(platform, row).await?;
-    let Some(code) = offer.code.clone() else { return Ok(Step::Done) };
+    let Some(code) = offer.code.clone() else { return Ok(RowOutcome::Done) };
     let Some(creds) = ShopCreds::of(&shop, &platform.settings) else { return Ok(disconnected(platform, row)) };
     let id = match &offer.platform_id {
         Some(id) => Some(id.clone()),
@@ -135,12 +135,12 @@ pub(super) async fn delete(platform: &Platform, row: &OutboxRow) -> AppResult<St
             Err(error) => return Ok(retry_for(platform, row, error)),
         },
     };
-    let Some(id) = id else { return Ok(Step::Done) };
+    let Some(id) = id else { return Ok(RowOutcome::Done) };
     match platform.client.delete_discount(&creds, &id).await {
-        Ok(true) => Ok(Step::Done),
+        Ok(true) => Ok(RowOutcome::Done),
         Ok(false) => Ok(retry_for(platform, row, PlatformError::Transient("delete answered without an id".into()))),
         Err(PlatformError::Rejected(reason)) => match platform.client.find_by_code(&creds, &code).await {
-            Ok(None) => Ok(Step::Done),
+            Ok(None) => Ok(RowOutcome::Done),
             Ok(Some(_)) => Ok(retry_for(platform, row, PlatformError::Transient(reason))),
             Err(error) => Ok(retry_for(platform, row, error)),
         },

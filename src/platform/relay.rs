@@ -20,7 +20,7 @@ use std::time::Duration;
 
 /// How a row's attempt ended.
 #[derive(Debug)]
-pub(super) enum Step {
+pub(super) enum RowOutcome {
     Done,
     Retry { after: Duration, error: String, counted: bool },
     Dead(String),
@@ -41,7 +41,9 @@ pub async fn run(platform: Arc<Platform>) {
             .await;
         match leased {
             Ok(rows) if !rows.is_empty() => {
-                futures_util::stream::iter(rows).for_each_concurrent(concurrency, |row| process(&platform, row)).await;
+                futures_util::stream::iter(rows)
+                    .for_each_concurrent(concurrency, |row| work_supervised(&platform, row))
+                    .await;
             }
             Ok(_) => {
                 let _ = tokio::time::timeout(idle, platform.wake.notified()).await;
@@ -66,7 +68,7 @@ pub async fn run_now(platform: &Platform, shop_id: &str, claim_id: &str, action:
         })
         .await;
     match leased {
-        Ok(Some(row)) => process(platform, row).await,
+        Ok(Some(row)) => work_supervised(platform, row).await,
         Ok(None) => {}
         Err(error) => tracing::warn!(?error, "outbox lease failed"),
     }
@@ -74,9 +76,9 @@ pub async fn run_now(platform: &Platform, shop_id: &str, claim_id: &str, action:
 
 /// Works one row. A panic while doing so is caught and logged with the shop
 /// and row, and the row is tried again after a back-off.
-pub async fn process(platform: &Platform, row: OutboxRow) {
+pub async fn work_supervised(platform: &Platform, row: OutboxRow) {
     let held = row.clone();
-    let Err(panic) = super::supervise::catch(process_row(platform, row)).await else { return };
+    let Err(panic) = super::supervise::catch(work_row(platform, row)).await else { return };
     tracing::error!(shop = %held.shop_id, row = %held.id, claim = %held.claim_id, action = %held.action, %panic,
         "outbox row panicked; it is retried later");
     let after = backoff(platform, held.attempts);
@@ -93,7 +95,7 @@ pub async fn process(platform: &Platform, row: OutboxRow) {
     }
 }
 
-async fn process_row(platform: &Platform, row: OutboxRow) {
+async fn work_row(platform: &Platform, row: OutboxRow) {
     let step = match row.action {
         OutboxAction::Create | OutboxAction::Repush => push(platform, &row).await,
         OutboxAction::Refund | OutboxAction::Expire => delete(platform, &row).await,
@@ -102,10 +104,10 @@ async fn process_row(platform: &Platform, row: OutboxRow) {
         OutboxAction::OfferDelete => super::offer_push::delete(platform, &row).await,
     };
     let step = step.unwrap_or_else(|error| match error.code {
-        crate::error::ErrorCode::NotFound => Step::Dead("claim or shop no longer exists".into()),
-        _ => Step::Retry { after: backoff(platform, row.attempts), error: format!("{error:?}"), counted: true },
+        crate::error::ErrorCode::NotFound => RowOutcome::Dead("claim or shop no longer exists".into()),
+        _ => RowOutcome::Retry { after: backoff(platform, row.attempts), error: format!("{error:?}"), counted: true },
     });
-    if let Step::Dead(reason) | Step::Retry { error: reason, .. } = &step {
+    if let RowOutcome::Dead(reason) | RowOutcome::Retry { error: reason, .. } = &step {
         tracing::warn!(claim = %row.claim_id, action = %row.action, attempts = row.attempts, %reason, "platform work not done");
     }
     let finished = platform
@@ -113,9 +115,9 @@ async fn process_row(platform: &Platform, row: OutboxRow) {
         .write(move |conn| {
             let now = Utc::now().naive_utc();
             match step {
-                Step::Done => outbox::finish(conn, &row, OutboxState::Done, None, now)?,
-                Step::Dead(reason) => outbox::finish(conn, &row, OutboxState::Dead, Some(&reason), now)?,
-                Step::Retry { after, error, counted } => {
+                RowOutcome::Done => outbox::finish(conn, &row, OutboxState::Done, None, now)?,
+                RowOutcome::Dead(reason) => outbox::finish(conn, &row, OutboxState::Dead, Some(&reason), now)?,
+                RowOutcome::Retry { after, error, counted } => {
                     let at = now + Span::from_std(after).unwrap_or(Span::seconds(1));
                     outbox::retry_at(conn, &row, at, &error, counted, now)?
                 }
@@ -136,10 +138,12 @@ pub(super) fn backoff(platform: &Platform, attempts: i32) -> Duration {
     Duration::from_millis(jittered)
 }
 
-pub(super) fn retry_for(platform: &Platform, row: &OutboxRow, error: PlatformError) -> Step {
+pub(super) fn retry_for(platform: &Platform, row: &OutboxRow, error: PlatformError) -> RowOutcome {
     match error {
-        PlatformError::Throttled(after) => Step::Retry { after, error: "throttled".into(), counted: false },
-        other => Step::Retry { after: backoff(platform, row.attempts), error: format!("{other:?}"), counted: true },
+        PlatformError::Throttled(after) => RowOutcome::Retry { after, error: "throttled".into(), counted: false },
+        other => {
+            RowOutcome::Retry { after: backoff(platform, row.attempts), error: format!("{other:?}"), counted: true }
+        }
     }
 }
 
@@ -176,19 +180,19 @@ fn discount_input(claim: &ClaimRow) -> AppResult<DiscountInput> {
     })
 }
 
-async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
+async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<RowOutcome> {
     let (claim, shop) = load(platform, row).await?;
     let repush = row.action == OutboxAction::Repush;
     let expected = if repush { ClaimStatus::Active } else { ClaimStatus::Pending };
     if claim.status != expected {
-        return Ok(Step::Done);
+        return Ok(RowOutcome::Done);
     }
     let deadline = claim.created_at + Span::seconds(platform.settings.push_deadline_secs);
     let Some(creds) = ShopCreds::of(&shop, &platform.settings) else {
         if !repush && Utc::now().naive_utc() > deadline {
             return fail(platform, &claim, "the shop's platform connection is disabled").await;
         }
-        return Ok(Step::Retry {
+        return Ok(RowOutcome::Retry {
             after: backoff(platform, row.attempts),
             error: "platform disconnected".into(),
             counted: true,
@@ -209,7 +213,7 @@ async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
         Ok(id) => activated(platform, &claim, &id, repush).await,
         Err(PlatformError::Taken) => match platform.client.find_by_code(&creds, &claim.code).await {
             Ok(Some(id)) => activated(platform, &claim, &id, repush).await,
-            Ok(None) => Ok(Step::Retry {
+            Ok(None) => Ok(RowOutcome::Retry {
                 after: backoff(platform, row.attempts),
                 error: "TAKEN but not found".into(),
                 counted: true,
@@ -226,7 +230,7 @@ async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
     }
 }
 
-async fn activated(platform: &Platform, claim: &ClaimRow, platform_id: &str, repush: bool) -> AppResult<Step> {
+async fn activated(platform: &Platform, claim: &ClaimRow, platform_id: &str, repush: bool) -> AppResult<RowOutcome> {
     let (claim, platform_id) = (claim.clone(), platform_id.to_string());
     platform
         .store
@@ -237,14 +241,14 @@ async fn activated(platform: &Platform, claim: &ClaimRow, platform_id: &str, rep
                 // Refunded or failed while we pushed: the code must not live on.
                 claims::enqueue(conn, &claim.shop_id, &claim.id, OutboxAction::Cleanup, Utc::now().naive_utc())?;
             }
-            Ok(Step::Done)
+            Ok(RowOutcome::Done)
         })
         .await
 }
 
 /// The platform refused for good: the claim fails and its points come back,
 /// and a cleanup makes sure no earlier attempt left the code alive there.
-async fn fail(platform: &Platform, claim: &ClaimRow, reason: &str) -> AppResult<Step> {
+async fn fail(platform: &Platform, claim: &ClaimRow, reason: &str) -> AppResult<RowOutcome> {
     let (claim, reason) = (claim.clone(), reason.to_string());
     platform
         .store
@@ -260,14 +264,14 @@ async fn fail(platform: &Platform, claim: &ClaimRow, reason: &str) -> AppResult<
             if credited.is_some() {
                 claims::enqueue(conn, &claim.shop_id, &claim.id, OutboxAction::Cleanup, Utc::now().naive_utc())?;
             }
-            Ok(Step::Dead(reason))
+            Ok(RowOutcome::Dead(reason))
         })
         .await
 }
 
 /// Deletes a live code, then credits it: refund (refund_pending → refunded)
 /// or expiry (active → expired). An order that used it first wins.
-async fn delete(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
+async fn delete(platform: &Platform, row: &OutboxRow) -> AppResult<RowOutcome> {
     let (claim, shop) = load(platform, row).await?;
     let (from, to, kind) = if row.action == OutboxAction::Refund {
         (ClaimStatus::RefundPending, ClaimStatus::Refunded, EntryKind::Refund)
@@ -275,10 +279,10 @@ async fn delete(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
         (ClaimStatus::Active, ClaimStatus::Expired, EntryKind::Expire)
     };
     if claim.status != from {
-        return Ok(Step::Done);
+        return Ok(RowOutcome::Done);
     }
     let Some(creds) = ShopCreds::of(&shop, &platform.settings) else {
-        return Ok(Step::Retry {
+        return Ok(RowOutcome::Retry {
             after: backoff(platform, row.attempts),
             error: "platform disconnected".into(),
             counted: true,
@@ -292,7 +296,7 @@ async fn delete(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
         .store
         .write(move |conn| {
             claims::close_with_credit(conn, &claim, &[from], to, kind, None)?;
-            Ok(Step::Done)
+            Ok(RowOutcome::Done)
         })
         .await
 }
@@ -316,10 +320,10 @@ async fn remove_code(platform: &Platform, creds: &ShopCreds, claim: &ClaimRow) -
 }
 
 /// A code refunded or failed here must not be usable there.
-async fn cleanup(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
+async fn cleanup(platform: &Platform, row: &OutboxRow) -> AppResult<RowOutcome> {
     let (mut claim, shop) = load(platform, row).await?;
     let Some(creds) = ShopCreds::of(&shop, &platform.settings) else {
-        return Ok(Step::Retry {
+        return Ok(RowOutcome::Retry {
             after: backoff(platform, row.attempts),
             error: "platform disconnected".into(),
             counted: true,
@@ -329,12 +333,12 @@ async fn cleanup(platform: &Platform, row: &OutboxRow) -> AppResult<Step> {
     match remove_code(platform, &creds, &claim).await {
         // A create still in flight may land after our first look: look
         // once more when any such request has surely timed out.
-        Ok(()) if row.attempts <= 1 => Ok(Step::Retry {
+        Ok(()) if row.attempts <= 1 => Ok(RowOutcome::Retry {
             after: Duration::from_millis(platform.settings.request_timeout_ms + platform.settings.connect_timeout_ms),
             error: "second look after in-flight requests time out".into(),
             counted: true,
         }),
-        Ok(()) => Ok(Step::Done),
+        Ok(()) => Ok(RowOutcome::Done),
         Err(error) => Ok(retry_for(platform, row, error)),
     }
 }

@@ -34,9 +34,9 @@ pub mod scan;
 pub mod schema;
 mod schema_lots;
 pub mod shops;
-pub mod upkeep;
 #[cfg(test)]
 mod state_tests;
+pub mod upkeep;
 pub mod wallets;
 pub mod webhooks;
 mod writer;

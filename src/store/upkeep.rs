@@ -35,7 +35,9 @@ pub fn is_queued(conn: &mut AnyConnection, claim: &ClaimRow, work: OutboxAction)
 /// idempotency records and webhook ids past their usefulness.
 pub fn prune(conn: &mut AnyConnection, before: NaiveDateTime, now: NaiveDateTime) -> QueryResult<usize> {
     let pruned = diesel::delete(
-        claims_table::table.filter(claims_table::status.eq_any(ClaimStatus::CLOSED)).filter(claims_table::updated_at.lt(before)),
+        claims_table::table
+            .filter(claims_table::status.eq_any(ClaimStatus::CLOSED))
+            .filter(claims_table::updated_at.lt(before)),
     )
     .execute(conn)?;
     diesel::delete(outbox::table.filter(outbox::status.ne(OutboxState::Pending)).filter(outbox::updated_at.lt(before)))

@@ -5,8 +5,8 @@
 use crate::campaigns::{cart_rescue, create};
 use crate::helpers::{status_json, TestApp, SHOP};
 use crate::paging::walk;
-use loyalty_wallet::store::{customers, lots, webhooks};
 use loyalty_wallet::platform::shopify::payloads;
+use loyalty_wallet::store::{customers, lots, webhooks};
 use reqwest::StatusCode;
 use serde_json::json;
 
