@@ -62,7 +62,7 @@ pub fn run(url: &str, plan: &Plan, kind: Kind, turns: Turns, synchronous: Option
     let name = match (kind, turns) {
         (Kind::Claim, Turns::Database) => format!("diagnostic own path {threads}t"),
         (Kind::Claim, Turns::Serial) => "diagnostic own path 1t".to_string(),
-        (Kind::Wallet, _) => format!("ceiling ({threads} threads, reads)"),
+        (Kind::Wallet | Kind::Healthz, _) => format!("ceiling ({threads} threads, reads)"),
     };
     let name = match synchronous {
         Some(mode) => format!("{name} sync={mode}"),
@@ -79,7 +79,7 @@ fn thread_loop(conn: &mut AnyConnection, plan: &Plan, kind: Kind, deadline: Inst
         let started = Instant::now();
         let outcome = match kind {
             Kind::Claim => write_transaction(conn, |c| claim_unit(c, &customer)),
-            Kind::Wallet => wallet_unit(conn, &customer),
+            Kind::Wallet | Kind::Healthz => wallet_unit(conn, &customer),
         };
         tally.latency(started.elapsed());
         match outcome {

@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 pub enum Kind {
     Claim,
     Wallet,
+    /// `GET /healthz`: the HTTP floor (no token, no database), for comparing reads.
+    Healthz,
 }
 
 /// Who is asked, how hard and how long.
@@ -99,6 +101,10 @@ async fn client_loop(client: Arc<Client>, plan: Plan, deadline: Instant) -> Tall
 
 impl Client {
     async fn request(&self, customer: &str) -> anyhow::Result<(u16, String)> {
+        if self.kind == Kind::Healthz {
+            let response = self.http.get(format!("{}/healthz", self.base)).send().await?;
+            return Ok((response.status().as_u16(), response.text().await?));
+        }
         let mint_request = MintRequest {
             shop: &self.shop,
             role: Role::Customer,
@@ -113,7 +119,7 @@ impl Client {
                 .post(format!("{}/api/v1/claims", self.base))
                 .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
                 .json(&serde_json::json!({ "points": POINTS_PER_CLAIM })),
-            Kind::Wallet => self.http.get(format!("{}/api/v1/wallet", self.base)),
+            Kind::Wallet | Kind::Healthz => self.http.get(format!("{}/api/v1/wallet", self.base)),
         };
         let response = request.bearer_auth(token).send().await?;
         let status = response.status().as_u16();

@@ -56,6 +56,9 @@ async fn measure(args: &LoadArgs, settings: Arc<Settings>, target: &Target, kind
         if kind == Kind::Claim && !args.no_verify {
             check(&target.url, acked, &mut report).await?;
         }
+        if kind == Kind::Wallet && args.url.is_none() {
+            super::reads::compare(args, &settings, &target.url, &plan, &mut report).await?;
+        }
     }
     if !args.no_ceiling && kind == Kind::Claim {
         super::ceilings::claims(args, &target.url, &plan, &mut report).await?;
@@ -151,8 +154,11 @@ fn ratio(report: &RunReport) -> Option<f64> {
 fn print_footer(report: &RunReport) {
     if report.mode.starts_with("claim") {
         super::ceilings::print(report);
-    } else if let Some(ratio) = report.ratio {
-        println!("service ÷ read ceiling: {ratio:.2}");
+    } else {
+        if let Some(ratio) = report.ratio {
+            println!("service ÷ read ceiling: {ratio:.2}");
+        }
+        super::reads::print_ratios(report, SERVICE_PHASE);
     }
     match report.service_peak_rss_mib {
         Some(mib) => println!("service peak RSS (VmHWM of its process): {mib:.1} MiB"),

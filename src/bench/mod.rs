@@ -10,6 +10,7 @@ pub mod measure;
 pub mod minimal;
 pub mod offers;
 pub mod pgbench;
+pub mod reads;
 pub mod report;
 pub mod rss;
 pub mod seed;
@@ -26,7 +27,8 @@ use std::path::PathBuf;
 pub enum BenchCommand {
     /// Claims over HTTP against a service, then the direct one-transaction-per-claim ceiling.
     Claims(LoadArgs),
-    /// GET /api/v1/wallet over HTTP, then the same read directly against the database.
+    /// GET /api/v1/wallet over HTTP, /healthz and the wallet with the request log off
+    /// in the same run, then the same read directly against the database.
     Wallet(LoadArgs),
     /// Fills a database with customers and ledger entries (and claims among them).
     Seed(SeedArgs),
