@@ -2,11 +2,10 @@
 //! error envelope with the right status and code, never a 5xx, and nothing
 //! written.
 
-use crate::bad_input::{funded_app, JSON};
+use crate::bad_input::funded_app;
 use crate::helpers::*;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
-use std::io::{Read, Write};
 
 #[tokio::test]
 async fn bad_ids_in_paths_are_404_and_write_nothing() {

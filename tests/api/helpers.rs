@@ -181,4 +181,3 @@ pub async fn error_code(response: Response) -> String {
     assert!(body["error"]["message"].is_string(), "error.message present: {body}");
     code
 }
-

@@ -8,7 +8,7 @@ use crate::platform::{base_program, deliver, eventually, fast, program, TOKEN};
 use crate::shopify_double::{oauth_hmac, DoubleConfig, ShopifyDouble};
 use loyalty_wallet::store::{oauth_states, shops};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::HashMap;
 use std::time::Duration;
 

@@ -3,12 +3,9 @@
 
 use crate::helpers::*;
 use crate::install::{install_rig, TOPICS};
-use crate::platform::{base_program, deliver, eventually, fast, program, TOKEN};
-use crate::shopify_double::{oauth_hmac, DoubleConfig, ShopifyDouble};
-use loyalty_wallet::store::{oauth_states, shops};
+use crate::platform::TOKEN;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use std::time::Duration;
 
 /// An admin session token with `sid` (and this service's `role` claim).

@@ -3,16 +3,7 @@
 //! every step, and a proptest over the store's units of work.
 
 use crate::helpers::*;
-use loyalty_wallet::domain::claim::ClaimStatus;
-use loyalty_wallet::domain::ids::{CustomerId, ShopDomain};
 use loyalty_wallet::domain::money::{Currency, PointsPerUnit};
-use loyalty_wallet::domain::points::Points;
-use loyalty_wallet::domain::program::{Channel, ProgramSettings};
-use loyalty_wallet::store::checkout::{self, RedeemRequest};
-use loyalty_wallet::store::claims::{self, ClaimRequest};
-use loyalty_wallet::store::{customers, programs, shops, Store};
-use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;
@@ -20,7 +11,6 @@ use rust_decimal::Decimal;
 use serde_json::json;
 use std::collections::{BTreeMap, HashSet};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 const CUSTOMERS: [&str; 3] = ["101", "202", "303"];
 pub(crate) const RATIOS: [&str; 5] = ["100", "3", "0.7", "250", "12.5"];

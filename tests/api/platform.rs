@@ -2,10 +2,9 @@
 //! the real service against the local Shopify double, with faults.
 
 use crate::helpers::*;
-use crate::shopify_double::{DiscountRecord, DoubleConfig, Faults, ShopifyDouble};
+use crate::shopify_double::{DiscountRecord, DoubleConfig, ShopifyDouble};
 use base64::Engine;
 use diesel::prelude::*;
-use futures_util::future::join_all;
 use hmac::{Hmac, Mac};
 use loyalty_wallet::config::Settings;
 use loyalty_wallet::store::claims::ClaimRow;

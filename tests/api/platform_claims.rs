@@ -2,22 +2,13 @@
 //! window, outages, the first request failing, faults at scale, refusals
 //! and deadlines.
 
-use crate::platform::*;
 use crate::helpers::*;
-use crate::shopify_double::{DiscountRecord, DoubleConfig, Faults, ShopifyDouble};
-use base64::Engine;
-use diesel::prelude::*;
+use crate::platform::*;
+use crate::shopify_double::{DoubleConfig, Faults, ShopifyDouble};
 use futures_util::future::join_all;
-use hmac::{Hmac, Mac};
-use loyalty_wallet::config::Settings;
-use loyalty_wallet::store::claims::ClaimRow;
-use loyalty_wallet::store::schema::claims as claims_table;
-use reqwest::{Response, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
-use sha2::Sha256;
-use std::collections::HashMap;
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn parse_time(text: &str) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::parse_from_rfc3339(text).expect("RFC 3339").with_timezone(&chrono::Utc)

@@ -2,22 +2,15 @@
 //! throttling, refunds, segments, abandoned calls, expiry, reconciliation,
 //! two instances, and ambiguous internal errors.
 
-use crate::platform::*;
 use crate::helpers::*;
-use crate::shopify_double::{DiscountRecord, DoubleConfig, Faults, ShopifyDouble};
-use base64::Engine;
+use crate::platform::*;
+use crate::shopify_double::{DoubleConfig, Faults};
 use diesel::prelude::*;
 use futures_util::future::join_all;
-use hmac::{Hmac, Mac};
-use loyalty_wallet::config::Settings;
-use loyalty_wallet::store::claims::ClaimRow;
 use loyalty_wallet::store::schema::claims as claims_table;
-use reqwest::{Response, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
-use sha2::Sha256;
-use std::collections::HashMap;
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_relay_paces_itself_from_the_throttle_status() {

@@ -3,13 +3,13 @@
 //! reads straight from the store with the invariants checked.
 
 use crate::helpers::{TestApp, SHOP};
-use loyalty_wallet::store::Store;
-use reqwest::{Response, StatusCode};
-use serde_json::{json, Value};
 use loyalty_wallet::domain::money::Currency;
 use loyalty_wallet::domain::program::ProgramSettings;
 use loyalty_wallet::store::claims::ClaimRow;
 use loyalty_wallet::store::customers::{self as customer_store, EntryRow};
+use loyalty_wallet::store::Store;
+use reqwest::{Response, StatusCode};
+use serde_json::{json, Value};
 
 /// Reads a response into its status and JSON body (panics on a non-JSON body).
 pub async fn status_json(response: Response) -> (StatusCode, Value) {
