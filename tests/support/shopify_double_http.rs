@@ -152,15 +152,18 @@ fn hostile_answer(hostile: &Hostile) -> Answer {
     }
 }
 
-/// The query, variables and operation name of a GraphQL body, or the 400.
-fn read_body(body: &[u8]) -> Result<(String, Map<String, Value>, Option<String>), Answer> {
-    let missing = || json(400, &json!({"errors": {"query": "Required parameter missing or invalid"}}));
+/// A GraphQL body: its query, variables and operation name.
+type GraphqlBody = (String, Map<String, Value>, Option<String>);
+
+/// Reads a GraphQL body, or says why it answers 400.
+fn read_body(body: &[u8]) -> Result<GraphqlBody, Value> {
+    let missing = || json!({"errors": {"query": "Required parameter missing or invalid"}});
     let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(body) else { return Err(missing()) };
     let query = body.get("query").and_then(Value::as_str).ok_or_else(missing)?.to_string();
     let variables = match body.get("variables") {
         Some(Value::Object(map)) => map.clone(),
         None | Some(Value::Null) => Map::new(),
-        _ => return Err(json(400, &json!({"errors": {"variables": "must be an object"}}))),
+        _ => return Err(json!({"errors": {"variables": "must be an object"}})),
     };
     Ok((query, variables, body.get("operationName").and_then(Value::as_str).map(str::to_string)))
 }
@@ -170,7 +173,7 @@ fn read_body(body: &[u8]) -> Result<(String, Map<String, Value>, Option<String>)
 fn graphql_request(state: &mut State, body: &[u8], version: &str) -> Outcome {
     let (query, variables, operation) = match read_body(body) {
         Ok(read) => read,
-        Err(answer) => return now(answer),
+        Err(errors) => return now(json(400, &errors)),
     };
     let document = graphql::parse(&query);
     let planned = document.as_ref().map_err(Value::clone);
