@@ -98,6 +98,33 @@ fn lot_queries(shop: &str, customer: &str, now: chrono::NaiveDateTime) -> Vec<Ho
             )),
         ),
         render!(
+            "lots: soonest lot's guarded update (claim debit)",
+            diesel::update(
+                lots::table
+                    .filter(lots::shop_id.eq(shop))
+                    .filter(lots::customer_id.eq(customer))
+                    .filter(
+                        lots::id.eq_any(
+                            lots::table
+                                .filter(lots::shop_id.eq(shop))
+                                .filter(lots::customer_id.eq(customer))
+                                .filter(open())
+                                .order((
+                                    lots::expires_at.is_null().asc(),
+                                    lots::expires_at.asc(),
+                                    lots::created_at.asc(),
+                                    lots::id.asc(),
+                                ))
+                                .select(lots::id)
+                                .limit(1),
+                        ),
+                    )
+                    .filter(lots::remaining.gt(100_i64))
+            )
+            .set(lots::remaining.eq(lots::remaining - 100_i64))
+            .returning(lots::id),
+        ),
+        render!(
             "lots: guarded lot update, points left (debit)",
             diesel::update(lots::table.find((shop, customer, "lot-id")))
                 .filter(lots::remaining.gt(100_i64))

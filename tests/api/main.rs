@@ -26,6 +26,7 @@ mod invariants;
 mod layout;
 mod leaks;
 mod list_paging;
+mod lot_order;
 mod lots;
 mod migrations;
 mod notify;
