@@ -103,22 +103,21 @@ fn lot_queries(shop: &str, customer: &str, now: chrono::NaiveDateTime) -> Vec<Ho
                 lots::table
                     .filter(lots::shop_id.eq(shop))
                     .filter(lots::customer_id.eq(customer))
-                    .filter(
-                        lots::id.eq_any(
-                            lots::table
-                                .filter(lots::shop_id.eq(shop))
-                                .filter(lots::customer_id.eq(customer))
-                                .filter(open())
-                                .order((
-                                    lots::expires_at.is_null().asc(),
-                                    lots::expires_at.asc(),
-                                    lots::created_at.asc(),
-                                    lots::id.asc(),
-                                ))
-                                .select(lots::id)
-                                .limit(1),
-                        ),
-                    )
+                    .filter(lots::id.eq_any({
+                        let first = diesel::alias!(lots as soonest_lot);
+                        first
+                            .filter(first.field(lots::shop_id).eq(shop))
+                            .filter(first.field(lots::customer_id).eq(customer))
+                            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("soonest_lot.open"))
+                            .order((
+                                first.field(lots::expires_at).is_null().asc(),
+                                first.field(lots::expires_at).asc(),
+                                first.field(lots::created_at).asc(),
+                                first.field(lots::id).asc(),
+                            ))
+                            .select(first.field(lots::id))
+                            .limit(1)
+                    }))
                     .filter(lots::remaining.gt(100_i64))
             )
             .set(lots::remaining.eq(lots::remaining - 100_i64))

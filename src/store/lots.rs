@@ -243,12 +243,7 @@ pub fn after_debit(conn: &mut AnyConnection, entry: &EntryRow, movement: &Moveme
 }
 
 /// The lots a debit of `points` takes from, as [`rules::choose`] picks them.
-fn choose_lots(
-    conn: &mut AnyConnection,
-    entry: &EntryRow,
-    draw: &Draw,
-    points: i64,
-) -> AppResult<Vec<(String, i64)>> {
+fn choose_lots(conn: &mut AnyConnection, entry: &EntryRow, draw: &Draw, points: i64) -> AppResult<Vec<(String, i64)>> {
     if let Draw::Lots(exact) = draw {
         return Ok(exact.to_vec());
     }
@@ -268,19 +263,29 @@ fn take_from_soonest(conn: &mut AnyConnection, entry: &EntryRow, points: i64) ->
     if points <= 0 {
         return Ok(false);
     }
-    let wallet = lots::shop_id.eq(&entry.shop_id).and(lots::customer_id.eq(&entry.customer_id));
-    let soonest = lots::table
-        .filter(wallet)
-        .filter(open())
-        .order((lots::expires_at.is_null().asc(), lots::expires_at.asc(), lots::created_at.asc(), lots::id.asc()))
-        .select(lots::id)
+    let first = diesel::alias!(lots as soonest_lot);
+    let soonest = first
+        .filter(first.field(lots::shop_id).eq(&entry.shop_id))
+        .filter(first.field(lots::customer_id).eq(&entry.customer_id))
+        .filter(sql::<Bool>("soonest_lot.open"))
+        .order((
+            first.field(lots::expires_at).is_null().asc(),
+            first.field(lots::expires_at).asc(),
+            first.field(lots::created_at).asc(),
+            first.field(lots::id).asc(),
+        ))
+        .select(first.field(lots::id))
         .limit(1);
-    let taken: Option<String> =
-        diesel::update(lots::table.filter(wallet).filter(lots::id.eq_any(soonest)).filter(lots::remaining.gt(points)))
-            .set(lots::remaining.eq(lots::remaining - points))
-            .returning(lots::id)
-            .get_result(conn)
-            .optional()?;
+    let target = lots::table
+        .filter(lots::shop_id.eq(&entry.shop_id))
+        .filter(lots::customer_id.eq(&entry.customer_id))
+        .filter(lots::id.eq_any(soonest))
+        .filter(lots::remaining.gt(points));
+    let taken: Option<String> = diesel::update(target)
+        .set(lots::remaining.eq(lots::remaining - points))
+        .returning(lots::id)
+        .get_result(conn)
+        .optional()?;
     let Some(lot_id) = taken else { return Ok(false) };
     record_allocation(conn, entry, &lot_id, points)?;
     Ok(true)
