@@ -29,6 +29,7 @@ mod invariants_store;
 mod layout;
 mod leaks;
 mod list_paging;
+mod lot_order;
 mod lots;
 mod migrations;
 mod notify;
