@@ -118,7 +118,9 @@ async fn faulty_double() -> ShopifyDouble {
     double
 }
 
-/// Workers on (relay, sweeper every second), quick retries. Claims are
+/// Workers on (relay, sweeper every second), quick retries, a 2 s platform
+/// timeout (a refund before the push looks again once in-flight requests
+/// have timed out: timeout + connect timeout later). Claims are
 /// answered without waiting for their push (LOYALTY_PUSH_WINDOW_MS, 0
 /// unless set), so the claim rate measures the services, not the
 /// platform's 100 creates/s.
@@ -130,6 +132,8 @@ fn service_env() -> Vec<(&'static str, String)> {
         ("LOYALTY_SWEEP_INTERVAL_SECS", "1".into()),
         ("LOYALTY_RETRY_BASE_MS", "100".into()),
         ("LOYALTY_RETRY_MAX_MS", "2000".into()),
+        ("LOYALTY_PLATFORM_TIMEOUT_MS", "2000".into()),
+        ("LOYALTY_PLATFORM_CONNECT_TIMEOUT_MS", "500".into()),
     ]
     .into()
 }

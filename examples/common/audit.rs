@@ -33,12 +33,17 @@ pub async fn wait_drained(url: &str, shop: &str, within: Duration) -> anyhow::Re
     );
     loop {
         let (url, sql) = (url.to_string(), waiting.clone());
-        let left =
-            tokio::task::spawn_blocking(move || db::count(&mut db::connect(&url)?, &sql).map_err(Into::into)).await??;
+        let left = tokio::task::spawn_blocking(move || -> anyhow::Result<i64> {
+            Ok(db::count(&mut db::connect(&url)?, &sql)?)
+        })
+        .await??;
         if left == 0 {
             return Ok(started.elapsed());
         }
         anyhow::ensure!(started.elapsed() < within, "{left} outbox rows or claims still waiting after {within:?}");
+        if std::env::var_os("DRAIN_PROGRESS").is_some() {
+            eprintln!("  {:.1} s: {left} outbox rows and claims waiting", started.elapsed().as_secs_f64());
+        }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -124,6 +129,7 @@ pub fn verify_passes(binary: &Path, url: &str, accepted: &[AcceptedClaim]) -> an
         .args(["bench", "verify", "--database", url, "--acked"])
         .arg(acked.path())
         .env("RUST_LOG", "warn")
+        .env("RUST_BACKTRACE", "0")
         .output()?;
     print!("{}", String::from_utf8_lossy(&output.stdout));
     eprint!("{}", String::from_utf8_lossy(&output.stderr));
