@@ -35,6 +35,9 @@ const CUSTOMERS: usize = 1000;
 const POINTS_EACH: i64 = 100_000_000;
 const DRAIN_WITHIN: Duration = Duration::from_secs(600);
 
+/// One figure of a phase, to take the median of.
+type Pick = fn(&Figures) -> f64;
+
 struct Figures {
     rate: f64,
     p50: f64,
@@ -78,7 +81,7 @@ async fn main() -> anyhow::Result<()> {
     shop::prepare(&service.base, &settings, NATIVE_SHOP, shop::Platform::Native, CUSTOMERS, POINTS_EACH).await?;
     let mut results = Results::default();
     for round in 0..rounds {
-        let native_first = round % 2 == 0;
+        let native_first = round.is_multiple_of(2);
         for platform_phase in [!native_first, native_first] {
             let shop = if platform_phase { PLATFORM_SHOP } else { NATIVE_SHOP };
             let plan = LoadPlan {
@@ -133,9 +136,8 @@ impl Results {
     }
 
     fn summary(&self) {
-        let medians = |of: &[Figures], pick: fn(&Figures) -> f64| median(&mut of.iter().map(pick).collect::<Vec<_>>());
-        let rows: [(&str, fn(&Figures) -> f64); 3] =
-            [("claims/s", |f| f.rate), ("p50 ms", |f| f.p50), ("p99 ms", |f| f.p99)];
+        let medians = |of: &[Figures], pick: Pick| median(&mut of.iter().map(pick).collect::<Vec<_>>());
+        let rows: [(&str, Pick); 3] = [("claims/s", |f| f.rate), ("p50 ms", |f| f.p50), ("p99 ms", |f| f.p99)];
         println!("medians of {} rounds      native   platform   platform ÷ native", self.native.len());
         for (name, pick) in rows {
             let (native, platform) = (medians(&self.native, pick), medians(&self.platform, pick));

@@ -155,7 +155,7 @@ async fn client_loop(shared: Arc<Shared>) -> anyhow::Result<LoadReport> {
         *report.per_second.entry(shared.started.elapsed().as_secs()).or_default() += 1;
         let nth = shared.accepted_count.fetch_add(1, Ordering::Relaxed) + 1;
         let refunded = match shared.plan.refund_every {
-            Some(every) if nth % every == 0 => refund(&shared, &customer_token, &id, &mut report).await,
+            Some(every) if nth.is_multiple_of(every) => refund(&shared, &customer_token, &id, &mut report).await,
             _ => false,
         };
         report.accepted.push(AcceptedClaim { id, code, refunded });
