@@ -2,9 +2,9 @@
 //! written straight to the database as prepared statements (diesel's DSL,
 //! cached per connection) — the conditional debit, the ledger entry, the
 //! claim row, an outbox row and the idempotency row, and optionally the lot
-//! allocation (the claim's own `lots::after_debit`: open-lot select, guarded
-//! lot update, allocation row) — one transaction per claim, or `batch`
-//! claims per transaction.
+//! allocation (the claim's own `lots::after_debit`: when the soonest lot
+//! keeps points, one guarded update that picks it, then the allocation row)
+//! — one transaction per claim, or `batch` claims per transaction.
 //!
 //! No rule checks, no JSON beyond a fixed snapshot, no HTTP: what the disk
 //! and the database engine allow for the rows a claim must write.

@@ -226,17 +226,11 @@ pub fn after_credit(conn: &mut AnyConnection, entry: &EntryRow, movement: &Movem
 /// After a debit's ledger entry: what it takes from which lot.
 pub fn after_debit(conn: &mut AnyConnection, entry: &EntryRow, movement: &Movement) -> AppResult<()> {
     let points = -entry.delta;
-    let chosen = match &movement.draw {
-        Draw::Lots(exact) => exact.to_vec(),
-        draw => {
-            let open = open_for_debit(conn, &entry.shop_id, &entry.customer_id)?;
-            let prefer = if let Draw::OrderFirst(order) = draw { Some(*order) } else { None };
-            rules::choose(&open, points, prefer).ok_or_else(|| {
-                AppError::internal(anyhow::anyhow!("lots of {} hold less than the balance", entry.customer_id))
-            })?
-        }
-    };
-    allocate(conn, entry, &chosen)?;
+    let folded = matches!(movement.draw, Draw::Soonest) && take_from_soonest(conn, entry, points)?;
+    if !folded {
+        let chosen = choose_lots(conn, entry, &movement.draw, points)?;
+        allocate(conn, entry, &chosen)?;
+    }
     if movement.kind == EntryKind::Redeem {
         // The claim passes the policy it read with its shop.
         let policy = match movement.policy {
@@ -248,6 +242,55 @@ pub fn after_debit(conn: &mut AnyConnection, entry: &EntryRow, movement: &Moveme
     Ok(())
 }
 
+/// The lots a debit of `points` takes from, as [`rules::choose`] picks them.
+fn choose_lots(conn: &mut AnyConnection, entry: &EntryRow, draw: &Draw, points: i64) -> AppResult<Vec<(String, i64)>> {
+    if let Draw::Lots(exact) = draw {
+        return Ok(exact.to_vec());
+    }
+    let open = open_for_debit(conn, &entry.shop_id, &entry.customer_id)?;
+    let prefer = if let Draw::OrderFirst(order) = draw { Some(*order) } else { None };
+    rules::choose(&open, points, prefer)
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("lots of {} hold less than the balance", entry.customer_id)))
+}
+
+/// The common debit in two statements instead of three: when the lot spent
+/// first ([`rules::spend_order`]: soonest expiry, no expiry last, then the
+/// oldest) holds more than `points`, [`rules::choose`] takes everything from
+/// it, so one guarded UPDATE picks and moves it and the allocation follows.
+/// False (nothing written) when that lot holds `points` or fewer: the debit
+/// then spans or empties lots and takes the general path.
+fn take_from_soonest(conn: &mut AnyConnection, entry: &EntryRow, points: i64) -> QueryResult<bool> {
+    if points <= 0 {
+        return Ok(false);
+    }
+    let first = diesel::alias!(lots as soonest_lot);
+    let soonest = first
+        .filter(first.field(lots::shop_id).eq(&entry.shop_id))
+        .filter(first.field(lots::customer_id).eq(&entry.customer_id))
+        .filter(sql::<Bool>("soonest_lot.open"))
+        .order((
+            first.field(lots::expires_at).is_null().asc(),
+            first.field(lots::expires_at).asc(),
+            first.field(lots::created_at).asc(),
+            first.field(lots::id).asc(),
+        ))
+        .select(first.field(lots::id))
+        .limit(1);
+    let target = lots::table
+        .filter(lots::shop_id.eq(&entry.shop_id))
+        .filter(lots::customer_id.eq(&entry.customer_id))
+        .filter(lots::id.eq_any(soonest))
+        .filter(lots::remaining.gt(points));
+    let taken: Option<String> = diesel::update(target)
+        .set(lots::remaining.eq(lots::remaining - points))
+        .returning(lots::id)
+        .get_result(conn)
+        .optional()?;
+    let Some(lot_id) = taken else { return Ok(false) };
+    record_allocation(conn, entry, &lot_id, points)?;
+    Ok(true)
+}
+
 /// Takes `points` from each lot (never below zero: the guard refuses) and
 /// records the allocations; negative points give back (never above the lot).
 fn allocate(conn: &mut AnyConnection, entry: &EntryRow, chosen: &[(String, i64)]) -> AppResult<()> {
@@ -256,17 +299,23 @@ fn allocate(conn: &mut AnyConnection, entry: &EntryRow, chosen: &[(String, i64)]
             return Err(AppError::internal(anyhow::anyhow!("lot {lot_id} cannot move by {points}")));
         }
         // One row at a time: the multi-backend connection has no batch insert.
-        diesel::insert_into(lot_allocations::table)
-            .values((
-                lot_allocations::shop_id.eq(&entry.shop_id),
-                lot_allocations::entry_id.eq(&entry.id),
-                lot_allocations::lot_id.eq(lot_id),
-                lot_allocations::customer_id.eq(&entry.customer_id),
-                lot_allocations::points.eq(*points),
-            ))
-            .execute(conn)?;
+        record_allocation(conn, entry, lot_id, *points)?;
     }
     Ok(())
+}
+
+/// What `entry` took from (points > 0) or gave back to (points < 0) a lot.
+fn record_allocation(conn: &mut AnyConnection, entry: &EntryRow, lot_id: &str, points: i64) -> QueryResult<()> {
+    diesel::insert_into(lot_allocations::table)
+        .values((
+            lot_allocations::shop_id.eq(&entry.shop_id),
+            lot_allocations::entry_id.eq(&entry.id),
+            lot_allocations::lot_id.eq(lot_id),
+            lot_allocations::customer_id.eq(&entry.customer_id),
+            lot_allocations::points.eq(points),
+        ))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Moves one lot by `points`; false when the guard refuses. A take that

@@ -9,6 +9,7 @@ mod admin_ui;
 mod app_config;
 mod auth;
 mod bad_input;
+mod bad_input_paths;
 mod budget_model;
 mod campaign_limits;
 mod campaign_report;
@@ -22,10 +23,13 @@ mod extremes;
 mod hostile;
 mod idempotency;
 mod install;
+mod install_embedded;
 mod invariants;
+mod invariants_store;
 mod layout;
 mod leaks;
 mod list_paging;
+mod lot_order;
 mod lots;
 mod migrations;
 mod notify;
@@ -43,12 +47,15 @@ mod proxy;
 mod reconcile;
 mod refunds;
 mod startup;
+mod store_helpers;
 mod tokens;
 mod ui;
 
 #[path = "../support/double_selftest.rs"]
 mod double_selftest;
 mod platform;
+mod platform_claims;
+mod platform_faults;
 #[path = "../support/shopify_double.rs"]
 mod shopify_double;
 mod webhook_money;

@@ -1,23 +1,15 @@
 //! A local test double of the Shopify Admin API: one shop on 127.0.0.1:0,
-//! served by hyper, so that tests control every fault.
-//!
-//! - `POST /admin/api/{YYYY-MM|unstable}/graphql.json` with `X-Shopify-Access-Token`
-//!   (wrong or missing → 401): the GraphQL side is `shopify_double_graphql.rs`,
-//!   what each root field does `shopify_double_discounts.rs`; OAuth and
-//!   webhook subscriptions are `shopify_double_oauth.rs`.
-//! - One leaky bucket refilled continuously at `restore_rate` up to
-//!   `bucket_size`; a mutation root field costs `mutation_cost`, a query root
-//!   field `query_cost`. Every GraphQL answer (data, user errors, validation
-//!   errors, THROTTLED) carries `extensions.cost`; other answers (401, 400,
-//!   404, injected 5xx, dropped connections) do not, like the real service.
+//! served by hyper, so that tests control every fault. GraphQL at
+//! `POST /admin/api/{YYYY-MM|unstable}/graphql.json` (wrong token → 401),
+//! OAuth at `/admin/oauth/*`. One leaky bucket refilled at `restore_rate`
+//! up to `bucket_size`; every GraphQL answer carries `extensions.cost`.
 //!
 //! Faults, in this order: `down` / `fail_next` / `error_rate` answer 5xx
 //! before anything is done (not charged); `hostile` answers any authenticated
 //! request; `segments_down` answers 503 to a segment query; then the request
 //! is charged and executed; then `slow_ms` delays the answer; then
 //! `drop_after_write_rate` closes the connection without answering a mutation
-//! that was applied. Randomness comes from a seeded RNG (`set_seed`), so a
-//! sequential test sees the same faults every run.
+//! that was applied. The fault RNG is seeded (`set_seed`).
 #![allow(dead_code)]
 
 #[path = "shopify_double_discounts.rs"]
@@ -39,16 +31,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+/// Costs in points; Shopify's bucket holds 1,000 on older standard plans and
+/// restores 100 points/s (1,000 on Plus). The app is the one at the OAuth
+/// endpoint, for the one shop served.
 #[derive(Clone, Debug)]
 pub struct DoubleConfig {
     pub access_token: String,
-    /// Bucket size in points (Shopify: 1,000 on older standard plans).
     pub bucket_size: f64,
-    /// Points restored per second (Shopify: 100 standard, 1,000 Plus).
     pub restore_rate: f64,
     pub mutation_cost: f64,
     pub query_cost: f64,
-    /// The app at the OAuth endpoint and the one shop it serves.
     pub client_id: String,
     pub client_secret: String,
     pub shop: String,
@@ -87,8 +79,7 @@ pub struct Faults {
     pub reject_next_create: Option<String>,
     /// `customerSegmentMembership` and `segments` answer 503.
     pub segments_down: bool,
-    /// A hostile or broken platform: every authenticated request is
-    /// answered this way, before anything is done.
+    /// Every authenticated request is answered this way, before anything is done.
     pub hostile: Option<Hostile>,
 }
 
@@ -97,20 +88,20 @@ pub struct Faults {
 pub enum Hostile {
     /// HTTP 429 THROTTLED with this `Retry-After` text (`inf`, `1e300`, `-1`, `NaN`).
     RetryAfter(String),
-    /// HTTP 200 THROTTLED whose `extensions.cost.throttleStatus` holds these
-    /// raw JSON number texts (maximumAvailable, currentlyAvailable, restoreRate).
+    /// HTTP 200 THROTTLED whose `throttleStatus` holds these raw JSON number
+    /// texts (maximumAvailable, currentlyAvailable, restoreRate).
     ThrottleStatus(String, String, String),
-    /// HTTP 200 with this raw body (e.g. a GraphQL error carrying text).
+    /// HTTP 200 with this raw body.
     Body(String),
 }
 
+/// A discount as its create input gave it (amounts as decimal strings).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DiscountRecord {
     /// `gid://shopify/DiscountCodeNode/N`
     pub id: String,
     pub code: String,
     pub title: String,
-    /// The amount as sent (a decimal string).
     pub amount: String,
     /// Customer gids from `customerSelection.customers.add` (or `context`).
     pub customer_ids: Vec<String>,
@@ -124,13 +115,10 @@ pub struct DiscountRecord {
     pub starts_at: Option<String>,
     pub ends_at: Option<String>,
     pub deleted: bool,
-    /// `customerGets.value.percentage` as sent (a fraction 0–1).
+    /// A fraction 0–1.
     pub percentage: Option<f64>,
-    /// `minimumRequirement.subtotal.greaterThanOrEqualToSubtotal`.
     pub min_subtotal: Option<String>,
-    /// Made by `discountCodeFreeShippingCreate`.
     pub free_shipping: bool,
-    /// `maximumShippingPrice` (free shipping).
     pub max_shipping: Option<String>,
 }
 
@@ -138,18 +126,15 @@ pub struct DiscountRecord {
 pub struct Stats {
     /// Every HTTP request received, whatever its fate.
     pub requests: u64,
-    /// Discounts actually created.
     pub creates: u64,
     /// Creates refused with TAKEN.
     pub taken: u64,
-    /// Discounts deleted through the API (not `delete_out_of_band`).
+    /// Deletes through the API (not `delete_out_of_band`).
     pub deletes: u64,
-    /// `codeDiscountNodeByCode` executions.
     pub lookups: u64,
-    /// Requests refused with THROTTLED (200 or 429).
+    /// THROTTLED answers (200 or 429).
     pub throttled: u64,
-    /// Injected faults: 5xx (down, fail_next, error_rate, segments_down),
-    /// hostile and internal-error answers, slow answers, dropped connections.
+    /// 5xx, hostile, internal-error, slow and dropped answers.
     pub faults_injected: u64,
 }
 
@@ -182,21 +167,18 @@ impl ShopifyDouble {
         self.lock().faults.clone()
     }
 
-    /// Share of requests that `Faults::slow_ms` delays (default 1.0: all),
-    /// for random slow answers mixed with other faults.
+    /// Share of requests that `Faults::slow_ms` delays (default 1.0: all).
     pub fn set_slow_share(&self, share: f64) {
         self.lock().slow_share = share;
     }
 
-    /// Share of requests executed (mutations applied) and then answered
-    /// HTTP 200 with a top-level `INTERNAL_SERVER_ERROR` and no data, as
-    /// Shopify does "instead of 500 Internal Server Error in most
-    /// circumstances": an ambiguous outcome, not a refusal.
+    /// Share of requests executed and then answered HTTP 200 with a top-level
+    /// `INTERNAL_SERVER_ERROR` and no data, as Shopify does "instead of 500
+    /// in most circumstances": an ambiguous outcome, not a refusal.
     pub fn set_internal_error_rate(&self, rate: f64) {
         self.lock().internal_error_rate = rate;
     }
 
-    /// Reseeds the fault RNG (the default seed is fixed).
     pub fn set_seed(&self, seed: u64) {
         self.lock().rng = StdRng::seed_from_u64(seed);
     }
@@ -206,7 +188,6 @@ impl ShopifyDouble {
         self.lock().discounts.clone()
     }
 
-    /// Codes of the discounts not deleted.
     pub fn live_codes(&self) -> Vec<String> {
         self.lock().discounts.iter().filter(|d| !d.deleted).map(|d| d.code.clone()).collect()
     }
@@ -226,21 +207,19 @@ impl ShopifyDouble {
         self.connections.load(Ordering::Relaxed)
     }
 
-    /// Points available in the bucket right now.
     pub fn currently_available(&self) -> f64 {
         let mut state = self.lock();
         state.refill();
         state.available
     }
 
-    /// Replaces the members of a segment (`gid://shopify/Segment/N` as the
-    /// client will send it; members as customer gids).
+    /// Replaces the members (customer gids) of a segment (`gid://shopify/Segment/N`).
     pub fn set_segment_members(&self, segment_id: &str, customer_gids: &[&str]) {
         let members = customer_gids.iter().map(|g| g.to_string()).collect();
         self.lock().segments.insert(segment_id.to_string(), members);
     }
 
-    /// Names a segment for the `segments(first:)` listing (admin picker).
+    /// Names a segment for the `segments(first:)` listing.
     pub fn name_segment(&self, segment_id: &str, name: &str) {
         self.lock().segment_names.insert(segment_id.to_string(), name.to_string());
     }
@@ -253,7 +232,6 @@ impl ShopifyDouble {
         Some(state.discounts[index].id.clone())
     }
 
-    /// OAuth calls seen (authorize redirects, grants, refusals).
     pub fn oauth_stats(&self) -> OAuthStats {
         self.lock().oauth.stats.clone()
     }
@@ -283,7 +261,6 @@ struct State {
     stats: Stats,
     discounts: Vec<DiscountRecord>,
     segments: HashMap<String, HashSet<String>>,
-    /// Segment names for the `segments` listing (gid → name).
     segment_names: BTreeMap<String, String>,
     available: f64,
     refilled_at: Instant,
@@ -327,15 +304,9 @@ impl State {
     }
 
     fn cost_json(&self, requested: f64, actual: Option<f64>) -> Value {
-        json!({"cost": {
-            "requestedQueryCost": number(requested),
-            "actualQueryCost": actual.map(number),
-            "throttleStatus": {
-                "maximumAvailable": self.config.bucket_size,
-                "currentlyAvailable": number(self.available.floor()),
-                "restoreRate": self.config.restore_rate,
-            }
-        }})
+        let (maximum, restore, current) = (self.config.bucket_size, self.config.restore_rate, self.available.floor());
+        json!({"cost": {"requestedQueryCost": number(requested), "actualQueryCost": actual.map(number),
+            "throttleStatus": {"maximumAvailable": maximum, "currentlyAvailable": number(current), "restoreRate": restore}}})
     }
 }
 

@@ -2,11 +2,8 @@
 //! percentage, optionally a minimum subtotal; free shipping), their lookup
 //! and deletion, segment memberships and the segment list. Each answers its
 //! full payload; the GraphQL front end projects it onto the selection.
-//!
-//! Schema facts relied on (Admin GraphQL 2025-01): `customerGets.value.percentage`
-//! is a fraction 0–1; `minimumRequirement.subtotal.greaterThanOrEqualToSubtotal`
-//! a Decimal; free shipping codes carry `appliesOnOneTimePurchase` and
-//! `appliesOnSubscription` at the top of the input, basic codes under `customerGets`.
+//! Percentages are fractions 0–1; free shipping codes carry the purchase
+//! types at the top of the input, basic codes under `customerGets`.
 
 use super::{oauth, DiscountRecord, State};
 use serde_json::{json, Value};
@@ -31,11 +28,8 @@ pub(super) fn execute(state: &mut State, name: &str, args: &Value, mutation: boo
         }
         "segments" => {
             let first = args["first"].as_u64().unwrap_or(0) as usize;
-            let names = state.segment_names.iter().take(first);
-            segment_connection(
-                names.map(|(id, name)| (id.as_str(), name.as_str())).collect(),
-                state.segment_names.len() > first,
-            )
+            let names = state.segment_names.iter().take(first).map(|(id, name)| (id.as_str(), name.as_str()));
+            segment_connection(names.collect(), state.segment_names.len() > first)
         }
         "webhookSubscriptionCreate" => oauth::subscribe(state, &text("topic"), &args["webhookSubscription"]),
         _ => Value::Null,
@@ -75,20 +69,15 @@ fn delete_payload(id: Option<&str>, errors: Vec<Value>) -> Value {
 }
 
 fn memberships(segments: Vec<(&str, bool)>) -> Value {
-    let memberships: Vec<Value> = segments
-        .into_iter()
-        .map(|(id, member)| json!({"__typename": "SegmentMembership", "segmentId": id, "isMember": member}))
-        .collect();
-    json!({"__typename": "SegmentMembershipResponse", "memberships": memberships})
+    let item =
+        |(id, member): (&str, bool)| json!({"__typename": "SegmentMembership", "segmentId": id, "isMember": member});
+    json!({"__typename": "SegmentMembershipResponse", "memberships": segments.into_iter().map(item).collect::<Vec<_>>()})
 }
 
 /// `segments(first:)`: one page of named segments, by id.
 fn segment_connection(segments: Vec<(&str, &str)>, more: bool) -> Value {
-    let nodes: Vec<Value> = segments
-        .into_iter()
-        .map(|(id, name)| json!({"__typename": "Segment", "id": id, "name": name, "query": ""}))
-        .collect();
-    json!({"__typename": "SegmentConnection", "nodes": nodes,
+    let node = |(id, name): (&str, &str)| json!({"__typename": "Segment", "id": id, "name": name, "query": ""});
+    json!({"__typename": "SegmentConnection", "nodes": segments.into_iter().map(node).collect::<Vec<_>>(),
            "pageInfo": {"__typename": "PageInfo", "hasNextPage": more, "endCursor": null}})
 }
 
@@ -258,39 +247,25 @@ fn node_json(record: &DiscountRecord) -> Value {
         record.customer_ids.iter().map(|id| json!({"__typename": "Customer", "id": id})).collect();
     let redeem = json!({"__typename": "DiscountRedeemCode", "id": format!("gid://shopify/DiscountRedeemCode/{number}"),
                         "code": record.code, "asyncUsageCount": 0});
-    json!({
-        "__typename": "DiscountCodeNode",
-        "id": record.id,
-        "codeDiscount": {
-            "__typename": if record.free_shipping { "DiscountCodeFreeShipping" } else { "DiscountCodeBasic" },
-            "__union": "DiscountCode",
-            "title": record.title,
-            "status": status_of(record),
-            "summary": format!("${} off entire order • One use per customer", record.amount),
-            "startsAt": record.starts_at,
-            "endsAt": record.ends_at,
-            "usageLimit": record.usage_limit,
-            "appliesOncePerCustomer": record.applies_once_per_customer,
-            "asyncUsageCount": 0,
-            "recurringCycleLimit": record.recurring_cycle_limit,
-            "discountClass": "ORDER",
-            "codesCount": {"__typename": "Count", "count": 1, "precision": "EXACT"},
-            "codes": {"__typename": "DiscountRedeemCodeConnection",
-                      "nodes": [redeem.clone()],
-                      "edges": [{"__typename": "DiscountRedeemCodeEdge", "node": redeem}]},
-            "combinesWith": {"__typename": "DiscountCombinesWith", "orderDiscounts": order,
-                             "productDiscounts": product, "shippingDiscounts": shipping},
-            "customerGets": {
-                "__typename": "DiscountCustomerGets",
-                "appliesOnOneTimePurchase": record.applies_on_one_time_purchase,
-                "appliesOnSubscription": record.applies_on_subscription,
-                "items": {"__typename": "AllDiscountItems", "__union": "DiscountItems", "allItems": true},
-                "value": {"__typename": "DiscountAmount", "__union": "DiscountCustomerGetsValue",
-                          "amount": {"__typename": "MoneyV2", "amount": record.amount, "currencyCode": "USD"},
-                          "appliesOnEachItem": false},
-            },
-            "customerSelection": {"__typename": "DiscountCustomers", "__union": "DiscountCustomerSelection",
-                                  "customers": customers},
-        }
-    })
+    let typename = if record.free_shipping { "DiscountCodeFreeShipping" } else { "DiscountCodeBasic" };
+    json!({"__typename": "DiscountCodeNode", "id": record.id, "codeDiscount": {
+        "__typename": typename, "__union": "DiscountCode", "title": record.title, "status": status_of(record),
+        "summary": format!("${} off entire order • One use per customer", record.amount),
+        "startsAt": record.starts_at, "endsAt": record.ends_at, "usageLimit": record.usage_limit,
+        "appliesOncePerCustomer": record.applies_once_per_customer, "asyncUsageCount": 0,
+        "recurringCycleLimit": record.recurring_cycle_limit, "discountClass": "ORDER",
+        "codesCount": {"__typename": "Count", "count": 1, "precision": "EXACT"},
+        "codes": {"__typename": "DiscountRedeemCodeConnection", "nodes": [redeem.clone()],
+                  "edges": [{"__typename": "DiscountRedeemCodeEdge", "node": redeem}]},
+        "combinesWith": {"__typename": "DiscountCombinesWith", "orderDiscounts": order,
+                         "productDiscounts": product, "shippingDiscounts": shipping},
+        "customerGets": {"__typename": "DiscountCustomerGets",
+            "appliesOnOneTimePurchase": record.applies_on_one_time_purchase,
+            "appliesOnSubscription": record.applies_on_subscription,
+            "items": {"__typename": "AllDiscountItems", "__union": "DiscountItems", "allItems": true},
+            "value": {"__typename": "DiscountAmount", "__union": "DiscountCustomerGetsValue", "appliesOnEachItem": false,
+                      "amount": {"__typename": "MoneyV2", "amount": record.amount, "currencyCode": "USD"}}},
+        "customerSelection": {"__typename": "DiscountCustomers", "__union": "DiscountCustomerSelection",
+                              "customers": customers},
+    }})
 }

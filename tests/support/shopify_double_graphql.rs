@@ -5,7 +5,7 @@
 //! the selection (aliases, `__typename`, inline and named fragments).
 
 use super::discounts::sample_payload;
-use graphql_parser::query::{Definition, Document, Field, OperationDefinition, Selection, SelectionSet};
+use graphql_parser::query::{Definition, Document, Field, OperationDefinition as Op, Selection, SelectionSet};
 use graphql_parser::query::{Type, TypeCondition, Value as Literal, VariableDefinition};
 use graphql_parser::schema::{self, TypeDefinition};
 use serde_json::{json, Map, Value};
@@ -76,14 +76,14 @@ pub(super) fn plan<'a>(
     for definition in &document.definitions {
         match definition {
             Definition::Fragment(f) => drop(fragments.insert(f.name, (condition(&f.type_condition), &f.selection_set))),
-            Definition::Operation(OperationDefinition::SelectionSet(s)) => operations.push((false, None, &[], s)),
-            Definition::Operation(OperationDefinition::Query(q)) => {
+            Definition::Operation(Op::SelectionSet(s)) => operations.push((false, None, &[], s)),
+            Definition::Operation(Op::Query(q)) => {
                 operations.push((false, q.name, &q.variable_definitions, &q.selection_set))
             }
-            Definition::Operation(OperationDefinition::Mutation(m)) => {
+            Definition::Operation(Op::Mutation(m)) => {
                 operations.push((true, m.name, &m.variable_definitions, &m.selection_set))
             }
-            Definition::Operation(OperationDefinition::Subscription(_)) => return Err(error("No subscriptions here")),
+            Definition::Operation(Op::Subscription(_)) => return Err(error("No subscriptions here")),
         }
     }
     let operation = match wanted {
@@ -91,11 +91,9 @@ pub(super) fn plan<'a>(
         None if operations.len() == 1 => operations.pop(),
         None => None,
     };
-    let Some((mutation, name, definitions, selection)) = operation else {
-        return Err(error(
-            wanted.map_or("An operation name is required".into(), |n| format!("No operation named \"{n}\"")),
-        ));
-    };
+    let missing =
+        || error(wanted.map_or("An operation name is required".into(), |n| format!("No operation named \"{n}\"")));
+    let (mutation, name, definitions, selection) = operation.ok_or_else(missing)?;
     let values = variable_values(definitions, variables)?;
     let root = if mutation { "Mutation" } else { "QueryRoot" };
     let mut fields = Vec::new();

@@ -77,18 +77,15 @@ fn handle(state: &mut State, head: &Parts, body: &[u8]) -> Outcome {
     if let Some(outcome) = oauth::handle(state, head, body) {
         return outcome;
     }
-    let Some(version) = api_version(head.uri.path()) else {
-        return now(json(404, &json!({"errors": "Not Found"})));
-    };
+    let Some(version) = api_version(head.uri.path()) else { return now(json(404, &json!({"errors": "Not Found"}))) };
     if head.method != Method::POST {
         return now(json(405, &json!({"errors": "Method Not Allowed"})));
     }
-    if let Some(status) = early_failure(state) {
+    if let Some(answer) = early_failure(state) {
         state.stats.faults_injected += 1;
-        return now(five_hundred(status));
+        return now(answer);
     }
-    let token = head.headers.get("x-shopify-access-token").map(|v| v.as_bytes());
-    if token != Some(state.config.access_token.as_bytes()) {
+    if head.headers.get("x-shopify-access-token").map(|v| v.as_bytes()) != Some(state.config.access_token.as_bytes()) {
         let refusal = "[API] Invalid API key or access token (unrecognized login or wrong password)";
         return now(json(401, &json!({"errors": refusal})));
     }
@@ -97,11 +94,10 @@ fn handle(state: &mut State, head: &Parts, body: &[u8]) -> Outcome {
         state.stats.faults_injected += 1;
         return now(answer);
     }
-    let (answer, delay) = graphql_request(state, body, &version);
-    let answer = answer.map(|mut answer| {
+    let (mut answer, delay) = graphql_request(state, body, &version);
+    if let Some(answer) = &mut answer {
         answer.headers_mut().insert("X-Shopify-API-Version", version.parse().expect("a header value"));
-        answer
-    });
+    }
     (answer, delay)
 }
 
@@ -113,66 +109,75 @@ fn api_version(path: &str) -> Option<String> {
     (dated || version == "unstable").then(|| version.to_string())
 }
 
-/// `down`, `fail_next` and `error_rate`: the status to answer at once.
-fn early_failure(state: &mut State) -> Option<u16> {
-    if state.faults.down {
-        return Some(503);
-    }
-    if state.faults.fail_next > 0 {
-        state.faults.fail_next -= 1;
-        return Some(502);
-    }
+/// `down`, `fail_next` and `error_rate`: the 5xx to answer at once.
+fn early_failure(state: &mut State) -> Option<Answer> {
     let rate = state.faults.error_rate;
-    (rate > 0.0 && state.rng.gen::<f64>() < rate).then(|| [500, 502, 503, 504][state.rng.gen_range(0..4)])
+    let status = if state.faults.down {
+        503
+    } else if state.faults.fail_next > 0 {
+        state.faults.fail_next -= 1;
+        502
+    } else if rate > 0.0 && state.rng.gen::<f64>() < rate {
+        [500, 502, 503, 504][state.rng.gen_range(0..4)]
+    } else {
+        return None;
+    };
+    Some(five_hundred(status))
 }
 
 fn five_hundred(status: u16) -> Answer {
-    let html = |title: &str| {
-        reply(status, "text/html; charset=utf-8", &[], format!("<html><body><h1>{title}</h1></body></html>"))
-    };
+    let html =
+        |title| reply(status, "text/html; charset=utf-8", &[], format!("<html><body><h1>{title}</h1></body></html>"));
+    let internal = "Internal error. Looks like something went wrong on our end.";
     match status {
-        500 => json(
-            500,
-            &json!({"errors": [{"message": "Internal error. Looks like something went wrong on our end.",
-                                "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]}),
-        ),
+        500 => json(500, &json!({"errors": [{"message": internal, "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]})),
         502 => html("502 Bad Gateway"),
         504 => html("504 Gateway Time-out"),
         _ => json(503, &json!({"errors": "Unavailable Shop"})),
     }
 }
 
+/// Raw texts, which JSON may not allow.
 fn hostile_answer(hostile: &Hostile) -> Answer {
     let throttled = r#"{"errors":[{"message":"Throttled","extensions":{"code":"THROTTLED"}}]"#;
     match hostile {
         Hostile::RetryAfter(after) => reply(429, JSON, &[("Retry-After", after)], format!("{throttled}}}")),
-        Hostile::ThrottleStatus(maximum, current, restore) => reply(
-            200,
-            JSON,
-            &[],
-            format!(
-                r#"{throttled},"extensions":{{"cost":{{"requestedQueryCost":10,"actualQueryCost":null,"throttleStatus":{{"maximumAvailable":{maximum},"currentlyAvailable":{current},"restoreRate":{restore}}}}}}}}}"#
-            ),
-        ),
+        Hostile::ThrottleStatus(maximum, current, restore) => {
+            let status =
+                format!(r#""maximumAvailable":{maximum},"currentlyAvailable":{current},"restoreRate":{restore}"#);
+            let cost = format!(r#""requestedQueryCost":10,"actualQueryCost":null,"throttleStatus":{{{status}}}"#);
+            reply(200, JSON, &[], format!(r#"{throttled},"extensions":{{"cost":{{{cost}}}}}}}"#))
+        }
         Hostile::Body(body) => reply(200, JSON, &[], body.clone()),
     }
+}
+
+/// A GraphQL body: its query, variables and operation name.
+type GraphqlBody = (String, Map<String, Value>, Option<String>);
+
+/// Reads a GraphQL body, or says why it answers 400.
+fn read_body(body: &[u8]) -> Result<GraphqlBody, Value> {
+    let missing = || json!({"errors": {"query": "Required parameter missing or invalid"}});
+    let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(body) else { return Err(missing()) };
+    let query = body.get("query").and_then(Value::as_str).ok_or_else(missing)?.to_string();
+    let variables = match body.get("variables") {
+        Some(Value::Object(map)) => map.clone(),
+        None | Some(Value::Null) => Map::new(),
+        _ => return Err(json!({"errors": {"variables": "must be an object"}})),
+    };
+    Ok((query, variables, body.get("operationName").and_then(Value::as_str).map(str::to_string)))
 }
 
 /// An authenticated GraphQL call: parse, plan, charge, execute, then the
 /// faults that come after the write.
 fn graphql_request(state: &mut State, body: &[u8], version: &str) -> Outcome {
-    let missing = json!({"errors": {"query": "Required parameter missing or invalid"}});
-    let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(body) else { return now(json(400, &missing)) };
-    let Some(query) = body.get("query").and_then(Value::as_str) else { return now(json(400, &missing)) };
-    let variables = match body.get("variables") {
-        Some(Value::Object(map)) => map.clone(),
-        None | Some(Value::Null) => Map::new(),
-        _ => return now(json(400, &json!({"errors": {"variables": "must be an object"}}))),
+    let (query, variables, operation) = match read_body(body) {
+        Ok(read) => read,
+        Err(errors) => return now(json(400, &errors)),
     };
-    let document = graphql::parse(query);
-    let operation_name = body.get("operationName").and_then(Value::as_str);
+    let document = graphql::parse(&query);
     let planned = document.as_ref().map_err(Value::clone);
-    let plan = match planned.and_then(|document| graphql::plan(document, operation_name, &variables, version)) {
+    let plan = match planned.and_then(|document| graphql::plan(document, operation.as_deref(), &variables, version)) {
         Ok(plan) => plan,
         Err(error) => {
             state.refill();
@@ -197,27 +202,22 @@ fn graphql_request(state: &mut State, body: &[u8], version: &str) -> Outcome {
         let full = discounts::execute(state, field.name, &field.args, plan.mutation);
         data.insert(field.key.to_string(), plan.select(field, &full));
     }
-    let body = if state.internal_error_rate > 0.0 && state.rng.gen::<f64>() < state.internal_error_rate {
+    let mut body = json!({"data": data, "extensions": state.cost_json(cost, Some(cost))});
+    if state.internal_error_rate > 0.0 && state.rng.gen::<f64>() < state.internal_error_rate {
         state.stats.faults_injected += 1;
         let id = format!("double-{:016x}", state.stats.requests);
-        json!({"errors": [{
-            "message": format!("Internal error. Looks like something went wrong on our end. Request ID: {id} (include this in support requests)."),
-            "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": id}}],
-            "extensions": state.cost_json(cost, Some(cost))})
-    } else {
-        json!({"data": data, "extensions": state.cost_json(cost, Some(cost))})
-    };
+        let message = format!("Internal error. Looks like something went wrong on our end. Request ID: {id} (include this in support requests).");
+        body = json!({"errors": [{"message": message, "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": id}}],
+                      "extensions": body["extensions"].take()});
+    }
     after_write(state, plan.mutation, json(200, &body))
 }
 
 /// THROTTLED, as HTTP 200 or as 429 with `Retry-After`.
 fn throttled(state: &mut State, cost: f64) -> Answer {
     state.stats.throttled += 1;
-    let body = json!({
-        "errors": [{"message": "Throttled", "extensions": {
-            "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
-        "extensions": state.cost_json(cost, None),
-    });
+    let error = json!({"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}});
+    let body = json!({"errors": [error], "extensions": state.cost_json(cost, None)});
     if !state.faults.throttle_as_429 {
         return json(200, &body);
     }

@@ -1,17 +1,8 @@
-//! The Shopify double's OAuth endpoints and webhook subscriptions:
-//! - `GET /admin/oauth/authorize?client_id&scope&redirect_uri&state` — the
-//!   merchant approves at once: 302 to `redirect_uri` with `code`, `hmac`,
-//!   `host`, `shop`, `state`, `timestamp` (hmac: sorted `key=value` joined
-//!   with `&`, hex HMAC-SHA256 under the client secret).
-//! - `POST /admin/oauth/access_token` (JSON or form): the code grant (codes
-//!   single use, valid 5 minutes; a used or unknown code → 400
-//!   `invalid_request`) and the token exchange grant (the session token must
-//!   be an HS256 JWT under the client secret for this client and shop, not
-//!   expired, else 400 `invalid_subject_token`). Wrong client credentials →
-//!   400 `invalid_client`. Both answer `{access_token, scope}`.
-//! - `webhookSubscriptionCreate(topic, webhookSubscription: {callbackUrl,
-//!   format})`; the same topic and URL twice → the userError "Address for
-//!   this topic has already been taken".
+//! The double's OAuth endpoints and webhook subscriptions: `authorize`
+//! approves at once (302 to `redirect_uri` with a signed query and a code);
+//! `access_token` takes a code grant (single use, 5 minutes) or a token
+//! exchange (an HS256 session token for this client and shop), else 400;
+//! a topic and URL subscribed twice is a userError.
 
 use super::http::{json, now, reply, Answer, Outcome};
 use super::State;
@@ -107,13 +98,10 @@ fn issue_code(state: &mut State) -> String {
 
 /// The signed query Shopify sends to the callback.
 fn callback_query(secret: &str, shop: &str, code: &str, oauth_state: &str) -> Vec<(String, String)> {
-    let mut pairs: Vec<(String, String)> = vec![
-        ("code".into(), code.into()),
-        ("host".into(), base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("{shop}/admin"))),
-        ("shop".into(), shop.into()),
-        ("state".into(), oauth_state.into()),
-        ("timestamp".into(), chrono::Utc::now().timestamp().to_string()),
-    ];
+    let host = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("{shop}/admin"));
+    let now = chrono::Utc::now().timestamp().to_string();
+    let pairs = [("code", code), ("host", &host), ("shop", shop), ("state", oauth_state), ("timestamp", &now)];
+    let mut pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let hmac = oauth_hmac(secret, &pairs);
     pairs.push(("hmac".into(), hmac));
     pairs
