@@ -82,7 +82,7 @@ where
 /// Every claim of the shop, read from the store.
 pub async fn all_claims(app: &TestApp) -> Vec<ClaimRow> {
     app.store
-        .read(|conn| {
+        .read::<_, loyalty_wallet::error::AppError, _>(|conn| {
             Ok(claims_table::table
                 .filter(claims_table::shop_id.eq(SHOP))
                 .select(ClaimRow::as_select())
@@ -95,14 +95,19 @@ pub async fn all_claims(app: &TestApp) -> Vec<ClaimRow> {
 pub async fn claim_row(app: &TestApp, id: &str) -> ClaimRow {
     let id = id.to_string();
     app.store
-        .read(move |conn| Ok(loyalty_wallet::store::claims::find(conn, SHOP, &id)?))
+        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| {
+            Ok(loyalty_wallet::store::claims::find(conn, SHOP, &id)?)
+        })
         .await
         .expect("read claim")
         .expect("claim exists")
 }
 
 pub async fn pending_outbox(app: &TestApp) -> i64 {
-    app.store.read(|conn| Ok(loyalty_wallet::store::outbox::pending_count(conn)?)).await.expect("outbox count")
+    app.store
+        .read::<_, loyalty_wallet::error::AppError, _>(|conn| Ok(loyalty_wallet::store::outbox::pending_count(conn)?))
+        .await
+        .expect("outbox count")
 }
 
 /// Waits until the claim is in one of `statuses`; returns its row.
@@ -824,7 +829,7 @@ async fn an_expired_code_is_deleted_at_the_platform_and_its_points_come_back() {
     let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(5);
     let claim_id = id.clone();
     app.store
-        .write(move |conn| {
+        .write::<_, loyalty_wallet::error::AppError, _>(move |conn| {
             diesel::update(claims_table::table.find((SHOP, claim_id)))
                 .set(claims_table::expires_at.eq(past))
                 .execute(conn)?;
