@@ -107,7 +107,7 @@ async fn rotate_key(settings: Settings) -> anyhow::Result<()> {
         let mut conn = pool.get()?;
         store::run_migrations(&mut conn)?;
         store::write_transaction(&mut conn, |c| store::shops::rotate_tokens(c, &keys, false))
-            .map_err(|e| anyhow::anyhow!("rotation failed: {}", e.message))
+            .map_err(|e| anyhow::anyhow!("rotation failed: {}", loyalty_wallet::error::AppError::from(e).message))
     })
     .await??;
     println!(

@@ -129,7 +129,7 @@ async fn seal_plaintext_tokens(store: &Store, settings: &Settings) -> anyhow::Re
     let done = store
         .write(move |conn| crate::store::shops::rotate_tokens(conn, &keys, true))
         .await
-        .map_err(|e| anyhow::anyhow!("sealing stored tokens failed: {}", e.message))?;
+        .map_err(|e| anyhow::anyhow!("sealing stored tokens failed: {}", crate::error::AppError::from(e).message))?;
     if done.resealed > 0 {
         tracing::info!(sealed = done.resealed, "plaintext access tokens sealed");
     }

@@ -105,7 +105,9 @@ pub async fn search_customers(store: &Store, shop: &str, query: CustomerQuery) -
     }
     let shop = shop.to_string();
     let cursor = query.cursor;
-    let rows = store.read(move |conn| Ok(customers::search(conn, &shop, &text, cursor.as_deref(), limit + 1)?)).await?;
+    let rows = store
+        .read::<_, AppError, _>(move |conn| Ok(customers::search(conn, &shop, &text, cursor.as_deref(), limit + 1)?))
+        .await?;
     let more = rows.len() as i64 > limit;
     let page: Vec<_> = rows.iter().take(limit as usize).map(CustomerSummary::from).collect();
     let next_cursor = more.then(|| page.last().map(|c| c.id.clone())).flatten();
@@ -153,7 +155,7 @@ pub async fn list_customer_entries(
 ) -> AppResult<web::Json<EntryList>> {
     let (shop, customer, page) = customer_page(&auth, &path, &query)?;
     let list = store
-        .read(move |conn| {
+        .read::<_, AppError, _>(move |conn| {
             customers::find(conn, &shop, &customer)?.ok_or_else(|| AppError::not_found("customer"))?;
             Ok(paging::entry_page(conn, &shop, &customer, &page)?)
         })
@@ -174,7 +176,7 @@ pub async fn list_customer_claims(
 ) -> AppResult<web::Json<ClaimList>> {
     let (shop, customer, page) = customer_page(&auth, &path, &query)?;
     let list = store
-        .read(move |conn| {
+        .read::<_, AppError, _>(move |conn| {
             customers::find(conn, &shop, &customer)?.ok_or_else(|| AppError::not_found("customer"))?;
             Ok(paging::claim_page(conn, &shop, &customer, &page)?)
         })
@@ -195,7 +197,7 @@ pub async fn list_customer_lots(
 ) -> AppResult<web::Json<LotList>> {
     let (shop, customer, page) = customer_page(&auth, &path, &query)?;
     let list = store
-        .read(move |conn| {
+        .read::<_, AppError, _>(move |conn| {
             customers::find(conn, &shop, &customer)?.ok_or_else(|| AppError::not_found("customer"))?;
             Ok(paging::lot_page(conn, &shop, &customer, &page)?)
         })

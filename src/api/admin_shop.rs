@@ -247,7 +247,7 @@ fn apply_platform(
                 fields.insert("platform.access_token".into(), "required for shopify".into());
             }
             if let Some(Err(e)) = token.map(|token| row.set_access_token(keys, token)) {
-                fields.insert("platform.access_token".into(), e.message);
+                fields.insert("platform.access_token".into(), AppError::from(e).message);
             }
             row.platform_enabled = true;
         }

@@ -115,7 +115,7 @@ pub async fn get_analytics(
     let period = period_for(to - from);
     let shop = auth.shop.as_str().to_string();
     let (currency, report) = store
-        .read(move |conn| {
+        .read::<_, AppError, _>(move |conn| {
             let currency = shops::currency(conn, &shop)?.code();
             let report = analytics::report(conn, &shop, from.naive_utc(), to.naive_utc(), period)?;
             Ok((currency, report))

@@ -188,7 +188,7 @@ pub async fn get_report(
     let span = window(&params)?;
     let shop = auth.shop.as_str().to_string();
     let (campaign_id, currency, window_secs, figures) = store
-        .read(move |conn| {
+        .read::<_, AppError, _>(move |conn| {
             let campaign = campaigns::find(conn, &shop, &id)?.ok_or_else(|| AppError::not_found("campaign"))?;
             let lifetime = campaign.settings.lifetime_seconds();
             let window_secs = if lifetime > 0 { lifetime } else { DEFAULT_WINDOW_SECS };

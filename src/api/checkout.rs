@@ -72,7 +72,7 @@ pub async fn validate(
     refuse_if_limited(&store, &shop, &customer).await?;
     let (who, code_shop) = (customer.clone(), shop.clone());
     let view = store
-        .read(move |conn| {
+        .read::<_, AppError, _>(move |conn| {
             let (purchase, subtotal) = (input.purchase_type, input.subtotal);
             if offer_settings::get(conn, &code_shop)?.blocks(&who) {
                 let currency = shops::currency(conn, &code_shop)?;
@@ -106,19 +106,25 @@ fn rate_limited(store: &Store) -> AppError {
 /// (and the attempt counted).
 async fn refuse_if_limited(store: &Store, shop: &str, customer: &str) -> AppResult<()> {
     let (s, c) = (shop.to_string(), customer.to_string());
-    let limited = store.read(move |conn| Ok(code_failures::is_limited(conn, &s, &c, crate::clock::now())?)).await?;
+    let limited = store
+        .read::<_, AppError, _>(move |conn| Ok(code_failures::is_limited(conn, &s, &c, crate::clock::now())?))
+        .await?;
     if !limited {
         return Ok(());
     }
     let (s, c) = (shop.to_string(), customer.to_string());
-    store.write(move |conn| Ok(code_failures::refuse_if_limited(conn, &s, &c, crate::clock::now())?)).await?;
+    store
+        .write::<_, AppError, _>(move |conn| Ok(code_failures::refuse_if_limited(conn, &s, &c, crate::clock::now())?))
+        .await?;
     Err(rate_limited(store))
 }
 
 /// Counts a failed check; the one that goes over the limit is answered 429.
 async fn count_failure(store: &Store, shop: &str, customer: &str) -> AppResult<()> {
     let (s, c) = (shop.to_string(), customer.to_string());
-    let over = store.write(move |conn| Ok(code_failures::record(conn, &s, &c, crate::clock::now())?)).await?;
+    let over = store
+        .write::<_, AppError, _>(move |conn| Ok(code_failures::record(conn, &s, &c, crate::clock::now())?))
+        .await?;
     if over {
         return Err(rate_limited(store));
     }
@@ -146,7 +152,10 @@ fn claim_view(currency: &str, verdict: Result<ClaimRow, checkout::CodeRefusal>) 
 fn offer_view(currency: &str, verdict: checkout::OfferVerdict) -> ValidateView {
     let (offer, value) = match verdict {
         Ok(found) => found,
-        Err((code, message)) => return refused(currency, code, message),
+        Err(reason) => {
+            let refusal = AppError::from(reason);
+            return refused(currency, refusal.code, refusal.message);
+        }
     };
     let kind = offer.discount().map(|d| d.kind.as_str().to_string());
     let value = match value {

@@ -10,6 +10,7 @@ use crate::domain::money::Currency;
 use crate::domain::points::Points;
 use crate::domain::program::Channel;
 use crate::domain::program::EligibilityKind;
+use crate::domain::refusal::Reason;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::metrics::Metrics;
 use crate::platform::relay;
@@ -34,7 +35,7 @@ pub async fn load(store: &Store, shop: &ShopDomain, customer: &CustomerId, chann
         return Ok(wallet);
     }
     let (shop_id, customer_id) = (shop.as_str().to_string(), customer.as_str().to_string());
-    store.write(move |conn| wallets::ensure(conn, &shop_id, &customer_id, channel)).await
+    Ok(store.write(move |conn| wallets::ensure(conn, &shop_id, &customer_id, channel)).await?)
 }
 
 fn currency(wallet: &Wallet) -> AppResult<Currency> {
@@ -79,7 +80,7 @@ pub fn quote(wallet: &Wallet, raw_points: i64, segment_member: Option<bool>) -> 
         .map_err(AppError::from)
         .and_then(|_| match wallet.customer.points_balance >= points.get() {
             true => Ok(()),
-            false => Err(claim::Refusal::InsufficientPoints { balance: wallet.customer.points_balance }.into()),
+            false => Err(Reason::InsufficientPoints { balance: wallet.customer.points_balance }.into()),
         });
     Ok(QuoteView {
         points: points.get(),
@@ -147,17 +148,21 @@ pub async fn create_claim(
 /// writes; anything unusual takes the full path inside the write.
 async fn claim_once(store: &Store, request: ClaimRequest, idempotent: Idempotent) -> AppResult<Answer<ClaimRow>> {
     let (cache, ahead) = (store.programs().clone(), request.clone());
-    let prepared = store.read(move |conn| Ok(claim_write::prepare(conn, &ahead, &cache))).await.ok().flatten();
-    let write = move |conn: &mut AnyConnection| match &prepared {
-        Some(prepared) => claim_write::write(conn, prepared),
-        None => claims::create(conn, &request),
+    let prepared =
+        store.read::<_, AppError, _>(move |conn| Ok(claim_write::prepare(conn, &ahead, &cache))).await.ok().flatten();
+    let write = move |conn: &mut AnyConnection| {
+        let claim = match &prepared {
+            Some(prepared) => claim_write::write(conn, prepared),
+            None => claims::create(conn, &request),
+        };
+        claim.map_err(AppError::from)
     };
     idempotency::answer(store, idempotent, write, |claim| Stored::new(StatusCode::CREATED, &ClaimView::from(claim)))
         .await
 }
 
 fn needs_segments(error: &AppError) -> bool {
-    error.code == ErrorCode::NotEligible && error.details["reason"] == "segments_unavailable"
+    matches!(error.reason(), Some(Reason::SegmentsUnavailable))
 }
 
 /// Works the claim's outbox row now and waits up to the push window for
@@ -178,7 +183,7 @@ pub async fn settle_within_window(
     let _ = tokio::time::timeout_at(deadline, task).await;
     loop {
         let (shop_id, id) = (shop.to_string(), claim_id.to_string());
-        let claim = store.read(move |conn| Ok(claims::find(conn, &shop_id, &id)?)).await?;
+        let claim = store.read::<_, AppError, _>(move |conn| Ok(claims::find(conn, &shop_id, &id)?)).await?;
         match claim {
             Some(row) if row.status != from => return Ok(Some(row)),
             None => return Ok(None),

@@ -84,7 +84,9 @@ pub async fn list_claims(
 ) -> AppResult<web::Json<ClaimList>> {
     let page = query.check()?;
     let (shop, customer) = (auth.shop.as_str().to_string(), auth.customer.into_string());
-    Ok(web::Json(store.read(move |conn| Ok(paging::claim_page(conn, &shop, &customer, &page)?)).await?))
+    Ok(web::Json(
+        store.read::<_, AppError, _>(move |conn| Ok(paging::claim_page(conn, &shop, &customer, &page)?)).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/claims/{id}/refund", summary = "Give back an unused code for its points", tag = "customer", security(("bearer" = [])),
@@ -132,7 +134,9 @@ pub async fn refund(
     let (owner, key) = (request.owner.clone(), request.key.clone());
     let idempotent = Idempotent { owner: request.owner, key: request.key, fingerprint: request.fingerprint };
     let (shop_id, customer) = (shop.clone(), request.customer);
-    let work = move |conn: &mut AnyConnection| claims::refund(conn, &shop_id, &claim_id, customer.as_deref());
+    let work = move |conn: &mut AnyConnection| {
+        claims::refund(conn, &shop_id, &claim_id, customer.as_deref()).map_err(AppError::from)
+    };
     let answer = idempotency::answer(store, idempotent, work, refund_response).await?;
     let Answer::Fresh { result: refund, .. } = &answer else { return Ok(answer.into_response()) };
     Metrics::add(&metrics.refunds, 1);
@@ -153,7 +157,7 @@ pub async fn refund(
         return Ok(answer.into_response());
     };
     let (shop_id, customer) = (shop.clone(), row.customer_id.clone());
-    let balance = store.read(move |conn| Ok(customers::balance(conn, &shop_id, &customer)?)).await?;
+    let balance = store.read::<_, AppError, _>(move |conn| Ok(customers::balance(conn, &shop_id, &customer)?)).await?;
     let settled = RefundView { points_refunded: row.points, points_balance: balance, claim: ClaimView::from(&row) };
     let response = Stored::new(StatusCode::OK, &settled)?;
     idempotency::restate(store, &owner, &key, &response).await?;
@@ -185,5 +189,7 @@ pub async fn list_transactions(
 ) -> AppResult<web::Json<EntryList>> {
     let page = query.check()?;
     let (shop, customer) = (auth.shop.as_str().to_string(), auth.customer.into_string());
-    Ok(web::Json(store.read(move |conn| Ok(paging::entry_page(conn, &shop, &customer, &page)?)).await?))
+    Ok(web::Json(
+        store.read::<_, AppError, _>(move |conn| Ok(paging::entry_page(conn, &shop, &customer, &page)?)).await?,
+    ))
 }

@@ -67,7 +67,7 @@ pub async fn list_my_offers(auth: CustomerAuth, store: web::Data<Store>) -> AppR
     let shop = auth.shop.as_str().to_string();
     let customer = auth.customer.as_str().to_string();
     let list = store
-        .read(move |conn| {
+        .read::<_, AppError, _>(move |conn| {
             let rows = offers::visible_for_customer(conn, &shop, &customer, 100)?;
             let mut names: HashMap<String, String> = HashMap::new();
             let mut views = Vec::with_capacity(rows.len());

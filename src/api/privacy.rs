@@ -5,7 +5,7 @@ use super::admin::customer_detail;
 use super::auth::AdminAuth;
 use super::paging::{self, PageQuery};
 use super::views::{utc, CustomerDetail};
-use crate::error::{AppResult, ErrorEnvelope};
+use crate::error::{AppError, AppResult, ErrorEnvelope};
 use crate::store::page as store_page;
 use crate::store::{webhooks, Store};
 use actix_web::web;
@@ -48,7 +48,7 @@ pub async fn list_data_requests(
     let page = query.check()?;
     let shop = auth.shop.as_str().to_string();
     let list = store
-        .read(move |conn| {
+        .read::<_, AppError, _>(move |conn| {
             let rows = webhooks::data_requests(conn, &shop, page.after.as_ref(), page.limit + 1)?;
             let (rows, next) = store_page::split(rows, page.limit, webhooks::data_request_key);
             let mut requests = Vec::with_capacity(rows.len());

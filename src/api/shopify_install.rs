@@ -92,7 +92,7 @@ pub async fn install(
     let state = hex::encode(bytes);
     let (id, value) = (shop.clone(), state.clone());
     store
-        .write(move |conn| {
+        .write::<_, AppError, _>(move |conn| {
             let ttl = Duration::minutes(STATE_TTL_MINUTES);
             Ok(oauth_states::issue(conn, &id, &value, Utc::now().naive_utc(), ttl)?)
         })
@@ -145,8 +145,10 @@ pub async fn callback(
         }
     }
     let (id, value) = (shop.clone(), state.to_string());
-    let fresh =
-        platform.store.write(move |conn| Ok(oauth_states::consume(conn, &id, &value, Utc::now().naive_utc())?)).await?;
+    let fresh = platform
+        .store
+        .write::<_, AppError, _>(move |conn| Ok(oauth_states::consume(conn, &id, &value, Utc::now().naive_utc())?))
+        .await?;
     if !fresh {
         return Err(unauthorized("the state is unknown, used already, expired or for another shop"));
     }

@@ -1,8 +1,8 @@
 //! Response bodies of the public API (docs/API.md) and how rows become them.
 
-use crate::domain::claim::Refusal;
 use crate::domain::money::Currency;
 use crate::domain::program::{Channel, CombinesWith, ProgramSettings, PurchaseType, Subscription};
+use crate::domain::refusal::Reason;
 use crate::error::{AppError, ErrorCode};
 use crate::store::claims::ClaimRow;
 use crate::store::customers::{CustomerRow, EntryRow};
@@ -149,10 +149,10 @@ pub struct ProgramSummary {
 }
 
 impl ProgramSummary {
-    pub fn new(program: &Program, eligibility: Result<(), Refusal>) -> Self {
+    pub fn new(program: &Program, eligibility: Result<(), Reason>) -> Self {
         let reason = eligibility.err().map(|refusal| match refusal {
-            Refusal::ProgramDisabled => "program_disabled",
-            Refusal::SegmentsUnavailable => "segments_unavailable",
+            Reason::ProgramDisabled => "program_disabled",
+            Reason::SegmentsUnavailable => "segments_unavailable",
             _ => "not_eligible",
         });
         Self {

@@ -72,7 +72,7 @@ pub async fn receive(
     let json: serde_json::Value =
         serde_json::from_slice(&body).map_err(|e| AppError::invalid(format!("invalid JSON body: {e}")))?;
     let receipt = store
-        .write(move |conn| {
+        .write::<_, AppError, _>(move |conn| {
             let shop_id = shop.as_str();
             if !webhooks::record_event(conn, shop_id, &event_id, &topic, "received")? {
                 return Ok(WebhookReceipt { status: "duplicate".into(), outcome: "already processed".into() });

@@ -107,7 +107,7 @@ fn thread_loop(conn: &mut AnyConnection, plan: &Plan, shape: Shape, t: &Template
             for customer in &wallets {
                 unit(c, customer, shape.lots, t)?;
             }
-            Ok(())
+            Ok::<(), AppError>(())
         });
         // One latency per transaction (per batch when batched).
         tally.latency(started.elapsed());

@@ -59,7 +59,7 @@ async fn add_campaign(store: &Store, settings: CampaignSettings, now: NaiveDateT
 }
 
 /// The store's errors as a bench failure.
-fn app(error: AppError) -> anyhow::Error {
+fn app(error: impl std::fmt::Debug) -> anyhow::Error {
     anyhow::anyhow!("{error:?}")
 }
 

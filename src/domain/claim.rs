@@ -4,28 +4,9 @@
 use super::money::Currency;
 use super::points::Points;
 use super::program::{EligibilityKind, ProgramSettings, PurchaseType};
+use super::refusal::Reason;
 use super::state::stored_state;
 use chrono::{Duration, NaiveDateTime};
-
-/// Why a claim (or a quote) is refused. Each maps to one API error code.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
-    ProgramDisabled,
-    NotEligible,
-    /// Segment membership could not be established: never granted by default.
-    SegmentsUnavailable,
-    PurchaseTypeNotAllowed(PurchaseType),
-    BelowMinimum {
-        min: i64,
-    },
-    AboveMaximum {
-        max: i64,
-    },
-    ZeroValue,
-    InsufficientPoints {
-        balance: i64,
-    },
-}
 
 /// What a granted claim is: its points, value and purchase type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,20 +17,20 @@ pub struct ClaimTerms {
 }
 
 /// Whether a customer may redeem under the program, ignoring the amount.
-pub fn eligibility(program: &ProgramSettings, customer_id: &str, segment_member: Option<bool>) -> Result<(), Refusal> {
+pub fn eligibility(program: &ProgramSettings, customer_id: &str, segment_member: Option<bool>) -> Result<(), Reason> {
     if !program.enabled {
-        return Err(Refusal::ProgramDisabled);
+        return Err(Reason::ProgramDisabled);
     }
     match program.eligibility.kind {
         EligibilityKind::All => Ok(()),
         EligibilityKind::Customers => {
             let listed = program.eligibility.ids.binary_search_by(|id| id.as_str().cmp(customer_id));
-            listed.map(|_| ()).map_err(|_| Refusal::NotEligible)
+            listed.map(|_| ()).map_err(|_| Reason::NotEligible)
         }
         EligibilityKind::Segments => match segment_member {
             Some(true) => Ok(()),
-            Some(false) => Err(Refusal::NotEligible),
-            None => Err(Refusal::SegmentsUnavailable),
+            Some(false) => Err(Reason::NotEligible),
+            None => Err(Reason::SegmentsUnavailable),
         },
     }
 }
@@ -63,24 +44,24 @@ pub fn terms(
     segment_member: Option<bool>,
     points: Points,
     purchase_type: Option<PurchaseType>,
-) -> Result<ClaimTerms, Refusal> {
+) -> Result<ClaimTerms, Reason> {
     eligibility(program, customer_id, segment_member)?;
     let purchase_type = purchase_type.unwrap_or(program.purchase_type.default_purchase());
     if !program.purchase_type.allows(purchase_type) {
-        return Err(Refusal::PurchaseTypeNotAllowed(purchase_type));
+        return Err(Reason::PurchaseTypeNotAllowed(purchase_type));
     }
     if points.get() < program.min_points {
-        return Err(Refusal::BelowMinimum { min: program.min_points });
+        return Err(Reason::BelowMinimum { min: program.min_points });
     }
     if points.get() > program.max_points {
-        return Err(Refusal::AboveMaximum { max: program.max_points });
+        return Err(Reason::AboveMaximum { max: program.max_points });
     }
     let value_minor = program
         .ratio()
         .checked_value_minor(points.get(), currency)
-        .ok_or(Refusal::AboveMaximum { max: program.max_points })?;
+        .ok_or(Reason::AboveMaximum { max: program.max_points })?;
     if value_minor <= 0 {
-        return Err(Refusal::ZeroValue);
+        return Err(Reason::ZeroValue);
     }
     Ok(ClaimTerms { points, value_minor, purchase_type })
 }

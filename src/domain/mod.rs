@@ -18,6 +18,7 @@ pub mod offer_value;
 pub mod platform_event;
 pub mod points;
 pub mod program;
+pub mod refusal;
 pub mod scan;
 pub mod signature;
 pub mod state;

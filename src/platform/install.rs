@@ -7,12 +7,12 @@
 //! make one exchange (in one process; a second instance would make a second,
 //! harmless exchange that stores an equivalent token).
 
+use super::error::{Error, Result};
 use super::oauth::{self, AppCredentials, OAuthError};
 use super::subscriptions::{self, Subscribed};
 use super::Platform;
 use crate::config::{InstallSettings, Settings};
-use crate::error::{AppError, AppResult};
-use crate::store::shops;
+use crate::store::{self, shops};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -41,18 +41,18 @@ impl Installer {
     }
 
     /// Where OAuth calls for this shop go: its own base URL, else the setting.
-    pub async fn base_for(&self, platform: &Platform, shop: &str) -> AppResult<String> {
+    pub async fn base_for(&self, platform: &Platform, shop: &str) -> Result<String> {
         let id = shop.to_string();
-        let row = platform.store.read(move |conn| Ok(shops::find(conn, &id)?)).await?;
+        let row = platform.store.read(move |conn| shops::find(conn, &id).map_err(store::Error::from)).await?;
         Ok(row.and_then(|r| r.platform_base_url).unwrap_or_else(|| platform.settings.shopify_base(shop)))
     }
 
     /// Stores the token (sealed), connects the shop, subscribes the webhooks.
-    pub async fn connect(&self, platform: &Platform, shop: &str, token: &str) -> AppResult<Subscribed> {
+    pub async fn connect(&self, platform: &Platform, shop: &str, token: &str) -> Result<Subscribed> {
         let (id, keys, token) = (shop.to_string(), platform.settings.tokens.clone(), token.to_string());
         let row = platform.store.write(move |conn| shops::connect(conn, &id, &keys, &token)).await?;
         let creds = super::shopify::ShopCreds::of(&row, &platform.settings)
-            .ok_or_else(|| AppError::internal_msg("a shop just connected has no usable credentials"))?;
+            .ok_or_else(|| Error::internal("a shop just connected has no usable credentials"))?;
         Ok(subscriptions::subscribe_all(&platform.client, &creds, &self.install.app_url).await)
     }
 
@@ -67,13 +67,13 @@ impl Installer {
         match self.exchange_locked(platform, shop, session_token).await {
             Ok(outcome) => outcome,
             Err(error) => {
-                tracing::warn!(%shop, error = %error.message, "token exchange failed");
-                Exchange::Failed(error.message)
+                tracing::warn!(%shop, %error, "token exchange failed");
+                Exchange::Failed(error.to_string())
             }
         }
     }
 
-    async fn exchange_locked(&self, platform: &Platform, shop: &str, session_token: &str) -> AppResult<Exchange> {
+    async fn exchange_locked(&self, platform: &Platform, shop: &str, session_token: &str) -> Result<Exchange> {
         if self.is_connected(platform, shop).await? {
             return Ok(Exchange::AlreadyConnected);
         }
@@ -97,9 +97,9 @@ impl Installer {
         }
     }
 
-    async fn is_connected(&self, platform: &Platform, shop: &str) -> AppResult<bool> {
+    async fn is_connected(&self, platform: &Platform, shop: &str) -> Result<bool> {
         let id = shop.to_string();
-        let row = platform.store.read(move |conn| Ok(shops::find(conn, &id)?)).await?;
+        let row = platform.store.read(move |conn| shops::find(conn, &id).map_err(store::Error::from)).await?;
         Ok(row.is_some_and(|r| r.is_connected()))
     }
 }

@@ -1,11 +1,11 @@
 //! The campaign worker: issues due offers, one transaction each, until
 //! none is due; then sleeps. Several instances share the queue (SKIP LOCKED).
 
+use super::error::Result;
 use super::Platform;
-use crate::error::AppResult;
 use crate::store::issue::{self, Outcome};
 use crate::store::offers::{self, OfferStatus};
-use crate::store::Store;
+use crate::store::{self, Store};
 use chrono::{NaiveDateTime, Utc};
 use diesel::Connection;
 use std::sync::Arc;
@@ -50,12 +50,7 @@ pub struct ScanReport {
 /// One bounded pass of the win-back / birthday scan at `now` over every
 /// shop that has such a campaign: at most `pages` pages per shop, resuming
 /// where the last pass stopped. Tests call it with the injected clock.
-pub async fn scan_once(
-    store: &Store,
-    now: NaiveDateTime,
-    day: chrono::Duration,
-    pages: usize,
-) -> AppResult<ScanReport> {
+pub async fn scan_once(store: &Store, now: NaiveDateTime, day: chrono::Duration, pages: usize) -> Result<ScanReport> {
     let shops = store.read(crate::store::scan::shops_to_scan).await?;
     let mut report = ScanReport::default();
     for shop in shops {
@@ -77,11 +72,13 @@ const EXPIRY_BATCH: i64 = 500;
 
 /// Expires every open offer past its expiry plus `grace` at `now` and gives
 /// its reservation back. Tests call this with a `now` in the future.
-pub async fn expire_offers_once(store: &Store, now: NaiveDateTime, grace: chrono::Duration) -> AppResult<usize> {
+pub async fn expire_offers_once(store: &Store, now: NaiveDateTime, grace: chrono::Duration) -> Result<usize> {
     let mut total = 0;
     loop {
         let done = store
-            .write(move |conn| Ok(crate::store::offers::expire_due(conn, now - grace, now, EXPIRY_BATCH)?))
+            .write(move |conn| {
+                crate::store::offers::expire_due(conn, now - grace, now, EXPIRY_BATCH).map_err(store::Error::from)
+            })
             .await?;
         total += done;
         if done < EXPIRY_BATCH as usize {
@@ -92,7 +89,7 @@ pub async fn expire_offers_once(store: &Store, now: NaiveDateTime, grace: chrono
 
 /// Issues every offer due at `now` (at most `max`). Tests call this with a
 /// `now` in the future to let delays pass without sleeping.
-pub async fn issue_due_once(store: &Store, now: NaiveDateTime, max: usize) -> AppResult<Vec<Outcome>> {
+pub async fn issue_due_once(store: &Store, now: NaiveDateTime, max: usize) -> Result<Vec<Outcome>> {
     let mut outcomes = Vec::new();
     while outcomes.len() < max {
         let next = store.write(move |conn| issue_next(conn, now)).await?;
@@ -106,11 +103,11 @@ pub async fn issue_due_once(store: &Store, now: NaiveDateTime, max: usize) -> Ap
 
 /// One unit of work: claim the next due offer and issue it. A failure of
 /// that offer marks it failed instead of blocking the queue.
-fn issue_next(conn: &mut crate::store::AnyConnection, now: NaiveDateTime) -> AppResult<Option<Outcome>> {
+fn issue_next(conn: &mut store::AnyConnection, now: NaiveDateTime) -> store::Result<Option<Outcome>> {
     let Some(offer) = issue::claim_due(conn, now)? else { return Ok(None) };
     match conn.transaction(|c| issue::issue(c, &offer, now)) {
         Ok(outcome) => Ok(Some(outcome)),
-        Err(error) if error.is_server_error() && error.code != crate::error::ErrorCode::Unavailable => {
+        Err(error @ (store::Error::Database(_) | store::Error::Internal(_))) => {
             tracing::error!(offer = %offer.id, ?error, "offer could not be issued");
             offers::transition(conn, &offer, &[OfferStatus::Scheduled], OfferStatus::Failed, Some("internal"), now)?;
             Ok(Some(Outcome::Refused("internal")))

@@ -7,6 +7,7 @@
 //! LOYALTY_RETRY_BASE_MS=50, LOYALTY_RETRY_MAX_MS=500,
 //! LOYALTY_PLATFORM_TIMEOUT_MS=500, LOYALTY_PUSH_DEADLINE_SECS as needed.
 
+pub mod error;
 pub mod install;
 pub mod issuer;
 pub mod notify;
@@ -23,6 +24,7 @@ pub mod throttle;
 
 use crate::config::PlatformSettings;
 use crate::store::Store;
+pub use error::{Error, Result};
 use shopify::ShopifyClient;
 use std::sync::Arc;
 use std::time::Duration;

@@ -5,6 +5,7 @@
 
 use super::Platform;
 use crate::domain::notify::{self, HEADER_SIGNATURE};
+use crate::store;
 use crate::store::notify::{self as queue, NotificationRow};
 use chrono::{Duration as Span, Utc};
 use rand::Rng;
@@ -30,7 +31,10 @@ pub async fn run(platform: Arc<Platform>) {
     loop {
         let leased = platform
             .store
-            .write(|conn| Ok(queue::lease_due(conn, Utc::now().naive_utc(), Span::seconds(LEASE_SECONDS), BATCH)?))
+            .write(|conn| {
+                queue::lease_due(conn, Utc::now().naive_utc(), Span::seconds(LEASE_SECONDS), BATCH)
+                    .map_err(store::Error::from)
+            })
             .await;
         match leased {
             Ok(rows) if !rows.is_empty() => deliver_all(&platform, rows).await,
@@ -63,7 +67,7 @@ async fn deliver_all(platform: &Arc<Platform>, rows: Vec<NotificationRow>) {
 
 async fn deliver(platform: &Platform, row: NotificationRow) {
     let (shop, now) = (row.shop_id.clone(), Utc::now().naive_utc());
-    let target = platform.store.read(move |conn| Ok(queue::target(conn, &shop)?)).await;
+    let target = platform.store.read::<_, store::Error, _>(move |conn| Ok(queue::target(conn, &shop)?)).await;
     let outcome = match target {
         Ok(Some(target)) => post(platform, &target.url, &target.secret, &row).await,
         Ok(None) => Err("the shop has no notify target any more".to_string()),
@@ -80,7 +84,10 @@ async fn deliver(platform: &Platform, row: NotificationRow) {
     }
     let stored = platform
         .store
-        .write(move |conn| Ok(queue::record_attempt(conn, &row, error.as_deref(), retry_at, Utc::now().naive_utc())?))
+        .write(move |conn| {
+            queue::record_attempt(conn, &row, error.as_deref(), retry_at, Utc::now().naive_utc())
+                .map_err(store::Error::from)
+        })
         .await;
     if let Err(error) = stored {
         tracing::warn!(?error, "notification outcome not stored; the lease will expire");

@@ -2,6 +2,7 @@
 //! (look before resending on a retry; `TAKEN` resolved by a lookup), and
 //! delete an expired offer's code at the platform.
 
+use super::error::{Error, Result};
 use super::relay::{backoff, retry_for, RowOutcome};
 use super::shopify::offers::{OfferDiscountInput, OfferValue};
 use super::shopify::{PlatformError, ShopCreds};
@@ -9,23 +10,22 @@ use super::Platform;
 use crate::domain::campaign::{Discount, DiscountKind};
 use crate::domain::money::Currency;
 use crate::domain::program::PurchaseTypes;
-use crate::error::{AppError, AppResult};
-use crate::store::offer_life;
 use crate::store::offers::{self, OfferRow, OfferStatus};
 use crate::store::outbox::OutboxRow;
 use crate::store::shops::{self, ShopRow};
+use crate::store::{self, offer_life};
 use chrono::{SecondsFormat, Utc};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-async fn load(platform: &Platform, row: &OutboxRow) -> AppResult<(OfferRow, ShopRow)> {
+async fn load(platform: &Platform, row: &OutboxRow) -> Result<(OfferRow, ShopRow)> {
     let (shop_id, offer_id) = (row.shop_id.clone(), row.claim_id.clone());
     platform
         .store
         .read(move |conn| {
-            let offer = offers::find(conn, &shop_id, &offer_id)?.ok_or_else(|| AppError::not_found("offer"))?;
-            let shop = shops::find(conn, &shop_id)?.ok_or_else(|| AppError::not_found("shop"))?;
-            Ok((offer, shop))
+            let offer = offers::find(conn, &shop_id, &offer_id)?.ok_or(store::Error::NotFound("offer"))?;
+            let shop = shops::find(conn, &shop_id)?.ok_or(store::Error::NotFound("shop"))?;
+            Ok::<_, Error>((offer, shop))
         })
         .await
 }
@@ -46,11 +46,11 @@ fn value(discount: &Discount, currency: Currency) -> Option<OfferValue> {
 }
 
 /// The offer as the platform should hold it (from its stored discount).
-pub fn offer_input(offer: &OfferRow) -> AppResult<OfferDiscountInput> {
-    let discount = offer.discount().ok_or_else(|| AppError::internal_msg("offer without a discount"))?;
-    let code = offer.code.clone().ok_or_else(|| AppError::internal_msg("offer without a code"))?;
-    let currency = Currency::parse(&discount.currency).map_err(AppError::internal_msg)?;
-    let value = value(&discount, currency).ok_or_else(|| AppError::internal_msg("offer discount incomplete"))?;
+pub fn offer_input(offer: &OfferRow) -> Result<OfferDiscountInput> {
+    let discount = offer.discount().ok_or_else(|| Error::internal("offer without a discount"))?;
+    let code = offer.code.clone().ok_or_else(|| Error::internal("offer without a code"))?;
+    let currency = Currency::parse(&discount.currency).map_err(Error::internal)?;
+    let value = value(&discount, currency).ok_or_else(|| Error::internal("offer discount incomplete"))?;
     let at = |t: chrono::NaiveDateTime| t.and_utc().to_rfc3339_opts(SecondsFormat::Millis, true);
     Ok(OfferDiscountInput {
         title: format!("Personal offer ({}) {code}", offer.trigger_kind),
@@ -69,7 +69,7 @@ pub fn offer_input(offer: &OfferRow) -> AppResult<OfferDiscountInput> {
 /// Pushes a pending offer. An offer no longer pending (used, expired) is
 /// not pushed; one that expires while the platform is unreachable stops
 /// being retried once `expire_due` moves it.
-pub(super) async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<RowOutcome> {
+pub(super) async fn push(platform: &Platform, row: &OutboxRow) -> Result<RowOutcome> {
     let (offer, shop) = load(platform, row).await?;
     if offer.status != OfferStatus::Pending {
         return Ok(RowOutcome::Done);
@@ -102,7 +102,7 @@ pub(super) async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<RowO
                 .store
                 .write(move |conn| {
                     offer_life::fail(conn, &offer, "the platform refused the code", Utc::now().naive_utc())?;
-                    Ok(RowOutcome::Dead("the platform refused the offer code".into()))
+                    Ok::<_, Error>(RowOutcome::Dead("the platform refused the offer code".into()))
                 })
                 .await
         }
@@ -110,11 +110,15 @@ pub(super) async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<RowO
     }
 }
 
-async fn activated(platform: &Platform, offer: &OfferRow, platform_id: &str) -> AppResult<RowOutcome> {
+async fn activated(platform: &Platform, offer: &OfferRow, platform_id: &str) -> Result<RowOutcome> {
     let (offer, platform_id) = (offer.clone(), platform_id.to_string());
     let woke = platform
         .store
-        .write(move |conn| Ok(!offer_life::activate(conn, &offer, &platform_id, Utc::now().naive_utc())?))
+        .write(move |conn| {
+            offer_life::activate(conn, &offer, &platform_id, Utc::now().naive_utc())
+                .map(|moved| !moved)
+                .map_err(store::Error::from)
+        })
         .await?;
     if woke {
         platform.wake.notify_one();
@@ -124,7 +128,7 @@ async fn activated(platform: &Platform, offer: &OfferRow, platform_id: &str) -> 
 
 /// Deletes an offer's code at the platform (looked up by code when its id
 /// is not known); gone already counts as done.
-pub(super) async fn delete(platform: &Platform, row: &OutboxRow) -> AppResult<RowOutcome> {
+pub(super) async fn delete(platform: &Platform, row: &OutboxRow) -> Result<RowOutcome> {
     let (offer, shop) = load(platform, row).await?;
     let Some(code) = offer.code.clone() else { return Ok(RowOutcome::Done) };
     let Some(creds) = ShopCreds::of(&shop, &platform.settings) else { return Ok(disconnected(platform, row)) };

@@ -2,9 +2,9 @@
 //! due lots and finds lots to warn about, in bounded batches (each its own
 //! short write, so claims keep flowing between them).
 
-use crate::error::AppResult;
+use super::error::Result;
 use crate::store::expiry::{self, Expired, Warning};
-use crate::store::{pending, Store};
+use crate::store::{self, pending, Store};
 
 /// Rows per batch, and batches per kind of work per shop per pass.
 pub const BATCH: i64 = 500;
@@ -20,7 +20,7 @@ pub struct PointsReport {
 }
 
 /// One pass over every shop.
-pub async fn sweep_points(store: &Store) -> AppResult<PointsReport> {
+pub async fn sweep_points(store: &Store) -> Result<PointsReport> {
     let mut report = PointsReport::default();
     for _ in 0..MAX_BATCHES {
         let released = store.write(|conn| pending::release_due(conn, crate::clock::now(), BATCH)).await?;
@@ -30,7 +30,7 @@ pub async fn sweep_points(store: &Store) -> AppResult<PointsReport> {
             break;
         }
     }
-    let shops = store.read(|conn| Ok(expiry::policy_shops(conn)?)).await?;
+    let shops = store.read::<_, store::Error, _>(|conn| Ok(expiry::policy_shops(conn)?)).await?;
     for (shop, warning_days) in shops {
         expire_shop(store, &shop, &mut report).await?;
         if warning_days > 0 {
@@ -40,7 +40,7 @@ pub async fn sweep_points(store: &Store) -> AppResult<PointsReport> {
     Ok(report)
 }
 
-async fn expire_shop(store: &Store, shop: &str, report: &mut PointsReport) -> AppResult<()> {
+async fn expire_shop(store: &Store, shop: &str, report: &mut PointsReport) -> Result<()> {
     for _ in 0..MAX_BATCHES {
         let s = shop.to_string();
         let done = store.write(move |conn| expiry::expire_batch(conn, &s, crate::clock::now(), BATCH)).await?;
@@ -55,7 +55,7 @@ async fn expire_shop(store: &Store, shop: &str, report: &mut PointsReport) -> Ap
     Ok(())
 }
 
-async fn warn_shop(store: &Store, shop: &str, days: i64, report: &mut PointsReport) -> AppResult<()> {
+async fn warn_shop(store: &Store, shop: &str, days: i64, report: &mut PointsReport) -> Result<()> {
     let lead = store.clock().days(days);
     for _ in 0..MAX_BATCHES {
         let s = shop.to_string();
@@ -69,7 +69,7 @@ async fn warn_shop(store: &Store, shop: &str, days: i64, report: &mut PointsRepo
                     let data = serde_json::json!({"customer_id": w.customer_id, "points": w.points, "expires_at": at});
                     crate::store::notify::enqueue(conn, &s, "points.expiring", data, now)?;
                 }
-                Ok(warnings)
+                Ok::<_, store::Error>(warnings)
             })
             .await?;
         if found.is_empty() {

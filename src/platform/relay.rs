@@ -3,15 +3,16 @@
 //! whether the code exists (`codeDiscountNodeByCode`), `TAKEN` is resolved
 //! the same way, and codes are unique per shop at the platform anyway.
 
+use super::error::{Error, Result};
 use super::shopify::{DiscountInput, PlatformError, ShopCreds};
 use super::Platform;
 use crate::domain::claim::{ClaimStatus, EntryKind};
 use crate::domain::money::Currency;
 use crate::domain::program::PurchaseType;
-use crate::error::{AppError, AppResult};
 use crate::store::claims::{self, ClaimRow};
 use crate::store::outbox::{self, OutboxAction, OutboxRow, OutboxState};
 use crate::store::shops::{self, ShopRow};
+use crate::store::{self, AnyConnection};
 use chrono::{Duration as Span, Utc};
 use futures_util::StreamExt;
 use rand::Rng;
@@ -36,7 +37,8 @@ pub async fn run(platform: Arc<Platform>) {
         let leased = platform
             .store
             .write(move |conn| {
-                Ok(outbox::lease_due(conn, Utc::now().naive_utc(), Span::seconds(LEASE_SECONDS), limit)?)
+                outbox::lease_due(conn, Utc::now().naive_utc(), Span::seconds(LEASE_SECONDS), limit)
+                    .map_err(store::Error::from)
             })
             .await;
         match leased {
@@ -64,7 +66,8 @@ pub async fn run_now(platform: &Platform, shop_id: &str, claim_id: &str, action:
         .store
         .write(move |conn| {
             let now = Utc::now().naive_utc();
-            Ok(outbox::lease_for_claim(conn, &shop, &claim, action, now, Span::seconds(LEASE_SECONDS))?)
+            outbox::lease_for_claim(conn, &shop, &claim, action, now, Span::seconds(LEASE_SECONDS))
+                .map_err(store::Error::from)
         })
         .await;
     match leased {
@@ -87,7 +90,7 @@ pub async fn work_supervised(platform: &Platform, row: OutboxRow) {
         .write(move |conn| {
             let now = Utc::now().naive_utc();
             let at = now + Span::from_std(after).unwrap_or(Span::seconds(1));
-            Ok(outbox::retry_at(conn, &held, at, "panicked while working the row", true, now)?)
+            outbox::retry_at(conn, &held, at, "panicked while working the row", true, now).map_err(store::Error::from)
         })
         .await;
     if let Err(error) = recorded {
@@ -103,8 +106,8 @@ async fn work_row(platform: &Platform, row: OutboxRow) {
         OutboxAction::OfferCreate => super::offer_push::push(platform, &row).await,
         OutboxAction::OfferDelete => super::offer_push::delete(platform, &row).await,
     };
-    let step = step.unwrap_or_else(|error| match error.code {
-        crate::error::ErrorCode::NotFound => RowOutcome::Dead("claim or shop no longer exists".into()),
+    let step = step.unwrap_or_else(|error| match error {
+        Error::Store(store::Error::NotFound(_)) => RowOutcome::Dead("claim or shop no longer exists".into()),
         _ => RowOutcome::Retry { after: backoff(platform, row.attempts), error: format!("{error:?}"), counted: true },
     });
     if let RowOutcome::Dead(reason) | RowOutcome::Retry { error: reason, .. } = &step {
@@ -112,7 +115,7 @@ async fn work_row(platform: &Platform, row: OutboxRow) {
     }
     let finished = platform
         .store
-        .write(move |conn| {
+        .write(move |conn: &mut AnyConnection| -> store::Result<()> {
             let now = Utc::now().naive_utc();
             match step {
                 RowOutcome::Done => outbox::finish(conn, &row, OutboxState::Done, None, now)?,
@@ -147,25 +150,25 @@ pub(super) fn retry_for(platform: &Platform, row: &OutboxRow, error: PlatformErr
     }
 }
 
-async fn load(platform: &Platform, row: &OutboxRow) -> AppResult<(ClaimRow, ShopRow)> {
+async fn load(platform: &Platform, row: &OutboxRow) -> Result<(ClaimRow, ShopRow)> {
     let (shop_id, claim_id) = (row.shop_id.clone(), row.claim_id.clone());
     platform
         .store
         .read(move |conn| {
-            let claim = claims::find(conn, &shop_id, &claim_id)?.ok_or_else(|| AppError::not_found("claim"))?;
-            let shop = shops::find(conn, &shop_id)?.ok_or_else(|| AppError::not_found("shop"))?;
-            Ok((claim, shop))
+            let claim = claims::find(conn, &shop_id, &claim_id)?.ok_or(store::Error::NotFound("claim"))?;
+            let shop = shops::find(conn, &shop_id)?.ok_or(store::Error::NotFound("shop"))?;
+            Ok::<_, Error>((claim, shop))
         })
         .await
 }
 
-fn discount_input(claim: &ClaimRow) -> AppResult<DiscountInput> {
+fn discount_input(claim: &ClaimRow) -> store::Result<DiscountInput> {
     let snapshot = claim.snapshot()?;
     let subscription = claim.purchase_type == PurchaseType::Subscription;
     Ok(DiscountInput {
         title: format!("Dynamic discount — {} points", claim.points),
         code: claim.code.clone(),
-        amount: Currency::parse(&claim.currency).map_err(AppError::internal_msg)?.format_minor(claim.value_minor),
+        amount: Currency::parse(&claim.currency).map_err(store::Error::internal_msg)?.format_minor(claim.value_minor),
         customer_id: claim.customer_id.clone(),
         one_time: !subscription,
         subscription,
@@ -180,7 +183,7 @@ fn discount_input(claim: &ClaimRow) -> AppResult<DiscountInput> {
     })
 }
 
-async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<RowOutcome> {
+async fn push(platform: &Platform, row: &OutboxRow) -> Result<RowOutcome> {
     let (claim, shop) = load(platform, row).await?;
     let repush = row.action == OutboxAction::Repush;
     let expected = if repush { ClaimStatus::Active } else { ClaimStatus::Pending };
@@ -230,7 +233,7 @@ async fn push(platform: &Platform, row: &OutboxRow) -> AppResult<RowOutcome> {
     }
 }
 
-async fn activated(platform: &Platform, claim: &ClaimRow, platform_id: &str, repush: bool) -> AppResult<RowOutcome> {
+async fn activated(platform: &Platform, claim: &ClaimRow, platform_id: &str, repush: bool) -> Result<RowOutcome> {
     let (claim, platform_id) = (claim.clone(), platform_id.to_string());
     platform
         .store
@@ -241,14 +244,14 @@ async fn activated(platform: &Platform, claim: &ClaimRow, platform_id: &str, rep
                 // Refunded or failed while we pushed: the code must not live on.
                 claims::enqueue(conn, &claim.shop_id, &claim.id, OutboxAction::Cleanup, Utc::now().naive_utc())?;
             }
-            Ok(RowOutcome::Done)
+            Ok::<_, Error>(RowOutcome::Done)
         })
         .await
 }
 
 /// The platform refused for good: the claim fails and its points come back,
 /// and a cleanup makes sure no earlier attempt left the code alive there.
-async fn fail(platform: &Platform, claim: &ClaimRow, reason: &str) -> AppResult<RowOutcome> {
+async fn fail(platform: &Platform, claim: &ClaimRow, reason: &str) -> Result<RowOutcome> {
     let (claim, reason) = (claim.clone(), reason.to_string());
     platform
         .store
@@ -264,14 +267,14 @@ async fn fail(platform: &Platform, claim: &ClaimRow, reason: &str) -> AppResult<
             if credited.is_some() {
                 claims::enqueue(conn, &claim.shop_id, &claim.id, OutboxAction::Cleanup, Utc::now().naive_utc())?;
             }
-            Ok(RowOutcome::Dead(reason))
+            Ok::<_, Error>(RowOutcome::Dead(reason))
         })
         .await
 }
 
 /// Deletes a live code, then credits it: refund (refund_pending → refunded)
 /// or expiry (active → expired). An order that used it first wins.
-async fn delete(platform: &Platform, row: &OutboxRow) -> AppResult<RowOutcome> {
+async fn delete(platform: &Platform, row: &OutboxRow) -> Result<RowOutcome> {
     let (claim, shop) = load(platform, row).await?;
     let (from, to, kind) = if row.action == OutboxAction::Refund {
         (ClaimStatus::RefundPending, ClaimStatus::Refunded, EntryKind::Refund)
@@ -296,13 +299,17 @@ async fn delete(platform: &Platform, row: &OutboxRow) -> AppResult<RowOutcome> {
         .store
         .write(move |conn| {
             claims::close_with_credit(conn, &claim, &[from], to, kind, None)?;
-            Ok(RowOutcome::Done)
+            Ok::<_, Error>(RowOutcome::Done)
         })
         .await
 }
 
 /// Deletes the claim's code at the platform if it is there.
-async fn remove_code(platform: &Platform, creds: &ShopCreds, claim: &ClaimRow) -> Result<(), PlatformError> {
+async fn remove_code(
+    platform: &Platform,
+    creds: &ShopCreds,
+    claim: &ClaimRow,
+) -> std::result::Result<(), PlatformError> {
     let id = match &claim.platform_id {
         Some(id) => Some(id.clone()),
         None => platform.client.find_by_code(creds, &claim.code).await?,
@@ -320,7 +327,7 @@ async fn remove_code(platform: &Platform, creds: &ShopCreds, claim: &ClaimRow) -
 }
 
 /// A code refunded or failed here must not be usable there.
-async fn cleanup(platform: &Platform, row: &OutboxRow) -> AppResult<RowOutcome> {
+async fn cleanup(platform: &Platform, row: &OutboxRow) -> Result<RowOutcome> {
     let (mut claim, shop) = load(platform, row).await?;
     let Some(creds) = ShopCreds::of(&shop, &platform.settings) else {
         return Ok(RowOutcome::Retry {

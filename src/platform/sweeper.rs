@@ -2,14 +2,14 @@
 //! late order webhooks), prune closed claims past the retention so the hot
 //! tables stay small (the ledger keeps every entry), and reconcile.
 
+use super::error::Result;
 use super::shopify::ShopCreds;
 use super::supervise::catch;
 use super::Platform;
 use crate::domain::claim::{ClaimStatus, EntryKind};
-use crate::error::AppResult;
 use crate::store::claims::{self, ClaimRow};
 use crate::store::outbox::OutboxAction;
-use crate::store::AnyConnection;
+use crate::store::{self, AnyConnection};
 use crate::store::{reconcile, shops, upkeep};
 use chrono::{Duration, NaiveDateTime};
 use std::sync::Arc;
@@ -61,7 +61,7 @@ pub struct SweepReport {
 }
 
 /// One pass of expiry and pruning.
-pub async fn sweep_once(platform: &Platform) -> AppResult<SweepReport> {
+pub async fn sweep_once(platform: &Platform) -> Result<SweepReport> {
     let grace = platform.settings.expiry_grace_secs;
     let retention = platform.settings.retention_days;
     let report = platform
@@ -70,7 +70,7 @@ pub async fn sweep_once(platform: &Platform) -> AppResult<SweepReport> {
             let now = crate::clock::now();
             let mut report = expire_due(conn, now - Duration::seconds(grace), now)?;
             report.pruned_claims = upkeep::prune(conn, now - Duration::days(retention), now)?;
-            Ok(report)
+            Ok::<_, store::Error>(report)
         })
         .await?;
     if report.expiry_queued > 0 {
@@ -79,7 +79,7 @@ pub async fn sweep_once(platform: &Platform) -> AppResult<SweepReport> {
     Ok(report)
 }
 
-fn expire_due(conn: &mut AnyConnection, cutoff: NaiveDateTime, now: NaiveDateTime) -> AppResult<SweepReport> {
+fn expire_due(conn: &mut AnyConnection, cutoff: NaiveDateTime, now: NaiveDateTime) -> store::Result<SweepReport> {
     let due = upkeep::due_to_expire(conn, cutoff, BATCH)?;
     let mut report = SweepReport::default();
     for claim in due {
@@ -116,14 +116,14 @@ const RECONCILE_BATCH: i64 = 500;
 /// Compares claims with the platform by code: an active code missing there
 /// is pushed again; a code refunded, failed or expired here but present
 /// there is deleted.
-pub async fn reconcile(platform: &Platform) -> AppResult<ReconcileReport> {
+pub async fn reconcile(platform: &Platform) -> Result<ReconcileReport> {
     reconcile_in_batches(platform, RECONCILE_BATCH).await
 }
 
 /// As [`reconcile`], reading each shop's claims `batch` at a time.
-pub async fn reconcile_in_batches(platform: &Platform, batch: i64) -> AppResult<ReconcileReport> {
+pub async fn reconcile_in_batches(platform: &Platform, batch: i64) -> Result<ReconcileReport> {
     let since = platform.store.clock().now() - Duration::days(platform.settings.retention_days);
-    let shops = platform.store.read(|conn| Ok(reconcile::platform_shops(conn)?)).await?;
+    let shops = platform.store.read(|conn| reconcile::platform_shops(conn).map_err(store::Error::from)).await?;
     let mut report = ReconcileReport::default();
     for shop in shops {
         let Some(creds) = ShopCreds::of(&shop, &platform.settings) else { continue };
@@ -132,7 +132,10 @@ pub async fn reconcile_in_batches(platform: &Platform, batch: i64) -> AppResult<
             let (shop_id, from) = (shop.id.clone(), after.take());
             let page = platform
                 .store
-                .read(move |conn| Ok(reconcile::claims_to_check(conn, &shop_id, since, from.as_deref(), batch)?))
+                .read(move |conn| {
+                    reconcile::claims_to_check(conn, &shop_id, since, from.as_deref(), batch)
+                        .map_err(store::Error::from)
+                })
                 .await?;
             let full = page.len() as i64 >= batch;
             after = page.last().map(|claim| claim.id.clone());
@@ -152,7 +155,7 @@ async fn reconcile_page(
     creds: &ShopCreds,
     page: Vec<ClaimRow>,
     report: &mut ReconcileReport,
-) -> AppResult<()> {
+) -> Result<()> {
     for claim in page {
         report.checked += 1;
         let present = match catch(platform.client.find_by_code(creds, &claim.code)).await {
@@ -180,7 +183,9 @@ async fn reconcile_page(
         }
         platform
             .store
-            .write(move |conn| Ok(claims::enqueue(conn, &claim.shop_id, &claim.id, work, crate::clock::now())?))
+            .write(move |conn| {
+                claims::enqueue(conn, &claim.shop_id, &claim.id, work, crate::clock::now()).map_err(store::Error::from)
+            })
             .await?;
     }
     Ok(())

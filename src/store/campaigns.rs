@@ -1,12 +1,12 @@
 //! Campaigns: the current settings on one row (its version, whether it is
 //! enabled or paused) and every saved version; a counter row per campaign.
 
+use super::error::{Error, Result};
 use super::page::Keyset;
 use super::schema::{campaign_counters, campaign_versions, campaigns};
 use super::AnyConnection;
 use crate::domain::campaign::CampaignSettings;
 use crate::domain::ids::new_id;
-use crate::error::{AppError, AppResult};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -31,7 +31,7 @@ pub struct Campaign {
 }
 
 impl Campaign {
-    fn from_row(row: CampaignRow) -> AppResult<Self> {
+    fn from_row(row: CampaignRow) -> Result<Self> {
         let settings = parse(&row.settings)?;
         Ok(Self { row, settings })
     }
@@ -42,8 +42,8 @@ impl Campaign {
     }
 }
 
-pub fn parse(json: &str) -> AppResult<CampaignSettings> {
-    serde_json::from_str(json).map_err(AppError::internal)
+pub fn parse(json: &str) -> Result<CampaignSettings> {
+    serde_json::from_str(json).map_err(Error::internal)
 }
 
 fn to_json(settings: &CampaignSettings) -> QueryResult<String> {
@@ -75,7 +75,7 @@ pub fn create(
     shop_id: &str,
     settings: &CampaignSettings,
     now: NaiveDateTime,
-) -> AppResult<Campaign> {
+) -> Result<Campaign> {
     let id = new_id();
     let json = to_json(settings)?;
     diesel::insert_into(campaigns::table)
@@ -98,17 +98,17 @@ pub fn create(
             campaign_counters::total_minor.eq(0_i64),
         ))
         .execute(conn)?;
-    find(conn, shop_id, &id)?.ok_or_else(|| AppError::internal_msg("campaign vanished"))
+    find(conn, shop_id, &id)?.ok_or_else(|| Error::internal_msg("campaign vanished"))
 }
 
-pub fn find(conn: &mut AnyConnection, shop_id: &str, id: &str) -> AppResult<Option<Campaign>> {
+pub fn find(conn: &mut AnyConnection, shop_id: &str, id: &str) -> Result<Option<Campaign>> {
     let row = campaigns::table.find((shop_id, id)).select(CampaignRow::as_select()).get_result(conn).optional()?;
     row.map(Campaign::from_row).transpose()
 }
 
 /// A page of a shop's campaigns, oldest first, `limit` rows after `after`
 /// (keyset on the UUIDv7 id: one created between two pages comes later).
-pub fn list(conn: &mut AnyConnection, shop_id: &str, after: Option<&Keyset>, limit: i64) -> AppResult<Vec<Campaign>> {
+pub fn list(conn: &mut AnyConnection, shop_id: &str, after: Option<&Keyset>, limit: i64) -> Result<Vec<Campaign>> {
     let mut query = campaigns::table
         .filter(campaigns::shop_id.eq(shop_id))
         .order(campaigns::id.asc())
@@ -128,7 +128,7 @@ pub fn campaign_key(campaign: &Campaign) -> Keyset {
 }
 
 /// The enabled campaigns of a shop (events match against these).
-pub fn enabled(conn: &mut AnyConnection, shop_id: &str) -> AppResult<Vec<Campaign>> {
+pub fn enabled(conn: &mut AnyConnection, shop_id: &str) -> Result<Vec<Campaign>> {
     let rows: Vec<CampaignRow> = campaigns::table
         .filter(campaigns::shop_id.eq(shop_id))
         .filter(campaigns::enabled.eq(true))
@@ -146,7 +146,7 @@ pub fn save(
     id: &str,
     settings: &CampaignSettings,
     now: NaiveDateTime,
-) -> AppResult<Option<Campaign>> {
+) -> Result<Option<Campaign>> {
     let json = to_json(settings)?;
     let updated = diesel::update(campaigns::table.find((shop_id, id)))
         .set((

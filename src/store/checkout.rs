@@ -3,6 +3,7 @@
 
 use super::claims::{self, ClaimRow};
 use super::customers::{self, Movement};
+use super::error::{Error, Result};
 use super::offers::{self, OfferRow, OfferStatus};
 use super::schema::claims as claims_table;
 use super::schema::offers as offers_table;
@@ -13,7 +14,7 @@ use crate::domain::earning::EarnRate;
 use crate::domain::money::Currency;
 use crate::domain::offer_value::{value_off, OfferValue};
 use crate::domain::program::PurchaseType;
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::domain::refusal::Reason;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -30,7 +31,7 @@ pub fn usable_claim(
     customer_id: &str,
     purchase_type: Option<PurchaseType>,
     now: NaiveDateTime,
-) -> AppResult<Result<ClaimRow, CodeRefusal>> {
+) -> Result<std::result::Result<ClaimRow, CodeRefusal>> {
     let Some(claim) = claims::find_by_code(conn, shop_id, code)?.filter(|c| c.customer_id == customer_id) else {
         return Ok(Err(CodeRefusal("unknown code".into())));
     };
@@ -57,16 +58,14 @@ pub fn usable_claim(
 }
 
 /// The shop's currency and a cart subtotal in its minor units (422 when malformed).
-fn subtotal_in(currency: &str, subtotal: &str) -> AppResult<(Currency, i64)> {
-    let currency = Currency::parse(currency).map_err(AppError::internal_msg)?;
-    let minor = currency
-        .parse_amount(subtotal)
-        .map_err(|e| AppError::invalid_fields("invalid subtotal", serde_json::json!({ "subtotal": e })))?;
+fn subtotal_in(currency: &str, subtotal: &str) -> Result<(Currency, i64)> {
+    let currency = Currency::parse(currency).map_err(Error::internal_msg)?;
+    let minor = currency.parse_amount(subtotal).map_err(Reason::InvalidSubtotal)?;
     Ok((currency, minor))
 }
 
 /// An offer code's verdict for a cart: usable with its value, or why not.
-pub type OfferVerdict = Result<(OfferRow, OfferValue), (ErrorCode, String)>;
+pub type OfferVerdict = std::result::Result<(OfferRow, OfferValue), Reason>;
 
 /// The customer's offer with this `code`, checked for this cart; None when
 /// the customer has no offer with that code (the claim path decides then).
@@ -77,14 +76,14 @@ pub fn usable_offer(
     customer_id: &str,
     purchase_type: Option<PurchaseType>,
     subtotal: &str,
-) -> AppResult<Option<(Currency, OfferVerdict)>> {
+) -> Result<Option<(Currency, OfferVerdict)>> {
     let Some(offer) = offers::find_by_code(conn, shop_id, code)?.filter(|o| o.customer_id == customer_id) else {
         return Ok(None);
     };
     let shop_currency = shops::currency(conn, shop_id)?;
     let (currency, subtotal_minor) = subtotal_in(shop_currency.code(), subtotal)?;
-    let refuse = |message: String| Ok(Some((currency, Err((ErrorCode::CodeNotValid, message)))));
-    let discount = offer.discount().ok_or_else(|| AppError::internal_msg("an issued offer without its discount"))?;
+    let refuse = |message: String| Ok(Some((currency, Err(Reason::CodeNotValid(message)))));
+    let discount = offer.discount().ok_or_else(|| Error::internal_msg("an issued offer without its discount"))?;
     if offer.status != OfferStatus::Active {
         return refuse(format!("code is {}", offer.status));
     }
@@ -99,7 +98,7 @@ pub fn usable_offer(
     }
     let verdict = value_off(&discount, subtotal_minor).map(|value| (offer, value)).map_err(|below| {
         let minimum = currency.format_minor(below.min_subtotal_minor);
-        (ErrorCode::BelowMinimumSubtotal, format!("the cart is below the code's minimum of {minimum}"))
+        Reason::BelowMinimumSubtotal { minimum }
     });
     Ok(Some((currency, verdict)))
 }
@@ -107,10 +106,10 @@ pub fn usable_offer(
 /// Marks the offer used by the order once and gives its reservation back;
 /// earns points on what was paid. Refusals are 409 `code_not_valid` (422
 /// `below_minimum_subtotal` for a cart under the minimum).
-pub fn redeem_offer(conn: &mut AnyConnection, request: &RedeemRequest) -> AppResult<Option<(OfferRow, i64)>> {
+pub fn redeem_offer(conn: &mut AnyConnection, request: &RedeemRequest) -> Result<Option<(OfferRow, i64)>> {
     let verdict = usable_offer(conn, request.shop_id, request.code, request.customer_id, None, request.subtotal)?;
     let Some((currency, verdict)) = verdict else { return Ok(None) };
-    let (offer, value) = verdict.map_err(|(code, message)| AppError::new(code, message))?;
+    let (offer, value) = verdict?;
     let (_, subtotal_minor) = subtotal_in(currency.code(), request.subtotal)?;
     let now = crate::clock::now();
     let used = diesel::update(offers_table::table.find((&offer.shop_id, &offer.id)))
@@ -123,7 +122,7 @@ pub fn redeem_offer(conn: &mut AnyConnection, request: &RedeemRequest) -> AppRes
         ))
         .execute(conn)?;
     if used != 1 {
-        return Err(AppError::new(ErrorCode::CodeNotValid, "code was used concurrently"));
+        return Err(Reason::CodeNotValid("code was used concurrently".into()).into());
     }
     super::limits::release(conn, &offer.shop_id, &offer.campaign_id, offer.reserved_minor)?;
     let off = match value {
@@ -136,7 +135,7 @@ pub fn redeem_offer(conn: &mut AnyConnection, request: &RedeemRequest) -> AppRes
         Ok(rate) => earn(conn, rate, currency, shop_id, customer, order, (subtotal_minor - off).max(0))?,
         Err(_) => 0,
     };
-    let offer = offers::find(conn, shop_id, &offer.id)?.ok_or_else(|| AppError::not_found("offer"))?;
+    let offer = offers::find(conn, shop_id, &offer.id)?.ok_or_else(|| Error::NotFound("offer"))?;
     Ok(Some((offer, earned)))
 }
 
@@ -149,7 +148,7 @@ pub fn validate(
     customer_id: &str,
     purchase_type: Option<PurchaseType>,
     subtotal: &str,
-) -> AppResult<(Currency, Result<ClaimRow, CodeRefusal>)> {
+) -> Result<(Currency, std::result::Result<ClaimRow, CodeRefusal>)> {
     let currency = shops::currency(conn, shop_id)?;
     let (currency, _) = subtotal_in(currency.code(), subtotal)?;
     let verdict = usable_claim(conn, shop_id, code, customer_id, purchase_type, crate::clock::now())?;
@@ -171,12 +170,12 @@ pub struct RedeemRequest<'a> {
 
 /// Marks the code used by the order (once) and earns points on what the
 /// customer paid, at the shop's earn rate.
-pub fn redeem(conn: &mut AnyConnection, request: &RedeemRequest) -> AppResult<Redemption> {
+pub fn redeem(conn: &mut AnyConnection, request: &RedeemRequest) -> Result<Redemption> {
     let shop = shops::ensure(conn, request.shop_id)?;
     let (currency, subtotal_minor) = subtotal_in(&shop.currency, request.subtotal)?;
     let now = crate::clock::now();
     let claim = usable_claim(conn, request.shop_id, request.code, request.customer_id, None, now)?
-        .map_err(|refusal| AppError::new(ErrorCode::CodeNotValid, refusal.0))?;
+        .map_err(|refusal| Reason::CodeNotValid(refusal.0))?;
     let used = diesel::update(claims_table::table.find((&claim.shop_id, &claim.id)))
         .filter(claims_table::status.eq(ClaimStatus::Active))
         .set((
@@ -188,20 +187,20 @@ pub fn redeem(conn: &mut AnyConnection, request: &RedeemRequest) -> AppResult<Re
         ))
         .execute(conn)?;
     if used != 1 {
-        return Err(AppError::new(ErrorCode::CodeNotValid, "code was used concurrently"));
+        return Err(Reason::CodeNotValid("code was used concurrently".into()).into());
     }
     let paid_minor = (subtotal_minor - claim.value_minor).max(0);
     let points_earned = match earn_rate(&shop, request.order_id) {
         Ok(rate) => earn(conn, rate, currency, request.shop_id, request.customer_id, request.order_id, paid_minor)?,
         Err(_) => 0,
     };
-    let claim = claims::find(conn, request.shop_id, &claim.id)?.ok_or_else(|| AppError::not_found("claim"))?;
+    let claim = claims::find(conn, request.shop_id, &claim.id)?.ok_or_else(|| Error::NotFound("claim"))?;
     Ok(Redemption { claim, points_earned })
 }
 
 /// The shop's stored earn rate. One that does not parse earns nothing and
 /// says so: a warning naming the shop and the order, and the reason returned.
-pub fn earn_rate(shop: &ShopRow, order_id: &str) -> Result<EarnRate, String> {
+pub fn earn_rate(shop: &ShopRow, order_id: &str) -> std::result::Result<EarnRate, String> {
     EarnRate::parse(&shop.earn_points_per_unit).inspect_err(|problem| {
         tracing::warn!(shop = %shop.id, order = order_id, %problem, "stored earn rate unreadable: the order earns no points");
     })
@@ -217,7 +216,7 @@ pub fn earn(
     customer_id: &str,
     order_id: &str,
     paid_minor: i64,
-) -> AppResult<i64> {
+) -> Result<i64> {
     let points = rate.points_for(paid_minor, currency);
     if points <= 0 {
         return Ok(0);

@@ -15,6 +15,7 @@
 
 use super::claims::{self, event_data, unused_code, ClaimRequest, ClaimRow};
 use super::customers::{self, Movement};
+use super::error::{Error, Result};
 use super::notify::{self, NotificationRow};
 use super::outbox::OutboxAction;
 use super::schema::claims as claims_table;
@@ -24,7 +25,6 @@ use crate::domain::ids::new_id;
 use crate::domain::lots::PointsPolicy;
 use crate::domain::money::Currency;
 use crate::domain::notify::EventType;
-use crate::error::{AppError, AppResult};
 use diesel::prelude::*;
 
 /// A claim ready to be written.
@@ -44,11 +44,7 @@ pub fn prepare(conn: &mut AnyConnection, request: &ClaimRequest, cache: &program
     try_prepare(conn, request, cache).ok().flatten()
 }
 
-fn try_prepare(
-    conn: &mut AnyConnection,
-    request: &ClaimRequest,
-    cache: &programs::Cache,
-) -> AppResult<Option<Prepared>> {
+fn try_prepare(conn: &mut AnyConnection, request: &ClaimRequest, cache: &programs::Cache) -> Result<Option<Prepared>> {
     let (shop_id, customer_id) = (request.shop.as_str(), request.customer.as_str());
     let Some((shop, policy)) = lots::find_shop_and_policy(conn, shop_id)? else { return Ok(None) };
     let refused =
@@ -58,7 +54,7 @@ fn try_prepare(
     }
     let customer_exists = customers::find(conn, shop_id, customer_id)?.is_some();
     let program = cache.current(conn, shop_id, request.channel)?;
-    let currency = Currency::parse(&shop.currency).map_err(AppError::internal_msg)?;
+    let currency = Currency::parse(&shop.currency).map_err(Error::internal_msg)?;
     let terms = claim::terms(
         &program.settings,
         currency,
@@ -99,7 +95,7 @@ fn try_prepare(
 
 /// The write: re-check the program version, then the debit (balance
 /// re-checked by the conditional UPDATE), lots, claim row, outbox, event.
-pub fn write(conn: &mut AnyConnection, prepared: &Prepared) -> AppResult<ClaimRow> {
+pub fn write(conn: &mut AnyConnection, prepared: &Prepared) -> Result<ClaimRow> {
     let row = &prepared.row;
     let channel = prepared.request.channel;
     if programs::current_version(conn, &row.shop_id, channel)? != row.program_version {

@@ -2,6 +2,7 @@
 //! unit of work (debit or credit, ledger entry, claim row, outbox row).
 
 use super::customers::{self, Movement};
+use super::error::{Error, Result};
 use super::notify;
 use super::outbox::{self, OutboxAction};
 use super::page::Keyset;
@@ -14,7 +15,7 @@ use crate::domain::money::Currency;
 use crate::domain::notify::EventType;
 use crate::domain::points::Points;
 use crate::domain::program::{Channel, ProgramSettings, PurchaseType};
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::domain::refusal::Reason;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -48,7 +49,7 @@ pub struct ClaimRow {
 
 impl ClaimRow {
     /// The program settings this claim was made under (invariant 3).
-    pub fn snapshot(&self) -> AppResult<ProgramSettings> {
+    pub fn snapshot(&self) -> Result<ProgramSettings> {
         programs::parse_settings(&self.program_snapshot)
     }
 }
@@ -125,19 +126,19 @@ pub fn claim_key(row: &ClaimRow) -> Keyset {
 
 /// The claim (docs/DESIGN.md): rules, conditional debit, ledger entry, claim row
 /// with the program snapshot and, for a platform shop, the outbox row.
-pub fn create(conn: &mut AnyConnection, request: &ClaimRequest) -> AppResult<ClaimRow> {
+pub fn create(conn: &mut AnyConnection, request: &ClaimRequest) -> Result<ClaimRow> {
     let shop_id = request.shop.as_str();
     let customer_id = request.customer.as_str();
     let (shop, policy) = super::lots::shop_and_policy(conn, shop_id)?;
     if !shop.is_native() && !shop.platform_enabled {
-        return Err(AppError::new(ErrorCode::Unavailable, "the shop's platform connection is disabled"));
+        return Err(Reason::PlatformDisabled.into());
     }
     if super::offer_settings::get(conn, shop_id)?.blocks(customer_id) {
-        return Err(AppError::new(ErrorCode::CustomerBlocked, "this customer is blocked by the shop"));
+        return Err(Reason::CustomerBlocked.into());
     }
     customers::ensure(conn, shop_id, customer_id)?;
     let program = programs::current(conn, shop_id, request.channel)?;
-    let currency = Currency::parse(&shop.currency).map_err(AppError::internal_msg)?;
+    let currency = Currency::parse(&shop.currency).map_err(Error::internal_msg)?;
     let terms = claim::terms(
         &program.settings,
         currency,
@@ -163,7 +164,7 @@ pub fn create(conn: &mut AnyConnection, request: &ClaimRequest) -> AppResult<Cla
         purchase_type: terms.purchase_type,
         status,
         program_version: program.version,
-        program_snapshot: serde_json::to_string(&program.settings).map_err(AppError::internal)?,
+        program_snapshot: serde_json::to_string(&program.settings).map_err(Error::internal)?,
         platform_id: None,
         order_id: None,
         order_subtotal_minor: None,
@@ -185,7 +186,7 @@ pub fn create(conn: &mut AnyConnection, request: &ClaimRequest) -> AppResult<Cla
 
 /// A fresh code not yet used in the shop (a collision is astronomically rare,
 /// but the unique index would turn it into a failed claim).
-pub(super) fn unused_code(conn: &mut AnyConnection, shop_id: &str, prefix: Option<&str>) -> AppResult<String> {
+pub(super) fn unused_code(conn: &mut AnyConnection, shop_id: &str, prefix: Option<&str>) -> Result<String> {
     let mut rng = rand::thread_rng();
     for _ in 0..8 {
         let candidate = code::generate(prefix, &mut rng);
@@ -193,7 +194,7 @@ pub(super) fn unused_code(conn: &mut AnyConnection, shop_id: &str, prefix: Optio
             return Ok(candidate);
         }
     }
-    Err(AppError::internal(anyhow::anyhow!("no unused code after 8 tries")))
+    Err(Error::Internal(anyhow::anyhow!("no unused code after 8 tries")))
 }
 
 pub use super::outbox::enqueue;
@@ -245,7 +246,7 @@ pub fn close_with_credit(
     to: ClaimStatus,
     kind: EntryKind,
     reason: Option<&str>,
-) -> AppResult<Option<customers::EntryRow>> {
+) -> Result<Option<customers::EntryRow>> {
     let now = crate::clock::now();
     if !transition(conn, claim, from, to, now)? {
         return Ok(None);
@@ -258,7 +259,7 @@ pub fn close_with_credit(
     let movement = Movement { claim_id: Some(&claim.id), reason, ..Movement::of(kind) };
     let entry = customers::credit(conn, &claim.shop_id, &claim.customer_id, claim.points, movement)?;
     if to == ClaimStatus::Refunded {
-        let currency = Currency::parse(&claim.currency).map_err(AppError::internal_msg)?;
+        let currency = Currency::parse(&claim.currency).map_err(Error::internal_msg)?;
         let mut data = event_data(claim, currency);
         data["points_refunded"] = claim.points.into();
         data["points_balance"] = entry.balance_after.into();
@@ -271,10 +272,10 @@ pub fn close_with_credit(
 /// platform is deleted there first (refund_pending, finished by the relay);
 /// a code not yet pushed is cancelled and credited at once. `owner` limits
 /// the refund to that customer's claims (the shopper's own door).
-pub fn refund(conn: &mut AnyConnection, shop_id: &str, claim_id: &str, owner: Option<&str>) -> AppResult<Refund> {
+pub fn refund(conn: &mut AnyConnection, shop_id: &str, claim_id: &str, owner: Option<&str>) -> Result<Refund> {
     let claim = find(conn, shop_id, claim_id)?
         .filter(|c| owner.is_none_or(|o| o == c.customer_id))
-        .ok_or_else(|| AppError::not_found("claim"))?;
+        .ok_or_else(|| Error::NotFound("claim"))?;
     let now = crate::clock::now();
     let live_at_platform = claim.status == ClaimStatus::Active && claim.platform_id.is_some();
     if live_at_platform {
@@ -297,8 +298,8 @@ pub fn refund(conn: &mut AnyConnection, shop_id: &str, claim_id: &str, owner: Op
     Ok(Refund { points_refunded: claim.points, points_balance: entry.balance_after, claim })
 }
 
-pub fn reload(conn: &mut AnyConnection, claim: &ClaimRow) -> AppResult<ClaimRow> {
-    find(conn, &claim.shop_id, &claim.id)?.ok_or_else(|| AppError::not_found("claim"))
+pub fn reload(conn: &mut AnyConnection, claim: &ClaimRow) -> Result<ClaimRow> {
+    find(conn, &claim.shop_id, &claim.id)?.ok_or_else(|| Error::NotFound("claim"))
 }
 
 /// The platform holds the code now: pending → active with its node id.
@@ -319,7 +320,6 @@ pub fn set_platform_id(conn: &mut AnyConnection, claim: &ClaimRow, platform_id: 
         .map(|_| ())
 }
 
-fn not_refundable(claim: &ClaimRow) -> AppError {
-    AppError::new(ErrorCode::ClaimNotRefundable, format!("a {} code cannot be refunded", claim.status))
-        .with_details(serde_json::json!({ "status": claim.status.as_str() }))
+fn not_refundable(claim: &ClaimRow) -> Error {
+    Reason::ClaimNotRefundable { status: claim.status }.into()
 }

@@ -1,12 +1,13 @@
 //! Wallets and their ledger. A balance only ever moves together with a
 //! ledger entry carrying the balance after it (invariant 1).
 
+use super::error::{Error, Result};
 use super::page::Keyset;
 use super::schema::{customers, ledger_entries};
 use super::{is_unique_violation, AnyConnection};
-use crate::domain::claim::{EntryKind, Refusal};
+use crate::domain::claim::EntryKind;
 use crate::domain::ids::new_id;
-use crate::error::{AppError, AppResult};
+use crate::domain::refusal::Reason;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -89,7 +90,7 @@ pub fn find(conn: &mut AnyConnection, shop_id: &str, id: &str) -> QueryResult<Op
 }
 
 /// Returns the wallet, creating it with 0 points on first sight.
-pub fn ensure(conn: &mut AnyConnection, shop_id: &str, id: &str) -> AppResult<CustomerRow> {
+pub fn ensure(conn: &mut AnyConnection, shop_id: &str, id: &str) -> Result<CustomerRow> {
     if let Some(row) = find(conn, shop_id, id)? {
         return Ok(row);
     }
@@ -117,13 +118,7 @@ pub fn balance(conn: &mut AnyConnection, shop_id: &str, id: &str) -> QueryResult
 
 /// Conditional debit: succeeds only if the balance covers `points`, checked
 /// and applied in one statement so concurrent debits cannot overdraw.
-pub fn debit(
-    conn: &mut AnyConnection,
-    shop_id: &str,
-    id: &str,
-    points: i64,
-    movement: Movement,
-) -> AppResult<EntryRow> {
+pub fn debit(conn: &mut AnyConnection, shop_id: &str, id: &str, points: i64, movement: Movement) -> Result<EntryRow> {
     let now = crate::clock::now();
     let updated = diesel::update(customers::table.find((shop_id, id)))
         .filter(customers::points_balance.ge(points))
@@ -131,26 +126,20 @@ pub fn debit(
         .execute(conn)?;
     if updated == 0 {
         let balance = balance(conn, shop_id, id).optional()?.unwrap_or(0);
-        return Err(Refusal::InsufficientPoints { balance }.into());
+        return Err(Reason::InsufficientPoints { balance }.into());
     }
     let entry = record(conn, shop_id, id, -points, &movement, now)?;
     super::lots::after_debit(conn, &entry, &movement)?;
     Ok(entry)
 }
 
-pub fn credit(
-    conn: &mut AnyConnection,
-    shop_id: &str,
-    id: &str,
-    points: i64,
-    movement: Movement,
-) -> AppResult<EntryRow> {
+pub fn credit(conn: &mut AnyConnection, shop_id: &str, id: &str, points: i64, movement: Movement) -> Result<EntryRow> {
     let now = crate::clock::now();
     let updated = diesel::update(customers::table.find((shop_id, id)))
         .set((customers::points_balance.eq(customers::points_balance + points), customers::updated_at.eq(now)))
         .execute(conn)?;
     if updated == 0 {
-        return Err(AppError::not_found("customer"));
+        return Err(Error::NotFound("customer"));
     }
     let entry = record(conn, shop_id, id, points, &movement, now)?;
     super::lots::after_credit(conn, &entry, &movement)?;
@@ -159,7 +148,7 @@ pub fn credit(
 
 /// An entry that moves only pending points (delta 0): earned inside the
 /// return window, or taken back by a refund inside it.
-pub fn record_pending(conn: &mut AnyConnection, shop_id: &str, id: &str, movement: Movement) -> AppResult<EntryRow> {
+pub fn record_pending(conn: &mut AnyConnection, shop_id: &str, id: &str, movement: Movement) -> Result<EntryRow> {
     let now = crate::clock::now();
     diesel::update(customers::table.find((shop_id, id))).set(customers::updated_at.eq(now)).execute(conn)?;
     record(conn, shop_id, id, 0, &movement, now)
@@ -172,7 +161,7 @@ fn record(
     delta: i64,
     movement: &Movement,
     now: NaiveDateTime,
-) -> AppResult<EntryRow> {
+) -> Result<EntryRow> {
     let entry = EntryRow {
         shop_id: shop_id.into(),
         id: new_id(),
@@ -251,7 +240,7 @@ pub fn search(
 }
 
 /// An admin's manual change of a balance, with its reason; never below zero.
-pub fn adjust(conn: &mut AnyConnection, shop_id: &str, id: &str, delta: i64, reason: &str) -> AppResult<EntryRow> {
+pub fn adjust(conn: &mut AnyConnection, shop_id: &str, id: &str, delta: i64, reason: &str) -> Result<EntryRow> {
     super::shops::ensure(conn, shop_id)?;
     ensure(conn, shop_id, id)?;
     let movement = Movement { reason: Some(reason), ..Movement::of(EntryKind::Adjust) };

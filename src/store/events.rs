@@ -2,13 +2,13 @@
 //! campaign schedules an offer (one per event and campaign, by index).
 
 use super::campaigns::{self, Campaign};
+use super::error::Result;
 use super::offers::{self, OfferRow, OfferStatus};
 use super::schema::{campaign_events, customer_facts};
 use super::{is_unique_violation, AnyConnection};
 use crate::domain::campaign::TriggerKind;
 use crate::domain::event::{Event, EventKind};
 use crate::domain::ids::new_id;
-use crate::error::AppResult;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -24,7 +24,7 @@ pub fn ingest(
     event: &Event,
     source: &str,
     now: NaiveDateTime,
-) -> AppResult<Ingested> {
+) -> Result<Ingested> {
     let occurred_at = event.occurred_at.unwrap_or(now);
     let event_id = new_id();
     insert_event(conn, shop_id, &event_id, event, source, occurred_at, now)?;
@@ -55,7 +55,7 @@ pub fn ingest_order_once(
     event: &Event,
     source: &str,
     now: NaiveDateTime,
-) -> AppResult<Option<Ingested>> {
+) -> Result<Option<Ingested>> {
     let seen: i64 = campaign_events::table
         .filter(campaign_events::shop_id.eq(shop_id))
         .filter(campaign_events::customer_id.eq(&event.customer_id))

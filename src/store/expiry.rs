@@ -2,11 +2,11 @@
 //! `expire` entry per customer per pass; warnings before a lot expires.
 
 use super::customers::{self, Draw, Movement};
+use super::error::Result;
 use super::lots::open;
 use super::schema::{expiry_warnings, lots, points_policies};
 use super::{is_unique_violation, AnyConnection};
 use crate::domain::claim::EntryKind;
-use crate::error::AppResult;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use std::collections::BTreeMap;
@@ -29,7 +29,7 @@ pub struct Expired {
 /// One batch: up to `limit` due lots of the shop pick the customers; each
 /// of them loses every due lot in one `expire` entry. Resumable: what is
 /// done is no longer due, so the next batch goes on from there.
-pub fn expire_batch(conn: &mut AnyConnection, shop_id: &str, now: NaiveDateTime, limit: i64) -> AppResult<Expired> {
+pub fn expire_batch(conn: &mut AnyConnection, shop_id: &str, now: NaiveDateTime, limit: i64) -> Result<Expired> {
     let due: Vec<String> = lots::table
         .filter(lots::shop_id.eq(shop_id))
         .filter(open())
@@ -79,7 +79,7 @@ pub fn warn_batch(
     now: NaiveDateTime,
     lead: Duration,
     limit: i64,
-) -> AppResult<Vec<Warning>> {
+) -> Result<Vec<Warning>> {
     let rows: Vec<(String, String, i64, Option<NaiveDateTime>)> = lots::table
         .filter(lots::shop_id.eq(shop_id))
         .filter(open())

@@ -4,13 +4,13 @@
 //! write the code. PostgreSQL instances share the queue with SKIP LOCKED.
 
 use super::campaigns::{self, Campaign};
+use super::error::{Error, Result};
 use super::offer_settings::{self, OfferSettings};
 use super::offers::{OfferRow, OfferStatus};
 use super::outbox::OutboxAction;
 use super::schema::{customer_facts, offers};
 use super::{claims, limits, shops, AnyConnection};
 use crate::domain::code_template;
-use crate::error::{AppError, AppResult};
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{Text, Timestamp};
@@ -90,7 +90,7 @@ impl From<diesel::result::Error> for Stop {
 }
 
 /// Issues (or records why not) one claimed offer.
-pub fn issue(conn: &mut AnyConnection, offer: &OfferRow, now: NaiveDateTime) -> AppResult<Outcome> {
+pub fn issue(conn: &mut AnyConnection, offer: &OfferRow, now: NaiveDateTime) -> Result<Outcome> {
     let shop = &offer.shop_id;
     let guard = offer_settings::get(conn, shop)?;
     let campaign = campaigns::find(conn, shop, &offer.campaign_id)?;
@@ -131,7 +131,7 @@ fn take_limits(
     campaign: &Campaign,
     guard: &OfferSettings,
     now: NaiveDateTime,
-) -> Result<(), Stop> {
+) -> std::result::Result<(), Stop> {
     let (shop, id, customer) = (&offer.shop_id, &campaign.row.id, &offer.customer_id);
     let limits = &campaign.settings.limits;
     let window = guard.min_hours_between_offers.map(|h| {
@@ -172,7 +172,7 @@ fn refuse(
     campaign: Option<&Campaign>,
     why: &'static str,
     now: NaiveDateTime,
-) -> AppResult<Outcome> {
+) -> Result<Outcome> {
     let version = campaign.map_or(offer.campaign_version, |c| c.row.version);
     diesel::update(offers::table.find((&offer.shop_id, &offer.id)))
         .filter(offers::status.eq(OfferStatus::Scheduled))
@@ -215,12 +215,7 @@ fn finish(
 }
 
 /// Writes a fresh code; a collision (unique index) draws another.
-fn write_code(
-    conn: &mut AnyConnection,
-    offer: &OfferRow,
-    campaign: &Campaign,
-    now: NaiveDateTime,
-) -> AppResult<Outcome> {
+fn write_code(conn: &mut AnyConnection, offer: &OfferRow, campaign: &Campaign, now: NaiveDateTime) -> Result<Outcome> {
     let shop = shops::ensure(conn, &offer.shop_id)?;
     let pending = !shop.is_native();
     let to = if pending { OfferStatus::Pending } else { OfferStatus::Active };
@@ -255,7 +250,7 @@ fn write_code(
             Err(e) => return Err(e.into()),
         }
     }
-    Err(AppError::internal_msg("no free code after 8 draws"))
+    Err(Error::internal_msg("no free code after 8 draws"))
 }
 
 /// `offer.issued` to the merchant's own tools (a no-op without a notify URL).

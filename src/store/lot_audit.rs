@@ -2,15 +2,15 @@
 //! call it after every step; `bench verify` checks the same over a whole
 //! database in SQL).
 
+use super::error::Result;
 use super::schema::{customers, ledger_entries, lot_allocations, lots, pending_points};
 use super::AnyConnection;
 use crate::domain::claim::EntryKind;
-use crate::error::AppResult;
 use diesel::prelude::*;
 use std::collections::BTreeMap;
 
 /// What is wrong with the wallet's lots; empty when every invariant holds.
-pub fn violations(conn: &mut AnyConnection, shop_id: &str, customer_id: &str) -> AppResult<Vec<String>> {
+pub fn violations(conn: &mut AnyConnection, shop_id: &str, customer_id: &str) -> Result<Vec<String>> {
     let mut found = Vec::new();
     let balance: i64 = customers::table
         .find((shop_id, customer_id))

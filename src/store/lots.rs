@@ -3,6 +3,7 @@
 //! and a claim's return gives back exactly that (the same rows, negated).
 
 use super::customers::{Draw, EntryRow, Movement};
+use super::error::{Error, Result};
 use super::page::Keyset;
 use super::schema::{ledger_entries, lot_allocations, lots, points_policies, shops};
 use super::shops::ShopRow;
@@ -10,7 +11,6 @@ use super::AnyConnection;
 use crate::domain::claim::EntryKind;
 use crate::domain::ids::new_id;
 use crate::domain::lots::{self as rules, ExpiryKind, OpenLot, PointsPolicy};
-use crate::error::{AppError, AppResult};
 use chrono::NaiveDateTime;
 use diesel::dsl::sql;
 use diesel::prelude::*;
@@ -75,7 +75,7 @@ pub fn policy(conn: &mut AnyConnection, shop_id: &str) -> QueryResult<PointsPoli
 /// The shop (created on first sight) with its points policy, in one query
 /// when the shop exists: the claim reads both, and a separate policy lookup
 /// was most of what the lots added to a claim.
-pub fn shop_and_policy(conn: &mut AnyConnection, shop_id: &str) -> AppResult<(ShopRow, PointsPolicy)> {
+pub fn shop_and_policy(conn: &mut AnyConnection, shop_id: &str) -> Result<(ShopRow, PointsPolicy)> {
     match find_shop_and_policy(conn, shop_id)? {
         Some(found) => Ok(found),
         None => Ok((super::shops::ensure(conn, shop_id)?, policy(conn, shop_id)?)),
@@ -193,7 +193,7 @@ fn as_open(row: &LotRow) -> OpenLot {
 
 /// After a credit's ledger entry: a claim's points go back to the lots the
 /// claim took them from; any other credit is a new lot.
-pub fn after_credit(conn: &mut AnyConnection, entry: &EntryRow, movement: &Movement) -> AppResult<()> {
+pub fn after_credit(conn: &mut AnyConnection, entry: &EntryRow, movement: &Movement) -> Result<()> {
     let mut left = entry.delta;
     if let Some(claim_id) = movement.claim_id {
         left -= give_back(conn, entry, claim_id)?;
@@ -224,7 +224,7 @@ pub fn after_credit(conn: &mut AnyConnection, entry: &EntryRow, movement: &Movem
 }
 
 /// After a debit's ledger entry: what it takes from which lot.
-pub fn after_debit(conn: &mut AnyConnection, entry: &EntryRow, movement: &Movement) -> AppResult<()> {
+pub fn after_debit(conn: &mut AnyConnection, entry: &EntryRow, movement: &Movement) -> Result<()> {
     let points = -entry.delta;
     let folded = matches!(movement.draw, Draw::Soonest) && take_from_soonest(conn, entry, points)?;
     if !folded {
@@ -243,14 +243,14 @@ pub fn after_debit(conn: &mut AnyConnection, entry: &EntryRow, movement: &Moveme
 }
 
 /// The lots a debit of `points` takes from, as [`rules::choose`] picks them.
-fn choose_lots(conn: &mut AnyConnection, entry: &EntryRow, draw: &Draw, points: i64) -> AppResult<Vec<(String, i64)>> {
+fn choose_lots(conn: &mut AnyConnection, entry: &EntryRow, draw: &Draw, points: i64) -> Result<Vec<(String, i64)>> {
     if let Draw::Lots(exact) = draw {
         return Ok(exact.to_vec());
     }
     let open = open_for_debit(conn, &entry.shop_id, &entry.customer_id)?;
     let prefer = if let Draw::OrderFirst(order) = draw { Some(*order) } else { None };
     rules::choose(&open, points, prefer)
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("lots of {} hold less than the balance", entry.customer_id)))
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("lots of {} hold less than the balance", entry.customer_id)))
 }
 
 /// The common debit in two statements instead of three: when the lot spent
@@ -293,10 +293,10 @@ fn take_from_soonest(conn: &mut AnyConnection, entry: &EntryRow, points: i64) ->
 
 /// Takes `points` from each lot (never below zero: the guard refuses) and
 /// records the allocations; negative points give back (never above the lot).
-fn allocate(conn: &mut AnyConnection, entry: &EntryRow, chosen: &[(String, i64)]) -> AppResult<()> {
+fn allocate(conn: &mut AnyConnection, entry: &EntryRow, chosen: &[(String, i64)]) -> Result<()> {
     for (lot_id, points) in chosen {
         if !move_lot(conn, entry, lot_id, *points)? {
-            return Err(AppError::internal(anyhow::anyhow!("lot {lot_id} cannot move by {points}")));
+            return Err(Error::Internal(anyhow::anyhow!("lot {lot_id} cannot move by {points}")));
         }
         // One row at a time: the multi-backend connection has no batch insert.
         record_allocation(conn, entry, lot_id, *points)?;
@@ -345,7 +345,7 @@ fn move_lot(conn: &mut AnyConnection, entry: &EntryRow, lot_id: &str, points: i6
 /// Gives a claim's points back to the lots its redeem entry took them from,
 /// with their original expiry. Returns the points given back (less than the
 /// claim's only for a claim made before lots existed).
-fn give_back(conn: &mut AnyConnection, entry: &EntryRow, claim_id: &str) -> AppResult<i64> {
+fn give_back(conn: &mut AnyConnection, entry: &EntryRow, claim_id: &str) -> Result<i64> {
     let redeem: Option<String> = ledger_entries::table
         .filter(ledger_entries::shop_id.eq(&entry.shop_id))
         .filter(ledger_entries::claim_id.eq(claim_id))

@@ -9,6 +9,7 @@ pub mod claim_write;
 pub mod claims;
 pub mod code_failures;
 pub mod customers;
+pub mod error;
 pub mod events;
 pub mod expiry;
 pub mod export;
@@ -42,10 +43,10 @@ pub mod webhooks;
 mod writer;
 
 use crate::clock::{self, Clock};
-use crate::error::{AppError, AppResult};
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::prelude::*;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+pub use error::{Error, Result};
 pub use pool::{Backend, Pool};
 use std::sync::Arc;
 use writer::GroupWriter;
@@ -84,17 +85,21 @@ pub fn revert_all_migrations(conn: &mut AnyConnection) -> anyhow::Result<()> {
 /// Runs `work` in one write transaction opened here: `BEGIN IMMEDIATE` on
 /// SQLite (the write lock is taken up front, so no deadlocked upgrade),
 /// `BEGIN` (READ COMMITTED) on PostgreSQL. Work nested inside uses savepoints.
-pub fn write_transaction<T>(
+pub fn write_transaction<T, E>(
     conn: &mut AnyConnection,
-    work: impl FnOnce(&mut AnyConnection) -> AppResult<T>,
-) -> AppResult<T> {
-    match conn {
-        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
-    }
+    work: impl FnOnce(&mut AnyConnection) -> std::result::Result<T, E>,
+) -> std::result::Result<T, E>
+where
+    E: From<Error>,
+{
+    let begun = match conn {
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),
+    };
+    begun.map_err(Error::from)?;
     match work(conn) {
         Ok(value) => {
-            <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+            <AnyConnection as Connection>::TransactionManager::commit_transaction(conn).map_err(Error::from)?;
             Ok(value)
         }
         Err(error) => {
@@ -159,28 +164,31 @@ impl Store {
     }
 
     /// Runs read-only work on a pooled connection, off the async executor.
-    pub async fn read<T, F>(&self, work: F) -> AppResult<T>
+    pub async fn read<T, E, F>(&self, work: F) -> std::result::Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+        E: From<Error> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> std::result::Result<T, E> + Send + 'static,
     {
         let (pool, clock) = (self.pool.clone(), self.clock.clone());
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            let mut conn = pool.get()?;
+            let mut conn = pool.get().map_err(Error::from)?;
             clock::scoped(&clock, || work(&mut conn))
         })
-        .await?
+        .await
+        .map_err(Error::from)?
     }
 
     /// Runs `work` as one all-or-nothing unit that is durably committed
     /// before this returns. On SQLite, concurrent units are folded into one
     /// commit by the writer thread (each in its own savepoint).
-    pub async fn write<T, F>(&self, work: F) -> AppResult<T>
+    pub async fn write<T, E, F>(&self, work: F) -> std::result::Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+        E: From<Error> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> std::result::Result<T, E> + Send + 'static,
     {
         if let Some(writer) = &self.writer {
             return writer.submit(work).await;
@@ -189,15 +197,19 @@ impl Store {
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            let mut conn = pool.get()?;
+            let mut conn = pool.get().map_err(Error::from)?;
             clock::scoped(&clock, || write_transaction(&mut conn, work))
         })
-        .await?
+        .await
+        .map_err(Error::from)?
     }
 
     /// `SELECT 1` through the pool, for `/readyz`.
-    pub async fn ping(&self) -> AppResult<()> {
-        self.read(|conn| diesel::sql_query("SELECT 1").execute(conn).map(|_| ()).map_err(AppError::unavailable)).await
+    pub async fn ping(&self) -> Result<()> {
+        self.read(|conn| {
+            diesel::sql_query("SELECT 1").execute(conn).map(|_| ()).map_err(|e| Error::Unavailable(e.into()))
+        })
+        .await
     }
 }
 

@@ -3,10 +3,10 @@
 //! the window takes them back from here, never from the balance.
 
 use super::customers::{self, Movement};
+use super::error::Result;
 use super::schema::pending_points;
 use super::AnyConnection;
 use crate::domain::claim::EntryKind;
-use crate::error::AppResult;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -19,7 +19,7 @@ pub fn hold(
     order_id: &str,
     points: i64,
     release_at: NaiveDateTime,
-) -> AppResult<()> {
+) -> Result<()> {
     let now = crate::clock::now();
     let movement = Movement { order_id: Some(order_id), pending_delta: points, ..Movement::of(EntryKind::Pending) };
     customers::record_pending(conn, shop_id, customer_id, movement)?;
@@ -47,7 +47,7 @@ pub fn of_order(conn: &mut AnyConnection, shop_id: &str, order_id: &str) -> Quer
 
 /// A refund inside the window: up to `points` leave the order's pending
 /// amount (delta 0, negative pending_delta). Returns the points taken.
-pub fn take_back(conn: &mut AnyConnection, shop_id: &str, order_id: &str, points: i64, reason: &str) -> AppResult<i64> {
+pub fn take_back(conn: &mut AnyConnection, shop_id: &str, order_id: &str, points: i64, reason: &str) -> Result<i64> {
     let Some((customer_id, held)) = of_order(conn, shop_id, order_id)? else { return Ok(0) };
     let taken = points.min(held);
     if taken <= 0 {
@@ -81,7 +81,7 @@ pub fn total(conn: &mut AnyConnection, shop_id: &str, customer_id: &str) -> Quer
 
 /// Releases up to `limit` orders whose window has passed, each into a new
 /// lot whose expiry clock starts now. Returns how many were released.
-pub fn release_due(conn: &mut AnyConnection, now: NaiveDateTime, limit: i64) -> AppResult<usize> {
+pub fn release_due(conn: &mut AnyConnection, now: NaiveDateTime, limit: i64) -> Result<usize> {
     type Due = (String, String, String, i64);
     let due: Vec<Due> = pending_points::table
         .filter(pending_points::release_at.le(now))

@@ -1,9 +1,9 @@
 //! Program versions: every change is a new row; claims record the version.
 
+use super::error::{Error, Result};
 use super::schema::{programs, shops};
 use super::{is_unique_violation, AnyConnection};
 use crate::domain::program::{Channel, ProgramSettings};
-use crate::error::{AppError, AppResult};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -65,12 +65,7 @@ impl Cache {
     /// Bound on the entries kept (a shop beyond it is parsed again).
     const MAX: usize = 10_000;
 
-    pub fn current(
-        &self,
-        conn: &mut AnyConnection,
-        shop_id: &str,
-        channel: Channel,
-    ) -> AppResult<std::sync::Arc<Parsed>> {
+    pub fn current(&self, conn: &mut AnyConnection, shop_id: &str, channel: Channel) -> Result<std::sync::Arc<Parsed>> {
         let version = current_version(conn, shop_id, channel)?;
         let key = (shop_id.to_string(), channel.as_str());
         if let Some(hit) = self.entries.lock().ok().and_then(|m| m.get(&key).cloned()) {
@@ -82,7 +77,7 @@ impl Cache {
             programs::table.find((shop_id, channel.as_str(), version)).select(programs::settings).get_result(conn)?;
         let settings = parse_settings(&stored)?;
         // What a claim stores: the settings as serialized now (as before).
-        let json = serde_json::to_string(&settings).map_err(AppError::internal)?;
+        let json = serde_json::to_string(&settings).map_err(Error::internal)?;
         let parsed = std::sync::Arc::new(Parsed { version, settings, json });
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= Self::MAX {
@@ -95,7 +90,7 @@ impl Cache {
 }
 
 /// The channel's current (newest) version.
-pub fn current(conn: &mut AnyConnection, shop_id: &str, channel: Channel) -> AppResult<Program> {
+pub fn current(conn: &mut AnyConnection, shop_id: &str, channel: Channel) -> Result<Program> {
     let (version, settings, updated_at): (i64, String, NaiveDateTime) = programs::table
         .filter(programs::shop_id.eq(shop_id))
         .filter(programs::channel.eq(channel.as_str()))
@@ -106,8 +101,8 @@ pub fn current(conn: &mut AnyConnection, shop_id: &str, channel: Channel) -> App
     Ok(Program { channel, version, settings, updated_at })
 }
 
-pub fn parse_settings(json: &str) -> AppResult<ProgramSettings> {
-    serde_json::from_str(json).map_err(AppError::internal)
+pub fn parse_settings(json: &str) -> Result<ProgramSettings> {
+    serde_json::from_str(json).map_err(Error::internal)
 }
 
 /// Stores `settings` as the next version. Saves of one shop's programs are
@@ -121,7 +116,7 @@ pub fn save_new_version(
     channel: Channel,
     settings: &ProgramSettings,
     now: NaiveDateTime,
-) -> AppResult<Program> {
+) -> Result<Program> {
     diesel::update(shops::table.find(shop_id)).set(shops::updated_at.eq(shops::updated_at)).execute(conn)?;
     for _ in 0..5 {
         let previous = current(conn, shop_id, channel)?;
@@ -135,5 +130,5 @@ pub fn save_new_version(
             Err(e) => return Err(e.into()),
         }
     }
-    Err(AppError::unavailable(anyhow::anyhow!("program version kept changing")))
+    Err(Error::Unavailable(anyhow::anyhow!("program version kept changing")))
 }

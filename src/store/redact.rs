@@ -1,16 +1,16 @@
 //! Privacy requests from the platform (customers/redact, shop/redact):
 //! personal data is erased, every sum and the ledger's shape stay.
 
+use super::error::Result;
 use super::schema::{customers as customers_table, data_requests, idempotency_keys};
 use super::schema::{ledger_entries, shops as shops_table};
 use super::AnyConnection;
-use crate::error::AppResult;
 use diesel::prelude::*;
 
 /// customers/redact and shop/redact: personal data goes, sums stay. The
 /// customer id stays as the ledger's key (the platform's own pseudonym);
 /// e-mail, name, free-text reasons and stored responses are erased.
-pub fn redact(conn: &mut AnyConnection, shop_id: &str, customer: Option<&str>) -> AppResult<String> {
+pub fn redact(conn: &mut AnyConnection, shop_id: &str, customer: Option<&str>) -> Result<String> {
     let now = crate::clock::now();
     let mut people =
         customers_table::table.filter(customers_table::shop_id.eq(shop_id)).select(customers_table::id).into_boxed();

@@ -5,12 +5,12 @@
 //! conditional UPDATE (`win_back_at` / `birthday_year`) in the same
 //! transaction as its event, so two scanners never both fire.
 
+use super::error::Result;
 use super::schema::{campaign_scans, campaigns as campaigns_table, customer_facts};
 use super::{campaigns, events, offer_settings, AnyConnection};
 use crate::domain::campaign::TriggerKind;
 use crate::domain::event::{Event, EventKind};
 use crate::domain::scan;
-use crate::error::AppResult;
 use chrono::{Datelike, Duration, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -24,7 +24,7 @@ pub struct Page {
 }
 
 /// Shops with an enabled win_back or birthday campaign.
-pub fn shops_to_scan(conn: &mut AnyConnection) -> AppResult<Vec<String>> {
+pub fn shops_to_scan(conn: &mut AnyConnection) -> Result<Vec<String>> {
     let shops: Vec<String> = campaigns_table::table
         .filter(campaigns_table::enabled.eq(true))
         .select(campaigns_table::shop_id)
@@ -41,7 +41,7 @@ pub fn shops_to_scan(conn: &mut AnyConnection) -> AppResult<Vec<String>> {
 
 /// The shortest win-back window of the shop's enabled campaigns, and
 /// whether any birthday campaign is enabled.
-fn what(conn: &mut AnyConnection, shop_id: &str, day: Duration) -> AppResult<(Option<Duration>, bool)> {
+fn what(conn: &mut AnyConnection, shop_id: &str, day: Duration) -> Result<(Option<Duration>, bool)> {
     let mut window: Option<i64> = None;
     let mut birthdays = false;
     for campaign in campaigns::enabled(conn, shop_id)? {
@@ -62,7 +62,7 @@ type FactRow = (String, Option<NaiveDateTime>, Option<NaiveDateTime>, Option<Str
 
 /// One page of the shop's cycle (at most `limit` customers), in the
 /// caller's transaction. A finished cycle rests for `scan::cycle_pause`.
-pub fn page(conn: &mut AnyConnection, shop_id: &str, now: NaiveDateTime, day: Duration, limit: i64) -> AppResult<Page> {
+pub fn page(conn: &mut AnyConnection, shop_id: &str, now: NaiveDateTime, day: Duration, limit: i64) -> Result<Page> {
     let state: Option<(Option<String>, NaiveDateTime)> = campaign_scans::table
         .find(shop_id)
         .select((campaign_scans::cursor_customer, campaign_scans::next_cycle_at))
@@ -141,7 +141,7 @@ fn win_back(
     customer: &str,
     last_order: Option<NaiveDateTime>,
     now: NaiveDateTime,
-) -> AppResult<bool> {
+) -> Result<bool> {
     let stamped = diesel::update(customer_facts::table.find((shop_id, customer)))
         .filter(customer_facts::win_back_at.is_null())
         .filter(customer_facts::last_order_at.eq(last_order))
@@ -159,7 +159,7 @@ fn birthday_found(
     customer: &str,
     year: i32,
     now: NaiveDateTime,
-) -> AppResult<bool> {
+) -> Result<bool> {
     let stamped = diesel::update(customer_facts::table.find((shop_id, customer)))
         .filter(customer_facts::birthday_year.is_null().or(customer_facts::birthday_year.ne(year)))
         .set(customer_facts::birthday_year.eq(year))

@@ -1,12 +1,13 @@
 //! Shops: currency, earn rate and platform connector settings.
 
+use super::error::{Error, Result};
 use super::schema::shops;
 use super::{is_unique_violation, programs, AnyConnection};
 use crate::crypto::{CryptoError, KeyRing};
 use crate::domain::money::Currency;
 use crate::domain::program::{Channel, ProgramSettings};
+use crate::domain::refusal::Reason;
 use crate::domain::state::stored_state;
-use crate::error::{AppError, AppResult};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -63,8 +64,8 @@ impl ShopRow {
     }
 
     /// Stores an access token sealed under the current key (never in plaintext).
-    pub fn set_access_token(&mut self, keys: &KeyRing, token: &str) -> AppResult<()> {
-        let sealed = keys.seal(&self.id, token).map_err(|e| AppError::invalid(e.to_string()))?;
+    pub fn set_access_token(&mut self, keys: &KeyRing, token: &str) -> Result<()> {
+        let sealed = keys.seal(&self.id, token).map_err(|e| Reason::InvalidInput(e.to_string()))?;
         self.platform_access_token = Some(sealed);
         Ok(())
     }
@@ -77,7 +78,7 @@ impl ShopRow {
 
 /// Install (code grant or token exchange): the shop becomes a connected
 /// Shopify shop with this token; its base URL and API version are kept.
-pub fn connect(conn: &mut AnyConnection, shop_id: &str, keys: &KeyRing, token: &str) -> AppResult<ShopRow> {
+pub fn connect(conn: &mut AnyConnection, shop_id: &str, keys: &KeyRing, token: &str) -> Result<ShopRow> {
     let mut row = ensure(conn, shop_id)?;
     row.set_access_token(keys, token)?;
     row.platform_kind = PlatformKind::Shopify;
@@ -98,7 +99,7 @@ pub struct Rotation {
 /// Re-seals every stored token under the current key (`only_plaintext`:
 /// just the plaintext tokens an older version left, as at start-up). A row
 /// changed meanwhile is skipped (the update is conditional on the value read).
-pub fn rotate_tokens(conn: &mut AnyConnection, keys: &KeyRing, only_plaintext: bool) -> AppResult<Rotation> {
+pub fn rotate_tokens(conn: &mut AnyConnection, keys: &KeyRing, only_plaintext: bool) -> Result<Rotation> {
     let rows: Vec<(String, Option<String>)> = shops::table
         .filter(shops::platform_access_token.is_not_null())
         .select((shops::id, shops::platform_access_token))
@@ -119,7 +120,7 @@ pub fn rotate_tokens(conn: &mut AnyConnection, keys: &KeyRing, only_plaintext: b
                 continue;
             }
         };
-        let sealed = keys.seal(&id, &plain).map_err(|e| AppError::internal_msg(e.to_string()))?;
+        let sealed = keys.seal(&id, &plain).map_err(|e| Error::internal_msg(e.to_string()))?;
         let changed = diesel::update(shops::table.find(&id))
             .filter(shops::platform_access_token.eq(&value))
             .set(shops::platform_access_token.eq(sealed))
@@ -136,14 +137,14 @@ pub fn find(conn: &mut AnyConnection, shop_id: &str) -> QueryResult<Option<ShopR
 /// The currency the shop sells in: a shop not stored yet sells in the one
 /// it will be created with. A stored code the service does not know is an
 /// error, never quietly another currency.
-pub fn currency(conn: &mut AnyConnection, shop_id: &str) -> AppResult<Currency> {
+pub fn currency(conn: &mut AnyConnection, shop_id: &str) -> Result<Currency> {
     let code = find(conn, shop_id)?.map_or_else(|| INITIAL_CURRENCY.to_string(), |shop| shop.currency);
-    Currency::parse(&code).map_err(|problem| AppError::internal_msg(format!("shop {shop_id}: stored {problem}")))
+    Currency::parse(&code).map_err(|problem| Error::internal_msg(format!("shop {shop_id}: stored {problem}")))
 }
 
 /// Returns the shop, creating it (USD, earn rate 0, both programs disabled)
 /// on first sight. Safe against a concurrent first request.
-pub fn ensure(conn: &mut AnyConnection, shop_id: &str) -> AppResult<ShopRow> {
+pub fn ensure(conn: &mut AnyConnection, shop_id: &str) -> Result<ShopRow> {
     if let Some(shop) = find(conn, shop_id)? {
         return Ok(shop);
     }

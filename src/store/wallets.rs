@@ -1,11 +1,11 @@
 //! A customer's wallet as one read: shop, balance and the channel's program.
 
 use super::customers::{self, CustomerRow};
+use super::error::Result;
 use super::programs::{self, Program};
 use super::shops::{self, ShopRow};
 use super::{lots, pending, AnyConnection};
 use crate::domain::program::Channel;
-use crate::error::AppResult;
 use chrono::NaiveDateTime;
 use std::collections::BTreeMap;
 
@@ -26,7 +26,7 @@ pub struct PointsOutlook {
 /// Up to this many next expiry dates are shown.
 pub const EXPIRING_DATES: usize = 5;
 
-pub fn outlook(conn: &mut AnyConnection, shop_id: &str, customer_id: &str) -> AppResult<PointsOutlook> {
+pub fn outlook(conn: &mut AnyConnection, shop_id: &str, customer_id: &str) -> Result<PointsOutlook> {
     let mut dates: BTreeMap<NaiveDateTime, i64> = BTreeMap::new();
     for lot in lots::open_lots(conn, shop_id, customer_id)? {
         if let Some(at) = lot.expires_at {
@@ -40,7 +40,7 @@ pub fn outlook(conn: &mut AnyConnection, shop_id: &str, customer_id: &str) -> Ap
 }
 
 /// The wallet, or None when the shop or customer has not been seen yet.
-pub fn find(conn: &mut AnyConnection, shop_id: &str, customer_id: &str, channel: Channel) -> AppResult<Option<Wallet>> {
+pub fn find(conn: &mut AnyConnection, shop_id: &str, customer_id: &str, channel: Channel) -> Result<Option<Wallet>> {
     let Some(shop) = shops::find(conn, shop_id)? else {
         return Ok(None);
     };
@@ -53,7 +53,7 @@ pub fn find(conn: &mut AnyConnection, shop_id: &str, customer_id: &str, channel:
 }
 
 /// Creates what is missing (write transaction), then reads the wallet.
-pub fn ensure(conn: &mut AnyConnection, shop_id: &str, customer_id: &str, channel: Channel) -> AppResult<Wallet> {
+pub fn ensure(conn: &mut AnyConnection, shop_id: &str, customer_id: &str, channel: Channel) -> Result<Wallet> {
     let shop = shops::ensure(conn, shop_id)?;
     let customer = customers::ensure(conn, shop_id, customer_id)?;
     let program = programs::current(conn, shop_id, channel)?;

@@ -6,6 +6,7 @@
 use super::checkout;
 use super::claims::{self, ClaimRow};
 use super::customers::{self, Movement};
+use super::error::{Error, Result};
 use super::page::Keyset;
 use super::schema::{claims as claims_table, customers as customers_table, data_requests};
 use super::schema::{order_earnings, shops as shops_table, webhook_events};
@@ -16,7 +17,6 @@ use crate::domain::earning::{self, EarnRate, OrderEarning};
 use crate::domain::ids::{new_id, CustomerId};
 use crate::domain::money::{Currency, Money};
 use crate::domain::platform_event::{DataRequest, DiscountDeleted, Order, OrderRefunded};
-use crate::error::{AppError, AppResult};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use std::fmt;
@@ -73,9 +73,9 @@ impl fmt::Display for Earned {
 
 /// orders/create and orders/paid: our codes in the order become used (an
 /// order beats a pending refund); a paid order earns points once.
-pub fn apply_order(conn: &mut AnyConnection, shop_id: &str, order: &Order) -> AppResult<String> {
+pub fn apply_order(conn: &mut AnyConnection, shop_id: &str, order: &Order) -> Result<String> {
     let shop = shops::ensure(conn, shop_id)?;
-    let currency = Currency::parse(&shop.currency).map_err(AppError::internal_msg)?;
+    let currency = Currency::parse(&shop.currency).map_err(Error::internal_msg)?;
     if let Err(bad) = &order.subtotal {
         tracing::warn!(shop = shop_id, order = %order.order_id, problem = %bad, "order subtotal unreadable: it earns no points");
     }
@@ -101,7 +101,7 @@ fn earn_on_order(
     customer: &CustomerId,
     order: &Order,
     now: NaiveDateTime,
-) -> AppResult<Earned> {
+) -> Result<Earned> {
     customers::ensure(conn, &shop.id, customer.as_str())?;
     if let Some(email) = &order.email {
         diesel::update(customers_table::table.find((&shop.id, customer.as_str())))
@@ -138,7 +138,7 @@ fn mark_used(
     buyer: Option<&str>,
     subtotal: Option<i64>,
     now: NaiveDateTime,
-) -> AppResult<bool> {
+) -> Result<bool> {
     let usable = [ClaimStatus::Pending, ClaimStatus::Active, ClaimStatus::RefundPending];
     let flag = match buyer {
         Some(buyer) if buyer != claim.customer_id => {
@@ -168,7 +168,7 @@ fn mark_used(
     Ok(updated == 1)
 }
 
-fn earn_once(conn: &mut AnyConnection, shop_id: &str, earning: &Earning, now: NaiveDateTime) -> AppResult<i64> {
+fn earn_once(conn: &mut AnyConnection, shop_id: &str, earning: &Earning, now: NaiveDateTime) -> Result<i64> {
     let Earning { rate, currency, customer_id, order_id, subtotal } = *earning;
     let seen = order_earnings::table.find((shop_id, order_id)).count().get_result::<i64>(conn)? > 0;
     if seen {
@@ -219,7 +219,7 @@ fn find_earning(
 /// refunds/create: earned points are reversed in proportion to the amount
 /// refunded, never below zero; what could not be taken back is recorded.
 /// Amounts the platform sent that could not be read are reported.
-pub fn apply_refund(conn: &mut AnyConnection, shop_id: &str, refund: &OrderRefunded) -> AppResult<String> {
+pub fn apply_refund(conn: &mut AnyConnection, shop_id: &str, refund: &OrderRefunded) -> Result<String> {
     let order_id = refund.order_id.as_str();
     let mut unreadable = String::new();
     if !refund.unreadable.is_empty() {
@@ -256,7 +256,7 @@ pub fn apply_refund(conn: &mut AnyConnection, shop_id: &str, refund: &OrderRefun
 }
 
 /// discounts/delete: an unused code deleted on the platform gives its points back.
-pub fn apply_discount_deleted(conn: &mut AnyConnection, shop_id: &str, deleted: &DiscountDeleted) -> AppResult<String> {
+pub fn apply_discount_deleted(conn: &mut AnyConnection, shop_id: &str, deleted: &DiscountDeleted) -> Result<String> {
     let claim: Option<ClaimRow> = claims_table::table
         .filter(claims_table::shop_id.eq(shop_id))
         .filter(claims_table::platform_id.eq(&deleted.platform_id))
@@ -271,7 +271,7 @@ pub fn apply_discount_deleted(conn: &mut AnyConnection, shop_id: &str, deleted: 
 }
 
 /// customers/data_request: recorded for the merchant to export.
-pub fn record_data_request(conn: &mut AnyConnection, shop_id: &str, request: &DataRequest) -> AppResult<String> {
+pub fn record_data_request(conn: &mut AnyConnection, shop_id: &str, request: &DataRequest) -> Result<String> {
     diesel::insert_into(data_requests::table)
         .values((
             data_requests::shop_id.eq(shop_id),
@@ -287,7 +287,7 @@ pub fn record_data_request(conn: &mut AnyConnection, shop_id: &str, request: &Da
 pub use super::redact::redact;
 
 /// app/uninstalled: the connector stops; codes already made stay valid.
-pub fn uninstall(conn: &mut AnyConnection, shop_id: &str) -> AppResult<String> {
+pub fn uninstall(conn: &mut AnyConnection, shop_id: &str) -> Result<String> {
     diesel::update(shops_table::table.find(shop_id))
         .set((
             shops_table::platform_enabled.eq(false),

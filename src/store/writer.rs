@@ -3,8 +3,7 @@
 //! Each unit runs in its own savepoint, so one refused claim rolls back alone;
 //! nobody is answered before the shared COMMIT (synchronous=FULL) returns.
 
-use super::{write_transaction, AnyConnection};
-use crate::error::{AppError, AppResult};
+use super::{write_transaction, AnyConnection, Error};
 use diesel::Connection;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
@@ -15,17 +14,31 @@ trait Unit: Send {
     fn finish(self: Box<Self>, committed: Result<(), String>);
 }
 
-struct Job<T, F> {
+struct Job<T, E, F> {
     work: Option<F>,
-    outcome: Option<AppResult<T>>,
-    reply: oneshot::Sender<AppResult<T>>,
+    outcome: Option<Result<T, E>>,
+    reply: oneshot::Sender<Result<T, E>>,
     span: tracing::Span,
 }
 
-impl<T, F> Unit for Job<T, F>
+/// A unit's own failure, or the database's while opening or closing the
+/// unit's savepoint.
+enum UnitError<E> {
+    Work(E),
+    Savepoint(diesel::result::Error),
+}
+
+impl<E> From<diesel::result::Error> for UnitError<E> {
+    fn from(error: diesel::result::Error) -> Self {
+        UnitError::Savepoint(error)
+    }
+}
+
+impl<T, E, F> Unit for Job<T, E, F>
 where
     T: Send + 'static,
-    F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+    E: From<Error> + Send + 'static,
+    F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
 {
     fn run(&mut self, conn: &mut AnyConnection) {
         let _entered = self.span.enter();
@@ -33,16 +46,20 @@ where
         // A savepoint per unit: its failure undoes its own writes only.
         let outcome = conn.transaction(|c| {
             catch_unwind(AssertUnwindSafe(|| work(c)))
-                .unwrap_or_else(|_| Err(AppError::internal(anyhow::anyhow!("write unit panicked"))))
+                .unwrap_or_else(|_| Err(Error::internal_msg("write unit panicked").into()))
+                .map_err(UnitError::Work)
         });
-        self.outcome = Some(outcome);
+        self.outcome = Some(outcome.map_err(|error| match error {
+            UnitError::Work(error) => error,
+            UnitError::Savepoint(error) => Error::from(error).into(),
+        }));
     }
 
     fn finish(self: Box<Self>, committed: Result<(), String>) {
         let outcome = match (committed, self.outcome) {
             (Ok(()), Some(outcome)) => outcome,
-            (Err(cause), _) => Err(AppError::unavailable(anyhow::anyhow!("commit failed: {cause}"))),
-            (Ok(()), None) => Err(AppError::internal(anyhow::anyhow!("write unit never ran"))),
+            (Err(cause), _) => Err(Error::unavailable_msg(format!("commit failed: {cause}")).into()),
+            (Ok(()), None) => Err(Error::internal_msg("write unit never ran").into()),
         };
         let _ = self.reply.send(outcome);
     }
@@ -71,15 +88,16 @@ impl GroupWriter {
         Ok(Self { queue })
     }
 
-    pub async fn submit<T, F>(&self, work: F) -> AppResult<T>
+    pub async fn submit<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+        E: From<Error> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
         let job = Job { work: Some(work), outcome: None, reply, span: tracing::Span::current() };
-        self.queue.send(Box::new(job)).map_err(|_| AppError::unavailable(anyhow::anyhow!("writer stopped")))?;
-        answer.await.map_err(|_| AppError::unavailable(anyhow::anyhow!("writer dropped the unit")))?
+        self.queue.send(Box::new(job)).map_err(|_| Error::unavailable_msg("writer stopped"))?;
+        answer.await.map_err(|_| Error::unavailable_msg("writer dropped the unit"))?
     }
 }
 
@@ -88,7 +106,7 @@ fn commit_batch(conn: &mut AnyConnection, mut batch: Vec<Box<dyn Unit>>) {
         for unit in batch.iter_mut() {
             unit.run(c);
         }
-        Ok(())
+        Ok::<(), Error>(())
     })
     .map_err(|e| format!("{e:?}"));
     if let Err(cause) = &committed {

@@ -25,12 +25,20 @@ const CAP_MINOR: i64 = 3_000; // three 10.00 offers open at a time
 
 async fn rows(store: &Store, campaign: &str) -> Vec<OfferRow> {
     let (shop, id) = (SHOP.to_string(), campaign.to_string());
-    store.read(move |conn| Ok(offers::for_campaign(conn, &shop, &id, None, None, 100_000)?)).await.expect("offers")
+    store
+        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| {
+            Ok(offers::for_campaign(conn, &shop, &id, None, None, 100_000)?)
+        })
+        .await
+        .expect("offers")
 }
 
 async fn counters(store: &Store, campaign: &str) -> (i64, i64) {
     let (shop, id) = (SHOP.to_string(), campaign.to_string());
-    store.read(move |conn| Ok(campaigns::counters(conn, &shop, &id)?)).await.expect("counters")
+    store
+        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| Ok(campaigns::counters(conn, &shop, &id)?))
+        .await
+        .expect("counters")
 }
 
 /// Σ reserved = value of open offers; total = value ever issued; within the cap.
@@ -56,7 +64,7 @@ async fn budget_campaign(app: &TestApp, event: &str) -> String {
 /// conditional move out of pending/active, and the release only if it moved.
 async fn delete_offer(store: &Store, row: OfferRow) {
     store
-        .write(move |conn| {
+        .write::<_, loyalty_wallet::error::AppError, _>(move |conn| {
             let now = loyalty_wallet::clock::now();
             if offers::transition(conn, &row, &OfferStatus::OPEN, OfferStatus::Deleted, None, now)? {
                 loyalty_wallet::store::limits::release(conn, &row.shop_id, &row.campaign_id, row.reserved_minor)?;

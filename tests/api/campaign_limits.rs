@@ -77,7 +77,9 @@ async fn a_budget_for_k_offers_issues_exactly_k_under_concurrency() {
     let (shop, campaign_id) = (SHOP.to_string(), id(&c));
     let (reserved, total) = app
         .store
-        .read(move |conn| Ok(loyalty_wallet::store::campaigns::counters(conn, &shop, &campaign_id)?))
+        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| {
+            Ok(loyalty_wallet::store::campaigns::counters(conn, &shop, &campaign_id)?)
+        })
         .await
         .expect("counters");
     assert_eq!((reserved, total), (5_000, 5_000), "Σ reserved = value of open offers");
@@ -207,7 +209,7 @@ async fn an_expired_offer_gives_its_budget_back_exactly_once() {
     assert_eq!(a.expect("expire") + b.expect("expire"), 1, "one offer expired, by one of the two");
     let (shop, campaign_id) = (SHOP.to_string(), id(&c));
     let counters = move |conn: &mut loyalty_wallet::store::AnyConnection| {
-        Ok(loyalty_wallet::store::campaigns::counters(conn, &shop, &campaign_id)?)
+        Ok::<_, loyalty_wallet::store::Error>(loyalty_wallet::store::campaigns::counters(conn, &shop, &campaign_id)?)
     };
     assert_eq!(app.store.read(counters.clone()).await.expect("counters"), (0, 1_000), "reserved back to 0, total kept");
     // The budget is free again: the next event issues.

@@ -170,7 +170,7 @@ async fn an_expired_code_is_not_valid_but_its_points_can_come_back() {
     let (app, code) = shop_with_code().await;
     let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1);
     app.store
-        .write(move |conn| {
+        .write::<_, loyalty_wallet::error::AppError, _>(move |conn| {
             use diesel::prelude::*;
             use loyalty_wallet::store::schema::claims;
             Ok(diesel::update(claims::table.filter(claims::shop_id.eq(SHOP)).filter(claims::code.eq(code)))

@@ -30,7 +30,9 @@ async fn validate(app: &TestApp, customer: &str, code: &str) -> reqwest::Respons
 async fn failures(app: &TestApp, customer: &str) -> i64 {
     let (shop, customer) = (SHOP.to_string(), customer.to_string());
     app.store
-        .read(move |conn| Ok(code_failures::failures(conn, &shop, &customer, loyalty_wallet::clock::now())?))
+        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| {
+            Ok(code_failures::failures(conn, &shop, &customer, loyalty_wallet::clock::now())?)
+        })
         .await
         .expect("failures")
 }

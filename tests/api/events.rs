@@ -53,7 +53,7 @@ async fn scheduled_due_by(app: &TestApp, at: chrono::NaiveDateTime) -> i64 {
     use loyalty_wallet::store::schema::offers::dsl;
     let count = move |conn: &mut loyalty_wallet::store::AnyConnection| {
         let query = dsl::offers.filter(dsl::status.eq("scheduled")).filter(dsl::due_at.le(at)).count();
-        Ok(query.get_result::<i64>(conn)?)
+        Ok::<_, loyalty_wallet::store::Error>(query.get_result::<i64>(conn)?)
     };
     app.store.read(count).await.expect("scheduled offers")
 }

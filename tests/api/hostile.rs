@@ -58,7 +58,9 @@ async fn healthy_claim_status(app: &TestApp, id: &str) -> String {
     let id = id.to_string();
     let row = app
         .store
-        .read(move |conn| Ok(loyalty_wallet::store::claims::find(conn, HEALTHY_SHOP, &id)?))
+        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| {
+            Ok(loyalty_wallet::store::claims::find(conn, HEALTHY_SHOP, &id)?)
+        })
         .await
         .expect("read claim")
         .expect("claim exists");

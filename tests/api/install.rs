@@ -117,12 +117,20 @@ impl Store {
     }
 
     pub async fn shop_row(&self) -> Option<shops::ShopRow> {
-        self.app.store.read(|conn| Ok(shops::find(conn, SHOP)?)).await.expect("shop row")
+        self.app
+            .store
+            .read::<_, loyalty_wallet::error::AppError, _>(|conn| Ok(shops::find(conn, SHOP)?))
+            .await
+            .expect("shop row")
     }
 
     pub async fn states(&self, shop: &str) -> i64 {
         let shop = shop.to_string();
-        self.app.store.read(move |conn| Ok(oauth_states::count(conn, &shop)?)).await.expect("states")
+        self.app
+            .store
+            .read::<_, loyalty_wallet::error::AppError, _>(move |conn| Ok(oauth_states::count(conn, &shop)?))
+            .await
+            .expect("states")
     }
 }
 
@@ -277,7 +285,7 @@ async fn forged_callbacks_are_refused_with_nothing_stored() {
     // An expired state is refused too.
     rig.app
         .store
-        .write(|conn| {
+        .write::<_, loyalty_wallet::error::AppError, _>(|conn| {
             let long_ago = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(11);
             Ok(oauth_states::issue(conn, SHOP, "expired-state", long_ago, chrono::Duration::minutes(10))?)
         })

@@ -57,9 +57,9 @@ fn error_of<T>(result: loyalty_wallet::error::AppResult<T>) -> loyalty_wallet::e
 
 async fn write<T: Send + 'static>(
     store: &Store,
-    work: impl FnOnce(&mut loyalty_wallet::store::AnyConnection) -> loyalty_wallet::error::AppResult<T> + Send + 'static,
+    work: impl FnOnce(&mut loyalty_wallet::store::AnyConnection) -> loyalty_wallet::store::Result<T> + Send + 'static,
 ) -> loyalty_wallet::error::AppResult<T> {
-    store.write(work).await
+    Ok(store.write(work).await?)
 }
 
 /// Runs one sequence for fresh customers and checks the model and the invariants.
@@ -185,7 +185,7 @@ fn random_sequences_of_store_operations_keep_the_invariants() {
         let store = Store::open(&url, 4, 64).expect("store");
         let shop = SHOP.to_string();
         store
-            .write(move |conn| {
+            .write::<_, loyalty_wallet::error::AppError, _>(move |conn| {
                 let mut row = shops::ensure(conn, &shop)?;
                 row.earn_points_per_unit = EARN_RATE.into();
                 shops::update(conn, &row)?;

@@ -86,6 +86,55 @@ fn the_layer_check_sees_a_forbidden_import() {
     assert!(["api"].iter().any(|m| sample.contains(&format!("crate::{m}::"))));
 }
 
+/// The HTTP layer's error vocabulary: the inner layers speak their own
+/// errors (`store::Error`, `platform::Error`, `Reason`) and never these.
+const HTTP_ERROR_WORDS: [&str; 6] = ["crate::error", "AppError", "AppResult", "ErrorCode", "StatusCode", "actix_web"];
+
+/// `name:line: text` for each line of `text` that names an HTTP error word,
+/// up to the file's unit tests (`#[cfg(test)]`); comments count too, so a
+/// doc link cannot smuggle one in. The status of a response the platform
+/// client received (`reqwest::StatusCode`, spelled in full) is the
+/// platform's own business, not an answer of ours.
+fn http_error_words(name: &str, text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim_start().starts_with("#[cfg(test)]") {
+            break;
+        }
+        let ours = line.replace("reqwest::StatusCode", "");
+        if HTTP_ERROR_WORDS.iter().any(|word| ours.contains(word)) {
+            found.push(format!("{name}:{}: {}", n + 1, line.trim()));
+        }
+    }
+    found
+}
+
+#[test]
+fn inner_layers_do_not_name_the_http_error_types() {
+    let mut found = Vec::new();
+    for layer in ["domain", "store", "platform"] {
+        let mut files = Vec::new();
+        rust_files(&Path::new(ROOT).join("src").join(layer), &mut files);
+        for file in files {
+            let text = fs::read_to_string(&file).expect("read");
+            found.extend(http_error_words(&file.display().to_string(), &text));
+        }
+    }
+    assert!(found.is_empty(), "HTTP error types named below the api layer:\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_http_error_check_sees_a_planted_word_and_spares_unit_tests() {
+    let sample =
+        "use crate::domain::refusal::Reason;\nfn f() -> AppResult<()> {}\n#[cfg(test)]\nuse crate::error::AppError;\n";
+    assert_eq!(http_error_words("sample", sample), vec!["sample:2: fn f() -> AppResult<()> {}".to_string()]);
+    assert!(http_error_words("s", "if status == reqwest::StatusCode::OK {}").is_empty());
+    assert_eq!(http_error_words("s", "reqwest::StatusCode::OK == StatusCode::OK").len(), 1);
+    for word in HTTP_ERROR_WORDS {
+        assert_eq!(http_error_words("s", &format!("let x = {word};")).len(), 1, "{word} is not seen");
+    }
+}
+
 /// The words of claim statuses and outbox actions: outside the enums that
 /// own them (`stored_state!` declarations) no code in store/, platform/ or
 /// api/ spells them, so a state is always named by its variant.

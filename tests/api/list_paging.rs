@@ -13,13 +13,17 @@ use serde_json::json;
 const CUSTOMER: &str = "5151";
 
 async fn newest_lot_ids(app: &TestApp) -> Vec<String> {
-    let rows = app.store.read(|conn| Ok(lots::newest(conn, SHOP, CUSTOMER, None, 10_000)?)).await.expect("lots");
+    let rows = app
+        .store
+        .read::<_, loyalty_wallet::error::AppError, _>(|conn| Ok(lots::newest(conn, SHOP, CUSTOMER, None, 10_000)?))
+        .await
+        .expect("lots");
     rows.into_iter().map(|lot| lot.id).collect()
 }
 
 async fn grant_lots(app: &TestApp, count: usize) {
     app.store
-        .write(move |conn| {
+        .write::<_, loyalty_wallet::error::AppError, _>(move |conn| {
             for n in 0..count {
                 customers::adjust(conn, SHOP, CUSTOMER, 1 + n as i64, "seed")?;
             }
@@ -37,7 +41,11 @@ async fn record_data_request(app: &TestApp, customer: u64) {
 }
 
 async fn newest_data_request_ids(app: &TestApp) -> Vec<String> {
-    let rows = app.store.read(|conn| Ok(webhooks::data_requests(conn, SHOP, None, 1_000)?)).await.expect("requests");
+    let rows = app
+        .store
+        .read::<_, loyalty_wallet::error::AppError, _>(|conn| Ok(webhooks::data_requests(conn, SHOP, None, 1_000)?))
+        .await
+        .expect("requests");
     rows.into_iter().map(|row| row.id).collect()
 }
 

@@ -24,7 +24,10 @@ async fn wallet(app: &TestApp, customer: &str) -> Value {
 
 async fn lots_of(app: &TestApp, customer: &str) -> Vec<LotRow> {
     let c = customer.to_string();
-    app.store.read(move |conn| Ok(lots::all_lots(conn, SHOP, &c, 1000)?)).await.expect("lots")
+    app.store
+        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| Ok(lots::all_lots(conn, SHOP, &c, 1000)?))
+        .await
+        .expect("lots")
 }
 
 async fn sweep(app: &TestApp) -> PointsReport {
@@ -87,7 +90,11 @@ async fn open_remainders(app: &TestApp, customer: &str) -> Vec<i64> {
         assert_eq!(lot.open, lot.remaining > 0, "{lot:?}");
     }
     let c = customer.to_string();
-    let open = app.store.read(move |conn| Ok(lots::open_lots(conn, SHOP, &c)?)).await.expect("open lots");
+    let open = app
+        .store
+        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| Ok(lots::open_lots(conn, SHOP, &c)?))
+        .await
+        .expect("open lots");
     let mut remainders: Vec<i64> = open.iter().map(|l| l.remaining).collect();
     remainders.sort_unstable();
     remainders

@@ -58,7 +58,9 @@ async fn a_percentage_offer_is_valued_on_the_cart_redeemed_once_and_releases_its
     let shop = SHOP.to_string();
     let reserved = app
         .store
-        .read(move |conn| Ok(loyalty_wallet::store::campaigns::counters(conn, &shop, &campaign_id)?))
+        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| {
+            Ok(loyalty_wallet::store::campaigns::counters(conn, &shop, &campaign_id)?)
+        })
         .await
         .expect("counters");
     assert_eq!(reserved, (0, 600), "the assumed 6.00 was reserved at issue and released at use");

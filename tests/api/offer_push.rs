@@ -30,7 +30,9 @@ fn campaign(kind: &str, discount: Value) -> Value {
 async fn offer_row(app: &TestApp, code: &str) -> OfferRow {
     let code = code.to_string();
     app.store
-        .read(move |conn| Ok(loyalty_wallet::store::offers::find_by_code(conn, SHOP, &code)?))
+        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| {
+            Ok(loyalty_wallet::store::offers::find_by_code(conn, SHOP, &code)?)
+        })
         .await
         .expect("offer")
         .expect("stored")
@@ -48,7 +50,9 @@ async fn reserved(app: &TestApp, campaign: &str) -> i64 {
     let (shop, campaign) = (SHOP.to_string(), campaign.to_string());
     let counters = app
         .store
-        .read(move |conn| Ok(loyalty_wallet::store::campaigns::counters(conn, &shop, &campaign)?))
+        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| {
+            Ok(loyalty_wallet::store::campaigns::counters(conn, &shop, &campaign)?)
+        })
         .await
         .expect("counters");
     counters.0

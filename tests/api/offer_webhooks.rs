@@ -27,7 +27,7 @@ pub async fn hook(app: &TestApp, topic: &str, event_id: &str, body: &Value) -> V
 /// (kind, customer, order_id, subtotal_minor) of every stored event.
 async fn stored_events(app: &TestApp) -> Vec<(String, String, Option<String>, Option<i64>)> {
     app.store
-        .read(|conn| {
+        .read::<_, loyalty_wallet::error::AppError, _>(|conn| {
             Ok(campaign_events::table
                 .filter(campaign_events::shop_id.eq(SHOP))
                 .order(campaign_events::id.asc())
@@ -130,7 +130,9 @@ async fn a_checkout_is_a_cart_cancelled_by_its_order_and_replaced_by_its_update(
 async fn counters(app: &TestApp, campaign: &str) -> (i64, i64) {
     let (shop, campaign) = (SHOP.to_string(), campaign.to_string());
     app.store
-        .read(move |conn| Ok(loyalty_wallet::store::campaigns::counters(conn, &shop, &campaign)?))
+        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| {
+            Ok(loyalty_wallet::store::campaigns::counters(conn, &shop, &campaign)?)
+        })
         .await
         .expect("counters")
 }
@@ -156,7 +158,9 @@ async fn an_order_using_an_offer_code_marks_it_used_and_releases_once() {
     assert_eq!((offer["status"].as_str(), offer["order_id"].as_str()), (Some("used"), Some("5005")), "{offer}");
     let stored = app
         .store
-        .read(move |conn| Ok(loyalty_wallet::store::offers::find_by_code(conn, SHOP, &code)?))
+        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| {
+            Ok(loyalty_wallet::store::offers::find_by_code(conn, SHOP, &code)?)
+        })
         .await
         .expect("offer")
         .expect("stored");

@@ -66,7 +66,7 @@ pub async fn walk(
 async fn a_long_ledger_pages_every_entry_exactly_once_in_order_while_entries_are_added() {
     let app = TestApp::spawn().await;
     app.store
-        .write(|conn| {
+        .write::<_, loyalty_wallet::error::AppError, _>(|conn| {
             for _ in 0..1_234 {
                 customers::adjust(conn, SHOP, CUSTOMER, 1, "seed")?;
             }

@@ -81,7 +81,7 @@ where
 /// Every claim of the shop, read from the store.
 pub async fn all_claims(app: &TestApp) -> Vec<ClaimRow> {
     app.store
-        .read(|conn| {
+        .read::<_, loyalty_wallet::error::AppError, _>(|conn| {
             Ok(claims_table::table
                 .filter(claims_table::shop_id.eq(SHOP))
                 .select(ClaimRow::as_select())
@@ -94,14 +94,14 @@ pub async fn all_claims(app: &TestApp) -> Vec<ClaimRow> {
 pub async fn claim_row(app: &TestApp, id: &str) -> ClaimRow {
     let id = id.to_string();
     app.store
-        .read(move |conn| Ok(loyalty_wallet::store::claims::find(conn, SHOP, &id)?))
+        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| Ok(loyalty_wallet::store::claims::find(conn, SHOP, &id)?))
         .await
         .expect("read claim")
         .expect("claim exists")
 }
 
 pub async fn pending_outbox(app: &TestApp) -> i64 {
-    app.store.read(|conn| Ok(loyalty_wallet::store::outbox::pending_count(conn)?)).await.expect("outbox count")
+    app.store.read::<_, loyalty_wallet::error::AppError, _>(|conn| Ok(loyalty_wallet::store::outbox::pending_count(conn)?)).await.expect("outbox count")
 }
 
 /// Waits until the claim is in one of `statuses`; returns its row.

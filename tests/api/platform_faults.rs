@@ -253,7 +253,7 @@ async fn an_expired_code_is_deleted_at_the_platform_and_its_points_come_back() {
     let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(5);
     let claim_id = id.clone();
     app.store
-        .write(move |conn| {
+        .write::<_, loyalty_wallet::error::AppError, _>(move |conn| {
             diesel::update(claims_table::table.find((SHOP, claim_id)))
                 .set(claims_table::expires_at.eq(past))
                 .execute(conn)?;

@@ -3,13 +3,14 @@
 //! codes are drawn from the unambiguous alphabet with ≥ 40 random bits;
 //! parsers refuse what they should and never panic.
 
-use loyalty_wallet::domain::claim::{self, Refusal};
+use loyalty_wallet::domain::claim;
 use loyalty_wallet::domain::code::{self, ALPHABET, RANDOM_LEN};
 use loyalty_wallet::domain::money::{Currency, PointsPerUnit, MAX_RATIO_SCALE};
 use loyalty_wallet::domain::points::{Points, PointsDelta, MAX_POINTS};
 use loyalty_wallet::domain::program::{
     DecimalInput, Eligibility, EligibilityKind, ProgramInput, ProgramSettings, PurchaseTypes,
 };
+use loyalty_wallet::domain::refusal::Reason;
 use proptest::prelude::*;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -158,9 +159,9 @@ proptest! {
                         prop_assert!(terms.value_minor > 0);
                         prop_assert_eq!(terms.value_minor, program.ratio().value_minor(points, currency));
                     }
-                    Err(Refusal::BelowMinimum { min }) => prop_assert!(points < min),
-                    Err(Refusal::AboveMaximum { max }) => prop_assert!(points > max),
-                    Err(Refusal::ZeroValue) => prop_assert_eq!(program.ratio().value_minor(points, currency), 0),
+                    Err(Reason::BelowMinimum { min }) => prop_assert!(points < min),
+                    Err(Reason::AboveMaximum { max }) => prop_assert!(points > max),
+                    Err(Reason::ZeroValue) => prop_assert_eq!(program.ratio().value_minor(points, currency), 0),
                     Err(other) => prop_assert!(false, "unexpected refusal {:?}", other),
                 }
             }
@@ -194,7 +195,7 @@ proptest! {
         for id in &ids {
             prop_assert_eq!(claim::eligibility(&program, id, None), Ok(()));
         }
-        let expected = if ids.contains(&probe) { Ok(()) } else { Err(Refusal::NotEligible) };
+        let expected = if ids.contains(&probe) { Ok(()) } else { Err(Reason::NotEligible) };
         prop_assert_eq!(claim::eligibility(&program, &probe, None), expected);
     }
 }
@@ -232,7 +233,7 @@ fn segments_are_refused_without_membership() {
     let mut program = ProgramSettings::initial();
     program.enabled = true;
     program.eligibility = Eligibility { kind: EligibilityKind::Segments, ids: vec!["seg".into()] };
-    assert_eq!(claim::eligibility(&program, "seg", None), Err(Refusal::SegmentsUnavailable));
-    assert_eq!(claim::eligibility(&program, "1", Some(false)), Err(Refusal::NotEligible));
+    assert_eq!(claim::eligibility(&program, "seg", None), Err(Reason::SegmentsUnavailable));
+    assert_eq!(claim::eligibility(&program, "1", Some(false)), Err(Reason::NotEligible));
     assert_eq!(claim::eligibility(&program, "1", Some(true)), Ok(()));
 }

@@ -16,7 +16,9 @@ async fn pages(app: &TestApp, batch: i64) -> Vec<Vec<String>> {
         let from = after.clone();
         let page = app
             .store
-            .read(move |conn| Ok(reconcile::claims_to_check(conn, SHOP, since, from.as_deref(), batch)?))
+            .read::<_, loyalty_wallet::error::AppError, _>(move |conn| {
+                Ok(reconcile::claims_to_check(conn, SHOP, since, from.as_deref(), batch)?)
+            })
             .await
             .expect("page");
         let ids: Vec<String> = page.iter().map(|claim| claim.id.clone()).collect();

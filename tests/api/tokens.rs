@@ -22,7 +22,9 @@ fn b64(bytes: [u8; 32]) -> String {
 
 async fn stored(app: &TestApp) -> String {
     app.store
-        .read(|conn| Ok(shops::find(conn, SHOP)?.and_then(|row| row.platform_access_token)))
+        .read::<_, loyalty_wallet::error::AppError, _>(|conn| {
+            Ok(shops::find(conn, SHOP)?.and_then(|row| row.platform_access_token))
+        })
         .await
         .expect("read")
         .expect("a token is stored")
@@ -83,7 +85,7 @@ async fn plaintext_tokens_of_an_older_version_are_sealed_at_start() {
     first.set_shop("USD", "1").await;
     first
         .store
-        .write(|conn| {
+        .write::<_, loyalty_wallet::error::AppError, _>(|conn| {
             diesel::update(shops_table::table.find(SHOP))
                 .set((shops_table::platform_kind.eq("shopify"), shops_table::platform_access_token.eq(TOKEN)))
                 .execute(conn)?;

@@ -62,7 +62,7 @@ async fn net_figures_leave_refunded_codes_out_and_split_by_channel() {
 async fn name(app: &TestApp, id: &str, display: &str, email: &str) {
     let (id, display, email) = (id.to_string(), display.to_string(), email.to_string());
     app.store
-        .write(move |conn| {
+        .write::<_, loyalty_wallet::error::AppError, _>(move |conn| {
             diesel::update(customers::table.find((SHOP, id)))
                 .set((customers::display_name.eq(display), customers::email.eq(email)))
                 .execute(conn)?;

@@ -33,7 +33,7 @@ async fn earned(app: &TestApp, customer: &str) -> Vec<i64> {
 
 async fn set_shop(app: &TestApp, rate: &'static str, currency: &'static str) {
     app.store
-        .write(move |conn| {
+        .write::<_, loyalty_wallet::error::AppError, _>(move |conn| {
             diesel::update(shops::table.find(SHOP))
                 .set((shops::earn_points_per_unit.eq(rate), shops::currency.eq(currency)))
                 .execute(conn)?;
@@ -64,7 +64,7 @@ async fn an_unreadable_subtotal_earns_nothing_and_says_why_yet_the_code_is_used(
     assert_eq!((row.status.as_str(), row.order_subtotal_minor), ("used", None), "used; the order value unknown, not 0");
     let recorded = app
         .store
-        .read(|conn| {
+        .read::<_, loyalty_wallet::error::AppError, _>(|conn| {
             Ok(order_earnings::table.filter(order_earnings::shop_id.eq(SHOP)).count().get_result::<i64>(conn)?)
         })
         .await

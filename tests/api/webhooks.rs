@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 async fn events(app: &TestApp) -> Vec<(String, String, String)> {
     app.store
-        .read(|conn| {
+        .read::<_, loyalty_wallet::error::AppError, _>(|conn| {
             Ok(webhook_events::table
                 .filter(webhook_events::shop_id.eq(SHOP))
                 .select((webhook_events::event_id, webhook_events::topic, webhook_events::outcome))
@@ -24,7 +24,7 @@ async fn events(app: &TestApp) -> Vec<(String, String, String)> {
 
 async fn data_request_count(app: &TestApp) -> i64 {
     app.store
-        .read(|conn| {
+        .read::<_, loyalty_wallet::error::AppError, _>(|conn| {
             Ok(data_requests::table.filter(data_requests::shop_id.eq(SHOP)).count().get_result::<i64>(conn)?)
         })
         .await
@@ -34,7 +34,7 @@ async fn data_request_count(app: &TestApp) -> i64 {
 async fn earning(app: &TestApp, order_id: &str) -> Option<(i64, i64, i64)> {
     let order_id = order_id.to_string();
     app.store
-        .read(move |conn| {
+        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| {
             Ok(order_earnings::table
                 .find((SHOP, order_id))
                 .select((
@@ -52,7 +52,7 @@ async fn earning(app: &TestApp, order_id: &str) -> Option<(i64, i64, i64)> {
 async fn customer_email(app: &TestApp, customer: &str) -> (Option<String>, bool) {
     let customer = customer.to_string();
     app.store
-        .read(move |conn| {
+        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| {
             Ok(customers::table
                 .find((SHOP, customer))
                 .select((customers::email, customers::redacted_at.is_not_null()))
@@ -69,7 +69,7 @@ async fn campaign_facts(app: &TestApp, customer: &str) -> i64 {
     use loyalty_wallet::store::schema::{campaign_events, customer_facts};
     let customer = customer.to_string();
     app.store
-        .read(move |conn| {
+        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| {
             let facts: i64 = customer_facts::table
                 .filter(customer_facts::customer_id.eq(&customer))
                 .filter(customer_facts::first_name.is_not_null().or(customer_facts::email.is_not_null()))

@@ -10,7 +10,6 @@ pub mod webhooks;
 
 use super::throttle::{clamp_wait, Pacer, ThrottleStatus};
 use crate::domain::program::CombinesWith;
-use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -234,13 +233,13 @@ impl ShopifyClient {
 }
 
 fn classify(
-    status: StatusCode,
+    status: reqwest::StatusCode,
     retry_after: Option<f64>,
     body: Value,
     cost: f64,
     max_wait: Duration,
 ) -> Result<Value, PlatformError> {
-    if status == StatusCode::TOO_MANY_REQUESTS {
+    if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
         return Err(PlatformError::Throttled(clamp_wait(retry_after.unwrap_or(1.0).max(0.05), max_wait)));
     }
     if !status.is_success() {

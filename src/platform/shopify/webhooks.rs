@@ -7,25 +7,25 @@ use super::events as campaign;
 use super::payloads;
 use crate::domain::money::Currency;
 use crate::domain::platform_event::Order;
-use crate::error::{AppError, AppResult};
+use crate::platform::error::{Error, Result};
 use crate::store::{events, offer_life, shops, webhooks, AnyConnection};
 use serde_json::Value;
 
 /// Where an event from a webhook says it came from (`campaign_events.source`).
 const SOURCE: &str = "shopify";
 
-fn currency(conn: &mut AnyConnection, shop_id: &str) -> AppResult<Currency> {
+fn currency(conn: &mut AnyConnection, shop_id: &str) -> Result<Currency> {
     let shop = shops::ensure(conn, shop_id)?;
-    Currency::parse(&shop.currency).map_err(AppError::internal_msg)
+    Currency::parse(&shop.currency).map_err(Error::internal)
 }
 
 /// The effect of one topic, as a line for the receipt; None for topics
 /// the service does not handle. A body without the topic's shape is 400.
-pub fn take_effect(conn: &mut AnyConnection, shop_id: &str, topic: &str, json: Value) -> AppResult<Option<String>> {
+pub fn take_effect(conn: &mut AnyConnection, shop_id: &str, topic: &str, json: Value) -> Result<Option<String>> {
     let outcome = match topic {
         "orders/create" | "orders/paid" => {
             let currency = currency(conn, shop_id)?;
-            let order = payloads::order(json, currency, topic == "orders/paid").map_err(AppError::invalid)?;
+            let order = payloads::order(json, currency, topic == "orders/paid").map_err(Error::Payload)?;
             let offers = order_offers(conn, shop_id, &order)?;
             let points = webhooks::apply_order(conn, shop_id, &order)?;
             format!("{points}; {offers}")
@@ -34,14 +34,14 @@ pub fn take_effect(conn: &mut AnyConnection, shop_id: &str, topic: &str, json: V
         "checkouts/create" | "checkouts/update" => checkout(conn, shop_id, &json)?,
         "refunds/create" => {
             let currency = currency(conn, shop_id)?;
-            webhooks::apply_refund(conn, shop_id, &payloads::refund(json, currency).map_err(AppError::invalid)?)?
+            webhooks::apply_refund(conn, shop_id, &payloads::refund(json, currency).map_err(Error::Payload)?)?
         }
         "discounts/delete" => discount_deleted(conn, shop_id, &json)?,
         "customers/data_request" => {
-            webhooks::record_data_request(conn, shop_id, &payloads::data_request(&json).map_err(AppError::invalid)?)?
+            webhooks::record_data_request(conn, shop_id, &payloads::data_request(&json).map_err(Error::Payload)?)?
         }
         "customers/redact" => {
-            let customer = payloads::privacy_customer(&json).map_err(AppError::invalid)?;
+            let customer = payloads::privacy_customer(&json).map_err(Error::Payload)?;
             webhooks::redact(conn, shop_id, Some(&customer))?
         }
         "shop/redact" => webhooks::redact(conn, shop_id, None)?,
@@ -52,7 +52,7 @@ pub fn take_effect(conn: &mut AnyConnection, shop_id: &str, topic: &str, json: V
 }
 
 /// `customers/create` → a `customer` event (welcome campaigns).
-fn customer_created(conn: &mut AnyConnection, shop_id: &str, payload: &Value) -> AppResult<String> {
+fn customer_created(conn: &mut AnyConnection, shop_id: &str, payload: &Value) -> Result<String> {
     let Some(event) = campaign::customer_created(payload) else {
         return Ok("no usable customer id; no event".into());
     };
@@ -63,7 +63,7 @@ fn customer_created(conn: &mut AnyConnection, shop_id: &str, payload: &Value) ->
 /// `orders/create` and `orders/paid`: offer codes in the order become used
 /// (with the order id and subtotal); a paid order with a customer is also an
 /// `order` event, stored once per order id.
-fn order_offers(conn: &mut AnyConnection, shop_id: &str, order: &Order) -> AppResult<String> {
+fn order_offers(conn: &mut AnyConnection, shop_id: &str, order: &Order) -> Result<String> {
     let now = crate::clock::now();
     let subtotal = order.subtotal.as_ref().ok().map(|money| money.minor());
     let mut used = 0;
@@ -87,7 +87,7 @@ fn order_offers(conn: &mut AnyConnection, shop_id: &str, order: &Order) -> AppRe
 
 /// `checkouts/create` / `checkouts/update` → a `cart` event (replacing the
 /// same checkout's pending cart offer).
-fn checkout(conn: &mut AnyConnection, shop_id: &str, payload: &Value) -> AppResult<String> {
+fn checkout(conn: &mut AnyConnection, shop_id: &str, payload: &Value) -> Result<String> {
     let currency = currency(conn, shop_id)?;
     let Some(event) = campaign::checkout(payload, currency) else {
         return Ok("guest or completed checkout; no event".into());
@@ -98,11 +98,11 @@ fn checkout(conn: &mut AnyConnection, shop_id: &str, payload: &Value) -> AppResu
 
 /// `discounts/delete`: an unused offer's code becomes `deleted`; otherwise
 /// an unused claim's code gives its points back.
-fn discount_deleted(conn: &mut AnyConnection, shop_id: &str, payload: &Value) -> AppResult<String> {
-    let deleted = payloads::discount_deleted(payload).map_err(AppError::invalid)?;
+fn discount_deleted(conn: &mut AnyConnection, shop_id: &str, payload: &Value) -> Result<String> {
+    let deleted = payloads::discount_deleted(payload).map_err(Error::Payload)?;
     match offer_life::deleted_at_platform(conn, shop_id, &deleted.platform_id, crate::clock::now())? {
         Some(true) => Ok("offer deleted, reservation released".into()),
         Some(false) => Ok("offer already closed".into()),
-        None => webhooks::apply_discount_deleted(conn, shop_id, &deleted),
+        None => Ok(webhooks::apply_discount_deleted(conn, shop_id, &deleted)?),
     }
 }

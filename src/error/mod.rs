@@ -9,7 +9,9 @@
 //!   `unavailable`, anything else 500 `internal`.
 //! - Diesel's `NotFound` is a 404: a row the caller asked for is not there.
 
-use crate::domain::claim::Refusal;
+mod from_layers;
+
+use crate::domain::refusal::Reason;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -100,13 +102,22 @@ pub struct AppError {
     pub details: Value,
     /// Our own failures keep their cause for the log, never for the client.
     cause: Option<anyhow::Error>,
+    /// The business reason of a refusal, for callers that act on it.
+    reason: Option<Reason>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, status: code.default_status(), message: message.into(), details: json!({}), cause: None }
+        Self {
+            code,
+            status: code.default_status(),
+            message: message.into(),
+            details: json!({}),
+            cause: None,
+            reason: None,
+        }
     }
 
     pub fn with_status(mut self, status: StatusCode) -> Self {
@@ -149,12 +160,9 @@ impl AppError {
         error
     }
 
-    /// A unique index refused an insert (a concurrent writer won a race).
-    pub fn is_unique_violation(&self) -> bool {
-        self.cause
-            .as_ref()
-            .and_then(|cause| cause.downcast_ref::<diesel::result::Error>())
-            .is_some_and(crate::store::is_unique_violation)
+    /// The business reason, when this error is a refusal.
+    pub fn reason(&self) -> Option<&Reason> {
+        self.reason.as_ref()
     }
 
     /// The envelope as a response, for code paths outside `Result`.
@@ -206,59 +214,5 @@ impl ResponseError for AppError {
             response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
         }
         response.json(self.body())
-    }
-}
-
-impl From<diesel::result::Error> for AppError {
-    fn from(error: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
-        match error {
-            Error::NotFound => AppError::not_found("resource"),
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => AppError::unavailable(error),
-            Error::DatabaseError(_, ref info) if is_busy(info.message()) => AppError::unavailable(error),
-            other => AppError::internal(other),
-        }
-    }
-}
-
-fn is_busy(message: &str) -> bool {
-    message.contains("database is locked") || message.contains("statement timeout")
-}
-
-impl From<diesel::r2d2::PoolError> for AppError {
-    fn from(error: diesel::r2d2::PoolError) -> Self {
-        AppError::unavailable(error)
-    }
-}
-
-impl From<Refusal> for AppError {
-    fn from(refusal: Refusal) -> Self {
-        use ErrorCode::*;
-        match refusal {
-            Refusal::ProgramDisabled => AppError::new(ProgramDisabled, "the program is not enabled"),
-            Refusal::NotEligible => AppError::new(NotEligible, "this customer may not redeem points in this program"),
-            Refusal::SegmentsUnavailable => {
-                AppError::new(NotEligible, "segment membership cannot be established for this shop")
-                    .with_details(json!({"reason": "segments_unavailable"}))
-            }
-            Refusal::PurchaseTypeNotAllowed(p) => AppError::new(
-                PurchaseTypeNotAllowed,
-                format!("codes of this program do not apply to {} purchases", p.as_str()),
-            ),
-            Refusal::BelowMinimum { min } => AppError::new(BelowMinimum, format!("redeem at least {min} points"))
-                .with_details(json!({"min_points": min})),
-            Refusal::AboveMaximum { max } => AppError::new(AboveMaximum, format!("redeem at most {max} points"))
-                .with_details(json!({"max_points": max})),
-            Refusal::ZeroValue => AppError::new(ZeroValue, "these points are worth less than the smallest coin"),
-            Refusal::InsufficientPoints { balance } => {
-                AppError::new(InsufficientPoints, "not enough points").with_details(json!({"points_balance": balance}))
-            }
-        }
-    }
-}
-
-impl From<tokio::task::JoinError> for AppError {
-    fn from(error: tokio::task::JoinError) -> Self {
-        AppError::internal(error)
     }
 }
