@@ -17,7 +17,10 @@ async fn set_expiry(app: &TestApp, expiry: Value) {
 
 async fn lots_of(app: &TestApp, customer: &str) -> Vec<LotRow> {
     let c = customer.to_string();
-    app.store.read(move |conn| Ok(lots::all_lots(conn, SHOP, &c, 1000)?)).await.expect("lots")
+    app.store
+        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| Ok(lots::all_lots(conn, SHOP, &c, 1000)?))
+        .await
+        .expect("lots")
 }
 
 fn remainders(rows: &[LotRow]) -> BTreeMap<String, i64> {

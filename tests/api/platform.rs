@@ -94,14 +94,19 @@ pub async fn all_claims(app: &TestApp) -> Vec<ClaimRow> {
 pub async fn claim_row(app: &TestApp, id: &str) -> ClaimRow {
     let id = id.to_string();
     app.store
-        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| Ok(loyalty_wallet::store::claims::find(conn, SHOP, &id)?))
+        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| {
+            Ok(loyalty_wallet::store::claims::find(conn, SHOP, &id)?)
+        })
         .await
         .expect("read claim")
         .expect("claim exists")
 }
 
 pub async fn pending_outbox(app: &TestApp) -> i64 {
-    app.store.read::<_, loyalty_wallet::error::AppError, _>(|conn| Ok(loyalty_wallet::store::outbox::pending_count(conn)?)).await.expect("outbox count")
+    app.store
+        .read::<_, loyalty_wallet::error::AppError, _>(|conn| Ok(loyalty_wallet::store::outbox::pending_count(conn)?))
+        .await
+        .expect("outbox count")
 }
 
 /// Waits until the claim is in one of `statuses`; returns its row.

@@ -88,7 +88,9 @@ impl TestApp {
         use loyalty_wallet::store::schema::idempotency_keys;
         let keys = self
             .store
-            .read::<_, loyalty_wallet::error::AppError, _>(|conn| Ok(idempotency_keys::table.count().get_result::<i64>(conn)?))
+            .read::<_, loyalty_wallet::error::AppError, _>(|conn| {
+                Ok(idempotency_keys::table.count().get_result::<i64>(conn)?)
+            })
             .await
             .expect("count keys");
         Footprint {
@@ -135,7 +137,9 @@ impl TestApp {
 pub async fn store_entries(store: &Store, shop: &str, customer: &str) -> Vec<EntryRow> {
     let (shop, customer) = (shop.to_string(), customer.to_string());
     let mut rows = store
-        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| Ok(customer_store::entries(conn, &shop, &customer, None, 1_000_000)?))
+        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| {
+            Ok(customer_store::entries(conn, &shop, &customer, None, 1_000_000)?)
+        })
         .await
         .expect("read entries");
     rows.reverse();
@@ -146,7 +150,9 @@ pub async fn store_entries(store: &Store, shop: &str, customer: &str) -> Vec<Ent
 pub async fn store_claims(store: &Store, shop: &str, customer: &str) -> Vec<ClaimRow> {
     let (shop, customer) = (shop.to_string(), customer.to_string());
     store
-        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| Ok(loyalty_wallet::store::claims::for_customer(conn, &shop, &customer, None, 1_000_000)?))
+        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| {
+            Ok(loyalty_wallet::store::claims::for_customer(conn, &shop, &customer, None, 1_000_000)?)
+        })
         .await
         .expect("read claims")
 }
@@ -155,7 +161,9 @@ pub async fn store_claims(store: &Store, shop: &str, customer: &str) -> Vec<Clai
 pub async fn store_balance(store: &Store, shop: &str, customer: &str) -> Option<i64> {
     let (shop, customer) = (shop.to_string(), customer.to_string());
     store
-        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| Ok(customer_store::find(conn, &shop, &customer)?.map(|row| row.points_balance)))
+        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| {
+            Ok(customer_store::find(conn, &shop, &customer)?.map(|row| row.points_balance))
+        })
         .await
         .expect("read balance")
 }
@@ -228,7 +236,9 @@ pub async fn program_version(store: &Store, shop: &str, channel: &str, version: 
     use loyalty_wallet::store::schema::programs;
     let (shop, channel) = (shop.to_string(), channel.to_string());
     let json: String = store
-        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| Ok(programs::table.find((shop, channel, version)).select(programs::settings).first(conn)?))
+        .read::<_, loyalty_wallet::error::AppError, _>(move |conn| {
+            Ok(programs::table.find((shop, channel, version)).select(programs::settings).first(conn)?)
+        })
         .await
         .expect("program version");
     loyalty_wallet::store::programs::parse_settings(&json).expect("settings")
