@@ -99,29 +99,7 @@ fn lot_queries(shop: &str, customer: &str, now: chrono::NaiveDateTime) -> Vec<Ho
         ),
         render!(
             "lots: soonest lot's guarded update (claim debit)",
-            diesel::update(
-                lots::table
-                    .filter(lots::shop_id.eq(shop))
-                    .filter(lots::customer_id.eq(customer))
-                    .filter(lots::id.eq_any({
-                        let first = diesel::alias!(lots as soonest_lot);
-                        first
-                            .filter(first.field(lots::shop_id).eq(shop))
-                            .filter(first.field(lots::customer_id).eq(customer))
-                            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("soonest_lot.open"))
-                            .order((
-                                first.field(lots::expires_at).is_null().asc(),
-                                first.field(lots::expires_at).asc(),
-                                first.field(lots::created_at).asc(),
-                                first.field(lots::id).asc(),
-                            ))
-                            .select(first.field(lots::id))
-                            .limit(1)
-                    }))
-                    .filter(lots::remaining.gt(100_i64))
-            )
-            .set(lots::remaining.eq(lots::remaining - 100_i64))
-            .returning(lots::id),
+            crate::store::lots::take_from_soonest_lot!(shop, customer, 100_i64),
         ),
         render!(
             "lots: guarded lot update, points left (debit)",

@@ -253,6 +253,37 @@ fn choose_lots(conn: &mut AnyConnection, entry: &EntryRow, draw: &Draw, points: 
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("lots of {} hold less than the balance", entry.customer_id)))
 }
 
+/// The guarded UPDATE that takes `points` from a wallet's soonest-to-spend
+/// open lot when it keeps points afterwards, returning the lot id. A macro
+/// rather than a function because diesel's type for it cannot be named
+/// briefly; `bench explain` plans this very statement.
+macro_rules! take_from_soonest_lot {
+    ($shop:expr, $customer:expr, $points:expr) => {{
+        use diesel::prelude::*;
+        use $crate::store::schema::lots;
+        let first = diesel::alias!(lots as soonest_lot);
+        let soonest = first
+            .filter(first.field(lots::shop_id).eq($shop))
+            .filter(first.field(lots::customer_id).eq($customer))
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("soonest_lot.open"))
+            .order((
+                first.field(lots::expires_at).is_null().asc(),
+                first.field(lots::expires_at).asc(),
+                first.field(lots::created_at).asc(),
+                first.field(lots::id).asc(),
+            ))
+            .select(first.field(lots::id))
+            .limit(1);
+        let target = lots::table
+            .filter(lots::shop_id.eq($shop))
+            .filter(lots::customer_id.eq($customer))
+            .filter(lots::id.eq_any(soonest))
+            .filter(lots::remaining.gt($points));
+        diesel::update(target).set(lots::remaining.eq(lots::remaining - $points)).returning(lots::id)
+    }};
+}
+pub(crate) use take_from_soonest_lot;
+
 /// The common debit in two statements instead of three: when the lot spent
 /// first ([`rules::spend_order`]: soonest expiry, no expiry last, then the
 /// oldest) holds more than `points`, [`rules::choose`] takes everything from
@@ -263,29 +294,8 @@ fn take_from_soonest(conn: &mut AnyConnection, entry: &EntryRow, points: i64) ->
     if points <= 0 {
         return Ok(false);
     }
-    let first = diesel::alias!(lots as soonest_lot);
-    let soonest = first
-        .filter(first.field(lots::shop_id).eq(&entry.shop_id))
-        .filter(first.field(lots::customer_id).eq(&entry.customer_id))
-        .filter(sql::<Bool>("soonest_lot.open"))
-        .order((
-            first.field(lots::expires_at).is_null().asc(),
-            first.field(lots::expires_at).asc(),
-            first.field(lots::created_at).asc(),
-            first.field(lots::id).asc(),
-        ))
-        .select(first.field(lots::id))
-        .limit(1);
-    let target = lots::table
-        .filter(lots::shop_id.eq(&entry.shop_id))
-        .filter(lots::customer_id.eq(&entry.customer_id))
-        .filter(lots::id.eq_any(soonest))
-        .filter(lots::remaining.gt(points));
-    let taken: Option<String> = diesel::update(target)
-        .set(lots::remaining.eq(lots::remaining - points))
-        .returning(lots::id)
-        .get_result(conn)
-        .optional()?;
+    let taken: Option<String> =
+        take_from_soonest_lot!(&entry.shop_id, &entry.customer_id, points).get_result(conn).optional()?;
     let Some(lot_id) = taken else { return Ok(false) };
     record_allocation(conn, entry, &lot_id, points)?;
     Ok(true)
