@@ -97,10 +97,7 @@ fn lot_queries(shop: &str, customer: &str, now: chrono::NaiveDateTime) -> Vec<Ho
                 lots::order_id
             )),
         ),
-        render!(
-            "lots: soonest lot's guarded update (claim debit)",
-            crate::store::lots::take_from_soonest_lot!(shop, customer, 100_i64),
-        ),
+        render!("lots: the open lot spent first (claim debit)", crate::store::lots::soonest_open_lot!(shop, customer),),
         render!(
             "lots: guarded lot update, points left (debit)",
             diesel::update(lots::table.find((shop, customer, "lot-id")))

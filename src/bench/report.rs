@@ -121,6 +121,9 @@ pub struct RunReport {
     /// Per-claim cost the lot allocation adds to (a) and (b): rate without
     /// lots ÷ rate with lots − 1.
     pub lot_cost: Option<f64>,
+    /// The lot cost of (a) in each paired round (`ceilings::ROUNDS`); when
+    /// present, `lot_cost` is their median.
+    pub lot_cost_rounds: Vec<f64>,
     pub lot_cost_batch: Option<f64>,
     pub service_peak_rss_mib: Option<f64>,
     pub bench_peak_rss_mib: Option<f64>,
@@ -159,14 +162,33 @@ impl RunReport {
         self.ratio_batch = over(b);
         self.ratio_pgbench = over(self.pgbench_tps);
         self.ratio_own_path = over(self.rate("diagnostic own path"));
-        self.lot_cost = a_bare.zip(a).map(|(bare, with)| bare / with - 1.0);
+        self.lot_cost = median(&self.lot_cost_rounds).or_else(|| a_bare.zip(a).map(|(bare, with)| bare / with - 1.0));
         self.lot_cost_batch = b_bare.zip(b).map(|(bare, with)| bare / with - 1.0);
+    }
+}
+
+/// The median of `values` (the mean of the middle two for an even count).
+pub fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[0.3, -0.1, 0.2]), Some(0.2));
+        assert_eq!(median(&[0.4, 0.1, 0.2, 0.3]), Some(0.25));
+    }
 
     #[test]
     fn percentiles_by_rank() {

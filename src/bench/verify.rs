@@ -50,8 +50,9 @@ const CHECKS: &[(&str, &str)] = &[
     ("lot open flag differs from remainder > 0", "SELECT COUNT(*) AS n FROM lots WHERE open <> (remaining > 0)"),
     (
         "lot remainder differs from its points less its allocations",
-        "SELECT COUNT(*) AS n FROM lots l WHERE l.remaining <> l.points - COALESCE((SELECT SUM(a.points) \
-         FROM lot_allocations a WHERE a.shop_id = l.shop_id AND a.lot_id = l.id), 0)",
+        "SELECT COUNT(*) AS n FROM lots l LEFT JOIN (SELECT shop_id, lot_id, SUM(points) AS taken FROM \
+         lot_allocations GROUP BY shop_id, lot_id) a ON a.shop_id = l.shop_id AND a.lot_id = l.id \
+         WHERE l.remaining <> l.points - COALESCE(a.taken, 0)",
     ),
     (
         "entry whose allocations do not sum to its points",

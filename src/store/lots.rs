@@ -253,50 +253,41 @@ fn choose_lots(conn: &mut AnyConnection, entry: &EntryRow, draw: &Draw, points: 
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("lots of {} hold less than the balance", entry.customer_id)))
 }
 
-/// The guarded UPDATE that takes `points` from a wallet's soonest-to-spend
-/// open lot when it keeps points afterwards, returning the lot id. A macro
-/// rather than a function because diesel's type for it cannot be named
+/// A wallet's open lot spent first ([`rules::spend_order`]: soonest expiry,
+/// no expiry last, then the oldest), with its remainder: read from the
+/// `lots_open` index, whose key is that order, with LIMIT 1 and no sort. A
+/// macro rather than a function because diesel's type for it cannot be named
 /// briefly; `bench explain` plans this very statement.
-macro_rules! take_from_soonest_lot {
-    ($shop:expr, $customer:expr, $points:expr) => {{
+macro_rules! soonest_open_lot {
+    ($shop:expr, $customer:expr) => {{
         use diesel::prelude::*;
         use $crate::store::schema::lots;
-        let first = diesel::alias!(lots as soonest_lot);
-        let soonest = first
-            .filter(first.field(lots::shop_id).eq($shop))
-            .filter(first.field(lots::customer_id).eq($customer))
-            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("soonest_lot.open"))
-            .order((
-                first.field(lots::expires_at).is_null().asc(),
-                first.field(lots::expires_at).asc(),
-                first.field(lots::created_at).asc(),
-                first.field(lots::id).asc(),
-            ))
-            .select(first.field(lots::id))
-            .limit(1);
-        let target = lots::table
+        lots::table
             .filter(lots::shop_id.eq($shop))
             .filter(lots::customer_id.eq($customer))
-            .filter(lots::id.eq_any(soonest))
-            .filter(lots::remaining.gt($points));
-        diesel::update(target).set(lots::remaining.eq(lots::remaining - $points)).returning(lots::id)
+            .filter($crate::store::lots::open())
+            .order((lots::expires_at.is_null().asc(), lots::expires_at.asc(), lots::created_at.asc(), lots::id.asc()))
+            .select((lots::id, lots::remaining))
+            .limit(1)
     }};
 }
-pub(crate) use take_from_soonest_lot;
+pub(crate) use soonest_open_lot;
 
-/// The common debit in two statements instead of three: when the lot spent
-/// first ([`rules::spend_order`]: soonest expiry, no expiry last, then the
-/// oldest) holds more than `points`, [`rules::choose`] takes everything from
-/// it, so one guarded UPDATE picks and moves it and the allocation follows.
-/// False (nothing written) when that lot holds `points` or fewer: the debit
-/// then spans or empties lots and takes the general path.
+/// The common debit: when the lot spent first holds more than `points`,
+/// [`rules::choose`] takes everything from it, so one indexed read finds it
+/// and a plain guarded UPDATE by primary key moves it; the allocation
+/// follows. False (nothing written) when that lot holds `points` or fewer:
+/// the debit then spans or empties lots and takes the general path.
 fn take_from_soonest(conn: &mut AnyConnection, entry: &EntryRow, points: i64) -> QueryResult<bool> {
     if points <= 0 {
         return Ok(false);
     }
-    let taken: Option<String> =
-        take_from_soonest_lot!(&entry.shop_id, &entry.customer_id, points).get_result(conn).optional()?;
-    let Some(lot_id) = taken else { return Ok(false) };
+    let soonest: Option<(String, i64)> =
+        soonest_open_lot!(&entry.shop_id, &entry.customer_id).get_result(conn).optional()?;
+    let Some((lot_id, remaining)) = soonest else { return Ok(false) };
+    if remaining <= points || !move_lot(conn, entry, &lot_id, points)? {
+        return Ok(false);
+    }
     record_allocation(conn, entry, &lot_id, points)?;
     Ok(true)
 }
