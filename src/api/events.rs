@@ -8,7 +8,7 @@ use super::claim_flow::owner;
 use super::extract::{fingerprint, IdempotencyKey, JsonBody};
 use super::idempotency::{self, Idempotent};
 use super::views::utc;
-use crate::domain::event::Event;
+use crate::domain::event::{Event, EventSource};
 use crate::error::{AppError, AppResult, ErrorEnvelope};
 use crate::store::{campaigns, events, offers, shops, Store};
 use actix_web::http::StatusCode;
@@ -55,7 +55,7 @@ pub async fn post_event(
         let currency = currency_of(&shops::ensure(conn, &shop)?)?;
         let event = Event::parse(&input, currency)
             .map_err(|fields| AppError::invalid_fields("the event is not valid", fields))?;
-        let done = events::ingest(conn, &shop, &event, "api", Utc::now().naive_utc())?;
+        let done = events::ingest(conn, &shop, &event, EventSource::Api, Utc::now().naive_utc())?;
         Ok(EventReceipt { event_id: done.event_id, matched_campaigns: done.matched_campaigns })
     })
     .await

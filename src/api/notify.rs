@@ -102,7 +102,7 @@ impl From<NotificationRow> for NotificationView {
             delivered_at: row.delivered_at.map(utc),
             created_at: utc(row.created_at),
             id: row.id,
-            event_type: row.event_type,
+            event_type: row.event_type.as_str().to_string(),
             status: row.status.as_str().to_string(),
             attempts: row.attempts,
             last_error: row.last_error,

@@ -6,6 +6,7 @@ use super::extract::collect_body;
 use crate::config::Settings;
 use crate::domain::ids::ShopDomain;
 use crate::error::{AppError, AppResult, ErrorCode, ErrorEnvelope};
+use crate::platform::shopify::topic::Topic;
 use crate::platform::shopify::webhooks::take_effect;
 use crate::store::{webhooks, Store};
 use actix_web::{web, HttpRequest};
@@ -74,11 +75,11 @@ pub async fn receive(
     let receipt = store
         .write::<_, AppError, _>(move |conn| {
             let shop_id = shop.as_str();
-            if !webhooks::record_event(conn, shop_id, &event_id, &topic, "received")? {
+            if !webhooks::record_event(conn, shop_id, &event_id, &topic)? {
                 return Ok(WebhookReceipt { status: "duplicate".into(), outcome: "already processed".into() });
             }
-            let (status, outcome) = match take_effect(conn, shop_id, &topic, json)? {
-                Some(outcome) => ("processed", outcome),
+            let (status, outcome) = match Topic::from_stored(&topic) {
+                Some(handled) => ("processed", take_effect(conn, shop_id, handled, json)?),
                 None => ("ignored", format!("topic {topic} is not handled")),
             };
             webhooks::set_outcome(conn, shop_id, &event_id, &outcome)?;

@@ -7,7 +7,7 @@
 
 use super::db;
 use crate::domain::campaign::CampaignSettings;
-use crate::domain::event::{Event, EventKind};
+use crate::domain::event::{Event, EventKind, EventSource};
 use crate::domain::money::Currency;
 use crate::error::AppError;
 use crate::platform::issuer::{issue_due_once, scan_once};
@@ -96,7 +96,7 @@ async fn burst(store: &Store, args: &OffersArgs, now: NaiveDateTime) -> anyhow::
         async move {
             let mut event = Event::new(format!("b{i:07}"), EventKind::Custom);
             event.name = Some("burst".into());
-            store.write(move |conn| events::ingest(conn, db::SHOP, &event, "bench", now)).await.is_ok()
+            store.write(move |conn| events::ingest(conn, db::SHOP, &event, EventSource::Bench, now)).await.is_ok()
         }
     });
     let done: Vec<bool> = futures_util::stream::iter(writes).buffer_unordered(args.clients).collect().await;

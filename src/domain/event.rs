@@ -4,32 +4,40 @@
 use super::campaign_parse::{FieldErrors, Fields};
 use super::ids::CustomerId;
 use super::money::Currency;
+use super::state::stored_state;
 use chrono::NaiveDateTime;
 use serde_json::Value;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventKind {
-    Custom,
-    Cart,
-    Order,
-    Customer,
-    /// Made by the scheduled scan, never posted.
-    WinBack,
-    Birthday,
+stored_state! {
+    /// What an event is (`campaign_events.kind`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum EventKind("event kind") {
+        Custom = "custom",
+        Cart = "cart",
+        Order = "order",
+        Customer = "customer",
+        /// Made by the scheduled scan, never posted.
+        WinBack = "win_back",
+        Birthday = "birthday",
+    }
+}
+
+stored_state! {
+    /// Who reported an event (`campaign_events.source`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum EventSource("event source") {
+        /// The merchant's `POST /api/v1/admin/events`.
+        Api = "api",
+        /// A platform webhook.
+        Shopify = "shopify",
+        /// The scheduled scan (win-back, birthday).
+        Scan = "scan",
+        /// The offers benchmark's seed.
+        Bench = "bench",
+    }
 }
 
 impl EventKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::Custom => "custom",
-            EventKind::Cart => "cart",
-            EventKind::Order => "order",
-            EventKind::Customer => "customer",
-            EventKind::WinBack => "win_back",
-            EventKind::Birthday => "birthday",
-        }
-    }
-
     /// The kinds a merchant may post.
     pub fn parse_posted(raw: &str) -> Option<Self> {
         [EventKind::Custom, EventKind::Cart, EventKind::Order, EventKind::Customer]

@@ -2,6 +2,7 @@
 //! one event carries (same `id` on each retry), its signature, the secret
 //! rules and the retry schedule (1 s doubling to 1 h, dead after the window).
 
+use super::state::stored_state;
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -10,31 +11,15 @@ pub const SECRET_MIN_BYTES: usize = 16;
 pub const SECRET_MAX_BYTES: usize = 128;
 pub const HEADER_SIGNATURE: &str = "X-Loyalty-Signature";
 
-/// The event types the service sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventType {
-    OfferIssued,
-    PointsExpiring,
-    ClaimCreated,
-    ClaimRefunded,
-    CampaignPaused,
-}
-
-impl EventType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::OfferIssued => "offer.issued",
-            Self::PointsExpiring => "points.expiring",
-            Self::ClaimCreated => "claim.created",
-            Self::ClaimRefunded => "claim.refunded",
-            Self::CampaignPaused => "campaign.paused",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        [Self::OfferIssued, Self::PointsExpiring, Self::ClaimCreated, Self::ClaimRefunded, Self::CampaignPaused]
-            .into_iter()
-            .find(|t| t.as_str() == raw)
+stored_state! {
+    /// The event types the service sends (`notifications.event_type`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum EventType("event type") {
+        OfferIssued = "offer.issued",
+        PointsExpiring = "points.expiring",
+        ClaimCreated = "claim.created",
+        ClaimRefunded = "claim.refunded",
+        CampaignPaused = "campaign.paused",
     }
 }
 
@@ -51,10 +36,10 @@ pub fn parse_secret(raw: &str) -> Result<String, String> {
 }
 
 /// The JSON body of one event: `{id, type, created_at, data}`.
-pub fn body(id: &str, event_type: &str, created_at: DateTime<Utc>, data: serde_json::Value) -> String {
+pub fn body(id: &str, event_type: EventType, created_at: DateTime<Utc>, data: serde_json::Value) -> String {
     serde_json::json!({
         "id": id,
-        "type": event_type,
+        "type": event_type.as_str(),
         "created_at": created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         "data": data,
     })
@@ -115,8 +100,8 @@ mod tests {
     #[test]
     fn event_types_round_trip() {
         for t in [EventType::OfferIssued, EventType::ClaimRefunded, EventType::CampaignPaused] {
-            assert_eq!(EventType::parse(t.as_str()), Some(t));
+            assert_eq!(EventType::from_stored(t.as_str()), Some(t));
         }
-        assert_eq!(EventType::parse("nope"), None);
+        assert_eq!(EventType::from_stored("nope"), None);
     }
 }

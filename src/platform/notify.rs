@@ -112,7 +112,7 @@ async fn post(platform: &Platform, url: &str, secret: &str, row: &NotificationRo
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header(HEADER_SIGNATURE, notify::signature(secret, row.body.as_bytes()))
         .header("X-Loyalty-Event-Id", &row.id)
-        .header("X-Loyalty-Event-Type", &row.event_type)
+        .header("X-Loyalty-Event-Type", row.event_type.as_str())
         .body(row.body.clone())
         .send()
         .await

@@ -3,6 +3,7 @@
 //! short write, so claims keep flowing between them).
 
 use super::error::Result;
+use crate::domain::notify::EventType;
 use crate::store::expiry::{self, Expired, Warning};
 use crate::store::{self, pending, Store};
 
@@ -67,7 +68,7 @@ async fn warn_shop(store: &Store, shop: &str, days: i64, report: &mut PointsRepo
                 for w in &warnings {
                     let at = chrono::DateTime::<chrono::Utc>::from_naive_utc_and_offset(w.expires_at, chrono::Utc);
                     let data = serde_json::json!({"customer_id": w.customer_id, "points": w.points, "expires_at": at});
-                    crate::store::notify::enqueue(conn, &s, "points.expiring", data, now)?;
+                    crate::store::notify::enqueue(conn, &s, EventType::PointsExpiring, data, now)?;
                 }
                 Ok::<_, store::Error>(warnings)
             })

@@ -89,7 +89,7 @@ fn try_prepare(conn: &mut AnyConnection, request: &ClaimRequest, cache: &program
         refunded_at: None,
         flag: None,
     };
-    let event = notify::build(conn, shop_id, EventType::ClaimCreated.as_str(), event_data(&row, currency), now)?;
+    let event = notify::build(conn, shop_id, EventType::ClaimCreated, event_data(&row, currency), now)?;
     Ok(Some(Prepared { request: request.clone(), row, policy, customer_exists, event }))
 }
 

@@ -180,7 +180,7 @@ pub fn create(conn: &mut AnyConnection, request: &ClaimRequest) -> Result<ClaimR
     if status == ClaimStatus::Pending {
         enqueue(conn, shop_id, &id, OutboxAction::Create, now)?;
     }
-    notify::enqueue(conn, shop_id, EventType::ClaimCreated.as_str(), event_data(&row, currency), now)?;
+    notify::enqueue(conn, shop_id, EventType::ClaimCreated, event_data(&row, currency), now)?;
     Ok(row)
 }
 
@@ -263,7 +263,7 @@ pub fn close_with_credit(
         let mut data = event_data(claim, currency);
         data["points_refunded"] = claim.points.into();
         data["points_balance"] = entry.balance_after.into();
-        notify::enqueue(conn, &claim.shop_id, EventType::ClaimRefunded.as_str(), data, now)?;
+        notify::enqueue(conn, &claim.shop_id, EventType::ClaimRefunded, data, now)?;
     }
     Ok(Some(entry))
 }

@@ -7,7 +7,7 @@ use super::offers::{self, OfferRow, OfferStatus};
 use super::schema::{campaign_events, customer_facts};
 use super::{is_unique_violation, AnyConnection};
 use crate::domain::campaign::TriggerKind;
-use crate::domain::event::{Event, EventKind};
+use crate::domain::event::{Event, EventKind, EventSource};
 use crate::domain::ids::new_id;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -22,7 +22,7 @@ pub fn ingest(
     conn: &mut AnyConnection,
     shop_id: &str,
     event: &Event,
-    source: &str,
+    source: EventSource,
     now: NaiveDateTime,
 ) -> Result<Ingested> {
     let occurred_at = event.occurred_at.unwrap_or(now);
@@ -53,13 +53,13 @@ pub fn ingest_order_once(
     conn: &mut AnyConnection,
     shop_id: &str,
     event: &Event,
-    source: &str,
+    source: EventSource,
     now: NaiveDateTime,
 ) -> Result<Option<Ingested>> {
     let seen: i64 = campaign_events::table
         .filter(campaign_events::shop_id.eq(shop_id))
         .filter(campaign_events::customer_id.eq(&event.customer_id))
-        .filter(campaign_events::kind.eq(EventKind::Order.as_str()))
+        .filter(campaign_events::kind.eq(EventKind::Order))
         .filter(campaign_events::order_id.eq(&event.order_id))
         .count()
         .get_result(conn)?;
@@ -74,7 +74,7 @@ fn insert_event(
     shop_id: &str,
     id: &str,
     event: &Event,
-    source: &str,
+    source: EventSource,
     occurred_at: NaiveDateTime,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -83,7 +83,7 @@ fn insert_event(
             campaign_events::shop_id.eq(shop_id),
             campaign_events::id.eq(id),
             campaign_events::customer_id.eq(&event.customer_id),
-            campaign_events::kind.eq(event.kind.as_str()),
+            campaign_events::kind.eq(event.kind),
             campaign_events::name.eq(&event.name),
             campaign_events::source.eq(source),
             campaign_events::order_id.eq(&event.order_id),

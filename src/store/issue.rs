@@ -11,6 +11,7 @@ use super::outbox::OutboxAction;
 use super::schema::{customer_facts, offers};
 use super::{claims, limits, shops, AnyConnection};
 use crate::domain::code_template;
+use crate::domain::notify::EventType;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{Text, Timestamp};
@@ -115,7 +116,7 @@ pub fn issue(conn: &mut AnyConnection, offer: &OfferRow, now: NaiveDateTime) -> 
                 let data = serde_json::json!({
                     "campaign_id": campaign.row.id, "name": campaign.settings.name, "reason": reason::CODES_PER_HOUR,
                 });
-                super::notify::enqueue(conn, shop, "campaign.paused", data, now)?;
+                super::notify::enqueue(conn, shop, EventType::CampaignPaused, data, now)?;
             }
             refuse(conn, offer, Some(&campaign), reason::CAMPAIGN_INACTIVE, now)?;
             return Ok(Outcome::Paused);
@@ -279,5 +280,5 @@ fn notify_issued(
         "discount": {"kind": d.kind.as_str(), "value": value, "min_subtotal": money(d.min_subtotal_minor), "currency": d.currency},
         "expires_at": expires.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     });
-    super::notify::enqueue(conn, &offer.shop_id, "offer.issued", data, now)
+    super::notify::enqueue(conn, &offer.shop_id, EventType::OfferIssued, data, now)
 }

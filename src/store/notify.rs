@@ -5,7 +5,7 @@
 use super::schema::{notifications, shop_notify};
 use super::AnyConnection;
 use crate::domain::ids::new_id;
-use crate::domain::notify;
+use crate::domain::notify::{self, EventType};
 use crate::domain::state::stored_state;
 use chrono::{DateTime, Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -35,7 +35,7 @@ pub struct NotifyTarget {
 pub struct NotificationRow {
     pub shop_id: String,
     pub id: String,
-    pub event_type: String,
+    pub event_type: EventType,
     pub body: String,
     pub status: DeliveryState,
     pub attempts: i32,
@@ -80,7 +80,7 @@ pub fn set_target(
 pub fn enqueue(
     conn: &mut AnyConnection,
     shop_id: &str,
-    event_type: &str,
+    event_type: EventType,
     data: serde_json::Value,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -95,7 +95,7 @@ pub fn enqueue(
 pub fn build(
     conn: &mut AnyConnection,
     shop_id: &str,
-    event_type: &str,
+    event_type: EventType,
     data: serde_json::Value,
     now: NaiveDateTime,
 ) -> QueryResult<Option<NotificationRow>> {
@@ -107,7 +107,7 @@ pub fn build(
     Ok(Some(NotificationRow {
         shop_id: shop_id.into(),
         id,
-        event_type: event_type.into(),
+        event_type,
         body,
         status: DeliveryState::Pending,
         attempts: 0,

@@ -10,6 +10,7 @@
 
 use super::offers::OfferStatus;
 use super::AnyConnection;
+use crate::domain::event::EventKind;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamp};
@@ -108,7 +109,7 @@ const CONVERSION_SQL: &str = "SELECT COUNT(DISTINCT x.customer_id) AS converted,
      CAST(SUM(x.sub / 1000000000) AS TEXT) AS revenue_hi, CAST(SUM(x.sub % 1000000000) AS TEXT) AS revenue_lo \
      FROM (SELECT e.customer_id AS customer_id, MAX(COALESCE(e.subtotal_minor, 0)) AS sub \
        FROM offers o JOIN campaign_events e ON e.shop_id = o.shop_id AND e.customer_id = o.customer_id \
-         AND e.kind = 'order' AND e.id <> o.event_id AND e.occurred_at > o.occurred_at AND {WITHIN} \
+         AND e.kind = $6 AND e.id <> o.event_id AND e.occurred_at > o.occurred_at AND {WITHIN} \
        WHERE o.shop_id = $1 AND o.campaign_id = $2 AND o.occurred_at >= $3 AND o.occurred_at < $4 \
          AND o.status IN ({IN}) \
        GROUP BY e.customer_id, COALESCE(e.order_id, e.id)) x";
@@ -192,6 +193,7 @@ fn group(conn: &mut AnyConnection, q: &ReportQuery, statuses: &[OfferStatus]) ->
         .bind::<Timestamp, _>(q.from)
         .bind::<Timestamp, _>(q.to)
         .bind::<Double, _>(window)
+        .bind::<Text, _>(EventKind::Order)
         .get_result(c)?);
     Ok(GroupFigures {
         customers: customers.n,

@@ -9,7 +9,7 @@ use super::error::Result;
 use super::schema::{campaign_scans, campaigns as campaigns_table, customer_facts};
 use super::{campaigns, events, offer_settings, AnyConnection};
 use crate::domain::campaign::TriggerKind;
-use crate::domain::event::{Event, EventKind};
+use crate::domain::event::{Event, EventKind, EventSource};
 use crate::domain::scan;
 use chrono::{Datelike, Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -148,7 +148,7 @@ fn win_back(
         .set(customer_facts::win_back_at.eq(now))
         .execute(conn)?;
     if stamped == 1 {
-        events::ingest(conn, shop_id, &Event::new(customer.to_string(), EventKind::WinBack), "scan", now)?;
+        events::ingest(conn, shop_id, &Event::new(customer.to_string(), EventKind::WinBack), EventSource::Scan, now)?;
     }
     Ok(stamped == 1)
 }
@@ -165,7 +165,7 @@ fn birthday_found(
         .set(customer_facts::birthday_year.eq(year))
         .execute(conn)?;
     if stamped == 1 {
-        events::ingest(conn, shop_id, &Event::new(customer.to_string(), EventKind::Birthday), "scan", now)?;
+        events::ingest(conn, shop_id, &Event::new(customer.to_string(), EventKind::Birthday), EventSource::Scan, now)?;
     }
     Ok(stamped == 1)
 }

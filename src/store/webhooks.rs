@@ -21,14 +21,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use std::fmt;
 
-/// Records the event; false when it was seen before (a duplicate delivery).
-pub fn record_event(
-    conn: &mut AnyConnection,
-    shop_id: &str,
-    event_id: &str,
-    topic: &str,
-    outcome: &str,
-) -> QueryResult<bool> {
+/// The outcome of an event recorded but not yet applied; the effect, in the
+/// same transaction, replaces it (`set_outcome`), so it is never committed.
+const RECEIVED: &str = "received";
+
+/// Records the event with its topic as sent (handled or not); false when
+/// it was seen before (a duplicate delivery).
+pub fn record_event(conn: &mut AnyConnection, shop_id: &str, event_id: &str, topic: &str) -> QueryResult<bool> {
     let now = crate::clock::now();
     let inserted = conn.transaction(|c| {
         diesel::insert_into(webhook_events::table)
@@ -36,7 +35,7 @@ pub fn record_event(
                 webhook_events::shop_id.eq(shop_id),
                 webhook_events::event_id.eq(event_id),
                 webhook_events::topic.eq(topic),
-                webhook_events::outcome.eq(outcome),
+                webhook_events::outcome.eq(RECEIVED),
                 webhook_events::received_at.eq(now),
             ))
             .execute(c)
@@ -48,7 +47,7 @@ pub fn record_event(
     }
 }
 
-/// Keeps what the event did, for the record.
+/// Keeps what the event did (a line for the record), replacing `RECEIVED`.
 pub fn set_outcome(conn: &mut AnyConnection, shop_id: &str, event_id: &str, outcome: &str) -> QueryResult<()> {
     diesel::update(webhook_events::table.find((shop_id, event_id)))
         .set(webhook_events::outcome.eq(outcome))

@@ -6,6 +6,7 @@
 pub mod events;
 pub mod offers;
 pub mod payloads;
+pub mod topic;
 pub mod webhooks;
 
 use super::throttle::{clamp_wait, Pacer, ThrottleStatus};

@@ -119,12 +119,30 @@ struct RefundLine {
     subtotal: Option<Value>,
 }
 
+/// A transaction's kind, as far as a refund needs it.
+#[derive(Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum TransactionKind {
+    Refund,
+    #[serde(other)]
+    Other,
+}
+
+/// A transaction's status, as far as a refund needs it.
+#[derive(Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum TransactionStatus {
+    Success,
+    #[serde(other)]
+    Other,
+}
+
 #[derive(Debug, Deserialize)]
 struct Transaction {
     #[serde(default)]
-    kind: Option<String>,
+    kind: Option<TransactionKind>,
     #[serde(default)]
-    status: Option<String>,
+    status: Option<TransactionStatus>,
     #[serde(default)]
     amount: Option<Value>,
 }
@@ -150,10 +168,10 @@ pub fn refund(json: Value, currency: Currency) -> Result<OrderRefunded, String> 
         lines.map(|(i, line)| amount(line.subtotal.as_ref(), format!("refund_line_items[{i}].subtotal"), currency));
     let mut refunded = total(lines, &mut unreadable);
     if refunded == Money::ZERO {
-        let paid_back =
-            payload.transactions.iter().enumerate().filter(|(_, t)| {
-                t.kind.as_deref() == Some("refund") && t.status.as_deref().is_none_or(|s| s == "success")
-            });
+        let paid_back = payload.transactions.iter().enumerate().filter(|(_, t)| {
+            t.kind == Some(TransactionKind::Refund)
+                && t.status.as_ref().is_none_or(|s| *s == TransactionStatus::Success)
+        });
         let amounts = paid_back.map(|(i, t)| amount(t.amount.as_ref(), format!("transactions[{i}].amount"), currency));
         refunded = total(amounts, &mut unreadable);
     }
