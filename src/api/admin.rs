@@ -105,9 +105,8 @@ pub async fn search_customers(store: &Store, shop: &str, query: CustomerQuery) -
     }
     let shop = shop.to_string();
     let cursor = query.cursor;
-    let rows = store
-        .read::<_, AppError, _>(move |conn| Ok(customers::search(conn, &shop, &text, cursor.as_deref(), limit + 1)?))
-        .await?;
+    let rows =
+        store.read_query(move |conn| customers::search(conn, &shop, &text, cursor.as_deref(), limit + 1)).await?;
     let more = rows.len() as i64 > limit;
     let page: Vec<_> = rows.iter().take(limit as usize).map(CustomerSummary::from).collect();
     let next_cursor = more.then(|| page.last().map(|c| c.id.clone())).flatten();

@@ -106,25 +106,19 @@ fn rate_limited(store: &Store) -> AppError {
 /// (and the attempt counted).
 async fn refuse_if_limited(store: &Store, shop: &str, customer: &str) -> AppResult<()> {
     let (s, c) = (shop.to_string(), customer.to_string());
-    let limited = store
-        .read::<_, AppError, _>(move |conn| Ok(code_failures::is_limited(conn, &s, &c, crate::clock::now())?))
-        .await?;
+    let limited = store.read_query(move |conn| code_failures::is_limited(conn, &s, &c, crate::clock::now())).await?;
     if !limited {
         return Ok(());
     }
     let (s, c) = (shop.to_string(), customer.to_string());
-    store
-        .write::<_, AppError, _>(move |conn| Ok(code_failures::refuse_if_limited(conn, &s, &c, crate::clock::now())?))
-        .await?;
+    store.write_query(move |conn| code_failures::refuse_if_limited(conn, &s, &c, crate::clock::now())).await?;
     Err(rate_limited(store))
 }
 
 /// Counts a failed check; the one that goes over the limit is answered 429.
 async fn count_failure(store: &Store, shop: &str, customer: &str) -> AppResult<()> {
     let (s, c) = (shop.to_string(), customer.to_string());
-    let over = store
-        .write::<_, AppError, _>(move |conn| Ok(code_failures::record(conn, &s, &c, crate::clock::now())?))
-        .await?;
+    let over = store.write_query(move |conn| code_failures::record(conn, &s, &c, crate::clock::now())).await?;
     if over {
         return Err(rate_limited(store));
     }

@@ -183,7 +183,7 @@ pub async fn settle_within_window(
     let _ = tokio::time::timeout_at(deadline, task).await;
     loop {
         let (shop_id, id) = (shop.to_string(), claim_id.to_string());
-        let claim = store.read::<_, AppError, _>(move |conn| Ok(claims::find(conn, &shop_id, &id)?)).await?;
+        let claim = store.read_query(move |conn| claims::find(conn, &shop_id, &id)).await?;
         match claim {
             Some(row) if row.status != from => return Ok(Some(row)),
             None => return Ok(None),

@@ -84,9 +84,7 @@ pub async fn list_claims(
 ) -> AppResult<web::Json<ClaimList>> {
     let page = query.check()?;
     let (shop, customer) = (auth.shop.as_str().to_string(), auth.customer.into_string());
-    Ok(web::Json(
-        store.read::<_, AppError, _>(move |conn| Ok(paging::claim_page(conn, &shop, &customer, &page)?)).await?,
-    ))
+    Ok(web::Json(store.read_query(move |conn| paging::claim_page(conn, &shop, &customer, &page)).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/claims/{id}/refund", summary = "Give back an unused code for its points", tag = "customer", security(("bearer" = [])),
@@ -157,7 +155,7 @@ pub async fn refund(
         return Ok(answer.into_response());
     };
     let (shop_id, customer) = (shop.clone(), row.customer_id.clone());
-    let balance = store.read::<_, AppError, _>(move |conn| Ok(customers::balance(conn, &shop_id, &customer)?)).await?;
+    let balance = store.read_query(move |conn| customers::balance(conn, &shop_id, &customer)).await?;
     let settled = RefundView { points_refunded: row.points, points_balance: balance, claim: ClaimView::from(&row) };
     let response = Stored::new(StatusCode::OK, &settled)?;
     idempotency::restate(store, &owner, &key, &response).await?;
@@ -189,7 +187,5 @@ pub async fn list_transactions(
 ) -> AppResult<web::Json<EntryList>> {
     let page = query.check()?;
     let (shop, customer) = (auth.shop.as_str().to_string(), auth.customer.into_string());
-    Ok(web::Json(
-        store.read::<_, AppError, _>(move |conn| Ok(paging::entry_page(conn, &shop, &customer, &page)?)).await?,
-    ))
+    Ok(web::Json(store.read_query(move |conn| paging::entry_page(conn, &shop, &customer, &page)).await?))
 }

@@ -6,7 +6,7 @@
 use super::auth::AdminAuth;
 use super::views::utc;
 use crate::domain::csv::{cell, line, number};
-use crate::error::{AppError, AppResult, ErrorEnvelope};
+use crate::error::{AppResult, ErrorEnvelope};
 use crate::store::customers::{CustomerRow, EntryRow};
 use crate::store::{export, Store};
 use actix_web::web::Bytes;
@@ -88,9 +88,8 @@ pub async fn customers_csv(auth: AdminAuth, store: web::Data<Store>) -> HttpResp
     csv_response("customers.csv", CUSTOMER_HEADER, move |after| {
         let (store, shop) = (store.clone(), shop.clone());
         async move {
-            let rows = store
-                .read::<_, AppError, _>(move |conn| Ok(export::customers_page(conn, &shop, after.as_deref(), PAGE)?))
-                .await?;
+            let rows =
+                store.read_query(move |conn| export::customers_page(conn, &shop, after.as_deref(), PAGE)).await?;
             let next = (rows.len() as i64 == PAGE).then(|| rows.last().map(|c| c.id.clone())).flatten();
             Ok((rows.iter().map(customer_line).collect(), next))
         }
@@ -106,9 +105,7 @@ pub async fn ledger_csv(auth: AdminAuth, store: web::Data<Store>) -> HttpRespons
     csv_response("ledger.csv", LEDGER_HEADER, move |after| {
         let (store, shop) = (store.clone(), shop.clone());
         async move {
-            let rows = store
-                .read::<_, AppError, _>(move |conn| Ok(export::ledger_page(conn, &shop, after.as_deref(), PAGE)?))
-                .await?;
+            let rows = store.read_query(move |conn| export::ledger_page(conn, &shop, after.as_deref(), PAGE)).await?;
             let next = (rows.len() as i64 == PAGE).then(|| rows.last().map(|(e, _)| e.id.clone())).flatten();
             Ok((rows.iter().map(ledger_line).collect(), next))
         }

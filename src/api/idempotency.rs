@@ -126,11 +126,12 @@ pub async fn restate(
     let (shop, principal, key) = (owner.shop_id.clone(), owner.principal.clone(), key.clone());
     let (status, body) = (response.status.as_u16(), response.body.clone());
     store
-        .write(move |conn| {
+        .write_query(move |conn| {
             let scope = Scope { shop_id: &shop, principal: &principal, key: &key };
-            Ok(stored::complete(conn, &scope, status, &body)?)
+            stored::complete(conn, &scope, status, &body)
         })
-        .await
+        .await?;
+    Ok(())
 }
 
 /// The response stored for the key, if any; the key used with another

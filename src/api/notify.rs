@@ -150,9 +150,7 @@ pub async fn list(
     }
     let cursor = query.cursor.map(|c| crate::domain::ids::parse_uuid(&c)).transpose().map_err(AppError::invalid)?;
     let shop = auth.shop.as_str().to_string();
-    let rows = store
-        .read::<_, AppError, _>(move |conn| Ok(queue::list(conn, &shop, only, cursor.as_deref(), limit + 1)?))
-        .await?;
+    let rows = store.read_query(move |conn| queue::list(conn, &shop, only, cursor.as_deref(), limit + 1)).await?;
     Ok(web::Json(page(rows, limit as usize)))
 }
 

@@ -123,9 +123,7 @@ pub async fn list_open_claims(
 ) -> AppResult<web::Json<ClaimList>> {
     let customer = CustomerId::parse(&path).map_err(|_| AppError::not_found("customer"))?.into_string();
     let shop = auth.shop.as_str().to_string();
-    let rows = store
-        .read::<_, AppError, _>(move |conn| Ok(claims::open_for_customer(conn, &shop, &customer, OPEN_CODES)?))
-        .await?;
+    let rows = store.read_query(move |conn| claims::open_for_customer(conn, &shop, &customer, OPEN_CODES)).await?;
     Ok(web::Json(ClaimList { claims: rows.iter().map(ClaimView::from).collect(), next_cursor: None }))
 }
 

@@ -92,9 +92,9 @@ pub async fn install(
     let state = hex::encode(bytes);
     let (id, value) = (shop.clone(), state.clone());
     store
-        .write::<_, AppError, _>(move |conn| {
+        .write_query(move |conn| {
             let ttl = Duration::minutes(STATE_TTL_MINUTES);
-            Ok(oauth_states::issue(conn, &id, &value, Utc::now().naive_utc(), ttl)?)
+            oauth_states::issue(conn, &id, &value, Utc::now().naive_utc(), ttl)
         })
         .await?;
     let redirect_uri = format!("{}/shopify/callback", settings.install.app_url);
@@ -147,7 +147,7 @@ pub async fn callback(
     let (id, value) = (shop.clone(), state.to_string());
     let fresh = platform
         .store
-        .write::<_, AppError, _>(move |conn| Ok(oauth_states::consume(conn, &id, &value, Utc::now().naive_utc())?))
+        .write_query(move |conn| oauth_states::consume(conn, &id, &value, Utc::now().naive_utc()))
         .await?;
     if !fresh {
         return Err(unauthorized("the state is unknown, used already, expired or for another shop"));

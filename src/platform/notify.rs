@@ -67,7 +67,7 @@ async fn deliver_all(platform: &Arc<Platform>, rows: Vec<NotificationRow>) {
 
 async fn deliver(platform: &Platform, row: NotificationRow) {
     let (shop, now) = (row.shop_id.clone(), Utc::now().naive_utc());
-    let target = platform.store.read::<_, store::Error, _>(move |conn| Ok(queue::target(conn, &shop)?)).await;
+    let target = platform.store.read_query(move |conn| queue::target(conn, &shop)).await;
     let outcome = match target {
         Ok(Some(target)) => post(platform, &target.url, &target.secret, &row).await,
         Ok(None) => Err("the shop has no notify target any more".to_string()),

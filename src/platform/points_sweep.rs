@@ -31,7 +31,7 @@ pub async fn sweep_points(store: &Store) -> Result<PointsReport> {
             break;
         }
     }
-    let shops = store.read::<_, store::Error, _>(|conn| Ok(expiry::policy_shops(conn)?)).await?;
+    let shops = store.read_query(expiry::policy_shops).await?;
     for (shop, warning_days) in shops {
         expire_shop(store, &shop, &mut report).await?;
         if warning_days > 0 {

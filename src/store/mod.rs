@@ -204,6 +204,25 @@ impl Store {
         .map_err(Error::from)?
     }
 
+    /// [`Store::read`] of one query function: its diesel error becomes a
+    /// store error, so the caller needs no `Ok(query(conn)?)` wrapper.
+    pub async fn read_query<T, F>(&self, query: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> QueryResult<T> + Send + 'static,
+    {
+        self.read(move |conn| query(conn).map_err(Error::from)).await
+    }
+
+    /// [`Store::write`] of one query function, as [`Store::read_query`].
+    pub async fn write_query<T, F>(&self, query: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> QueryResult<T> + Send + 'static,
+    {
+        self.write(move |conn| query(conn).map_err(Error::from)).await
+    }
+
     /// `SELECT 1` through the pool, for `/readyz`.
     pub async fn ping(&self) -> Result<()> {
         self.read(|conn| {
