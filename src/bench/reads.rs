@@ -4,8 +4,9 @@
 //! the service logging at `warn` (no line per request), to show what the
 //! request log costs.
 
-use super::load::{self, Kind, Plan};
-use super::report::{RunReport, Summary};
+use super::load::{Kind, Plan};
+use super::measure::http_phase;
+use super::report::RunReport;
 use super::server::Service;
 use super::LoadArgs;
 use crate::config::Settings;
@@ -24,14 +25,8 @@ pub async fn compare(
 ) -> anyhow::Result<()> {
     let phases = [(HEALTHZ_PHASE, Kind::Healthz, args.service_log.as_str()), (QUIET_PHASE, Kind::Wallet, "warn")];
     for (name, kind, log_level) in phases {
-        let mut service = Service::start(url, settings, log_level).await?;
-        let loaded = load::run(&service.base, settings.clone(), plan, kind).await;
-        service.stop().await;
-        let (mut tally, elapsed) = loaded?;
-        service.discard_log();
-        let summary = Summary::of(name, &mut tally, elapsed);
-        summary.print();
-        report.phases.push(summary);
+        let service = Service::start(url, settings, log_level).await?;
+        http_phase(service, name, settings, plan, kind, report).await?;
     }
     Ok(())
 }
