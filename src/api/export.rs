@@ -83,7 +83,7 @@ where
     responses((status = 200, content_type = "text/csv", body = String,
         description = "customer_id,email,display_name,points_balance,created_at; cells starting with = + - @ are prefixed with '"),
         (status = 403, body = ErrorEnvelope)))]
-pub async fn customers_csv(auth: AdminAuth, store: web::Data<Store>) -> HttpResponse {
+pub(crate) async fn customers_csv(auth: AdminAuth, store: web::Data<Store>) -> HttpResponse {
     let shop = auth.shop.as_str().to_string();
     csv_response("customers.csv", CUSTOMER_HEADER, move |after| {
         let (store, shop) = (store.clone(), shop.clone());
@@ -100,7 +100,7 @@ pub async fn customers_csv(auth: AdminAuth, store: web::Data<Store>) -> HttpResp
     responses((status = 200, content_type = "text/csv", body = String,
         description = "entry_id,customer_id,created_at,kind,delta,balance_after,pending_delta,claim_id,order_id,reason,actor (the staff sub of a manual adjustment), oldest first"),
         (status = 403, body = ErrorEnvelope)))]
-pub async fn ledger_csv(auth: AdminAuth, store: web::Data<Store>) -> HttpResponse {
+pub(crate) async fn ledger_csv(auth: AdminAuth, store: web::Data<Store>) -> HttpResponse {
     let shop = auth.shop.as_str().to_string();
     csv_response("ledger.csv", LEDGER_HEADER, move |after| {
         let (store, shop) = (store.clone(), shop.clone());

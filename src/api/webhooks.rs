@@ -20,10 +20,10 @@ use utoipa::ToSchema;
 const WEBHOOK_BODY_LIMIT: usize = 1024 * 1024;
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct WebhookReceipt {
+pub(crate) struct WebhookReceipt {
     /// processed, duplicate or ignored
-    pub status: String,
-    pub outcome: String,
+    pub(crate) status: String,
+    pub(crate) outcome: String,
 }
 
 fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
@@ -31,7 +31,7 @@ fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
 }
 
 /// base64(HMAC-SHA256(secret, body)) compared in constant time.
-pub fn verify_hmac(secret: &[u8], body: &[u8], signature: Option<&str>) -> bool {
+pub(crate) fn verify_hmac(secret: &[u8], body: &[u8], signature: Option<&str>) -> bool {
     let Some(decoded) = signature.and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok()) else {
         return false;
     };
@@ -51,7 +51,7 @@ marks it deleted. Beyond API.md: several win_back campaigns all fire when the sh
         ("X-Shopify-Webhook-Id" = Option<String>, Header)),
     request_body(content = Object, description = "the platform's payload for the topic"),
     responses((status = 200, body = WebhookReceipt), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope)))]
-pub async fn receive(
+pub(crate) async fn receive(
     req: HttpRequest,
     mut payload: web::Payload,
     settings: web::Data<Settings>,

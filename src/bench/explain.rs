@@ -289,7 +289,7 @@ struct PgPlanLine {
 }
 
 /// Prints every plan; fails if any hot query has to read a whole table.
-pub fn run(url: &str) -> anyhow::Result<()> {
+pub(crate) fn run(url: &str) -> anyhow::Result<()> {
     let mut conn = db::connect(url)?;
     let postgres = db::is_postgres(url);
     if postgres {

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 const SERVICE_PHASE: &str = "service (HTTP)";
 
-pub async fn run(args: LoadArgs, env: Settings, kind: Kind) -> anyhow::Result<()> {
+pub(crate) async fn run(args: LoadArgs, env: Settings, kind: Kind) -> anyhow::Result<()> {
     let settings = Arc::new(bench_settings(&env)?);
     let prepare = args.clone();
     let target = tokio::task::spawn_blocking(move || Target::prepare(&prepare)).await??;
@@ -101,16 +101,16 @@ async fn service_phase(
 
 /// What a phase's load used: CPU cores of the service and of this process
 /// over the load, and the service's peak RSS so far.
-pub struct Usage {
-    pub service_cores: Option<f64>,
-    pub bench_cores: Option<f64>,
-    pub service_peak_rss_kib: Option<u64>,
+pub(crate) struct Usage {
+    pub(crate) service_cores: Option<f64>,
+    pub(crate) bench_cores: Option<f64>,
+    pub(crate) service_peak_rss_kib: Option<u64>,
 }
 
 /// One HTTP phase on `service`: `plan`'s load of `kind`, then the service
 /// stopped (its log removed when the load went through) and the phase's
 /// summary printed and kept in `report`.
-pub async fn http_phase(
+pub(crate) async fn http_phase(
     mut service: Service,
     name: &str,
     settings: &Arc<Settings>,

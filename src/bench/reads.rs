@@ -12,11 +12,11 @@ use super::LoadArgs;
 use crate::config::Settings;
 use std::sync::Arc;
 
-pub const HEALTHZ_PHASE: &str = "healthz (HTTP, same service)";
-pub const QUIET_PHASE: &str = "service (HTTP), log warn";
+pub(crate) const HEALTHZ_PHASE: &str = "healthz (HTTP, same service)";
+pub(crate) const QUIET_PHASE: &str = "service (HTTP), log warn";
 
 /// Runs both comparison phases, each on a fresh child service.
-pub async fn compare(
+pub(crate) async fn compare(
     args: &LoadArgs,
     settings: &Arc<Settings>,
     url: &str,
@@ -32,7 +32,7 @@ pub async fn compare(
 }
 
 /// "wallet ÷ healthz" and "log info ÷ log warn", when the phases ran.
-pub fn print_ratios(report: &RunReport, service_phase: &str) {
+pub(crate) fn print_ratios(report: &RunReport, service_phase: &str) {
     let rate = |name: &str| report.phases.iter().find(|p| p.phase == name).map(|p| p.per_second);
     let (Some(wallet), Some(healthz), Some(quiet)) = (rate(service_phase), rate(HEALTHZ_PHASE), rate(QUIET_PHASE))
     else {

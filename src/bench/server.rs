@@ -14,7 +14,7 @@ const READY_WITHIN: Duration = Duration::from_secs(60);
 
 /// The token settings: this environment's secret and client id when one
 /// is configured (to match a running service), else a bench secret.
-pub fn bench_settings(env: &Settings) -> anyhow::Result<Settings> {
+pub(crate) fn bench_settings(env: &Settings) -> anyhow::Result<Settings> {
     if !env.development {
         return Ok(env.clone());
     }
@@ -38,20 +38,20 @@ pub struct Service {
 
 impl Service {
     /// A service started elsewhere (`--url`, optionally `--server-pid`).
-    pub fn attach(base: &str, pid: Option<u32>) -> Self {
+    pub(crate) fn attach(base: &str, pid: Option<u32>) -> Self {
         Self { base: base.trim_end_matches('/').to_string(), pid, child: None, log: None }
     }
 
     /// Starts `loyalty-wallet serve` on a free port without background
     /// workers, and waits until it answers /readyz. The child inherits this
     /// environment (e.g. LOYALTY_DB_POOL_SIZE, LOYALTY_GROUP_COMMIT_MAX).
-    pub async fn start(database_url: &str, settings: &Settings, log_level: &str) -> anyhow::Result<Self> {
+    pub(crate) async fn start(database_url: &str, settings: &Settings, log_level: &str) -> anyhow::Result<Self> {
         Self::start_with(database_url, settings, log_level, &[]).await
     }
 
     /// As [`Service::start`], with `extra` environment variables set last
     /// (e.g. LOYALTY_WORKERS=1 for the sweep benchmark).
-    pub async fn start_with(
+    pub(crate) async fn start_with(
         database_url: &str,
         settings: &Settings,
         log_level: &str,
@@ -118,7 +118,7 @@ impl Service {
     }
 
     /// Peak RSS of the service process so far, in KiB.
-    pub fn peak_rss_kib(&self) -> Option<u64> {
+    pub(crate) fn peak_rss_kib(&self) -> Option<u64> {
         self.pid.and_then(|pid| rss::peak_kib(Some(pid)))
     }
 

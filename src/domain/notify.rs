@@ -7,14 +7,14 @@ use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-pub const SECRET_MIN_BYTES: usize = 16;
-pub const SECRET_MAX_BYTES: usize = 128;
-pub const HEADER_SIGNATURE: &str = "X-Loyalty-Signature";
+pub(crate) const SECRET_MIN_BYTES: usize = 16;
+pub(crate) const SECRET_MAX_BYTES: usize = 128;
+pub(crate) const HEADER_SIGNATURE: &str = "X-Loyalty-Signature";
 
 stored_state! {
     /// The event types the service sends (`notifications.event_type`).
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub enum EventType("event type") {
+    pub(crate) enum EventType("event type") {
         OfferIssued = "offer.issued",
         PointsExpiring = "points.expiring",
         ClaimCreated = "claim.created",
@@ -24,7 +24,7 @@ stored_state! {
 }
 
 /// Checks a merchant's signing secret: 16–128 bytes, no surrounding blanks.
-pub fn parse_secret(raw: &str) -> Result<String, String> {
+pub(crate) fn parse_secret(raw: &str) -> Result<String, String> {
     if raw.trim() != raw {
         return Err("must not start or end with blanks".into());
     }
@@ -36,7 +36,7 @@ pub fn parse_secret(raw: &str) -> Result<String, String> {
 }
 
 /// The JSON body of one event: `{id, type, created_at, data}`.
-pub fn body(id: &str, event_type: EventType, created_at: DateTime<Utc>, data: serde_json::Value) -> String {
+pub(crate) fn body(id: &str, event_type: EventType, created_at: DateTime<Utc>, data: serde_json::Value) -> String {
     serde_json::json!({
         "id": id,
         "type": event_type.as_str(),
@@ -47,7 +47,7 @@ pub fn body(id: &str, event_type: EventType, created_at: DateTime<Utc>, data: se
 }
 
 /// `sha256=<hex HMAC-SHA256 of the body under the secret>`.
-pub fn signature(secret: &str, body: &[u8]) -> String {
+pub(crate) fn signature(secret: &str, body: &[u8]) -> String {
     // HMAC accepts keys of any length; the error arm cannot happen.
     let mut mac = match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
         Ok(mac) => mac,
@@ -59,7 +59,7 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
 
 /// Wait before the next try after `attempts` failures: 1 s doubling, at most
 /// 1 h, plus up to 10 % jitter from `jitter` (0..1).
-pub fn backoff(attempts: i32, jitter: f64) -> Duration {
+pub(crate) fn backoff(attempts: i32, jitter: f64) -> Duration {
     let exp = attempts.saturating_sub(1).clamp(0, 12) as u32;
     let base_ms = (1_000i64 << exp).min(3_600_000);
     let jitter = if jitter.is_finite() { jitter.clamp(0.0, 1.0) } else { 0.0 };

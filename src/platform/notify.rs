@@ -18,7 +18,7 @@ const BATCH: i64 = 32;
 const MIN_ATTEMPTS: i32 = 3;
 
 /// The HTTP client for merchant endpoints: short timeouts, no redirects.
-pub fn client() -> anyhow::Result<reqwest::Client> {
+pub(crate) fn client() -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(2))
         .timeout(Duration::from_secs(5))
@@ -26,7 +26,7 @@ pub fn client() -> anyhow::Result<reqwest::Client> {
         .build()?)
 }
 
-pub async fn run(platform: Arc<Platform>) {
+pub(crate) async fn run(platform: Arc<Platform>) {
     let idle = Duration::from_millis(platform.settings.relay_interval_ms.clamp(10, 5_000));
     loop {
         let leased = platform

@@ -8,8 +8,8 @@ use crate::store::expiry::{self, Expired, Warning};
 use crate::store::{self, pending, Store};
 
 /// Rows per batch, and batches per kind of work per shop per pass.
-pub const BATCH: i64 = 500;
-pub const MAX_BATCHES: usize = 200;
+pub(crate) const BATCH: i64 = 500;
+pub(crate) const MAX_BATCHES: usize = 200;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct PointsReport {
@@ -17,7 +17,7 @@ pub struct PointsReport {
     pub expired: Expired,
     pub warnings: Vec<(String, Warning)>,
     /// True when a bound was reached: the next pass goes on.
-    pub more: bool,
+    pub(crate) more: bool,
 }
 
 /// One pass over every shop.

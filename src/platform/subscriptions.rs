@@ -14,14 +14,14 @@ const CREATE: &str = "mutation webhookSubscriptionCreate($topic: WebhookSubscrip
 
 /// What subscribing did, per topic.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Subscribed {
-    pub created: usize,
-    pub existing: usize,
-    pub failed: Vec<(String, String)>,
+pub(crate) struct Subscribed {
+    pub(crate) created: usize,
+    pub(crate) existing: usize,
+    pub(crate) failed: Vec<(String, String)>,
 }
 
 /// Subscribes every topic of `Topic::SUBSCRIBED` to `{app_url}/webhooks/shopify`.
-pub async fn subscribe_all(client: &ShopifyClient, creds: &ShopCreds, app_url: &str) -> Subscribed {
+pub(crate) async fn subscribe_all(client: &ShopifyClient, creds: &ShopCreds, app_url: &str) -> Subscribed {
     let callback = format!("{}{WEBHOOK_PATH}", app_url.trim_end_matches('/'));
     let mut done = Subscribed::default();
     for topic in Topic::SUBSCRIBED {

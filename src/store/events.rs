@@ -12,13 +12,13 @@ use crate::domain::ids::new_id;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-pub struct Ingested {
-    pub event_id: String,
-    pub matched_campaigns: usize,
+pub(crate) struct Ingested {
+    pub(crate) event_id: String,
+    pub(crate) matched_campaigns: usize,
 }
 
 /// Stores `event` and schedules its offers, in the caller's transaction.
-pub fn ingest(
+pub(crate) fn ingest(
     conn: &mut AnyConnection,
     shop_id: &str,
     event: &Event,
@@ -49,7 +49,7 @@ pub fn ingest(
 /// A platform order, stored once per order id: the same order delivered
 /// again (another webhook id, or both orders/paid and a retry) changes
 /// nothing. None when it was seen before.
-pub fn ingest_order_once(
+pub(crate) fn ingest_order_once(
     conn: &mut AnyConnection,
     shop_id: &str,
     event: &Event,
@@ -98,7 +98,12 @@ fn insert_event(
 }
 
 /// Makes sure the customer's facts row exists (safe against a concurrent insert).
-pub fn ensure_facts(conn: &mut AnyConnection, shop_id: &str, customer: &str, now: NaiveDateTime) -> QueryResult<()> {
+pub(crate) fn ensure_facts(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    customer: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     let exists = customer_facts::table.find((shop_id, customer)).count().get_result::<i64>(conn)? > 0;
     if exists {
         return Ok(());
@@ -239,7 +244,7 @@ fn schedule(
 
 /// Campaign facts kept for triggers (first name, e-mail, birthday) and the
 /// personal data events carried; counts and dates stay for the limits.
-pub fn erase_facts(conn: &mut AnyConnection, shop_id: &str, customer: Option<&str>) -> QueryResult<()> {
+pub(crate) fn erase_facts(conn: &mut AnyConnection, shop_id: &str, customer: Option<&str>) -> QueryResult<()> {
     use super::schema::{campaign_events, customer_facts};
     let mut facts = diesel::update(customer_facts::table).filter(customer_facts::shop_id.eq(shop_id)).into_boxed();
     let mut events = diesel::update(campaign_events::table).filter(campaign_events::shop_id.eq(shop_id)).into_boxed();

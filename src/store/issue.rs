@@ -16,15 +16,15 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{Text, Timestamp};
 
-pub mod reason {
-    pub const LIMIT_REACHED: &str = "limit_reached";
-    pub const BUDGET_EXHAUSTED: &str = "budget_exhausted";
-    pub const CUSTOMER_BLOCKED: &str = "customer_blocked";
-    pub const CAMPAIGN_INACTIVE: &str = "campaign_inactive";
-    pub const NOT_ELIGIBLE: &str = "not_eligible";
-    pub const TOO_SOON: &str = "too_soon";
+pub(crate) mod reason {
+    pub(crate) const LIMIT_REACHED: &str = "limit_reached";
+    pub(crate) const BUDGET_EXHAUSTED: &str = "budget_exhausted";
+    pub(crate) const CUSTOMER_BLOCKED: &str = "customer_blocked";
+    pub(crate) const CAMPAIGN_INACTIVE: &str = "campaign_inactive";
+    pub(crate) const NOT_ELIGIBLE: &str = "not_eligible";
+    pub(crate) const TOO_SOON: &str = "too_soon";
     /// The kill switch's record on the campaign.
-    pub const CODES_PER_HOUR: &str = "max_codes_per_hour exceeded";
+    pub(crate) const CODES_PER_HOUR: &str = "max_codes_per_hour exceeded";
 }
 
 /// What happened to one due offer.
@@ -52,7 +52,7 @@ const CLAIM_PG: &str = "SELECT shop_id, id FROM offers WHERE status = $2 AND due
      ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED";
 
 /// Locks the next due offer for this transaction (others skip it).
-pub fn claim_due(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<Option<OfferRow>> {
+pub(crate) fn claim_due(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<Option<OfferRow>> {
     let key = match conn {
         AnyConnection::Postgresql(pg) => {
             let scheduled = OfferStatus::Scheduled;
@@ -91,7 +91,7 @@ impl From<diesel::result::Error> for Stop {
 }
 
 /// Issues (or records why not) one claimed offer.
-pub fn issue(conn: &mut AnyConnection, offer: &OfferRow, now: NaiveDateTime) -> Result<Outcome> {
+pub(crate) fn issue(conn: &mut AnyConnection, offer: &OfferRow, now: NaiveDateTime) -> Result<Outcome> {
     let shop = &offer.shop_id;
     let guard = offer_settings::get(conn, shop)?;
     let campaign = campaigns::find(conn, shop, &offer.campaign_id)?;

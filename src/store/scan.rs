@@ -16,15 +16,15 @@ use diesel::prelude::*;
 
 /// Where a shop's scan stands after one page.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Page {
-    pub visited: usize,
-    pub found: usize,
+pub(crate) struct Page {
+    pub(crate) visited: usize,
+    pub(crate) found: usize,
     /// The cycle finished (or was not due): no more pages this pass.
-    pub done: bool,
+    pub(crate) done: bool,
 }
 
 /// Shops with an enabled win_back or birthday campaign.
-pub fn shops_to_scan(conn: &mut AnyConnection) -> Result<Vec<String>> {
+pub(crate) fn shops_to_scan(conn: &mut AnyConnection) -> Result<Vec<String>> {
     let shops: Vec<String> = campaigns_table::table
         .filter(campaigns_table::enabled.eq(true))
         .select(campaigns_table::shop_id)
@@ -62,7 +62,13 @@ type FactRow = (String, Option<NaiveDateTime>, Option<NaiveDateTime>, Option<Str
 
 /// One page of the shop's cycle (at most `limit` customers), in the
 /// caller's transaction. A finished cycle rests for `scan::cycle_pause`.
-pub fn page(conn: &mut AnyConnection, shop_id: &str, now: NaiveDateTime, day: Duration, limit: i64) -> Result<Page> {
+pub(crate) fn page(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    now: NaiveDateTime,
+    day: Duration,
+    limit: i64,
+) -> Result<Page> {
     let state: Option<(Option<String>, NaiveDateTime)> = campaign_scans::table
         .find(shop_id)
         .select((campaign_scans::cursor_customer, campaign_scans::next_cycle_at))

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 /// Platform ids arrive as numbers or strings.
-pub fn id_text(value: &Value) -> Option<String> {
+pub(crate) fn id_text(value: &Value) -> Option<String> {
     match value {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -179,7 +179,7 @@ pub fn refund(json: Value, currency: Currency) -> Result<OrderRefunded, String> 
 }
 
 /// `discounts/delete`: the deleted node's gid.
-pub fn discount_deleted(payload: &Value) -> Result<DiscountDeleted, String> {
+pub(crate) fn discount_deleted(payload: &Value) -> Result<DiscountDeleted, String> {
     payload["admin_graphql_api_id"]
         .as_str()
         .map(str::to_string)
@@ -189,7 +189,7 @@ pub fn discount_deleted(payload: &Value) -> Result<DiscountDeleted, String> {
 }
 
 /// `customers/redact` (and the customer of a data request): the customer's id.
-pub fn privacy_customer(payload: &Value) -> Result<String, String> {
+pub(crate) fn privacy_customer(payload: &Value) -> Result<String, String> {
     id_text(&payload["customer"]["id"]).ok_or_else(|| "customer.id missing".to_string())
 }
 

@@ -41,7 +41,7 @@ impl Topic {
 
     /// The `WebhookSubscriptionTopic` GraphQL enum value: the word in
     /// capitals with `_` for `/` (`orders/paid` → `ORDERS_PAID`).
-    pub fn graphql(self) -> String {
+    pub(crate) fn graphql(self) -> String {
         self.as_str().replace('/', "_").to_ascii_uppercase()
     }
 }

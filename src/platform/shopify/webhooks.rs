@@ -23,7 +23,7 @@ fn currency(conn: &mut AnyConnection, shop_id: &str) -> Result<Currency> {
 
 /// The effect of one handled topic, as a line for the receipt. A body
 /// without the topic's shape is 400.
-pub fn take_effect(conn: &mut AnyConnection, shop_id: &str, topic: Topic, json: Value) -> Result<String> {
+pub(crate) fn take_effect(conn: &mut AnyConnection, shop_id: &str, topic: Topic, json: Value) -> Result<String> {
     Ok(match topic {
         Topic::OrdersCreate | Topic::OrdersPaid => {
             let currency = currency(conn, shop_id)?;
