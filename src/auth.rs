@@ -26,7 +26,7 @@ impl Role {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct TokenClaims {
+struct TokenClaims {
     pub(crate) dest: String,
     pub(crate) sub: String,
     /// Required, except on the platform's own admin session tokens (which
@@ -65,7 +65,7 @@ pub(crate) struct Verifier {
     embedded: bool,
 }
 
-pub(crate) const LEEWAY_SECONDS: u64 = 5;
+const LEEWAY_SECONDS: u64 = 5;
 
 impl Verifier {
     pub(crate) fn new(settings: &Settings) -> Self {

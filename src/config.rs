@@ -15,7 +15,7 @@ pub const MIN_SECRET_BYTES: usize = 32;
 pub struct Secret(String);
 
 impl Secret {
-    pub(crate) fn new(value: impl Into<String>) -> Self {
+    fn new(value: impl Into<String>) -> Self {
         Self(value.into())
     }
 
@@ -108,7 +108,7 @@ pub struct PlatformSettings {
     pub tokens: KeyRing,
 }
 
-pub(crate) const DEFAULT_DATABASE: &str = "loyalty-wallet.db";
+const DEFAULT_DATABASE: &str = "loyalty-wallet.db";
 
 impl Settings {
     /// Reads the process environment (and the optional file).

@@ -9,9 +9,9 @@ use crate::error::AppResult;
 use crate::store::{customers, programs, shops, Store};
 use chrono::Utc;
 
-pub(crate) const DEMO_SHOP: &str = "demo-shop.myshopify.com";
-pub(crate) const DEMO_CUSTOMER: &str = "1001";
-pub(crate) const DEMO_POINTS: i64 = 5_000;
+const DEMO_SHOP: &str = "demo-shop.myshopify.com";
+const DEMO_CUSTOMER: &str = "1001";
+const DEMO_POINTS: i64 = 5_000;
 const LINK_TTL_SECONDS: i64 = 7 * 24 * 3600;
 
 /// Seeds once: an enabled program on both channels and 5,000 points.

@@ -27,7 +27,7 @@ pub fn init(format: LogFormat) {
     };
 }
 
-pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// A caller's request id is kept if it is short and printable; otherwise
 /// (or when absent) a new one is made.

@@ -26,7 +26,7 @@ use utoipa::{IntoParams, ToSchema};
 /// Claims and entries shown on the admin customer page.
 const DETAIL_LIMIT: i64 = 100;
 
-pub(crate) fn parse_channel(raw: &str) -> AppResult<Channel> {
+fn parse_channel(raw: &str) -> AppResult<Channel> {
     Channel::parse(raw).map_err(|_| AppError::not_found("program"))
 }
 

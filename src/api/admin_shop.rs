@@ -130,7 +130,7 @@ pub(crate) struct ShopInput {
 }
 
 /// `ll`, `lll`, `ll-RR` or `ll-123`, normalised to `ll-RR` case.
-pub(crate) fn parse_locale(raw: &str) -> Result<String, String> {
+fn parse_locale(raw: &str) -> Result<String, String> {
     let raw = raw.trim();
     let (lang, region) = raw.split_once(['-', '_']).map_or((raw, None), |(l, r)| (l, Some(r)));
     let lang_ok = (2..=3).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_alphabetic());

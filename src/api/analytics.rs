@@ -88,8 +88,8 @@ pub(crate) struct AnalyticsView {
 }
 
 /// Spans up to this many days are reported per day, then per week.
-pub(crate) const DAILY_DAYS: i64 = 92;
-pub(crate) const WEEKLY_DAYS: i64 = 3 * 366;
+const DAILY_DAYS: i64 = 92;
+const WEEKLY_DAYS: i64 = 3 * 366;
 
 fn period_for(span: Duration) -> analytics::Period {
     match span.num_days() {

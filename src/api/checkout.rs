@@ -181,7 +181,7 @@ pub(crate) struct OfferRedeemView {
 /// A points code's claim or an offer, whichever the code is.
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
-pub(crate) enum Redeemed {
+enum Redeemed {
     Claim(Box<RedeemView>),
     Offer(OfferRedeemView),
 }

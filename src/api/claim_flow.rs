@@ -214,7 +214,7 @@ async fn segment_member(store: &Store, platform: &Platform, request: &ClaimReque
 /// Membership that must be known (a claim): a platform
 /// that cannot answer is 503 `unavailable`; what it said goes to the log
 /// (with the request id), never to the body.
-pub(crate) async fn checked_membership(platform: &Platform, wallet: &Wallet) -> AppResult<Option<bool>> {
+async fn checked_membership(platform: &Platform, wallet: &Wallet) -> AppResult<Option<bool>> {
     membership(platform, wallet).await.map_err(|error| {
         let mut refusal = AppError::unavailable(anyhow::anyhow!("segment membership: {error:?}"));
         refusal.message = "segment membership cannot be checked right now".into();
@@ -231,7 +231,7 @@ pub(crate) async fn display_membership(platform: &Platform, wallet: &Wallet) -> 
 
 /// None when the program is not by segment or the shop has no platform. A
 /// panic while asking is caught and reported as a transient failure.
-pub(crate) async fn membership(platform: &Platform, wallet: &Wallet) -> Result<Option<bool>, PlatformError> {
+async fn membership(platform: &Platform, wallet: &Wallet) -> Result<Option<bool>, PlatformError> {
     let eligibility = &wallet.program.settings.eligibility;
     if eligibility.kind != EligibilityKind::Segments {
         return Ok(None);

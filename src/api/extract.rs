@@ -90,7 +90,7 @@ fn parse_object<T: DeserializeOwned>(raw: &[u8]) -> Result<T, AppError> {
 pub(crate) struct IdempotencyKey(pub String);
 
 impl IdempotencyKey {
-    pub(crate) fn from_request_headers(req: &HttpRequest) -> Result<Option<Self>, AppError> {
+    fn from_request_headers(req: &HttpRequest) -> Result<Option<Self>, AppError> {
         let Some(value) = req.headers().get("idempotency-key") else {
             return Ok(None);
         };

@@ -14,7 +14,7 @@ use serde_json::Value;
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// Escapes text for HTML element content and attribute values.
-pub(crate) fn escape(text: &str) -> String {
+fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -85,7 +85,7 @@ pub(crate) fn add_slash(req: &HttpRequest) -> HttpResponse {
 
 /// Whether the client asked for a page rather than data: `text/html` listed
 /// and JSON not listed before it (browsers navigating; fetch() sends JSON).
-pub(crate) fn wants_html(req: &actix_web::dev::RequestHead) -> bool {
+fn wants_html(req: &actix_web::dev::RequestHead) -> bool {
     let Some(accept) = req.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
         return false;
     };

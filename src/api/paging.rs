@@ -15,8 +15,8 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::IntoParams;
 
-pub(crate) const DEFAULT_LIMIT: i64 = 50;
-pub(crate) const MAX_LIMIT: i64 = 500;
+const DEFAULT_LIMIT: i64 = 50;
+const MAX_LIMIT: i64 = 500;
 const VERSION: &str = "k1";
 const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.9f";
 const MAX_CURSOR_CHARS: usize = 512;
@@ -74,7 +74,7 @@ pub(crate) fn encode(key: &Keyset) -> String {
 }
 
 /// A keyset from a cursor this service made; `None` for anything else.
-pub(crate) fn decode(cursor: &str) -> Option<Keyset> {
+fn decode(cursor: &str) -> Option<Keyset> {
     if cursor.is_empty() || cursor.len() > MAX_CURSOR_CHARS {
         return None;
     }

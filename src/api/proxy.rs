@@ -17,9 +17,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-pub(crate) const PROXY_WINDOW_SECS: i64 = 15 * 60;
+const PROXY_WINDOW_SECS: i64 = 15 * 60;
 /// Lifetime of a storefront token (at most 15 minutes; the widget renews it).
-pub(crate) const SESSION_TTL_SECS: i64 = 10 * 60;
+const SESSION_TTL_SECS: i64 = 10 * 60;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct ProxySession {

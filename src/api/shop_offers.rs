@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 use utoipa::ToSchema;
 
-pub(crate) const MAX_BLOCKED: usize = 10_000;
+const MAX_BLOCKED: usize = 10_000;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub(crate) struct OffersView {

@@ -22,22 +22,22 @@ use chrono::{Duration, Utc};
 use rand::RngCore;
 use std::sync::Arc;
 
-pub(crate) const STATE_TTL_MINUTES: i64 = 10;
-pub(crate) const TIMESTAMP_WINDOW_SECS: i64 = 24 * 3600;
-pub(crate) const COOKIE: &str = "lw_oauth_state";
+const STATE_TTL_MINUTES: i64 = 10;
+const TIMESTAMP_WINDOW_SECS: i64 = 24 * 3600;
+const COOKIE: &str = "lw_oauth_state";
 
 fn unauthorized(message: &str) -> AppError {
     AppError::new(ErrorCode::Unauthorized, message)
 }
 
 /// The verified query: its pairs and the shop.
-pub(crate) struct Signed {
+struct Signed {
     pub(crate) pairs: Vec<(String, String)>,
     pub(crate) shop: String,
 }
 
 /// HMAC, shop pattern and timestamp of an install or callback query.
-pub(crate) fn verify_query(req: &HttpRequest, settings: &Settings, window_secs: i64) -> AppResult<Signed> {
+fn verify_query(req: &HttpRequest, settings: &Settings, window_secs: i64) -> AppResult<Signed> {
     let pairs = signature::parse_query(req.query_string());
     let shop = signature::value(&pairs, "shop").ok_or_else(|| AppError::invalid("shop is required"))?.to_string();
     let secrets = [settings.install.client_secret.expose().as_bytes(), settings.app_secret.expose().as_bytes()];

@@ -31,7 +31,7 @@ fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
 }
 
 /// base64(HMAC-SHA256(secret, body)) compared in constant time.
-pub(crate) fn verify_hmac(secret: &[u8], body: &[u8], signature: Option<&str>) -> bool {
+fn verify_hmac(secret: &[u8], body: &[u8], signature: Option<&str>) -> bool {
     let Some(decoded) = signature.and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok()) else {
         return false;
     };

@@ -28,7 +28,7 @@ pub fn is_postgres(url: &str) -> bool {
 }
 
 #[derive(QueryableByName)]
-pub(crate) struct Count {
+struct Count {
     #[diesel(sql_type = BigInt)]
     pub(crate) n: i64,
 }

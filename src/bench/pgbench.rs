@@ -39,7 +39,7 @@ fn measure(url: &str, clients: usize, seconds: u64) -> anyhow::Result<f64> {
 }
 
 /// `tps = 2803.123456 (without initial connection time)`.
-pub(crate) fn tps(output: &str) -> Option<f64> {
+fn tps(output: &str) -> Option<f64> {
     let line = output.lines().find(|l| l.starts_with("tps = ") && l.contains("without"))?;
     line["tps = ".len()..].split_whitespace().next()?.parse().ok()
 }

@@ -12,8 +12,8 @@ use super::LoadArgs;
 use crate::config::Settings;
 use std::sync::Arc;
 
-pub(crate) const HEALTHZ_PHASE: &str = "healthz (HTTP, same service)";
-pub(crate) const QUIET_PHASE: &str = "service (HTTP), log warn";
+const HEALTHZ_PHASE: &str = "healthz (HTTP, same service)";
+const QUIET_PHASE: &str = "service (HTTP), log warn";
 
 /// Runs both comparison phases, each on a fresh child service.
 pub(crate) async fn compare(

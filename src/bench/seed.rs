@@ -17,7 +17,7 @@ use std::time::Instant;
 
 /// Every wallet opens with this many points: enough for any benchmark,
 /// even all clients claiming from one wallet.
-pub(crate) const OPENING_BALANCE: i64 = 1_000_000_000;
+const OPENING_BALANCE: i64 = 1_000_000_000;
 /// Customers per transaction.
 const CHUNK: u64 = 20_000;
 

@@ -40,7 +40,7 @@ fn timestamp(backend: Backend) -> String {
     }
 }
 
-pub(crate) fn quote(text: &str) -> String {
+fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 

@@ -104,7 +104,7 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub(crate) fn decimal(&mut self, path: &str) -> Option<Decimal> {
+    fn decimal(&mut self, path: &str) -> Option<Decimal> {
         let value = self.get(path)?;
         let text = match value {
             Value::String(s) => s.trim().to_string(),
@@ -119,7 +119,7 @@ impl<'a> Fields<'a> {
     }
 
     /// An optional amount of money (decimal string or number) in minor units, > 0.
-    pub(crate) fn money(&mut self, path: &str) -> Option<i64> {
+    fn money(&mut self, path: &str) -> Option<i64> {
         let value = self.get(path)?;
         let text = match value {
             Value::String(s) => s.clone(),

@@ -64,7 +64,7 @@ pub(crate) fn check(template: &str, random_length: usize) -> Result<(), String> 
 }
 
 /// The first-name part: upper-cased ASCII letters only, at most 10.
-pub(crate) fn first_name_part(name: Option<&str>) -> String {
+fn first_name_part(name: Option<&str>) -> String {
     name.unwrap_or("").chars().filter(char::is_ascii_alphabetic).map(|c| c.to_ascii_uppercase()).take(10).collect()
 }
 
@@ -100,7 +100,7 @@ fn random(length: usize, rng: &mut impl Rng) -> String {
 
 /// Position of (campaign, customer) on a 0..10000 scale: stable across
 /// events and edits, so a percentage change moves only boundary customers.
-pub(crate) fn holdout_position(campaign_id: &str, customer_id: &str) -> u64 {
+fn holdout_position(campaign_id: &str, customer_id: &str) -> u64 {
     let digest = Sha256::digest(format!("{campaign_id}:{customer_id}").as_bytes());
     let mut first = [0_u8; 8];
     first.copy_from_slice(&digest[..8]);

@@ -39,7 +39,7 @@ stored_state! {
 
 impl EventKind {
     /// The kinds a merchant may post.
-    pub(crate) fn parse_posted(raw: &str) -> Option<Self> {
+    fn parse_posted(raw: &str) -> Option<Self> {
         [EventKind::Custom, EventKind::Cart, EventKind::Order, EventKind::Customer]
             .into_iter()
             .find(|k| k.as_str() == raw)
@@ -162,7 +162,7 @@ fn subtotal(f: &mut Fields) -> Option<i64> {
 }
 
 /// `MM-DD` or `YYYY-MM-DD` → `MM-DD` (a real day of a leap year).
-pub(crate) fn parse_birthday(raw: &str) -> Option<String> {
+fn parse_birthday(raw: &str) -> Option<String> {
     let day = match raw.len() {
         5 => raw,
         10 if raw.as_bytes()[4] == b'-' && raw[..4].bytes().all(|b| b.is_ascii_digit()) => &raw[5..],

@@ -11,7 +11,7 @@
 //! groups — which is what a new campaign has.
 
 /// z for a two-sided 95 % interval (the 0.975 quantile of the normal law).
-pub(crate) const Z95: f64 = 1.959_963_984_540_054;
+const Z95: f64 = 1.959_963_984_540_054;
 
 /// The tooltip text the admin shows next to the interval.
 pub(crate) const METHOD: &str = "95 % confidence interval of the difference of the two conversion rates \
@@ -48,7 +48,7 @@ pub struct Lift {
 
 /// Wilson score interval of x successes in n trials:
 /// (2x + z² ∓ z·√(z² + 4x(1 − x/n))) ÷ (2(n + z²)).
-pub(crate) fn wilson(converted: u64, customers: u64, z: f64) -> (f64, f64) {
+fn wilson(converted: u64, customers: u64, z: f64) -> (f64, f64) {
     if customers == 0 {
         return (0.0, 1.0);
     }
@@ -64,7 +64,7 @@ pub(crate) fn wilson(converted: u64, customers: u64, z: f64) -> (f64, f64) {
 /// Newcombe's hybrid score interval (method 10) for p1 − p2:
 /// lo = θ − √((p1 − l1)² + (u2 − p2)²), hi = θ + √((u1 − p1)² + (p2 − l2)²)
 /// with (l, u) the Wilson intervals of each group.
-pub(crate) fn newcombe(treatment: Group, control: Group, z: f64) -> (f64, f64) {
+fn newcombe(treatment: Group, control: Group, z: f64) -> (f64, f64) {
     let (p1, p2) = (treatment.rate(), control.rate());
     let (l1, u1) = wilson(treatment.converted, treatment.customers, z);
     let (l2, u2) = wilson(control.converted, control.customers, z);

@@ -8,9 +8,9 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
-pub(crate) const MAX_EXPIRY_DAYS: i64 = 3650;
-pub(crate) const MAX_PENDING_DAYS: i64 = 365;
-pub(crate) const MAX_WARNING_DAYS: i64 = 365;
+const MAX_EXPIRY_DAYS: i64 = 3650;
+const MAX_PENDING_DAYS: i64 = 365;
+const MAX_WARNING_DAYS: i64 = 365;
 
 stored_state! {
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

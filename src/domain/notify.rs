@@ -7,8 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-pub(crate) const SECRET_MIN_BYTES: usize = 16;
-pub(crate) const SECRET_MAX_BYTES: usize = 128;
+const SECRET_MIN_BYTES: usize = 16;
+const SECRET_MAX_BYTES: usize = 128;
 pub(crate) const HEADER_SIGNATURE: &str = "X-Loyalty-Signature";
 
 stored_state! {

@@ -33,7 +33,7 @@ pub(crate) fn value_off(discount: &Discount, subtotal_minor: i64) -> Result<Offe
 }
 
 /// `percent` % of `subtotal`, rounded down, never more than the subtotal.
-pub(crate) fn percent_of(subtotal: i64, percent: Decimal) -> i64 {
+fn percent_of(subtotal: i64, percent: Decimal) -> i64 {
     let percent = percent.clamp(Decimal::ZERO, Decimal::ONE_HUNDRED);
     let exact = Decimal::from(subtotal) * percent / Decimal::ONE_HUNDRED;
     exact.floor().to_i64().unwrap_or(0).clamp(0, subtotal)

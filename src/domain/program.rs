@@ -193,11 +193,11 @@ pub struct ProgramSettings {
     pub code_lifetime_hours: Option<i64>,
 }
 
-pub(crate) const MAX_LIFETIME_HOURS: i64 = 24 * 365;
-pub(crate) const MAX_ELIGIBLE_IDS: usize = 10_000;
+const MAX_LIFETIME_HOURS: i64 = 24 * 365;
+const MAX_ELIGIBLE_IDS: usize = 10_000;
 
 /// Field name → what is wrong with it.
-pub(crate) type FieldErrors = BTreeMap<String, String>;
+type FieldErrors = BTreeMap<String, String>;
 
 impl ProgramSettings {
     /// A new shop's program: disabled, 100 points = 1 unit, 100..10000 points.

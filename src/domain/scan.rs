@@ -8,7 +8,7 @@
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 
 /// A birthday is still found this many days after it (a late scan).
-pub(crate) const BIRTHDAY_SLACK_DAYS: i64 = 2;
+const BIRTHDAY_SLACK_DAYS: i64 = 2;
 
 /// The pause between two complete scan cycles of a shop: an hour, or a
 /// 24th of a shortened day (LOYALTY_DAY_SECS), at least a second.
@@ -27,7 +27,7 @@ pub(crate) fn win_back_due(
 
 /// This year's date of an `MM-DD` birthday (29 February → 28 February in
 /// common years).
-pub(crate) fn birthday_in(year: i32, birthday: &str) -> Option<NaiveDate> {
+fn birthday_in(year: i32, birthday: &str) -> Option<NaiveDate> {
     let (month, day) = birthday.split_once('-')?;
     let (month, day): (u32, u32) = (month.parse().ok()?, day.parse().ok()?);
     NaiveDate::from_ymd_opt(year, month, day)

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Datelike, Utc};
 
-pub(crate) const MIN_YEAR: i32 = 0;
-pub(crate) const MAX_YEAR: i32 = 9999;
+const MIN_YEAR: i32 = 0;
+const MAX_YEAR: i32 = 9999;
 
 /// The time if its year is 0000-9999.
 pub(crate) fn in_range(at: DateTime<Utc>) -> Result<DateTime<Utc>, String> {

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 /// The scopes the app asks for, in one place (also in shopify.app.toml).
-pub(crate) const SCOPES: &[&str] = &["write_discounts", "read_customers", "read_orders"];
+const SCOPES: &[&str] = &["write_discounts", "read_customers", "read_orders"];
 
 pub fn scope() -> String {
     SCOPES.join(",")

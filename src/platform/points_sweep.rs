@@ -8,8 +8,8 @@ use crate::store::expiry::{self, Expired, Warning};
 use crate::store::{self, pending, Store};
 
 /// Rows per batch, and batches per kind of work per shop per pass.
-pub(crate) const BATCH: i64 = 500;
-pub(crate) const MAX_BATCHES: usize = 200;
+const BATCH: i64 = 500;
+const MAX_BATCHES: usize = 200;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct PointsReport {

@@ -79,7 +79,7 @@ pub(crate) async fn run_now(platform: &Platform, shop_id: &str, claim_id: &str, 
 
 /// Works one row. A panic while doing so is caught and logged with the shop
 /// and row, and the row is tried again after a back-off.
-pub(crate) async fn work_supervised(platform: &Platform, row: OutboxRow) {
+async fn work_supervised(platform: &Platform, row: OutboxRow) {
     let held = row.clone();
     let Err(panic) = super::supervise::catch(work_row(platform, row)).await else { return };
     tracing::error!(shop = %held.shop_id, row = %held.id, claim = %held.claim_id, action = %held.action, %panic,

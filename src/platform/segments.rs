@@ -67,7 +67,7 @@ pub(crate) struct Segment {
 }
 
 /// The most segments one listing returns (Shopify pages at 250).
-pub(crate) const LIST_MAX: usize = 250;
+const LIST_MAX: usize = 250;
 
 const LIST: &str = "query segments($first: Int) { segments(first: $first) { nodes { id name } } }";
 

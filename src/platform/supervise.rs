@@ -16,7 +16,7 @@ pub(crate) async fn catch<T>(unit: impl Future<Output = T>) -> Result<T, String>
 }
 
 /// The text of a panic payload.
-pub(crate) fn message(panic: &(dyn Any + Send)) -> String {
+fn message(panic: &(dyn Any + Send)) -> String {
     if let Some(text) = panic.downcast_ref::<&str>() {
         (*text).to_string()
     } else if let Some(text) = panic.downcast_ref::<String>() {

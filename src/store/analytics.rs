@@ -71,7 +71,7 @@ impl Period {
     }
 
     /// The first day of the period holding `date`.
-    pub(crate) fn start(self, date: NaiveDate) -> NaiveDate {
+    fn start(self, date: NaiveDate) -> NaiveDate {
         match self {
             Period::Day => date,
             Period::Week => date - chrono::Duration::days(i64::from(date.weekday().num_days_from_monday())),

@@ -41,7 +41,7 @@ impl Campaign {
     }
 }
 
-pub(crate) fn parse(json: &str) -> Result<CampaignSettings> {
+fn parse(json: &str) -> Result<CampaignSettings> {
     serde_json::from_str(json).map_err(Error::internal)
 }
 

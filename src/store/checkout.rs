@@ -24,7 +24,7 @@ pub(crate) struct CodeRefusal(pub String);
 
 /// Finds the customer's usable claim for `code`, or says why there is none.
 /// Another customer's code looks exactly like an unknown code.
-pub(crate) fn usable_claim(
+fn usable_claim(
     conn: &mut AnyConnection,
     shop_id: &str,
     code: &str,

@@ -215,7 +215,7 @@ pub(super) fn event_data(claim: &ClaimRow, currency: Currency) -> serde_json::Va
 
 /// Moves a claim from one of `from` to `to`; false when another writer got
 /// there first (the status is the lock: each transition happens once).
-pub(crate) fn transition(
+fn transition(
     conn: &mut AnyConnection,
     claim: &ClaimRow,
     from: &[ClaimStatus],
@@ -298,7 +298,7 @@ pub fn refund(conn: &mut AnyConnection, shop_id: &str, claim_id: &str, owner: Op
     Ok(Refund { points_refunded: claim.points, points_balance: entry.balance_after, claim })
 }
 
-pub(crate) fn reload(conn: &mut AnyConnection, claim: &ClaimRow) -> Result<ClaimRow> {
+fn reload(conn: &mut AnyConnection, claim: &ClaimRow) -> Result<ClaimRow> {
     find(conn, &claim.shop_id, &claim.id)?.ok_or_else(|| Error::NotFound("claim"))
 }
 

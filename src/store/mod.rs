@@ -224,6 +224,6 @@ impl Store {
 }
 
 /// A conflicting concurrent insert (unique index): the caller re-reads.
-pub(crate) fn is_unique_violation(error: &diesel::result::Error) -> bool {
+fn is_unique_violation(error: &diesel::result::Error) -> bool {
     matches!(error, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
 }

@@ -26,7 +26,7 @@ stored_state! {
 
 impl OfferStatus {
     /// Statuses the customer sees.
-    pub(crate) const VISIBLE: [OfferStatus; 4] =
+    const VISIBLE: [OfferStatus; 4] =
         [OfferStatus::Pending, OfferStatus::Active, OfferStatus::Used, OfferStatus::Expired];
     /// Issued and still holding budget.
     pub const OPEN: [OfferStatus; 2] = [OfferStatus::Pending, OfferStatus::Active];

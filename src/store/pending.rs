@@ -37,7 +37,7 @@ pub(crate) fn hold(
 }
 
 /// The points of `order_id` still pending, if any.
-pub(crate) fn of_order(conn: &mut AnyConnection, shop_id: &str, order_id: &str) -> QueryResult<Option<(String, i64)>> {
+fn of_order(conn: &mut AnyConnection, shop_id: &str, order_id: &str) -> QueryResult<Option<(String, i64)>> {
     pending_points::table
         .find((shop_id, order_id))
         .select((pending_points::customer_id, pending_points::points))

@@ -24,9 +24,9 @@ pub(crate) struct PointsOutlook {
 }
 
 /// Up to this many next expiry dates are shown.
-pub(crate) const EXPIRING_DATES: usize = 5;
+const EXPIRING_DATES: usize = 5;
 
-pub(crate) fn outlook(conn: &mut AnyConnection, shop_id: &str, customer_id: &str) -> Result<PointsOutlook> {
+fn outlook(conn: &mut AnyConnection, shop_id: &str, customer_id: &str) -> Result<PointsOutlook> {
     let mut dates: BTreeMap<NaiveDateTime, i64> = BTreeMap::new();
     for lot in lots::open_lots(conn, shop_id, customer_id)? {
         if let Some(at) = lot.expires_at {

@@ -101,7 +101,7 @@ pub(crate) struct ShopifyClient {
     max_wait: Duration,
 }
 
-pub(crate) fn customer_gid(id: &str) -> String {
+fn customer_gid(id: &str) -> String {
     format!("gid://shopify/Customer/{id}")
 }
 
@@ -292,7 +292,7 @@ pub(crate) struct UserError {
 
 impl UserError {
     /// A refused create: the code is `TAKEN` already, or refused for good.
-    pub(crate) fn refusing_create(self) -> PlatformError {
+    fn refusing_create(self) -> PlatformError {
         if self.code == "TAKEN" {
             PlatformError::Taken
         } else {
@@ -310,7 +310,7 @@ pub(crate) fn first_user_error(result: &Value) -> Option<UserError> {
 }
 
 /// `combinesWith` as the discount mutations take it.
-pub(crate) fn combines_with(with: CombinesWith) -> Value {
+fn combines_with(with: CombinesWith) -> Value {
     json!({"orderDiscounts": with.order, "productDiscounts": with.product, "shippingDiscounts": with.shipping})
 }
 

@@ -64,7 +64,7 @@ fn common(input: &OfferDiscountInput) -> serde_json::Map<String, Value> {
 }
 
 /// The mutation, its variable name and the variables for `input`.
-pub(crate) fn offer_mutation(input: &OfferDiscountInput) -> (&'static str, &'static str, Value) {
+fn offer_mutation(input: &OfferDiscountInput) -> (&'static str, &'static str, Value) {
     let mut fields = common(input);
     match &input.value {
         OfferValue::FreeShipping(max) => {
