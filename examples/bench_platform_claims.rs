@@ -25,7 +25,7 @@ mod shop;
 mod shopify_double;
 
 use claim_load::{median, AcceptedClaim, LoadPlan, LoadReport};
-use fleet::{ScratchDatabase, ServiceProcess};
+use fleet::ScratchDatabase;
 use loyalty_wallet::bench::db::SHOP as PLATFORM_SHOP;
 use shopify_double::{DoubleConfig, ShopifyDouble};
 use std::time::Duration;
@@ -75,7 +75,7 @@ async fn main() -> anyhow::Result<()> {
     .await;
     let settings = fleet::token_settings(&database.url)?;
     let binary = fleet::service_binary()?;
-    let service = ServiceProcess::start(&binary, &database.url, &[]).await?;
+    let service = fleet::start_service(&binary, &database.url, &[]).await?;
     let platform = shop::Platform::Shopify { base_url: &double.base_url };
     shop::prepare(&service.base, &settings, PLATFORM_SHOP, platform, CUSTOMERS, POINTS_EACH).await?;
     shop::prepare(&service.base, &settings, NATIVE_SHOP, shop::Platform::Native, CUSTOMERS, POINTS_EACH).await?;
@@ -98,7 +98,7 @@ async fn main() -> anyhow::Result<()> {
             results.add(platform_phase, load);
         }
     }
-    service.stop().await;
+    fleet::stop_service(service).await;
     results.summary();
     let violations = results.violations(&binary, &database, &double)?;
     for violation in violations.iter().take(30) {

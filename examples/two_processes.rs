@@ -26,9 +26,10 @@ mod shop;
 mod shopify_double;
 
 use claim_load::{AcceptedClaim, LoadPlan, LoadReport};
-use fleet::{ScratchDatabase, ServiceProcess};
+use fleet::ScratchDatabase;
 use loyalty_wallet::bench::db::SHOP;
 use loyalty_wallet::bench::rss;
+use loyalty_wallet::bench::server::Service;
 use loyalty_wallet::config::Settings;
 use shopify_double::{DoubleConfig, Faults, ShopifyDouble};
 use std::path::PathBuf;
@@ -74,18 +75,18 @@ async fn main() -> anyhow::Result<()> {
     let settings = fleet::token_settings(&database.url)?;
     let binary = fleet::service_binary()?;
     let mut run = Run { binary, database, settings, double, seconds, clients, accepted: Vec::new() };
-    let mut first = ServiceProcess::start(&run.binary, &run.database.url, &service_env()).await?;
-    let mut second = ServiceProcess::start(&run.binary, &run.database.url, &service_env()).await?;
+    let mut first = fleet::start_service(&run.binary, &run.database.url, &service_env()).await?;
+    let mut second = fleet::start_service(&run.binary, &run.database.url, &service_env()).await?;
     let platform = shop::Platform::Shopify { base_url: &run.double.base_url };
     shop::prepare(&first.base, &run.settings, SHOP, platform, CUSTOMERS, POINTS_EACH).await?;
     println!("two processes: {} and {} on {}", first.base, second.base, run.database.url);
     let two = run.phase("two processes", &mut [&mut first, &mut second]).await?;
     let mut violations = run.audit(&two).await?;
-    second.stop().await;
+    fleet::stop_service(second).await;
     let one = run.phase("one process", &mut [&mut first]).await?;
     violations.extend(run.audit(&one).await?);
     compare(&two, &one);
-    first.stop().await;
+    fleet::stop_service(first).await;
     if !violations.is_empty() {
         for violation in violations.iter().take(30) {
             eprintln!("VIOLATION: {violation}");
@@ -139,7 +140,7 @@ fn service_env() -> Vec<(&'static str, String)> {
 }
 
 impl Run {
-    async fn phase(&mut self, name: &'static str, services: &mut [&mut ServiceProcess]) -> anyhow::Result<Phase> {
+    async fn phase(&mut self, name: &'static str, services: &mut [&mut Service]) -> anyhow::Result<Phase> {
         let urls = services.iter().map(|s| s.base.clone()).collect();
         let plan = LoadPlan {
             urls,
@@ -149,16 +150,16 @@ impl Run {
             duration: Duration::from_secs(self.seconds),
             refund_every: Some(REFUND_EVERY),
         };
-        let cpu_before: f64 = services.iter().map(|s| s.cpu_seconds()).sum();
+        let cpu_before: f64 = services.iter().filter_map(|s| s.cpu_seconds()).sum();
         let own_before = rss::cpu_seconds(None).unwrap_or(0.0);
         let load = claim_load::run(&self.settings, plan).await?;
         let wall = load.elapsed.as_secs_f64();
-        let service_cores = (services.iter().map(|s| s.cpu_seconds()).sum::<f64>() - cpu_before) / wall;
+        let service_cores = (services.iter().filter_map(|s| s.cpu_seconds()).sum::<f64>() - cpu_before) / wall;
         let own_cores = (rss::cpu_seconds(None).unwrap_or(0.0) - own_before) / wall;
         let load_average = rss::load_average().unwrap_or(f64::NAN);
         let drained_in = audit::wait_drained(&self.database.url, SHOP, DRAIN_WITHIN).await?;
         for service in services.iter_mut() {
-            anyhow::ensure!(service.is_running(), "{} died; log {:?}", service.base, service.log());
+            anyhow::ensure!(service.is_running(), "{} died; log {:?}", service.base, service.log);
         }
         self.accepted.extend(load.accepted.iter().cloned());
         let phase = Phase { name, load, service_cores, own_cores, drained_in, load_average };

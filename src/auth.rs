@@ -26,49 +26,49 @@ impl Role {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TokenClaims {
-    pub dest: String,
-    pub sub: String,
+struct TokenClaims {
+    pub(crate) dest: String,
+    pub(crate) sub: String,
     /// Required, except on the platform's own admin session tokens (which
     /// carry `sid` and no role) when embedded mode is on: those are admins.
     #[serde(default)]
-    pub role: Option<Role>,
-    pub aud: String,
+    pub(crate) role: Option<Role>,
+    pub(crate) aud: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub iss: Option<String>,
-    pub exp: i64,
+    pub(crate) iss: Option<String>,
+    pub(crate) exp: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub nbf: Option<i64>,
+    pub(crate) nbf: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub iat: Option<i64>,
+    pub(crate) iat: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<String>,
+    pub(crate) location_id: Option<String>,
     /// The platform's session id (admin session tokens).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sid: Option<String>,
+    pub(crate) sid: Option<String>,
 }
 
 /// Who is calling: verified shop, role and subject.
 #[derive(Debug, Clone)]
-pub struct Principal {
-    pub shop: ShopDomain,
-    pub role: Role,
-    pub subject: String,
-    pub location_id: Option<String>,
-    pub sid: Option<String>,
+pub(crate) struct Principal {
+    pub(crate) shop: ShopDomain,
+    pub(crate) role: Role,
+    pub(crate) subject: String,
+    pub(crate) location_id: Option<String>,
+    pub(crate) sid: Option<String>,
 }
 
-pub struct Verifier {
+pub(crate) struct Verifier {
     key: DecodingKey,
     validation: Validation,
     /// `LOYALTY_SHOPIFY_EMBEDDED=1`: a role-less token with a `sid` is an admin.
     embedded: bool,
 }
 
-pub const LEEWAY_SECONDS: u64 = 5;
+const LEEWAY_SECONDS: u64 = 5;
 
 impl Verifier {
-    pub fn new(settings: &Settings) -> Self {
+    pub(crate) fn new(settings: &Settings) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.algorithms = vec![Algorithm::HS256];
         validation.leeway = LEEWAY_SECONDS;
@@ -85,7 +85,7 @@ impl Verifier {
     }
 
     /// Checks signature, algorithm, audience, expiry, not-before and issuer.
-    pub fn verify(&self, token: &str) -> Result<Principal, String> {
+    pub(crate) fn verify(&self, token: &str) -> Result<Principal, String> {
         let data = decode::<TokenClaims>(token, &self.key, &self.validation).map_err(|e| e.to_string())?;
         let claims = data.claims;
         let shop = ShopDomain::parse(&claims.dest)?;

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
-pub const DEFAULT_DAY_SECS: i64 = 86_400;
+pub(crate) const DEFAULT_DAY_SECS: i64 = 86_400;
 
 /// One per application: the store carries it into every unit of work.
 #[derive(Debug, Clone)]
@@ -23,7 +23,7 @@ impl Default for Clock {
 }
 
 impl Clock {
-    pub fn new(day_secs: i64) -> Self {
+    pub(crate) fn new(day_secs: i64) -> Self {
         Self { offset_ms: Arc::new(AtomicI64::new(0)), day_secs: day_secs.max(1) }
     }
 
@@ -41,7 +41,7 @@ impl Clock {
         self.advance(self.days(days));
     }
 
-    pub fn day_length(&self) -> Duration {
+    pub(crate) fn day_length(&self) -> Duration {
         Duration::seconds(self.day_secs)
     }
 
@@ -56,7 +56,7 @@ thread_local! {
 }
 
 /// Runs `work` with `clock` as this thread's clock (a store unit of work).
-pub fn scoped<T>(clock: &Clock, work: impl FnOnce() -> T) -> T {
+pub(crate) fn scoped<T>(clock: &Clock, work: impl FnOnce() -> T) -> T {
     let previous = CURRENT.with(|c| c.replace(Some(clock.clone())));
     let result = work();
     CURRENT.with(|c| *c.borrow_mut() = previous);
@@ -64,12 +64,12 @@ pub fn scoped<T>(clock: &Clock, work: impl FnOnce() -> T) -> T {
 }
 
 /// Makes `clock` this thread's clock for good (the SQLite writer thread).
-pub fn install(clock: &Clock) {
+pub(crate) fn install(clock: &Clock) {
     CURRENT.with(|c| *c.borrow_mut() = Some(clock.clone()));
 }
 
 /// The current clock of this thread (the system clock outside a unit of work).
-pub fn current() -> Clock {
+pub(crate) fn current() -> Clock {
     CURRENT.with(|c| c.borrow().clone()).unwrap_or_default()
 }
 

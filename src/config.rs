@@ -15,7 +15,7 @@ pub const MIN_SECRET_BYTES: usize = 32;
 pub struct Secret(String);
 
 impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
+    fn new(value: impl Into<String>) -> Self {
         Self(value.into())
     }
 
@@ -51,7 +51,7 @@ pub struct Settings {
     pub group_commit_max: usize,
     /// Seconds in a "day" of expiry, pending windows, warnings and win-back
     /// (`LOYALTY_DAY_SECS`, default 86400; shorter only for tests and demos).
-    pub day_secs: i64,
+    pub(crate) day_secs: i64,
     /// `http://` to loopback accepted for outgoing URLs (tests, development).
     pub allow_loopback_urls: bool,
     pub platform: PlatformSettings,
@@ -62,7 +62,7 @@ pub struct Settings {
 #[derive(Debug, Clone)]
 pub struct InstallSettings {
     /// `LOYALTY_CLIENT_SECRET`: signs install/callback/proxy queries (default: the app secret).
-    pub client_secret: Secret,
+    pub(crate) client_secret: Secret,
     /// `LOYALTY_APP_URL`: the public base for redirect_uri, webhooks and `api_base`.
     pub app_url: String,
     /// `LOYALTY_SHOPIFY_EMBEDDED=1`: admin session tokens with `sid` trigger a token exchange.
@@ -74,7 +74,7 @@ pub struct InstallSettings {
 pub struct PlatformSettings {
     /// Run the outbox relay and the sweeper in this process.
     pub workers: bool,
-    pub api_version: String,
+    pub(crate) api_version: String,
     pub connect_timeout_ms: u64,
     pub request_timeout_ms: u64,
     /// How long a claim's response waits for the push to the platform.
@@ -82,24 +82,24 @@ pub struct PlatformSettings {
     /// A claim still unpushed after this long fails and is refunded.
     pub push_deadline_secs: i64,
     pub relay_interval_ms: u64,
-    pub relay_concurrency: usize,
+    pub(crate) relay_concurrency: usize,
     pub retry_base_ms: u64,
     pub retry_max_ms: u64,
-    pub sweep_interval_secs: u64,
+    pub(crate) sweep_interval_secs: u64,
     /// Late orders may still report a code used just before it expired.
     pub expiry_grace_secs: i64,
-    pub retention_days: i64,
-    pub reconcile_interval_secs: u64,
-    pub segment_ttl_secs: u64,
+    pub(crate) retention_days: i64,
+    pub(crate) reconcile_interval_secs: u64,
+    pub(crate) segment_ttl_secs: u64,
     /// How often the campaign worker looks for due offers.
-    pub issue_interval_ms: u64,
+    pub(crate) issue_interval_ms: u64,
     /// The longest wait a platform answer (Retry-After, throttle status)
     /// can impose; larger, negative or non-numeric figures are clamped.
     pub max_wait_secs: u64,
     /// Outgoing merchant webhooks are retried this long, then dead-lettered.
-    pub notify_retry_window_secs: i64,
+    pub(crate) notify_retry_window_secs: i64,
     /// Longest wait between two deliveries of one event (tests shorten it).
-    pub notify_retry_max_ms: i64,
+    pub(crate) notify_retry_max_ms: i64,
     /// `LOYALTY_SHOPIFY_BASE_URL`: replaces `https://{shop}` for every
     /// Shopify call (`{shop}` inside it is replaced by the shop domain); a
     /// shop's own `platform.base_url` still wins.
@@ -108,7 +108,7 @@ pub struct PlatformSettings {
     pub tokens: KeyRing,
 }
 
-pub const DEFAULT_DATABASE: &str = "loyalty-wallet.db";
+const DEFAULT_DATABASE: &str = "loyalty-wallet.db";
 
 impl Settings {
     /// Reads the process environment (and the optional file).
@@ -171,13 +171,8 @@ impl Settings {
 }
 
 impl Settings {
-    /// The length of a "day" for expiry, pending windows, warnings and win-back.
-    pub fn day_length(&self) -> chrono::Duration {
-        chrono::Duration::seconds(self.day_secs)
-    }
-
     /// True when `LOYALTY_DAY_SECS` shortened the day (logged as a WARN at start).
-    pub fn day_is_shortened(&self) -> bool {
+    pub(crate) fn day_is_shortened(&self) -> bool {
         self.day_secs != crate::clock::DEFAULT_DAY_SECS
     }
 }
@@ -219,7 +214,7 @@ impl PlatformSettings {
     }
 
     /// Where one shop's Shopify calls go: `LOYALTY_SHOPIFY_BASE_URL` or `https://{shop}`.
-    pub fn shopify_base(&self, shop: &str) -> String {
+    pub(crate) fn shopify_base(&self, shop: &str) -> String {
         match &self.shopify_base_url {
             Some(base) => base.replace("{shop}", shop),
             None => format!("https://{shop}"),

@@ -69,7 +69,7 @@ pub enum CryptoError {
 }
 
 /// Decodes a base64 key of exactly 32 bytes.
-pub fn parse_key(name: &str, text: &str) -> anyhow::Result<[u8; 32]> {
+pub(crate) fn parse_key(name: &str, text: &str) -> anyhow::Result<[u8; 32]> {
     let bytes = STANDARD
         .decode(text.trim())
         .map_err(|_| anyhow::anyhow!("{name} must be base64 (32 bytes: `openssl rand -base64 32`)"))?;
@@ -82,14 +82,14 @@ impl KeyRing {
     }
 
     /// A fresh random key (development mode); its base64 is in the source.
-    pub fn generate() -> Self {
+    pub(crate) fn generate() -> Self {
         let mut bytes = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
         Self::new(&bytes, &[], KeySource::Generated(STANDARD.encode(bytes)))
     }
 
     /// A key derived from a secret the service already holds.
-    pub fn derived(secret: &str, old: &[[u8; 32]]) -> Self {
+    pub(crate) fn derived(secret: &str, old: &[[u8; 32]]) -> Self {
         use hmac::{Hmac, Mac};
         let mut bytes = [0u8; 32];
         if let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()) {
@@ -112,7 +112,7 @@ impl KeyRing {
     }
 
     /// Seals `plaintext` for `context` (the shop id) under the current key.
-    pub fn seal(&self, context: &str, plaintext: &str) -> Result<String, CryptoError> {
+    pub(crate) fn seal(&self, context: &str, plaintext: &str) -> Result<String, CryptoError> {
         let mut nonce = [0u8; NONCE_BYTES];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let payload = Payload { msg: plaintext.as_bytes(), aad: context.as_bytes() };

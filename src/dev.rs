@@ -9,9 +9,9 @@ use crate::error::AppResult;
 use crate::store::{customers, programs, shops, Store};
 use chrono::Utc;
 
-pub const DEMO_SHOP: &str = "demo-shop.myshopify.com";
-pub const DEMO_CUSTOMER: &str = "1001";
-pub const DEMO_POINTS: i64 = 5_000;
+const DEMO_SHOP: &str = "demo-shop.myshopify.com";
+const DEMO_CUSTOMER: &str = "1001";
+const DEMO_POINTS: i64 = 5_000;
 const LINK_TTL_SECONDS: i64 = 7 * 24 * 3600;
 
 /// Seeds once: an enabled program on both channels and 5,000 points.
@@ -38,7 +38,7 @@ pub async fn seed(store: &Store) -> AppResult<()> {
 
 /// The three demo screens with fresh tokens, as (label, relative link), for
 /// the landing page in development mode.
-pub fn screen_links(settings: &Settings) -> anyhow::Result<Vec<(&'static str, String)>> {
+pub(crate) fn screen_links(settings: &Settings) -> anyhow::Result<Vec<(&'static str, String)>> {
     let shop = ShopDomain::parse(DEMO_SHOP).map_err(anyhow::Error::msg)?;
     let token = |role, subject: &str| {
         let location_id = (role == Role::Pos).then_some("front-desk");

@@ -10,7 +10,7 @@ pub mod crypto;
 pub mod dev;
 pub mod domain;
 pub mod error;
-pub mod metrics;
+pub(crate) mod metrics;
 pub mod platform;
 mod server_io;
 pub mod startup;

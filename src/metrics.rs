@@ -17,14 +17,14 @@ struct Histogram {
 }
 
 #[derive(Default)]
-pub struct Metrics {
+pub(crate) struct Metrics {
     requests: Mutex<BTreeMap<(String, String, u16), u64>>,
     latency: Mutex<BTreeMap<String, Histogram>>,
-    pub claims_created: AtomicU64,
-    pub claims_refused: AtomicU64,
-    pub refunds: AtomicU64,
-    pub points_redeemed: AtomicU64,
-    pub points_refunded: AtomicU64,
+    pub(crate) claims_created: AtomicU64,
+    pub(crate) claims_refused: AtomicU64,
+    pub(crate) refunds: AtomicU64,
+    pub(crate) points_redeemed: AtomicU64,
+    pub(crate) points_refunded: AtomicU64,
 }
 
 /// Label values are bounded (no unbounded series): a method outside the
@@ -40,7 +40,7 @@ fn route_label(route: Option<&str>) -> &str {
 
 impl Metrics {
     /// `route` is the matched pattern (None when no route matched).
-    pub fn observe_request(&self, method: &str, route: Option<&str>, status: u16, elapsed: Duration) {
+    pub(crate) fn observe_request(&self, method: &str, route: Option<&str>, status: u16, elapsed: Duration) {
         let (method, route) = (method_label(method), route_label(route));
         if let Ok(mut requests) = self.requests.lock() {
             *requests.entry((method.to_string(), route.to_string(), status)).or_default() += 1;
@@ -58,11 +58,11 @@ impl Metrics {
         }
     }
 
-    pub fn add(counter: &AtomicU64, n: u64) {
+    pub(crate) fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
     }
 
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut out = String::new();
         out.push_str("# HELP http_requests_total HTTP requests by method, route and status.\n");
         out.push_str("# TYPE http_requests_total counter\n");

@@ -28,7 +28,6 @@ pub struct Application {
     port: u16,
     server: Server,
     store: Store,
-    platform: Arc<Platform>,
 }
 
 impl Application {
@@ -46,7 +45,7 @@ impl Application {
         let platform = Platform::new(store.clone(), settings.platform.clone())?;
         platform.spawn_workers();
         let server = serve(listener, store.clone(), platform.clone(), settings)?;
-        Ok(Self { port, server, store, platform })
+        Ok(Self { port, server, store })
     }
 
     pub fn port(&self) -> u16 {
@@ -55,10 +54,6 @@ impl Application {
 
     pub fn store(&self) -> &Store {
         &self.store
-    }
-
-    pub fn platform(&self) -> &Arc<Platform> {
-        &self.platform
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

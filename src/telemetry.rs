@@ -27,7 +27,7 @@ pub fn init(format: LogFormat) {
     };
 }
 
-pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// A caller's request id is kept if it is short and printable; otherwise
 /// (or when absent) a new one is made.
@@ -40,7 +40,7 @@ fn request_id(req: &ServiceRequest) -> String {
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string())
 }
 
-pub async fn request_span(
+pub(crate) async fn request_span(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
@@ -69,7 +69,7 @@ pub async fn request_span(
 /// CORS for the embedded widget: stores serve it from their own domain.
 /// Bearer tokens (never cookies) carry the authority, so any origin may
 /// call; preflights are answered here, before routing.
-pub async fn cors(
+pub(crate) async fn cors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::BoxBody>, Error> {

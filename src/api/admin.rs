@@ -26,14 +26,14 @@ use utoipa::{IntoParams, ToSchema};
 /// Claims and entries shown on the admin customer page.
 const DETAIL_LIMIT: i64 = 100;
 
-pub fn parse_channel(raw: &str) -> AppResult<Channel> {
+fn parse_channel(raw: &str) -> AppResult<Channel> {
     Channel::parse(raw).map_err(|_| AppError::not_found("program"))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/programs/{channel}", summary = "The current program of a channel", tag = "admin", security(("bearer" = [])),
     params(("channel" = Channel, Path)),
     responses((status = 200, body = ProgramView), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-pub async fn get_program(
+pub(crate) async fn get_program(
     auth: AdminAuth,
     path: web::Path<String>,
     store: web::Data<Store>,
@@ -52,7 +52,7 @@ pub async fn get_program(
 #[utoipa::path(put, path = "/api/v1/admin/programs/{channel}", summary = "Save a new version of a channel's program", tag = "admin", security(("bearer" = [])),
     params(("channel" = Channel, Path)), request_body = ProgramInput,
     responses((status = 200, body = ProgramView), (status = 400, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope, description = "invalid_request with details.fields")))]
-pub async fn put_program(
+pub(crate) async fn put_program(
     auth: AdminAuth,
     path: web::Path<String>,
     body: JsonBody<ProgramInput>,
@@ -74,19 +74,19 @@ pub async fn put_program(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-pub struct CustomerQuery {
+pub(crate) struct CustomerQuery {
     /// Prefix of the customer id, or part of the e-mail.
     #[param(max_length = 100)]
-    pub query: Option<String>,
+    pub(crate) query: Option<String>,
     /// 1-200, default 50.
     #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
+    pub(crate) limit: Option<i64>,
     /// `next_cursor` of the previous page.
     #[param(min_length = 1)]
-    pub cursor: Option<String>,
+    pub(crate) cursor: Option<String>,
 }
 
-pub async fn search_customers(store: &Store, shop: &str, query: CustomerQuery) -> AppResult<CustomerPage> {
+pub(crate) async fn search_customers(store: &Store, shop: &str, query: CustomerQuery) -> AppResult<CustomerPage> {
     let limit = query.limit.unwrap_or(50);
     let text = query.query.unwrap_or_default().trim().to_string();
     let mut fields = serde_json::Map::new();
@@ -105,9 +105,8 @@ pub async fn search_customers(store: &Store, shop: &str, query: CustomerQuery) -
     }
     let shop = shop.to_string();
     let cursor = query.cursor;
-    let rows = store
-        .read::<_, AppError, _>(move |conn| Ok(customers::search(conn, &shop, &text, cursor.as_deref(), limit + 1)?))
-        .await?;
+    let rows =
+        store.read_query(move |conn| customers::search(conn, &shop, &text, cursor.as_deref(), limit + 1)).await?;
     let more = rows.len() as i64 > limit;
     let page: Vec<_> = rows.iter().take(limit as usize).map(CustomerSummary::from).collect();
     let next_cursor = more.then(|| page.last().map(|c| c.id.clone())).flatten();
@@ -116,7 +115,7 @@ pub async fn search_customers(store: &Store, shop: &str, query: CustomerQuery) -
 
 #[utoipa::path(get, path = "/api/v1/admin/customers", summary = "Search the shop's customers, one page at a time", operation_id = "admin_list_customers", tag = "admin", security(("bearer" = [])), params(CustomerQuery),
     responses((status = 200, body = CustomerPage), (status = 403, body = ErrorEnvelope)))]
-pub async fn list_customers(
+pub(crate) async fn list_customers(
     auth: AdminAuth,
     store: web::Data<Store>,
     query: web::Query<CustomerQuery>,
@@ -127,7 +126,7 @@ pub async fn list_customers(
 #[utoipa::path(get, path = "/api/v1/admin/customers/{id}", summary = "A customer's wallet with the newest claims, entries and lots", tag = "admin", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = CustomerDetail), (status = 404, body = ErrorEnvelope)))]
-pub async fn get_customer(
+pub(crate) async fn get_customer(
     auth: AdminAuth,
     path: web::Path<String>,
     store: web::Data<Store>,
@@ -147,7 +146,7 @@ pub async fn get_customer(
     params(("id" = String, Path), PageQuery),
     responses((status = 200, body = EntryList), (status = 400, body = ErrorEnvelope, description = "invalid_request: bad limit or cursor (details.fields)"),
         (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-pub async fn list_customer_entries(
+pub(crate) async fn list_customer_entries(
     auth: AdminAuth,
     path: web::Path<String>,
     store: web::Data<Store>,
@@ -168,7 +167,7 @@ pub async fn list_customer_entries(
     params(("id" = String, Path), PageQuery),
     responses((status = 200, body = ClaimList), (status = 400, body = ErrorEnvelope, description = "invalid_request: bad limit or cursor (details.fields)"),
         (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-pub async fn list_customer_claims(
+pub(crate) async fn list_customer_claims(
     auth: AdminAuth,
     path: web::Path<String>,
     store: web::Data<Store>,
@@ -189,7 +188,7 @@ pub async fn list_customer_claims(
     params(("id" = String, Path), PageQuery),
     responses((status = 200, body = LotList), (status = 400, body = ErrorEnvelope, description = "invalid_request: bad limit or cursor (details.fields)"),
         (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-pub async fn list_customer_lots(
+pub(crate) async fn list_customer_lots(
     auth: AdminAuth,
     path: web::Path<String>,
     store: web::Data<Store>,
@@ -211,7 +210,7 @@ fn customer_page(auth: &AdminAuth, path: &str, query: &PageQuery) -> AppResult<(
 }
 
 /// A wallet with its newest `limit` claims, ledger entries and lots.
-pub fn customer_detail(
+pub(crate) fn customer_detail(
     conn: &mut crate::store::AnyConnection,
     shop: &str,
     customer: &str,
@@ -243,18 +242,18 @@ pub fn customer_detail(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct AdjustmentBody {
+pub(crate) struct AdjustmentBody {
     /// Positive to add, negative to take away; never below zero.
     #[schema(minimum = -1_000_000_000_000_i64, maximum = 1_000_000_000_000_i64)]
-    pub points: i64,
+    pub(crate) points: i64,
     #[schema(min_length = 1, max_length = 500)]
-    pub reason: String,
+    pub(crate) reason: String,
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/customers/{id}/adjustments", summary = "Add or remove points by hand, with a reason", tag = "admin", security(("bearer" = [])),
     params(("id" = String, Path), ("Idempotency-Key" = String, Header)), request_body = AdjustmentBody,
     responses((status = 201, body = AdjustmentView), (status = 409, body = ErrorEnvelope, description = "insufficient_points"), (status = 422, body = ErrorEnvelope)))]
-pub async fn post_adjustment(
+pub(crate) async fn post_adjustment(
     req: HttpRequest,
     auth: AdminAuth,
     path: web::Path<String>,
@@ -292,7 +291,7 @@ pub async fn post_adjustment(
 #[utoipa::path(post, path = "/api/v1/admin/claims/{id}/refund", summary = "Refund a customer's unused code (admin)", operation_id = "admin_refund_claim", tag = "admin", security(("bearer" = [])),
     params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = RefundView), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope, description = "claim_not_refundable")))]
-pub async fn refund_claim(
+pub(crate) async fn refund_claim(
     req: HttpRequest,
     auth: AdminAuth,
     path: web::Path<String>,
@@ -311,6 +310,6 @@ pub async fn refund_claim(
     refund(&store, &platform, &metrics, request).await
 }
 
-pub fn currency_of(shop: &shops::ShopRow) -> AppResult<Currency> {
+pub(crate) fn currency_of(shop: &shops::ShopRow) -> AppResult<Currency> {
     Currency::parse(&shop.currency).map_err(AppError::internal_msg)
 }

@@ -19,42 +19,42 @@ use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct PlatformView {
+pub(crate) struct PlatformView {
     /// native or shopify
-    pub kind: String,
-    pub api_version: Option<String>,
-    pub base_url: Option<String>,
+    pub(crate) kind: String,
+    pub(crate) api_version: Option<String>,
+    pub(crate) base_url: Option<String>,
     /// The access token is write-only; this says whether one is stored.
-    pub access_token_set: bool,
-    pub enabled: bool,
+    pub(crate) access_token_set: bool,
+    pub(crate) enabled: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ShopView {
-    pub shop: String,
-    pub currency: String,
+pub(crate) struct ShopView {
+    pub(crate) shop: String,
+    pub(crate) currency: String,
     #[schema(example = "1")]
-    pub earn_points_per_unit: String,
+    pub(crate) earn_points_per_unit: String,
     /// Numbers and money in the widget follow this BCP 47 tag, e.g. "de-DE".
     #[schema(example = "en-US")]
-    pub locale: String,
-    pub platform: PlatformView,
+    pub(crate) locale: String,
+    pub(crate) platform: PlatformView,
     /// Outgoing webhooks to the merchant's systems; null when not set.
-    pub notify: Option<super::notify::NotifyView>,
-    pub points_expiry: ExpiryView,
+    pub(crate) notify: Option<super::notify::NotifyView>,
+    pub(crate) points_expiry: ExpiryView,
     /// Days points earned on an order stay pending (0 = available at once).
-    pub pending_days: i64,
+    pub(crate) pending_days: i64,
     /// Days before a lot expires that `points.expiring` is sent (0 = never).
-    pub expiry_warning_days: i64,
+    pub(crate) expiry_warning_days: i64,
     /// IANA time zone of the shop's days (campaign daily limits, birthdays).
-    pub timezone: String,
-    pub offers: super::shop_offers::OffersView,
+    pub(crate) timezone: String,
+    pub(crate) offers: super::shop_offers::OffersView,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ExpiryView {
-    pub kind: ExpiryKind,
-    pub days: Option<i64>,
+pub(crate) struct ExpiryView {
+    pub(crate) kind: ExpiryKind,
+    pub(crate) days: Option<i64>,
 }
 
 impl From<&ShopRow> for ShopView {
@@ -83,54 +83,54 @@ impl From<&ShopRow> for ShopView {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PlatformInput {
-    pub kind: String,
+pub(crate) struct PlatformInput {
+    pub(crate) kind: String,
     #[serde(default)]
-    pub access_token: Option<String>,
+    pub(crate) access_token: Option<String>,
     #[serde(default)]
-    pub api_version: Option<String>,
+    pub(crate) api_version: Option<String>,
     #[serde(default)]
-    pub base_url: Option<String>,
+    pub(crate) base_url: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ShopInput {
+pub(crate) struct ShopInput {
     /// Left out: unchanged (as every section below).
     #[serde(default)]
-    pub currency: Option<String>,
+    pub(crate) currency: Option<String>,
     /// Points earned per unit of currency paid ("1" = 1 point per dollar).
     #[serde(default)]
-    pub earn_points_per_unit: Option<DecimalInput>,
+    pub(crate) earn_points_per_unit: Option<DecimalInput>,
     /// BCP 47 language[-REGION], e.g. "de-DE"; kept when omitted.
     #[serde(default)]
-    pub locale: Option<String>,
+    pub(crate) locale: Option<String>,
     #[serde(default)]
-    pub platform: Option<PlatformInput>,
+    pub(crate) platform: Option<PlatformInput>,
     /// `{url, secret}`; null removes it; left out keeps it.
     #[serde(default, deserialize_with = "super::notify::absent_or_null")]
     #[schema(value_type = Option<super::notify::NotifyInput>)]
-    pub notify: Option<Option<super::notify::NotifyInput>>,
+    pub(crate) notify: Option<Option<super::notify::NotifyInput>>,
     /// When points expire: never, `days` after each credit, or `days` after
     /// the last earn, claim or positive adjustment (the whole balance).
     #[serde(default)]
-    pub points_expiry: Option<ExpiryInput>,
+    pub(crate) points_expiry: Option<ExpiryInput>,
     /// 0-365: points earned on an order become available this many days later.
     #[serde(default)]
-    pub pending_days: Option<i64>,
+    pub(crate) pending_days: Option<i64>,
     /// 0-365 and below `points_expiry.days`: warn this many days before expiry.
     #[serde(default)]
-    pub expiry_warning_days: Option<i64>,
+    pub(crate) expiry_warning_days: Option<i64>,
     #[serde(default)]
-    pub timezone: Option<String>,
+    pub(crate) timezone: Option<String>,
     /// `{min_hours_between_offers, blocked_customers: [ids]}`
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
-    pub offers: Option<serde_json::Value>,
+    pub(crate) offers: Option<serde_json::Value>,
 }
 
 /// `ll`, `lll`, `ll-RR` or `ll-123`, normalised to `ll-RR` case.
-pub fn parse_locale(raw: &str) -> Result<String, String> {
+fn parse_locale(raw: &str) -> Result<String, String> {
     let raw = raw.trim();
     let (lang, region) = raw.split_once(['-', '_']).map_or((raw, None), |(l, r)| (l, Some(r)));
     let lang_ok = (2..=3).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_alphabetic());
@@ -147,7 +147,7 @@ pub fn parse_locale(raw: &str) -> Result<String, String> {
 
 #[utoipa::path(get, path = "/api/v1/admin/shop", summary = "The shop's settings", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = ShopView), (status = 403, body = ErrorEnvelope)))]
-pub async fn get_shop(auth: AdminAuth, store: web::Data<Store>) -> AppResult<web::Json<ShopView>> {
+pub(crate) async fn get_shop(auth: AdminAuth, store: web::Data<Store>) -> AppResult<web::Json<ShopView>> {
     let shop = auth.shop.as_str().to_string();
     let view = store
         .write(move |conn| {
@@ -279,7 +279,7 @@ fn apply_platform(
 
 #[utoipa::path(put, path = "/api/v1/admin/shop", summary = "Change the shop's settings", tag = "admin", security(("bearer" = [])), request_body = ShopInput,
     responses((status = 200, body = ShopView), (status = 400, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-pub async fn put_shop(
+pub(crate) async fn put_shop(
     auth: AdminAuth,
     body: JsonBody<ShopInput>,
     store: web::Data<Store>,

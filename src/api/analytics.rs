@@ -17,79 +17,79 @@ use utoipa::{IntoParams, ToSchema};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-pub struct AnalyticsQuery {
+pub(crate) struct AnalyticsQuery {
     /// RFC 3339; default 30 days before `to`.
-    pub from: Option<DateTime<Utc>>,
+    pub(crate) from: Option<DateTime<Utc>>,
     /// RFC 3339; default now.
-    pub to: Option<DateTime<Utc>>,
+    pub(crate) to: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Bucket {
-    pub min: i64,
-    pub max: Option<i64>,
-    pub count: i64,
+pub(crate) struct Bucket {
+    pub(crate) min: i64,
+    pub(crate) max: Option<i64>,
+    pub(crate) count: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct DayView {
-    pub date: String,
-    pub count: i64,
-    pub points: i64,
+pub(crate) struct DayView {
+    pub(crate) date: String,
+    pub(crate) count: i64,
+    pub(crate) points: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct PerCustomer {
-    pub customers: i64,
-    pub average: f64,
+pub(crate) struct PerCustomer {
+    pub(crate) customers: i64,
+    pub(crate) average: f64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CountPoints {
-    pub count: i64,
-    pub points: i64,
+pub(crate) struct CountPoints {
+    pub(crate) count: i64,
+    pub(crate) points: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct OrdersView {
-    pub count: i64,
-    pub total_value: String,
-    pub average_value: String,
+pub(crate) struct OrdersView {
+    pub(crate) count: i64,
+    pub(crate) total_value: String,
+    pub(crate) average_value: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct AnalyticsView {
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
-    pub currency: String,
-    pub claims_count: i64,
-    pub points_redeemed: i64,
-    pub average_points_per_claim: f64,
+pub(crate) struct AnalyticsView {
+    pub(crate) from: DateTime<Utc>,
+    pub(crate) to: DateTime<Utc>,
+    pub(crate) currency: String,
+    pub(crate) claims_count: i64,
+    pub(crate) points_redeemed: i64,
+    pub(crate) average_points_per_claim: f64,
     /// Codes not refunded, and their points (points that stayed redeemed).
-    pub net_claims_count: i64,
-    pub net_points_redeemed: i64,
-    pub average_points_per_net_claim: f64,
+    pub(crate) net_claims_count: i64,
+    pub(crate) net_points_redeemed: i64,
+    pub(crate) average_points_per_net_claim: f64,
     /// Codes refunded (points returned to the customer).
-    pub refunded: CountPoints,
+    pub(crate) refunded: CountPoints,
     /// online / pos → codes and points, refunded ones left out.
     #[schema(value_type = Object)]
-    pub by_channel: BTreeMap<String, CountPoints>,
-    pub distribution: Vec<Bucket>,
+    pub(crate) by_channel: BTreeMap<String, CountPoints>,
+    pub(crate) distribution: Vec<Bucket>,
     /// day, week or month: the size of each `claims_per_day` row (by span:
     /// up to 92 days by day, up to 3 years by week, longer by month).
-    pub period: String,
+    pub(crate) period: String,
     /// One row per period with claims; `date` is its first day.
-    pub claims_per_day: Vec<DayView>,
-    pub claims_per_customer: PerCustomer,
+    pub(crate) claims_per_day: Vec<DayView>,
+    pub(crate) claims_per_customer: PerCustomer,
     /// open (pending+active+refund_pending), used, refunded, expired, failed
     #[schema(value_type = Object)]
-    pub status: BTreeMap<String, i64>,
-    pub orders: OrdersView,
+    pub(crate) status: BTreeMap<String, i64>,
+    pub(crate) orders: OrdersView,
 }
 
 /// Spans up to this many days are reported per day, then per week.
-pub const DAILY_DAYS: i64 = 92;
-pub const WEEKLY_DAYS: i64 = 3 * 366;
+const DAILY_DAYS: i64 = 92;
+const WEEKLY_DAYS: i64 = 3 * 366;
 
 fn period_for(span: Duration) -> analytics::Period {
     match span.num_days() {
@@ -101,7 +101,7 @@ fn period_for(span: Duration) -> analytics::Period {
 
 #[utoipa::path(get, path = "/api/v1/admin/analytics", summary = "Points and codes over a time window", tag = "admin", security(("bearer" = [])), params(AnalyticsQuery),
     responses((status = 200, body = AnalyticsView), (status = 400, body = ErrorEnvelope)))]
-pub async fn get_analytics(
+pub(crate) async fn get_analytics(
     auth: AdminAuth,
     store: web::Data<Store>,
     query: web::Query<AnalyticsQuery>,

@@ -38,22 +38,22 @@ fn require(principal: &Principal, role: Role) -> Result<(), AppError> {
 }
 
 /// A shopper: always and only their own wallet.
-pub struct CustomerAuth {
-    pub shop: ShopDomain,
-    pub customer: CustomerId,
+pub(crate) struct CustomerAuth {
+    pub(crate) shop: ShopDomain,
+    pub(crate) customer: CustomerId,
 }
 
 /// A merchant's staff member: their own shop only.
-pub struct AdminAuth {
-    pub shop: ShopDomain,
-    pub subject: String,
+pub(crate) struct AdminAuth {
+    pub(crate) shop: ShopDomain,
+    pub(crate) subject: String,
 }
 
 /// A POS terminal (staff member at a location): its own shop only.
-pub struct PosAuth {
-    pub shop: ShopDomain,
-    pub subject: String,
-    pub location_id: Option<String>,
+pub(crate) struct PosAuth {
+    pub(crate) shop: ShopDomain,
+    pub(crate) subject: String,
+    pub(crate) location_id: Option<String>,
 }
 
 fn customer(req: &HttpRequest) -> Result<CustomerAuth, AppError> {

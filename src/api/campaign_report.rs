@@ -22,70 +22,70 @@ const DEFAULT_WINDOW_SECS: i64 = 7 * 86_400;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-pub struct ReportParams {
+pub(crate) struct ReportParams {
     /// RFC 3339: offers whose event happened at or after this time (default: the beginning).
-    pub from: Option<DateTime<Utc>>,
+    pub(crate) from: Option<DateTime<Utc>>,
     /// RFC 3339: offers whose event happened before this time (default: the end of year 9999).
-    pub to: Option<DateTime<Utc>>,
+    pub(crate) to: Option<DateTime<Utc>>,
 }
 
 /// One group of the experiment.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct GroupView {
+pub(crate) struct GroupView {
     /// Distinct customers in the group (treatment: with an issued offer — pending, active, used,
     /// expired or deleted; control: held out).
-    pub customers: i64,
+    pub(crate) customers: i64,
     /// Customers with a paid order within the attribution window after the event of their offer.
-    pub converted: i64,
+    pub(crate) converted: i64,
     /// converted ÷ customers, a JSON number 0–1 (0 for an empty group).
-    pub rate: f64,
+    pub(crate) rate: f64,
     /// Σ subtotals of those orders (each order once), decimal string in the shop currency.
-    pub revenue: String,
+    pub(crate) revenue: String,
 }
 
 /// Lift of treatment over control. All null while either group is empty.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct LiftView {
+pub(crate) struct LiftView {
     /// treatment.rate − control.rate, a JSON number −1..1.
-    pub absolute: Option<f64>,
+    pub(crate) absolute: Option<f64>,
     /// absolute ÷ control.rate; null when the control rate is 0.
-    pub relative: Option<f64>,
+    pub(crate) relative: Option<f64>,
     /// [lo, hi]: 95 % confidence interval of `absolute` by Newcombe's hybrid score method
     /// (method 10, from Wilson score intervals), JSON numbers within −1..1.
-    pub ci95: Option<[f64; 2]>,
+    pub(crate) ci95: Option<[f64; 2]>,
     /// The tooltip text naming the interval's method.
-    pub method: String,
+    pub(crate) method: String,
 }
 
 /// `GET /api/v1/admin/campaigns/{id}/report`. Counts are integers, rates and
 /// lifts JSON numbers (fractions), money decimal strings in `currency`.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ReportView {
-    pub campaign_id: String,
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
-    pub currency: String,
+pub(crate) struct ReportView {
+    pub(crate) campaign_id: String,
+    pub(crate) from: DateTime<Utc>,
+    pub(crate) to: DateTime<Utc>,
+    pub(crate) currency: String,
     /// The attribution window in hours (the campaign's `expires_after_hours`, else 168).
-    pub attribution_window_hours: f64,
+    pub(crate) attribution_window_hours: f64,
     /// Offers that got a code: pending, active, used, expired, deleted.
-    pub issued: i64,
-    pub held_out: i64,
+    pub(crate) issued: i64,
+    pub(crate) held_out: i64,
     /// Refused offers per reason (limit_reached, budget_exhausted, customer_blocked, campaign_inactive,
     /// not_eligible, too_soon).
     #[schema(value_type = Object)]
-    pub refused: BTreeMap<String, i64>,
-    pub used: i64,
-    pub expired: i64,
+    pub(crate) refused: BTreeMap<String, i64>,
+    pub(crate) used: i64,
+    pub(crate) expired: i64,
     /// Value reserved by pending and active offers (decimal string).
-    pub outstanding_value: String,
+    pub(crate) outstanding_value: String,
     /// Value of every issued offer (decimal string).
-    pub total_value: String,
-    pub treatment: GroupView,
-    pub control: GroupView,
-    pub lift: LiftView,
+    pub(crate) total_value: String,
+    pub(crate) treatment: GroupView,
+    pub(crate) control: GroupView,
+    pub(crate) lift: LiftView,
     /// treatment.revenue − control.revenue × treatment.customers ÷ control.customers (rounded down to
     /// the minor unit), decimal string; null when the control group is empty.
-    pub incremental_revenue: Option<String>,
+    pub(crate) incremental_revenue: Option<String>,
 }
 
 fn in_range(at: DateTime<Utc>, field: &str) -> AppResult<DateTime<Utc>> {
@@ -178,7 +178,7 @@ fn view(
     params(("id" = String, Path), ReportParams),
     responses((status = 200, body = ReportView), (status = 400, body = ErrorEnvelope, description = "invalid_request with details.fields (from, to)"),
         (status = 404, body = ErrorEnvelope)))]
-pub async fn get_report(
+pub(crate) async fn get_report(
     auth: AdminAuth,
     path: web::Path<String>,
     params: web::Query<ReportParams>,

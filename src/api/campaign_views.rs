@@ -11,39 +11,39 @@ use serde_json::{json, Value};
 use utoipa::ToSchema;
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CampaignView {
-    pub id: String,
-    pub version: i64,
-    pub name: String,
+pub(crate) struct CampaignView {
+    pub(crate) id: String,
+    pub(crate) version: i64,
+    pub(crate) name: String,
     /// False when disabled by the admin or paused by the kill switch.
-    pub enabled: bool,
+    pub(crate) enabled: bool,
     /// Why the campaign paused itself (null when it did not).
-    pub paused_reason: Option<String>,
+    pub(crate) paused_reason: Option<String>,
     #[schema(value_type = Object)]
-    pub trigger: Value,
+    pub(crate) trigger: Value,
     #[schema(value_type = Object)]
-    pub discount: Value,
+    pub(crate) discount: Value,
     #[schema(value_type = Object)]
-    pub code: Value,
+    pub(crate) code: Value,
     #[schema(value_type = f64)]
-    pub expires_after_hours: Value,
-    pub starts_at: Option<DateTime<Utc>>,
-    pub ends_at: Option<DateTime<Utc>>,
-    pub eligibility: Eligibility,
+    pub(crate) expires_after_hours: Value,
+    pub(crate) starts_at: Option<DateTime<Utc>>,
+    pub(crate) ends_at: Option<DateTime<Utc>>,
+    pub(crate) eligibility: Eligibility,
     #[schema(value_type = Object)]
-    pub limits: Value,
-    pub holdout_percent: i64,
-    pub currency: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    pub(crate) limits: Value,
+    pub(crate) holdout_percent: i64,
+    pub(crate) currency: String,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) updated_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CampaignList {
+pub(crate) struct CampaignList {
     /// Oldest first.
-    pub campaigns: Vec<CampaignView>,
+    pub(crate) campaigns: Vec<CampaignView>,
     /// Pass as `cursor` for the next page; null on the last page.
-    pub next_cursor: Option<String>,
+    pub(crate) next_cursor: Option<String>,
 }
 
 fn opt_money(minor: Option<i64>, currency: &str) -> Value {
@@ -51,7 +51,7 @@ fn opt_money(minor: Option<i64>, currency: &str) -> Value {
 }
 
 /// `{kind, value, min_subtotal, max_shipping, ...}` of a discount.
-pub fn discount_json(d: &Discount) -> Value {
+pub(crate) fn discount_json(d: &Discount) -> Value {
     let value = match d.kind {
         DiscountKind::FixedAmount => opt_money(d.amount_minor, &d.currency),
         DiscountKind::Percentage => d.percentage.map_or(Value::Null, |p| Value::String(p.normalize().to_string())),
@@ -114,23 +114,23 @@ impl From<&Campaign> for CampaignView {
 
 /// An offer as the admin sees it.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct OfferView {
-    pub id: String,
-    pub campaign_id: String,
-    pub campaign_version: i64,
-    pub customer_id: String,
-    pub event_id: String,
+pub(crate) struct OfferView {
+    pub(crate) id: String,
+    pub(crate) campaign_id: String,
+    pub(crate) campaign_version: i64,
+    pub(crate) customer_id: String,
+    pub(crate) event_id: String,
     /// scheduled, held_out, refused, cancelled, pending, active, used, expired, deleted, failed
-    pub status: String,
+    pub(crate) status: String,
     /// For refused: limit_reached, budget_exhausted, customer_blocked, campaign_inactive, not_eligible, too_soon
-    pub reason: Option<String>,
-    pub code: Option<String>,
+    pub(crate) reason: Option<String>,
+    pub(crate) code: Option<String>,
     #[schema(value_type = Object)]
-    pub discount: Value,
-    pub issued_at: Option<DateTime<Utc>>,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub order_id: Option<String>,
-    pub due_at: DateTime<Utc>,
+    pub(crate) discount: Value,
+    pub(crate) issued_at: Option<DateTime<Utc>>,
+    pub(crate) expires_at: Option<DateTime<Utc>>,
+    pub(crate) order_id: Option<String>,
+    pub(crate) due_at: DateTime<Utc>,
 }
 
 impl From<&OfferRow> for OfferView {
@@ -154,26 +154,26 @@ impl From<&OfferRow> for OfferView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct OfferPage {
-    pub offers: Vec<OfferView>,
-    pub next_cursor: Option<String>,
+pub(crate) struct OfferPage {
+    pub(crate) offers: Vec<OfferView>,
+    pub(crate) next_cursor: Option<String>,
 }
 
 /// An offer as its customer sees it (`GET /api/v1/offers`).
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CustomerOfferView {
-    pub id: String,
+pub(crate) struct CustomerOfferView {
+    pub(crate) id: String,
     /// The campaign's name.
-    pub campaign: String,
-    pub code: Option<String>,
+    pub(crate) campaign: String,
+    pub(crate) code: Option<String>,
     #[schema(value_type = Object)]
-    pub discount: Value,
+    pub(crate) discount: Value,
     /// pending, active, used, expired
-    pub status: String,
-    pub expires_at: Option<DateTime<Utc>>,
+    pub(crate) status: String,
+    pub(crate) expires_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CustomerOfferList {
-    pub offers: Vec<CustomerOfferView>,
+pub(crate) struct CustomerOfferList {
+    pub(crate) offers: Vec<CustomerOfferView>,
 }

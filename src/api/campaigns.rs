@@ -52,7 +52,7 @@ fn campaign_id(raw: &str) -> AppResult<String> {
     params(PageQuery),
     responses((status = 200, body = CampaignList), (status = 400, body = ErrorEnvelope, description = "invalid_request: bad limit or cursor (details.fields)"),
         (status = 403, body = ErrorEnvelope)))]
-pub async fn list_campaigns(
+pub(crate) async fn list_campaigns(
     auth: AdminAuth,
     store: web::Data<Store>,
     query: web::Query<PageQuery>,
@@ -69,7 +69,7 @@ pub async fn list_campaigns(
     params(("Idempotency-Key" = String, Header)), request_body = CampaignInput,
     responses((status = 201, body = CampaignView), (status = 400, body = ErrorEnvelope),
         (status = 422, body = ErrorEnvelope, description = "invalid_request with details.fields")))]
-pub async fn post_campaign(
+pub(crate) async fn post_campaign(
     req: HttpRequest,
     auth: AdminAuth,
     key: IdempotencyKey,
@@ -95,7 +95,7 @@ pub async fn post_campaign(
 #[utoipa::path(get, path = "/api/v1/admin/campaigns/{id}", summary = "One campaign", tag = "campaigns", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = CampaignView), (status = 404, body = ErrorEnvelope)))]
-pub async fn get_campaign(
+pub(crate) async fn get_campaign(
     auth: AdminAuth,
     path: web::Path<String>,
     store: web::Data<Store>,
@@ -112,7 +112,7 @@ pub async fn get_campaign(
     params(("id" = String, Path)), request_body = CampaignInput,
     responses((status = 200, body = CampaignView), (status = 404, body = ErrorEnvelope),
         (status = 422, body = ErrorEnvelope, description = "invalid_request with details.fields")))]
-pub async fn put_campaign(
+pub(crate) async fn put_campaign(
     auth: AdminAuth,
     path: web::Path<String>,
     body: JsonBody<Value>,
@@ -136,19 +136,19 @@ pub async fn put_campaign(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-pub struct OfferQuery {
+pub(crate) struct OfferQuery {
     /// One offer status (scheduled, held_out, refused, cancelled, pending, active, used, expired, deleted, failed).
-    pub status: Option<String>,
+    pub(crate) status: Option<String>,
     /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+    pub(crate) cursor: Option<String>,
     /// 1-200, default 50.
-    pub limit: Option<i64>,
+    pub(crate) limit: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/campaigns/{id}/offers", summary = "A campaign's offers, one page at a time", tag = "campaigns", security(("bearer" = [])),
     params(("id" = String, Path), OfferQuery),
     responses((status = 200, body = OfferPage), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-pub async fn list_offers(
+pub(crate) async fn list_offers(
     auth: AdminAuth,
     path: web::Path<String>,
     query: web::Query<OfferQuery>,

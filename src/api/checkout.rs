@@ -23,25 +23,25 @@ use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ValidateBody {
-    pub code: String,
-    pub customer_id: String,
+pub(crate) struct ValidateBody {
+    pub(crate) code: String,
+    pub(crate) customer_id: String,
     #[serde(default)]
-    pub purchase_type: Option<PurchaseType>,
+    pub(crate) purchase_type: Option<PurchaseType>,
     /// Cart subtotal, decimal string in the shop's currency.
-    pub subtotal: String,
+    pub(crate) subtotal: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ValidateView {
-    pub valid: bool,
+pub(crate) struct ValidateView {
+    pub(crate) valid: bool,
     /// fixed_amount (points codes and fixed offers), percentage or free_shipping
-    pub kind: Option<String>,
+    pub(crate) kind: Option<String>,
     /// What the code takes off this subtotal; for free shipping its cap (null: unlimited).
-    pub value: Option<String>,
-    pub currency: String,
+    pub(crate) value: Option<String>,
+    pub(crate) currency: String,
     /// code_not_valid with a reason, when not valid
-    pub error: Option<super::views::QuoteError>,
+    pub(crate) error: Option<super::views::QuoteError>,
 }
 
 fn parse_code(raw: &str) -> AppResult<String> {
@@ -60,7 +60,7 @@ fn parse_customer(raw: &str) -> AppResult<String> {
         (status = 400, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope),
         (status = 429, body = ErrorEnvelope, description = "rate_limited: more than 20 failed code checks by this customer this clock hour; Retry-After (seconds) and details.retry_after say when the hour ends",
             headers(("Retry-After" = u64, description = "seconds until the limit resets")))))]
-pub async fn validate(
+pub(crate) async fn validate(
     auth: AdminAuth,
     body: JsonBody<ValidateBody>,
     store: web::Data<Store>,
@@ -106,25 +106,19 @@ fn rate_limited(store: &Store) -> AppError {
 /// (and the attempt counted).
 async fn refuse_if_limited(store: &Store, shop: &str, customer: &str) -> AppResult<()> {
     let (s, c) = (shop.to_string(), customer.to_string());
-    let limited = store
-        .read::<_, AppError, _>(move |conn| Ok(code_failures::is_limited(conn, &s, &c, crate::clock::now())?))
-        .await?;
+    let limited = store.read_query(move |conn| code_failures::is_limited(conn, &s, &c, crate::clock::now())).await?;
     if !limited {
         return Ok(());
     }
     let (s, c) = (shop.to_string(), customer.to_string());
-    store
-        .write::<_, AppError, _>(move |conn| Ok(code_failures::refuse_if_limited(conn, &s, &c, crate::clock::now())?))
-        .await?;
+    store.write_query(move |conn| code_failures::refuse_if_limited(conn, &s, &c, crate::clock::now())).await?;
     Err(rate_limited(store))
 }
 
 /// Counts a failed check; the one that goes over the limit is answered 429.
 async fn count_failure(store: &Store, shop: &str, customer: &str) -> AppResult<()> {
     let (s, c) = (shop.to_string(), customer.to_string());
-    let over = store
-        .write::<_, AppError, _>(move |conn| Ok(code_failures::record(conn, &s, &c, crate::clock::now())?))
-        .await?;
+    let over = store.write_query(move |conn| code_failures::record(conn, &s, &c, crate::clock::now())).await?;
     if over {
         return Err(rate_limited(store));
     }
@@ -167,44 +161,44 @@ fn offer_view(currency: &str, verdict: checkout::OfferVerdict) -> ValidateView {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RedeemBody {
-    pub code: String,
-    pub customer_id: String,
-    pub order_id: String,
-    pub subtotal: String,
+pub(crate) struct RedeemBody {
+    pub(crate) code: String,
+    pub(crate) customer_id: String,
+    pub(crate) order_id: String,
+    pub(crate) subtotal: String,
 }
 
 /// A redeemed offer code (campaigns): the offer, now `used`.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct OfferRedeemView {
-    pub offer_id: String,
-    pub code: Option<String>,
-    pub status: String,
-    pub order_id: Option<String>,
-    pub points_earned: i64,
+pub(crate) struct OfferRedeemView {
+    pub(crate) offer_id: String,
+    pub(crate) code: Option<String>,
+    pub(crate) status: String,
+    pub(crate) order_id: Option<String>,
+    pub(crate) points_earned: i64,
 }
 
 /// A points code's claim or an offer, whichever the code is.
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
-pub enum Redeemed {
+enum Redeemed {
     Claim(Box<RedeemView>),
     Offer(OfferRedeemView),
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RedeemView {
+pub(crate) struct RedeemView {
     #[serde(flatten)]
-    pub claim: ClaimView,
+    pub(crate) claim: ClaimView,
     /// Points earned on the order at the shop's earn rate.
-    pub points_earned: i64,
+    pub(crate) points_earned: i64,
 }
 
 #[utoipa::path(post, path = "/api/v1/checkout/redeem", summary = "Redeem a code at the native checkout", tag = "checkout", security(("bearer" = [])), request_body = RedeemBody,
     params(("Idempotency-Key" = String, Header)),
     responses((status = 200, body = RedeemView, description = "the claim, now used; for an offer code an OfferRedeemView"), (status = 409, body = ErrorEnvelope, description = "code_not_valid (counts as a failed code check)"), (status = 422, body = ErrorEnvelope, description = "customer_blocked, below_minimum_subtotal, invalid_request"),
         (status = 429, body = ErrorEnvelope, description = "rate_limited, as for validate", headers(("Retry-After" = u64, description = "seconds until the limit resets")))))]
-pub async fn redeem(
+pub(crate) async fn redeem(
     req: HttpRequest,
     auth: AdminAuth,
     key: IdempotencyKey,

@@ -28,7 +28,12 @@ use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 
 /// Reads the wallet, creating shop and customer on first sight.
-pub async fn load(store: &Store, shop: &ShopDomain, customer: &CustomerId, channel: Channel) -> AppResult<Wallet> {
+pub(crate) async fn load(
+    store: &Store,
+    shop: &ShopDomain,
+    customer: &CustomerId,
+    channel: Channel,
+) -> AppResult<Wallet> {
     let (shop_id, customer_id) = (shop.as_str().to_string(), customer.as_str().to_string());
     let found = store.read(move |conn| wallets::find(conn, &shop_id, &customer_id, channel)).await?;
     if let Some(wallet) = found {
@@ -42,7 +47,7 @@ fn currency(wallet: &Wallet) -> AppResult<Currency> {
     Currency::parse(&wallet.shop.currency).map_err(AppError::internal_msg)
 }
 
-pub fn wallet_view(wallet: &Wallet, segment_member: Option<bool>) -> AppResult<WalletView> {
+pub(crate) fn wallet_view(wallet: &Wallet, segment_member: Option<bool>) -> AppResult<WalletView> {
     let eligibility = claim::eligibility(&wallet.program.settings, &wallet.customer.id, segment_member);
     Ok(WalletView {
         customer_id: wallet.customer.id.clone(),
@@ -63,15 +68,15 @@ pub fn wallet_view(wallet: &Wallet, segment_member: Option<bool>) -> AppResult<W
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-pub struct QuoteQuery {
+pub(crate) struct QuoteQuery {
     /// Points to turn into a code.
-    pub points: i64,
+    pub(crate) points: i64,
     /// POS only: the customer at the counter.
-    pub customer_id: Option<String>,
+    pub(crate) customer_id: Option<String>,
 }
 
 /// Same rules as a claim, nothing written; refusals are `valid: false`.
-pub fn quote(wallet: &Wallet, raw_points: i64, segment_member: Option<bool>) -> AppResult<QuoteView> {
+pub(crate) fn quote(wallet: &Wallet, raw_points: i64, segment_member: Option<bool>) -> AppResult<QuoteView> {
     let points = Points::parse(raw_points).map_err(AppError::invalid)?;
     let currency = currency(wallet)?;
     let settings = &wallet.program.settings;
@@ -93,18 +98,18 @@ pub fn quote(wallet: &Wallet, raw_points: i64, segment_member: Option<bool>) -> 
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ClaimBody {
+pub(crate) struct ClaimBody {
     #[schema(minimum = 1, maximum = 1_000_000_000_000_i64)]
-    pub points: i64,
+    pub(crate) points: i64,
     /// one_time (default when allowed) or subscription
     #[serde(default)]
-    pub purchase_type: Option<crate::domain::program::PurchaseType>,
+    pub(crate) purchase_type: Option<crate::domain::program::PurchaseType>,
 }
 
 /// Creates a claim through the idempotency layer and counts it. A claim
 /// for a platform shop is answered once pushed, or after the push window
 /// with status `pending` (the relay finishes the push in the background).
-pub async fn create_claim(
+pub(crate) async fn create_claim(
     store: &Store,
     platform: &Arc<Platform>,
     metrics: &Metrics,
@@ -168,7 +173,7 @@ fn needs_segments(error: &AppError) -> bool {
 /// Works the claim's outbox row now and waits up to the push window for
 /// the claim to leave `from` (the background relay may hold the row: then
 /// we watch). The claim as it then is, if it moved on.
-pub async fn settle_within_window(
+pub(crate) async fn settle_within_window(
     store: &Store,
     platform: &Arc<Platform>,
     shop: &str,
@@ -183,7 +188,7 @@ pub async fn settle_within_window(
     let _ = tokio::time::timeout_at(deadline, task).await;
     loop {
         let (shop_id, id) = (shop.to_string(), claim_id.to_string());
-        let claim = store.read::<_, AppError, _>(move |conn| Ok(claims::find(conn, &shop_id, &id)?)).await?;
+        let claim = store.read_query(move |conn| claims::find(conn, &shop_id, &id)).await?;
         match claim {
             Some(row) if row.status != from => return Ok(Some(row)),
             None => return Ok(None),
@@ -209,7 +214,7 @@ async fn segment_member(store: &Store, platform: &Platform, request: &ClaimReque
 /// Membership that must be known (a claim): a platform
 /// that cannot answer is 503 `unavailable`; what it said goes to the log
 /// (with the request id), never to the body.
-pub async fn checked_membership(platform: &Platform, wallet: &Wallet) -> AppResult<Option<bool>> {
+async fn checked_membership(platform: &Platform, wallet: &Wallet) -> AppResult<Option<bool>> {
     membership(platform, wallet).await.map_err(|error| {
         let mut refusal = AppError::unavailable(anyhow::anyhow!("segment membership: {error:?}"));
         refusal.message = "segment membership cannot be checked right now".into();
@@ -220,13 +225,13 @@ pub async fn checked_membership(platform: &Platform, wallet: &Wallet) -> AppResu
 /// Membership for display (wallet, quote, POS lookups): a platform that
 /// cannot answer shows the program as unavailable (`segments_unavailable`)
 /// rather than failing the page, so the balance stays readable.
-pub async fn display_membership(platform: &Platform, wallet: &Wallet) -> Option<bool> {
+pub(crate) async fn display_membership(platform: &Platform, wallet: &Wallet) -> Option<bool> {
     membership(platform, wallet).await.unwrap_or(None)
 }
 
 /// None when the program is not by segment or the shop has no platform. A
 /// panic while asking is caught and reported as a transient failure.
-pub async fn membership(platform: &Platform, wallet: &Wallet) -> Result<Option<bool>, PlatformError> {
+async fn membership(platform: &Platform, wallet: &Wallet) -> Result<Option<bool>, PlatformError> {
     let eligibility = &wallet.program.settings.eligibility;
     if eligibility.kind != EligibilityKind::Segments {
         return Ok(None);
@@ -241,7 +246,7 @@ pub async fn membership(platform: &Platform, wallet: &Wallet) -> Result<Option<b
     }
 }
 
-pub fn parse_points(raw: i64) -> AppResult<Points> {
+pub(crate) fn parse_points(raw: i64) -> AppResult<Points> {
     Points::parse(raw).map_err(|e| {
         AppError::new(ErrorCode::InvalidRequest, e)
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
@@ -249,6 +254,6 @@ pub fn parse_points(raw: i64) -> AppResult<Points> {
     })
 }
 
-pub fn owner(shop: &ShopDomain, role: &str, subject: &str) -> KeyOwner {
+pub(crate) fn owner(shop: &ShopDomain, role: &str, subject: &str) -> KeyOwner {
     KeyOwner { shop_id: shop.as_str().into(), principal: format!("{role}:{subject}") }
 }

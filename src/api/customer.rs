@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 #[utoipa::path(get, path = "/api/v1/wallet", summary = "The shopper's balance and program", tag = "customer", security(("bearer" = [])),
     responses((status = 200, body = WalletView), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
-pub async fn get_wallet(
+pub(crate) async fn get_wallet(
     auth: CustomerAuth,
     store: web::Data<Store>,
     platform: web::Data<Arc<Platform>>,
@@ -33,7 +33,7 @@ pub async fn get_wallet(
 
 #[utoipa::path(get, path = "/api/v1/quote", summary = "What a number of points is worth", tag = "customer", security(("bearer" = [])), params(QuoteQuery),
     responses((status = 200, body = QuoteView), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope)))]
-pub async fn get_quote(
+pub(crate) async fn get_quote(
     auth: CustomerAuth,
     store: web::Data<Store>,
     platform: web::Data<Arc<Platform>>,
@@ -49,7 +49,7 @@ pub async fn get_quote(
     responses((status = 201, body = ClaimView), (status = 400, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope, description = "insufficient_points"),
         (status = 422, body = ErrorEnvelope, description = "below_minimum, above_maximum, not_eligible, program_disabled, purchase_type_not_allowed, zero_value, idempotency_conflict"),
         (status = 503, body = ErrorEnvelope, description = "unavailable: segment membership cannot be checked (platform down or answering nonsense)")))]
-pub async fn post_claim(
+pub(crate) async fn post_claim(
     req: HttpRequest,
     auth: CustomerAuth,
     key: IdempotencyKey,
@@ -77,22 +77,20 @@ pub async fn post_claim(
 #[utoipa::path(get, path = "/api/v1/claims", summary = "The shopper's codes, newest first, one page at a time", tag = "customer", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = ClaimList), (status = 400, body = ErrorEnvelope, description = "invalid_request: bad limit or cursor (details.fields)"),
         (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
-pub async fn list_claims(
+pub(crate) async fn list_claims(
     auth: CustomerAuth,
     store: web::Data<Store>,
     query: web::Query<PageQuery>,
 ) -> AppResult<web::Json<ClaimList>> {
     let page = query.check()?;
     let (shop, customer) = (auth.shop.as_str().to_string(), auth.customer.into_string());
-    Ok(web::Json(
-        store.read::<_, AppError, _>(move |conn| Ok(paging::claim_page(conn, &shop, &customer, &page)?)).await?,
-    ))
+    Ok(web::Json(store.read_query(move |conn| paging::claim_page(conn, &shop, &customer, &page)).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/claims/{id}/refund", summary = "Give back an unused code for its points", tag = "customer", security(("bearer" = [])),
     params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = RefundView), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope, description = "claim_not_refundable")))]
-pub async fn refund_claim(
+pub(crate) async fn refund_claim(
     req: HttpRequest,
     auth: CustomerAuth,
     path: web::Path<String>,
@@ -112,18 +110,18 @@ pub async fn refund_claim(
 }
 
 /// A refund as the shopper's and the merchant's doors ask for it.
-pub struct RefundRequest {
-    pub owner: idempotency::KeyOwner,
-    pub key: Option<IdempotencyKey>,
-    pub fingerprint: String,
-    pub claim_id: String,
+pub(crate) struct RefundRequest {
+    pub(crate) owner: idempotency::KeyOwner,
+    pub(crate) key: Option<IdempotencyKey>,
+    pub(crate) fingerprint: String,
+    pub(crate) claim_id: String,
     /// The shopper's door limits the refund to their own claims.
-    pub customer: Option<String>,
+    pub(crate) customer: Option<String>,
 }
 
 /// Refunds through the idempotency layer: 200 once credited, 202 while the
 /// platform still deletes the code (tried within the push window first).
-pub async fn refund(
+pub(crate) async fn refund(
     store: &Store,
     platform: &Arc<Platform>,
     metrics: &Metrics,
@@ -157,7 +155,7 @@ pub async fn refund(
         return Ok(answer.into_response());
     };
     let (shop_id, customer) = (shop.clone(), row.customer_id.clone());
-    let balance = store.read::<_, AppError, _>(move |conn| Ok(customers::balance(conn, &shop_id, &customer)?)).await?;
+    let balance = store.read_query(move |conn| customers::balance(conn, &shop_id, &customer)).await?;
     let settled = RefundView { points_refunded: row.points, points_balance: balance, claim: ClaimView::from(&row) };
     let response = Stored::new(StatusCode::OK, &settled)?;
     idempotency::restate(store, &owner, &key, &response).await?;
@@ -182,14 +180,12 @@ fn refund_response(refund: &claims::Refund) -> AppResult<Stored> {
 #[utoipa::path(get, path = "/api/v1/transactions", summary = "The shopper's ledger, newest first, one page at a time", tag = "customer", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = EntryList), (status = 400, body = ErrorEnvelope, description = "invalid_request: bad limit or cursor (details.fields)"),
         (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
-pub async fn list_transactions(
+pub(crate) async fn list_transactions(
     auth: CustomerAuth,
     store: web::Data<Store>,
     query: web::Query<PageQuery>,
 ) -> AppResult<web::Json<EntryList>> {
     let page = query.check()?;
     let (shop, customer) = (auth.shop.as_str().to_string(), auth.customer.into_string());
-    Ok(web::Json(
-        store.read::<_, AppError, _>(move |conn| Ok(paging::entry_page(conn, &shop, &customer, &page)?)).await?,
-    ))
+    Ok(web::Json(store.read_query(move |conn| paging::entry_page(conn, &shop, &customer, &page)).await?))
 }

@@ -8,7 +8,7 @@ use super::claim_flow::owner;
 use super::extract::{fingerprint, IdempotencyKey, JsonBody};
 use super::idempotency::{self, Idempotent};
 use super::views::utc;
-use crate::domain::event::Event;
+use crate::domain::event::{Event, EventSource};
 use crate::error::{AppError, AppResult, ErrorEnvelope};
 use crate::store::{campaigns, events, offers, shops, Store};
 use actix_web::http::StatusCode;
@@ -27,17 +27,17 @@ use utoipa::ToSchema;
 pub struct EventInput(pub Value);
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct EventReceipt {
-    pub event_id: String,
+pub(crate) struct EventReceipt {
+    pub(crate) event_id: String,
     /// How many enabled campaigns scheduled an offer for this event.
-    pub matched_campaigns: usize,
+    pub(crate) matched_campaigns: usize,
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/events", summary = "Report a customer event to the campaigns", tag = "campaigns", security(("bearer" = [])),
     params(("Idempotency-Key" = String, Header)), request_body = EventInput,
     responses((status = 202, body = EventReceipt), (status = 400, body = ErrorEnvelope),
         (status = 413, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope, description = "invalid_request with details.fields")))]
-pub async fn post_event(
+pub(crate) async fn post_event(
     req: HttpRequest,
     auth: AdminAuth,
     key: IdempotencyKey,
@@ -55,7 +55,7 @@ pub async fn post_event(
         let currency = currency_of(&shops::ensure(conn, &shop)?)?;
         let event = Event::parse(&input, currency)
             .map_err(|fields| AppError::invalid_fields("the event is not valid", fields))?;
-        let done = events::ingest(conn, &shop, &event, "api", Utc::now().naive_utc())?;
+        let done = events::ingest(conn, &shop, &event, EventSource::Api, Utc::now().naive_utc())?;
         Ok(EventReceipt { event_id: done.event_id, matched_campaigns: done.matched_campaigns })
     })
     .await
@@ -63,7 +63,10 @@ pub async fn post_event(
 
 #[utoipa::path(get, path = "/api/v1/offers", summary = "The shopper's personal offers", tag = "customer", security(("bearer" = [])),
     responses((status = 200, body = CustomerOfferList), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
-pub async fn list_my_offers(auth: CustomerAuth, store: web::Data<Store>) -> AppResult<web::Json<CustomerOfferList>> {
+pub(crate) async fn list_my_offers(
+    auth: CustomerAuth,
+    store: web::Data<Store>,
+) -> AppResult<web::Json<CustomerOfferList>> {
     let shop = auth.shop.as_str().to_string();
     let customer = auth.customer.as_str().to_string();
     let list = store

@@ -6,7 +6,7 @@
 use super::auth::AdminAuth;
 use super::views::utc;
 use crate::domain::csv::{cell, line, number};
-use crate::error::{AppError, AppResult, ErrorEnvelope};
+use crate::error::{AppResult, ErrorEnvelope};
 use crate::store::customers::{CustomerRow, EntryRow};
 use crate::store::{export, Store};
 use actix_web::web::Bytes;
@@ -83,14 +83,13 @@ where
     responses((status = 200, content_type = "text/csv", body = String,
         description = "customer_id,email,display_name,points_balance,created_at; cells starting with = + - @ are prefixed with '"),
         (status = 403, body = ErrorEnvelope)))]
-pub async fn customers_csv(auth: AdminAuth, store: web::Data<Store>) -> HttpResponse {
+pub(crate) async fn customers_csv(auth: AdminAuth, store: web::Data<Store>) -> HttpResponse {
     let shop = auth.shop.as_str().to_string();
     csv_response("customers.csv", CUSTOMER_HEADER, move |after| {
         let (store, shop) = (store.clone(), shop.clone());
         async move {
-            let rows = store
-                .read::<_, AppError, _>(move |conn| Ok(export::customers_page(conn, &shop, after.as_deref(), PAGE)?))
-                .await?;
+            let rows =
+                store.read_query(move |conn| export::customers_page(conn, &shop, after.as_deref(), PAGE)).await?;
             let next = (rows.len() as i64 == PAGE).then(|| rows.last().map(|c| c.id.clone())).flatten();
             Ok((rows.iter().map(customer_line).collect(), next))
         }
@@ -101,14 +100,12 @@ pub async fn customers_csv(auth: AdminAuth, store: web::Data<Store>) -> HttpResp
     responses((status = 200, content_type = "text/csv", body = String,
         description = "entry_id,customer_id,created_at,kind,delta,balance_after,pending_delta,claim_id,order_id,reason,actor (the staff sub of a manual adjustment), oldest first"),
         (status = 403, body = ErrorEnvelope)))]
-pub async fn ledger_csv(auth: AdminAuth, store: web::Data<Store>) -> HttpResponse {
+pub(crate) async fn ledger_csv(auth: AdminAuth, store: web::Data<Store>) -> HttpResponse {
     let shop = auth.shop.as_str().to_string();
     csv_response("ledger.csv", LEDGER_HEADER, move |after| {
         let (store, shop) = (store.clone(), shop.clone());
         async move {
-            let rows = store
-                .read::<_, AppError, _>(move |conn| Ok(export::ledger_page(conn, &shop, after.as_deref(), PAGE)?))
-                .await?;
+            let rows = store.read_query(move |conn| export::ledger_page(conn, &shop, after.as_deref(), PAGE)).await?;
             let next = (rows.len() as i64 == PAGE).then(|| rows.last().map(|(e, _)| e.id.clone())).flatten();
             Ok((rows.iter().map(ledger_line).collect(), next))
         }

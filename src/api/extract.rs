@@ -15,9 +15,9 @@ use sha2::{Digest, Sha256};
 const DEFAULT_LIMIT: usize = 64 * 1024;
 
 /// A JSON body with its raw bytes.
-pub struct JsonBody<T> {
-    pub value: T,
-    pub raw: web::Bytes,
+pub(crate) struct JsonBody<T> {
+    pub(crate) value: T,
+    pub(crate) raw: web::Bytes,
 }
 
 fn too_large(limit: usize) -> AppError {
@@ -60,7 +60,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 }
 
 /// Reads a whole body, refusing (413) past `limit` bytes.
-pub async fn collect_body<S, E>(payload: &mut S, limit: usize) -> Result<web::Bytes, AppError>
+pub(crate) async fn collect_body<S, E>(payload: &mut S, limit: usize) -> Result<web::Bytes, AppError>
 where
     S: futures_util::Stream<Item = Result<web::Bytes, E>> + Unpin,
 {
@@ -87,10 +87,10 @@ fn parse_object<T: DeserializeOwned>(raw: &[u8]) -> Result<T, AppError> {
 
 /// The `Idempotency-Key` header: 1-255 printable ASCII characters.
 #[derive(Clone)]
-pub struct IdempotencyKey(pub String);
+pub(crate) struct IdempotencyKey(pub String);
 
 impl IdempotencyKey {
-    pub fn from_request_headers(req: &HttpRequest) -> Result<Option<Self>, AppError> {
+    fn from_request_headers(req: &HttpRequest) -> Result<Option<Self>, AppError> {
         let Some(value) = req.headers().get("idempotency-key") else {
             return Ok(None);
         };
@@ -116,7 +116,7 @@ impl FromRequest for IdempotencyKey {
 }
 
 /// Optional key: refunds are safe without one, replayed exactly with one.
-pub struct MaybeIdempotencyKey(pub Option<IdempotencyKey>);
+pub(crate) struct MaybeIdempotencyKey(pub Option<IdempotencyKey>);
 
 impl FromRequest for MaybeIdempotencyKey {
     type Error = AppError;
@@ -128,7 +128,7 @@ impl FromRequest for MaybeIdempotencyKey {
 }
 
 /// What makes two requests "the same" for an idempotency key.
-pub fn fingerprint(req: &HttpRequest, body: &[u8]) -> String {
+pub(crate) fn fingerprint(req: &HttpRequest, body: &[u8]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(req.method().as_str());
     hasher.update(b" ");
@@ -138,10 +138,10 @@ pub fn fingerprint(req: &HttpRequest, body: &[u8]) -> String {
     hex::encode(hasher.finalize())
 }
 
-pub fn query_config() -> web::QueryConfig {
+pub(crate) fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err, _| AppError::invalid(format!("invalid query string: {err}")).into())
 }
 
-pub fn path_config() -> web::PathConfig {
+pub(crate) fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|err, _| AppError::invalid(format!("invalid path: {err}")).into())
 }

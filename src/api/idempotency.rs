@@ -12,20 +12,20 @@ use serde::Serialize;
 
 /// Who owns a key: keys of different callers never collide.
 #[derive(Clone)]
-pub struct KeyOwner {
-    pub shop_id: String,
-    pub principal: String,
+pub(crate) struct KeyOwner {
+    pub(crate) shop_id: String,
+    pub(crate) principal: String,
 }
 
 #[derive(Clone)]
-pub struct Idempotent {
-    pub owner: KeyOwner,
-    pub key: Option<IdempotencyKey>,
-    pub fingerprint: String,
+pub(crate) struct Idempotent {
+    pub(crate) owner: KeyOwner,
+    pub(crate) key: Option<IdempotencyKey>,
+    pub(crate) fingerprint: String,
 }
 
 /// A response as stored for replay: its status and JSON body.
-pub struct Stored {
+pub(crate) struct Stored {
     status: StatusCode,
     body: String,
 }
@@ -52,7 +52,7 @@ impl Stored {
 }
 
 /// What an idempotent request gets.
-pub enum Answer<T> {
+pub(crate) enum Answer<T> {
     /// The work ran for this request: its result, typed, and the response
     /// stored for the key.
     Fresh { result: T, response: Stored },
@@ -70,7 +70,12 @@ impl<T> Answer<T> {
 }
 
 /// Runs `work` once per key and answers with `status` and its result.
-pub async fn run<T, F>(store: &Store, request: Idempotent, status: StatusCode, work: F) -> AppResult<HttpResponse>
+pub(crate) async fn run<T, F>(
+    store: &Store,
+    request: Idempotent,
+    status: StatusCode,
+    work: F,
+) -> AppResult<HttpResponse>
 where
     T: Serialize + Send + 'static,
     F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
@@ -82,7 +87,7 @@ where
 /// Runs `work` once per key; `respond` turns its result into the response
 /// stored for the key. Only successful answers are stored: a refused
 /// request wrote nothing, so retrying it with the same key is safe.
-pub async fn answer<T, F, R>(store: &Store, request: Idempotent, work: F, respond: R) -> AppResult<Answer<T>>
+pub(crate) async fn answer<T, F, R>(store: &Store, request: Idempotent, work: F, respond: R) -> AppResult<Answer<T>>
 where
     T: Send + 'static,
     F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
@@ -116,7 +121,7 @@ where
 /// Replaces a stored answer once the platform settled what it describes
 /// (a claim pushed, a refund credited within the response window), so a
 /// replay says exactly what the first caller was told.
-pub async fn restate(
+pub(crate) async fn restate(
     store: &Store,
     owner: &KeyOwner,
     key: &Option<IdempotencyKey>,
@@ -126,11 +131,12 @@ pub async fn restate(
     let (shop, principal, key) = (owner.shop_id.clone(), owner.principal.clone(), key.clone());
     let (status, body) = (response.status.as_u16(), response.body.clone());
     store
-        .write(move |conn| {
+        .write_query(move |conn| {
             let scope = Scope { shop_id: &shop, principal: &principal, key: &key };
-            Ok(stored::complete(conn, &scope, status, &body)?)
+            stored::complete(conn, &scope, status, &body)
         })
-        .await
+        .await?;
+    Ok(())
 }
 
 /// The response stored for the key, if any; the key used with another

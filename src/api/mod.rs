@@ -1,35 +1,37 @@
 //! HTTP doors: handlers parse and authorize, call one store unit of work,
 //! and map the result. One file per door; the routing table is here.
 
-pub mod admin;
-pub mod admin_shop;
-pub mod analytics;
-pub mod auth;
-pub mod campaign_report;
-pub mod campaign_views;
+pub(crate) mod admin;
+pub(crate) mod admin_shop;
+pub(crate) mod analytics;
+pub(crate) mod auth;
+pub(crate) mod campaign_report;
+pub(crate) mod campaign_views;
+// Public for the request-body schema types (`CampaignInput`, `EventInput`),
+// which only the OpenAPI document reads.
 pub mod campaigns;
-pub mod checkout;
-pub mod claim_flow;
-pub mod customer;
+pub(crate) mod checkout;
+pub(crate) mod claim_flow;
+pub(crate) mod customer;
 pub mod events;
-pub mod export;
-pub mod extract;
-pub mod idempotency;
-pub mod notify;
-pub mod openapi;
-pub mod openapi_common;
-pub mod ops;
-pub mod pages;
-pub mod paging;
-pub mod pos;
-pub mod privacy;
-pub mod proxy;
-pub mod segments;
-pub mod shop_offers;
-pub mod shopify_install;
-pub mod views;
-pub mod webhooks;
-pub mod widget;
+pub(crate) mod export;
+pub(crate) mod extract;
+pub(crate) mod idempotency;
+pub(crate) mod notify;
+pub(crate) mod openapi;
+pub(crate) mod openapi_common;
+pub(crate) mod ops;
+pub(crate) mod pages;
+pub(crate) mod paging;
+pub(crate) mod pos;
+pub(crate) mod privacy;
+pub(crate) mod proxy;
+pub(crate) mod segments;
+pub(crate) mod shop_offers;
+pub(crate) mod shopify_install;
+pub(crate) mod views;
+pub(crate) mod webhooks;
+pub(crate) mod widget;
 
 use crate::error::AppError;
 use actix_web::web;
@@ -40,7 +42,7 @@ fn resource(path: &str) -> actix_web::Resource {
 }
 
 /// Every route of the service. The OpenAPI test checks each is documented.
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/healthz").get(ops::healthz))
         .service(resource("/readyz").get(ops::readyz))
         .service(resource("/metrics").get(ops::metrics))

@@ -18,19 +18,19 @@ use utoipa::{IntoParams, ToSchema};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NotifyInput {
+pub(crate) struct NotifyInput {
     /// `https://…` (http:// to loopback only with LOYALTY_ALLOW_LOOPBACK_URLS=1).
-    pub url: String,
+    pub(crate) url: String,
     /// 16–128 bytes, write-only; required the first time, kept when omitted.
     #[serde(default)]
-    pub secret: Option<String>,
+    pub(crate) secret: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct NotifyView {
-    pub url: String,
+pub(crate) struct NotifyView {
+    pub(crate) url: String,
     /// The secret is write-only; this says one is stored.
-    pub secret_set: bool,
+    pub(crate) secret_set: bool,
 }
 
 impl From<NotifyTarget> for NotifyView {
@@ -40,13 +40,13 @@ impl From<NotifyTarget> for NotifyView {
 }
 
 /// `notify` absent keeps the stored target; `null` removes it.
-pub fn absent_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<NotifyInput>>, D::Error> {
+pub(crate) fn absent_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<NotifyInput>>, D::Error> {
     Option::<NotifyInput>::deserialize(d).map(Some)
 }
 
 /// Checks the section and, when every field is right, stores it (inside the
 /// caller's transaction, before which nothing else may have failed).
-pub fn update_target(
+pub(crate) fn update_target(
     conn: &mut AnyConnection,
     shop_id: &str,
     input: Option<Option<NotifyInput>>,
@@ -77,20 +77,20 @@ pub fn update_target(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct NotificationView {
-    pub id: String,
+pub(crate) struct NotificationView {
+    pub(crate) id: String,
     #[serde(rename = "type")]
-    pub event_type: String,
+    pub(crate) event_type: String,
     /// pending, delivered or dead (gave up after the retry window)
-    pub status: String,
-    pub attempts: i32,
-    pub last_error: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub next_attempt_at: Option<DateTime<Utc>>,
-    pub delivered_at: Option<DateTime<Utc>>,
+    pub(crate) status: String,
+    pub(crate) attempts: i32,
+    pub(crate) last_error: Option<String>,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) next_attempt_at: Option<DateTime<Utc>>,
+    pub(crate) delivered_at: Option<DateTime<Utc>>,
     /// The body as delivered (same on every retry).
     #[schema(value_type = Object)]
-    pub body: serde_json::Value,
+    pub(crate) body: serde_json::Value,
 }
 
 impl From<NotificationRow> for NotificationView {
@@ -102,7 +102,7 @@ impl From<NotificationRow> for NotificationView {
             delivered_at: row.delivered_at.map(utc),
             created_at: utc(row.created_at),
             id: row.id,
-            event_type: row.event_type,
+            event_type: row.event_type.as_str().to_string(),
             status: row.status.as_str().to_string(),
             attempts: row.attempts,
             last_error: row.last_error,
@@ -111,27 +111,27 @@ impl From<NotificationRow> for NotificationView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct NotificationPage {
-    pub notifications: Vec<NotificationView>,
+pub(crate) struct NotificationPage {
+    pub(crate) notifications: Vec<NotificationView>,
     /// Pass as `cursor` for the next page; null on the last.
-    pub next_cursor: Option<String>,
+    pub(crate) next_cursor: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-pub struct NotificationQuery {
+pub(crate) struct NotificationQuery {
     /// pending, delivered or dead
-    pub status: Option<String>,
+    pub(crate) status: Option<String>,
     /// 1–200, default 50
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
+    pub(crate) limit: Option<i64>,
+    pub(crate) cursor: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/notifications", summary = "Outgoing webhook deliveries", tag = "admin", security(("bearer" = [])),
     params(NotificationQuery), summary = "Outgoing webhook deliveries, newest first (dead letters with status=dead)",
     responses((status = 200, body = NotificationPage), (status = 400, body = ErrorEnvelope),
         (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
-pub async fn list(
+pub(crate) async fn list(
     auth: AdminAuth,
     store: web::Data<Store>,
     query: web::Query<NotificationQuery>,
@@ -150,9 +150,7 @@ pub async fn list(
     }
     let cursor = query.cursor.map(|c| crate::domain::ids::parse_uuid(&c)).transpose().map_err(AppError::invalid)?;
     let shop = auth.shop.as_str().to_string();
-    let rows = store
-        .read::<_, AppError, _>(move |conn| Ok(queue::list(conn, &shop, only, cursor.as_deref(), limit + 1)?))
-        .await?;
+    let rows = store.read_query(move |conn| queue::list(conn, &shop, only, cursor.as_deref(), limit + 1)).await?;
     Ok(web::Json(page(rows, limit as usize)))
 }
 
@@ -168,7 +166,7 @@ fn page(mut rows: Vec<NotificationRow>, limit: usize) -> NotificationPage {
     responses((status = 202, body = NotificationView), (status = 400, body = ErrorEnvelope),
         (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
         (status = 409, body = ErrorEnvelope)))]
-pub async fn retry(
+pub(crate) async fn retry(
     auth: AdminAuth,
     store: web::Data<Store>,
     path: web::Path<String>,

@@ -66,4 +66,4 @@ impl Modify for BearerAuth {
         views::ExpiringView, views::LotView, views::LotList, admin_shop::ExpiryView, lots::ExpiryInput, lots::ExpiryKind,
     ))
 )]
-pub struct ApiDoc;
+pub(crate) struct ApiDoc;

@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::{Content, OpenApi, Ref, ResponseBuilder};
 
-pub struct CommonErrors;
+pub(crate) struct CommonErrors;
 
 const COMMON: [(&str, &str); 9] = [
     ("400", "invalid_request: malformed JSON, query string or parameters"),
@@ -81,7 +81,7 @@ static METHODS: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
 });
 
 /// 405 in the envelope, with the path's methods in `Allow`.
-pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+pub(crate) async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
     let pattern = req.match_pattern().unwrap_or_default();
     let documented = pattern.split_once(":.*").map_or(pattern.clone(), |(head, _)| format!("{head}}}"));
     let allow = METHODS.get(&documented).cloned().unwrap_or_else(|| "GET".to_string());

@@ -14,7 +14,7 @@ use serde_json::Value;
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// Escapes text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
+fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -52,7 +52,7 @@ fn html(status: actix_web::http::StatusCode, text: String) -> HttpResponse {
 
 /// The landing page: what this service is; in development mode, links that
 /// open each screen with a demo token.
-pub fn landing(settings: &Settings) -> HttpResponse {
+pub(crate) fn landing(settings: &Settings) -> HttpResponse {
     let links = if settings.development {
         match crate::dev::screen_links(settings) {
             Ok(links) => {
@@ -77,7 +77,7 @@ pub fn landing(settings: &Settings) -> HttpResponse {
 }
 
 /// `/widget` → `/widget/` (relative links in the pages need the slash).
-pub fn add_slash(req: &HttpRequest) -> HttpResponse {
+pub(crate) fn add_slash(req: &HttpRequest) -> HttpResponse {
     let query = req.query_string();
     let location = if query.is_empty() { "/widget/".to_string() } else { format!("/widget/?{query}") };
     HttpResponse::PermanentRedirect().insert_header((header::LOCATION, location)).finish()
@@ -85,7 +85,7 @@ pub fn add_slash(req: &HttpRequest) -> HttpResponse {
 
 /// Whether the client asked for a page rather than data: `text/html` listed
 /// and JSON not listed before it (browsers navigating; fetch() sends JSON).
-pub fn wants_html(req: &actix_web::dev::RequestHead) -> bool {
+fn wants_html(req: &actix_web::dev::RequestHead) -> bool {
     let Some(accept) = req.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
         return false;
     };
@@ -98,7 +98,7 @@ pub fn wants_html(req: &actix_web::dev::RequestHead) -> bool {
 
 /// Middleware: HEAD is routed as GET (the HTTP layer drops the body), and an
 /// error answered to a browser becomes a page with the same status.
-pub async fn browser(
+pub(crate) async fn browser(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {

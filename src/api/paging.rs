@@ -15,8 +15,8 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::IntoParams;
 
-pub const DEFAULT_LIMIT: i64 = 50;
-pub const MAX_LIMIT: i64 = 500;
+const DEFAULT_LIMIT: i64 = 50;
+const MAX_LIMIT: i64 = 500;
 const VERSION: &str = "k1";
 const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.9f";
 const MAX_CURSOR_CHARS: usize = 512;
@@ -24,25 +24,25 @@ const MAX_CURSOR_CHARS: usize = 512;
 /// Paging of a list (newest first).
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-pub struct PageQuery {
+pub(crate) struct PageQuery {
     /// Rows in this page: 1-500, default 50.
     #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
-    pub limit: Option<String>,
+    pub(crate) limit: Option<String>,
     /// `next_cursor` of the previous page; absent for the first page.
     #[param(max_length = 512)]
-    pub cursor: Option<String>,
+    pub(crate) cursor: Option<String>,
 }
 
 /// A checked page request.
 #[derive(Debug, Clone)]
-pub struct Page {
-    pub limit: i64,
-    pub after: Option<Keyset>,
+pub(crate) struct Page {
+    pub(crate) limit: i64,
+    pub(crate) after: Option<Keyset>,
 }
 
 impl PageQuery {
     /// 400 `invalid_request` with `details.fields` for a bad limit or cursor.
-    pub fn check(&self) -> AppResult<Page> {
+    pub(crate) fn check(&self) -> AppResult<Page> {
         let mut fields = serde_json::Map::new();
         let limit = match self.limit.as_deref().map(str::trim) {
             None => Some(DEFAULT_LIMIT),
@@ -68,13 +68,13 @@ impl PageQuery {
 }
 
 /// The opaque cursor of a keyset.
-pub fn encode(key: &Keyset) -> String {
+pub(crate) fn encode(key: &Keyset) -> String {
     let plain = format!("{VERSION}|{}|{}", key.created_at.format(TIME_FORMAT), key.id);
     URL_SAFE_NO_PAD.encode(plain)
 }
 
 /// A keyset from a cursor this service made; `None` for anything else.
-pub fn decode(cursor: &str) -> Option<Keyset> {
+fn decode(cursor: &str) -> Option<Keyset> {
     if cursor.is_empty() || cursor.len() > MAX_CURSOR_CHARS {
         return None;
     }
@@ -91,21 +91,21 @@ pub fn decode(cursor: &str) -> Option<Keyset> {
 }
 
 /// One page of a customer's ledger entries.
-pub fn entry_page(conn: &mut AnyConnection, shop: &str, customer: &str, page: &Page) -> QueryResult<EntryList> {
+pub(crate) fn entry_page(conn: &mut AnyConnection, shop: &str, customer: &str, page: &Page) -> QueryResult<EntryList> {
     let rows = customers::entries(conn, shop, customer, page.after.as_ref(), page.limit + 1)?;
     let (rows, next) = store_page::split(rows, page.limit, customers::entry_key);
     Ok(EntryList { entries: rows.iter().map(EntryView::from).collect(), next_cursor: next.as_ref().map(encode) })
 }
 
 /// One page of a customer's claims.
-pub fn claim_page(conn: &mut AnyConnection, shop: &str, customer: &str, page: &Page) -> QueryResult<ClaimList> {
+pub(crate) fn claim_page(conn: &mut AnyConnection, shop: &str, customer: &str, page: &Page) -> QueryResult<ClaimList> {
     let rows = claims::for_customer(conn, shop, customer, page.after.as_ref(), page.limit + 1)?;
     let (rows, next) = store_page::split(rows, page.limit, claims::claim_key);
     Ok(ClaimList { claims: rows.iter().map(ClaimView::from).collect(), next_cursor: next.as_ref().map(encode) })
 }
 
 /// One page of a customer's lots, newest first.
-pub fn lot_page(conn: &mut AnyConnection, shop: &str, customer: &str, page: &Page) -> QueryResult<LotList> {
+pub(crate) fn lot_page(conn: &mut AnyConnection, shop: &str, customer: &str, page: &Page) -> QueryResult<LotList> {
     let rows = lots::newest(conn, shop, customer, page.after.as_ref(), page.limit + 1)?;
     let (rows, next) = store_page::split(rows, page.limit, lots::lot_key);
     Ok(LotList { lots: rows.iter().map(LotView::from).collect(), next_cursor: next.as_ref().map(encode) })

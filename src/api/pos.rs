@@ -27,7 +27,7 @@ fn customer_id(raw: &str) -> AppResult<CustomerId> {
 
 #[utoipa::path(get, path = "/api/v1/pos/customers", summary = "Find a customer at the till", operation_id = "pos_list_customers", tag = "pos", security(("bearer" = [])), params(CustomerQuery),
     responses((status = 200, body = CustomerPage), (status = 403, body = ErrorEnvelope)))]
-pub async fn list_customers(
+pub(crate) async fn list_customers(
     auth: PosAuth,
     store: web::Data<Store>,
     query: web::Query<CustomerQuery>,
@@ -43,7 +43,7 @@ pub async fn list_customers(
 #[utoipa::path(get, path = "/api/v1/pos/customers/{id}/wallet", summary = "A customer's wallet at the till", operation_id = "pos_get_wallet", tag = "pos", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = WalletView), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-pub async fn get_wallet(
+pub(crate) async fn get_wallet(
     auth: PosAuth,
     path: web::Path<String>,
     store: web::Data<Store>,
@@ -57,7 +57,7 @@ pub async fn get_wallet(
 
 #[utoipa::path(get, path = "/api/v1/pos/quote", summary = "What points are worth at the till", operation_id = "pos_get_quote", tag = "pos", security(("bearer" = [])), params(QuoteQuery),
     responses((status = 200, body = QuoteView), (status = 400, body = ErrorEnvelope)))]
-pub async fn get_quote(
+pub(crate) async fn get_quote(
     auth: PosAuth,
     store: web::Data<Store>,
     platform: web::Data<Arc<Platform>>,
@@ -71,18 +71,18 @@ pub async fn get_quote(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PosClaimBody {
-    pub customer_id: String,
+pub(crate) struct PosClaimBody {
+    pub(crate) customer_id: String,
     #[schema(minimum = 1, maximum = 1_000_000_000_000_i64)]
-    pub points: i64,
+    pub(crate) points: i64,
     #[serde(default)]
-    pub purchase_type: Option<PurchaseType>,
+    pub(crate) purchase_type: Option<PurchaseType>,
 }
 
 #[utoipa::path(post, path = "/api/v1/pos/claims", summary = "Turn a customer's points into a code at the till", operation_id = "pos_post_claim", tag = "pos", security(("bearer" = [])), request_body = PosClaimBody,
     params(("Idempotency-Key" = String, Header)),
     responses((status = 201, body = ClaimView), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-pub async fn post_claim(
+pub(crate) async fn post_claim(
     req: HttpRequest,
     auth: PosAuth,
     key: IdempotencyKey,
@@ -116,16 +116,14 @@ const OPEN_CODES: i64 = 50;
     params(("id" = String, Path)),
     description = "Addition (not in API.md): the customer's open codes (status pending or active, channels online and pos), newest first, at most 50; `next_cursor` is always null.",
     responses((status = 200, body = ClaimList), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-pub async fn list_open_claims(
+pub(crate) async fn list_open_claims(
     auth: PosAuth,
     path: web::Path<String>,
     store: web::Data<Store>,
 ) -> AppResult<web::Json<ClaimList>> {
     let customer = CustomerId::parse(&path).map_err(|_| AppError::not_found("customer"))?.into_string();
     let shop = auth.shop.as_str().to_string();
-    let rows = store
-        .read::<_, AppError, _>(move |conn| Ok(claims::open_for_customer(conn, &shop, &customer, OPEN_CODES)?))
-        .await?;
+    let rows = store.read_query(move |conn| claims::open_for_customer(conn, &shop, &customer, OPEN_CODES)).await?;
     Ok(web::Json(ClaimList { claims: rows.iter().map(ClaimView::from).collect(), next_cursor: None }))
 }
 
@@ -135,7 +133,7 @@ pub async fn list_open_claims(
     responses((status = 200, body = RefundView), (status = 202, body = RefundView, description = "refund_pending while the platform deletes the code"),
         (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
         (status = 409, body = ErrorEnvelope, description = "claim_not_refundable")))]
-pub async fn refund_claim(
+pub(crate) async fn refund_claim(
     req: HttpRequest,
     auth: PosAuth,
     path: web::Path<String>,

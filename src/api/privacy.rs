@@ -17,30 +17,30 @@ use utoipa::ToSchema;
 const EXPORT_LIMIT: i64 = 100_000;
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct DataRequestView {
-    pub id: String,
-    pub customer_id: String,
+pub(crate) struct DataRequestView {
+    pub(crate) id: String,
+    pub(crate) customer_id: String,
     /// The order ids the platform listed (Shopify sends numbers); null when
     /// it listed none.
-    pub orders_requested: Option<Vec<i64>>,
-    pub created_at: DateTime<Utc>,
+    pub(crate) orders_requested: Option<Vec<i64>>,
+    pub(crate) created_at: DateTime<Utc>,
     /// The customer's data; null when we hold none.
-    pub export: Option<CustomerDetail>,
+    pub(crate) export: Option<CustomerDetail>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct DataRequestList {
+pub(crate) struct DataRequestList {
     /// Newest first.
-    pub requests: Vec<DataRequestView>,
+    pub(crate) requests: Vec<DataRequestView>,
     /// Pass as `cursor` for the next (older) page; null on the last page.
-    pub next_cursor: Option<String>,
+    pub(crate) next_cursor: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/data-requests", summary = "Customers' data requests received from the platform, newest first, one page at a time", tag = "admin", security(("bearer" = [])),
     params(PageQuery),
     responses((status = 200, body = DataRequestList), (status = 400, body = ErrorEnvelope, description = "invalid_request: bad limit or cursor (details.fields)"),
         (status = 403, body = ErrorEnvelope)))]
-pub async fn list_data_requests(
+pub(crate) async fn list_data_requests(
     auth: AdminAuth,
     store: web::Data<Store>,
     query: web::Query<PageQuery>,

@@ -17,28 +17,28 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-pub const PROXY_WINDOW_SECS: i64 = 15 * 60;
+const PROXY_WINDOW_SECS: i64 = 15 * 60;
 /// Lifetime of a storefront token (at most 15 minutes; the widget renews it).
-pub const SESSION_TTL_SECS: i64 = 10 * 60;
+const SESSION_TTL_SECS: i64 = 10 * 60;
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ProxySession {
-    pub logged_in: bool,
+pub(crate) struct ProxySession {
+    pub(crate) logged_in: bool,
     /// A customer token (role customer) for `logged_in_customer_id`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub token: Option<String>,
+    pub(crate) token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<DateTime<Utc>>,
+    pub(crate) expires_at: Option<DateTime<Utc>>,
     /// Where the widget sends its API calls (`LOYALTY_APP_URL`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub api_base: Option<String>,
+    pub(crate) api_base: Option<String>,
 }
 
 #[utoipa::path(get, path = "/proxy/session", summary = "A shopper token from a signed app-proxy request", tag = "platform",
     params(("shop" = String, Query), ("logged_in_customer_id" = String, Query, description = "empty when logged out"),
         ("path_prefix" = String, Query), ("timestamp" = i64, Query), ("signature" = String, Query)),
     responses((status = 200, body = ProxySession), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope)))]
-pub async fn session(req: HttpRequest, settings: web::Data<Settings>) -> AppResult<HttpResponse> {
+pub(crate) async fn session(req: HttpRequest, settings: web::Data<Settings>) -> AppResult<HttpResponse> {
     let pairs = signature::parse_query(req.query_string());
     let secrets = [settings.install.client_secret.expose().as_bytes(), settings.app_secret.expose().as_bytes()];
     if !signature::verify(&secrets, &signature::proxy_message(&pairs), signature::value(&pairs, "signature")) {

@@ -15,16 +15,16 @@ use std::sync::Arc;
 use utoipa::ToSchema;
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SegmentList {
+pub(crate) struct SegmentList {
     /// Sorted by name; at most 250.
-    pub segments: Vec<Segment>,
+    pub(crate) segments: Vec<Segment>,
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/segments", summary = "The shop's customer segments from the platform", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = SegmentList),
         (status = 422, body = ErrorEnvelope, description = "not_eligible, details.reason segments_unavailable: no Shopify connection"),
         (status = 503, body = ErrorEnvelope, description = "the platform cannot answer right now")))]
-pub async fn list_segments(
+pub(crate) async fn list_segments(
     auth: AdminAuth,
     store: web::Data<Store>,
     platform: web::Data<Arc<Platform>>,

@@ -14,14 +14,14 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 use utoipa::ToSchema;
 
-pub const MAX_BLOCKED: usize = 10_000;
+const MAX_BLOCKED: usize = 10_000;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct OffersView {
+pub(crate) struct OffersView {
     /// At most one offer per customer in this many hours, across campaigns (null = no cap).
     #[schema(value_type = Option<f64>)]
-    pub min_hours_between_offers: Option<Value>,
-    pub blocked_customers: Vec<String>,
+    pub(crate) min_hours_between_offers: Option<Value>,
+    pub(crate) blocked_customers: Vec<String>,
 }
 
 impl From<&OfferSettings> for OffersView {
@@ -35,13 +35,13 @@ impl From<&OfferSettings> for OffersView {
 }
 
 /// The stored sections, for the shop view.
-pub fn read(conn: &mut AnyConnection, shop: &str) -> AppResult<(String, OffersView)> {
+pub(crate) fn read(conn: &mut AnyConnection, shop: &str) -> AppResult<(String, OffersView)> {
     let settings = offer_settings::get(conn, shop)?;
     Ok((settings.timezone.clone(), OffersView::from(&settings)))
 }
 
 /// Validates the sections present in the body against the stored ones.
-pub fn parse(
+pub(crate) fn parse(
     conn: &mut AnyConnection,
     shop: &str,
     timezone: Option<String>,
@@ -107,6 +107,6 @@ fn parse_offers(offers: &Value, settings: &mut OfferSettings, fields: &mut BTree
     }
 }
 
-pub fn save(conn: &mut AnyConnection, shop: &str, settings: &OfferSettings) -> AppResult<()> {
+pub(crate) fn save(conn: &mut AnyConnection, shop: &str, settings: &OfferSettings) -> AppResult<()> {
     Ok(offer_settings::put(conn, shop, settings, Utc::now().naive_utc())?)
 }

@@ -22,22 +22,22 @@ use chrono::{Duration, Utc};
 use rand::RngCore;
 use std::sync::Arc;
 
-pub const STATE_TTL_MINUTES: i64 = 10;
-pub const TIMESTAMP_WINDOW_SECS: i64 = 24 * 3600;
-pub const COOKIE: &str = "lw_oauth_state";
+const STATE_TTL_MINUTES: i64 = 10;
+const TIMESTAMP_WINDOW_SECS: i64 = 24 * 3600;
+const COOKIE: &str = "lw_oauth_state";
 
 fn unauthorized(message: &str) -> AppError {
     AppError::new(ErrorCode::Unauthorized, message)
 }
 
 /// The verified query: its pairs and the shop.
-pub struct Signed {
-    pub pairs: Vec<(String, String)>,
-    pub shop: String,
+struct Signed {
+    pub(crate) pairs: Vec<(String, String)>,
+    pub(crate) shop: String,
 }
 
 /// HMAC, shop pattern and timestamp of an install or callback query.
-pub fn verify_query(req: &HttpRequest, settings: &Settings, window_secs: i64) -> AppResult<Signed> {
+fn verify_query(req: &HttpRequest, settings: &Settings, window_secs: i64) -> AppResult<Signed> {
     let pairs = signature::parse_query(req.query_string());
     let shop = signature::value(&pairs, "shop").ok_or_else(|| AppError::invalid("shop is required"))?.to_string();
     let secrets = [settings.install.client_secret.expose().as_bytes(), settings.app_secret.expose().as_bytes()];
@@ -51,7 +51,7 @@ pub fn verify_query(req: &HttpRequest, settings: &Settings, window_secs: i64) ->
     Ok(Signed { pairs, shop })
 }
 
-pub fn check_timestamp(raw: Option<&str>, window_secs: i64) -> AppResult<()> {
+pub(crate) fn check_timestamp(raw: Option<&str>, window_secs: i64) -> AppResult<()> {
     let at: i64 = raw
         .ok_or_else(|| AppError::invalid("timestamp is required"))?
         .parse()
@@ -80,7 +80,7 @@ fn encode(value: &str) -> String {
     params(("shop" = String, Query), ("timestamp" = i64, Query), ("hmac" = String, Query), ("host" = Option<String>, Query)),
     responses((status = 302, description = "to the shop's /admin/oauth/authorize; sets the state cookie"),
         (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope)))]
-pub async fn install(
+pub(crate) async fn install(
     req: HttpRequest,
     settings: web::Data<Settings>,
     store: web::Data<Store>,
@@ -92,9 +92,9 @@ pub async fn install(
     let state = hex::encode(bytes);
     let (id, value) = (shop.clone(), state.clone());
     store
-        .write::<_, AppError, _>(move |conn| {
+        .write_query(move |conn| {
             let ttl = Duration::minutes(STATE_TTL_MINUTES);
-            Ok(oauth_states::issue(conn, &id, &value, Utc::now().naive_utc(), ttl)?)
+            oauth_states::issue(conn, &id, &value, Utc::now().naive_utc(), ttl)
         })
         .await?;
     let redirect_uri = format!("{}/shopify/callback", settings.install.app_url);
@@ -125,7 +125,7 @@ fn cookie_state(req: &HttpRequest) -> Option<String> {
         ("hmac" = String, Query), ("host" = Option<String>, Query)),
     responses((status = 302, description = "to the app in the shop's admin (https://{shop}/admin/apps/{client_id})"),
         (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 503, body = ErrorEnvelope)))]
-pub async fn callback(
+pub(crate) async fn callback(
     req: HttpRequest,
     settings: web::Data<Settings>,
     platform: web::Data<Arc<Platform>>,
@@ -147,7 +147,7 @@ pub async fn callback(
     let (id, value) = (shop.clone(), state.to_string());
     let fresh = platform
         .store
-        .write::<_, AppError, _>(move |conn| Ok(oauth_states::consume(conn, &id, &value, Utc::now().naive_utc())?))
+        .write_query(move |conn| oauth_states::consume(conn, &id, &value, Utc::now().naive_utc()))
         .await?;
     if !fresh {
         return Err(unauthorized("the state is unknown, used already, expired or for another shop"));

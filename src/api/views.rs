@@ -14,35 +14,35 @@ use utoipa::ToSchema;
 /// Times as the API shows them: UTC, to the microsecond. PostgreSQL keeps
 /// microseconds, so a response written before the row was read back (a 201,
 /// a PUT) must not show more digits than every later read of the same row.
-pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
+pub(crate) fn utc(at: NaiveDateTime) -> DateTime<Utc> {
     at.and_utc().trunc_subsecs(6)
 }
 
 /// Money as the API shows it: minor units of the currency as a decimal string.
-pub fn money(minor: i64, currency: &str) -> String {
+pub(crate) fn money(minor: i64, currency: &str) -> String {
     Currency::parse(currency).map(|c| c.format_minor(minor)).unwrap_or_else(|_| minor.to_string())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ClaimView {
-    pub id: String,
-    pub code: String,
-    pub points: i64,
+pub(crate) struct ClaimView {
+    pub(crate) id: String,
+    pub(crate) code: String,
+    pub(crate) points: i64,
     #[schema(example = "5.00")]
-    pub value: String,
-    pub currency: String,
+    pub(crate) value: String,
+    pub(crate) currency: String,
     /// pending, active, used, refund_pending, refunded, failed, expired
-    pub status: String,
-    pub channel: String,
-    pub customer_id: String,
-    pub purchase_type: String,
-    pub program_version: i64,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub used_at: Option<DateTime<Utc>>,
-    pub refunded_at: Option<DateTime<Utc>>,
-    pub order_id: Option<String>,
-    pub failure_reason: Option<String>,
+    pub(crate) status: String,
+    pub(crate) channel: String,
+    pub(crate) customer_id: String,
+    pub(crate) purchase_type: String,
+    pub(crate) program_version: i64,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) expires_at: Option<DateTime<Utc>>,
+    pub(crate) used_at: Option<DateTime<Utc>>,
+    pub(crate) refunded_at: Option<DateTime<Utc>>,
+    pub(crate) order_id: Option<String>,
+    pub(crate) failure_reason: Option<String>,
 }
 
 impl From<&ClaimRow> for ClaimView {
@@ -69,30 +69,30 @@ impl From<&ClaimRow> for ClaimView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ClaimList {
-    pub claims: Vec<ClaimView>,
+pub(crate) struct ClaimList {
+    pub(crate) claims: Vec<ClaimView>,
     /// Pass as `cursor` for the next (older) page; null on the last page.
-    pub next_cursor: Option<String>,
+    pub(crate) next_cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct EntryView {
-    pub id: String,
-    pub delta: i64,
-    pub balance_after: i64,
+pub(crate) struct EntryView {
+    pub(crate) id: String,
+    pub(crate) delta: i64,
+    pub(crate) balance_after: i64,
     /// earn, redeem, refund, adjust, expire, pending, release
-    pub kind: String,
+    pub(crate) kind: String,
     /// Change of the pending points (pending +N, release -N, a refund inside
     /// the return window < 0); 0 otherwise.
-    pub pending_delta: i64,
-    pub claim_id: Option<String>,
-    pub order_id: Option<String>,
-    pub reason: Option<String>,
-    pub created_at: DateTime<Utc>,
+    pub(crate) pending_delta: i64,
+    pub(crate) claim_id: Option<String>,
+    pub(crate) order_id: Option<String>,
+    pub(crate) reason: Option<String>,
+    pub(crate) created_at: DateTime<Utc>,
     /// Admin views only: the staff member (`sub` of the admin token) who
     /// made a manual adjustment; left out elsewhere.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub actor: Option<String>,
+    pub(crate) actor: Option<String>,
 }
 
 impl From<&EntryRow> for EntryView {
@@ -113,43 +113,43 @@ impl From<&EntryRow> for EntryView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct EntryList {
-    pub entries: Vec<EntryView>,
+pub(crate) struct EntryList {
+    pub(crate) entries: Vec<EntryView>,
     /// Pass as `cursor` for the next (older) page; null on the last page.
-    pub next_cursor: Option<String>,
+    pub(crate) next_cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RefundView {
-    pub claim: ClaimView,
-    pub points_refunded: i64,
-    pub points_balance: i64,
+pub(crate) struct RefundView {
+    pub(crate) claim: ClaimView,
+    pub(crate) points_refunded: i64,
+    pub(crate) points_balance: i64,
 }
 
 /// The program as a shopper sees it, with their eligibility.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ProgramSummary {
-    pub channel: Channel,
-    pub version: i64,
-    pub enabled: bool,
+pub(crate) struct ProgramSummary {
+    pub(crate) channel: Channel,
+    pub(crate) version: i64,
+    pub(crate) enabled: bool,
     #[schema(example = "100")]
-    pub points_per_unit: String,
-    pub min_points: i64,
-    pub max_points: i64,
-    pub purchase_types: Vec<PurchaseType>,
-    pub eligible: bool,
+    pub(crate) points_per_unit: String,
+    pub(crate) min_points: i64,
+    pub(crate) max_points: i64,
+    pub(crate) purchase_types: Vec<PurchaseType>,
+    pub(crate) eligible: bool,
     /// program_disabled, not_eligible or segments_unavailable
-    pub ineligible_reason: Option<String>,
+    pub(crate) ineligible_reason: Option<String>,
     /// How long a new code stays valid; none = until used or cancelled.
-    pub code_lifetime_hours: Option<i64>,
+    pub(crate) code_lifetime_hours: Option<i64>,
     /// For subscription codes: which payments the discount applies to.
-    pub subscription: Option<Subscription>,
+    pub(crate) subscription: Option<Subscription>,
     /// Which other discounts a code combines with at checkout.
-    pub combines_with: CombinesWith,
+    pub(crate) combines_with: CombinesWith,
 }
 
 impl ProgramSummary {
-    pub fn new(program: &Program, eligibility: Result<(), Reason>) -> Self {
+    pub(crate) fn new(program: &Program, eligibility: Result<(), Reason>) -> Self {
         let reason = eligibility.err().map(|refusal| match refusal {
             Reason::ProgramDisabled => "program_disabled",
             Reason::SegmentsUnavailable => "segments_unavailable",
@@ -173,33 +173,33 @@ impl ProgramSummary {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct WalletView {
-    pub customer_id: String,
-    pub points_balance: i64,
+pub(crate) struct WalletView {
+    pub(crate) customer_id: String,
+    pub(crate) points_balance: i64,
     /// Earned on orders still inside the return window: shown, not spendable.
-    pub pending_points: i64,
+    pub(crate) pending_points: i64,
     /// The next (up to 5) dates on which points expire, soonest first.
-    pub expiring: Vec<ExpiringView>,
-    pub currency: String,
+    pub(crate) expiring: Vec<ExpiringView>,
+    pub(crate) currency: String,
     /// Points a customer earns per unit of currency paid (the shop's rate).
     #[schema(example = "1")]
-    pub earn_points_per_unit: String,
+    pub(crate) earn_points_per_unit: String,
     /// The shop's locale (BCP 47) for numbers and money, e.g. "de-DE".
     #[schema(example = "en-US")]
-    pub locale: String,
-    pub program: ProgramSummary,
+    pub(crate) locale: String,
+    pub(crate) program: ProgramSummary,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ExpiringView {
-    pub points: i64,
-    pub expires_at: DateTime<Utc>,
+pub(crate) struct ExpiringView {
+    pub(crate) points: i64,
+    pub(crate) expires_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct QuoteError {
-    pub code: ErrorCode,
-    pub message: String,
+pub(crate) struct QuoteError {
+    pub(crate) code: ErrorCode,
+    pub(crate) message: String,
 }
 
 impl From<AppError> for QuoteError {
@@ -209,23 +209,23 @@ impl From<AppError> for QuoteError {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct QuoteView {
-    pub points: i64,
+pub(crate) struct QuoteView {
+    pub(crate) points: i64,
     #[schema(example = "5.00")]
-    pub value: String,
-    pub currency: String,
-    pub valid: bool,
-    pub error: Option<QuoteError>,
+    pub(crate) value: String,
+    pub(crate) currency: String,
+    pub(crate) valid: bool,
+    pub(crate) error: Option<QuoteError>,
 }
 
 /// A program as the merchant edits it.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ProgramView {
-    pub channel: Channel,
-    pub version: i64,
+pub(crate) struct ProgramView {
+    pub(crate) channel: Channel,
+    pub(crate) version: i64,
     #[serde(flatten)]
-    pub settings: ProgramSettings,
-    pub updated_at: DateTime<Utc>,
+    pub(crate) settings: ProgramSettings,
+    pub(crate) updated_at: DateTime<Utc>,
 }
 
 impl From<&Program> for ProgramView {
@@ -240,12 +240,12 @@ impl From<&Program> for ProgramView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CustomerSummary {
-    pub id: String,
-    pub points_balance: i64,
-    pub email: Option<String>,
-    pub display_name: Option<String>,
-    pub created_at: DateTime<Utc>,
+pub(crate) struct CustomerSummary {
+    pub(crate) id: String,
+    pub(crate) points_balance: i64,
+    pub(crate) email: Option<String>,
+    pub(crate) display_name: Option<String>,
+    pub(crate) created_at: DateTime<Utc>,
 }
 
 impl From<&CustomerRow> for CustomerSummary {
@@ -261,56 +261,56 @@ impl From<&CustomerRow> for CustomerSummary {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CustomerPage {
-    pub customers: Vec<CustomerSummary>,
+pub(crate) struct CustomerPage {
+    pub(crate) customers: Vec<CustomerSummary>,
     /// Pass as `cursor` for the next page; null on the last page.
-    pub next_cursor: Option<String>,
+    pub(crate) next_cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct BalanceView {
-    pub customer_id: String,
-    pub points_balance: i64,
-    pub currency: String,
+pub(crate) struct BalanceView {
+    pub(crate) customer_id: String,
+    pub(crate) points_balance: i64,
+    pub(crate) currency: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CustomerDetail {
-    pub wallet: BalanceView,
+pub(crate) struct CustomerDetail {
+    pub(crate) wallet: BalanceView,
     /// The newest 100 claims; the rest from `claims_next_cursor` on.
-    pub claims: Vec<ClaimView>,
+    pub(crate) claims: Vec<ClaimView>,
     /// `cursor` for `GET /api/v1/admin/customers/{id}/claims`; null when all are shown.
-    pub claims_next_cursor: Option<String>,
+    pub(crate) claims_next_cursor: Option<String>,
     /// The newest 100 ledger entries; the rest from `entries_next_cursor` on.
-    pub entries: Vec<EntryView>,
+    pub(crate) entries: Vec<EntryView>,
     /// `cursor` for `GET /api/v1/admin/customers/{id}/entries`; null when all are shown.
-    pub entries_next_cursor: Option<String>,
+    pub(crate) entries_next_cursor: Option<String>,
     /// Points earned on orders still inside the return window.
-    pub pending_points: i64,
+    pub(crate) pending_points: i64,
     /// The wallet's newest 100 lots, soonest expiry first (spent ones
     /// included); the rest from `lots_next_cursor` on.
-    pub lots: Vec<LotView>,
+    pub(crate) lots: Vec<LotView>,
     /// `cursor` for `GET /api/v1/admin/customers/{id}/lots`; null when all are shown.
-    pub lots_next_cursor: Option<String>,
+    pub(crate) lots_next_cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct LotView {
-    pub id: String,
-    pub points: i64,
-    pub remaining: i64,
+pub(crate) struct LotView {
+    pub(crate) id: String,
+    pub(crate) points: i64,
+    pub(crate) remaining: i64,
     /// null: never expires.
-    pub expires_at: Option<DateTime<Utc>>,
-    pub order_id: Option<String>,
-    pub created_at: DateTime<Utc>,
+    pub(crate) expires_at: Option<DateTime<Utc>>,
+    pub(crate) order_id: Option<String>,
+    pub(crate) created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct LotList {
+pub(crate) struct LotList {
     /// Newest first.
-    pub lots: Vec<LotView>,
+    pub(crate) lots: Vec<LotView>,
     /// Pass as `cursor` for the next (older) page; null on the last page.
-    pub next_cursor: Option<String>,
+    pub(crate) next_cursor: Option<String>,
 }
 
 impl From<&crate::store::lots::LotRow> for LotView {
@@ -327,7 +327,7 @@ impl From<&crate::store::lots::LotRow> for LotView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct AdjustmentView {
-    pub entry: EntryView,
-    pub points_balance: i64,
+pub(crate) struct AdjustmentView {
+    pub(crate) entry: EntryView,
+    pub(crate) points_balance: i64,
 }

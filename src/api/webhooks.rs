@@ -6,6 +6,7 @@ use super::extract::collect_body;
 use crate::config::Settings;
 use crate::domain::ids::ShopDomain;
 use crate::error::{AppError, AppResult, ErrorCode, ErrorEnvelope};
+use crate::platform::shopify::topic::Topic;
 use crate::platform::shopify::webhooks::take_effect;
 use crate::store::{webhooks, Store};
 use actix_web::{web, HttpRequest};
@@ -19,10 +20,10 @@ use utoipa::ToSchema;
 const WEBHOOK_BODY_LIMIT: usize = 1024 * 1024;
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct WebhookReceipt {
+pub(crate) struct WebhookReceipt {
     /// processed, duplicate or ignored
-    pub status: String,
-    pub outcome: String,
+    pub(crate) status: String,
+    pub(crate) outcome: String,
 }
 
 fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
@@ -30,7 +31,7 @@ fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
 }
 
 /// base64(HMAC-SHA256(secret, body)) compared in constant time.
-pub fn verify_hmac(secret: &[u8], body: &[u8], signature: Option<&str>) -> bool {
+fn verify_hmac(secret: &[u8], body: &[u8], signature: Option<&str>) -> bool {
     let Some(decoded) = signature.and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok()) else {
         return false;
     };
@@ -50,7 +51,7 @@ marks it deleted. Beyond API.md: several win_back campaigns all fire when the sh
         ("X-Shopify-Webhook-Id" = Option<String>, Header)),
     request_body(content = Object, description = "the platform's payload for the topic"),
     responses((status = 200, body = WebhookReceipt), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope)))]
-pub async fn receive(
+pub(crate) async fn receive(
     req: HttpRequest,
     mut payload: web::Payload,
     settings: web::Data<Settings>,
@@ -74,11 +75,11 @@ pub async fn receive(
     let receipt = store
         .write::<_, AppError, _>(move |conn| {
             let shop_id = shop.as_str();
-            if !webhooks::record_event(conn, shop_id, &event_id, &topic, "received")? {
+            if !webhooks::record_event(conn, shop_id, &event_id, &topic)? {
                 return Ok(WebhookReceipt { status: "duplicate".into(), outcome: "already processed".into() });
             }
-            let (status, outcome) = match take_effect(conn, shop_id, &topic, json)? {
-                Some(outcome) => ("processed", outcome),
+            let (status, outcome) = match Topic::from_stored(&topic) {
+                Some(handled) => ("processed", take_effect(conn, shop_id, handled, json)?),
                 None => ("ignored", format!("topic {topic} is not handled")),
             };
             webhooks::set_outcome(conn, shop_id, &event_id, &outcome)?;

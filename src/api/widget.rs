@@ -24,7 +24,7 @@ fn content_type(path: &str) -> &'static str {
 #[utoipa::path(get, path = "/widget/{path}", summary = "Widget, admin and POS files", tag = "pages", params(("path" = String, Path, description = "file under widget/; empty = index.html")),
     responses((status = 200, description = "the page, script or style", content_type = "text/html"), (status = 304, description = "unchanged (ETag)"),
         (status = 404, body = crate::error::ErrorEnvelope)))]
-pub async fn asset(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+pub(crate) async fn asset(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
     let path = path.into_inner();
     let path = if path.is_empty() || path.ends_with('/') { format!("{path}index.html") } else { path };
     let Some(file) = WIDGET.get_file(&path) else {
@@ -43,11 +43,11 @@ pub async fn asset(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
 }
 
 #[utoipa::path(get, path = "/", summary = "Landing page", tag = "pages", responses((status = 200, description = "landing page (links to the demo screens in development mode)", content_type = "text/html")))]
-pub async fn root(settings: web::Data<crate::config::Settings>) -> HttpResponse {
+pub(crate) async fn root(settings: web::Data<crate::config::Settings>) -> HttpResponse {
     super::pages::landing(&settings)
 }
 
 #[utoipa::path(get, path = "/widget", summary = "Redirect to /widget/", tag = "pages", responses((status = 308, description = "to /widget/ (query kept)")))]
-pub async fn add_slash(req: HttpRequest) -> HttpResponse {
+pub(crate) async fn add_slash(req: HttpRequest) -> HttpResponse {
     super::pages::add_slash(&req)
 }

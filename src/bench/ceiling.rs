@@ -25,7 +25,7 @@ use std::time::Instant;
 
 /// Who issues the transactions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Turns {
+pub(crate) enum Turns {
     /// K threads, as the database arbitrates (SQLite: BEGIN IMMEDIATE and
     /// busy_timeout sleeps; PostgreSQL: row locks).
     Database,
@@ -36,7 +36,13 @@ pub enum Turns {
 
 /// Runs the ceiling for the plan's duration (blocking). `synchronous`
 /// overrides SQLite's durability setting (a diagnostic, never the default).
-pub fn run(url: &str, plan: &Plan, kind: Kind, turns: Turns, synchronous: Option<&str>) -> anyhow::Result<Summary> {
+pub(crate) fn run(
+    url: &str,
+    plan: &Plan,
+    kind: Kind,
+    turns: Turns,
+    synchronous: Option<&str>,
+) -> anyhow::Result<Summary> {
     let threads = if turns == Turns::Serial { 1 } else { plan.clients };
     let (pool, _) = pool::build(url, u32::try_from(threads)?)?;
     let started = Instant::now();

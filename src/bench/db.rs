@@ -15,7 +15,7 @@ pub const SHOP: &str = "bench-shop.myshopify.com";
 pub const POINTS_PER_CLAIM: i64 = 100;
 
 /// The seeded customers are c00000000, c00000001, …
-pub fn customer_id(index: u64) -> String {
+pub(crate) fn customer_id(index: u64) -> String {
     format!("c{index:08}")
 }
 
@@ -28,9 +28,9 @@ pub fn is_postgres(url: &str) -> bool {
 }
 
 #[derive(QueryableByName)]
-pub struct Count {
+struct Count {
     #[diesel(sql_type = BigInt)]
-    pub n: i64,
+    pub(crate) n: i64,
 }
 
 /// Runs a `SELECT COUNT(*) AS n …`-shaped query.
@@ -38,7 +38,7 @@ pub fn count(conn: &mut AnyConnection, sql: &str) -> QueryResult<i64> {
     diesel::sql_query(sql).get_result::<Count>(conn).map(|c| c.n)
 }
 
-pub fn bench_customers(conn: &mut AnyConnection) -> QueryResult<i64> {
+pub(crate) fn bench_customers(conn: &mut AnyConnection) -> QueryResult<i64> {
     count(conn, &format!("SELECT COUNT(*) AS n FROM customers WHERE shop_id = '{SHOP}'"))
 }
 
@@ -50,15 +50,15 @@ enum Cleanup {
 
 /// A prepared database: its URL, how many customers it holds, what to
 /// remove afterwards.
-pub struct Target {
-    pub url: String,
-    pub customers: u64,
+pub(crate) struct Target {
+    pub(crate) url: String,
+    pub(crate) customers: u64,
     cleanup: Cleanup,
 }
 
 impl Target {
     /// Creates and seeds a fresh database, or checks a reused one (blocking).
-    pub fn prepare(args: &LoadArgs) -> anyhow::Result<Self> {
+    pub(crate) fn prepare(args: &LoadArgs) -> anyhow::Result<Self> {
         if args.reuse {
             let mut conn = connect(&args.database)?;
             let customers = u64::try_from(bench_customers(&mut conn)?)?;
@@ -72,7 +72,7 @@ impl Target {
     }
 
     /// Removes what `prepare` created (unless `keep`).
-    pub fn cleanup(self, keep: bool) -> anyhow::Result<()> {
+    pub(crate) fn cleanup(self, keep: bool) -> anyhow::Result<()> {
         match self.cleanup {
             _ if keep => {
                 println!("database kept: {}", self.url);

@@ -6,11 +6,13 @@
 //! which is what a parameterised query gets — neither depends on the values.
 
 use super::db::{self, customer_id, SHOP};
+use crate::domain::claim::EntryKind;
+use crate::domain::program::Channel;
 use crate::store::claims::ClaimRow;
 use crate::store::customers::{CustomerRow, EntryRow};
 use crate::store::idempotency::StoredResponse;
 use crate::store::lots::open;
-use crate::store::outbox::OutboxRow;
+use crate::store::outbox::{OutboxAction, OutboxRow, OutboxState};
 use crate::store::schema::{
     claims, customers, idempotency_keys, ledger_entries, lot_allocations, lots, outbox, pending_points,
     points_policies, programs, shops,
@@ -63,7 +65,7 @@ fn hot_queries() -> Vec<HotQuery> {
         "program current",
         programs::table
             .filter(programs::shop_id.eq(shop))
-            .filter(programs::channel.eq("online"))
+            .filter(programs::channel.eq(Channel::Online))
             .order(programs::version.desc())
             .select((programs::version, programs::settings, programs::created_at))
             .limit(1),
@@ -122,7 +124,7 @@ fn lot_queries(shop: &str, customer: &str, now: chrono::NaiveDateTime) -> Vec<Ho
             ledger_entries::table
                 .filter(ledger_entries::shop_id.eq(shop))
                 .filter(ledger_entries::claim_id.eq("claim-id"))
-                .filter(ledger_entries::kind.eq("redeem"))
+                .filter(ledger_entries::kind.eq(EntryKind::Redeem))
                 .select(ledger_entries::id)
                 .limit(1),
         ),
@@ -250,7 +252,7 @@ fn outbox_queries(shop: &str, now: chrono::NaiveDateTime) -> Vec<HotQuery> {
     let sqlite_lease = render!(
         "outbox lease (due rows)",
         outbox::table
-            .filter(outbox::status.eq("pending"))
+            .filter(outbox::status.eq(OutboxState::Pending))
             .filter(outbox::next_attempt_at.le(now))
             .order(outbox::next_attempt_at.asc())
             .limit(16)
@@ -263,8 +265,8 @@ fn outbox_queries(shop: &str, now: chrono::NaiveDateTime) -> Vec<HotQuery> {
             outbox::table
                 .filter(outbox::shop_id.eq(shop))
                 .filter(outbox::claim_id.eq("some-id"))
-                .filter(outbox::action.eq("create"))
-                .filter(outbox::status.eq("pending"))
+                .filter(outbox::action.eq(OutboxAction::Create))
+                .filter(outbox::status.eq(OutboxState::Pending))
                 .select(OutboxRow::as_select())
                 .limit(1),
         ),
@@ -284,7 +286,7 @@ struct PgPlanLine {
 }
 
 /// Prints every plan; fails if any hot query has to read a whole table.
-pub fn run(url: &str) -> anyhow::Result<()> {
+pub(crate) fn run(url: &str) -> anyhow::Result<()> {
     let mut conn = db::connect(url)?;
     let postgres = db::is_postgres(url);
     if postgres {

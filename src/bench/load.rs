@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Claim,
     Wallet,
     /// `GET /healthz`: the HTTP floor (no token, no database), for comparing reads.
@@ -23,18 +23,18 @@ pub enum Kind {
 
 /// Who is asked, how hard and how long.
 #[derive(Debug, Clone)]
-pub struct Plan {
-    pub customers: u64,
+pub(crate) struct Plan {
+    pub(crate) customers: u64,
     /// Wallets below this index are left alone (`bench sweep` expires them).
-    pub skip: u64,
-    pub hot: bool,
-    pub clients: usize,
-    pub duration: Duration,
+    pub(crate) skip: u64,
+    pub(crate) hot: bool,
+    pub(crate) clients: usize,
+    pub(crate) duration: Duration,
 }
 
 impl Plan {
     /// The wallet of the next request: customer 0 when hot, else uniform.
-    pub fn pick(&self, rng: &mut impl Rng) -> String {
+    pub(crate) fn pick(&self, rng: &mut impl Rng) -> String {
         if self.hot {
             customer_id(self.skip)
         } else {
@@ -52,7 +52,12 @@ struct Client {
 }
 
 /// Runs the load; returns the merged tally and how long it took.
-pub async fn run(base: &str, settings: Arc<Settings>, plan: &Plan, kind: Kind) -> anyhow::Result<(Tally, Duration)> {
+pub(crate) async fn run(
+    base: &str,
+    settings: Arc<Settings>,
+    plan: &Plan,
+    kind: Kind,
+) -> anyhow::Result<(Tally, Duration)> {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(plan.clients)
         .timeout(Duration::from_secs(30))

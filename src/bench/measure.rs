@@ -15,7 +15,7 @@ use std::time::Duration;
 
 const SERVICE_PHASE: &str = "service (HTTP)";
 
-pub async fn run(args: LoadArgs, env: Settings, kind: Kind) -> anyhow::Result<()> {
+pub(crate) async fn run(args: LoadArgs, env: Settings, kind: Kind) -> anyhow::Result<()> {
     let settings = Arc::new(bench_settings(&env)?);
     let prepare = args.clone();
     let target = tokio::task::spawn_blocking(move || Target::prepare(&prepare)).await??;
@@ -85,27 +85,55 @@ async fn service_phase(
     kind: Kind,
     report: &mut RunReport,
 ) -> anyhow::Result<Vec<String>> {
-    let mut service = match &args.url {
+    let service = match &args.url {
         Some(base) => Service::attach(base, args.server_pid),
         None => Service::start(url, settings, &args.service_log).await?,
     };
-    let cpu_before = (service.cpu_seconds(), rss::cpu_seconds(None));
-    let loaded = load::run(&service.base, settings.clone(), plan, kind).await;
-    let cpu_after = (service.cpu_seconds(), rss::cpu_seconds(None));
-    report.service_peak_rss_mib = service.peak_rss_kib().map(rss::mib);
-    let seconds = plan.duration.as_secs_f64().max(1e-3);
-    report.service_cpu_cores = cpu_after.0.zip(cpu_before.0).map(|(a, b)| (a - b) / seconds);
-    report.bench_cpu_cores = cpu_after.1.zip(cpu_before.1).map(|(a, b)| (a - b) / seconds);
-    service.stop().await;
-    let (mut tally, elapsed) = loaded?;
-    service.discard_log();
+    let (tally, usage) = http_phase(service, SERVICE_PHASE, settings, plan, kind, report).await?;
+    report.service_peak_rss_mib = usage.service_peak_rss_kib.map(rss::mib);
+    report.service_cpu_cores = usage.service_cores;
+    report.bench_cpu_cores = usage.bench_cores;
     if let Some(path) = &args.record {
         record(path, &tally)?;
     }
-    let summary = Summary::of(SERVICE_PHASE, &mut tally, elapsed);
+    Ok(tally.acked)
+}
+
+/// What a phase's load used: CPU cores of the service and of this process
+/// over the load, and the service's peak RSS so far.
+pub(crate) struct Usage {
+    pub(crate) service_cores: Option<f64>,
+    pub(crate) bench_cores: Option<f64>,
+    pub(crate) service_peak_rss_kib: Option<u64>,
+}
+
+/// One HTTP phase on `service`: `plan`'s load of `kind`, then the service
+/// stopped (its log removed when the load went through) and the phase's
+/// summary printed and kept in `report`.
+pub(crate) async fn http_phase(
+    mut service: Service,
+    name: &str,
+    settings: &Arc<Settings>,
+    plan: &Plan,
+    kind: Kind,
+    report: &mut RunReport,
+) -> anyhow::Result<(Tally, Usage)> {
+    let cpu_before = (service.cpu_seconds(), rss::cpu_seconds(None));
+    let loaded = load::run(&service.base, settings.clone(), plan, kind).await;
+    let cpu_after = (service.cpu_seconds(), rss::cpu_seconds(None));
+    let seconds = plan.duration.as_secs_f64().max(1e-3);
+    let usage = Usage {
+        service_cores: cpu_after.0.zip(cpu_before.0).map(|(a, b)| (a - b) / seconds),
+        bench_cores: cpu_after.1.zip(cpu_before.1).map(|(a, b)| (a - b) / seconds),
+        service_peak_rss_kib: service.peak_rss_kib(),
+    };
+    service.stop().await;
+    let (mut tally, elapsed) = loaded?;
+    service.discard_log();
+    let summary = Summary::of(name, &mut tally, elapsed);
     summary.print();
     report.phases.push(summary);
-    Ok(std::mem::take(&mut tally.acked))
+    Ok((tally, usage))
 }
 
 fn record(path: &std::path::Path, tally: &Tally) -> anyhow::Result<()> {

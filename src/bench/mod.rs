@@ -1,23 +1,23 @@
 //! `loyalty-wallet bench …`: load, ceiling, seeding, invariant checks and
 //! query plans, measured against a real service process and database.
 
-pub mod ceiling;
-pub mod ceilings;
+pub(crate) mod ceiling;
+pub(crate) mod ceilings;
 pub mod db;
-pub mod explain;
-pub mod load;
-pub mod measure;
-pub mod minimal;
-pub mod offers;
-pub mod pgbench;
-pub mod reads;
-pub mod report;
+pub(crate) mod explain;
+pub(crate) mod load;
+pub(crate) mod measure;
+pub(crate) mod minimal;
+pub(crate) mod offers;
+pub(crate) mod pgbench;
+pub(crate) mod reads;
+pub(crate) mod report;
 pub mod rss;
-pub mod seed;
+pub(crate) mod seed;
 mod seed_sql;
 pub mod server;
-pub mod sweep;
-pub mod verify;
+pub(crate) mod sweep;
+pub(crate) mod verify;
 
 use crate::config::Settings;
 use clap::{Args, Subcommand};
@@ -46,97 +46,97 @@ pub enum BenchCommand {
 #[derive(Args, Debug, Clone)]
 pub struct SweepArgs {
     #[command(flatten)]
-    pub load: LoadArgs,
+    pub(crate) load: LoadArgs,
     /// Wallets (the first ones) given a lot whose expiry has passed.
     #[arg(long, default_value_t = 100_000)]
-    pub lots: u64,
+    pub(crate) lots: u64,
 }
 
 #[derive(Args, Debug, Clone)]
 pub struct LoadArgs {
     /// Customers to seed (ignored with --reuse: the seeded count is used).
     #[arg(long, default_value_t = 10_000)]
-    pub customers: u64,
+    pub(crate) customers: u64,
     /// Concurrent clients (HTTP) and threads (ceiling).
     #[arg(long, default_value_t = 32)]
-    pub clients: usize,
+    pub(crate) clients: usize,
     /// Seconds of load per phase.
     #[arg(long, default_value_t = 15)]
-    pub seconds: u64,
+    pub(crate) seconds: u64,
     /// `sqlite` (a temp file), a SQLite path, or a PostgreSQL server URL
     /// (a fresh database is created on it unless --reuse).
     #[arg(long, default_value = "sqlite")]
-    pub database: String,
+    pub(crate) database: String,
     /// Use --database as it is (seeded before, e.g. by `bench seed`).
     #[arg(long)]
-    pub reuse: bool,
+    pub(crate) reuse: bool,
     /// Keep a database this run created.
     #[arg(long)]
-    pub keep: bool,
+    pub(crate) keep: bool,
     /// Every client on one wallet.
     #[arg(long)]
-    pub hot: bool,
+    pub(crate) hot: bool,
     /// Target a running service instead of starting one: it must share this
     /// environment's app secret and client id, and --database with --reuse.
     #[arg(long, requires = "reuse")]
-    pub url: Option<String>,
+    pub(crate) url: Option<String>,
     /// The running service's pid, to report its peak RSS (with --url).
     #[arg(long)]
-    pub server_pid: Option<u32>,
+    pub(crate) server_pid: Option<u32>,
     /// Appends the id of every claim whose 201 was received to this file.
     #[arg(long)]
-    pub record: Option<PathBuf>,
+    pub(crate) record: Option<PathBuf>,
     /// Skip the HTTP load (ceiling only).
     #[arg(long)]
-    pub no_service: bool,
+    pub(crate) no_service: bool,
     /// Skip the direct-database ceiling.
     #[arg(long)]
-    pub no_ceiling: bool,
+    pub(crate) no_ceiling: bool,
     /// Diagnostic: the ceiling's SQLite `synchronous` (off, normal, full)
     /// instead of the service's FULL, to separate fsync from CPU time.
     #[arg(long, value_parser = ["off", "normal", "full"])]
-    pub ceiling_synchronous: Option<String>,
+    pub(crate) ceiling_synchronous: Option<String>,
     /// With --reuse: also run the minimal unit without lots (it leaves
     /// debits without allocations, which `bench verify` then reports).
     #[arg(long)]
-    pub no_lots_too: bool,
+    pub(crate) no_lots_too: bool,
     /// Skip the invariant checks.
     #[arg(long)]
-    pub no_verify: bool,
+    pub(crate) no_verify: bool,
     /// RUST_LOG of the service process (its default is info: a line per request).
     #[arg(long, default_value = "info")]
-    pub service_log: String,
+    pub(crate) service_log: String,
     /// Writes the figures as JSON to this file.
     #[arg(long)]
-    pub json: Option<PathBuf>,
+    pub(crate) json: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]
 pub struct SeedArgs {
     #[arg(long, default_value_t = 1_000_000)]
-    pub customers: u64,
+    pub(crate) customers: u64,
     /// Ledger entries in all (rounded down to a multiple of --customers);
     /// one in ten after each wallet's first is a redeem with its claim.
     #[arg(long, default_value_t = 10_000_000)]
-    pub entries: u64,
+    pub(crate) entries: u64,
     /// A SQLite path or a PostgreSQL database URL (created if missing).
     #[arg(long)]
-    pub database: String,
+    pub(crate) database: String,
 }
 
 #[derive(Args, Debug, Clone)]
 pub struct VerifyArgs {
     #[arg(long)]
-    pub database: String,
+    pub(crate) database: String,
     /// A file of acknowledged claim ids (one a line) that must all exist.
     #[arg(long)]
-    pub acked: Option<PathBuf>,
+    pub(crate) acked: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]
 pub struct DatabaseArg {
     #[arg(long)]
-    pub database: String,
+    pub(crate) database: String,
 }
 
 /// Runs one bench subcommand; an invariant violation is an error.

@@ -7,7 +7,7 @@
 
 use super::db;
 use crate::domain::campaign::CampaignSettings;
-use crate::domain::event::{Event, EventKind};
+use crate::domain::event::{Event, EventKind, EventSource};
 use crate::domain::money::Currency;
 use crate::error::AppError;
 use crate::platform::issuer::{issue_due_once, scan_once};
@@ -24,19 +24,19 @@ use std::time::Instant;
 pub struct OffersArgs {
     /// Events in the burst (one offer each).
     #[arg(long, default_value_t = 100_000)]
-    pub events: usize,
+    pub(crate) events: usize,
     /// Customers whose facts the win-back scan walks.
     #[arg(long, default_value_t = 1_000_000)]
-    pub scan_customers: u64,
+    pub(crate) scan_customers: u64,
     /// Concurrent event writers.
     #[arg(long, default_value_t = 32)]
-    pub clients: usize,
+    pub(crate) clients: usize,
     /// Concurrent issuers (like service instances).
     #[arg(long, default_value_t = 4)]
-    pub issuers: usize,
+    pub(crate) issuers: usize,
     /// `sqlite` (a temp file) or a PostgreSQL server URL (a fresh database).
     #[arg(long, default_value = "sqlite")]
-    pub database: String,
+    pub(crate) database: String,
 }
 
 fn campaign(trigger: serde_json::Value) -> anyhow::Result<CampaignSettings> {
@@ -63,7 +63,7 @@ fn app(error: impl std::fmt::Debug) -> anyhow::Error {
     anyhow::anyhow!("{error:?}")
 }
 
-pub async fn run(args: OffersArgs) -> anyhow::Result<()> {
+pub(crate) async fn run(args: OffersArgs) -> anyhow::Result<()> {
     let temp = std::env::temp_dir().join(format!("lw_bench_offers_{}.db", uuid::Uuid::new_v4().simple()));
     let url = if args.database == "sqlite" {
         temp.to_string_lossy().to_string()
@@ -96,7 +96,7 @@ async fn burst(store: &Store, args: &OffersArgs, now: NaiveDateTime) -> anyhow::
         async move {
             let mut event = Event::new(format!("b{i:07}"), EventKind::Custom);
             event.name = Some("burst".into());
-            store.write(move |conn| events::ingest(conn, db::SHOP, &event, "bench", now)).await.is_ok()
+            store.write(move |conn| events::ingest(conn, db::SHOP, &event, EventSource::Bench, now)).await.is_ok()
         }
     });
     let done: Vec<bool> = futures_util::stream::iter(writes).buffer_unordered(args.clients).collect().await;

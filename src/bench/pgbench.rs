@@ -9,7 +9,7 @@ use std::process::Command;
 
 /// Runs pgbench for `seconds` with `clients`; its tps (excluding the
 /// initial connection time), or None when pgbench is missing.
-pub fn run(server_url: &str, clients: usize, seconds: u64) -> anyhow::Result<Option<f64>> {
+pub(crate) fn run(server_url: &str, clients: usize, seconds: u64) -> anyhow::Result<Option<f64>> {
     if Command::new("pgbench").arg("--version").output().is_err() {
         println!("pgbench not installed: ceiling (c) skipped");
         return Ok(None);
@@ -39,7 +39,7 @@ fn measure(url: &str, clients: usize, seconds: u64) -> anyhow::Result<f64> {
 }
 
 /// `tps = 2803.123456 (without initial connection time)`.
-pub fn tps(output: &str) -> Option<f64> {
+fn tps(output: &str) -> Option<f64> {
     let line = output.lines().find(|l| l.starts_with("tps = ") && l.contains("without"))?;
     line["tps = ".len()..].split_whitespace().next()?.parse().ok()
 }

@@ -4,18 +4,19 @@
 //! the service logging at `warn` (no line per request), to show what the
 //! request log costs.
 
-use super::load::{self, Kind, Plan};
-use super::report::{RunReport, Summary};
+use super::load::{Kind, Plan};
+use super::measure::http_phase;
+use super::report::RunReport;
 use super::server::Service;
 use super::LoadArgs;
 use crate::config::Settings;
 use std::sync::Arc;
 
-pub const HEALTHZ_PHASE: &str = "healthz (HTTP, same service)";
-pub const QUIET_PHASE: &str = "service (HTTP), log warn";
+const HEALTHZ_PHASE: &str = "healthz (HTTP, same service)";
+const QUIET_PHASE: &str = "service (HTTP), log warn";
 
 /// Runs both comparison phases, each on a fresh child service.
-pub async fn compare(
+pub(crate) async fn compare(
     args: &LoadArgs,
     settings: &Arc<Settings>,
     url: &str,
@@ -24,20 +25,14 @@ pub async fn compare(
 ) -> anyhow::Result<()> {
     let phases = [(HEALTHZ_PHASE, Kind::Healthz, args.service_log.as_str()), (QUIET_PHASE, Kind::Wallet, "warn")];
     for (name, kind, log_level) in phases {
-        let mut service = Service::start(url, settings, log_level).await?;
-        let loaded = load::run(&service.base, settings.clone(), plan, kind).await;
-        service.stop().await;
-        let (mut tally, elapsed) = loaded?;
-        service.discard_log();
-        let summary = Summary::of(name, &mut tally, elapsed);
-        summary.print();
-        report.phases.push(summary);
+        let service = Service::start(url, settings, log_level).await?;
+        http_phase(service, name, settings, plan, kind, report).await?;
     }
     Ok(())
 }
 
 /// "wallet ÷ healthz" and "log info ÷ log warn", when the phases ran.
-pub fn print_ratios(report: &RunReport, service_phase: &str) {
+pub(crate) fn print_ratios(report: &RunReport, service_phase: &str) {
     let rate = |name: &str| report.phases.iter().find(|p| p.phase == name).map(|p| p.per_second);
     let (Some(wallet), Some(healthz), Some(quiet)) = (rate(service_phase), rate(HEALTHZ_PHASE), rate(QUIET_PHASE))
     else {

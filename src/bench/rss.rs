@@ -12,7 +12,7 @@ fn proc_file(pid: Option<u32>, file: &str) -> Option<String> {
 }
 
 /// Peak RSS in KiB of `pid`, or of this process when `pid` is None.
-pub fn peak_kib(pid: Option<u32>) -> Option<u64> {
+pub(crate) fn peak_kib(pid: Option<u32>) -> Option<u64> {
     parse_kib(&proc_file(pid, "status")?, "VmHWM:")
 }
 
@@ -41,7 +41,7 @@ pub fn load_average() -> Option<f64> {
     std::fs::read_to_string("/proc/loadavg").ok()?.split_whitespace().next()?.parse().ok()
 }
 
-pub fn mib(kib: u64) -> f64 {
+pub(crate) fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
 

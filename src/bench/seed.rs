@@ -17,21 +17,21 @@ use std::time::Instant;
 
 /// Every wallet opens with this many points: enough for any benchmark,
 /// even all clients claiming from one wallet.
-pub const OPENING_BALANCE: i64 = 1_000_000_000;
+const OPENING_BALANCE: i64 = 1_000_000_000;
 /// Customers per transaction.
 const CHUNK: u64 = 20_000;
 
 /// What to generate. Every customer gets `per_customer` entries.
 #[derive(Debug, Clone)]
-pub struct Plan {
-    pub customers: u64,
-    pub per_customer: u64,
-    pub opening: i64,
-    pub value_minor: i64,
+pub(crate) struct Plan {
+    pub(crate) customers: u64,
+    pub(crate) per_customer: u64,
+    pub(crate) opening: i64,
+    pub(crate) value_minor: i64,
 }
 
 impl Plan {
-    pub fn new(customers: u64, entries: u64) -> anyhow::Result<Self> {
+    pub(crate) fn new(customers: u64, entries: u64) -> anyhow::Result<Self> {
         anyhow::ensure!(customers > 0, "--customers must be at least 1");
         let per_customer = entries / customers;
         anyhow::ensure!(per_customer >= 1, "--entries must be at least --customers (one opening entry each)");
@@ -39,18 +39,18 @@ impl Plan {
     }
 
     /// Entries k in 1..E with k % 10 = 5.
-    pub fn redeems_per_customer(&self) -> u64 {
+    pub(crate) fn redeems_per_customer(&self) -> u64 {
         (self.per_customer + 4) / 10
     }
 
-    pub fn final_balance(&self) -> i64 {
+    pub(crate) fn final_balance(&self) -> i64 {
         let entries = i64::try_from(self.per_customer).unwrap_or(i64::MAX);
         let redeems = i64::try_from(self.redeems_per_customer()).unwrap_or(0);
         self.opening + sql::EARN * (entries - 1 - redeems) - POINTS_PER_CLAIM * redeems
     }
 }
 
-pub fn run(args: &SeedArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: &SeedArgs) -> anyhow::Result<()> {
     let plan = Plan::new(args.customers, args.entries)?;
     let started = Instant::now();
     fill(&args.database, &plan, true)?;
@@ -65,7 +65,7 @@ pub fn run(args: &SeedArgs) -> anyhow::Result<()> {
 }
 
 /// Creates the shop and program, then the rows, chunk by chunk.
-pub fn fill(url: &str, plan: &Plan, progress: bool) -> anyhow::Result<()> {
+pub(crate) fn fill(url: &str, plan: &Plan, progress: bool) -> anyhow::Result<()> {
     db::ensure_database(url)?;
     let backend = Backend::of_url(url);
     let mut conn = db::connect(url)?;

@@ -14,7 +14,7 @@ const CLAIM_ID: &str = "00000000-0000-7000-9000-";
 const OUTBOX_ID: &str = "00000000-0000-7000-a000-";
 
 /// Points an `earn` entry adds.
-pub const EARN: i64 = 100;
+pub(crate) const EARN: i64 = 100;
 
 /// The numbers `lo..hi` as `s(n)`, ready to prefix an INSERT.
 fn series(backend: Backend, lo: u64, hi: u64) -> String {
@@ -40,7 +40,7 @@ fn timestamp(backend: Backend) -> String {
     }
 }
 
-pub fn quote(text: &str) -> String {
+fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
@@ -49,7 +49,7 @@ fn customer(backend: Backend, index: &str) -> String {
 }
 
 /// Customers `lo..hi`, each with the balance its entries add up to.
-pub fn customers(backend: Backend, lo: u64, hi: u64, plan: &Plan) -> String {
+pub(crate) fn customers(backend: Backend, lo: u64, hi: u64, plan: &Plan) -> String {
     let ts = timestamp(backend);
     format!(
         "{}INSERT INTO customers (shop_id, id, points_balance, email, display_name, created_at, updated_at, \
@@ -62,7 +62,7 @@ pub fn customers(backend: Backend, lo: u64, hi: u64, plan: &Plan) -> String {
 
 /// One lot per seeded wallet holding its balance, without expiry, standing
 /// for its seeded history (as the lots migration makes for existing wallets).
-pub fn lots(backend: Backend, lo: u64, hi: u64, plan: &Plan) -> String {
+pub(crate) fn lots(backend: Backend, lo: u64, hi: u64, plan: &Plan) -> String {
     let e = plan.per_customer;
     format!(
         "{}INSERT INTO lots (shop_id, customer_id, id, points, remaining, expires_at, entry_id, order_id, warned, \
@@ -80,7 +80,7 @@ pub fn lots(backend: Backend, lo: u64, hi: u64, plan: &Plan) -> String {
 /// adjustment (k = 0), a redeem of its claim (k % 10 = 5) or an earn. The
 /// running balance is closed-form: with ρ = ⌊(k+5)/10⌋ redeems so far,
 /// opening + EARN·(k − ρ) − POINTS_PER_CLAIM·ρ.
-pub fn ledger(backend: Backend, lo: u64, hi: u64, plan: &Plan) -> String {
+pub(crate) fn ledger(backend: Backend, lo: u64, hi: u64, plan: &Plan) -> String {
     let e = plan.per_customer;
     let r = plan.redeems_per_customer();
     let k = format!("(n % {e})");
@@ -104,7 +104,7 @@ pub fn ledger(backend: Backend, lo: u64, hi: u64, plan: &Plan) -> String {
 }
 
 /// The claims of customers `lo..hi` (used codes), valued by `version`.
-pub fn claims(backend: Backend, lo: u64, hi: u64, plan: &Plan, version: i64, snapshot: &str) -> String {
+pub(crate) fn claims(backend: Backend, lo: u64, hi: u64, plan: &Plan, version: i64, snapshot: &str) -> String {
     let r = plan.redeems_per_customer();
     let ts = timestamp(backend);
     let value_minor = plan.value_minor;
@@ -124,7 +124,7 @@ pub fn claims(backend: Backend, lo: u64, hi: u64, plan: &Plan, version: i64, sna
 }
 
 /// The stored idempotent answer of each seeded claim.
-pub fn idempotency(backend: Backend, lo: u64, hi: u64, plan: &Plan) -> String {
+pub(crate) fn idempotency(backend: Backend, lo: u64, hi: u64, plan: &Plan) -> String {
     let r = plan.redeems_per_customer();
     format!(
         "{}INSERT INTO idempotency_keys (shop_id, principal, key, request_hash, status_code, response_body, \
@@ -137,7 +137,7 @@ pub fn idempotency(backend: Backend, lo: u64, hi: u64, plan: &Plan) -> String {
 }
 
 /// The finished push of each seeded claim.
-pub fn outbox(backend: Backend, lo: u64, hi: u64, plan: &Plan) -> String {
+pub(crate) fn outbox(backend: Backend, lo: u64, hi: u64, plan: &Plan) -> String {
     let r = plan.redeems_per_customer();
     let ts = timestamp(backend);
     format!(

@@ -4,7 +4,7 @@
 use super::rss;
 use crate::config::Settings;
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -14,7 +14,7 @@ const READY_WITHIN: Duration = Duration::from_secs(60);
 
 /// The token settings: this environment's secret and client id when one
 /// is configured (to match a running service), else a bench secret.
-pub fn bench_settings(env: &Settings) -> anyhow::Result<Settings> {
+pub(crate) fn bench_settings(env: &Settings) -> anyhow::Result<Settings> {
     if !env.development {
         return Ok(env.clone());
     }
@@ -38,45 +38,55 @@ pub struct Service {
 
 impl Service {
     /// A service started elsewhere (`--url`, optionally `--server-pid`).
-    pub fn attach(base: &str, pid: Option<u32>) -> Self {
+    pub(crate) fn attach(base: &str, pid: Option<u32>) -> Self {
         Self { base: base.trim_end_matches('/').to_string(), pid, child: None, log: None }
     }
 
     /// Starts `loyalty-wallet serve` on a free port without background
     /// workers, and waits until it answers /readyz. The child inherits this
     /// environment (e.g. LOYALTY_DB_POOL_SIZE, LOYALTY_GROUP_COMMIT_MAX).
-    pub async fn start(database_url: &str, settings: &Settings, log_level: &str) -> anyhow::Result<Self> {
+    pub(crate) async fn start(database_url: &str, settings: &Settings, log_level: &str) -> anyhow::Result<Self> {
         Self::start_with(database_url, settings, log_level, &[]).await
     }
 
     /// As [`Service::start`], with `extra` environment variables set last
     /// (e.g. LOYALTY_WORKERS=1 for the sweep benchmark).
-    pub async fn start_with(
+    pub(crate) async fn start_with(
         database_url: &str,
         settings: &Settings,
         log_level: &str,
         extra: &[(&str, &str)],
     ) -> anyhow::Result<Self> {
+        let mut env = vec![
+            ("DATABASE_URL", database_url.to_string()),
+            ("LOYALTY_APP_SECRET", settings.app_secret.expose().to_string()),
+            ("LOYALTY_CLIENT_ID", settings.client_id.clone()),
+            ("LOYALTY_WORKERS", "0".to_string()),
+            ("RUST_LOG", log_level.to_string()),
+        ];
+        if let Some(issuer) = &settings.issuer {
+            env.push(("LOYALTY_ISSUER", issuer.clone()));
+        }
+        env.extend(extra.iter().map(|(name, value)| (*name, value.to_string())));
+        Self::spawn(&std::env::current_exe()?, &env, "bench").await
+    }
+
+    /// Starts `binary serve` on a free port with `env` set (the config file
+    /// left out), its output in `lw-{label}-service-{port}.log` in the temp
+    /// dir, and waits until it answers /readyz.
+    pub async fn spawn(binary: &Path, env: &[(&str, String)], label: &str) -> anyhow::Result<Self> {
         let port = free_port()?;
-        let log = std::env::temp_dir().join(format!("lw-bench-service-{port}.log"));
+        let log = std::env::temp_dir().join(format!("lw-{label}-service-{port}.log"));
         let out = std::fs::File::create(&log)?;
-        let mut command = Command::new(std::env::current_exe()?);
+        let mut command = Command::new(binary);
         command
             .arg("serve")
-            .env("DATABASE_URL", database_url)
-            .env("LOYALTY_BIND", format!("127.0.0.1:{port}"))
-            .env("LOYALTY_APP_SECRET", settings.app_secret.expose())
-            .env("LOYALTY_CLIENT_ID", &settings.client_id)
-            .env("LOYALTY_WORKERS", "0")
-            .env("RUST_LOG", log_level)
             .env_remove("LOYALTY_CONFIG_FILE")
+            .env("LOYALTY_BIND", format!("127.0.0.1:{port}"))
+            .envs(env.iter().map(|(name, value)| (name, value)))
             .stdin(Stdio::null())
             .stdout(out.try_clone()?)
             .stderr(out);
-        if let Some(issuer) = &settings.issuer {
-            command.env("LOYALTY_ISSUER", issuer);
-        }
-        command.envs(extra.iter().copied());
         let child = command.spawn()?;
         let mut service = Self {
             base: format!("http://127.0.0.1:{port}"),
@@ -108,7 +118,7 @@ impl Service {
     }
 
     /// Peak RSS of the service process so far, in KiB.
-    pub fn peak_rss_kib(&self) -> Option<u64> {
+    pub(crate) fn peak_rss_kib(&self) -> Option<u64> {
         self.pid.and_then(|pid| rss::peak_kib(Some(pid)))
     }
 
@@ -117,6 +127,11 @@ impl Service {
         if let Some(log) = self.log.take() {
             let _ = std::fs::remove_file(log);
         }
+    }
+
+    /// A started child that is still running (a crash fails a run).
+    pub fn is_running(&mut self) -> bool {
+        self.child.as_mut().is_some_and(|c| c.try_wait().ok().flatten().is_none())
     }
 
     /// CPU seconds the service process has used so far.
@@ -138,6 +153,17 @@ impl Service {
         }
         let _ = child.kill();
         let _ = child.wait();
+    }
+}
+
+/// A child never stopped (an early return) is killed; its log is kept.
+impl Drop for Service {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+            eprintln!("service log kept: {:?}", self.log);
+        }
     }
 }
 

@@ -32,7 +32,7 @@ const DUE_AT: &str = "2025-06-01 00:00:00";
 /// The sweep must finish within this.
 const SWEEP_LIMIT: Duration = Duration::from_secs(900);
 
-pub async fn run(args: SweepArgs, env: Settings) -> anyhow::Result<()> {
+pub(crate) async fn run(args: SweepArgs, env: Settings) -> anyhow::Result<()> {
     let settings = Arc::new(bench_settings(&env)?);
     let prepare = args.load.clone();
     let target = tokio::task::spawn_blocking(move || Target::prepare(&prepare)).await??;

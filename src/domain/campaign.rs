@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use super::campaign_parse::FieldErrors;
+pub(crate) use super::campaign_parse::FieldErrors;
 
 stored_state! {
     /// What starts a campaign's offer.
@@ -30,14 +30,14 @@ stored_state! {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum DiscountKind {
+pub(crate) enum DiscountKind {
     FixedAmount,
     Percentage,
     FreeShipping,
 }
 
 impl DiscountKind {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             DiscountKind::FixedAmount => "fixed_amount",
             DiscountKind::Percentage => "percentage",
@@ -45,7 +45,7 @@ impl DiscountKind {
         }
     }
 
-    pub fn parse(raw: &str) -> Option<Self> {
+    pub(crate) fn parse(raw: &str) -> Option<Self> {
         [DiscountKind::FixedAmount, DiscountKind::Percentage, DiscountKind::FreeShipping]
             .into_iter()
             .find(|k| k.as_str() == raw)
@@ -53,66 +53,66 @@ impl DiscountKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Trigger {
-    pub kind: TriggerKind,
-    pub delay_minutes: i64,
-    pub n: Option<i64>,
-    pub inactive_days: Option<i64>,
-    pub min_subtotal_minor: Option<i64>,
-    pub event: Option<String>,
+pub(crate) struct Trigger {
+    pub(crate) kind: TriggerKind,
+    pub(crate) delay_minutes: i64,
+    pub(crate) n: Option<i64>,
+    pub(crate) inactive_days: Option<i64>,
+    pub(crate) min_subtotal_minor: Option<i64>,
+    pub(crate) event: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Discount {
-    pub kind: DiscountKind,
+pub(crate) struct Discount {
+    pub(crate) kind: DiscountKind,
     /// fixed_amount: minor units.
-    pub amount_minor: Option<i64>,
+    pub(crate) amount_minor: Option<i64>,
     /// percentage: 1-100.
-    pub percentage: Option<Decimal>,
-    pub max_shipping_minor: Option<i64>,
-    pub min_subtotal_minor: Option<i64>,
-    pub purchase_type: PurchaseTypes,
-    pub combines_with: CombinesWith,
-    pub currency: String,
+    pub(crate) percentage: Option<Decimal>,
+    pub(crate) max_shipping_minor: Option<i64>,
+    pub(crate) min_subtotal_minor: Option<i64>,
+    pub(crate) purchase_type: PurchaseTypes,
+    pub(crate) combines_with: CombinesWith,
+    pub(crate) currency: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CodeTemplate {
-    pub template: String,
-    pub random_length: usize,
-    pub prefix: Option<String>,
+pub(crate) struct CodeTemplate {
+    pub(crate) template: String,
+    pub(crate) random_length: usize,
+    pub(crate) prefix: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Limits {
-    pub per_customer: Option<i64>,
-    pub per_customer_days: Option<i64>,
-    pub daily_codes: Option<i64>,
-    pub max_outstanding_value_minor: Option<i64>,
-    pub max_total_value_minor: Option<i64>,
-    pub assumed_value_minor: Option<i64>,
-    pub max_codes_per_hour: Option<i64>,
+pub(crate) struct Limits {
+    pub(crate) per_customer: Option<i64>,
+    pub(crate) per_customer_days: Option<i64>,
+    pub(crate) daily_codes: Option<i64>,
+    pub(crate) max_outstanding_value_minor: Option<i64>,
+    pub(crate) max_total_value_minor: Option<i64>,
+    pub(crate) assumed_value_minor: Option<i64>,
+    pub(crate) max_codes_per_hour: Option<i64>,
 }
 
 /// Validated campaign settings, stored per version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CampaignSettings {
-    pub name: String,
-    pub enabled: bool,
-    pub trigger: Trigger,
-    pub discount: Discount,
-    pub code: CodeTemplate,
-    pub expires_after_hours: Decimal,
-    pub starts_at: Option<NaiveDateTime>,
-    pub ends_at: Option<NaiveDateTime>,
-    pub eligibility: Eligibility,
-    pub limits: Limits,
-    pub holdout_percent: i64,
+pub(crate) struct CampaignSettings {
+    pub(crate) name: String,
+    pub(crate) enabled: bool,
+    pub(crate) trigger: Trigger,
+    pub(crate) discount: Discount,
+    pub(crate) code: CodeTemplate,
+    pub(crate) expires_after_hours: Decimal,
+    pub(crate) starts_at: Option<NaiveDateTime>,
+    pub(crate) ends_at: Option<NaiveDateTime>,
+    pub(crate) eligibility: Eligibility,
+    pub(crate) limits: Limits,
+    pub(crate) holdout_percent: i64,
 }
 
 impl CampaignSettings {
     /// Parses an admin body in the shop's currency.
-    pub fn parse(body: &Value, currency: Currency) -> Result<Self, FieldErrors> {
+    pub(crate) fn parse(body: &Value, currency: Currency) -> Result<Self, FieldErrors> {
         let mut f = Fields::new(body, currency);
         if !body.is_object() {
             f.error("", "the body must be a JSON object");
@@ -170,14 +170,14 @@ impl CampaignSettings {
     }
 
     /// Whether the schedule admits an offer at `now`.
-    pub fn in_schedule(&self, now: NaiveDateTime) -> bool {
+    pub(crate) fn in_schedule(&self, now: NaiveDateTime) -> bool {
         self.starts_at.is_none_or(|start| now >= start) && self.ends_at.is_none_or(|end| now < end)
     }
 
     /// What an offer reserves against the money caps, in minor units:
     /// a fixed amount's face value; otherwise `limits.assumed_value`, or for
     /// free shipping `max_shipping`; 0 when neither is set (no cap then).
-    pub fn reserve_minor(&self) -> i64 {
+    pub(crate) fn reserve_minor(&self) -> i64 {
         match self.discount.kind {
             DiscountKind::FixedAmount => self.discount.amount_minor.unwrap_or(0),
             DiscountKind::Percentage => self.limits.assumed_value_minor.unwrap_or(0),
@@ -188,14 +188,14 @@ impl CampaignSettings {
     }
 
     /// The code's lifetime in whole seconds (at least 36 s: 0.01 h).
-    pub fn lifetime_seconds(&self) -> i64 {
+    pub(crate) fn lifetime_seconds(&self) -> i64 {
         let seconds = self.expires_after_hours * Decimal::from(3600);
         i64::try_from(seconds.trunc()).unwrap_or(i64::MAX / 2).max(1)
     }
 
     /// The customer is in the campaign's audience (segments are resolved by
     /// the caller and passed as `in_segment`).
-    pub fn eligible(&self, customer: &str, in_segment: bool) -> bool {
+    pub(crate) fn eligible(&self, customer: &str, in_segment: bool) -> bool {
         match self.eligibility.kind {
             EligibilityKind::All => true,
             EligibilityKind::Customers => self.eligibility.ids.binary_search(&customer.to_string()).is_ok(),

@@ -11,11 +11,11 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-pub type FieldErrors = BTreeMap<String, String>;
+pub(crate) type FieldErrors = BTreeMap<String, String>;
 
-pub struct Fields<'a> {
+pub(crate) struct Fields<'a> {
     body: &'a Value,
-    pub currency: Currency,
+    pub(crate) currency: Currency,
     errors: FieldErrors,
 }
 
@@ -28,20 +28,20 @@ fn join(path: &str, key: &str) -> String {
 }
 
 impl<'a> Fields<'a> {
-    pub fn new(body: &'a Value, currency: Currency) -> Self {
+    pub(crate) fn new(body: &'a Value, currency: Currency) -> Self {
         Self { body, currency, errors: FieldErrors::new() }
     }
 
-    pub fn into_errors(self) -> FieldErrors {
+    pub(crate) fn into_errors(self) -> FieldErrors {
         self.errors
     }
 
-    pub fn error(&mut self, field: &str, message: impl Into<String>) {
+    pub(crate) fn error(&mut self, field: &str, message: impl Into<String>) {
         self.errors.entry(field.to_string()).or_insert_with(|| message.into());
     }
 
     /// The value at a dotted path; None when absent or null.
-    pub fn get(&self, path: &str) -> Option<&'a Value> {
+    pub(crate) fn get(&self, path: &str) -> Option<&'a Value> {
         let mut value = self.body;
         for key in path.split('.') {
             value = value.get(key)?;
@@ -50,7 +50,7 @@ impl<'a> Fields<'a> {
     }
 
     /// Refuses keys of the object at `path` that are not in `allowed`.
-    pub fn known(&mut self, path: &str, allowed: &[&str]) {
+    pub(crate) fn known(&mut self, path: &str, allowed: &[&str]) {
         let value = if path.is_empty() { Some(self.body) } else { self.get(path) };
         let Some(object) = value.and_then(Value::as_object) else { return };
         let unknown: Vec<String> = object.keys().filter(|k| !allowed.contains(&k.as_str())).cloned().collect();
@@ -59,7 +59,7 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub fn object(&mut self, path: &str) -> bool {
+    pub(crate) fn object(&mut self, path: &str) -> bool {
         match self.get(path) {
             Some(Value::Object(_)) => true,
             Some(_) => {
@@ -70,7 +70,7 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub fn text(&mut self, path: &str, min: usize, max: usize) -> Option<String> {
+    pub(crate) fn text(&mut self, path: &str, min: usize, max: usize) -> Option<String> {
         match self.get(path) {
             Some(Value::String(s)) if (min..=max).contains(&s.trim().chars().count()) => Some(s.trim().to_string()),
             None if min == 0 => None,
@@ -81,7 +81,7 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub fn boolean(&mut self, path: &str) -> Option<bool> {
+    pub(crate) fn boolean(&mut self, path: &str) -> Option<bool> {
         match self.get(path) {
             Some(Value::Bool(b)) => Some(*b),
             None => None,
@@ -93,7 +93,7 @@ impl<'a> Fields<'a> {
     }
 
     /// An optional integer within `min..=max`.
-    pub fn integer(&mut self, path: &str, min: i64, max: i64) -> Option<i64> {
+    pub(crate) fn integer(&mut self, path: &str, min: i64, max: i64) -> Option<i64> {
         let value = self.get(path)?;
         match value.as_i64() {
             Some(n) if (min..=max).contains(&n) => Some(n),
@@ -104,7 +104,7 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub fn decimal(&mut self, path: &str) -> Option<Decimal> {
+    fn decimal(&mut self, path: &str) -> Option<Decimal> {
         let value = self.get(path)?;
         let text = match value {
             Value::String(s) => s.trim().to_string(),
@@ -119,7 +119,7 @@ impl<'a> Fields<'a> {
     }
 
     /// An optional amount of money (decimal string or number) in minor units, > 0.
-    pub fn money(&mut self, path: &str) -> Option<i64> {
+    fn money(&mut self, path: &str) -> Option<i64> {
         let value = self.get(path)?;
         let text = match value {
             Value::String(s) => s.clone(),
@@ -139,7 +139,7 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub fn time(&mut self, path: &str) -> Option<NaiveDateTime> {
+    pub(crate) fn time(&mut self, path: &str) -> Option<NaiveDateTime> {
         let value = self.get(path)?;
         match value.as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()) {
             Some(time) => Some(time.naive_utc()),
@@ -151,7 +151,7 @@ impl<'a> Fields<'a> {
     }
 }
 
-pub fn trigger(f: &mut Fields) -> Option<Trigger> {
+pub(crate) fn trigger(f: &mut Fields) -> Option<Trigger> {
     if !f.object("trigger") {
         f.error("trigger", "required: an object with kind");
         return None;
@@ -195,7 +195,7 @@ pub fn trigger(f: &mut Fields) -> Option<Trigger> {
     Some(trigger)
 }
 
-pub fn discount(f: &mut Fields) -> Option<Discount> {
+pub(crate) fn discount(f: &mut Fields) -> Option<Discount> {
     if !f.object("discount") {
         f.error("discount", "required: an object with kind");
         return None;
@@ -265,7 +265,7 @@ fn combines_with(f: &mut Fields) -> CombinesWith {
     }
 }
 
-pub fn code(f: &mut Fields) -> Option<CodeTemplate> {
+pub(crate) fn code(f: &mut Fields) -> Option<CodeTemplate> {
     if !f.object("code") {
         f.error("code", "required: an object with template");
         return None;
@@ -293,7 +293,7 @@ pub fn code(f: &mut Fields) -> Option<CodeTemplate> {
     Some(CodeTemplate { template, random_length, prefix })
 }
 
-pub fn expiry(f: &mut Fields) -> Option<Decimal> {
+pub(crate) fn expiry(f: &mut Fields) -> Option<Decimal> {
     let Some(hours) = f.decimal("expires_after_hours") else {
         f.error("expires_after_hours", "required: hours, at least 0.01");
         return None;
@@ -306,7 +306,7 @@ pub fn expiry(f: &mut Fields) -> Option<Decimal> {
     Some(hours.normalize())
 }
 
-pub fn eligibility(f: &mut Fields) -> Eligibility {
+pub(crate) fn eligibility(f: &mut Fields) -> Eligibility {
     let all = Eligibility { kind: EligibilityKind::All, ids: vec![] };
     let Some(value) = f.get("eligibility") else { return all };
     match serde_json::from_value::<Eligibility>(value.clone()) {
@@ -325,7 +325,7 @@ pub fn eligibility(f: &mut Fields) -> Eligibility {
     }
 }
 
-pub fn limits(f: &mut Fields, discount: Option<&Discount>) -> Limits {
+pub(crate) fn limits(f: &mut Fields, discount: Option<&Discount>) -> Limits {
     if !f.object("limits") {
         return Limits::default();
     }

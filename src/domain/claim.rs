@@ -11,9 +11,9 @@ use chrono::{Duration, NaiveDateTime};
 /// What a granted claim is: its points, value and purchase type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClaimTerms {
-    pub points: Points,
+    pub(crate) points: Points,
     pub value_minor: i64,
-    pub purchase_type: PurchaseType,
+    pub(crate) purchase_type: PurchaseType,
 }
 
 /// Whether a customer may redeem under the program, ignoring the amount.
@@ -67,7 +67,7 @@ pub fn terms(
 }
 
 /// When a code made now stops being usable, if the program limits it.
-pub fn expiry(program: &ProgramSettings, now: NaiveDateTime) -> Option<NaiveDateTime> {
+pub(crate) fn expiry(program: &ProgramSettings, now: NaiveDateTime) -> Option<NaiveDateTime> {
     program.code_lifetime_hours.map(|hours| now + Duration::hours(hours))
 }
 
@@ -87,13 +87,8 @@ stored_state! {
 
 impl ClaimStatus {
     /// Closed for good: the code can no longer be used nor refunded.
-    pub const CLOSED: [ClaimStatus; 4] =
+    pub(crate) const CLOSED: [ClaimStatus; 4] =
         [ClaimStatus::Used, ClaimStatus::Refunded, ClaimStatus::Expired, ClaimStatus::Failed];
-
-    /// An unused code whose points may still come back.
-    pub fn is_refundable(self) -> bool {
-        matches!(self, ClaimStatus::Pending | ClaimStatus::Active)
-    }
 }
 
 stored_state! {

@@ -47,7 +47,7 @@ fn parts(template: &str) -> Result<Vec<Part>, String> {
 
 /// Checks an (upper-cased) template: `{RANDOM}` exactly once, each other
 /// placeholder at most once, literal text of allowed characters only.
-pub fn check(template: &str, random_length: usize) -> Result<(), String> {
+pub(crate) fn check(template: &str, random_length: usize) -> Result<(), String> {
     let parts = parts(template)?;
     let count = |p: &Part| parts.iter().filter(|q| *q == p).count();
     if count(&Part::Random) != 1 {
@@ -64,13 +64,13 @@ pub fn check(template: &str, random_length: usize) -> Result<(), String> {
 }
 
 /// The first-name part: upper-cased ASCII letters only, at most 10.
-pub fn first_name_part(name: Option<&str>) -> String {
+fn first_name_part(name: Option<&str>) -> String {
     name.unwrap_or("").chars().filter(char::is_ascii_alphabetic).map(|c| c.to_ascii_uppercase()).take(10).collect()
 }
 
 /// Renders a checked template. An empty `{FIRST_NAME}` or `{PREFIX}` is
 /// dropped together with one literal separator (`-` or `_`) right after it.
-pub fn render(
+pub(crate) fn render(
     template: &str,
     random_length: usize,
     first_name: Option<&str>,
@@ -100,7 +100,7 @@ fn random(length: usize, rng: &mut impl Rng) -> String {
 
 /// Position of (campaign, customer) on a 0..10000 scale: stable across
 /// events and edits, so a percentage change moves only boundary customers.
-pub fn holdout_position(campaign_id: &str, customer_id: &str) -> u64 {
+fn holdout_position(campaign_id: &str, customer_id: &str) -> u64 {
     let digest = Sha256::digest(format!("{campaign_id}:{customer_id}").as_bytes());
     let mut first = [0_u8; 8];
     first.copy_from_slice(&digest[..8]);
@@ -108,7 +108,7 @@ pub fn holdout_position(campaign_id: &str, customer_id: &str) -> u64 {
 }
 
 /// Whether the customer is in the campaign's control group.
-pub fn held_out(campaign_id: &str, customer_id: &str, holdout_percent: i64) -> bool {
+pub(crate) fn held_out(campaign_id: &str, customer_id: &str, holdout_percent: i64) -> bool {
     let threshold = u64::try_from(holdout_percent.clamp(0, 100)).unwrap_or(0) * 100;
     holdout_position(campaign_id, customer_id) < threshold
 }

@@ -4,7 +4,7 @@
 //! prefixed with `'` so it stays text.
 
 /// One cell, escaped.
-pub fn cell(raw: &str) -> String {
+pub(crate) fn cell(raw: &str) -> String {
     let guarded = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{raw}") } else { raw.to_string() };
     if guarded.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", guarded.replace('"', "\"\""))
@@ -14,13 +14,13 @@ pub fn cell(raw: &str) -> String {
 }
 
 /// A number cell: never guarded (a negative delta stays a number).
-pub fn number(n: i64) -> String {
+pub(crate) fn number(n: i64) -> String {
     n.to_string()
 }
 
 /// One line, CRLF-terminated. Number cells are passed through `number`
 /// by the caller and must not go through `cell`.
-pub fn line(cells: &[String]) -> String {
+pub(crate) fn line(cells: &[String]) -> String {
     let mut out = cells.join(",");
     out.push_str("\r\n");
     out

@@ -8,11 +8,11 @@ use std::str::FromStr;
 
 /// Points per unit of currency spent (the shop's earn rate: "1" → 45.00 earns 45).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EarnRate(Decimal);
+pub(crate) struct EarnRate(Decimal);
 
 impl EarnRate {
     /// A rate as stored: a plain decimal, zero or more.
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub(crate) fn parse(raw: &str) -> Result<Self, String> {
         let rate = Decimal::from_str(raw).map_err(|_| format!("earn rate {raw:?} is not a decimal number"))?;
         if rate.is_sign_negative() && !rate.is_zero() {
             return Err(format!("earn rate {raw:?} is negative"));
@@ -23,7 +23,7 @@ impl EarnRate {
     /// floor(amount × rate): points are whole and never over-granted. One
     /// order earns at most [`MAX_POINTS`] (as any one operation moves at most
     /// that), so a huge order cannot push a balance past i64.
-    pub fn points_for(self, paid_minor: i64, currency: Currency) -> i64 {
+    pub(crate) fn points_for(self, paid_minor: i64, currency: Currency) -> i64 {
         let amount = Decimal::new(paid_minor.max(0), currency.digits());
         let Some(points) = amount.checked_mul(self.0) else {
             return MAX_POINTS;
@@ -34,28 +34,28 @@ impl EarnRate {
 
 /// What an order earned, and what its refunds took back so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct OrderEarning {
-    pub subtotal_minor: i64,
-    pub refunded_minor: i64,
-    pub points_earned: i64,
-    pub points_reversed: i64,
+pub(crate) struct OrderEarning {
+    pub(crate) subtotal_minor: i64,
+    pub(crate) refunded_minor: i64,
+    pub(crate) points_earned: i64,
+    pub(crate) points_reversed: i64,
     /// Points a refund should have taken back but the customer no longer had.
-    pub points_unrecovered: i64,
+    pub(crate) points_unrecovered: i64,
 }
 
 /// The points one more refund takes back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Reversal {
+pub(crate) struct Reversal {
     /// Every refund of the order so far, at most its subtotal.
-    pub refunded_total: i64,
+    pub(crate) refunded_total: i64,
     /// Points owed back now: the earned points in proportion to the amount
     /// refunded, less what earlier refunds reversed or found missing.
-    pub owed: i64,
+    pub(crate) owed: i64,
 }
 
 /// The reversal for `refunded` more out of the order's subtotal; never
 /// negative, and all refunds together never owe more than was earned.
-pub fn reversal(earning: &OrderEarning, refunded: Money) -> Reversal {
+pub(crate) fn reversal(earning: &OrderEarning, refunded: Money) -> Reversal {
     let subtotal = earning.subtotal_minor.max(0);
     let refunded_total = earning.refunded_minor.max(0).saturating_add(refunded.minor()).min(subtotal);
     let target = if subtotal == 0 {
@@ -71,16 +71,16 @@ pub fn reversal(earning: &OrderEarning, refunded: Money) -> Reversal {
 /// How owed points come back: first what the order still holds pending,
 /// then from the balance, never below zero; the rest is the shortfall.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Recovery {
-    pub from_balance: i64,
+pub(crate) struct Recovery {
+    pub(crate) from_balance: i64,
     /// Points taken back in all (pending and balance).
-    pub taken: i64,
+    pub(crate) taken: i64,
     /// Points owed that could not be taken back (recorded, not forgotten).
-    pub shortfall: i64,
+    pub(crate) shortfall: i64,
 }
 
 /// Splits `owed` after `from_pending` came out of the pending points.
-pub fn recovery(owed: i64, from_pending: i64, balance: i64) -> Recovery {
+pub(crate) fn recovery(owed: i64, from_pending: i64, balance: i64) -> Recovery {
     let owed = owed.max(0);
     let from_pending = from_pending.clamp(0, owed);
     let from_balance = (owed - from_pending).min(balance.max(0));

@@ -4,34 +4,42 @@
 use super::campaign_parse::{FieldErrors, Fields};
 use super::ids::CustomerId;
 use super::money::Currency;
+use super::state::stored_state;
 use chrono::NaiveDateTime;
 use serde_json::Value;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventKind {
-    Custom,
-    Cart,
-    Order,
-    Customer,
-    /// Made by the scheduled scan, never posted.
-    WinBack,
-    Birthday,
+stored_state! {
+    /// What an event is (`campaign_events.kind`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum EventKind("event kind") {
+        Custom = "custom",
+        Cart = "cart",
+        Order = "order",
+        Customer = "customer",
+        /// Made by the scheduled scan, never posted.
+        WinBack = "win_back",
+        Birthday = "birthday",
+    }
+}
+
+stored_state! {
+    /// Who reported an event (`campaign_events.source`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum EventSource("event source") {
+        /// The merchant's `POST /api/v1/admin/events`.
+        Api = "api",
+        /// A platform webhook.
+        Shopify = "shopify",
+        /// The scheduled scan (win-back, birthday).
+        Scan = "scan",
+        /// The offers benchmark's seed.
+        Bench = "bench",
+    }
 }
 
 impl EventKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::Custom => "custom",
-            EventKind::Cart => "cart",
-            EventKind::Order => "order",
-            EventKind::Customer => "customer",
-            EventKind::WinBack => "win_back",
-            EventKind::Birthday => "birthday",
-        }
-    }
-
     /// The kinds a merchant may post.
-    pub fn parse_posted(raw: &str) -> Option<Self> {
+    fn parse_posted(raw: &str) -> Option<Self> {
         [EventKind::Custom, EventKind::Cart, EventKind::Order, EventKind::Customer]
             .into_iter()
             .find(|k| k.as_str() == raw)
@@ -40,24 +48,24 @@ impl EventKind {
 
 /// A parsed event, ready to be stored and matched.
 #[derive(Debug, Clone)]
-pub struct Event {
-    pub customer_id: String,
-    pub kind: EventKind,
-    pub name: Option<String>,
-    pub occurred_at: Option<NaiveDateTime>,
+pub(crate) struct Event {
+    pub(crate) customer_id: String,
+    pub(crate) kind: EventKind,
+    pub(crate) name: Option<String>,
+    pub(crate) occurred_at: Option<NaiveDateTime>,
     /// A cart id whose scheduled offers this event cancels.
-    pub cancels: Option<String>,
-    pub first_name: Option<String>,
-    pub email: Option<String>,
+    pub(crate) cancels: Option<String>,
+    pub(crate) first_name: Option<String>,
+    pub(crate) email: Option<String>,
     /// `MM-DD`.
-    pub birthday: Option<String>,
-    pub cart_id: Option<String>,
-    pub order_id: Option<String>,
-    pub subtotal_minor: Option<i64>,
+    pub(crate) birthday: Option<String>,
+    pub(crate) cart_id: Option<String>,
+    pub(crate) order_id: Option<String>,
+    pub(crate) subtotal_minor: Option<i64>,
 }
 
 impl Event {
-    pub fn new(customer_id: String, kind: EventKind) -> Self {
+    pub(crate) fn new(customer_id: String, kind: EventKind) -> Self {
         Self {
             customer_id,
             kind,
@@ -74,7 +82,7 @@ impl Event {
     }
 
     /// Parses `POST /api/v1/admin/events`; every problem under its field.
-    pub fn parse(body: &Value, currency: Currency) -> Result<Self, FieldErrors> {
+    pub(crate) fn parse(body: &Value, currency: Currency) -> Result<Self, FieldErrors> {
         let mut f = Fields::new(body, currency);
         f.known("", &["customer_id", "kind", "name", "occurred_at", "cancels", "data"]);
         let customer = f.text("customer_id", 1, 64).and_then(|raw| match CustomerId::parse(&raw) {
@@ -154,7 +162,7 @@ fn subtotal(f: &mut Fields) -> Option<i64> {
 }
 
 /// `MM-DD` or `YYYY-MM-DD` → `MM-DD` (a real day of a leap year).
-pub fn parse_birthday(raw: &str) -> Option<String> {
+fn parse_birthday(raw: &str) -> Option<String> {
     let day = match raw.len() {
         5 => raw,
         10 if raw.as_bytes()[4] == b'-' && raw[..4].bytes().all(|b| b.is_ascii_digit()) => &raw[5..],

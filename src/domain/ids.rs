@@ -22,7 +22,7 @@ impl ShopDomain {
         }
     }
 
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }
@@ -44,22 +44,22 @@ impl CustomerId {
         }
     }
 
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 
-    pub fn into_string(self) -> String {
+    pub(crate) fn into_string(self) -> String {
         self.0
     }
 }
 
 /// Ids the service mints (claims, ledger entries, outbox rows): UUIDv7 text,
 /// so that sorting by id is sorting by creation time.
-pub fn new_id() -> String {
+pub(crate) fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
 /// Checks a path id is one of ours before it reaches the database.
-pub fn parse_uuid(raw: &str) -> Result<String, String> {
+pub(crate) fn parse_uuid(raw: &str) -> Result<String, String> {
     uuid::Uuid::parse_str(raw).map(|id| id.hyphenated().to_string()).map_err(|_| format!("{raw:?} is not an id"))
 }

@@ -11,10 +11,10 @@
 //! groups — which is what a new campaign has.
 
 /// z for a two-sided 95 % interval (the 0.975 quantile of the normal law).
-pub const Z95: f64 = 1.959_963_984_540_054;
+const Z95: f64 = 1.959_963_984_540_054;
 
 /// The tooltip text the admin shows next to the interval.
-pub const METHOD: &str = "95 % confidence interval of the difference of the two conversion rates \
+pub(crate) const METHOD: &str = "95 % confidence interval of the difference of the two conversion rates \
 (treatment − control), by Newcombe's hybrid score method (method 10, from Wilson score intervals).";
 
 /// One group: how many customers, how many of them converted.
@@ -26,7 +26,7 @@ pub struct Group {
 
 impl Group {
     /// The conversion rate 0–1 (0 for an empty group).
-    pub fn rate(self) -> f64 {
+    pub(crate) fn rate(self) -> f64 {
         if self.customers == 0 {
             0.0
         } else {
@@ -39,7 +39,7 @@ impl Group {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Lift {
     /// treatment rate − control rate.
-    pub absolute: f64,
+    pub(crate) absolute: f64,
     /// absolute ÷ control rate; None when the control rate is 0.
     pub relative: Option<f64>,
     /// (lo, hi) of the absolute lift, inside [-1, 1].
@@ -48,7 +48,7 @@ pub struct Lift {
 
 /// Wilson score interval of x successes in n trials:
 /// (2x + z² ∓ z·√(z² + 4x(1 − x/n))) ÷ (2(n + z²)).
-pub fn wilson(converted: u64, customers: u64, z: f64) -> (f64, f64) {
+fn wilson(converted: u64, customers: u64, z: f64) -> (f64, f64) {
     if customers == 0 {
         return (0.0, 1.0);
     }
@@ -64,7 +64,7 @@ pub fn wilson(converted: u64, customers: u64, z: f64) -> (f64, f64) {
 /// Newcombe's hybrid score interval (method 10) for p1 − p2:
 /// lo = θ − √((p1 − l1)² + (u2 − p2)²), hi = θ + √((u1 − p1)² + (p2 − l2)²)
 /// with (l, u) the Wilson intervals of each group.
-pub fn newcombe(treatment: Group, control: Group, z: f64) -> (f64, f64) {
+fn newcombe(treatment: Group, control: Group, z: f64) -> (f64, f64) {
     let (p1, p2) = (treatment.rate(), control.rate());
     let (l1, u1) = wilson(treatment.converted, treatment.customers, z);
     let (l2, u2) = wilson(control.converted, control.customers, z);
@@ -90,7 +90,7 @@ pub fn lift(treatment: Group, control: Group) -> Option<Lift> {
 /// × treatment customers ÷ control customers (the control's revenue scaled
 /// to the treatment's size, rounded down). None when the control group is
 /// empty or the arithmetic would leave i128.
-pub fn incremental_revenue(
+pub(crate) fn incremental_revenue(
     treatment_revenue: i128,
     treatment_customers: u64,
     control_revenue: i128,

@@ -8,14 +8,14 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
-pub const MAX_EXPIRY_DAYS: i64 = 3650;
-pub const MAX_PENDING_DAYS: i64 = 365;
-pub const MAX_WARNING_DAYS: i64 = 365;
+const MAX_EXPIRY_DAYS: i64 = 3650;
+const MAX_PENDING_DAYS: i64 = 365;
+const MAX_WARNING_DAYS: i64 = 365;
 
 stored_state! {
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
     #[serde(rename_all = "snake_case")]
-    pub enum ExpiryKind("points expiry kind") {
+    pub(crate) enum ExpiryKind("points expiry kind") {
         /// Points never expire.
         None = "none",
         /// Each credit expires `days` after it was credited.
@@ -29,11 +29,11 @@ stored_state! {
 /// A shop's points policy, valid by construction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PointsPolicy {
-    pub expiry: ExpiryKind,
+    pub(crate) expiry: ExpiryKind,
     /// Set for `after_days` and `inactivity`.
-    pub days: Option<i64>,
-    pub pending_days: i64,
-    pub warning_days: i64,
+    pub(crate) days: Option<i64>,
+    pub(crate) pending_days: i64,
+    pub(crate) warning_days: i64,
 }
 
 impl Default for PointsPolicy {
@@ -45,25 +45,25 @@ impl Default for PointsPolicy {
 /// `points_expiry` as the merchant sends it.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ExpiryInput {
+pub(crate) struct ExpiryInput {
     /// none, after_days or inactivity
-    pub kind: String,
+    pub(crate) kind: String,
     /// 1-3650; required unless kind is none.
     #[serde(default)]
-    pub days: Option<i64>,
+    pub(crate) days: Option<i64>,
 }
 
 /// The policy fields of a shop update; each left out keeps its value.
 #[derive(Debug, Clone, Default)]
-pub struct PolicyInput {
-    pub expiry: Option<ExpiryInput>,
-    pub pending_days: Option<i64>,
-    pub warning_days: Option<i64>,
+pub(crate) struct PolicyInput {
+    pub(crate) expiry: Option<ExpiryInput>,
+    pub(crate) pending_days: Option<i64>,
+    pub(crate) warning_days: Option<i64>,
 }
 
 impl PointsPolicy {
     /// `self` changed by `input`, or the problems per field.
-    pub fn changed_by(self, input: PolicyInput) -> Result<Self, BTreeMap<String, String>> {
+    pub(crate) fn changed_by(self, input: PolicyInput) -> Result<Self, BTreeMap<String, String>> {
         let mut fields = BTreeMap::new();
         let mut next = self;
         if let Some(expiry) = input.expiry {
@@ -105,7 +105,7 @@ impl PointsPolicy {
     }
 
     /// The expiry of points credited at `now` (`day` = the length of a day).
-    pub fn expiry_at(&self, now: NaiveDateTime, day: Duration) -> Option<NaiveDateTime> {
+    pub(crate) fn expiry_at(&self, now: NaiveDateTime, day: Duration) -> Option<NaiveDateTime> {
         match (self.expiry, self.days) {
             (ExpiryKind::None, _) | (_, None) => None,
             (_, Some(days)) => Some(now + day * i32::try_from(days).unwrap_or(i32::MAX)),
@@ -113,7 +113,7 @@ impl PointsPolicy {
     }
 
     /// When points earned on an order at `now` become available; None = at once.
-    pub fn release_at(&self, now: NaiveDateTime, day: Duration) -> Option<NaiveDateTime> {
+    pub(crate) fn release_at(&self, now: NaiveDateTime, day: Duration) -> Option<NaiveDateTime> {
         (self.pending_days > 0).then(|| now + day * i32::try_from(self.pending_days).unwrap_or(i32::MAX))
     }
 }
@@ -129,7 +129,7 @@ pub struct OpenLot {
 }
 
 /// Spending order: soonest expiry first, no expiry last, then oldest.
-pub fn spend_order(a: &OpenLot, b: &OpenLot) -> Ordering {
+pub(crate) fn spend_order(a: &OpenLot, b: &OpenLot) -> Ordering {
     let expiry = match (a.expires_at, b.expires_at) {
         (Some(x), Some(y)) => x.cmp(&y),
         (Some(_), None) => Ordering::Less,

@@ -1,26 +1,26 @@
 //! Pure business rules: no I/O, no database, no HTTP.
 //! Everything here is parsed once at the door and trusted afterwards.
 
-pub mod campaign;
+pub(crate) mod campaign;
 mod campaign_parse;
 pub mod claim;
 pub mod code;
-pub mod code_template;
-pub mod csv;
-pub mod earning;
-pub mod event;
+pub(crate) mod code_template;
+pub(crate) mod csv;
+pub(crate) mod earning;
+pub(crate) mod event;
 pub mod ids;
 pub mod lift;
 pub mod lots;
 pub mod money;
-pub mod notify;
-pub mod offer_value;
-pub mod platform_event;
+pub(crate) mod notify;
+pub(crate) mod offer_value;
+pub(crate) mod platform_event;
 pub mod points;
 pub mod program;
 pub mod refusal;
-pub mod scan;
-pub mod signature;
-pub mod state;
-pub mod time;
-pub mod url;
+pub(crate) mod scan;
+pub(crate) mod signature;
+pub(crate) mod state;
+pub(crate) mod time;
+pub(crate) mod url;

@@ -68,7 +68,7 @@ impl Currency {
             .ok_or_else(|| format!("unknown currency {raw:?}; use an ISO 4217 code such as \"USD\""))
     }
 
-    pub fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         self.code
     }
 
@@ -83,7 +83,7 @@ impl Currency {
     }
 
     /// A sum of amounts (analytics totals), exact up to 28 digits.
-    pub fn format_wide(self, minor: i128) -> Option<String> {
+    pub(crate) fn format_wide(self, minor: i128) -> Option<String> {
         Decimal::try_from_i128_with_scale(minor, self.digits).ok().map(|d| d.to_string())
     }
 
@@ -153,7 +153,7 @@ impl PointsPerUnit {
 
     /// None when the value does not fit in i64 minor units (a tiny ratio
     /// with a huge number of points): such a claim is refused, never capped.
-    pub fn checked_value_minor(self, points: i64, currency: Currency) -> Option<i64> {
+    pub(crate) fn checked_value_minor(self, points: i64, currency: Currency) -> Option<i64> {
         let mantissa = self.0.mantissa();
         let scale = self.0.scale();
         let numerator = i128::from(points) * 10_i128.pow(currency.digits() + scale);
@@ -164,22 +164,22 @@ impl PointsPerUnit {
 /// An exact, non-negative amount in minor units of the shop's currency
 /// (an order's subtotal, a refunded amount).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Money(i64);
+pub(crate) struct Money(i64);
 
 impl Money {
-    pub const ZERO: Money = Money(0);
+    pub(crate) const ZERO: Money = Money(0);
 
     /// A decimal amount in `currency` ("45.00"); see [`Currency::parse_amount`].
-    pub fn parse(raw: &str, currency: Currency) -> Result<Self, String> {
+    pub(crate) fn parse(raw: &str, currency: Currency) -> Result<Self, String> {
         currency.parse_amount(raw).map(Self)
     }
 
-    pub fn minor(self) -> i64 {
+    pub(crate) fn minor(self) -> i64 {
         self.0
     }
 
     /// A sum of amounts: more than i64 holds is more than any order, so it caps.
-    pub fn saturating_add(self, other: Money) -> Money {
+    pub(crate) fn saturating_add(self, other: Money) -> Money {
         Money(self.0.saturating_add(other.0))
     }
 }

@@ -2,44 +2,29 @@
 //! one event carries (same `id` on each retry), its signature, the secret
 //! rules and the retry schedule (1 s doubling to 1 h, dead after the window).
 
+use super::state::stored_state;
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-pub const SECRET_MIN_BYTES: usize = 16;
-pub const SECRET_MAX_BYTES: usize = 128;
-pub const HEADER_SIGNATURE: &str = "X-Loyalty-Signature";
+const SECRET_MIN_BYTES: usize = 16;
+const SECRET_MAX_BYTES: usize = 128;
+pub(crate) const HEADER_SIGNATURE: &str = "X-Loyalty-Signature";
 
-/// The event types the service sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventType {
-    OfferIssued,
-    PointsExpiring,
-    ClaimCreated,
-    ClaimRefunded,
-    CampaignPaused,
-}
-
-impl EventType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::OfferIssued => "offer.issued",
-            Self::PointsExpiring => "points.expiring",
-            Self::ClaimCreated => "claim.created",
-            Self::ClaimRefunded => "claim.refunded",
-            Self::CampaignPaused => "campaign.paused",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        [Self::OfferIssued, Self::PointsExpiring, Self::ClaimCreated, Self::ClaimRefunded, Self::CampaignPaused]
-            .into_iter()
-            .find(|t| t.as_str() == raw)
+stored_state! {
+    /// The event types the service sends (`notifications.event_type`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum EventType("event type") {
+        OfferIssued = "offer.issued",
+        PointsExpiring = "points.expiring",
+        ClaimCreated = "claim.created",
+        ClaimRefunded = "claim.refunded",
+        CampaignPaused = "campaign.paused",
     }
 }
 
 /// Checks a merchant's signing secret: 16–128 bytes, no surrounding blanks.
-pub fn parse_secret(raw: &str) -> Result<String, String> {
+pub(crate) fn parse_secret(raw: &str) -> Result<String, String> {
     if raw.trim() != raw {
         return Err("must not start or end with blanks".into());
     }
@@ -51,10 +36,10 @@ pub fn parse_secret(raw: &str) -> Result<String, String> {
 }
 
 /// The JSON body of one event: `{id, type, created_at, data}`.
-pub fn body(id: &str, event_type: &str, created_at: DateTime<Utc>, data: serde_json::Value) -> String {
+pub(crate) fn body(id: &str, event_type: EventType, created_at: DateTime<Utc>, data: serde_json::Value) -> String {
     serde_json::json!({
         "id": id,
-        "type": event_type,
+        "type": event_type.as_str(),
         "created_at": created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         "data": data,
     })
@@ -62,7 +47,7 @@ pub fn body(id: &str, event_type: &str, created_at: DateTime<Utc>, data: serde_j
 }
 
 /// `sha256=<hex HMAC-SHA256 of the body under the secret>`.
-pub fn signature(secret: &str, body: &[u8]) -> String {
+pub(crate) fn signature(secret: &str, body: &[u8]) -> String {
     // HMAC accepts keys of any length; the error arm cannot happen.
     let mut mac = match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
         Ok(mac) => mac,
@@ -74,7 +59,7 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
 
 /// Wait before the next try after `attempts` failures: 1 s doubling, at most
 /// 1 h, plus up to 10 % jitter from `jitter` (0..1).
-pub fn backoff(attempts: i32, jitter: f64) -> Duration {
+pub(crate) fn backoff(attempts: i32, jitter: f64) -> Duration {
     let exp = attempts.saturating_sub(1).clamp(0, 12) as u32;
     let base_ms = (1_000i64 << exp).min(3_600_000);
     let jitter = if jitter.is_finite() { jitter.clamp(0.0, 1.0) } else { 0.0 };
@@ -115,8 +100,8 @@ mod tests {
     #[test]
     fn event_types_round_trip() {
         for t in [EventType::OfferIssued, EventType::ClaimRefunded, EventType::CampaignPaused] {
-            assert_eq!(EventType::parse(t.as_str()), Some(t));
+            assert_eq!(EventType::from_stored(t.as_str()), Some(t));
         }
-        assert_eq!(EventType::parse("nope"), None);
+        assert_eq!(EventType::from_stored("nope"), None);
     }
 }

@@ -7,7 +7,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OfferValue {
+pub(crate) enum OfferValue {
     /// Minor units off the subtotal.
     Amount(i64),
     /// Free shipping, up to this many minor units (None: unlimited).
@@ -15,12 +15,12 @@ pub enum OfferValue {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BelowMinimum {
-    pub min_subtotal_minor: i64,
+pub(crate) struct BelowMinimum {
+    pub(crate) min_subtotal_minor: i64,
 }
 
 /// The value of `discount` on a cart of `subtotal_minor` (≥ 0).
-pub fn value_off(discount: &Discount, subtotal_minor: i64) -> Result<OfferValue, BelowMinimum> {
+pub(crate) fn value_off(discount: &Discount, subtotal_minor: i64) -> Result<OfferValue, BelowMinimum> {
     let subtotal = subtotal_minor.max(0);
     if let Some(min) = discount.min_subtotal_minor.filter(|&min| subtotal < min) {
         return Err(BelowMinimum { min_subtotal_minor: min });
@@ -33,7 +33,7 @@ pub fn value_off(discount: &Discount, subtotal_minor: i64) -> Result<OfferValue,
 }
 
 /// `percent` % of `subtotal`, rounded down, never more than the subtotal.
-pub fn percent_of(subtotal: i64, percent: Decimal) -> i64 {
+fn percent_of(subtotal: i64, percent: Decimal) -> i64 {
     let percent = percent.clamp(Decimal::ZERO, Decimal::ONE_HUNDRED);
     let exact = Decimal::from(subtotal) * percent / Decimal::ONE_HUNDRED;
     exact.floor().to_i64().unwrap_or(0).clamp(0, subtotal)

@@ -21,7 +21,7 @@ impl Points {
         Ok(Self(raw))
     }
 
-    pub fn get(self) -> i64 {
+    pub(crate) fn get(self) -> i64 {
         self.0
     }
 }
@@ -47,7 +47,7 @@ impl PointsDelta {
         Ok(Self(raw))
     }
 
-    pub fn get(self) -> i64 {
+    pub(crate) fn get(self) -> i64 {
         self.0
     }
 }

@@ -21,7 +21,7 @@ stored_state! {
 }
 
 impl Channel {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub(crate) fn parse(raw: &str) -> Result<Self, String> {
         Channel::from_stored(raw).ok_or_else(|| format!("unknown channel {raw:?}; use online or pos"))
     }
 }
@@ -36,12 +36,6 @@ stored_state! {
     }
 }
 
-impl PurchaseType {
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        PurchaseType::from_stored(raw).ok_or_else(|| format!("unknown purchase type {raw:?}"))
-    }
-}
-
 /// Which purchases a program's codes apply to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -52,7 +46,7 @@ pub enum PurchaseTypes {
 }
 
 impl PurchaseTypes {
-    pub fn allows(self, purchase: PurchaseType) -> bool {
+    pub(crate) fn allows(self, purchase: PurchaseType) -> bool {
         matches!(
             (self, purchase),
             (PurchaseTypes::Both, _)
@@ -61,12 +55,12 @@ impl PurchaseTypes {
         )
     }
 
-    pub fn list(self) -> Vec<PurchaseType> {
+    pub(crate) fn list(self) -> Vec<PurchaseType> {
         [PurchaseType::OneTime, PurchaseType::Subscription].into_iter().filter(|p| self.allows(*p)).collect()
     }
 
     /// The purchase type assumed when a claim does not name one.
-    pub fn default_purchase(self) -> PurchaseType {
+    pub(crate) fn default_purchase(self) -> PurchaseType {
         match self {
             PurchaseTypes::Subscription => PurchaseType::Subscription,
             _ => PurchaseType::OneTime,
@@ -76,7 +70,7 @@ impl PurchaseTypes {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum AppliesTo {
+pub(crate) enum AppliesTo {
     FirstPayment,
     Recurring,
     AllPayments,
@@ -85,14 +79,14 @@ pub enum AppliesTo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Subscription {
-    pub applies_to: AppliesTo,
+    pub(crate) applies_to: AppliesTo,
     #[serde(default)]
-    pub cycles: Option<i64>,
+    pub(crate) cycles: Option<i64>,
 }
 
 impl Subscription {
     /// The platform's `recurringCycleLimit`: 1 first payment, N, 0 = all.
-    pub fn recurring_cycle_limit(&self) -> i64 {
+    pub(crate) fn recurring_cycle_limit(&self) -> i64 {
         match self.applies_to {
             AppliesTo::FirstPayment => 1,
             AppliesTo::Recurring => self.cycles.unwrap_or(1),
@@ -121,11 +115,11 @@ pub struct Eligibility {
 #[serde(deny_unknown_fields)]
 pub struct CombinesWith {
     #[serde(default)]
-    pub order: bool,
+    pub(crate) order: bool,
     #[serde(default)]
-    pub product: bool,
+    pub(crate) product: bool,
     #[serde(default)]
-    pub shipping: bool,
+    pub(crate) shipping: bool,
 }
 
 /// A number or a decimal string, as merchants and scripts send either.
@@ -199,11 +193,11 @@ pub struct ProgramSettings {
     pub code_lifetime_hours: Option<i64>,
 }
 
-pub const MAX_LIFETIME_HOURS: i64 = 24 * 365;
-pub const MAX_ELIGIBLE_IDS: usize = 10_000;
+const MAX_LIFETIME_HOURS: i64 = 24 * 365;
+const MAX_ELIGIBLE_IDS: usize = 10_000;
 
 /// Field name → what is wrong with it.
-pub type FieldErrors = BTreeMap<String, String>;
+type FieldErrors = BTreeMap<String, String>;
 
 impl ProgramSettings {
     /// A new shop's program: disabled, 100 points = 1 unit, 100..10000 points.
@@ -297,7 +291,7 @@ fn parse_subscription(
     Some(sub)
 }
 
-pub fn parse_eligibility(mut input: Eligibility, errors: &mut FieldErrors) -> Eligibility {
+pub(crate) fn parse_eligibility(mut input: Eligibility, errors: &mut FieldErrors) -> Eligibility {
     input.ids.sort();
     input.ids.dedup();
     match input.kind {

@@ -8,15 +8,15 @@
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 
 /// A birthday is still found this many days after it (a late scan).
-pub const BIRTHDAY_SLACK_DAYS: i64 = 2;
+const BIRTHDAY_SLACK_DAYS: i64 = 2;
 
 /// The pause between two complete scan cycles of a shop: an hour, or a
 /// 24th of a shortened day (LOYALTY_DAY_SECS), at least a second.
-pub fn cycle_pause(day: Duration) -> Duration {
+pub(crate) fn cycle_pause(day: Duration) -> Duration {
     (day / 24).clamp(Duration::seconds(1), Duration::hours(1))
 }
 
-pub fn win_back_due(
+pub(crate) fn win_back_due(
     last_order_at: Option<NaiveDateTime>,
     win_back_at: Option<NaiveDateTime>,
     now: NaiveDateTime,
@@ -27,7 +27,7 @@ pub fn win_back_due(
 
 /// This year's date of an `MM-DD` birthday (29 February → 28 February in
 /// common years).
-pub fn birthday_in(year: i32, birthday: &str) -> Option<NaiveDate> {
+fn birthday_in(year: i32, birthday: &str) -> Option<NaiveDate> {
     let (month, day) = birthday.split_once('-')?;
     let (month, day): (u32, u32) = (month.parse().ok()?, day.parse().ok()?);
     NaiveDate::from_ymd_opt(year, month, day)
@@ -35,7 +35,7 @@ pub fn birthday_in(year: i32, birthday: &str) -> Option<NaiveDate> {
 }
 
 /// Whether the birthday fires on `today` (the shop's local date).
-pub fn birthday_due(birthday: Option<&str>, birthday_year: Option<i32>, today: NaiveDate) -> bool {
+pub(crate) fn birthday_due(birthday: Option<&str>, birthday_year: Option<i32>, today: NaiveDate) -> bool {
     let Some(date) = birthday.and_then(|b| birthday_in(today.year(), b)) else { return false };
     birthday_year != Some(today.year()) && date <= today && today - date <= Duration::days(BIRTHDAY_SLACK_DAYS)
 }

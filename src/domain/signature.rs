@@ -11,12 +11,12 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 /// Decoded query pairs in order of appearance (repeats kept).
-pub fn parse_query(query: &str) -> Vec<(String, String)> {
+pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
     form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
 }
 
 /// The first value of `key`, if any.
-pub fn value<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+pub(crate) fn value<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
     pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
@@ -34,24 +34,24 @@ fn grouped(pairs: &[(String, String)], skip: &str) -> Vec<(String, String)> {
 }
 
 /// The message an install or callback `hmac` signs.
-pub fn oauth_message(pairs: &[(String, String)]) -> String {
+pub(crate) fn oauth_message(pairs: &[(String, String)]) -> String {
     grouped(pairs, "hmac").iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
 }
 
 /// The message an app proxy `signature` signs.
-pub fn proxy_message(pairs: &[(String, String)]) -> String {
+pub(crate) fn proxy_message(pairs: &[(String, String)]) -> String {
     grouped(pairs, "signature").iter().map(|(k, v)| format!("{k}={v}")).collect()
 }
 
 /// Hex HMAC-SHA256 of `message`.
-pub fn sign(secret: &[u8], message: &str) -> String {
+pub(crate) fn sign(secret: &[u8], message: &str) -> String {
     let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(secret) else { return String::new() };
     mac.update(message.as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
 
 /// Constant-time check of a hex signature (either case) under any of `secrets`.
-pub fn verify(secrets: &[&[u8]], message: &str, signature: Option<&str>) -> bool {
+pub(crate) fn verify(secrets: &[&[u8]], message: &str, signature: Option<&str>) -> bool {
     let Some(given) = signature.and_then(|s| hex::decode(s.trim()).ok()) else { return false };
     secrets.iter().any(|secret| {
         <Hmac<Sha256> as Mac>::new_from_slice(secret)
@@ -64,7 +64,7 @@ pub fn verify(secrets: &[&[u8]], message: &str, signature: Option<&str>) -> bool
 }
 
 /// Shopify's shop domains: `^[a-z0-9][a-z0-9-]*\.myshopify\.com$` (lower case).
-pub fn is_shop_domain(shop: &str) -> bool {
+pub(crate) fn is_shop_domain(shop: &str) -> bool {
     let Some(name) = shop.strip_suffix(".myshopify.com") else { return false };
     !name.is_empty()
         && name.len() <= 100

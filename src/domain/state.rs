@@ -20,10 +20,12 @@ macro_rules! stored_state {
         }
 
         impl $name {
-            /// Every variant, in declaration order.
+            /// Every variant, in declaration order (for the round-trip tests).
+            #[cfg(test)]
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
-            /// What the state is called in errors.
+            /// What the state is called in errors (for the round-trip tests).
+            #[cfg(test)]
             pub const WHAT: &'static str = $what;
 
             pub fn as_str(self) -> &'static str {

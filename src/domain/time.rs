@@ -4,11 +4,11 @@
 
 use chrono::{DateTime, Datelike, Utc};
 
-pub const MIN_YEAR: i32 = 0;
-pub const MAX_YEAR: i32 = 9999;
+const MIN_YEAR: i32 = 0;
+const MAX_YEAR: i32 = 9999;
 
 /// The time if its year is 0000-9999.
-pub fn in_range(at: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+pub(crate) fn in_range(at: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     if (MIN_YEAR..=MAX_YEAR).contains(&at.year()) {
         Ok(at)
     } else {

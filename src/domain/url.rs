@@ -5,11 +5,11 @@
 use std::net::IpAddr;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutgoingUrl(String);
+pub(crate) struct OutgoingUrl(String);
 
 impl OutgoingUrl {
     /// Parses a URL a merchant wants the service to call.
-    pub fn parse(raw: &str, allow_loopback_http: bool) -> Result<Self, String> {
+    pub(crate) fn parse(raw: &str, allow_loopback_http: bool) -> Result<Self, String> {
         let raw = raw.trim();
         if raw.len() > 2048 {
             return Err("at most 2048 characters".into());
@@ -29,7 +29,7 @@ impl OutgoingUrl {
         }
     }
 
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }

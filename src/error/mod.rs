@@ -47,7 +47,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub fn default_status(self) -> StatusCode {
+    fn default_status(self) -> StatusCode {
         use ErrorCode::*;
         match self {
             Unauthorized => StatusCode::UNAUTHORIZED,
@@ -73,7 +73,7 @@ impl ErrorCode {
         }
     }
 
-    pub fn as_str(self) -> String {
+    pub(crate) fn as_str(self) -> String {
         serde_json::to_value(self)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
@@ -83,23 +83,23 @@ impl ErrorCode {
 
 /// The error envelope every 4xx/5xx body carries.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorEnvelope {
-    pub error: ErrorBody,
+pub(crate) struct ErrorEnvelope {
+    pub(crate) error: ErrorBody,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorBody {
-    pub code: ErrorCode,
-    pub message: String,
+pub(crate) struct ErrorBody {
+    pub(crate) code: ErrorCode,
+    pub(crate) message: String,
     #[schema(value_type = Object)]
-    pub details: Value,
+    pub(crate) details: Value,
 }
 
 pub struct AppError {
     pub code: ErrorCode,
-    pub status: StatusCode,
+    pub(crate) status: StatusCode,
     pub message: String,
-    pub details: Value,
+    pub(crate) details: Value,
     /// Our own failures keep their cause for the log, never for the client.
     cause: Option<anyhow::Error>,
     /// The business reason of a refusal, for callers that act on it.
@@ -109,7 +109,7 @@ pub struct AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             code,
             status: code.default_status(),
@@ -120,61 +120,61 @@ impl AppError {
         }
     }
 
-    pub fn with_status(mut self, status: StatusCode) -> Self {
+    pub(crate) fn with_status(mut self, status: StatusCode) -> Self {
         self.status = status;
         self
     }
 
-    pub fn with_details(mut self, details: Value) -> Self {
+    pub(crate) fn with_details(mut self, details: Value) -> Self {
         self.details = details;
         self
     }
 
-    pub fn invalid(message: impl Into<String>) -> Self {
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidRequest, message)
     }
 
     /// A semantically invalid body (parsed fine, rules refused it): 422.
-    pub fn invalid_fields(message: impl Into<String>, fields: impl Serialize) -> Self {
+    pub(crate) fn invalid_fields(message: impl Into<String>, fields: impl Serialize) -> Self {
         Self::invalid(message).with_status(StatusCode::UNPROCESSABLE_ENTITY).with_details(json!({ "fields": fields }))
     }
 
-    pub fn not_found(what: &str) -> Self {
+    pub(crate) fn not_found(what: &str) -> Self {
         Self::new(ErrorCode::NotFound, format!("{what} not found"))
     }
 
-    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+    pub(crate) fn internal(cause: impl Into<anyhow::Error>) -> Self {
         let mut error = Self::new(ErrorCode::Internal, "internal error");
         error.cause = Some(cause.into());
         error
     }
 
     /// An internal failure described by a message (e.g. corrupt stored data).
-    pub fn internal_msg(message: impl Into<String>) -> Self {
+    pub(crate) fn internal_msg(message: impl Into<String>) -> Self {
         Self::internal(anyhow::anyhow!(message.into()))
     }
 
-    pub fn unavailable(cause: impl Into<anyhow::Error>) -> Self {
+    pub(crate) fn unavailable(cause: impl Into<anyhow::Error>) -> Self {
         let mut error = Self::new(ErrorCode::Unavailable, "service temporarily unavailable");
         error.cause = Some(cause.into());
         error
     }
 
     /// The business reason, when this error is a refusal.
-    pub fn reason(&self) -> Option<&Reason> {
+    pub(crate) fn reason(&self) -> Option<&Reason> {
         self.reason.as_ref()
     }
 
     /// The envelope as a response, for code paths outside `Result`.
-    pub fn error_response_json(&self) -> HttpResponse {
+    pub(crate) fn error_response_json(&self) -> HttpResponse {
         ResponseError::error_response(self)
     }
 
-    pub fn is_server_error(&self) -> bool {
+    pub(crate) fn is_server_error(&self) -> bool {
         self.status.is_server_error()
     }
 
-    pub fn body(&self) -> ErrorEnvelope {
+    pub(crate) fn body(&self) -> ErrorEnvelope {
         ErrorEnvelope {
             error: ErrorBody { code: self.code, message: self.message.clone(), details: self.details.clone() },
         }

@@ -18,7 +18,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     /// An internal failure described by a message (e.g. corrupt stored data).
-    pub fn internal(message: impl Into<String>) -> Self {
+    pub(crate) fn internal(message: impl Into<String>) -> Self {
         Error::Internal(anyhow::anyhow!(message.into()))
     }
 }

@@ -16,15 +16,15 @@ use crate::store::{self, shops};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-pub struct Installer {
-    pub client_id: String,
-    pub install: InstallSettings,
+pub(crate) struct Installer {
+    pub(crate) client_id: String,
+    pub(crate) install: InstallSettings,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// What a token exchange attempt came to.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Exchange {
+pub(crate) enum Exchange {
     /// The shop had a token already (nothing sent).
     AlreadyConnected,
     Connected,
@@ -32,23 +32,23 @@ pub enum Exchange {
 }
 
 impl Installer {
-    pub fn new(settings: &Settings) -> Self {
+    pub(crate) fn new(settings: &Settings) -> Self {
         Self { client_id: settings.client_id.clone(), install: settings.install.clone(), locks: Mutex::default() }
     }
 
-    pub fn app(&self) -> AppCredentials<'_> {
+    pub(crate) fn app(&self) -> AppCredentials<'_> {
         AppCredentials { client_id: &self.client_id, client_secret: self.install.client_secret.expose() }
     }
 
     /// Where OAuth calls for this shop go: its own base URL, else the setting.
-    pub async fn base_for(&self, platform: &Platform, shop: &str) -> Result<String> {
+    pub(crate) async fn base_for(&self, platform: &Platform, shop: &str) -> Result<String> {
         let id = shop.to_string();
         let row = platform.store.read(move |conn| shops::find(conn, &id).map_err(store::Error::from)).await?;
         Ok(row.and_then(|r| r.platform_base_url).unwrap_or_else(|| platform.settings.shopify_base(shop)))
     }
 
     /// Stores the token (sealed), connects the shop, subscribes the webhooks.
-    pub async fn connect(&self, platform: &Platform, shop: &str, token: &str) -> Result<Subscribed> {
+    pub(crate) async fn connect(&self, platform: &Platform, shop: &str, token: &str) -> Result<Subscribed> {
         let (id, keys, token) = (shop.to_string(), platform.settings.tokens.clone(), token.to_string());
         let row = platform.store.write(move |conn| shops::connect(conn, &id, &keys, &token)).await?;
         let creds = super::shopify::ShopCreds::of(&row, &platform.settings)
@@ -63,7 +63,7 @@ impl Installer {
 
     /// Embedded admin: exchanges the session token once for a shop without
     /// a stored token. Failures are logged and reported, never raised.
-    pub async fn ensure_exchanged(&self, platform: &Platform, shop: &str, session_token: &str) -> Exchange {
+    pub(crate) async fn ensure_exchanged(&self, platform: &Platform, shop: &str, session_token: &str) -> Exchange {
         match self.exchange_locked(platform, shop, session_token).await {
             Ok(outcome) => outcome,
             Err(error) => {

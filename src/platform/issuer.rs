@@ -13,7 +13,7 @@ use std::sync::Arc;
 /// Offers issued per pass before the loop yields (bounded work per pass).
 const PASS: usize = 1_000;
 
-pub async fn run(platform: Arc<Platform>) {
+pub(crate) async fn run(platform: Arc<Platform>) {
     let every = std::time::Duration::from_millis(platform.settings.issue_interval_ms.max(10));
     loop {
         tokio::time::sleep(every).await;

@@ -7,24 +7,24 @@
 //! LOYALTY_RETRY_BASE_MS=50, LOYALTY_RETRY_MAX_MS=500,
 //! LOYALTY_PLATFORM_TIMEOUT_MS=500, LOYALTY_PUSH_DEADLINE_SECS as needed.
 
-pub mod error;
-pub mod install;
+pub(crate) mod error;
+pub(crate) mod install;
 pub mod issuer;
-pub mod notify;
+pub(crate) mod notify;
 pub mod oauth;
-pub mod offer_push;
+pub(crate) mod offer_push;
 pub mod points_sweep;
-pub mod relay;
-pub mod segments;
+pub(crate) mod relay;
+pub(crate) mod segments;
 pub mod shopify;
 pub mod subscriptions;
-pub mod supervise;
+pub(crate) mod supervise;
 pub mod sweeper;
-pub mod throttle;
+pub(crate) mod throttle;
 
 use crate::config::PlatformSettings;
 use crate::store::Store;
-pub use error::{Error, Result};
+pub(crate) use error::Error;
 use shopify::ShopifyClient;
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,14 +32,14 @@ use tokio::sync::Notify;
 
 /// Everything the background workers and the doors share.
 pub struct Platform {
-    pub client: ShopifyClient,
-    pub settings: PlatformSettings,
-    pub store: Store,
+    pub(crate) client: ShopifyClient,
+    pub(crate) settings: PlatformSettings,
+    pub(crate) store: Store,
     /// Wakes the relay when new work is written.
-    pub wake: Notify,
-    pub segments: segments::SegmentCache,
+    pub(crate) wake: Notify,
+    pub(crate) segments: segments::SegmentCache,
     /// Client for the merchant's own endpoints (outgoing webhooks).
-    pub notify_client: reqwest::Client,
+    pub(crate) notify_client: reqwest::Client,
 }
 
 impl Platform {
@@ -55,7 +55,7 @@ impl Platform {
     }
 
     /// Starts the relay and the sweeper on the current runtime.
-    pub fn spawn_workers(self: &Arc<Self>) {
+    pub(crate) fn spawn_workers(self: &Arc<Self>) {
         if !self.settings.workers {
             return;
         }

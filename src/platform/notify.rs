@@ -18,7 +18,7 @@ const BATCH: i64 = 32;
 const MIN_ATTEMPTS: i32 = 3;
 
 /// The HTTP client for merchant endpoints: short timeouts, no redirects.
-pub fn client() -> anyhow::Result<reqwest::Client> {
+pub(crate) fn client() -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(2))
         .timeout(Duration::from_secs(5))
@@ -26,7 +26,7 @@ pub fn client() -> anyhow::Result<reqwest::Client> {
         .build()?)
 }
 
-pub async fn run(platform: Arc<Platform>) {
+pub(crate) async fn run(platform: Arc<Platform>) {
     let idle = Duration::from_millis(platform.settings.relay_interval_ms.clamp(10, 5_000));
     loop {
         let leased = platform
@@ -67,7 +67,7 @@ async fn deliver_all(platform: &Arc<Platform>, rows: Vec<NotificationRow>) {
 
 async fn deliver(platform: &Platform, row: NotificationRow) {
     let (shop, now) = (row.shop_id.clone(), Utc::now().naive_utc());
-    let target = platform.store.read::<_, store::Error, _>(move |conn| Ok(queue::target(conn, &shop)?)).await;
+    let target = platform.store.read_query(move |conn| queue::target(conn, &shop)).await;
     let outcome = match target {
         Ok(Some(target)) => post(platform, &target.url, &target.secret, &row).await,
         Ok(None) => Err("the shop has no notify target any more".to_string()),
@@ -112,7 +112,7 @@ async fn post(platform: &Platform, url: &str, secret: &str, row: &NotificationRo
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header(HEADER_SIGNATURE, notify::signature(secret, row.body.as_bytes()))
         .header("X-Loyalty-Event-Id", &row.id)
-        .header("X-Loyalty-Event-Type", &row.event_type)
+        .header("X-Loyalty-Event-Type", row.event_type.as_str())
         .body(row.body.clone())
         .send()
         .await

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 /// The scopes the app asks for, in one place (also in shopify.app.toml).
-pub const SCOPES: &[&str] = &["write_discounts", "read_customers", "read_orders"];
+const SCOPES: &[&str] = &["write_discounts", "read_customers", "read_orders"];
 
 pub fn scope() -> String {
     SCOPES.join(",")
@@ -17,10 +17,10 @@ const ID_TOKEN: &str = "urn:ietf:params:oauth:token-type:id_token";
 const OFFLINE_TOKEN: &str = "urn:shopify:params:oauth:token-type:offline-access-token";
 
 #[derive(Deserialize)]
-pub struct Grant {
-    pub access_token: String,
+pub(crate) struct Grant {
+    pub(crate) access_token: String,
     #[serde(default)]
-    pub scope: Option<String>,
+    pub(crate) scope: Option<String>,
 }
 
 impl std::fmt::Debug for Grant {
@@ -30,7 +30,7 @@ impl std::fmt::Debug for Grant {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum OAuthError {
+pub(crate) enum OAuthError {
     /// Refused (bad or used code, invalid session token): `error` of the answer.
     #[error("refused by the platform: {0}")]
     Refused(String),
@@ -40,13 +40,13 @@ pub enum OAuthError {
 }
 
 /// Who the app is at Shopify.
-pub struct AppCredentials<'a> {
-    pub client_id: &'a str,
-    pub client_secret: &'a str,
+pub(crate) struct AppCredentials<'a> {
+    pub(crate) client_id: &'a str,
+    pub(crate) client_secret: &'a str,
 }
 
 /// Authorization code grant: the callback's `code` for an offline token.
-pub async fn exchange_code(
+pub(crate) async fn exchange_code(
     http: &reqwest::Client,
     base: &str,
     app: &AppCredentials<'_>,
@@ -57,7 +57,7 @@ pub async fn exchange_code(
 }
 
 /// Token exchange grant: an admin session token for an offline token.
-pub async fn exchange_session_token(
+pub(crate) async fn exchange_session_token(
     http: &reqwest::Client,
     base: &str,
     app: &AppCredentials<'_>,

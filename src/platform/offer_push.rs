@@ -46,7 +46,7 @@ fn value(discount: &Discount, currency: Currency) -> Option<OfferValue> {
 }
 
 /// The offer as the platform should hold it (from its stored discount).
-pub fn offer_input(offer: &OfferRow) -> Result<OfferDiscountInput> {
+fn offer_input(offer: &OfferRow) -> Result<OfferDiscountInput> {
     let discount = offer.discount().ok_or_else(|| Error::internal("offer without a discount"))?;
     let code = offer.code.clone().ok_or_else(|| Error::internal("offer without a code"))?;
     let currency = Currency::parse(&discount.currency).map_err(Error::internal)?;

@@ -3,12 +3,13 @@
 //! short write, so claims keep flowing between them).
 
 use super::error::Result;
+use crate::domain::notify::EventType;
 use crate::store::expiry::{self, Expired, Warning};
 use crate::store::{self, pending, Store};
 
 /// Rows per batch, and batches per kind of work per shop per pass.
-pub const BATCH: i64 = 500;
-pub const MAX_BATCHES: usize = 200;
+const BATCH: i64 = 500;
+const MAX_BATCHES: usize = 200;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct PointsReport {
@@ -16,7 +17,7 @@ pub struct PointsReport {
     pub expired: Expired,
     pub warnings: Vec<(String, Warning)>,
     /// True when a bound was reached: the next pass goes on.
-    pub more: bool,
+    pub(crate) more: bool,
 }
 
 /// One pass over every shop.
@@ -30,7 +31,7 @@ pub async fn sweep_points(store: &Store) -> Result<PointsReport> {
             break;
         }
     }
-    let shops = store.read::<_, store::Error, _>(|conn| Ok(expiry::policy_shops(conn)?)).await?;
+    let shops = store.read_query(expiry::policy_shops).await?;
     for (shop, warning_days) in shops {
         expire_shop(store, &shop, &mut report).await?;
         if warning_days > 0 {
@@ -67,7 +68,7 @@ async fn warn_shop(store: &Store, shop: &str, days: i64, report: &mut PointsRepo
                 for w in &warnings {
                     let at = chrono::DateTime::<chrono::Utc>::from_naive_utc_and_offset(w.expires_at, chrono::Utc);
                     let data = serde_json::json!({"customer_id": w.customer_id, "points": w.points, "expires_at": at});
-                    crate::store::notify::enqueue(conn, &s, "points.expiring", data, now)?;
+                    crate::store::notify::enqueue(conn, &s, EventType::PointsExpiring, data, now)?;
                 }
                 Ok::<_, store::Error>(warnings)
             })

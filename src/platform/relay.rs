@@ -29,7 +29,7 @@ pub(super) enum RowOutcome {
 
 const LEASE_SECONDS: i64 = 120;
 
-pub async fn run(platform: Arc<Platform>) {
+pub(crate) async fn run(platform: Arc<Platform>) {
     let idle = Duration::from_millis(platform.settings.relay_interval_ms.max(10));
     let concurrency = platform.settings.relay_concurrency.max(1);
     loop {
@@ -60,7 +60,7 @@ pub async fn run(platform: Arc<Platform>) {
 
 /// Works the claim's pending row of `action` right now (the claim and
 /// refund doors call this to answer with the settled state when it is fast).
-pub async fn run_now(platform: &Platform, shop_id: &str, claim_id: &str, action: OutboxAction) {
+pub(crate) async fn run_now(platform: &Platform, shop_id: &str, claim_id: &str, action: OutboxAction) {
     let (shop, claim) = (shop_id.to_string(), claim_id.to_string());
     let leased = platform
         .store
@@ -79,7 +79,7 @@ pub async fn run_now(platform: &Platform, shop_id: &str, claim_id: &str, action:
 
 /// Works one row. A panic while doing so is caught and logged with the shop
 /// and row, and the row is tried again after a back-off.
-pub async fn work_supervised(platform: &Platform, row: OutboxRow) {
+async fn work_supervised(platform: &Platform, row: OutboxRow) {
     let held = row.clone();
     let Err(panic) = super::supervise::catch(work_row(platform, row)).await else { return };
     tracing::error!(shop = %held.shop_id, row = %held.id, claim = %held.claim_id, action = %held.action, %panic,

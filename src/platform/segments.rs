@@ -9,18 +9,18 @@ use std::time::{Duration, Instant};
 
 type Key = (String, String, String);
 
-pub struct SegmentCache {
+pub(crate) struct SegmentCache {
     ttl: Duration,
     entries: Mutex<HashMap<Key, (bool, Instant)>>,
 }
 
 impl SegmentCache {
-    pub fn new(ttl: Duration) -> Self {
+    pub(crate) fn new(ttl: Duration) -> Self {
         Self { ttl, entries: Mutex::new(HashMap::new()) }
     }
 
     /// True when the customer belongs to any of `segments`.
-    pub async fn is_member(
+    pub(crate) async fn is_member(
         &self,
         client: &ShopifyClient,
         creds: &ShopCreds,
@@ -60,19 +60,19 @@ impl SegmentCache {
 
 /// One of the store's customer segments, as the admin picks them.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct Segment {
+pub(crate) struct Segment {
     /// `gid://shopify/Segment/N`, as eligibility rules store it.
-    pub id: String,
-    pub name: String,
+    pub(crate) id: String,
+    pub(crate) name: String,
 }
 
 /// The most segments one listing returns (Shopify pages at 250).
-pub const LIST_MAX: usize = 250;
+const LIST_MAX: usize = 250;
 
 const LIST: &str = "query segments($first: Int) { segments(first: $first) { nodes { id name } } }";
 
 /// The store's segments, by name (the first `LIST_MAX`).
-pub async fn list(client: &ShopifyClient, creds: &ShopCreds) -> Result<Vec<Segment>, PlatformError> {
+pub(crate) async fn list(client: &ShopifyClient, creds: &ShopCreds) -> Result<Vec<Segment>, PlatformError> {
     let variables = serde_json::json!({"first": LIST_MAX});
     let data = client.graphql(creds, LIST, variables, super::shopify::QUERY_COST).await?;
     let mut segments: Vec<Segment> = data["segments"]["nodes"]

@@ -3,23 +3,9 @@
 //! shopify.app.toml instead; they cannot be subscribed by API). Subscribing
 //! again (a reinstall) answers "already been taken", which counts as done.
 
+use super::shopify::topic::Topic;
 use super::shopify::{first_user_error, PlatformError, ShopCreds, ShopifyClient, MUTATION_COST};
 use serde_json::json;
-
-/// (GraphQL enum, the `X-Shopify-Topic` it delivers).
-pub const TOPICS: &[(&str, &str)] = &[
-    ("ORDERS_CREATE", "orders/create"),
-    ("ORDERS_PAID", "orders/paid"),
-    ("REFUNDS_CREATE", "refunds/create"),
-    ("DISCOUNTS_DELETE", "discounts/delete"),
-    ("APP_UNINSTALLED", "app/uninstalled"),
-    ("CUSTOMERS_CREATE", "customers/create"),
-    ("CHECKOUTS_CREATE", "checkouts/create"),
-    ("CHECKOUTS_UPDATE", "checkouts/update"),
-];
-
-/// Declared in shopify.app.toml (`compliance_topics`), not subscribed by API.
-pub const PRIVACY_TOPICS: &[&str] = &["customers/data_request", "customers/redact", "shop/redact"];
 
 /// The path the platform delivers webhooks to, under `LOYALTY_APP_URL`.
 pub const WEBHOOK_PATH: &str = "/webhooks/shopify";
@@ -28,21 +14,22 @@ const CREATE: &str = "mutation webhookSubscriptionCreate($topic: WebhookSubscrip
 
 /// What subscribing did, per topic.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Subscribed {
-    pub created: usize,
-    pub existing: usize,
-    pub failed: Vec<(String, String)>,
+pub(crate) struct Subscribed {
+    pub(crate) created: usize,
+    pub(crate) existing: usize,
+    pub(crate) failed: Vec<(String, String)>,
 }
 
-/// Subscribes every topic of `TOPICS` to `{app_url}/webhooks/shopify`.
-pub async fn subscribe_all(client: &ShopifyClient, creds: &ShopCreds, app_url: &str) -> Subscribed {
+/// Subscribes every topic of `Topic::SUBSCRIBED` to `{app_url}/webhooks/shopify`.
+pub(crate) async fn subscribe_all(client: &ShopifyClient, creds: &ShopCreds, app_url: &str) -> Subscribed {
     let callback = format!("{}{WEBHOOK_PATH}", app_url.trim_end_matches('/'));
     let mut done = Subscribed::default();
-    for (topic, _) in TOPICS {
-        match subscribe(client, creds, topic, &callback).await {
+    for topic in Topic::SUBSCRIBED {
+        let topic = topic.graphql();
+        match subscribe(client, creds, &topic, &callback).await {
             Ok(true) => done.created += 1,
             Ok(false) => done.existing += 1,
-            Err(error) => done.failed.push((topic.to_string(), format!("{error:?}"))),
+            Err(error) => done.failed.push((topic, format!("{error:?}"))),
         }
     }
     if done.failed.is_empty() {

@@ -11,12 +11,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Runs `unit`; a panic becomes `Err` with its message.
-pub async fn catch<T>(unit: impl Future<Output = T>) -> Result<T, String> {
+pub(crate) async fn catch<T>(unit: impl Future<Output = T>) -> Result<T, String> {
     AssertUnwindSafe(unit).catch_unwind().await.map_err(|panic| message(&*panic))
 }
 
 /// The text of a panic payload.
-pub fn message(panic: &(dyn Any + Send)) -> String {
+fn message(panic: &(dyn Any + Send)) -> String {
     if let Some(text) = panic.downcast_ref::<&str>() {
         (*text).to_string()
     } else if let Some(text) = panic.downcast_ref::<String>() {
@@ -28,7 +28,7 @@ pub fn message(panic: &(dyn Any + Send)) -> String {
 
 /// Spawns `worker` and restarts it (after `pause`) whenever it ends, by a
 /// panic or otherwise.
-pub fn keep_running<W, Fut>(name: &'static str, state: Arc<super::Platform>, pause: Duration, worker: W)
+pub(crate) fn keep_running<W, Fut>(name: &'static str, state: Arc<super::Platform>, pause: Duration, worker: W)
 where
     W: Fn(Arc<super::Platform>) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 const BATCH: i64 = 500;
 
-pub async fn run(platform: Arc<Platform>) {
+pub(crate) async fn run(platform: Arc<Platform>) {
     // A shortened day (LOYALTY_DAY_SECS) sweeps points often enough to see it.
     let day = platform.store.clock().day_length().num_seconds().max(1) as u64;
     let every = std::time::Duration::from_secs(platform.settings.sweep_interval_secs.min((day / 4).max(1)).max(1));
@@ -55,9 +55,9 @@ pub async fn run(platform: Arc<Platform>) {
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct SweepReport {
-    pub expired: usize,
+    pub(crate) expired: usize,
     pub expiry_queued: usize,
-    pub pruned_claims: usize,
+    pub(crate) pruned_claims: usize,
 }
 
 /// One pass of expiry and pruning.

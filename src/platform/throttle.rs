@@ -7,10 +7,10 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ThrottleStatus {
-    pub maximum_available: f64,
-    pub currently_available: f64,
-    pub restore_rate: f64,
+pub(crate) struct ThrottleStatus {
+    pub(crate) maximum_available: f64,
+    pub(crate) currently_available: f64,
+    pub(crate) restore_rate: f64,
 }
 
 /// The largest bucket and refill rate believed (Shopify's are 1,000-20,000
@@ -20,7 +20,7 @@ const MAX_POINTS: f64 = 1.0e6;
 impl ThrottleStatus {
     /// The figures made safe: every one finite and within sane bounds, or
     /// None when they cannot describe a bucket at all (a hostile answer).
-    pub fn sanitized(self) -> Option<Self> {
+    pub(crate) fn sanitized(self) -> Option<Self> {
         let finite =
             [self.maximum_available, self.currently_available, self.restore_rate].iter().all(|v| v.is_finite());
         if !finite {
@@ -38,7 +38,7 @@ impl ThrottleStatus {
 /// A wait in seconds taken from a platform answer (Retry-After, a throttle
 /// computation) as a Duration between 0 and `max`: NaN, infinities,
 /// negative and huge figures never reach `Duration::from_secs_f64`.
-pub fn clamp_wait(seconds: f64, max: Duration) -> Duration {
+pub(crate) fn clamp_wait(seconds: f64, max: Duration) -> Duration {
     if seconds.is_nan() {
         return max;
     }
@@ -68,7 +68,7 @@ impl Bucket {
     }
 }
 
-pub struct Pacer {
+pub(crate) struct Pacer {
     buckets: Mutex<HashMap<String, Bucket>>,
     /// No wait computed from the platform's figures is longer.
     max_wait: Duration,
@@ -103,7 +103,7 @@ fn wait_for(bucket: &mut Bucket, cost: f64, now: Instant, max: Duration) -> Opti
 }
 
 impl Pacer {
-    pub fn new(max_wait: Duration) -> Self {
+    pub(crate) fn new(max_wait: Duration) -> Self {
         Self { buckets: Mutex::new(HashMap::new()), max_wait }
     }
 
@@ -111,7 +111,7 @@ impl Pacer {
     /// and books its cost. When that would take longer than `patience` in
     /// all, nothing is booked and the wait is returned instead (a shopper's
     /// request does not sit for a minute, a relay slot is not held).
-    pub async fn acquire(&self, shop: &str, cost: f64, patience: Duration) -> Result<(), Duration> {
+    pub(crate) async fn acquire(&self, shop: &str, cost: f64, patience: Duration) -> Result<(), Duration> {
         let deadline = Instant::now() + patience;
         loop {
             let wait = {
@@ -132,7 +132,7 @@ impl Pacer {
     /// Learns the bucket from a response. The platform's figure already
     /// counts requests it has answered; ours also counts those in flight,
     /// so the lower of the two is the safe one.
-    pub fn observe(&self, shop: &str, status: ThrottleStatus) {
+    pub(crate) fn observe(&self, shop: &str, status: ThrottleStatus) {
         let Some(status) = status.sanitized() else {
             self.release(shop, 0.0, false);
             return;
@@ -158,7 +158,7 @@ impl Pacer {
     /// A request whose answer carried no bucket figures: if it surely never
     /// reached the platform (`refund`), its booking comes back; an unknown
     /// bucket lets the next probe go.
-    pub fn release(&self, shop: &str, cost: f64, refund: bool) {
+    pub(crate) fn release(&self, shop: &str, cost: f64, refund: bool) {
         if let Ok(mut buckets) = self.buckets.lock() {
             if let Some(bucket) = buckets.get_mut(shop) {
                 if !bucket.observed {

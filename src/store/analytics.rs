@@ -10,28 +10,28 @@ use diesel::prelude::*;
 use std::collections::{BTreeMap, HashSet};
 
 #[derive(Debug, Default, Clone, PartialEq)]
-pub struct Report {
-    pub claims_count: i64,
-    pub points_redeemed: i64,
-    pub customers: i64,
-    pub distribution: Vec<Band>,
+pub(crate) struct Report {
+    pub(crate) claims_count: i64,
+    pub(crate) points_redeemed: i64,
+    pub(crate) customers: i64,
+    pub(crate) distribution: Vec<Band>,
     /// Start of the day, week (Monday) or month, "YYYY-MM-DD" → its claims.
-    pub per_day: BTreeMap<String, Tally>,
+    pub(crate) per_day: BTreeMap<String, Tally>,
     /// Codes refunded (points back).
-    pub refunded: Tally,
+    pub(crate) refunded: Tally,
     /// "online" / "pos" → its claims, refunded ones left out.
-    pub by_channel: BTreeMap<String, Tally>,
-    pub status: BTreeMap<String, i64>,
-    pub orders: i64,
+    pub(crate) by_channel: BTreeMap<String, Tally>,
+    pub(crate) status: BTreeMap<String, i64>,
+    pub(crate) orders: i64,
     /// Wide: the sum of many i64 subtotals does not fit an i64.
-    pub order_value_minor: i128,
+    pub(crate) order_value_minor: i128,
 }
 
 /// A number of claims and the points they took.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
-pub struct Tally {
-    pub claims: i64,
-    pub points: i64,
+pub(crate) struct Tally {
+    pub(crate) claims: i64,
+    pub(crate) points: i64,
 }
 
 impl Tally {
@@ -43,11 +43,11 @@ impl Tally {
 
 /// One bucket of the points-per-claim distribution.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Band {
-    pub lowest: i64,
+pub(crate) struct Band {
+    pub(crate) lowest: i64,
     /// None for the open-ended last bucket.
-    pub highest: Option<i64>,
-    pub claims: i64,
+    pub(crate) highest: Option<i64>,
+    pub(crate) claims: i64,
 }
 
 /// Bucket lower bounds of the points-per-claim distribution.
@@ -55,14 +55,14 @@ const BUCKETS: [i64; 8] = [1, 100, 250, 500, 1_000, 2_500, 5_000, 10_000];
 
 /// How claims over time are grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Period {
+pub(crate) enum Period {
     Day,
     Week,
     Month,
 }
 
 impl Period {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Period::Day => "day",
             Period::Week => "week",
@@ -71,7 +71,7 @@ impl Period {
     }
 
     /// The first day of the period holding `date`.
-    pub fn start(self, date: NaiveDate) -> NaiveDate {
+    fn start(self, date: NaiveDate) -> NaiveDate {
         match self {
             Period::Day => date,
             Period::Week => date - chrono::Duration::days(i64::from(date.weekday().num_days_from_monday())),
@@ -91,7 +91,7 @@ struct ClaimFacts {
     channel: Channel,
 }
 
-pub fn report(
+pub(crate) fn report(
     conn: &mut AnyConnection,
     shop_id: &str,
     from: NaiveDateTime,

@@ -12,22 +12,21 @@ use diesel::prelude::*;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = campaigns)]
-pub struct CampaignRow {
-    pub shop_id: String,
-    pub id: String,
-    pub version: i64,
-    pub enabled: bool,
-    pub paused_reason: Option<String>,
-    pub settings: String,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+pub(crate) struct CampaignRow {
+    pub(crate) id: String,
+    pub(crate) version: i64,
+    pub(crate) enabled: bool,
+    pub(crate) paused_reason: Option<String>,
+    pub(crate) settings: String,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) updated_at: NaiveDateTime,
 }
 
 /// A campaign with its parsed settings.
 #[derive(Debug, Clone)]
-pub struct Campaign {
-    pub row: CampaignRow,
-    pub settings: CampaignSettings,
+pub(crate) struct Campaign {
+    pub(crate) row: CampaignRow,
+    pub(crate) settings: CampaignSettings,
 }
 
 impl Campaign {
@@ -37,12 +36,12 @@ impl Campaign {
     }
 
     /// Enabled and not paused by its kill switch.
-    pub fn active(&self) -> bool {
+    pub(crate) fn active(&self) -> bool {
         self.row.enabled
     }
 }
 
-pub fn parse(json: &str) -> Result<CampaignSettings> {
+fn parse(json: &str) -> Result<CampaignSettings> {
     serde_json::from_str(json).map_err(Error::internal)
 }
 
@@ -70,7 +69,7 @@ fn insert_version(
         .map(|_| ())
 }
 
-pub fn create(
+pub(crate) fn create(
     conn: &mut AnyConnection,
     shop_id: &str,
     settings: &CampaignSettings,
@@ -101,14 +100,19 @@ pub fn create(
     find(conn, shop_id, &id)?.ok_or_else(|| Error::internal_msg("campaign vanished"))
 }
 
-pub fn find(conn: &mut AnyConnection, shop_id: &str, id: &str) -> Result<Option<Campaign>> {
+pub(crate) fn find(conn: &mut AnyConnection, shop_id: &str, id: &str) -> Result<Option<Campaign>> {
     let row = campaigns::table.find((shop_id, id)).select(CampaignRow::as_select()).get_result(conn).optional()?;
     row.map(Campaign::from_row).transpose()
 }
 
 /// A page of a shop's campaigns, oldest first, `limit` rows after `after`
 /// (keyset on the UUIDv7 id: one created between two pages comes later).
-pub fn list(conn: &mut AnyConnection, shop_id: &str, after: Option<&Keyset>, limit: i64) -> Result<Vec<Campaign>> {
+pub(crate) fn list(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    after: Option<&Keyset>,
+    limit: i64,
+) -> Result<Vec<Campaign>> {
     let mut query = campaigns::table
         .filter(campaigns::shop_id.eq(shop_id))
         .order(campaigns::id.asc())
@@ -123,12 +127,12 @@ pub fn list(conn: &mut AnyConnection, shop_id: &str, after: Option<&Keyset>, lim
 }
 
 /// The keyset of a campaign, for the next page.
-pub fn campaign_key(campaign: &Campaign) -> Keyset {
+pub(crate) fn campaign_key(campaign: &Campaign) -> Keyset {
     Keyset { created_at: campaign.row.created_at, id: campaign.row.id.clone() }
 }
 
 /// The enabled campaigns of a shop (events match against these).
-pub fn enabled(conn: &mut AnyConnection, shop_id: &str) -> Result<Vec<Campaign>> {
+pub(crate) fn enabled(conn: &mut AnyConnection, shop_id: &str) -> Result<Vec<Campaign>> {
     let rows: Vec<CampaignRow> = campaigns::table
         .filter(campaigns::shop_id.eq(shop_id))
         .filter(campaigns::enabled.eq(true))
@@ -140,7 +144,7 @@ pub fn enabled(conn: &mut AnyConnection, shop_id: &str) -> Result<Vec<Campaign>>
 /// Saves `settings` as the next version. The version bump is one UPDATE on
 /// the campaign row, so concurrent saves queue on its lock and each gets its
 /// own number. Saving with `enabled: true` resumes a paused campaign.
-pub fn save(
+pub(crate) fn save(
     conn: &mut AnyConnection,
     shop_id: &str,
     id: &str,
@@ -166,7 +170,13 @@ pub fn save(
 }
 
 /// The kill switch: disables the campaign and records why (once).
-pub fn pause(conn: &mut AnyConnection, shop_id: &str, id: &str, reason: &str, now: NaiveDateTime) -> QueryResult<bool> {
+pub(crate) fn pause(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    id: &str,
+    reason: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     diesel::update(campaigns::table.find((shop_id, id)))
         .filter(campaigns::enabled.eq(true))
         .set((campaigns::enabled.eq(false), campaigns::paused_reason.eq(reason), campaigns::updated_at.eq(now)))

@@ -20,11 +20,11 @@ use diesel::prelude::*;
 
 /// Why a code cannot be used; the checkout shows it, the API names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CodeRefusal(pub String);
+pub(crate) struct CodeRefusal(pub String);
 
 /// Finds the customer's usable claim for `code`, or says why there is none.
 /// Another customer's code looks exactly like an unknown code.
-pub fn usable_claim(
+fn usable_claim(
     conn: &mut AnyConnection,
     shop_id: &str,
     code: &str,
@@ -65,11 +65,11 @@ fn subtotal_in(currency: &str, subtotal: &str) -> Result<(Currency, i64)> {
 }
 
 /// An offer code's verdict for a cart: usable with its value, or why not.
-pub type OfferVerdict = std::result::Result<(OfferRow, OfferValue), Reason>;
+pub(crate) type OfferVerdict = std::result::Result<(OfferRow, OfferValue), Reason>;
 
 /// The customer's offer with this `code`, checked for this cart; None when
 /// the customer has no offer with that code (the claim path decides then).
-pub fn usable_offer(
+pub(crate) fn usable_offer(
     conn: &mut AnyConnection,
     shop_id: &str,
     code: &str,
@@ -106,7 +106,7 @@ pub fn usable_offer(
 /// Marks the offer used by the order once and gives its reservation back;
 /// earns points on what was paid. Refusals are 409 `code_not_valid` (422
 /// `below_minimum_subtotal` for a cart under the minimum).
-pub fn redeem_offer(conn: &mut AnyConnection, request: &RedeemRequest) -> Result<Option<(OfferRow, i64)>> {
+pub(crate) fn redeem_offer(conn: &mut AnyConnection, request: &RedeemRequest) -> Result<Option<(OfferRow, i64)>> {
     let verdict = usable_offer(conn, request.shop_id, request.code, request.customer_id, None, request.subtotal)?;
     let Some((currency, verdict)) = verdict else { return Ok(None) };
     let (offer, value) = verdict?;
@@ -141,7 +141,7 @@ pub fn redeem_offer(conn: &mut AnyConnection, request: &RedeemRequest) -> Result
 
 /// Is this code good for this cart? Nothing is written: the shop's currency
 /// and the usable claim, or why there is none.
-pub fn validate(
+pub(crate) fn validate(
     conn: &mut AnyConnection,
     shop_id: &str,
     code: &str,
@@ -156,7 +156,7 @@ pub fn validate(
 }
 
 pub struct Redemption {
-    pub claim: ClaimRow,
+    pub(crate) claim: ClaimRow,
     pub points_earned: i64,
 }
 
@@ -200,7 +200,7 @@ pub fn redeem(conn: &mut AnyConnection, request: &RedeemRequest) -> Result<Redem
 
 /// The shop's stored earn rate. One that does not parse earns nothing and
 /// says so: a warning naming the shop and the order, and the reason returned.
-pub fn earn_rate(shop: &ShopRow, order_id: &str) -> std::result::Result<EarnRate, String> {
+pub(crate) fn earn_rate(shop: &ShopRow, order_id: &str) -> std::result::Result<EarnRate, String> {
     EarnRate::parse(&shop.earn_points_per_unit).inspect_err(|problem| {
         tracing::warn!(shop = %shop.id, order = order_id, %problem, "stored earn rate unreadable: the order earns no points");
     })
@@ -208,7 +208,7 @@ pub fn earn_rate(shop: &ShopRow, order_id: &str) -> std::result::Result<EarnRate
 
 /// Points for an order, at most once per order (the ledger's unique index
 /// on order and kind decides a race). Returns the points credited.
-pub fn earn(
+pub(crate) fn earn(
     conn: &mut AnyConnection,
     rate: EarnRate,
     currency: Currency,

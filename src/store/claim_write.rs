@@ -28,7 +28,7 @@ use crate::domain::notify::EventType;
 use diesel::prelude::*;
 
 /// A claim ready to be written.
-pub struct Prepared {
+pub(crate) struct Prepared {
     request: ClaimRequest,
     row: ClaimRow,
     policy: PointsPolicy,
@@ -40,7 +40,7 @@ pub struct Prepared {
 /// should take the full path inside the write instead: an unknown shop
 /// (created on first sight), any refusal (the write answers it, after the
 /// idempotency replay check), or a read error.
-pub fn prepare(conn: &mut AnyConnection, request: &ClaimRequest, cache: &programs::Cache) -> Option<Prepared> {
+pub(crate) fn prepare(conn: &mut AnyConnection, request: &ClaimRequest, cache: &programs::Cache) -> Option<Prepared> {
     try_prepare(conn, request, cache).ok().flatten()
 }
 
@@ -89,13 +89,13 @@ fn try_prepare(conn: &mut AnyConnection, request: &ClaimRequest, cache: &program
         refunded_at: None,
         flag: None,
     };
-    let event = notify::build(conn, shop_id, EventType::ClaimCreated.as_str(), event_data(&row, currency), now)?;
+    let event = notify::build(conn, shop_id, EventType::ClaimCreated, event_data(&row, currency), now)?;
     Ok(Some(Prepared { request: request.clone(), row, policy, customer_exists, event }))
 }
 
 /// The write: re-check the program version, then the debit (balance
 /// re-checked by the conditional UPDATE), lots, claim row, outbox, event.
-pub fn write(conn: &mut AnyConnection, prepared: &Prepared) -> Result<ClaimRow> {
+pub(crate) fn write(conn: &mut AnyConnection, prepared: &Prepared) -> Result<ClaimRow> {
     let row = &prepared.row;
     let channel = prepared.request.channel;
     if programs::current_version(conn, &row.shop_id, channel)? != row.program_version {

@@ -30,19 +30,19 @@ pub struct ClaimRow {
     pub points: i64,
     pub value_minor: i64,
     pub currency: String,
-    pub purchase_type: PurchaseType,
+    pub(crate) purchase_type: PurchaseType,
     pub status: ClaimStatus,
     pub program_version: i64,
-    pub program_snapshot: String,
+    pub(crate) program_snapshot: String,
     pub platform_id: Option<String>,
     pub order_id: Option<String>,
     pub order_subtotal_minor: Option<i64>,
     pub failure_reason: Option<String>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub expires_at: Option<NaiveDateTime>,
-    pub used_at: Option<NaiveDateTime>,
-    pub refunded_at: Option<NaiveDateTime>,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) updated_at: NaiveDateTime,
+    pub(crate) expires_at: Option<NaiveDateTime>,
+    pub(crate) used_at: Option<NaiveDateTime>,
+    pub(crate) refunded_at: Option<NaiveDateTime>,
     /// Something the merchant should look at (e.g. used by another customer).
     pub flag: Option<String>,
 }
@@ -70,7 +70,7 @@ pub fn find(conn: &mut AnyConnection, shop_id: &str, id: &str) -> QueryResult<Op
     claims::table.find((shop_id, id)).select(ClaimRow::as_select()).get_result(conn).optional()
 }
 
-pub fn find_by_code(conn: &mut AnyConnection, shop_id: &str, code: &str) -> QueryResult<Option<ClaimRow>> {
+pub(crate) fn find_by_code(conn: &mut AnyConnection, shop_id: &str, code: &str) -> QueryResult<Option<ClaimRow>> {
     claims::table
         .filter(claims::shop_id.eq(shop_id))
         .filter(claims::code.eq(code))
@@ -103,7 +103,7 @@ pub fn for_customer(
 }
 
 /// A customer's open codes (pending or active), newest first.
-pub fn open_for_customer(
+pub(crate) fn open_for_customer(
     conn: &mut AnyConnection,
     shop_id: &str,
     customer_id: &str,
@@ -120,7 +120,7 @@ pub fn open_for_customer(
 }
 
 /// The keyset of a claim, for the next page.
-pub fn claim_key(row: &ClaimRow) -> Keyset {
+pub(crate) fn claim_key(row: &ClaimRow) -> Keyset {
     Keyset { created_at: row.created_at, id: row.id.clone() }
 }
 
@@ -180,7 +180,7 @@ pub fn create(conn: &mut AnyConnection, request: &ClaimRequest) -> Result<ClaimR
     if status == ClaimStatus::Pending {
         enqueue(conn, shop_id, &id, OutboxAction::Create, now)?;
     }
-    notify::enqueue(conn, shop_id, EventType::ClaimCreated.as_str(), event_data(&row, currency), now)?;
+    notify::enqueue(conn, shop_id, EventType::ClaimCreated, event_data(&row, currency), now)?;
     Ok(row)
 }
 
@@ -197,7 +197,7 @@ pub(super) fn unused_code(conn: &mut AnyConnection, shop_id: &str, prefix: Optio
     Err(Error::Internal(anyhow::anyhow!("no unused code after 8 tries")))
 }
 
-pub use super::outbox::enqueue;
+pub(crate) use super::outbox::enqueue;
 
 /// What a merchant's system hears about a claim (`claim.*` webhooks).
 pub(super) fn event_data(claim: &ClaimRow, currency: Currency) -> serde_json::Value {
@@ -215,7 +215,7 @@ pub(super) fn event_data(claim: &ClaimRow, currency: Currency) -> serde_json::Va
 
 /// Moves a claim from one of `from` to `to`; false when another writer got
 /// there first (the status is the lock: each transition happens once).
-pub fn transition(
+fn transition(
     conn: &mut AnyConnection,
     claim: &ClaimRow,
     from: &[ClaimStatus],
@@ -234,12 +234,12 @@ pub struct Refund {
     pub claim: ClaimRow,
     /// 0 while the platform is still deleting the code (refund_pending).
     pub points_refunded: i64,
-    pub points_balance: i64,
+    pub(crate) points_balance: i64,
 }
 
 /// Closes a claim from one of `from` into `to` and credits its points with a
 /// ledger entry of `kind`: once, because only one writer wins the status.
-pub fn close_with_credit(
+pub(crate) fn close_with_credit(
     conn: &mut AnyConnection,
     claim: &ClaimRow,
     from: &[ClaimStatus],
@@ -263,7 +263,7 @@ pub fn close_with_credit(
         let mut data = event_data(claim, currency);
         data["points_refunded"] = claim.points.into();
         data["points_balance"] = entry.balance_after.into();
-        notify::enqueue(conn, &claim.shop_id, EventType::ClaimRefunded.as_str(), data, now)?;
+        notify::enqueue(conn, &claim.shop_id, EventType::ClaimRefunded, data, now)?;
     }
     Ok(Some(entry))
 }
@@ -298,13 +298,13 @@ pub fn refund(conn: &mut AnyConnection, shop_id: &str, claim_id: &str, owner: Op
     Ok(Refund { points_refunded: claim.points, points_balance: entry.balance_after, claim })
 }
 
-pub fn reload(conn: &mut AnyConnection, claim: &ClaimRow) -> Result<ClaimRow> {
+fn reload(conn: &mut AnyConnection, claim: &ClaimRow) -> Result<ClaimRow> {
     find(conn, &claim.shop_id, &claim.id)?.ok_or_else(|| Error::NotFound("claim"))
 }
 
 /// The platform holds the code now: pending → active with its node id.
 /// False when the claim moved on meanwhile (e.g. refunded while pushing).
-pub fn activate(conn: &mut AnyConnection, claim: &ClaimRow, platform_id: &str) -> QueryResult<bool> {
+pub(crate) fn activate(conn: &mut AnyConnection, claim: &ClaimRow, platform_id: &str) -> QueryResult<bool> {
     let now = crate::clock::now();
     diesel::update(claims::table.find((&claim.shop_id, &claim.id)))
         .set(claims::platform_id.eq(platform_id))
@@ -313,7 +313,7 @@ pub fn activate(conn: &mut AnyConnection, claim: &ClaimRow, platform_id: &str) -
 }
 
 /// Records the platform's node id (reconciliation re-push).
-pub fn set_platform_id(conn: &mut AnyConnection, claim: &ClaimRow, platform_id: &str) -> QueryResult<()> {
+pub(crate) fn set_platform_id(conn: &mut AnyConnection, claim: &ClaimRow, platform_id: &str) -> QueryResult<()> {
     diesel::update(claims::table.find((&claim.shop_id, &claim.id)))
         .set((claims::platform_id.eq(platform_id), claims::updated_at.eq(crate::clock::now())))
         .execute(conn)

@@ -17,10 +17,10 @@ use chrono::{Duration, DurationRound, NaiveDateTime};
 use diesel::prelude::*;
 
 /// Failed validations a customer may make per clock hour; the next one is refused.
-pub const MAX_FAILURES_PER_HOUR: i64 = 20;
+pub(crate) const MAX_FAILURES_PER_HOUR: i64 = 20;
 
 /// The hour `now` falls in ("h:YYYY-MM-DDTHH", UTC) and the seconds until it ends (≥ 1).
-pub fn hour_of(now: NaiveDateTime) -> (String, i64) {
+pub(crate) fn hour_of(now: NaiveDateTime) -> (String, i64) {
     let start = now.duration_trunc(Duration::hours(1)).unwrap_or(now);
     let left = ((start + Duration::hours(1) - now).num_milliseconds() + 999).div_euclid(1000).max(1);
     (format!("h:{}", now.format("%Y-%m-%dT%H")), left)
@@ -36,7 +36,7 @@ fn row<'a>(
 
 /// The customer is over the limit this hour: the attempt is refused and
 /// counted too (one conditional UPDATE; zero rows = not limited).
-pub fn refuse_if_limited(
+pub(crate) fn refuse_if_limited(
     conn: &mut AnyConnection,
     shop_id: &str,
     customer: &str,
@@ -52,7 +52,12 @@ pub fn refuse_if_limited(
 
 /// Is the customer over the limit this hour? (A read: the count only grows
 /// within an hour, so a stale "no" is corrected by the next failure.)
-pub fn is_limited(conn: &mut AnyConnection, shop_id: &str, customer: &str, now: NaiveDateTime) -> QueryResult<bool> {
+pub(crate) fn is_limited(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    customer: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     Ok(failures(conn, shop_id, customer, now)? > MAX_FAILURES_PER_HOUR)
 }
 
@@ -65,7 +70,7 @@ pub fn failures(conn: &mut AnyConnection, shop_id: &str, customer: &str, now: Na
 
 /// Counts one failed check; true when this one went over the limit (the
 /// 21st and later in the hour), so the caller answers 429 instead.
-pub fn record(conn: &mut AnyConnection, shop_id: &str, customer: &str, now: NaiveDateTime) -> QueryResult<bool> {
+pub(crate) fn record(conn: &mut AnyConnection, shop_id: &str, customer: &str, now: NaiveDateTime) -> QueryResult<bool> {
     let (bucket, _) = hour_of(now);
     let created = conn.transaction(|c| {
         diesel::insert_into(failures_table::table)

@@ -14,15 +14,15 @@ use diesel::prelude::*;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = customers)]
 pub struct CustomerRow {
-    pub shop_id: String,
-    pub id: String,
+    pub(crate) shop_id: String,
+    pub(crate) id: String,
     pub points_balance: i64,
-    pub email: Option<String>,
-    pub display_name: Option<String>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+    pub(crate) email: Option<String>,
+    pub(crate) display_name: Option<String>,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) updated_at: NaiveDateTime,
     /// Set when the platform asked to erase the customer's personal data.
-    pub redacted_at: Option<NaiveDateTime>,
+    pub(crate) redacted_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -30,37 +30,37 @@ pub struct CustomerRow {
 pub struct EntryRow {
     pub shop_id: String,
     pub id: String,
-    pub customer_id: String,
+    pub(crate) customer_id: String,
     pub delta: i64,
     pub balance_after: i64,
     pub kind: EntryKind,
     pub claim_id: Option<String>,
     pub order_id: Option<String>,
-    pub reason: Option<String>,
-    pub created_at: NaiveDateTime,
+    pub(crate) reason: Option<String>,
+    pub(crate) created_at: NaiveDateTime,
     /// Change of the points pending in the return window (0 for most entries).
-    pub pending_delta: i64,
+    pub(crate) pending_delta: i64,
 }
 
 /// What a balance change is for; becomes the ledger entry.
 #[derive(Debug, Clone)]
 pub struct Movement<'a> {
-    pub kind: EntryKind,
-    pub claim_id: Option<&'a str>,
-    pub order_id: Option<&'a str>,
-    pub reason: Option<&'a str>,
+    pub(crate) kind: EntryKind,
+    pub(crate) claim_id: Option<&'a str>,
+    pub(crate) order_id: Option<&'a str>,
+    pub(crate) reason: Option<&'a str>,
     /// Which lots a debit draws on.
-    pub draw: Draw<'a>,
+    pub(crate) draw: Draw<'a>,
     /// Points leaving (< 0) or entering (> 0) the pending amount.
-    pub pending_delta: i64,
+    pub(crate) pending_delta: i64,
     /// The shop's points policy when the caller has read it already (a
     /// claim reads it with its shop), so the lots need not read it again.
-    pub policy: Option<&'a crate::domain::lots::PointsPolicy>,
+    pub(crate) policy: Option<&'a crate::domain::lots::PointsPolicy>,
 }
 
 impl Movement<'_> {
     /// A movement of `kind` with nothing else said.
-    pub fn of(kind: EntryKind) -> Self {
+    pub(crate) fn of(kind: EntryKind) -> Self {
         Movement {
             kind,
             claim_id: None,
@@ -75,7 +75,7 @@ impl Movement<'_> {
 
 /// Which lots a debit takes its points from.
 #[derive(Debug, Clone, Default)]
-pub enum Draw<'a> {
+pub(crate) enum Draw<'a> {
     /// Soonest to expire first, then the oldest.
     #[default]
     Soonest,
@@ -90,7 +90,7 @@ pub fn find(conn: &mut AnyConnection, shop_id: &str, id: &str) -> QueryResult<Op
 }
 
 /// Returns the wallet, creating it with 0 points on first sight.
-pub fn ensure(conn: &mut AnyConnection, shop_id: &str, id: &str) -> Result<CustomerRow> {
+pub(crate) fn ensure(conn: &mut AnyConnection, shop_id: &str, id: &str) -> Result<CustomerRow> {
     if let Some(row) = find(conn, shop_id, id)? {
         return Ok(row);
     }
@@ -112,13 +112,19 @@ pub fn ensure(conn: &mut AnyConnection, shop_id: &str, id: &str) -> Result<Custo
     }
 }
 
-pub fn balance(conn: &mut AnyConnection, shop_id: &str, id: &str) -> QueryResult<i64> {
+pub(crate) fn balance(conn: &mut AnyConnection, shop_id: &str, id: &str) -> QueryResult<i64> {
     customers::table.find((shop_id, id)).select(customers::points_balance).get_result(conn)
 }
 
 /// Conditional debit: succeeds only if the balance covers `points`, checked
 /// and applied in one statement so concurrent debits cannot overdraw.
-pub fn debit(conn: &mut AnyConnection, shop_id: &str, id: &str, points: i64, movement: Movement) -> Result<EntryRow> {
+pub(crate) fn debit(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    id: &str,
+    points: i64,
+    movement: Movement,
+) -> Result<EntryRow> {
     let now = crate::clock::now();
     let updated = diesel::update(customers::table.find((shop_id, id)))
         .filter(customers::points_balance.ge(points))
@@ -133,7 +139,13 @@ pub fn debit(conn: &mut AnyConnection, shop_id: &str, id: &str, points: i64, mov
     Ok(entry)
 }
 
-pub fn credit(conn: &mut AnyConnection, shop_id: &str, id: &str, points: i64, movement: Movement) -> Result<EntryRow> {
+pub(crate) fn credit(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    id: &str,
+    points: i64,
+    movement: Movement,
+) -> Result<EntryRow> {
     let now = crate::clock::now();
     let updated = diesel::update(customers::table.find((shop_id, id)))
         .set((customers::points_balance.eq(customers::points_balance + points), customers::updated_at.eq(now)))
@@ -148,7 +160,12 @@ pub fn credit(conn: &mut AnyConnection, shop_id: &str, id: &str, points: i64, mo
 
 /// An entry that moves only pending points (delta 0): earned inside the
 /// return window, or taken back by a refund inside it.
-pub fn record_pending(conn: &mut AnyConnection, shop_id: &str, id: &str, movement: Movement) -> Result<EntryRow> {
+pub(crate) fn record_pending(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    id: &str,
+    movement: Movement,
+) -> Result<EntryRow> {
     let now = crate::clock::now();
     diesel::update(customers::table.find((shop_id, id))).set(customers::updated_at.eq(now)).execute(conn)?;
     record(conn, shop_id, id, 0, &movement, now)
@@ -201,7 +218,7 @@ pub fn entries(
 }
 
 /// The keyset of an entry, for the next page.
-pub fn entry_key(row: &EntryRow) -> Keyset {
+pub(crate) fn entry_key(row: &EntryRow) -> Keyset {
     Keyset { created_at: row.created_at, id: row.id.clone() }
 }
 
@@ -209,7 +226,7 @@ diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql
 
 /// Keyset page of a shop's customers whose id starts with `query` (or whose
 /// e-mail or name contains it, ignoring case), ordered by id.
-pub fn search(
+pub(crate) fn search(
     conn: &mut AnyConnection,
     shop_id: &str,
     query: &str,

@@ -27,22 +27,22 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     /// Our own failure with its cause (e.g. stored JSON that does not parse).
-    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+    pub(crate) fn internal(cause: impl Into<anyhow::Error>) -> Self {
         Error::Internal(cause.into())
     }
 
     /// An internal failure described by a message (e.g. corrupt stored data).
-    pub fn internal_msg(message: impl Into<String>) -> Self {
+    pub(crate) fn internal_msg(message: impl Into<String>) -> Self {
         Error::Internal(anyhow::anyhow!(message.into()))
     }
 
     /// The database is out of reach for the reason given.
-    pub fn unavailable_msg(message: impl Into<String>) -> Self {
+    pub(crate) fn unavailable_msg(message: impl Into<String>) -> Self {
         Error::Unavailable(anyhow::anyhow!(message.into()))
     }
 
     /// A unique index refused an insert (a concurrent writer won a race).
-    pub fn is_unique_violation(&self) -> bool {
+    pub(crate) fn is_unique_violation(&self) -> bool {
         matches!(self, Error::Database(error) if super::is_unique_violation(error))
     }
 }

@@ -7,22 +7,22 @@ use super::offers::{self, OfferRow, OfferStatus};
 use super::schema::{campaign_events, customer_facts};
 use super::{is_unique_violation, AnyConnection};
 use crate::domain::campaign::TriggerKind;
-use crate::domain::event::{Event, EventKind};
+use crate::domain::event::{Event, EventKind, EventSource};
 use crate::domain::ids::new_id;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-pub struct Ingested {
-    pub event_id: String,
-    pub matched_campaigns: usize,
+pub(crate) struct Ingested {
+    pub(crate) event_id: String,
+    pub(crate) matched_campaigns: usize,
 }
 
 /// Stores `event` and schedules its offers, in the caller's transaction.
-pub fn ingest(
+pub(crate) fn ingest(
     conn: &mut AnyConnection,
     shop_id: &str,
     event: &Event,
-    source: &str,
+    source: EventSource,
     now: NaiveDateTime,
 ) -> Result<Ingested> {
     let occurred_at = event.occurred_at.unwrap_or(now);
@@ -49,17 +49,17 @@ pub fn ingest(
 /// A platform order, stored once per order id: the same order delivered
 /// again (another webhook id, or both orders/paid and a retry) changes
 /// nothing. None when it was seen before.
-pub fn ingest_order_once(
+pub(crate) fn ingest_order_once(
     conn: &mut AnyConnection,
     shop_id: &str,
     event: &Event,
-    source: &str,
+    source: EventSource,
     now: NaiveDateTime,
 ) -> Result<Option<Ingested>> {
     let seen: i64 = campaign_events::table
         .filter(campaign_events::shop_id.eq(shop_id))
         .filter(campaign_events::customer_id.eq(&event.customer_id))
-        .filter(campaign_events::kind.eq(EventKind::Order.as_str()))
+        .filter(campaign_events::kind.eq(EventKind::Order))
         .filter(campaign_events::order_id.eq(&event.order_id))
         .count()
         .get_result(conn)?;
@@ -74,7 +74,7 @@ fn insert_event(
     shop_id: &str,
     id: &str,
     event: &Event,
-    source: &str,
+    source: EventSource,
     occurred_at: NaiveDateTime,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -83,7 +83,7 @@ fn insert_event(
             campaign_events::shop_id.eq(shop_id),
             campaign_events::id.eq(id),
             campaign_events::customer_id.eq(&event.customer_id),
-            campaign_events::kind.eq(event.kind.as_str()),
+            campaign_events::kind.eq(event.kind),
             campaign_events::name.eq(&event.name),
             campaign_events::source.eq(source),
             campaign_events::order_id.eq(&event.order_id),
@@ -98,7 +98,12 @@ fn insert_event(
 }
 
 /// Makes sure the customer's facts row exists (safe against a concurrent insert).
-pub fn ensure_facts(conn: &mut AnyConnection, shop_id: &str, customer: &str, now: NaiveDateTime) -> QueryResult<()> {
+pub(crate) fn ensure_facts(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    customer: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     let exists = customer_facts::table.find((shop_id, customer)).count().get_result::<i64>(conn)? > 0;
     if exists {
         return Ok(());
@@ -239,7 +244,7 @@ fn schedule(
 
 /// Campaign facts kept for triggers (first name, e-mail, birthday) and the
 /// personal data events carried; counts and dates stay for the limits.
-pub fn erase_facts(conn: &mut AnyConnection, shop_id: &str, customer: Option<&str>) -> QueryResult<()> {
+pub(crate) fn erase_facts(conn: &mut AnyConnection, shop_id: &str, customer: Option<&str>) -> QueryResult<()> {
     use super::schema::{campaign_events, customer_facts};
     let mut facts = diesel::update(customer_facts::table).filter(customer_facts::shop_id.eq(shop_id)).into_boxed();
     let mut events = diesel::update(campaign_events::table).filter(campaign_events::shop_id.eq(shop_id)).into_boxed();

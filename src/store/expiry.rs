@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use std::collections::BTreeMap;
 
 /// Shops that ever set a policy (only their lots can carry an expiry).
-pub fn policy_shops(conn: &mut AnyConnection) -> QueryResult<Vec<(String, i32)>> {
+pub(crate) fn policy_shops(conn: &mut AnyConnection) -> QueryResult<Vec<(String, i32)>> {
     points_policies::table
         .order(points_policies::shop_id.asc())
         .select((points_policies::shop_id, points_policies::expiry_warning_days))
@@ -22,14 +22,14 @@ pub fn policy_shops(conn: &mut AnyConnection) -> QueryResult<Vec<(String, i32)>>
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Expired {
     pub customers: usize,
-    pub lots: usize,
+    pub(crate) lots: usize,
     pub points: i64,
 }
 
 /// One batch: up to `limit` due lots of the shop pick the customers; each
 /// of them loses every due lot in one `expire` entry. Resumable: what is
 /// done is no longer due, so the next batch goes on from there.
-pub fn expire_batch(conn: &mut AnyConnection, shop_id: &str, now: NaiveDateTime, limit: i64) -> Result<Expired> {
+pub(crate) fn expire_batch(conn: &mut AnyConnection, shop_id: &str, now: NaiveDateTime, limit: i64) -> Result<Expired> {
     let due: Vec<String> = lots::table
         .filter(lots::shop_id.eq(shop_id))
         .filter(open())
@@ -68,12 +68,12 @@ pub fn expire_batch(conn: &mut AnyConnection, shop_id: &str, now: NaiveDateTime,
 pub struct Warning {
     pub customer_id: String,
     pub points: i64,
-    pub expires_at: NaiveDateTime,
+    pub(crate) expires_at: NaiveDateTime,
 }
 
 /// Up to `limit` lots expiring within `lead` that were not warned about:
 /// marks them warned and returns the warnings not given before.
-pub fn warn_batch(
+pub(crate) fn warn_batch(
     conn: &mut AnyConnection,
     shop_id: &str,
     now: NaiveDateTime,

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use std::collections::HashMap;
 
 /// A page of the shop's customers after `after`, by id.
-pub fn customers_page(
+pub(crate) fn customers_page(
     conn: &mut AnyConnection,
     shop_id: &str,
     after: Option<&str>,
@@ -20,7 +20,7 @@ pub fn customers_page(
 
 /// A page of the shop's ledger after `after`, by id (ids are UUIDv7, so
 /// this is creation order), each entry with its actor.
-pub fn ledger_page(
+pub(crate) fn ledger_page(
     conn: &mut AnyConnection,
     shop_id: &str,
     after: Option<&str>,
@@ -39,7 +39,7 @@ pub fn ledger_page(
 }
 
 /// Records who made an entry (in the transaction that wrote it).
-pub fn set_actor(conn: &mut AnyConnection, shop_id: &str, entry_id: &str, actor: &str) -> QueryResult<()> {
+pub(crate) fn set_actor(conn: &mut AnyConnection, shop_id: &str, entry_id: &str, actor: &str) -> QueryResult<()> {
     diesel::update(ledger_entries::table.find((shop_id, entry_id)))
         .set(ledger_entries::actor.eq(Some(actor)))
         .execute(conn)
@@ -47,7 +47,11 @@ pub fn set_actor(conn: &mut AnyConnection, shop_id: &str, entry_id: &str, actor:
 }
 
 /// Actors of the given entries that have one (entry id → actor).
-pub fn actors(conn: &mut AnyConnection, shop_id: &str, entry_ids: &[String]) -> QueryResult<HashMap<String, String>> {
+pub(crate) fn actors(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    entry_ids: &[String],
+) -> QueryResult<HashMap<String, String>> {
     let rows: Vec<(String, Option<String>)> = ledger_entries::table
         .filter(ledger_entries::shop_id.eq(shop_id))
         .filter(ledger_entries::id.eq_any(entry_ids))

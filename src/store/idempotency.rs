@@ -7,19 +7,19 @@ use diesel::prelude::*;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = keys)]
-pub struct StoredResponse {
-    pub request_hash: String,
-    pub status_code: i32,
-    pub response_body: String,
+pub(crate) struct StoredResponse {
+    pub(crate) request_hash: String,
+    pub(crate) status_code: i32,
+    pub(crate) response_body: String,
 }
 
-pub struct Scope<'a> {
-    pub shop_id: &'a str,
-    pub principal: &'a str,
-    pub key: &'a str,
+pub(crate) struct Scope<'a> {
+    pub(crate) shop_id: &'a str,
+    pub(crate) principal: &'a str,
+    pub(crate) key: &'a str,
 }
 
-pub fn find(conn: &mut AnyConnection, scope: &Scope) -> QueryResult<Option<StoredResponse>> {
+pub(crate) fn find(conn: &mut AnyConnection, scope: &Scope) -> QueryResult<Option<StoredResponse>> {
     keys::table
         .find((scope.shop_id, scope.principal, scope.key))
         .select(StoredResponse::as_select())
@@ -30,7 +30,12 @@ pub fn find(conn: &mut AnyConnection, scope: &Scope) -> QueryResult<Option<Store
 /// Reserves the key before any work: a concurrent request with the same key
 /// blocks here (PostgreSQL) or queues behind us (SQLite writer) and then sees
 /// our committed response. Returns false when the key is already taken.
-pub fn reserve(conn: &mut AnyConnection, scope: &Scope, request_hash: &str, now: NaiveDateTime) -> QueryResult<bool> {
+pub(crate) fn reserve(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    request_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     let inserted = conn.transaction(|c| {
         diesel::insert_into(keys::table)
             .values((
@@ -51,7 +56,7 @@ pub fn reserve(conn: &mut AnyConnection, scope: &Scope, request_hash: &str, now:
     }
 }
 
-pub fn complete(conn: &mut AnyConnection, scope: &Scope, status: u16, body: &str) -> QueryResult<()> {
+pub(crate) fn complete(conn: &mut AnyConnection, scope: &Scope, status: u16, body: &str) -> QueryResult<()> {
     diesel::update(keys::table.find((scope.shop_id, scope.principal, scope.key)))
         .set((keys::status_code.eq(i32::from(status)), keys::response_body.eq(body)))
         .execute(conn)

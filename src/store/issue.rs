@@ -11,19 +11,20 @@ use super::outbox::OutboxAction;
 use super::schema::{customer_facts, offers};
 use super::{claims, limits, shops, AnyConnection};
 use crate::domain::code_template;
+use crate::domain::notify::EventType;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{Text, Timestamp};
 
-pub mod reason {
-    pub const LIMIT_REACHED: &str = "limit_reached";
-    pub const BUDGET_EXHAUSTED: &str = "budget_exhausted";
-    pub const CUSTOMER_BLOCKED: &str = "customer_blocked";
-    pub const CAMPAIGN_INACTIVE: &str = "campaign_inactive";
-    pub const NOT_ELIGIBLE: &str = "not_eligible";
-    pub const TOO_SOON: &str = "too_soon";
+pub(crate) mod reason {
+    pub(crate) const LIMIT_REACHED: &str = "limit_reached";
+    pub(crate) const BUDGET_EXHAUSTED: &str = "budget_exhausted";
+    pub(crate) const CUSTOMER_BLOCKED: &str = "customer_blocked";
+    pub(crate) const CAMPAIGN_INACTIVE: &str = "campaign_inactive";
+    pub(crate) const NOT_ELIGIBLE: &str = "not_eligible";
+    pub(crate) const TOO_SOON: &str = "too_soon";
     /// The kill switch's record on the campaign.
-    pub const CODES_PER_HOUR: &str = "max_codes_per_hour exceeded";
+    pub(crate) const CODES_PER_HOUR: &str = "max_codes_per_hour exceeded";
 }
 
 /// What happened to one due offer.
@@ -51,7 +52,7 @@ const CLAIM_PG: &str = "SELECT shop_id, id FROM offers WHERE status = $2 AND due
      ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED";
 
 /// Locks the next due offer for this transaction (others skip it).
-pub fn claim_due(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<Option<OfferRow>> {
+pub(crate) fn claim_due(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<Option<OfferRow>> {
     let key = match conn {
         AnyConnection::Postgresql(pg) => {
             let scheduled = OfferStatus::Scheduled;
@@ -90,7 +91,7 @@ impl From<diesel::result::Error> for Stop {
 }
 
 /// Issues (or records why not) one claimed offer.
-pub fn issue(conn: &mut AnyConnection, offer: &OfferRow, now: NaiveDateTime) -> Result<Outcome> {
+pub(crate) fn issue(conn: &mut AnyConnection, offer: &OfferRow, now: NaiveDateTime) -> Result<Outcome> {
     let shop = &offer.shop_id;
     let guard = offer_settings::get(conn, shop)?;
     let campaign = campaigns::find(conn, shop, &offer.campaign_id)?;
@@ -115,7 +116,7 @@ pub fn issue(conn: &mut AnyConnection, offer: &OfferRow, now: NaiveDateTime) -> 
                 let data = serde_json::json!({
                     "campaign_id": campaign.row.id, "name": campaign.settings.name, "reason": reason::CODES_PER_HOUR,
                 });
-                super::notify::enqueue(conn, shop, "campaign.paused", data, now)?;
+                super::notify::enqueue(conn, shop, EventType::CampaignPaused, data, now)?;
             }
             refuse(conn, offer, Some(&campaign), reason::CAMPAIGN_INACTIVE, now)?;
             return Ok(Outcome::Paused);
@@ -279,5 +280,5 @@ fn notify_issued(
         "discount": {"kind": d.kind.as_str(), "value": value, "min_subtotal": money(d.min_subtotal_minor), "currency": d.currency},
         "expires_at": expires.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     });
-    super::notify::enqueue(conn, &offer.shop_id, "offer.issued", data, now)
+    super::notify::enqueue(conn, &offer.shop_id, EventType::OfferIssued, data, now)
 }

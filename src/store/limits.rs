@@ -21,7 +21,7 @@ fn insert_ignoring_duplicate(
 
 /// At most one offer per customer per `hours` across campaigns; stamps the
 /// customer's last offer time when it passes (always, without a window).
-pub fn take_offer_slot(
+pub(crate) fn take_offer_slot(
     conn: &mut AnyConnection,
     shop_id: &str,
     customer: &str,
@@ -42,7 +42,7 @@ pub fn take_offer_slot(
 
 /// `per_customer` codes per `days` window (the window opens at the first
 /// code and restarts once it has passed; no window = ever).
-pub fn take_customer_code(
+pub(crate) fn take_customer_code(
     conn: &mut AnyConnection,
     shop_id: &str,
     campaign: &str,
@@ -77,7 +77,7 @@ pub fn take_customer_code(
 }
 
 /// One more code in `bucket` while fewer than `limit` are counted there.
-pub fn take_bucket(
+pub(crate) fn take_bucket(
     conn: &mut AnyConnection,
     shop_id: &str,
     campaign: &str,
@@ -103,7 +103,7 @@ pub fn take_bucket(
 
 /// Reserves `value` against the outstanding cap and adds it to the total,
 /// only while both caps hold after the addition.
-pub fn reserve(
+pub(crate) fn reserve(
     conn: &mut AnyConnection,
     shop_id: &str,
     campaign: &str,

@@ -2,43 +2,43 @@
 //! the two ways in — `read` (a pooled connection) and `write` (one durable
 //! transaction; on SQLite many concurrent writes share one commit).
 
-pub mod analytics;
+pub(crate) mod analytics;
 pub mod campaigns;
 pub mod checkout;
-pub mod claim_write;
+pub(crate) mod claim_write;
 pub mod claims;
 pub mod code_failures;
 pub mod customers;
-pub mod error;
-pub mod events;
-pub mod expiry;
-pub mod export;
-pub mod idempotency;
-pub mod issue;
+pub(crate) mod error;
+pub(crate) mod events;
+pub(crate) mod expiry;
+pub(crate) mod export;
+pub(crate) mod idempotency;
+pub(crate) mod issue;
 pub mod limits;
 pub mod lot_audit;
 pub mod lots;
-pub mod notify;
+pub(crate) mod notify;
 pub mod oauth_states;
-pub mod offer_life;
-pub mod offer_settings;
+pub(crate) mod offer_life;
+pub(crate) mod offer_settings;
 pub mod offers;
 pub mod outbox;
-pub mod page;
-pub mod pending;
+pub(crate) mod page;
+pub(crate) mod pending;
 pub mod pool;
 pub mod programs;
 pub mod reconcile;
-pub mod redact;
-pub mod report;
-pub mod scan;
+pub(crate) mod redact;
+pub(crate) mod report;
+pub(crate) mod scan;
 pub mod schema;
 mod schema_lots;
 pub mod shops;
 #[cfg(test)]
 mod state_tests;
-pub mod upkeep;
-pub mod wallets;
+pub(crate) mod upkeep;
+pub(crate) mod wallets;
 pub mod webhooks;
 mod writer;
 
@@ -47,7 +47,7 @@ use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::prelude::*;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 pub use error::{Error, Result};
-pub use pool::{Backend, Pool};
+pub(crate) use pool::{Backend, Pool};
 use std::sync::Arc;
 use writer::GroupWriter;
 
@@ -115,7 +115,6 @@ where
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
-    backend: Backend,
     writer: Option<Arc<GroupWriter>>,
     clock: Clock,
     /// Parsed program versions (the lean claim path's pre-read).
@@ -129,7 +128,7 @@ impl Store {
     }
 
     /// As [`Store::open`], every unit of work reading time from `clock`.
-    pub fn open_with_clock(url: &str, pool_size: u32, max_batch: usize, clock: Clock) -> anyhow::Result<Self> {
+    pub(crate) fn open_with_clock(url: &str, pool_size: u32, max_batch: usize, clock: Clock) -> anyhow::Result<Self> {
         if pool::Backend::of_url(url) == Backend::Sqlite {
             // One connection first, alone: it switches a fresh file to WAL and
             // migrates it before any other connection opens the file (a
@@ -138,23 +137,15 @@ impl Store {
             let mut first = pool::connect(url, Backend::Sqlite)?;
             run_migrations(&mut first)?;
             let writer = GroupWriter::start(first, max_batch, clock.clone())?;
-            let (pool, backend) = pool::build(url, pool_size)?;
-            return Ok(Self { pool, backend, writer: Some(Arc::new(writer)), clock, programs: Arc::default() });
+            let (pool, _) = pool::build(url, pool_size)?;
+            return Ok(Self { pool, writer: Some(Arc::new(writer)), clock, programs: Arc::default() });
         }
-        let (pool, backend) = pool::build(url, pool_size)?;
+        let (pool, _) = pool::build(url, pool_size)?;
         run_migrations(&mut *pool.get()?)?;
-        Ok(Self { pool, backend, writer: None, clock, programs: Arc::default() })
+        Ok(Self { pool, writer: None, clock, programs: Arc::default() })
     }
 
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
-    pub fn pool(&self) -> &Pool {
-        &self.pool
-    }
-
-    pub fn programs(&self) -> &Arc<programs::Cache> {
+    pub(crate) fn programs(&self) -> &Arc<programs::Cache> {
         &self.programs
     }
 
@@ -204,8 +195,27 @@ impl Store {
         .map_err(Error::from)?
     }
 
+    /// [`Store::read`] of one query function: its diesel error becomes a
+    /// store error, so the caller needs no `Ok(query(conn)?)` wrapper.
+    pub(crate) async fn read_query<T, F>(&self, query: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> QueryResult<T> + Send + 'static,
+    {
+        self.read(move |conn| query(conn).map_err(Error::from)).await
+    }
+
+    /// [`Store::write`] of one query function, as [`Store::read_query`].
+    pub(crate) async fn write_query<T, F>(&self, query: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> QueryResult<T> + Send + 'static,
+    {
+        self.write(move |conn| query(conn).map_err(Error::from)).await
+    }
+
     /// `SELECT 1` through the pool, for `/readyz`.
-    pub async fn ping(&self) -> Result<()> {
+    pub(crate) async fn ping(&self) -> Result<()> {
         self.read(|conn| {
             diesel::sql_query("SELECT 1").execute(conn).map(|_| ()).map_err(|e| Error::Unavailable(e.into()))
         })
@@ -214,6 +224,6 @@ impl Store {
 }
 
 /// A conflicting concurrent insert (unique index): the caller re-reads.
-pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
+fn is_unique_violation(error: &diesel::result::Error) -> bool {
     matches!(error, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
 }

@@ -5,7 +5,7 @@
 use super::schema::{notifications, shop_notify};
 use super::AnyConnection;
 use crate::domain::ids::new_id;
-use crate::domain::notify;
+use crate::domain::notify::{self, EventType};
 use crate::domain::state::stored_state;
 use chrono::{DateTime, Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -14,7 +14,7 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 stored_state! {
     /// Where a delivery is: waiting (or leased), delivered, or given up.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub enum DeliveryState("delivery state") {
+    pub(crate) enum DeliveryState("delivery state") {
         Pending = "pending",
         Delivered = "delivered",
         Dead = "dead",
@@ -23,36 +23,36 @@ stored_state! {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = shop_notify)]
-pub struct NotifyTarget {
-    pub shop_id: String,
-    pub url: String,
-    pub secret: String,
-    pub updated_at: NaiveDateTime,
+pub(crate) struct NotifyTarget {
+    pub(crate) shop_id: String,
+    pub(crate) url: String,
+    pub(crate) secret: String,
+    pub(crate) updated_at: NaiveDateTime,
 }
 
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = notifications)]
-pub struct NotificationRow {
-    pub shop_id: String,
-    pub id: String,
-    pub event_type: String,
-    pub body: String,
-    pub status: DeliveryState,
-    pub attempts: i32,
-    pub next_attempt_at: NaiveDateTime,
-    pub last_error: Option<String>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub delivered_at: Option<NaiveDateTime>,
+pub(crate) struct NotificationRow {
+    pub(crate) shop_id: String,
+    pub(crate) id: String,
+    pub(crate) event_type: EventType,
+    pub(crate) body: String,
+    pub(crate) status: DeliveryState,
+    pub(crate) attempts: i32,
+    pub(crate) next_attempt_at: NaiveDateTime,
+    pub(crate) last_error: Option<String>,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) updated_at: NaiveDateTime,
+    pub(crate) delivered_at: Option<NaiveDateTime>,
 }
 
-pub fn target(conn: &mut AnyConnection, shop_id: &str) -> QueryResult<Option<NotifyTarget>> {
+pub(crate) fn target(conn: &mut AnyConnection, shop_id: &str) -> QueryResult<Option<NotifyTarget>> {
     shop_notify::table.find(shop_id).select(NotifyTarget::as_select()).first(conn).optional()
 }
 
 /// Sets (or with `None` removes) the shop's target; a missing secret keeps
 /// the stored one. Returns false when a secret is needed but none is stored.
-pub fn set_target(
+pub(crate) fn set_target(
     conn: &mut AnyConnection,
     shop_id: &str,
     target: Option<(String, Option<String>)>,
@@ -77,10 +77,10 @@ pub fn set_target(
 
 /// Queues `event_type` with `data` for the shop's target, inside the
 /// caller's transaction; a no-op when the shop has no target.
-pub fn enqueue(
+pub(crate) fn enqueue(
     conn: &mut AnyConnection,
     shop_id: &str,
-    event_type: &str,
+    event_type: EventType,
     data: serde_json::Value,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -92,10 +92,10 @@ pub fn enqueue(
 
 /// The delivery `enqueue` would queue (None without a target), built
 /// before the write: the claim's lean write path only inserts it.
-pub fn build(
+pub(crate) fn build(
     conn: &mut AnyConnection,
     shop_id: &str,
-    event_type: &str,
+    event_type: EventType,
     data: serde_json::Value,
     now: NaiveDateTime,
 ) -> QueryResult<Option<NotificationRow>> {
@@ -107,7 +107,7 @@ pub fn build(
     Ok(Some(NotificationRow {
         shop_id: shop_id.into(),
         id,
-        event_type: event_type.into(),
+        event_type,
         body,
         status: DeliveryState::Pending,
         attempts: 0,
@@ -119,7 +119,7 @@ pub fn build(
     }))
 }
 
-pub fn insert(conn: &mut AnyConnection, row: &NotificationRow) -> QueryResult<()> {
+pub(crate) fn insert(conn: &mut AnyConnection, row: &NotificationRow) -> QueryResult<()> {
     diesel::insert_into(notifications::table).values(row).execute(conn).map(|_| ())
 }
 
@@ -129,7 +129,7 @@ const LEASE_PG: &str = "UPDATE notifications SET next_attempt_at = $1, attempts 
 
 /// Leases up to `limit` due deliveries for `lease` (a crashed worker's rows
 /// come back when the lease runs out).
-pub fn lease_due(
+pub(crate) fn lease_due(
     conn: &mut AnyConnection,
     now: NaiveDateTime,
     lease: Duration,
@@ -172,7 +172,7 @@ pub fn lease_due(
 
 /// Records how a leased attempt ended: delivered, retry at `retry_at`, or
 /// dead (`retry_at` None with an error).
-pub fn record_attempt(
+pub(crate) fn record_attempt(
     conn: &mut AnyConnection,
     row: &NotificationRow,
     error: Option<&str>,
@@ -210,7 +210,7 @@ pub fn record_attempt(
 
 /// A page of the shop's deliveries, newest first (ids are UUIDv7, so id
 /// order is creation order), optionally one status, after cursor `before`.
-pub fn list(
+pub(crate) fn list(
     conn: &mut AnyConnection,
     shop_id: &str,
     only: Option<DeliveryState>,
@@ -229,7 +229,7 @@ pub fn list(
 
 /// Puts a dead delivery back in the queue (the admin's "retry": a few more
 /// tries); false when the row is not dead. The event keeps its id and body.
-pub fn requeue(conn: &mut AnyConnection, shop_id: &str, id: &str, now: NaiveDateTime) -> QueryResult<bool> {
+pub(crate) fn requeue(conn: &mut AnyConnection, shop_id: &str, id: &str, now: NaiveDateTime) -> QueryResult<bool> {
     let updated = diesel::update(notifications::table.find((shop_id, id)))
         .filter(notifications::status.eq(DeliveryState::Dead))
         .set((
@@ -242,6 +242,6 @@ pub fn requeue(conn: &mut AnyConnection, shop_id: &str, id: &str, now: NaiveDate
     Ok(updated == 1)
 }
 
-pub fn find(conn: &mut AnyConnection, shop_id: &str, id: &str) -> QueryResult<Option<NotificationRow>> {
+pub(crate) fn find(conn: &mut AnyConnection, shop_id: &str, id: &str) -> QueryResult<Option<NotificationRow>> {
     notifications::table.find((shop_id, id)).select(NotificationRow::as_select()).first(conn).optional()
 }

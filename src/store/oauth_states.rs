@@ -28,7 +28,7 @@ pub fn issue(
 }
 
 /// True once for a state issued for this shop and not expired.
-pub fn consume(conn: &mut AnyConnection, shop_id: &str, state: &str, now: NaiveDateTime) -> QueryResult<bool> {
+pub(crate) fn consume(conn: &mut AnyConnection, shop_id: &str, state: &str, now: NaiveDateTime) -> QueryResult<bool> {
     let deleted = diesel::delete(
         oauth_states::table
             .filter(oauth_states::shop_id.eq(shop_id))

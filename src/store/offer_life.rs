@@ -20,7 +20,7 @@ fn release(conn: &mut AnyConnection, row: &OfferRow) -> QueryResult<()> {
 /// (None when the platform sent none that could be read),
 /// reservation released once. False when the code is not an open offer
 /// (not ours, or already used / expired / deleted).
-pub fn use_code(
+pub(crate) fn use_code(
     conn: &mut AnyConnection,
     shop_id: &str,
     code: &str,
@@ -49,7 +49,7 @@ pub fn use_code(
 
 /// `discounts/delete` of an offer's code: an unused offer becomes `deleted`,
 /// reservation released once. None when the node is not one of our offers.
-pub fn deleted_at_platform(
+pub(crate) fn deleted_at_platform(
     conn: &mut AnyConnection,
     shop_id: &str,
     node: &str,
@@ -73,7 +73,12 @@ pub fn deleted_at_platform(
 /// The push landed: `pending → active` with the platform's id. False when
 /// the offer left `pending` meanwhile (used, expired): then the code must
 /// not live on at the platform, so a delete is queued.
-pub fn activate(conn: &mut AnyConnection, row: &OfferRow, platform_id: &str, now: NaiveDateTime) -> QueryResult<bool> {
+pub(crate) fn activate(
+    conn: &mut AnyConnection,
+    row: &OfferRow,
+    platform_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     let moved = diesel::update(offers_table::table.find((&row.shop_id, &row.id)))
         .filter(offers_table::status.eq(OfferStatus::Pending))
         .set((
@@ -96,7 +101,7 @@ pub fn activate(conn: &mut AnyConnection, row: &OfferRow, platform_id: &str, now
 
 /// The platform refused the code for good: `pending → failed`, reservation
 /// released once.
-pub fn fail(conn: &mut AnyConnection, row: &OfferRow, reason: &str, now: NaiveDateTime) -> QueryResult<bool> {
+pub(crate) fn fail(conn: &mut AnyConnection, row: &OfferRow, reason: &str, now: NaiveDateTime) -> QueryResult<bool> {
     let moved = offers::transition(conn, row, &[OfferStatus::Pending], OfferStatus::Failed, Some(reason), now)?;
     if moved {
         release(conn, row)?;
@@ -105,6 +110,6 @@ pub fn fail(conn: &mut AnyConnection, row: &OfferRow, reason: &str, now: NaiveDa
 }
 
 /// An offer expired here on a platform shop: delete its code there too.
-pub fn queue_platform_delete(conn: &mut AnyConnection, row: &OfferRow) -> QueryResult<()> {
+pub(crate) fn queue_platform_delete(conn: &mut AnyConnection, row: &OfferRow) -> QueryResult<()> {
     outbox::enqueue_due_now(conn, &row.shop_id, &row.id, OutboxAction::OfferDelete)
 }

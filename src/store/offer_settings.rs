@@ -9,10 +9,10 @@ use rust_decimal::Decimal;
 use std::str::FromStr;
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct OfferSettings {
-    pub timezone: String,
-    pub min_hours_between_offers: Option<Decimal>,
-    pub blocked_customers: Vec<String>,
+pub(crate) struct OfferSettings {
+    pub(crate) timezone: String,
+    pub(crate) min_hours_between_offers: Option<Decimal>,
+    pub(crate) blocked_customers: Vec<String>,
 }
 
 impl Default for OfferSettings {
@@ -22,16 +22,16 @@ impl Default for OfferSettings {
 }
 
 impl OfferSettings {
-    pub fn blocks(&self, customer: &str) -> bool {
+    pub(crate) fn blocks(&self, customer: &str) -> bool {
         self.blocked_customers.iter().any(|c| c == customer)
     }
 
-    pub fn tz(&self) -> chrono_tz::Tz {
+    pub(crate) fn tz(&self) -> chrono_tz::Tz {
         self.timezone.parse().unwrap_or(chrono_tz::UTC)
     }
 }
 
-pub fn get(conn: &mut AnyConnection, shop_id: &str) -> QueryResult<OfferSettings> {
+pub(crate) fn get(conn: &mut AnyConnection, shop_id: &str) -> QueryResult<OfferSettings> {
     let row: Option<(String, Option<String>, String)> = shop_offer_settings::table
         .find(shop_id)
         .select((
@@ -49,7 +49,12 @@ pub fn get(conn: &mut AnyConnection, shop_id: &str) -> QueryResult<OfferSettings
     })
 }
 
-pub fn put(conn: &mut AnyConnection, shop_id: &str, settings: &OfferSettings, now: NaiveDateTime) -> QueryResult<()> {
+pub(crate) fn put(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    settings: &OfferSettings,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     let blocked = serde_json::to_string(&settings.blocked_customers).unwrap_or_else(|_| "[]".into());
     let hours = settings.min_hours_between_offers.map(|h| h.normalize().to_string());
     let updated = diesel::update(shop_offer_settings::table.find(shop_id))

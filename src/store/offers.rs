@@ -26,7 +26,7 @@ stored_state! {
 
 impl OfferStatus {
     /// Statuses the customer sees.
-    pub const VISIBLE: [OfferStatus; 4] =
+    const VISIBLE: [OfferStatus; 4] =
         [OfferStatus::Pending, OfferStatus::Active, OfferStatus::Used, OfferStatus::Expired];
     /// Issued and still holding budget.
     pub const OPEN: [OfferStatus; 2] = [OfferStatus::Pending, OfferStatus::Active];
@@ -38,40 +38,40 @@ pub struct OfferRow {
     pub shop_id: String,
     pub id: String,
     pub campaign_id: String,
-    pub campaign_version: i64,
+    pub(crate) campaign_version: i64,
     pub customer_id: String,
-    pub event_id: String,
-    pub trigger_kind: TriggerKind,
-    pub cart_id: Option<String>,
+    pub(crate) event_id: String,
+    pub(crate) trigger_kind: TriggerKind,
+    pub(crate) cart_id: Option<String>,
     pub status: OfferStatus,
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
     pub code: Option<String>,
-    pub discount: Option<String>,
+    pub(crate) discount: Option<String>,
     pub reserved_minor: i64,
     pub value_minor: i64,
     pub platform_id: Option<String>,
-    pub order_id: Option<String>,
+    pub(crate) order_id: Option<String>,
     pub order_subtotal_minor: Option<i64>,
-    pub due_at: NaiveDateTime,
-    pub occurred_at: NaiveDateTime,
+    pub(crate) due_at: NaiveDateTime,
+    pub(crate) occurred_at: NaiveDateTime,
     pub issued_at: Option<NaiveDateTime>,
-    pub expires_at: Option<NaiveDateTime>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+    pub(crate) expires_at: Option<NaiveDateTime>,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) updated_at: NaiveDateTime,
 }
 
 impl OfferRow {
     /// The discount this offer was issued with (from its campaign version).
-    pub fn discount(&self) -> Option<Discount> {
+    pub(crate) fn discount(&self) -> Option<Discount> {
         self.discount.as_deref().and_then(|json| serde_json::from_str(json).ok())
     }
 }
 
-pub fn insert(conn: &mut AnyConnection, row: &OfferRow) -> QueryResult<()> {
+pub(crate) fn insert(conn: &mut AnyConnection, row: &OfferRow) -> QueryResult<()> {
     diesel::insert_into(offers::table).values(row).execute(conn).map(|_| ())
 }
 
-pub fn find(conn: &mut AnyConnection, shop_id: &str, id: &str) -> QueryResult<Option<OfferRow>> {
+pub(crate) fn find(conn: &mut AnyConnection, shop_id: &str, id: &str) -> QueryResult<Option<OfferRow>> {
     offers::table.find((shop_id, id)).select(OfferRow::as_select()).get_result(conn).optional()
 }
 
@@ -110,7 +110,7 @@ pub fn for_campaign(
 }
 
 /// A customer's offers they may see, newest first.
-pub fn visible_for_customer(
+pub(crate) fn visible_for_customer(
     conn: &mut AnyConnection,
     shop_id: &str,
     customer_id: &str,
@@ -144,7 +144,7 @@ pub fn transition(
 
 /// Cancels a customer's scheduled cart offers (an order arrived), or only
 /// those of one cart; returns how many.
-pub fn cancel_carts(
+pub(crate) fn cancel_carts(
     conn: &mut AnyConnection,
     shop_id: &str,
     customer_id: &str,
@@ -168,7 +168,7 @@ pub fn cancel_carts(
 /// reservation is released exactly once, because only the writer that moves
 /// it out of `pending|active` releases. A code that reached the platform is
 /// queued for deletion there. Returns how many expired.
-pub fn expire_due(
+pub(crate) fn expire_due(
     conn: &mut AnyConnection,
     before: NaiveDateTime,
     now: NaiveDateTime,

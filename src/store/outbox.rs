@@ -11,23 +11,18 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = outbox)]
-pub struct OutboxRow {
-    pub shop_id: String,
-    pub id: String,
-    pub claim_id: String,
-    pub action: OutboxAction,
-    pub status: OutboxState,
-    pub attempts: i32,
-    pub next_attempt_at: NaiveDateTime,
-    pub last_error: Option<String>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+pub(crate) struct OutboxRow {
+    pub(crate) shop_id: String,
+    pub(crate) id: String,
+    pub(crate) claim_id: String,
+    pub(crate) action: OutboxAction,
+    pub(crate) attempts: i32,
 }
 
 stored_state! {
     /// The platform work an outbox row asks for.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub enum OutboxAction("outbox action") {
+    pub(crate) enum OutboxAction("outbox action") {
         /// Push a new code.
         Create = "create",
         /// Delete an active code, then refund it (status refund_pending).
@@ -48,7 +43,7 @@ stored_state! {
 stored_state! {
     /// Where an outbox row is: waiting (or leased), or ended one way.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub enum OutboxState("outbox state") {
+    pub(crate) enum OutboxState("outbox state") {
         Pending = "pending",
         Done = "done",
         /// Given up.
@@ -59,7 +54,7 @@ stored_state! {
 
 /// Queues platform work for a claim (or an offer, for the `offer_*`
 /// actions), inside the caller's transaction.
-pub fn enqueue(
+pub(crate) fn enqueue(
     conn: &mut AnyConnection,
     shop_id: &str,
     claim_id: &str,
@@ -85,7 +80,12 @@ pub fn enqueue(
 /// As [`enqueue`], due at once by the relay's clock (the system clock):
 /// work queued by a pass run "in the future" (tests, catch-up) is not
 /// held back until then.
-pub fn enqueue_due_now(conn: &mut AnyConnection, shop_id: &str, id: &str, work: OutboxAction) -> QueryResult<()> {
+pub(crate) fn enqueue_due_now(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    id: &str,
+    work: OutboxAction,
+) -> QueryResult<()> {
     let now = chrono::Utc::now().naive_utc();
     enqueue(conn, shop_id, id, work, now)
 }
@@ -96,7 +96,7 @@ const LEASE_PG: &str = "UPDATE outbox SET next_attempt_at = $1, attempts = attem
 
 /// Leases up to `limit` due rows for `lease`: nobody else takes them until
 /// it runs out (a crashed relay's rows come back by themselves).
-pub fn lease_due(
+pub(crate) fn lease_due(
     conn: &mut AnyConnection,
     now: NaiveDateTime,
     lease: Duration,
@@ -147,7 +147,7 @@ fn lease_row(
 }
 
 /// Leases the claim's pending row of `action` now, if nobody holds it.
-pub fn lease_for_claim(
+pub(crate) fn lease_for_claim(
     conn: &mut AnyConnection,
     shop_id: &str,
     claim_id: &str,
@@ -170,7 +170,7 @@ pub fn lease_for_claim(
 }
 
 /// Ends a row: done, dead (gave up) or cancelled.
-pub fn finish(
+pub(crate) fn finish(
     conn: &mut AnyConnection,
     row: &OutboxRow,
     status: OutboxState,
@@ -184,7 +184,7 @@ pub fn finish(
 }
 
 /// Tries again at `at`; `counted` false gives the attempt back (throttled).
-pub fn retry_at(
+pub(crate) fn retry_at(
     conn: &mut AnyConnection,
     row: &OutboxRow,
     at: NaiveDateTime,
@@ -207,7 +207,7 @@ pub fn retry_at(
 
 /// Cancels the claim's pending rows of `action`; returns how many had been
 /// tried already (a push that may have reached the platform).
-pub fn cancel_for_claim(
+pub(crate) fn cancel_for_claim(
     conn: &mut AnyConnection,
     shop_id: &str,
     claim_id: &str,

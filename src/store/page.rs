@@ -11,13 +11,13 @@ use chrono::NaiveDateTime;
 /// The (created_at, id) of the last row of a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keyset {
-    pub created_at: NaiveDateTime,
-    pub id: String,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) id: String,
 }
 
 /// Rows of one page (`limit` of them at most) and the keyset of the next
 /// page, `None` at the end. Queries load `limit + 1` rows to know.
-pub fn split<T>(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> Keyset) -> (Vec<T>, Option<Keyset>) {
+pub(crate) fn split<T>(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> Keyset) -> (Vec<T>, Option<Keyset>) {
     let limit = usize::try_from(limit.max(0)).unwrap_or(usize::MAX);
     if rows.len() <= limit {
         return (rows, None);

@@ -12,7 +12,7 @@ use diesel::prelude::*;
 
 /// Points of `order_id` become pending until `release_at` (entry kind
 /// `pending`: delta 0, pending_delta +points).
-pub fn hold(
+pub(crate) fn hold(
     conn: &mut AnyConnection,
     shop_id: &str,
     customer_id: &str,
@@ -37,7 +37,7 @@ pub fn hold(
 }
 
 /// The points of `order_id` still pending, if any.
-pub fn of_order(conn: &mut AnyConnection, shop_id: &str, order_id: &str) -> QueryResult<Option<(String, i64)>> {
+fn of_order(conn: &mut AnyConnection, shop_id: &str, order_id: &str) -> QueryResult<Option<(String, i64)>> {
     pending_points::table
         .find((shop_id, order_id))
         .select((pending_points::customer_id, pending_points::points))
@@ -47,7 +47,13 @@ pub fn of_order(conn: &mut AnyConnection, shop_id: &str, order_id: &str) -> Quer
 
 /// A refund inside the window: up to `points` leave the order's pending
 /// amount (delta 0, negative pending_delta). Returns the points taken.
-pub fn take_back(conn: &mut AnyConnection, shop_id: &str, order_id: &str, points: i64, reason: &str) -> Result<i64> {
+pub(crate) fn take_back(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    order_id: &str,
+    points: i64,
+    reason: &str,
+) -> Result<i64> {
     let Some((customer_id, held)) = of_order(conn, shop_id, order_id)? else { return Ok(0) };
     let taken = points.min(held);
     if taken <= 0 {
@@ -70,7 +76,7 @@ pub fn take_back(conn: &mut AnyConnection, shop_id: &str, order_id: &str, points
 }
 
 /// A customer's pending points.
-pub fn total(conn: &mut AnyConnection, shop_id: &str, customer_id: &str) -> QueryResult<i64> {
+pub(crate) fn total(conn: &mut AnyConnection, shop_id: &str, customer_id: &str) -> QueryResult<i64> {
     let points: Vec<i64> = pending_points::table
         .filter(pending_points::shop_id.eq(shop_id))
         .filter(pending_points::customer_id.eq(customer_id))
@@ -81,7 +87,7 @@ pub fn total(conn: &mut AnyConnection, shop_id: &str, customer_id: &str) -> Quer
 
 /// Releases up to `limit` orders whose window has passed, each into a new
 /// lot whose expiry clock starts now. Returns how many were released.
-pub fn release_due(conn: &mut AnyConnection, now: NaiveDateTime, limit: i64) -> Result<usize> {
+pub(crate) fn release_due(conn: &mut AnyConnection, now: NaiveDateTime, limit: i64) -> Result<usize> {
     type Due = (String, String, String, i64);
     let due: Vec<Due> = pending_points::table
         .filter(pending_points::release_at.le(now))

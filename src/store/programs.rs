@@ -9,13 +9,13 @@ use diesel::prelude::*;
 
 #[derive(Debug, Clone)]
 pub struct Program {
-    pub channel: Channel,
-    pub version: i64,
-    pub settings: ProgramSettings,
-    pub updated_at: NaiveDateTime,
+    pub(crate) channel: Channel,
+    pub(crate) version: i64,
+    pub(crate) settings: ProgramSettings,
+    pub(crate) updated_at: NaiveDateTime,
 }
 
-pub fn insert_version(
+pub(crate) fn insert_version(
     conn: &mut AnyConnection,
     shop_id: &str,
     channel: Channel,
@@ -37,7 +37,7 @@ pub fn insert_version(
 }
 
 /// The channel's newest version number (the lean claim's re-check).
-pub fn current_version(conn: &mut AnyConnection, shop_id: &str, channel: Channel) -> QueryResult<i64> {
+pub(crate) fn current_version(conn: &mut AnyConnection, shop_id: &str, channel: Channel) -> QueryResult<i64> {
     programs::table
         .filter(programs::shop_id.eq(shop_id))
         .filter(programs::channel.eq(channel.as_str()))
@@ -48,16 +48,16 @@ pub fn current_version(conn: &mut AnyConnection, shop_id: &str, channel: Channel
 
 /// A program version parsed once, with its JSON as a claim snapshots it.
 #[derive(Debug)]
-pub struct Parsed {
-    pub version: i64,
-    pub settings: ProgramSettings,
-    pub json: String,
+pub(crate) struct Parsed {
+    pub(crate) version: i64,
+    pub(crate) settings: ProgramSettings,
+    pub(crate) json: String,
 }
 
 /// Parsed program settings per (shop, channel), checked against the newest
 /// version number on every use (versions are immutable rows).
 #[derive(Default)]
-pub struct Cache {
+pub(crate) struct Cache {
     entries: std::sync::Mutex<std::collections::HashMap<(String, &'static str), std::sync::Arc<Parsed>>>,
 }
 
@@ -65,7 +65,12 @@ impl Cache {
     /// Bound on the entries kept (a shop beyond it is parsed again).
     const MAX: usize = 10_000;
 
-    pub fn current(&self, conn: &mut AnyConnection, shop_id: &str, channel: Channel) -> Result<std::sync::Arc<Parsed>> {
+    pub(crate) fn current(
+        &self,
+        conn: &mut AnyConnection,
+        shop_id: &str,
+        channel: Channel,
+    ) -> Result<std::sync::Arc<Parsed>> {
         let version = current_version(conn, shop_id, channel)?;
         let key = (shop_id.to_string(), channel.as_str());
         if let Some(hit) = self.entries.lock().ok().and_then(|m| m.get(&key).cloned()) {
@@ -90,7 +95,7 @@ impl Cache {
 }
 
 /// The channel's current (newest) version.
-pub fn current(conn: &mut AnyConnection, shop_id: &str, channel: Channel) -> Result<Program> {
+pub(crate) fn current(conn: &mut AnyConnection, shop_id: &str, channel: Channel) -> Result<Program> {
     let (version, settings, updated_at): (i64, String, NaiveDateTime) = programs::table
         .filter(programs::shop_id.eq(shop_id))
         .filter(programs::channel.eq(channel.as_str()))

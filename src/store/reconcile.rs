@@ -40,6 +40,6 @@ pub fn claims_to_check(
 }
 
 /// The shops whose codes live at a platform.
-pub fn platform_shops(conn: &mut AnyConnection) -> QueryResult<Vec<ShopRow>> {
+pub(crate) fn platform_shops(conn: &mut AnyConnection) -> QueryResult<Vec<ShopRow>> {
     shops::table.filter(shops::platform_kind.eq(PlatformKind::Shopify)).select(ShopRow::as_select()).load(conn)
 }

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 /// customers/redact and shop/redact: personal data goes, sums stay. The
 /// customer id stays as the ledger's key (the platform's own pseudonym);
 /// e-mail, name, free-text reasons and stored responses are erased.
-pub fn redact(conn: &mut AnyConnection, shop_id: &str, customer: Option<&str>) -> Result<String> {
+pub(crate) fn redact(conn: &mut AnyConnection, shop_id: &str, customer: Option<&str>) -> Result<String> {
     let now = crate::clock::now();
     let mut people =
         customers_table::table.filter(customers_table::shop_id.eq(shop_id)).select(customers_table::id).into_boxed();

@@ -10,13 +10,14 @@
 
 use super::offers::OfferStatus;
 use super::AnyConnection;
+use crate::domain::event::EventKind;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamp};
 use std::collections::BTreeMap;
 
 /// Offers that got a code (the treatment group counts these customers).
-pub const ISSUED: [OfferStatus; 5] =
+pub(crate) const ISSUED: [OfferStatus; 5] =
     [OfferStatus::Pending, OfferStatus::Active, OfferStatus::Used, OfferStatus::Expired, OfferStatus::Deleted];
 
 /// The longest attribution window looked at (far beyond any campaign).
@@ -24,40 +25,40 @@ const MAX_WINDOW_SECS: i64 = 100 * 366 * 86_400;
 
 /// What the report asks: one campaign, offers whose event is in [from, to).
 #[derive(Debug, Clone)]
-pub struct ReportQuery {
-    pub shop_id: String,
-    pub campaign_id: String,
-    pub from: NaiveDateTime,
-    pub to: NaiveDateTime,
+pub(crate) struct ReportQuery {
+    pub(crate) shop_id: String,
+    pub(crate) campaign_id: String,
+    pub(crate) from: NaiveDateTime,
+    pub(crate) to: NaiveDateTime,
     /// Attribution window after the event, in seconds.
-    pub window_secs: i64,
+    pub(crate) window_secs: i64,
 }
 
 /// One group's numbers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct GroupFigures {
-    pub customers: i64,
-    pub converted: i64,
+pub(crate) struct GroupFigures {
+    pub(crate) customers: i64,
+    pub(crate) converted: i64,
     /// Σ subtotals (minor units) of the converting orders, each order once.
-    pub revenue_minor: i128,
+    pub(crate) revenue_minor: i128,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CampaignFigures {
+pub(crate) struct CampaignFigures {
     /// Offers per status.
-    pub by_status: BTreeMap<OfferStatus, i64>,
+    pub(crate) by_status: BTreeMap<OfferStatus, i64>,
     /// Refused offers per reason.
-    pub refused: BTreeMap<String, i64>,
+    pub(crate) refused: BTreeMap<String, i64>,
     /// Σ value of pending/active offers.
-    pub outstanding_minor: i128,
+    pub(crate) outstanding_minor: i128,
     /// Σ value of issued offers.
-    pub total_minor: i128,
-    pub treatment: GroupFigures,
-    pub control: GroupFigures,
+    pub(crate) total_minor: i128,
+    pub(crate) treatment: GroupFigures,
+    pub(crate) control: GroupFigures,
 }
 
 impl CampaignFigures {
-    pub fn count(&self, of: &[OfferStatus]) -> i64 {
+    pub(crate) fn count(&self, of: &[OfferStatus]) -> i64 {
         of.iter().map(|s| self.by_status.get(s).copied().unwrap_or(0)).sum()
     }
 }
@@ -108,7 +109,7 @@ const CONVERSION_SQL: &str = "SELECT COUNT(DISTINCT x.customer_id) AS converted,
      CAST(SUM(x.sub / 1000000000) AS TEXT) AS revenue_hi, CAST(SUM(x.sub % 1000000000) AS TEXT) AS revenue_lo \
      FROM (SELECT e.customer_id AS customer_id, MAX(COALESCE(e.subtotal_minor, 0)) AS sub \
        FROM offers o JOIN campaign_events e ON e.shop_id = o.shop_id AND e.customer_id = o.customer_id \
-         AND e.kind = 'order' AND e.id <> o.event_id AND e.occurred_at > o.occurred_at AND {WITHIN} \
+         AND e.kind = $6 AND e.id <> o.event_id AND e.occurred_at > o.occurred_at AND {WITHIN} \
        WHERE o.shop_id = $1 AND o.campaign_id = $2 AND o.occurred_at >= $3 AND o.occurred_at < $4 \
          AND o.status IN ({IN}) \
        GROUP BY e.customer_id, COALESCE(e.order_id, e.id)) x";
@@ -144,7 +145,7 @@ fn wide(hi: Option<&str>, lo: Option<&str>) -> i128 {
     parse(hi).saturating_mul(1_000_000_000).saturating_add(parse(lo))
 }
 
-pub fn campaign_figures(conn: &mut AnyConnection, q: &ReportQuery) -> QueryResult<CampaignFigures> {
+pub(crate) fn campaign_figures(conn: &mut AnyConnection, q: &ReportQuery) -> QueryResult<CampaignFigures> {
     let sql = dialect(conn, STATUS_SQL);
     let rows: Vec<StatusRow> = on_dialect!(conn, c => diesel::sql_query(&sql)
         .bind::<Text, _>(&q.shop_id)
@@ -192,6 +193,7 @@ fn group(conn: &mut AnyConnection, q: &ReportQuery, statuses: &[OfferStatus]) ->
         .bind::<Timestamp, _>(q.from)
         .bind::<Timestamp, _>(q.to)
         .bind::<Double, _>(window)
+        .bind::<Text, _>(EventKind::Order)
         .get_result(c)?);
     Ok(GroupFigures {
         customers: customers.n,

@@ -9,22 +9,22 @@ use super::error::Result;
 use super::schema::{campaign_scans, campaigns as campaigns_table, customer_facts};
 use super::{campaigns, events, offer_settings, AnyConnection};
 use crate::domain::campaign::TriggerKind;
-use crate::domain::event::{Event, EventKind};
+use crate::domain::event::{Event, EventKind, EventSource};
 use crate::domain::scan;
 use chrono::{Datelike, Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 /// Where a shop's scan stands after one page.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Page {
-    pub visited: usize,
-    pub found: usize,
+pub(crate) struct Page {
+    pub(crate) visited: usize,
+    pub(crate) found: usize,
     /// The cycle finished (or was not due): no more pages this pass.
-    pub done: bool,
+    pub(crate) done: bool,
 }
 
 /// Shops with an enabled win_back or birthday campaign.
-pub fn shops_to_scan(conn: &mut AnyConnection) -> Result<Vec<String>> {
+pub(crate) fn shops_to_scan(conn: &mut AnyConnection) -> Result<Vec<String>> {
     let shops: Vec<String> = campaigns_table::table
         .filter(campaigns_table::enabled.eq(true))
         .select(campaigns_table::shop_id)
@@ -62,7 +62,13 @@ type FactRow = (String, Option<NaiveDateTime>, Option<NaiveDateTime>, Option<Str
 
 /// One page of the shop's cycle (at most `limit` customers), in the
 /// caller's transaction. A finished cycle rests for `scan::cycle_pause`.
-pub fn page(conn: &mut AnyConnection, shop_id: &str, now: NaiveDateTime, day: Duration, limit: i64) -> Result<Page> {
+pub(crate) fn page(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    now: NaiveDateTime,
+    day: Duration,
+    limit: i64,
+) -> Result<Page> {
     let state: Option<(Option<String>, NaiveDateTime)> = campaign_scans::table
         .find(shop_id)
         .select((campaign_scans::cursor_customer, campaign_scans::next_cycle_at))
@@ -148,7 +154,7 @@ fn win_back(
         .set(customer_facts::win_back_at.eq(now))
         .execute(conn)?;
     if stamped == 1 {
-        events::ingest(conn, shop_id, &Event::new(customer.to_string(), EventKind::WinBack), "scan", now)?;
+        events::ingest(conn, shop_id, &Event::new(customer.to_string(), EventKind::WinBack), EventSource::Scan, now)?;
     }
     Ok(stamped == 1)
 }
@@ -165,7 +171,7 @@ fn birthday_found(
         .set(customer_facts::birthday_year.eq(year))
         .execute(conn)?;
     if stamped == 1 {
-        events::ingest(conn, shop_id, &Event::new(customer.to_string(), EventKind::Birthday), "scan", now)?;
+        events::ingest(conn, shop_id, &Event::new(customer.to_string(), EventKind::Birthday), EventSource::Scan, now)?;
     }
     Ok(stamped == 1)
 }

@@ -335,4 +335,4 @@ diesel::table! {
     }
 }
 
-pub use super::schema_lots::*;
+pub(crate) use super::schema_lots::*;

@@ -32,13 +32,13 @@ pub struct ShopRow {
     pub earn_points_per_unit: String,
     pub platform_kind: PlatformKind,
     pub platform_access_token: Option<String>,
-    pub platform_api_version: Option<String>,
-    pub platform_base_url: Option<String>,
+    pub(crate) platform_api_version: Option<String>,
+    pub(crate) platform_base_url: Option<String>,
     pub platform_enabled: bool,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) updated_at: NaiveDateTime,
     /// BCP 47 tag for numbers and money shown to shoppers, e.g. "de-DE".
-    pub locale: String,
+    pub(crate) locale: String,
 }
 
 impl ShopRow {
@@ -59,26 +59,26 @@ impl ShopRow {
     }
 
     /// Codes of a native shop are live at once: nothing to push anywhere.
-    pub fn is_native(&self) -> bool {
+    pub(crate) fn is_native(&self) -> bool {
         self.platform_kind == PlatformKind::Native
     }
 
     /// Stores an access token sealed under the current key (never in plaintext).
-    pub fn set_access_token(&mut self, keys: &KeyRing, token: &str) -> Result<()> {
+    pub(crate) fn set_access_token(&mut self, keys: &KeyRing, token: &str) -> Result<()> {
         let sealed = keys.seal(&self.id, token).map_err(|e| Reason::InvalidInput(e.to_string()))?;
         self.platform_access_token = Some(sealed);
         Ok(())
     }
 
     /// A usable connection: Shopify, enabled and a token stored.
-    pub fn is_connected(&self) -> bool {
+    pub(crate) fn is_connected(&self) -> bool {
         self.platform_kind == PlatformKind::Shopify && self.platform_enabled && self.platform_access_token.is_some()
     }
 }
 
 /// Install (code grant or token exchange): the shop becomes a connected
 /// Shopify shop with this token; its base URL and API version are kept.
-pub fn connect(conn: &mut AnyConnection, shop_id: &str, keys: &KeyRing, token: &str) -> Result<ShopRow> {
+pub(crate) fn connect(conn: &mut AnyConnection, shop_id: &str, keys: &KeyRing, token: &str) -> Result<ShopRow> {
     let mut row = ensure(conn, shop_id)?;
     row.set_access_token(keys, token)?;
     row.platform_kind = PlatformKind::Shopify;

@@ -8,7 +8,9 @@ use super::shops::PlatformKind;
 use super::AnyConnection;
 use crate::domain::campaign::TriggerKind;
 use crate::domain::claim::{ClaimStatus, EntryKind};
+use crate::domain::event::{EventKind, EventSource};
 use crate::domain::lots::ExpiryKind;
+use crate::domain::notify::EventType;
 use crate::domain::program::{Channel, PurchaseType};
 use diesel::dsl::sql;
 use diesel::prelude::*;
@@ -49,6 +51,9 @@ fn every_stored_state_round_trips_and_an_unknown_word_is_an_error() {
         OfferStatus,
         DeliveryState,
         ExpiryKind,
-        TriggerKind
+        TriggerKind,
+        EventKind,
+        EventSource,
+        EventType
     );
 }

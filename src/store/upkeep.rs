@@ -10,7 +10,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 /// Active claims whose code expired before `cutoff`, at most `limit`.
-pub fn due_to_expire(conn: &mut AnyConnection, cutoff: NaiveDateTime, limit: i64) -> QueryResult<Vec<ClaimRow>> {
+pub(crate) fn due_to_expire(conn: &mut AnyConnection, cutoff: NaiveDateTime, limit: i64) -> QueryResult<Vec<ClaimRow>> {
     claims_table::table
         .filter(claims_table::status.eq(ClaimStatus::Active))
         .filter(claims_table::expires_at.lt(cutoff))
@@ -20,7 +20,7 @@ pub fn due_to_expire(conn: &mut AnyConnection, cutoff: NaiveDateTime, limit: i64
 }
 
 /// Whether `work` for the claim waits in the outbox already.
-pub fn is_queued(conn: &mut AnyConnection, claim: &ClaimRow, work: OutboxAction) -> QueryResult<bool> {
+pub(crate) fn is_queued(conn: &mut AnyConnection, claim: &ClaimRow, work: OutboxAction) -> QueryResult<bool> {
     let count: i64 = outbox::table
         .filter(outbox::shop_id.eq(&claim.shop_id))
         .filter(outbox::claim_id.eq(&claim.id))
@@ -33,7 +33,7 @@ pub fn is_queued(conn: &mut AnyConnection, claim: &ClaimRow, work: OutboxAction)
 
 /// Deletes closed claims and finished outbox rows older than `before`, and
 /// idempotency records and webhook ids past their usefulness.
-pub fn prune(conn: &mut AnyConnection, before: NaiveDateTime, now: NaiveDateTime) -> QueryResult<usize> {
+pub(crate) fn prune(conn: &mut AnyConnection, before: NaiveDateTime, now: NaiveDateTime) -> QueryResult<usize> {
     let pruned = diesel::delete(
         claims_table::table
             .filter(claims_table::status.eq_any(ClaimStatus::CLOSED))

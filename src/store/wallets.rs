@@ -9,24 +9,24 @@ use crate::domain::program::Channel;
 use chrono::NaiveDateTime;
 use std::collections::BTreeMap;
 
-pub struct Wallet {
-    pub shop: ShopRow,
-    pub customer: CustomerRow,
-    pub program: Program,
-    pub points: PointsOutlook,
+pub(crate) struct Wallet {
+    pub(crate) shop: ShopRow,
+    pub(crate) customer: CustomerRow,
+    pub(crate) program: Program,
+    pub(crate) points: PointsOutlook,
 }
 
 /// Points not yet spendable, and the next expiry dates, soonest first.
 #[derive(Debug, Clone, Default)]
-pub struct PointsOutlook {
-    pub pending: i64,
-    pub expiring: Vec<(i64, NaiveDateTime)>,
+pub(crate) struct PointsOutlook {
+    pub(crate) pending: i64,
+    pub(crate) expiring: Vec<(i64, NaiveDateTime)>,
 }
 
 /// Up to this many next expiry dates are shown.
-pub const EXPIRING_DATES: usize = 5;
+const EXPIRING_DATES: usize = 5;
 
-pub fn outlook(conn: &mut AnyConnection, shop_id: &str, customer_id: &str) -> Result<PointsOutlook> {
+fn outlook(conn: &mut AnyConnection, shop_id: &str, customer_id: &str) -> Result<PointsOutlook> {
     let mut dates: BTreeMap<NaiveDateTime, i64> = BTreeMap::new();
     for lot in lots::open_lots(conn, shop_id, customer_id)? {
         if let Some(at) = lot.expires_at {
@@ -40,7 +40,12 @@ pub fn outlook(conn: &mut AnyConnection, shop_id: &str, customer_id: &str) -> Re
 }
 
 /// The wallet, or None when the shop or customer has not been seen yet.
-pub fn find(conn: &mut AnyConnection, shop_id: &str, customer_id: &str, channel: Channel) -> Result<Option<Wallet>> {
+pub(crate) fn find(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    customer_id: &str,
+    channel: Channel,
+) -> Result<Option<Wallet>> {
     let Some(shop) = shops::find(conn, shop_id)? else {
         return Ok(None);
     };
@@ -53,7 +58,7 @@ pub fn find(conn: &mut AnyConnection, shop_id: &str, customer_id: &str, channel:
 }
 
 /// Creates what is missing (write transaction), then reads the wallet.
-pub fn ensure(conn: &mut AnyConnection, shop_id: &str, customer_id: &str, channel: Channel) -> Result<Wallet> {
+pub(crate) fn ensure(conn: &mut AnyConnection, shop_id: &str, customer_id: &str, channel: Channel) -> Result<Wallet> {
     let shop = shops::ensure(conn, shop_id)?;
     let customer = customers::ensure(conn, shop_id, customer_id)?;
     let program = programs::current(conn, shop_id, channel)?;

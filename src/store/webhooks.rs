@@ -21,14 +21,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use std::fmt;
 
-/// Records the event; false when it was seen before (a duplicate delivery).
-pub fn record_event(
-    conn: &mut AnyConnection,
-    shop_id: &str,
-    event_id: &str,
-    topic: &str,
-    outcome: &str,
-) -> QueryResult<bool> {
+/// The outcome of an event recorded but not yet applied; the effect, in the
+/// same transaction, replaces it (`set_outcome`), so it is never committed.
+const RECEIVED: &str = "received";
+
+/// Records the event with its topic as sent (handled or not); false when
+/// it was seen before (a duplicate delivery).
+pub(crate) fn record_event(conn: &mut AnyConnection, shop_id: &str, event_id: &str, topic: &str) -> QueryResult<bool> {
     let now = crate::clock::now();
     let inserted = conn.transaction(|c| {
         diesel::insert_into(webhook_events::table)
@@ -36,7 +35,7 @@ pub fn record_event(
                 webhook_events::shop_id.eq(shop_id),
                 webhook_events::event_id.eq(event_id),
                 webhook_events::topic.eq(topic),
-                webhook_events::outcome.eq(outcome),
+                webhook_events::outcome.eq(RECEIVED),
                 webhook_events::received_at.eq(now),
             ))
             .execute(c)
@@ -48,8 +47,8 @@ pub fn record_event(
     }
 }
 
-/// Keeps what the event did, for the record.
-pub fn set_outcome(conn: &mut AnyConnection, shop_id: &str, event_id: &str, outcome: &str) -> QueryResult<()> {
+/// Keeps what the event did (a line for the record), replacing `RECEIVED`.
+pub(crate) fn set_outcome(conn: &mut AnyConnection, shop_id: &str, event_id: &str, outcome: &str) -> QueryResult<()> {
     diesel::update(webhook_events::table.find((shop_id, event_id)))
         .set(webhook_events::outcome.eq(outcome))
         .execute(conn)?;
@@ -256,7 +255,11 @@ pub fn apply_refund(conn: &mut AnyConnection, shop_id: &str, refund: &OrderRefun
 }
 
 /// discounts/delete: an unused code deleted on the platform gives its points back.
-pub fn apply_discount_deleted(conn: &mut AnyConnection, shop_id: &str, deleted: &DiscountDeleted) -> Result<String> {
+pub(crate) fn apply_discount_deleted(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    deleted: &DiscountDeleted,
+) -> Result<String> {
     let claim: Option<ClaimRow> = claims_table::table
         .filter(claims_table::shop_id.eq(shop_id))
         .filter(claims_table::platform_id.eq(&deleted.platform_id))
@@ -284,10 +287,10 @@ pub fn record_data_request(conn: &mut AnyConnection, shop_id: &str, request: &Da
     Ok(format!("data request recorded for customer {}", request.customer_id))
 }
 
-pub use super::redact::redact;
+pub(crate) use super::redact::redact;
 
 /// app/uninstalled: the connector stops; codes already made stay valid.
-pub fn uninstall(conn: &mut AnyConnection, shop_id: &str) -> Result<String> {
+pub(crate) fn uninstall(conn: &mut AnyConnection, shop_id: &str) -> Result<String> {
     diesel::update(shops_table::table.find(shop_id))
         .set((
             shops_table::platform_enabled.eq(false),
@@ -302,9 +305,9 @@ pub fn uninstall(conn: &mut AnyConnection, shop_id: &str) -> Result<String> {
 #[diesel(table_name = data_requests)]
 pub struct DataRequestRow {
     pub id: String,
-    pub customer_id: String,
-    pub orders_requested: String,
-    pub created_at: NaiveDateTime,
+    pub(crate) customer_id: String,
+    pub(crate) orders_requested: String,
+    pub(crate) created_at: NaiveDateTime,
 }
 
 /// The shop's recorded data requests, newest first, `limit` after `after`.
@@ -327,6 +330,6 @@ pub fn data_requests(
 }
 
 /// The keyset of a data request, for the next page.
-pub fn data_request_key(row: &DataRequestRow) -> Keyset {
+pub(crate) fn data_request_key(row: &DataRequestRow) -> Keyset {
     Keyset { created_at: row.created_at, id: row.id.clone() }
 }

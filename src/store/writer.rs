@@ -65,12 +65,12 @@ where
     }
 }
 
-pub struct GroupWriter {
+pub(crate) struct GroupWriter {
     queue: mpsc::Sender<Box<dyn Unit>>,
 }
 
 impl GroupWriter {
-    pub fn start(mut conn: AnyConnection, max_batch: usize, clock: crate::clock::Clock) -> anyhow::Result<Self> {
+    pub(crate) fn start(mut conn: AnyConnection, max_batch: usize, clock: crate::clock::Clock) -> anyhow::Result<Self> {
         let (queue, inbox) = mpsc::channel::<Box<dyn Unit>>();
         std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || {
             crate::clock::install(&clock);
@@ -88,7 +88,7 @@ impl GroupWriter {
         Ok(Self { queue })
     }
 
-    pub async fn submit<T, E, F>(&self, work: F) -> Result<T, E>
+    pub(crate) async fn submit<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<Error> + Send + 'static,

@@ -4,6 +4,7 @@
 
 use crate::helpers::*;
 use crate::platform::deliver;
+use loyalty_wallet::platform::shopify::topic::Topic;
 use loyalty_wallet::platform::{oauth, subscriptions};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -73,8 +74,8 @@ async fn the_app_config_names_only_what_the_service_has() {
             .expect("topics");
         for topic in topics {
             let topic = topic.as_str().expect("topic");
-            let handled = subscriptions::PRIVACY_TOPICS.contains(&topic)
-                || subscriptions::TOPICS.iter().any(|(_, rest)| *rest == topic);
+            let handled = Topic::from_stored(topic)
+                .is_some_and(|known| Topic::PRIVACY.contains(&known) || Topic::SUBSCRIBED.contains(&known));
             assert!(handled, "{topic} is a topic of the service");
             let payload = json!({"shop_id": 1, "shop_domain": SHOP, "customer": {"id": 5, "email": "a@b.c"}, "orders_requested": [], "orders_to_redact": []});
             let (status, body) = status_json(deliver(&app, topic, &format!("evt-{topic}"), &payload).await).await;
@@ -86,8 +87,8 @@ async fn the_app_config_names_only_what_the_service_has() {
         .flat_map(|s| s["compliance_topics"].as_array().into_iter().flatten())
         .filter_map(toml::Value::as_str)
         .collect();
-    for topic in subscriptions::PRIVACY_TOPICS {
-        assert!(declared.contains(topic), "the mandatory topic {topic} is declared");
+    for topic in Topic::PRIVACY {
+        assert!(declared.contains(&topic.as_str()), "the mandatory topic {topic} is declared");
     }
 }
 

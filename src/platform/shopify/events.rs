@@ -33,7 +33,7 @@ fn money(value: &Value, currency: Currency) -> Option<i64> {
 
 /// `customers/create`: a `customer` event with the first name and e-mail
 /// (welcome campaigns); None without a usable customer id.
-pub fn customer_created(payload: &Value) -> Option<Event> {
+pub(crate) fn customer_created(payload: &Value) -> Option<Event> {
     let mut event = Event::new(customer_id(&payload["id"])?, EventKind::Customer);
     event.first_name = text(&payload["first_name"], 100);
     event.email = text(&payload["email"], 254);
@@ -44,7 +44,7 @@ pub fn customer_created(payload: &Value) -> Option<Event> {
 /// `orders/paid`: an `order` event for the order's customer (first_order,
 /// order_paid, nth_order; cancels the customer's pending carts). None for a
 /// guest order (no customer). An unreadable subtotal is no subtotal.
-pub fn order_paid(order: &Order) -> Option<Event> {
+pub(crate) fn order_paid(order: &Order) -> Option<Event> {
     let customer = order.earner.as_ref()?;
     let mut event = Event::new(customer.as_str().to_string(), EventKind::Order);
     event.order_id = Some(order.order_id.clone());
@@ -59,7 +59,7 @@ pub fn order_paid(order: &Order) -> Option<Event> {
 /// the checkout token (or id). A later update of the same checkout replaces
 /// its pending offer (the event cancels that cart first). None for a guest
 /// checkout or one already completed (an order follows).
-pub fn checkout(payload: &Value, currency: Currency) -> Option<Event> {
+pub(crate) fn checkout(payload: &Value, currency: Currency) -> Option<Event> {
     if !payload["completed_at"].is_null() {
         return None;
     }

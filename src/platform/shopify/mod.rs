@@ -3,9 +3,10 @@
 //! submodules hold Shopify's payload shapes: webhook bodies become domain
 //! events (`payloads`, `events`) and take effect (`webhooks`).
 
-pub mod events;
-pub mod offers;
+pub(crate) mod events;
+pub(crate) mod offers;
 pub mod payloads;
+pub mod topic;
 pub mod webhooks;
 
 use super::throttle::{clamp_wait, Pacer, ThrottleStatus};
@@ -16,18 +17,18 @@ use std::time::Duration;
 
 /// Where and how to reach one shop's Admin API. The token is never logged.
 #[derive(Clone)]
-pub struct ShopCreds {
-    pub shop: String,
-    pub base_url: String,
-    pub access_token: String,
-    pub api_version: String,
+pub(crate) struct ShopCreds {
+    pub(crate) shop: String,
+    pub(crate) base_url: String,
+    pub(crate) access_token: String,
+    pub(crate) api_version: String,
 }
 
 impl ShopCreds {
     /// How to reach the shop's platform; None for native or disconnected
     /// (uninstalled) shops, or a token that does not open with the keys.
     /// `base_url` defaults to `LOYALTY_SHOPIFY_BASE_URL`, then `https://{shop}`.
-    pub fn of(shop: &crate::store::shops::ShopRow, settings: &crate::config::PlatformSettings) -> Option<Self> {
+    pub(crate) fn of(shop: &crate::store::shops::ShopRow, settings: &crate::config::PlatformSettings) -> Option<Self> {
         if shop.is_native() || !shop.platform_enabled {
             return None;
         }
@@ -54,7 +55,7 @@ impl std::fmt::Debug for ShopCreds {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum PlatformError {
+pub(crate) enum PlatformError {
     /// Refused for the rate limit; nothing happened. Try again after the wait.
     Throttled(Duration),
     /// Failed or unknown outcome (timeout, dropped connection, 5xx, 401 while
@@ -68,21 +69,21 @@ pub enum PlatformError {
 
 /// The discount as the platform should hold it.
 #[derive(Debug, Clone)]
-pub struct DiscountInput {
-    pub title: String,
-    pub code: String,
-    pub amount: String,
-    pub customer_id: String,
-    pub one_time: bool,
-    pub subscription: bool,
-    pub recurring_cycle_limit: Option<i64>,
-    pub combines_with: CombinesWith,
-    pub starts_at: String,
-    pub ends_at: Option<String>,
+pub(crate) struct DiscountInput {
+    pub(crate) title: String,
+    pub(crate) code: String,
+    pub(crate) amount: String,
+    pub(crate) customer_id: String,
+    pub(crate) one_time: bool,
+    pub(crate) subscription: bool,
+    pub(crate) recurring_cycle_limit: Option<i64>,
+    pub(crate) combines_with: CombinesWith,
+    pub(crate) starts_at: String,
+    pub(crate) ends_at: Option<String>,
 }
 
-pub const MUTATION_COST: f64 = 10.0;
-pub const QUERY_COST: f64 = 1.0;
+pub(crate) const MUTATION_COST: f64 = 10.0;
+pub(crate) const QUERY_COST: f64 = 1.0;
 /// The longest a request waits for the pacer in place; a longer wait is
 /// answered as throttled, so a shopper's request does not sit and a relay
 /// slot is not held by one shop's bucket (the row is rescheduled instead).
@@ -93,14 +94,14 @@ const LOOKUP: &str = "query codeDiscountNodeByCode($code: String!) { codeDiscoun
 const DELETE: &str = "mutation discountCodeDelete($id: ID!) { discountCodeDelete(id: $id) { deletedCodeDiscountId userErrors { field code message } } }";
 const SEGMENTS: &str = "query customerSegmentMembership($customerId: ID!, $segmentIds: [ID!]!) { customerSegmentMembership(customerId: $customerId, segmentIds: $segmentIds) { memberships { segmentId isMember } } }";
 
-pub struct ShopifyClient {
+pub(crate) struct ShopifyClient {
     http: reqwest::Client,
     pacer: Pacer,
     /// The longest wait a platform answer may ask for.
     max_wait: Duration,
 }
 
-pub fn customer_gid(id: &str) -> String {
+fn customer_gid(id: &str) -> String {
     format!("gid://shopify/Customer/{id}")
 }
 
@@ -113,7 +114,11 @@ fn segment_gid(id: &str) -> String {
 }
 
 impl ShopifyClient {
-    pub fn new(connect_timeout: Duration, request_timeout: Duration, max_wait: Duration) -> anyhow::Result<Self> {
+    pub(crate) fn new(
+        connect_timeout: Duration,
+        request_timeout: Duration,
+        max_wait: Duration,
+    ) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             .connect_timeout(connect_timeout)
             .timeout(request_timeout)
@@ -122,7 +127,11 @@ impl ShopifyClient {
         Ok(Self { http, pacer: Pacer::new(max_wait), max_wait })
     }
 
-    pub async fn create_discount(&self, creds: &ShopCreds, input: &DiscountInput) -> Result<String, PlatformError> {
+    pub(crate) async fn create_discount(
+        &self,
+        creds: &ShopCreds,
+        input: &DiscountInput,
+    ) -> Result<String, PlatformError> {
         let variables = json!({"basicCodeDiscount": {
             "title": input.title,
             "code": input.code,
@@ -151,13 +160,13 @@ impl ShopifyClient {
             .ok_or_else(|| PlatformError::Transient("create answered without a node id".into()))
     }
 
-    pub async fn find_by_code(&self, creds: &ShopCreds, code: &str) -> Result<Option<String>, PlatformError> {
+    pub(crate) async fn find_by_code(&self, creds: &ShopCreds, code: &str) -> Result<Option<String>, PlatformError> {
         let data = self.graphql(creds, LOOKUP, json!({"code": code}), QUERY_COST).await?;
         Ok(data["codeDiscountNodeByCode"]["id"].as_str().map(str::to_string))
     }
 
     /// Deletes a discount; true when it is gone (now or before).
-    pub async fn delete_discount(&self, creds: &ShopCreds, id: &str) -> Result<bool, PlatformError> {
+    pub(crate) async fn delete_discount(&self, creds: &ShopCreds, id: &str) -> Result<bool, PlatformError> {
         let data = self.graphql(creds, DELETE, json!({"id": id}), MUTATION_COST).await?;
         let result = &data["discountCodeDelete"];
         if result["deletedCodeDiscountId"].as_str().is_some() {
@@ -170,7 +179,7 @@ impl ShopifyClient {
         }
     }
 
-    pub async fn segment_membership(
+    pub(crate) async fn segment_membership(
         &self,
         creds: &ShopCreds,
         customer_id: &str,
@@ -190,7 +199,7 @@ impl ShopifyClient {
     }
 
     /// The HTTP client (shared with the OAuth calls).
-    pub fn http(&self) -> &reqwest::Client {
+    pub(crate) fn http(&self) -> &reqwest::Client {
         &self.http
     }
 
@@ -277,13 +286,13 @@ fn throttle_status(body: &Value) -> Option<ThrottleStatus> {
 
 /// The first of a mutation's `userErrors`.
 pub(crate) struct UserError {
-    pub code: String,
-    pub message: String,
+    pub(crate) code: String,
+    pub(crate) message: String,
 }
 
 impl UserError {
     /// A refused create: the code is `TAKEN` already, or refused for good.
-    pub(crate) fn refusing_create(self) -> PlatformError {
+    fn refusing_create(self) -> PlatformError {
         if self.code == "TAKEN" {
             PlatformError::Taken
         } else {
@@ -301,7 +310,7 @@ pub(crate) fn first_user_error(result: &Value) -> Option<UserError> {
 }
 
 /// `combinesWith` as the discount mutations take it.
-pub(crate) fn combines_with(with: CombinesWith) -> Value {
+fn combines_with(with: CombinesWith) -> Value {
     json!({"orderDiscounts": with.order, "productDiscounts": with.product, "shippingDiscounts": with.shipping})
 }
 

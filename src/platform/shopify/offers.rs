@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 /// What the code gives.
 #[derive(Debug, Clone, PartialEq)]
-pub enum OfferValue {
+pub(crate) enum OfferValue {
     /// A money amount off the order (decimal string).
     Amount(String),
     /// A fraction of the order, 0 < f ≤ 1 (15 % → 0.15).
@@ -21,18 +21,18 @@ pub enum OfferValue {
 
 /// An offer's discount as the platform should hold it.
 #[derive(Debug, Clone)]
-pub struct OfferDiscountInput {
-    pub title: String,
-    pub code: String,
-    pub customer_id: String,
-    pub value: OfferValue,
+pub(crate) struct OfferDiscountInput {
+    pub(crate) title: String,
+    pub(crate) code: String,
+    pub(crate) customer_id: String,
+    pub(crate) value: OfferValue,
     /// `minimumRequirement.subtotal.greaterThanOrEqualToSubtotal` (decimal string).
-    pub min_subtotal: Option<String>,
-    pub one_time: bool,
-    pub subscription: bool,
-    pub combines_with: CombinesWith,
-    pub starts_at: String,
-    pub ends_at: Option<String>,
+    pub(crate) min_subtotal: Option<String>,
+    pub(crate) one_time: bool,
+    pub(crate) subscription: bool,
+    pub(crate) combines_with: CombinesWith,
+    pub(crate) starts_at: String,
+    pub(crate) ends_at: Option<String>,
 }
 
 const BASIC: &str = "mutation discountCodeBasicCreate($basicCodeDiscount: DiscountCodeBasicInput!) { discountCodeBasicCreate(basicCodeDiscount: $basicCodeDiscount) { codeDiscountNode { id } userErrors { field code message } } }";
@@ -64,7 +64,7 @@ fn common(input: &OfferDiscountInput) -> serde_json::Map<String, Value> {
 }
 
 /// The mutation, its variable name and the variables for `input`.
-pub fn offer_mutation(input: &OfferDiscountInput) -> (&'static str, &'static str, Value) {
+fn offer_mutation(input: &OfferDiscountInput) -> (&'static str, &'static str, Value) {
     let mut fields = common(input);
     match &input.value {
         OfferValue::FreeShipping(max) => {
@@ -95,7 +95,7 @@ pub fn offer_mutation(input: &OfferDiscountInput) -> (&'static str, &'static str
 
 impl ShopifyClient {
     /// Creates the offer's discount; the node id on success.
-    pub async fn create_offer_discount(
+    pub(crate) async fn create_offer_discount(
         &self,
         creds: &ShopCreds,
         input: &OfferDiscountInput,

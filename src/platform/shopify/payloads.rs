@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 /// Platform ids arrive as numbers or strings.
-pub fn id_text(value: &Value) -> Option<String> {
+pub(crate) fn id_text(value: &Value) -> Option<String> {
     match value {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -119,12 +119,30 @@ struct RefundLine {
     subtotal: Option<Value>,
 }
 
+/// A transaction's kind, as far as a refund needs it.
+#[derive(Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum TransactionKind {
+    Refund,
+    #[serde(other)]
+    Other,
+}
+
+/// A transaction's status, as far as a refund needs it.
+#[derive(Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum TransactionStatus {
+    Success,
+    #[serde(other)]
+    Other,
+}
+
 #[derive(Debug, Deserialize)]
 struct Transaction {
     #[serde(default)]
-    kind: Option<String>,
+    kind: Option<TransactionKind>,
     #[serde(default)]
-    status: Option<String>,
+    status: Option<TransactionStatus>,
     #[serde(default)]
     amount: Option<Value>,
 }
@@ -150,10 +168,10 @@ pub fn refund(json: Value, currency: Currency) -> Result<OrderRefunded, String> 
         lines.map(|(i, line)| amount(line.subtotal.as_ref(), format!("refund_line_items[{i}].subtotal"), currency));
     let mut refunded = total(lines, &mut unreadable);
     if refunded == Money::ZERO {
-        let paid_back =
-            payload.transactions.iter().enumerate().filter(|(_, t)| {
-                t.kind.as_deref() == Some("refund") && t.status.as_deref().is_none_or(|s| s == "success")
-            });
+        let paid_back = payload.transactions.iter().enumerate().filter(|(_, t)| {
+            t.kind == Some(TransactionKind::Refund)
+                && t.status.as_ref().is_none_or(|s| *s == TransactionStatus::Success)
+        });
         let amounts = paid_back.map(|(i, t)| amount(t.amount.as_ref(), format!("transactions[{i}].amount"), currency));
         refunded = total(amounts, &mut unreadable);
     }
@@ -161,7 +179,7 @@ pub fn refund(json: Value, currency: Currency) -> Result<OrderRefunded, String> 
 }
 
 /// `discounts/delete`: the deleted node's gid.
-pub fn discount_deleted(payload: &Value) -> Result<DiscountDeleted, String> {
+pub(crate) fn discount_deleted(payload: &Value) -> Result<DiscountDeleted, String> {
     payload["admin_graphql_api_id"]
         .as_str()
         .map(str::to_string)
@@ -171,7 +189,7 @@ pub fn discount_deleted(payload: &Value) -> Result<DiscountDeleted, String> {
 }
 
 /// `customers/redact` (and the customer of a data request): the customer's id.
-pub fn privacy_customer(payload: &Value) -> Result<String, String> {
+pub(crate) fn privacy_customer(payload: &Value) -> Result<String, String> {
     id_text(&payload["customer"]["id"]).ok_or_else(|| "customer.id missing".to_string())
 }
 

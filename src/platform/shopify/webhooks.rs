@@ -5,6 +5,8 @@
 
 use super::events as campaign;
 use super::payloads;
+use super::topic::Topic;
+use crate::domain::event::EventSource;
 use crate::domain::money::Currency;
 use crate::domain::platform_event::Order;
 use crate::platform::error::{Error, Result};
@@ -12,43 +14,41 @@ use crate::store::{events, offer_life, shops, webhooks, AnyConnection};
 use serde_json::Value;
 
 /// Where an event from a webhook says it came from (`campaign_events.source`).
-const SOURCE: &str = "shopify";
+const SOURCE: EventSource = EventSource::Shopify;
 
 fn currency(conn: &mut AnyConnection, shop_id: &str) -> Result<Currency> {
     let shop = shops::ensure(conn, shop_id)?;
     Currency::parse(&shop.currency).map_err(Error::internal)
 }
 
-/// The effect of one topic, as a line for the receipt; None for topics
-/// the service does not handle. A body without the topic's shape is 400.
-pub fn take_effect(conn: &mut AnyConnection, shop_id: &str, topic: &str, json: Value) -> Result<Option<String>> {
-    let outcome = match topic {
-        "orders/create" | "orders/paid" => {
+/// The effect of one handled topic, as a line for the receipt. A body
+/// without the topic's shape is 400.
+pub(crate) fn take_effect(conn: &mut AnyConnection, shop_id: &str, topic: Topic, json: Value) -> Result<String> {
+    Ok(match topic {
+        Topic::OrdersCreate | Topic::OrdersPaid => {
             let currency = currency(conn, shop_id)?;
-            let order = payloads::order(json, currency, topic == "orders/paid").map_err(Error::Payload)?;
+            let order = payloads::order(json, currency, topic == Topic::OrdersPaid).map_err(Error::Payload)?;
             let offers = order_offers(conn, shop_id, &order)?;
             let points = webhooks::apply_order(conn, shop_id, &order)?;
             format!("{points}; {offers}")
         }
-        "customers/create" => customer_created(conn, shop_id, &json)?,
-        "checkouts/create" | "checkouts/update" => checkout(conn, shop_id, &json)?,
-        "refunds/create" => {
+        Topic::CustomersCreate => customer_created(conn, shop_id, &json)?,
+        Topic::CheckoutsCreate | Topic::CheckoutsUpdate => checkout(conn, shop_id, &json)?,
+        Topic::RefundsCreate => {
             let currency = currency(conn, shop_id)?;
             webhooks::apply_refund(conn, shop_id, &payloads::refund(json, currency).map_err(Error::Payload)?)?
         }
-        "discounts/delete" => discount_deleted(conn, shop_id, &json)?,
-        "customers/data_request" => {
+        Topic::DiscountsDelete => discount_deleted(conn, shop_id, &json)?,
+        Topic::CustomersDataRequest => {
             webhooks::record_data_request(conn, shop_id, &payloads::data_request(&json).map_err(Error::Payload)?)?
         }
-        "customers/redact" => {
+        Topic::CustomersRedact => {
             let customer = payloads::privacy_customer(&json).map_err(Error::Payload)?;
             webhooks::redact(conn, shop_id, Some(&customer))?
         }
-        "shop/redact" => webhooks::redact(conn, shop_id, None)?,
-        "app/uninstalled" => webhooks::uninstall(conn, shop_id)?,
-        _ => return Ok(None),
-    };
-    Ok(Some(outcome))
+        Topic::ShopRedact => webhooks::redact(conn, shop_id, None)?,
+        Topic::AppUninstalled => webhooks::uninstall(conn, shop_id)?,
+    })
 }
 
 /// `customers/create` → a `customer` event (welcome campaigns).
