@@ -48,7 +48,9 @@ async fn answer(state: Arc<Mutex<State>>, request: Request<Incoming>) -> Result<
         Ok(body) => handle(&mut lock(&state), &head, &body.to_bytes()),
         Err(_) => now(json(413, &json!({"errors": "Payload Too Large"}))),
     };
-    tokio::time::sleep(delay).await;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     answer.ok_or("the double drops the connection after the write")
 }
 
