@@ -9,7 +9,7 @@
 //! request; `segments_down` answers 503 to a segment query; then the request
 //! is charged and executed; then `slow_ms` delays the answer; then
 //! `drop_after_write_rate` closes the connection without answering a mutation
-//! that was applied. The fault RNG is seeded (`set_seed`).
+//! that was applied. The fault RNG has a fixed seed.
 #![allow(dead_code)]
 
 #[path = "shopify_double_discounts.rs"]
@@ -24,10 +24,9 @@ mod oauth;
 pub use oauth::{oauth_hmac, OAuthStats, Subscription};
 
 use rand::rngs::StdRng;
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -142,7 +141,6 @@ pub struct ShopifyDouble {
     /// `http://127.0.0.1:PORT`
     pub base_url: String,
     state: Arc<Mutex<State>>,
-    connections: Arc<AtomicU64>,
     /// Dropping it stops the server and its connections.
     _stop: tokio::sync::watch::Sender<()>,
 }
@@ -153,10 +151,9 @@ impl ShopifyDouble {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the Shopify double");
         let port = listener.local_addr().expect("double address").port();
         let state = Arc::new(Mutex::new(State::new(config)));
-        let connections = Arc::new(AtomicU64::new(0));
         let (stop, stopped) = tokio::sync::watch::channel(());
-        tokio::spawn(http::serve(listener, state.clone(), connections.clone(), stopped));
-        Self { base_url: format!("http://127.0.0.1:{port}"), state, connections, _stop: stop }
+        tokio::spawn(http::serve(listener, state.clone(), stopped));
+        Self { base_url: format!("http://127.0.0.1:{port}"), state, _stop: stop }
     }
 
     pub fn set_faults(&self, faults: Faults) {
@@ -177,10 +174,6 @@ impl ShopifyDouble {
     /// in most circumstances": an ambiguous outcome, not a refusal.
     pub fn set_internal_error_rate(&self, rate: f64) {
         self.lock().internal_error_rate = rate;
-    }
-
-    pub fn set_seed(&self, seed: u64) {
-        self.lock().rng = StdRng::seed_from_u64(seed);
     }
 
     /// All discounts ever created, in creation order, deleted ones included.
@@ -204,7 +197,7 @@ impl ShopifyDouble {
 
     /// TCP connections accepted so far (to check keep-alive).
     pub fn connections_accepted(&self) -> u64 {
-        self.connections.load(Ordering::Relaxed)
+        self.lock().connections
     }
 
     pub fn currently_available(&self) -> f64 {
@@ -266,6 +259,7 @@ struct State {
     refilled_at: Instant,
     rng: StdRng,
     next_id: u64,
+    connections: u64,
     slow_share: f64,
     internal_error_rate: f64,
     oauth: oauth::OAuthState,
@@ -284,6 +278,7 @@ impl State {
             refilled_at: Instant::now(),
             rng: StdRng::seed_from_u64(0x5eed_cafe),
             next_id: 1_057_371_001,
+            connections: 0,
             slow_share: 1.0,
             internal_error_rate: 0.0,
             oauth: oauth::OAuthState::default(),
@@ -296,6 +291,17 @@ impl State {
         let elapsed = now.duration_since(self.refilled_at).as_secs_f64();
         self.available = (self.available + elapsed * self.config.restore_rate).min(self.config.bucket_size);
         self.refilled_at = now;
+    }
+
+    /// True with this probability (drawn only when it is above 0).
+    fn chance(&mut self, rate: f64) -> bool {
+        rate > 0.0 && self.rng.gen::<f64>() < rate
+    }
+
+    /// Counts an injected fault and passes its answer on.
+    fn fault<T>(&mut self, answer: T) -> T {
+        self.stats.faults_injected += 1;
+        answer
     }
 
     fn live_index(&self, code: &str) -> Option<usize> {

@@ -1,9 +1,10 @@
 //! What the double's root fields do: discount codes (an amount or a
 //! percentage, optionally a minimum subtotal; free shipping), their lookup
-//! and deletion, segment memberships and the segment list. Each answers its
-//! full payload; the GraphQL front end projects it onto the selection.
-//! Percentages are fractions 0–1; free shipping codes carry the purchase
-//! types at the top of the input, basic codes under `customerGets`.
+//! and deletion, segment memberships and the segment list. Each answers a
+//! value of its schema type (`__typename` only where a union needs it); the
+//! GraphQL front end cuts it down to the selection. Percentages are
+//! fractions 0–1; free shipping codes carry the purchase types at the top of
+//! the input, basic codes under `customerGets`.
 
 use super::{oauth, DiscountRecord, State};
 use serde_json::{json, Value};
@@ -22,82 +23,41 @@ pub(super) fn execute(state: &mut State, name: &str, args: &Value, mutation: boo
         }
         "customerSegmentMembership" => {
             let customer = text("customerId");
-            let segments = args["segmentIds"].as_array().into_iter().flatten().filter_map(Value::as_str);
             let member = |segment: &str| state.segments.get(segment).is_some_and(|m| m.contains(&customer));
-            memberships(segments.map(|segment| (segment, member(segment))).collect())
+            let ids = args["segmentIds"].as_array().into_iter().flatten().filter_map(Value::as_str);
+            json!({"memberships": ids.map(|id| json!({"segmentId": id, "isMember": member(id)})).collect::<Value>()})
         }
         "segments" => {
-            let first = args["first"].as_u64().unwrap_or(0) as usize;
-            let names = state.segment_names.iter().take(first).map(|(id, name)| (id.as_str(), name.as_str()));
-            segment_connection(names.collect(), state.segment_names.len() > first)
+            let (first, names) = (args["first"].as_u64().unwrap_or(0) as usize, &state.segment_names);
+            let nodes: Value =
+                names.iter().take(first).map(|(id, name)| json!({"id": id, "name": name, "query": ""})).collect();
+            json!({"nodes": nodes, "pageInfo": {"hasNextPage": names.len() > first, "endCursor": null}})
         }
         "webhookSubscriptionCreate" => oauth::subscribe(state, &text("topic"), &args["webhookSubscription"]),
         _ => Value::Null,
     }
 }
 
-/// The shape each root field answers, fully populated, to check selections.
-pub(super) fn sample_payload(name: &str) -> Value {
-    let node = node_json(&DiscountRecord { customer_ids: vec!["x".into()], ..DiscountRecord::default() });
-    let errors = || vec![user_error(&["x"], "INVALID", "x")];
-    match name {
-        "discountCodeBasicCreate" => create_payload(false, node, errors()),
-        "discountCodeFreeShippingCreate" => create_payload(true, node, errors()),
-        "discountCodeDelete" => delete_payload(Some("x"), errors()),
-        "webhookSubscriptionCreate" => {
-            let made = oauth::Subscription { id: "x".into(), topic: "x".into(), callback_url: "x".into() };
-            oauth::subscription_payload(Some(&made), Some("x"))
-        }
-        "customerSegmentMembership" => memberships(vec![("x", true)]),
-        "segments" => segment_connection(vec![("x", "x")], false),
-        _ => node,
-    }
-}
-
 fn user_error(field: &[&str], code: &str, message: &str) -> Value {
-    json!({"__typename": "DiscountUserError", "field": field, "code": code, "message": message, "extraInfo": null})
-}
-
-fn create_payload(free_shipping: bool, node: Value, errors: Vec<Value>) -> Value {
-    let typename =
-        if free_shipping { "DiscountCodeFreeShippingCreatePayload" } else { "DiscountCodeBasicCreatePayload" };
-    json!({"__typename": typename, "codeDiscountNode": node, "userErrors": errors})
-}
-
-fn delete_payload(id: Option<&str>, errors: Vec<Value>) -> Value {
-    json!({"__typename": "DiscountCodeDeletePayload", "deletedCodeDiscountId": id, "userErrors": errors})
-}
-
-fn memberships(segments: Vec<(&str, bool)>) -> Value {
-    let item =
-        |(id, member): (&str, bool)| json!({"__typename": "SegmentMembership", "segmentId": id, "isMember": member});
-    json!({"__typename": "SegmentMembershipResponse", "memberships": segments.into_iter().map(item).collect::<Vec<_>>()})
-}
-
-/// `segments(first:)`: one page of named segments, by id.
-fn segment_connection(segments: Vec<(&str, &str)>, more: bool) -> Value {
-    let node = |(id, name): (&str, &str)| json!({"__typename": "Segment", "id": id, "name": name, "query": ""});
-    json!({"__typename": "SegmentConnection", "nodes": segments.into_iter().map(node).collect::<Vec<_>>(),
-           "pageInfo": {"__typename": "PageInfo", "hasNextPage": more, "endCursor": null}})
+    json!({"field": field, "code": code, "message": message, "extraInfo": null})
 }
 
 fn delete(state: &mut State, id: &str) -> Value {
-    match state.discounts.iter_mut().find(|d| d.id == id && !d.deleted) {
-        Some(discount) => {
-            discount.deleted = true;
-            state.stats.deletes += 1;
-            delete_payload(Some(id), Vec::new())
-        }
-        None => delete_payload(None, vec![user_error(&["id"], "INVALID", "Discount does not exist")]),
-    }
+    let Some(discount) = state.discounts.iter_mut().find(|d| d.id == id && !d.deleted) else {
+        let error = user_error(&["id"], "INVALID", "Discount does not exist");
+        return json!({"deletedCodeDiscountId": null, "userErrors": [error]});
+    };
+    discount.deleted = true;
+    state.stats.deletes += 1;
+    json!({"deletedCodeDiscountId": id, "userErrors": []})
 }
 
 /// `discountCodeBasicCreate` or `discountCodeFreeShippingCreate` with a coerced input.
 fn create(state: &mut State, input: &Value, free_shipping: bool) -> Value {
     let root = if free_shipping { "freeShippingCodeDiscount" } else { "basicCodeDiscount" };
     match record(input, root, free_shipping).and_then(|record| insert(state, record, root)) {
-        Ok(index) => create_payload(free_shipping, node_json(&state.discounts[index]), Vec::new()),
-        Err(errors) => create_payload(free_shipping, Value::Null, errors),
+        Ok(index) => json!({"codeDiscountNode": node_json(&state.discounts[index]), "userErrors": []}),
+        Err(errors) => json!({"codeDiscountNode": null, "userErrors": errors}),
     }
 }
 
@@ -155,71 +115,50 @@ fn record(input: &Value, root: &str, free_shipping: bool) -> Result<DiscountReco
     })
 }
 
-/// The user errors of one input, under its root argument.
-struct Problems<'a> {
-    root: &'a str,
-    errors: Vec<Value>,
-}
-
-impl Problems<'_> {
-    fn check(&mut self, failed: bool, path: &[&str], message: &str) {
-        if failed {
-            self.errors.push(user_error(&[&[self.root], path].concat(), "INVALID", message));
-        }
-    }
-}
-
 fn positive(value: &Value) -> bool {
     value.as_str().is_some_and(|s| s.parse::<f64>().is_ok_and(|n| n > 0.0))
 }
 
 /// The user errors of a coerced create input, as Shopify reports them.
 fn input_errors(input: &Value, root: &str, free_shipping: bool) -> Vec<Value> {
-    let mut problems = Problems { root, errors: Vec::new() };
     let text = |key: &str| input[key].as_str().unwrap_or_default();
-    let code = text("code");
-    problems.check(text("title").trim().is_empty(), &["title"], "Title can't be blank");
-    problems.check(code.trim().is_empty(), &["code"], "Code can't be blank");
-    problems.check(code.chars().count() > 255, &["code"], "Code is too long (maximum is 255 characters)");
-    problems.check(code.contains(['\n', '\r']), &["code"], "Code cannot contain newline characters.");
-    if !free_shipping {
-        customer_gets_errors(&input["customerGets"], &mut problems);
-    }
+    let (code, title) = (text("code"), text("title"));
+    let (gets, value) = (&input["customerGets"], &input["customerGets"]["value"]);
+    let given = ["discountAmount", "percentage", "discountOnQuantity"].iter().filter(|k| !value[**k].is_null());
+    let (amount, percentage) = (&value["discountAmount"]["amount"], value["percentage"].as_f64());
     let selection = if input["customerSelection"].is_null() { "context" } else { "customerSelection" };
     let mut customers = input[selection]["customers"]["add"].as_array().into_iter().flatten().filter_map(Value::as_str);
     let strangers = customers.any(|id| !is_customer_gid(id));
-    problems.check(strangers, &[selection, "customers", "add"], "Customer does not exist");
     let date = |key: &str| chrono::DateTime::parse_from_rfc3339(text(key)).ok();
     let backwards = matches!((date("startsAt"), date("endsAt")), (Some(start), Some(end)) if end <= start);
-    problems.check(backwards, &["endsAt"], "Ends at needs to be after starts_at");
-    let usage = input["usageLimit"].as_i64().is_some_and(|u| u < 1);
-    problems.check(usage, &["usageLimit"], "Usage limit must be greater than 0");
-    let cycles = input["recurringCycleLimit"].as_i64().is_some_and(|r| r < 0);
-    problems.check(cycles, &["recurringCycleLimit"], "Recurring cycle limit must be 0 or more");
+    let (usage, cycles) = (input["usageLimit"].as_i64(), input["recurringCycleLimit"].as_i64());
     let minimum = &input["minimumRequirement"]["subtotal"]["greaterThanOrEqualToSubtotal"];
-    let path = ["minimumRequirement", "subtotal", "greaterThanOrEqualToSubtotal"];
-    problems.check(!minimum.is_null() && !positive(minimum), &path, "Minimum subtotal must be greater than 0");
     let shipping = input["maximumShippingPrice"].as_str().is_some_and(|m| !m.parse::<f64>().is_ok_and(|v| v >= 0.0));
-    problems.check(shipping, &["maximumShippingPrice"], "Maximum shipping price is invalid");
-    problems.errors
+    let checks: [(bool, &[&str], &str); 16] = [
+        (title.trim().is_empty(), &["title"], "Title can't be blank"),
+        (code.trim().is_empty(), &["code"], "Code can't be blank"),
+        (code.chars().count() > 255, &["code"], "Code is too long (maximum is 255 characters)"),
+        (code.contains(['\n', '\r']), &["code"], "Code cannot contain newline characters."),
+        (!free_shipping && gets.is_null(), &["customerGets"], "Customer gets can't be blank"),
+        (!gets.is_null() && given.count() != 1, &["customerGets", "value"], "Exactly one value must be given"),
+        (amount.is_string() && !positive(amount), &AMOUNT, "Value must be greater than 0"),
+        (!value["discountAmount"].is_null() && !amount.is_string(), &AMOUNT, "Amount can't be blank"),
+        (percentage.is_some_and(|p| p <= 0.0 || p > 1.0), &PERCENTAGE, "Percentage must be between 0 and 1"),
+        (!gets.is_null() && gets["items"].is_null(), &["customerGets", "items"], "Items can't be blank"),
+        (strangers, &[selection, "customers", "add"], "Customer does not exist"),
+        (backwards, &["endsAt"], "Ends at needs to be after starts_at"),
+        (usage.is_some_and(|u| u < 1), &["usageLimit"], "Usage limit must be greater than 0"),
+        (cycles.is_some_and(|r| r < 0), &["recurringCycleLimit"], "Recurring cycle limit must be 0 or more"),
+        (!minimum.is_null() && !positive(minimum), &MINIMUM, "Minimum subtotal must be greater than 0"),
+        (shipping, &["maximumShippingPrice"], "Maximum shipping price is invalid"),
+    ];
+    let failed = checks.into_iter().filter(|(failed, ..)| *failed);
+    failed.map(|(_, path, message)| user_error(&[&[root], path].concat(), "INVALID", message)).collect()
 }
 
-fn customer_gets_errors(gets: &Value, problems: &mut Problems) {
-    if gets.is_null() {
-        return problems.check(true, &["customerGets"], "Customer gets can't be blank");
-    }
-    let value = &gets["value"];
-    let given = ["discountAmount", "percentage", "discountOnQuantity"].iter().filter(|k| !value[**k].is_null());
-    problems.check(given.count() != 1, &["customerGets", "value"], "Exactly one value must be given");
-    let amount = &value["discountAmount"]["amount"];
-    let path = ["customerGets", "value", "discountAmount", "amount"];
-    problems.check(amount.is_string() && !positive(amount), &path, "Value must be greater than 0");
-    problems.check(!value["discountAmount"].is_null() && !amount.is_string(), &path, "Amount can't be blank");
-    let percentage = value["percentage"].as_f64().is_some_and(|p| p <= 0.0 || p > 1.0);
-    let path = ["customerGets", "value", "percentage"];
-    problems.check(percentage, &path, "Percentage must be between 0 and 1");
-    problems.check(gets["items"].is_null(), &["customerGets", "items"], "Items can't be blank");
-}
+const AMOUNT: [&str; 4] = ["customerGets", "value", "discountAmount", "amount"];
+const PERCENTAGE: [&str; 3] = ["customerGets", "value", "percentage"];
+const MINIMUM: [&str; 3] = ["minimumRequirement", "subtotal", "greaterThanOrEqualToSubtotal"];
 
 fn is_customer_gid(id: &str) -> bool {
     id.strip_prefix("gid://shopify/Customer/").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
@@ -237,35 +176,36 @@ fn status_of(record: &DiscountRecord) -> &'static str {
     }
 }
 
-/// The whole `DiscountCodeNode` as the double knows it; answers are
-/// projections of this onto the selection. `__union` marks an abstract type
-/// whose fields can only be selected through a fragment.
+/// The whole `DiscountCodeNode` as the double knows it.
 fn node_json(record: &DiscountRecord) -> Value {
-    let number = record.id.rsplit('/').next().unwrap_or("0");
+    let money = |amount: &str| json!({"amount": amount, "currencyCode": "USD"});
+    let value = match record.percentage {
+        Some(percentage) => json!({"__typename": "DiscountPercentage", "percentage": percentage}),
+        None => json!({"__typename": "DiscountAmount", "amount": money(&record.amount), "appliesOnEachItem": false}),
+    };
+    let customers: Vec<Value> = record.customer_ids.iter().map(|id| json!({"id": id})).collect();
+    let selection = match customers.is_empty() {
+        true => json!({"__typename": "DiscountCustomerAll", "allCustomers": true}),
+        false => json!({"__typename": "DiscountCustomers", "customers": customers}),
+    };
+    let minimum = record.min_subtotal.as_deref().map(money);
     let (order, product, shipping) = record.combines_with;
-    let customers: Vec<Value> =
-        record.customer_ids.iter().map(|id| json!({"__typename": "Customer", "id": id})).collect();
-    let redeem = json!({"__typename": "DiscountRedeemCode", "id": format!("gid://shopify/DiscountRedeemCode/{number}"),
-                        "code": record.code, "asyncUsageCount": 0});
-    let typename = if record.free_shipping { "DiscountCodeFreeShipping" } else { "DiscountCodeBasic" };
-    json!({"__typename": "DiscountCodeNode", "id": record.id, "codeDiscount": {
-        "__typename": typename, "__union": "DiscountCode", "title": record.title, "status": status_of(record),
+    let redeem = format!("gid://shopify/DiscountRedeemCode/{}", record.id.rsplit('/').next().unwrap_or("0"));
+    json!({"id": record.id, "codeDiscount": {
+        "__typename": if record.free_shipping { "DiscountCodeFreeShipping" } else { "DiscountCodeBasic" },
+        "title": record.title, "status": status_of(record), "startsAt": record.starts_at, "endsAt": record.ends_at,
         "summary": format!("${} off entire order • One use per customer", record.amount),
-        "startsAt": record.starts_at, "endsAt": record.ends_at, "usageLimit": record.usage_limit,
-        "appliesOncePerCustomer": record.applies_once_per_customer, "asyncUsageCount": 0,
-        "recurringCycleLimit": record.recurring_cycle_limit, "discountClass": "ORDER",
-        "codesCount": {"__typename": "Count", "count": 1, "precision": "EXACT"},
-        "codes": {"__typename": "DiscountRedeemCodeConnection", "nodes": [redeem.clone()],
-                  "edges": [{"__typename": "DiscountRedeemCodeEdge", "node": redeem}]},
-        "combinesWith": {"__typename": "DiscountCombinesWith", "orderDiscounts": order,
-                         "productDiscounts": product, "shippingDiscounts": shipping},
-        "customerGets": {"__typename": "DiscountCustomerGets",
-            "appliesOnOneTimePurchase": record.applies_on_one_time_purchase,
+        "usageLimit": record.usage_limit, "appliesOncePerCustomer": record.applies_once_per_customer,
+        "asyncUsageCount": 0, "recurringCycleLimit": record.recurring_cycle_limit,
+        "codesCount": {"count": 1, "precision": "EXACT"},
+        "codes": {"nodes": [{"id": redeem, "code": record.code, "asyncUsageCount": 0}]},
+        "combinesWith": {"orderDiscounts": order, "productDiscounts": product, "shippingDiscounts": shipping},
+        "appliesOnOneTimePurchase": record.applies_on_one_time_purchase,
+        "appliesOnSubscription": record.applies_on_subscription,
+        "customerGets": {"appliesOnOneTimePurchase": record.applies_on_one_time_purchase,
             "appliesOnSubscription": record.applies_on_subscription,
-            "items": {"__typename": "AllDiscountItems", "__union": "DiscountItems", "allItems": true},
-            "value": {"__typename": "DiscountAmount", "__union": "DiscountCustomerGetsValue", "appliesOnEachItem": false,
-                      "amount": {"__typename": "MoneyV2", "amount": record.amount, "currencyCode": "USD"}}},
-        "customerSelection": {"__typename": "DiscountCustomers", "__union": "DiscountCustomerSelection",
-                              "customers": customers},
+            "items": {"__typename": "AllDiscountItems", "allItems": true}, "value": value},
+        "customerSelection": selection, "maximumShippingPrice": record.max_shipping.as_deref().map(money),
+        "minimumRequirement": minimum.map(|m| json!({"__typename": "DiscountMinimumSubtotal", "greaterThanOrEqualToSubtotal": m})),
     }})
 }

@@ -1,10 +1,12 @@
-//! The double's GraphQL front end: `graphql-parser` reads the query; root
-//! fields and their arguments are checked against the schema below and the
-//! arguments coerced as Shopify's executor does (the first problem is a
-//! top-level error, and nothing runs); answers are full payloads cut down to
-//! the selection (aliases, `__typename`, inline and named fragments).
+//! The double's GraphQL front end: `graphql-parser` reads the query and
+//! the schema below. Before anything runs, the operation is checked against
+//! the schema (fields exist, objects get selections and scalars none, union
+//! members are selected through fragments) and the arguments are coerced as
+//! Shopify's executor does; the first problem is a top-level error. Answers
+//! are the resolvers' values cut down to the selection (aliases,
+//! `__typename`, inline and named fragments); a union's value names its
+//! member in `__typename`.
 
-use super::discounts::sample_payload;
 use graphql_parser::query::{Definition, Document, Field, OperationDefinition as Op, Selection, SelectionSet};
 use graphql_parser::query::{Type, TypeCondition, Value as Literal, VariableDefinition};
 use graphql_parser::schema::{self, TypeDefinition};
@@ -19,6 +21,7 @@ type Doc<'a> = Document<'a, &'a str>;
 type Set<'a> = SelectionSet<'a, &'a str>;
 type Fragments<'a> = HashMap<&'a str, (&'a str, &'a Set<'a>)>;
 type SchemaType = schema::Type<'static, &'static str>;
+type SchemaField = schema::Field<'static, &'static str>;
 
 pub(super) struct Plan<'a> {
     pub(super) mutation: bool,
@@ -33,12 +36,14 @@ pub(super) struct RootField<'a> {
     /// The coerced arguments, as an object.
     pub(super) args: Value,
     selection: &'a Set<'a>,
+    /// The (named) type it answers.
+    answers: &'static str,
 }
 
 impl<'a> Plan<'a> {
-    /// A root field's full answer cut down to its selection.
-    pub(super) fn select(&self, field: &RootField<'a>, full: &Value) -> Value {
-        project(full, field.selection, &self.fragments).unwrap_or(Value::Null)
+    /// A root field's value cut down to its selection.
+    pub(super) fn select(&self, field: &RootField<'a>, value: &Value) -> Value {
+        project(value, field.selection, &self.fragments, field.answers)
     }
 }
 
@@ -51,40 +56,64 @@ pub(super) fn parse(query: &str) -> Result<Doc<'_>, Value> {
 }
 
 fn schema_type(name: &str) -> Option<&'static TypeDefinition<'static, &'static str>> {
-    static PARSED: OnceLock<schema::Document<'static, &'static str>> = OnceLock::new();
-    let document = PARSED.get_or_init(|| schema::parse_schema(SCHEMA).expect("the double's schema parses"));
-    document.definitions.iter().find_map(|definition| match definition {
-        schema::Definition::TypeDefinition(t @ TypeDefinition::Object(o)) if o.name == name => Some(t),
-        schema::Definition::TypeDefinition(t @ TypeDefinition::InputObject(i)) if i.name == name => Some(t),
-        schema::Definition::TypeDefinition(t @ TypeDefinition::Enum(e)) if e.name == name => Some(t),
-        _ => None,
-    })
+    static TYPES: OnceLock<HashMap<&'static str, TypeDefinition<'static, &'static str>>> = OnceLock::new();
+    let types = TYPES.get_or_init(|| {
+        let document = schema::parse_schema::<&'static str>(SCHEMA).expect("the double's schema parses");
+        let named = |definition| {
+            let schema::Definition::TypeDefinition(t) = definition else { return None };
+            let name = match &t {
+                TypeDefinition::Object(o) => o.name,
+                TypeDefinition::InputObject(i) => i.name,
+                TypeDefinition::Enum(e) => e.name,
+                TypeDefinition::Union(u) => u.name,
+                TypeDefinition::Scalar(s) => s.name,
+                TypeDefinition::Interface(i) => i.name,
+            };
+            Some((name, t))
+        };
+        document.definitions.into_iter().filter_map(named).collect()
+    });
+    types.get(name)
 }
 
-type Operation<'a> = (bool, Option<&'a str>, &'a [VariableDefinition<'a, &'a str>], &'a Set<'a>);
+/// A field of an object type, and the named type it answers.
+fn output_field(object: &str, name: &str) -> Option<(&'static SchemaField, &'static str)> {
+    let Some(TypeDefinition::Object(object)) = schema_type(object) else { return None };
+    let field = object.fields.iter().find(|f| f.name == name)?;
+    Some((field, named(&field.field_type)))
+}
 
-/// Picks the operation, checks its variables and root fields, and coerces
-/// their arguments: nothing runs unless all of it holds.
+fn named(ty: &'static SchemaType) -> &'static str {
+    match ty {
+        schema::Type::NamedType(name) => name,
+        schema::Type::ListType(inner) | schema::Type::NonNullType(inner) => named(inner),
+    }
+}
+
+type Operation<'a> = (&'static str, Option<&'a str>, &'a [VariableDefinition<'a, &'a str>], &'a Set<'a>);
+
+/// Picks the operation, checks its variables and selection, and coerces the
+/// root fields' arguments: nothing runs unless all of it holds.
 pub(super) fn plan<'a>(
     document: &'a Doc<'a>,
     wanted: Option<&str>,
     variables: &Map<String, Value>,
     version: &str,
 ) -> Result<Plan<'a>, Value> {
-    let mut fragments = HashMap::new();
-    let mut operations: Vec<Operation> = Vec::new();
+    let (mut fragments, mut operations) = (HashMap::new(), Vec::<Operation>::new());
     for definition in &document.definitions {
-        match definition {
-            Definition::Fragment(f) => drop(fragments.insert(f.name, (condition(&f.type_condition), &f.selection_set))),
-            Definition::Operation(Op::SelectionSet(s)) => operations.push((false, None, &[], s)),
-            Definition::Operation(Op::Query(q)) => {
-                operations.push((false, q.name, &q.variable_definitions, &q.selection_set))
+        operations.push(match definition {
+            Definition::Fragment(f) => {
+                fragments.insert(f.name, (condition(&f.type_condition), &f.selection_set));
+                continue;
             }
-            Definition::Operation(Op::Mutation(m)) => {
-                operations.push((true, m.name, &m.variable_definitions, &m.selection_set))
+            Definition::Operation(Op::SelectionSet(s)) => ("QueryRoot", None, &[], s),
+            Definition::Operation(Op::Query(q)) => ("QueryRoot", q.name, &q.variable_definitions, &q.selection_set),
+            Definition::Operation(Op::Mutation(m)) => ("Mutation", m.name, &m.variable_definitions, &m.selection_set),
+            Definition::Operation(Op::Subscription(s)) => {
+                ("Subscription", s.name, &s.variable_definitions, &s.selection_set)
             }
-            Definition::Operation(Op::Subscription(_)) => return Err(error("No subscriptions here")),
-        }
+        });
     }
     let operation = match wanted {
         Some(name) => operations.into_iter().find(|o| o.1 == Some(name)),
@@ -93,14 +122,13 @@ pub(super) fn plan<'a>(
     };
     let missing =
         || error(wanted.map_or("An operation name is required".into(), |n| format!("No operation named \"{n}\"")));
-    let (mutation, name, definitions, selection) = operation.ok_or_else(missing)?;
+    let (root, name, definitions, selection) = operation.ok_or_else(missing)?;
     let values = variable_values(definitions, variables)?;
-    let root = if mutation { "Mutation" } else { "QueryRoot" };
-    let mut fields = Vec::new();
-    for (field, _) in fields_of(selection, &fragments, root, false).map_err(error)? {
-        fields.push(root_field(field, root, &values, version, &fragments, name.unwrap_or("anonymous query"))?);
-    }
-    Ok(Plan { mutation, fields, fragments })
+    check(selection, &fragments, root).map_err(error)?;
+    let operation = name.unwrap_or("anonymous query");
+    let fields = fields_of(selection, &fragments, root, Some(root)).map_err(error)?.into_iter();
+    let fields = fields.map(|(field, _)| root_field(field, root, &values, version, operation));
+    Ok(Plan { mutation: root == "Mutation", fields: fields.collect::<Result<_, _>>()?, fragments })
 }
 
 /// Declared non-null variables must be given; defaults apply.
@@ -128,19 +156,20 @@ fn condition<'a>(condition: &TypeCondition<'a, &'a str>) -> &'a str {
     name
 }
 
-/// The fields a selection picks on an object of this type, with fragments
-/// on the type expanded; each says whether it came through a fragment.
-fn fields_of<'a>(
+/// The fields a selection picks on type `on`, each with the type it is
+/// selected on: fragments are expanded when they apply to `only` (all of
+/// them when None).
+fn fields_of<'a: 'b, 'b>(
     selection: &'a Set<'a>,
     fragments: &Fragments<'a>,
-    typename: &str,
-    via_fragment: bool,
-) -> Result<Vec<(&'a Field<'a, &'a str>, bool)>, String> {
+    on: &'b str,
+    only: Option<&str>,
+) -> Result<Vec<(&'a Field<'a, &'a str>, &'b str)>, String> {
     let mut fields = Vec::new();
     for item in &selection.items {
-        let (on, inner) = match item {
+        let (condition, inner) = match item {
             Selection::Field(field) => {
-                fields.push((field, via_fragment));
+                fields.push((field, on));
                 continue;
             }
             Selection::InlineFragment(inline) => (inline.type_condition.as_ref().map(condition), &inline.selection_set),
@@ -149,37 +178,53 @@ fn fields_of<'a>(
                 None => return Err(format!("Fragment {} was used, but not defined", spread.fragment_name)),
             },
         };
-        if on.is_none_or(|on| on == typename) {
-            fields.extend(fields_of(inner, fragments, typename, on.is_some())?);
+        if only.is_none_or(|only| condition.is_none_or(|condition| condition == only)) {
+            fields.extend(fields_of(inner, fragments, condition.unwrap_or(on), only)?);
         }
     }
     Ok(fields)
 }
 
-/// One root field: it exists on the root type, its arguments are known,
-/// given when required and coerced to their types, its selection is valid.
+/// The selection holds on this type: its fields exist, objects get
+/// selections and scalars none, a union's members are selected through
+/// fragments, and every fragment spread is defined.
+fn check<'a>(selection: &'a Set<'a>, fragments: &Fragments<'a>, on: &str) -> Result<(), String> {
+    for (field, on) in fields_of(selection, fragments, on, None)? {
+        let name = field.name;
+        if name == "__typename" {
+            continue;
+        } else if let Some(TypeDefinition::Union(_)) = schema_type(on) {
+            return Err(format!("Selections can't be made directly on unions (see selections on {on})"));
+        }
+        let (_, answers) =
+            output_field(on, name).ok_or_else(|| format!("Field '{name}' doesn't exist on type '{on}'"))?;
+        let composite = matches!(schema_type(answers), Some(TypeDefinition::Object(_) | TypeDefinition::Union(_)));
+        match (composite, field.selection_set.items.is_empty()) {
+            (true, true) => {
+                return Err(format!(
+                    "Field must have selections (field '{name}' returns an object but has no selections.)"
+                ))
+            }
+            (false, false) => return Err(format!("Selections can't be made on scalars (field '{name}')")),
+            (true, false) => check(&field.selection_set, fragments, answers)?,
+            (false, true) => {}
+        }
+    }
+    Ok(())
+}
+
+/// One root field (checked): its arguments are known, given when required
+/// and coerced to their types.
 fn root_field<'a>(
     field: &'a Field<'a, &'a str>,
     root: &str,
     values: &HashMap<&str, Value>,
     version: &str,
-    fragments: &Fragments<'a>,
     operation: &str,
 ) -> Result<RootField<'a>, Value> {
-    let planned = |args| RootField {
-        key: field.alias.unwrap_or(field.name),
-        name: field.name,
-        args,
-        selection: &field.selection_set,
-    };
-    if field.name == "__typename" {
-        return Ok(planned(json!({})));
-    }
-    let spec = match schema_type(root) {
-        Some(TypeDefinition::Object(root_type)) => root_type.fields.iter().find(|f| f.name == field.name),
-        _ => None,
-    };
-    let spec = spec.ok_or_else(|| error(format!("Field '{}' doesn't exist on type '{root}'", field.name)))?;
+    let key = field.alias.unwrap_or(field.name);
+    let planned = |args, answers| RootField { key, name: field.name, args, selection: &field.selection_set, answers };
+    let Some((spec, answers)) = output_field(root, field.name) else { return Ok(planned(json!({}), "String")) };
     let mut args = Map::new();
     for (name, literal) in &field.arguments {
         let Some(arg) = spec.arguments.iter().find(|a| a.name == *name) else {
@@ -198,12 +243,7 @@ fn root_field<'a>(
     if !missing.is_empty() {
         return Err(error(format!("Field '{}' is missing required arguments: {}", field.name, missing.join(", "))));
     }
-    if field.selection_set.items.is_empty() {
-        let problem = format!("field '{}' returns an object but has no selections.", field.name);
-        return Err(error(format!("Field must have selections ({problem})")));
-    }
-    project(&sample_payload(field.name), &field.selection_set, fragments).map_err(error)?;
-    Ok(planned(Value::Object(args)))
+    Ok(planned(Value::Object(args), answers))
 }
 
 fn coercion_error<'a>(
@@ -235,15 +275,11 @@ fn literal_json<'a>(literal: &Literal<'a, &'a str>, variables: &HashMap<&str, Va
         Literal::Float(f) => json!(f),
         Literal::String(s) => json!(s),
         Literal::Enum(s) => json!(s),
-        Literal::List(items) => {
-            Value::Array(items.iter().map(|i| literal_json(i, variables)).collect::<Result<_, _>>()?)
+        Literal::List(items) => items.iter().map(|i| literal_json(i, variables)).collect::<Result<_, _>>()?,
+        Literal::Object(fields) => {
+            let field = |(key, value): (&&str, _)| Ok((key.to_string(), literal_json(value, variables)?));
+            Value::Object(fields.iter().map(field).collect::<Result<_, String>>()?)
         }
-        Literal::Object(fields) => Value::Object(
-            fields
-                .iter()
-                .map(|(k, v)| Ok((k.to_string(), literal_json(v, variables)?)))
-                .collect::<Result<_, String>>()?,
-        ),
     })
 }
 
@@ -325,46 +361,23 @@ fn coerce_scalar(value: &Value, name: &str) -> Option<Value> {
     fits.then(|| if as_text { json!(value.to_string()) } else { value.clone() })
 }
 
-/// Keeps the selected fields of `full`; an unknown field is an error, and
-/// so is a field of a union (`__union`) selected outside a fragment.
-fn project<'a>(full: &Value, selection: &'a Set<'a>, fragments: &Fragments<'a>) -> Result<Value, String> {
-    let object = match full {
-        Value::Array(items) => {
-            return items.iter().map(|i| project(i, selection, fragments)).collect::<Result<_, _>>().map(Value::Array)
-        }
+/// A resolved value cut down to a checked selection on its type.
+fn project<'a>(value: &Value, selection: &'a Set<'a>, fragments: &Fragments<'a>, ty: &str) -> Value {
+    let object = match value {
+        Value::Array(items) => return items.iter().map(|item| project(item, selection, fragments, ty)).collect(),
         Value::Object(object) => object,
-        other => return Ok(other.clone()),
+        other => return other.clone(),
     };
-    let typename = object.get("__typename").and_then(Value::as_str).unwrap_or_default();
+    let typename = object.get("__typename").and_then(Value::as_str).unwrap_or(ty);
     let mut out = Map::new();
-    for (field, via_fragment) in fields_of(selection, fragments, typename, false)? {
-        let direct = !via_fragment && field.name != "__typename";
-        if let Some(union) = object.get("__union").and_then(Value::as_str).filter(|_| direct) {
-            return Err(format!("Selections can't be made directly on unions (see selections on {union})"));
-        }
-        let value = match object.get(field.name) {
-            _ if field.name == "__typename" => json!(typename),
-            Some(value) if !field.name.starts_with("__") => project_field(value, field, fragments)?,
-            _ => return Err(format!("Field '{}' doesn't exist on type '{typename}'", field.name)),
+    for (field, _) in fields_of(selection, fragments, typename, Some(typename)).unwrap_or_default() {
+        let value = match output_field(typename, field.name) {
+            Some((_, answers)) => {
+                project(object.get(field.name).unwrap_or(&Value::Null), &field.selection_set, fragments, answers)
+            }
+            None => json!(typename),
         };
         out.insert(field.alias.unwrap_or(field.name).to_string(), value);
     }
-    Ok(Value::Object(out))
-}
-
-fn project_field<'a>(value: &Value, field: &'a Field<'a, &'a str>, fragments: &Fragments<'a>) -> Result<Value, String> {
-    let selected = !field.selection_set.items.is_empty();
-    // Shapes are checked on full samples; an empty list of objects is still a list of objects.
-    let first = value.as_array().and_then(|items| items.first());
-    let composite = value.is_object() || first.map_or(selected && value.is_array(), Value::is_object);
-    match (composite, selected) {
-        (true, true) => project(value, &field.selection_set, fragments),
-        (true, false) => {
-            Err(format!("Field must have selections (field '{}' returns an object but has no selections.)", field.name))
-        }
-        (false, true) if !value.is_null() => {
-            Err(format!("Selections can't be made on scalars (field '{}')", field.name))
-        }
-        _ => Ok(value.clone()),
-    }
+    Value::Object(out)
 }

@@ -9,7 +9,6 @@ use hyper::http::request::Parts;
 use hyper::{Method, Request, Response};
 use rand::Rng;
 use serde_json::{json, Map, Value};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,11 +18,11 @@ pub(super) type Outcome = (Option<Answer>, Duration);
 
 const JSON: &str = "application/json; charset=utf-8";
 const MAX_BODY: usize = 8 * 1024 * 1024;
+const INTERNAL: &str = "Internal error. Looks like something went wrong on our end.";
 
 pub(super) async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<Mutex<State>>,
-    connections: Arc<AtomicU64>,
     mut stop: tokio::sync::watch::Receiver<()>,
 ) {
     loop {
@@ -31,7 +30,7 @@ pub(super) async fn serve(
             accepted = listener.accept() => match accepted { Ok((stream, _)) => stream, Err(_) => continue },
             _ = stop.changed() => return,
         };
-        connections.fetch_add(1, Ordering::Relaxed);
+        lock(&state).connections += 1;
         let (state, mut stop) = (state.clone(), stop.clone());
         let service = hyper::service::service_fn(move |request| answer(state.clone(), request));
         tokio::spawn(async move {
@@ -60,10 +59,8 @@ pub(super) fn now(answer: Answer) -> Outcome {
 }
 
 pub(super) fn reply(status: u16, content_type: &str, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Answer {
-    let mut builder = Response::builder().status(status).header("Content-Type", content_type);
-    for (name, value) in headers {
-        builder = builder.header(*name, *value);
-    }
+    let builder = Response::builder().status(status).header("Content-Type", content_type);
+    let builder = headers.iter().fold(builder, |builder, (name, value)| builder.header(*name, *value));
     builder.body(Full::new(body.into())).expect("a valid answer")
 }
 
@@ -82,17 +79,14 @@ fn handle(state: &mut State, head: &Parts, body: &[u8]) -> Outcome {
         return now(json(405, &json!({"errors": "Method Not Allowed"})));
     }
     if let Some(answer) = early_failure(state) {
-        state.stats.faults_injected += 1;
-        return now(answer);
+        return now(state.fault(answer));
     }
     if head.headers.get("x-shopify-access-token").map(|v| v.as_bytes()) != Some(state.config.access_token.as_bytes()) {
         let refusal = "[API] Invalid API key or access token (unrecognized login or wrong password)";
         return now(json(401, &json!({"errors": refusal})));
     }
     if let Some(hostile) = &state.faults.hostile {
-        let answer = hostile_answer(hostile);
-        state.stats.faults_injected += 1;
-        return now(answer);
+        return now(state.fault(hostile_answer(hostile)));
     }
     let (mut answer, delay) = graphql_request(state, body, &version);
     if let Some(answer) = &mut answer {
@@ -111,13 +105,12 @@ fn api_version(path: &str) -> Option<String> {
 
 /// `down`, `fail_next` and `error_rate`: the 5xx to answer at once.
 fn early_failure(state: &mut State) -> Option<Answer> {
-    let rate = state.faults.error_rate;
     let status = if state.faults.down {
         503
     } else if state.faults.fail_next > 0 {
         state.faults.fail_next -= 1;
         502
-    } else if rate > 0.0 && state.rng.gen::<f64>() < rate {
+    } else if state.chance(state.faults.error_rate) {
         [500, 502, 503, 504][state.rng.gen_range(0..4)]
     } else {
         return None;
@@ -128,9 +121,8 @@ fn early_failure(state: &mut State) -> Option<Answer> {
 fn five_hundred(status: u16) -> Answer {
     let html =
         |title| reply(status, "text/html; charset=utf-8", &[], format!("<html><body><h1>{title}</h1></body></html>"));
-    let internal = "Internal error. Looks like something went wrong on our end.";
     match status {
-        500 => json(500, &json!({"errors": [{"message": internal, "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]})),
+        500 => json(500, &json!({"errors": [{"message": INTERNAL, "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]})),
         502 => html("502 Bad Gateway"),
         504 => html("504 Gateway Time-out"),
         _ => json(503, &json!({"errors": "Unavailable Shop"})),
@@ -177,46 +169,48 @@ fn graphql_request(state: &mut State, body: &[u8], version: &str) -> Outcome {
     };
     let document = graphql::parse(&query);
     let planned = document.as_ref().map_err(Value::clone);
-    let plan = match planned.and_then(|document| graphql::plan(document, operation.as_deref(), &variables, version)) {
+    let planned = planned.and_then(|document| graphql::plan(document, operation.as_deref(), &variables, version));
+    state.refill();
+    let plan = match planned {
         Ok(plan) => plan,
-        Err(error) => {
-            state.refill();
-            return now(json(200, &json!({"errors": [error], "extensions": state.cost_json(0.0, None)})));
-        }
+        Err(error) => return now(json(200, &json!({"errors": [error], "extensions": state.cost_json(0.0, None)}))),
     };
     if state.faults.segments_down
         && plan.fields.iter().any(|f| matches!(f.name, "customerSegmentMembership" | "segments"))
     {
-        state.stats.faults_injected += 1;
-        return now(five_hundred(503));
+        return now(state.fault(five_hundred(503)));
     }
     let unit = if plan.mutation { state.config.mutation_cost } else { state.config.query_cost };
     let cost = unit * plan.fields.iter().filter(|f| f.name != "__typename").count() as f64;
-    state.refill();
     if state.available < cost {
         return now(throttled(state, cost));
     }
     state.available -= cost;
     let mut data = Map::new();
     for field in &plan.fields {
-        let full = discounts::execute(state, field.name, &field.args, plan.mutation);
-        data.insert(field.key.to_string(), plan.select(field, &full));
+        let value = discounts::execute(state, field.name, &field.args, plan.mutation);
+        data.insert(field.key.to_string(), plan.select(field, &value));
     }
     let mut body = json!({"data": data, "extensions": state.cost_json(cost, Some(cost))});
-    if state.internal_error_rate > 0.0 && state.rng.gen::<f64>() < state.internal_error_rate {
-        state.stats.faults_injected += 1;
-        let id = format!("double-{:016x}", state.stats.requests);
-        let message = format!("Internal error. Looks like something went wrong on our end. Request ID: {id} (include this in support requests).");
-        body = json!({"errors": [{"message": message, "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": id}}],
-                      "extensions": body["extensions"].take()});
+    if state.chance(state.internal_error_rate) {
+        body = state.fault(internal_error(state.stats.requests, body["extensions"].take()));
     }
     after_write(state, plan.mutation, json(200, &body))
+}
+
+/// HTTP 200 with a top-level `INTERNAL_SERVER_ERROR` and no data.
+fn internal_error(request: u64, extensions: Value) -> Value {
+    let id = format!("double-{request:016x}");
+    let message = format!("{INTERNAL} Request ID: {id} (include this in support requests).");
+    json!({"errors": [{"message": message, "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": id}}],
+           "extensions": extensions})
 }
 
 /// THROTTLED, as HTTP 200 or as 429 with `Retry-After`.
 fn throttled(state: &mut State, cost: f64) -> Answer {
     state.stats.throttled += 1;
-    let error = json!({"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}});
+    let documentation = "https://shopify.dev/api/usage/rate-limits";
+    let error = json!({"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": documentation}});
     let body = json!({"errors": [error], "extensions": state.cost_json(cost, None)});
     if !state.faults.throttle_as_429 {
         return json(200, &body);
@@ -227,15 +221,10 @@ fn throttled(state: &mut State, cost: f64) -> Answer {
 
 /// `slow_ms` and `drop_after_write_rate`, once the request was executed.
 fn after_write(state: &mut State, mutation: bool, answer: Answer) -> Outcome {
-    let mut delay = Duration::ZERO;
-    if state.faults.slow_ms > 0 && (state.slow_share >= 1.0 || state.rng.gen::<f64>() < state.slow_share) {
-        state.stats.faults_injected += 1;
-        delay = Duration::from_millis(state.faults.slow_ms);
-    }
-    let rate = state.faults.drop_after_write_rate;
-    if mutation && rate > 0.0 && state.rng.gen::<f64>() < rate {
-        state.stats.faults_injected += 1;
-        return (None, delay);
+    let slow = state.faults.slow_ms > 0 && (state.slow_share >= 1.0 || state.chance(state.slow_share));
+    let delay = Duration::from_millis(if slow { state.fault(state.faults.slow_ms) } else { 0 });
+    if mutation && state.chance(state.faults.drop_after_write_rate) {
+        return state.fault((None, delay));
     }
     (Some(answer), delay)
 }

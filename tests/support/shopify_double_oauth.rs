@@ -169,13 +169,14 @@ pub(super) fn subscribe(state: &mut State, topic: &str, input: &Value) -> Value 
 }
 
 /// The answer: the subscription made, or a user error.
-pub(super) fn subscription_payload(made: Option<&Subscription>, error: Option<&str>) -> Value {
+fn subscription_payload(made: Option<&Subscription>, error: Option<&str>) -> Value {
     let made = made.map(|s| {
-        json!({"__typename": "WebhookSubscription", "id": s.id, "topic": s.topic,
-               "endpoint": {"__typename": "WebhookHttpEndpoint", "callbackUrl": s.callback_url}})
+        let endpoint = json!({"__typename": "WebhookHttpEndpoint", "callbackUrl": s.callback_url});
+        json!({"id": s.id, "topic": s.topic, "endpoint": endpoint})
     });
-    let field = ["webhookSubscription", "callbackUrl"];
-    let errors: Vec<Value> =
-        error.iter().map(|message| json!({"__typename": "UserError", "field": field, "message": message})).collect();
-    json!({"__typename": "WebhookSubscriptionCreatePayload", "webhookSubscription": made, "userErrors": errors})
+    let errors: Vec<Value> = error
+        .iter()
+        .map(|message| json!({"field": ["webhookSubscription", "callbackUrl"], "message": message}))
+        .collect();
+    json!({"webhookSubscription": made, "userErrors": errors})
 }
