@@ -7,18 +7,20 @@
 //!   thread; PostgreSQL: K threads), with the lot allocation;
 //! * (b) the same in batches of 64 per commit;
 //! * then the invariants are checked, and the lot allocation's cost per
-//!   claim is measured: (a) with and without it in [`ROUNDS`] paired rounds
-//!   whose order alternates (with, without; without, with; …), so that
-//!   neither side always runs later on a larger database; the cost is the
-//!   median of the rounds' `rate without ÷ rate with − 1`; then (b) without
-//!   it. Rows without lots are debits without allocations, so this runs
-//!   last and only on a database this run created (`--reuse` skips it unless
-//!   `--no-lots-too`);
+//!   claim is measured: (a) with and without it *interleaved* — each thread
+//!   alternates a transaction with lots and one without, for twice the
+//!   phase length — so that both kinds meet the same fsync times, cache and
+//!   database size (separate phases on this disk drifted by up to 3× between
+//!   runs seconds apart, which no number of rounds averaged out); the cost is
+//!   the mean time per claim with lots ÷ without − 1, and the same of the
+//!   medians; then (b) without it. Rows without lots are debits without
+//!   allocations, so this runs last and only on a database this run created
+//!   (`--reuse` skips it unless `--no-lots-too`);
 //! * (c) PostgreSQL: `pgbench -b tpcb-like` with the same clients.
 
 use super::ceiling::{self, Turns};
 use super::load::{Kind, Plan};
-use super::minimal::{self, Shape};
+use super::minimal::{self, Lots, Shape};
 use super::report::{RunReport, Summary};
 use super::{db, pgbench, verify, LoadArgs};
 
@@ -33,7 +35,7 @@ pub async fn claims(args: &LoadArgs, url: &str, plan: &Plan, report: &mut RunRep
     push(report, own);
     let threads = if postgres { plan.clients } else { 1 };
     for batch in [1, BATCH] {
-        phase(url, plan, Shape { threads, batch, lots: true }, report).await?;
+        phase(url, plan, Shape { threads, batch, lots: Lots::With }, report).await?;
     }
     if !args.no_verify {
         let u = url.to_string();
@@ -42,8 +44,9 @@ pub async fn claims(args: &LoadArgs, url: &str, plan: &Plan, report: &mut RunRep
         report.violations.extend(verdict.violations);
     }
     if !args.reuse || args.no_lots_too {
-        lot_cost_rounds(url, plan, threads, report).await?;
-        phase(url, plan, Shape { threads, batch: BATCH, lots: false }, report).await?;
+        let paired = Plan { duration: plan.duration * 2, ..plan.clone() };
+        phase(url, &paired, Shape { threads, batch: 1, lots: Lots::Interleaved }, report).await?;
+        phase(url, plan, Shape { threads, batch: BATCH, lots: Lots::Without }, report).await?;
     } else {
         println!("minimal unit without lots: skipped on a reused database (it would leave debits without allocations)");
     }
@@ -59,33 +62,14 @@ pub async fn claims(args: &LoadArgs, url: &str, plan: &Plan, report: &mut RunRep
     Ok(())
 }
 
-/// Paired rounds of (a) for the lot cost.
-pub const ROUNDS: usize = 3;
-
-/// (a) with and without the lot allocation, [`ROUNDS`] times, alternating
-/// which of the two runs first; each round's pair gives one cost.
-async fn lot_cost_rounds(url: &str, plan: &Plan, threads: usize, report: &mut RunReport) -> anyhow::Result<()> {
-    for round in 0..ROUNDS {
-        let order = if round % 2 == 0 { [false, true] } else { [true, false] };
-        let mut rates = [0.0_f64; 2];
-        for lots in order {
-            rates[usize::from(lots)] = phase(url, plan, Shape { threads, batch: 1, lots }, report).await?;
-        }
-        let [bare, with] = rates;
-        if with > 0.0 {
-            report.lot_cost_rounds.push(bare / with - 1.0);
-        }
+/// Runs one minimal-unit phase.
+async fn phase(url: &str, plan: &Plan, shape: Shape, report: &mut RunReport) -> anyhow::Result<()> {
+    let (u, p) = (url.to_string(), plan.clone());
+    let summaries = tokio::task::spawn_blocking(move || minimal::run(&u, &p, shape)).await??;
+    for summary in summaries {
+        push(report, summary);
     }
     Ok(())
-}
-
-/// Runs one minimal-unit phase; returns its claims/s.
-async fn phase(url: &str, plan: &Plan, shape: Shape, report: &mut RunReport) -> anyhow::Result<f64> {
-    let (u, p) = (url.to_string(), plan.clone());
-    let summary = tokio::task::spawn_blocking(move || minimal::run(&u, &p, shape)).await??;
-    let rate = summary.per_second;
-    push(report, summary);
-    Ok(rate)
 }
 
 fn push(report: &mut RunReport, summary: Summary) {
@@ -105,10 +89,9 @@ pub fn print(report: &RunReport) {
     show(&format!("service ÷ (b) minimal {BATCH}/commit +lots"), report.ratio_batch);
     show("service ÷ (c) pgbench tpcb-like", report.ratio_pgbench);
     show("service ÷ diagnostic own path", report.ratio_own_path);
-    if let Some(cost) = report.lot_cost {
-        let rounds: Vec<String> = report.lot_cost_rounds.iter().map(|c| format!("{:+.0} %", c * 100.0)).collect();
+    if let (Some(mean), Some(median)) = (report.lot_cost, report.lot_cost_p50) {
         let label = "lot allocation cost per claim, (a)";
-        println!("{label:<44} {:+.0} % (median of rounds: {})", cost * 100.0, rounds.join(", "));
+        println!("{label:<44} {:+.1} % (interleaved; of the p50s: {:+.1} %)", mean * 100.0, median * 100.0);
     }
     if let Some(cost) = report.lot_cost_batch {
         println!("{:<44} {:+.0} %", "lot allocation cost per claim, (b)", cost * 100.0);

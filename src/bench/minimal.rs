@@ -25,7 +25,7 @@ use crate::store::{lots, pool, programs, shops, write_transaction, AnyConnection
 use diesel::prelude::*;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// How one ceiling phase runs.
 #[derive(Debug, Clone, Copy)]
@@ -34,15 +34,39 @@ pub struct Shape {
     pub threads: usize,
     /// Claims per transaction (1: one transaction per claim).
     pub batch: usize,
-    /// With the lot allocation (what a claim costs since points lots).
-    pub lots: bool,
+    /// With or without the lot allocation, or both in turn.
+    pub lots: Lots,
+}
+
+/// Whether a phase's claims allocate lots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lots {
+    /// Every claim (what a claim costs since points lots).
+    With,
+    /// No claim (the unit before points lots).
+    Without,
+    /// Every other transaction of each thread, so that both kinds see the
+    /// same disk, cache and database size at the same moment: the pairing
+    /// that makes the lot cost measurable on a disk whose fsync time drifts
+    /// by several times within a minute. Gives one summary per kind.
+    Interleaved,
 }
 
 impl Shape {
-    pub fn name(&self) -> String {
+    fn name(&self, with_lots: bool) -> String {
         let per = if self.batch == 1 { "1/commit".to_string() } else { format!("{}/commit", self.batch) };
-        let lots = if self.lots { "+lots" } else { "no lots" };
-        format!("minimal {per} {}t {lots}", self.threads)
+        let lots = if with_lots { "+lots" } else { "no lots" };
+        let paired = if self.lots == Lots::Interleaved { " (interleaved)" } else { "" };
+        format!("minimal {per} {}t {lots}{paired}", self.threads)
+    }
+
+    /// Whether the `n`th transaction of a thread allocates lots.
+    fn with_lots(&self, n: u64) -> bool {
+        match self.lots {
+            Lots::With => true,
+            Lots::Without => false,
+            Lots::Interleaved => n % 2 == 1,
+        }
     }
 }
 
@@ -72,40 +96,69 @@ fn template(conn: &mut AnyConnection) -> AppResult<Template> {
     })
 }
 
-/// Runs one phase for the plan's duration (blocking).
-pub fn run(url: &str, plan: &Plan, shape: Shape) -> anyhow::Result<Summary> {
+/// Runs one phase for the plan's duration (blocking): one summary, or for
+/// [`Lots::Interleaved`] one per kind (without lots first), each with its
+/// rate over the time its own transactions took.
+pub fn run(url: &str, plan: &Plan, shape: Shape) -> anyhow::Result<Vec<Summary>> {
     let (pool, _) = pool::build(url, u32::try_from(shape.threads)?)?;
     let started = Instant::now();
     let deadline = started + plan.duration;
     let handles: Vec<_> = (0..shape.threads)
         .map(|_| {
             let (pool, plan) = (pool.clone(), plan.clone());
-            std::thread::spawn(move || -> anyhow::Result<Tally> {
+            std::thread::spawn(move || -> anyhow::Result<[Tally; 2]> {
                 let mut conn = pool.get()?;
                 let template = template(&mut conn).map_err(|e| anyhow::anyhow!("{e:?}"))?;
                 Ok(thread_loop(&mut conn, &plan, shape, &template, deadline))
             })
         })
         .collect();
-    let mut total = Tally::default();
+    let mut totals = [Tally::default(), Tally::default()];
     for handle in handles {
-        let tally = handle.join().map_err(|_| anyhow::anyhow!("a ceiling thread panicked"))??;
-        total.merge(tally);
+        let [without, with] = handle.join().map_err(|_| anyhow::anyhow!("a ceiling thread panicked"))??;
+        totals[0].merge(without);
+        totals[1].merge(with);
     }
-    Ok(Summary::of(&shape.name(), &mut total, started.elapsed()))
+    let elapsed = started.elapsed();
+    let kinds: &[bool] = match shape.lots {
+        Lots::With => &[true],
+        Lots::Without => &[false],
+        Lots::Interleaved => &[false, true],
+    };
+    let summaries = kinds.iter().map(|&with_lots| {
+        let tally = &mut totals[usize::from(with_lots)];
+        let spent = match shape.lots {
+            Lots::Interleaved => busy_time(tally, shape.threads),
+            Lots::With | Lots::Without => elapsed,
+        };
+        Summary::of(&shape.name(with_lots), tally, spent)
+    });
+    Ok(summaries.collect())
 }
 
-fn thread_loop(conn: &mut AnyConnection, plan: &Plan, shape: Shape, t: &Template, deadline: Instant) -> Tally {
+/// The wall time a kind's transactions took, per thread.
+fn busy_time(tally: &Tally, threads: usize) -> Duration {
+    let micros: u64 = tally.latencies_us.iter().map(|&us| u64::from(us)).sum();
+    Duration::from_micros(micros / threads.max(1) as u64)
+}
+
+/// Runs transactions until the deadline; returns the tallies of those
+/// without and with lots.
+fn thread_loop(conn: &mut AnyConnection, plan: &Plan, shape: Shape, t: &Template, deadline: Instant) -> [Tally; 2] {
     let mut rng = StdRng::from_entropy();
-    let mut tally = Tally::default();
+    let mut tallies = [Tally::default(), Tally::default()];
+    let mut n = 0_u64;
     while Instant::now() < deadline {
+        let with_lots = shape.with_lots(n);
+        n += 1;
+        let tally = &mut tallies[usize::from(with_lots)];
         // Sorted, so that concurrent batches lock wallets in one order.
         let mut wallets: Vec<String> = (0..shape.batch.max(1)).map(|_| plan.pick(&mut rng)).collect();
         wallets.sort_unstable();
         let started = Instant::now();
         let outcome = write_transaction(conn, |c| {
             for customer in &wallets {
-                unit(c, customer, shape.lots, t)?;
+                unit(c, customer, with_lots, t)?;
             }
             Ok::<(), AppError>(())
         });
@@ -115,13 +168,13 @@ fn thread_loop(conn: &mut AnyConnection, plan: &Plan, shape: Shape, t: &Template
             Ok(()) => tally.ok += wallets.len() as u64,
             Err(e) => {
                 if tally.errors.is_empty() {
-                    eprintln!("{}: first error: {e:?}", shape.name());
+                    eprintln!("{}: first error: {e:?}", shape.name(with_lots));
                 }
                 tally.error(format!("{} {}", e.status.as_u16(), e.code.as_str()))
             }
         }
     }
-    tally
+    tallies
 }
 
 /// One claim's rows.

@@ -118,12 +118,13 @@ pub struct RunReport {
     /// service ÷ the old own-path ceiling (a diagnostic).
     pub ratio_own_path: Option<f64>,
     pub pgbench_tps: Option<f64>,
-    /// Per-claim cost the lot allocation adds to (a) and (b): rate without
-    /// lots ÷ rate with lots − 1.
+    /// Per-claim cost the lot allocation adds to (a), from the interleaved
+    /// phase when it ran: mean time per claim with lots ÷ without − 1
+    /// (rate without ÷ rate with − 1).
     pub lot_cost: Option<f64>,
-    /// The lot cost of (a) in each paired round (`ceilings::ROUNDS`); when
-    /// present, `lot_cost` is their median.
-    pub lot_cost_rounds: Vec<f64>,
+    /// The same of the interleaved phase's median latencies.
+    pub lot_cost_p50: Option<f64>,
+    /// The same for (b): rate without ÷ rate with − 1 (separate phases).
     pub lot_cost_batch: Option<f64>,
     pub service_peak_rss_mib: Option<f64>,
     pub bench_peak_rss_mib: Option<f64>,
@@ -145,37 +146,24 @@ impl RunReport {
     pub fn fill_ratios(&mut self) {
         let service = self.rate("service");
         let over = |ceiling: Option<f64>| service.zip(ceiling).map(|(s, c)| s / c);
-        let a = self.phases.iter().find(|p| p.phase.starts_with("minimal 1/commit") && p.phase.ends_with("+lots"));
-        let a = a.map(|p| p.per_second);
-        let a_bare =
-            self.phases.iter().find(|p| p.phase.starts_with("minimal 1/commit") && p.phase.ends_with("no lots"));
-        let a_bare = a_bare.map(|p| p.per_second);
-        let batch = |lots: &str| {
-            self.phases
-                .iter()
-                .find(|p| p.phase.starts_with("minimal") && !p.phase.contains(" 1/commit") && p.phase.ends_with(lots))
-                .map(|p| p.per_second)
+        let one = |name: &dyn Fn(&str) -> bool| self.phases.iter().find(|p| name(&p.phase));
+        let single = |lots: &'static str| move |n: &str| n.starts_with("minimal 1/commit") && n.ends_with(lots);
+        let paired = |lots: &'static str| move |n: &str| n.starts_with("minimal 1/commit") && n.contains(lots);
+        let batch = |lots: &'static str| {
+            move |n: &str| n.starts_with("minimal") && !n.contains(" 1/commit") && n.ends_with(lots)
         };
-        let (b, b_bare) = (batch("+lots"), batch("no lots"));
+        let a = one(&single("+lots")).map(|p| p.per_second);
+        let paired = one(&paired("no lots (interleaved)")).zip(one(&paired("+lots (interleaved)")));
+        let (b, b_bare) = (one(&batch("+lots")).map(|p| p.per_second), one(&batch("no lots")).map(|p| p.per_second));
         self.ratio = over(a);
-        self.ratio_minimal_no_lots = over(a_bare);
+        self.ratio_minimal_no_lots = over(paired.map(|(bare, _)| bare.per_second));
         self.ratio_batch = over(b);
         self.ratio_pgbench = over(self.pgbench_tps);
         self.ratio_own_path = over(self.rate("diagnostic own path"));
-        self.lot_cost = median(&self.lot_cost_rounds).or_else(|| a_bare.zip(a).map(|(bare, with)| bare / with - 1.0));
-        self.lot_cost_batch = b_bare.zip(b).map(|(bare, with)| bare / with - 1.0);
-    }
-}
-
-/// The median of `values` (the mean of the middle two for an even count).
-pub fn median(values: &[f64]) -> Option<f64> {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(sorted[n / 2]),
-        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
+        let cost = |bare: f64, with: f64| (bare > 0.0 && with > 0.0).then(|| bare / with - 1.0);
+        self.lot_cost = paired.and_then(|(bare, with)| cost(bare.per_second, with.per_second));
+        self.lot_cost_p50 = paired.and_then(|(bare, with)| cost(with.p50_ms, bare.p50_ms));
+        self.lot_cost_batch = b_bare.zip(b).and_then(|(bare, with)| cost(bare, with));
     }
 }
 
@@ -183,11 +171,33 @@ pub fn median(values: &[f64]) -> Option<f64> {
 mod tests {
     use super::*;
 
+    fn phase(name: &str, per_second: f64, p50_ms: f64) -> Summary {
+        let mut tally = Tally { ok: 1, ..Tally::default() };
+        let mut summary = Summary::of(name, &mut tally, Duration::from_secs(1));
+        (summary.per_second, summary.p50_ms) = (per_second, p50_ms);
+        summary
+    }
+
     #[test]
-    fn median_of_odd_and_even_counts() {
-        assert_eq!(median(&[]), None);
-        assert_eq!(median(&[0.3, -0.1, 0.2]), Some(0.2));
-        assert_eq!(median(&[0.4, 0.1, 0.2, 0.3]), Some(0.25));
+    fn the_lot_cost_comes_from_the_interleaved_pair() {
+        let mut report = RunReport {
+            phases: vec![
+                phase("service (HTTP)", 1500.0, 20.0),
+                phase("minimal 1/commit 1t +lots", 1200.0, 0.8),
+                phase("minimal 64/commit 1t +lots", 3000.0, 20.0),
+                phase("minimal 1/commit 1t no lots (interleaved)", 1000.0, 1.0),
+                phase("minimal 1/commit 1t +lots (interleaved)", 800.0, 1.1),
+                phase("minimal 64/commit 1t no lots", 4000.0, 15.0),
+            ],
+            ..RunReport::default()
+        };
+        report.fill_ratios();
+        assert_eq!(report.ratio, Some(1.25), "service ÷ the separate (a) with lots");
+        assert_eq!(report.ratio_minimal_no_lots, Some(1.5));
+        assert_eq!(report.lot_cost, Some(0.25), "1000/800 − 1");
+        let near = |value: Option<f64>, expected: f64| value.is_some_and(|v| (v - expected).abs() < 1e-9);
+        assert!(near(report.lot_cost_p50, 0.1), "1.1/1.0 − 1: {:?}", report.lot_cost_p50);
+        assert!(near(report.lot_cost_batch, 1.0 / 3.0), "{:?}", report.lot_cost_batch);
     }
 
     #[test]
