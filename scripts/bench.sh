@@ -62,7 +62,7 @@ def phase(report, prefix, suffix=""):
 def field(items, key):
     return [i[key] if i else None for i in items]
 
-print("| configuration | service/s (range) | p50 ms | p99 ms | (a) 1/commit +lots /s | (a) no lots /s | (b) 64/commit +lots /s | (c) pgbench tps | ÷(a) | ÷(b) | ÷(c) | lot cost (a) | service RSS MiB | errors | load avg |")
+print("| configuration | service/s (range) | p50 ms | p99 ms | (a) 1/commit +lots /s | (a) no lots /s (interleaved) | (b) 64/commit +lots /s | (c) pgbench tps | ÷(a) | ÷(b) | ÷(c) | lot cost (a) | service RSS MiB | errors | load avg |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for name, reports in runs.items():
     if not reports:
@@ -73,7 +73,7 @@ for name, reports in runs.items():
         a = [phase(r, "ceiling") for r in reports]
     else:
         a = [phase(r, "minimal 1/commit", "+lots") for r in reports]
-    a0 = [phase(r, "minimal 1/commit", "no lots") for r in reports]
+    a0 = [phase(r, "minimal 1/commit", "no lots (interleaved)") for r in reports]
     b = [phase(r, "minimal 64/commit", "+lots") for r in reports]
     errors = sum(sum(s["errors"].values()) for s in svc if s)
     loads = [l for r in reports for l in r.get("load_average", [])]
