@@ -12,16 +12,14 @@ use crate::domain::claim::EntryKind;
 use crate::domain::ids::new_id;
 use crate::domain::lots::{self as rules, ExpiryKind, OpenLot, PointsPolicy};
 use chrono::NaiveDateTime;
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::Bool;
 
 /// Matches the partial indexes `lots_open` and `lots_due` (a literal, so
 /// SQLite's planner can prove the index applies). `open` is kept equal to
 /// `remaining > 0` (a CHECK): indexing the flag rather than `remaining`
 /// spares a debit that leaves points in its lot the rewrite of both indexes.
-pub fn open() -> diesel::expression::SqlLiteral<Bool> {
-    sql::<Bool>("lots.open")
+pub fn open() -> super::cached_sql::OpenLot {
+    super::cached_sql::OpenLot
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -326,9 +324,8 @@ fn record_allocation(conn: &mut AnyConnection, entry: &EntryRow, lot_id: &str, p
 fn move_lot(conn: &mut AnyConnection, entry: &EntryRow, lot_id: &str, points: i64) -> QueryResult<bool> {
     let target = lots::table.find((&entry.shop_id, &entry.customer_id, lot_id));
     let moved = if points > 0 {
-        let kept = diesel::update(target.filter(lots::remaining.gt(points)))
-            .set(lots::remaining.eq(lots::remaining - points))
-            .execute(conn)?;
+        let (shop_id, customer_id) = (entry.shop_id.as_str(), entry.customer_id.as_str());
+        let kept = super::cached_sql::TakeKeeping { shop_id, customer_id, lot_id, points }.execute(conn)?;
         if kept == 1 {
             return Ok(true);
         }

@@ -3,6 +3,7 @@
 //! transaction; on SQLite many concurrent writes share one commit).
 
 pub(crate) mod analytics;
+pub(crate) mod cached_sql;
 pub mod campaigns;
 pub mod checkout;
 pub(crate) mod claim_write;

@@ -1,0 +1,73 @@
+//! Statements diesel's statement cache keeps. diesel prepares afresh, on
+//! every call, any `UPDATE` built with its DSL and any query holding a
+//! `sql(...)` literal (it cannot tell a fixed literal from a generated one),
+//! so on the claim's hot path SQLite parsed and planned those statements
+//! once per claim. The types here write fixed SQL with binds and declare a
+//! static query id, so each is prepared once per connection.
+
+use diesel::backend::Backend;
+use diesel::expression::{is_aggregate, AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::serialize::ToSql;
+use diesel::sql_types::{BigInt, Bool, HasSqlType, Text};
+use diesel::{QueryResult, RunQueryDsl};
+
+/// `lots.open` as a literal (a partial index `WHERE open` is only used when
+/// the query's own WHERE names the column, not a bound `true`).
+#[derive(Debug, Clone, Copy, QueryId)]
+pub struct OpenLot;
+
+impl Expression for OpenLot {
+    type SqlType = Bool;
+}
+
+impl<DB: Backend> QueryFragment<DB> for OpenLot {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("lots.open");
+        Ok(())
+    }
+}
+
+impl<QS> AppearsOnTable<QS> for OpenLot {}
+impl<QS> SelectableExpression<QS> for OpenLot {}
+impl ValidGrouping<()> for OpenLot {
+    type IsAggregate = is_aggregate::Never;
+}
+
+/// Takes `points` from one lot that keeps some afterwards:
+/// `UPDATE lots SET remaining = remaining - p WHERE <key> AND remaining > p`.
+#[derive(Debug, Clone, Copy)]
+pub struct TakeKeeping<'a> {
+    pub shop_id: &'a str,
+    pub customer_id: &'a str,
+    pub lot_id: &'a str,
+    pub points: i64,
+}
+
+impl QueryId for TakeKeeping<'_> {
+    type QueryId = TakeKeeping<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<DB> QueryFragment<DB> for TakeKeeping<'_>
+where
+    DB: Backend + HasSqlType<Text> + HasSqlType<BigInt>,
+    str: ToSql<Text, DB>,
+    i64: ToSql<BigInt, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("UPDATE lots SET remaining = remaining - ");
+        out.push_bind_param::<BigInt, i64>(&self.points)?;
+        out.push_sql(" WHERE shop_id = ");
+        out.push_bind_param::<Text, str>(self.shop_id)?;
+        out.push_sql(" AND customer_id = ");
+        out.push_bind_param::<Text, str>(self.customer_id)?;
+        out.push_sql(" AND id = ");
+        out.push_bind_param::<Text, str>(self.lot_id)?;
+        out.push_sql(" AND remaining > ");
+        out.push_bind_param::<BigInt, i64>(&self.points)?;
+        Ok(())
+    }
+}
+
+impl<Conn> RunQueryDsl<Conn> for TakeKeeping<'_> {}
