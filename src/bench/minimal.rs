@@ -19,6 +19,7 @@ use crate::domain::money::Currency;
 use crate::domain::points::Points;
 use crate::domain::program::Channel;
 use crate::error::{AppError, AppResult};
+use crate::store::cached_sql::DebitBalance;
 use crate::store::customers::{EntryRow, Movement};
 use crate::store::schema::{claims, customers, idempotency_keys, ledger_entries, outbox};
 use crate::store::{lots, pool, programs, shops, write_transaction, AnyConnection};
@@ -181,10 +182,7 @@ fn thread_loop(conn: &mut AnyConnection, plan: &Plan, shape: Shape, t: &Template
 fn unit(conn: &mut AnyConnection, customer: &str, with_lots: bool, t: &Template) -> AppResult<()> {
     let now = crate::clock::now();
     let p = POINTS_PER_CLAIM;
-    let debited = diesel::update(customers::table.find((SHOP, customer)))
-        .filter(customers::points_balance.ge(p))
-        .set((customers::points_balance.eq(customers::points_balance - p), customers::updated_at.eq(now)))
-        .execute(conn)?;
+    let debited = DebitBalance { shop_id: SHOP, customer_id: customer, points: p, now }.execute(conn)?;
     if debited != 1 {
         return Err(AppError::internal_msg("the bench wallet ran dry"));
     }

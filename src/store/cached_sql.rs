@@ -5,11 +5,12 @@
 //! once per claim. The types here write fixed SQL with binds and declare a
 //! static query id, so each is prepared once per connection.
 
+use chrono::NaiveDateTime;
 use diesel::backend::Backend;
 use diesel::expression::{is_aggregate, AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::sql_types::{BigInt, Bool, HasSqlType, Text};
+use diesel::sql_types::{BigInt, Bool, HasSqlType, Text, Timestamp};
 use diesel::{QueryResult, RunQueryDsl};
 
 /// `lots.open` as a literal (a partial index `WHERE open` is only used when
@@ -71,3 +72,42 @@ where
 }
 
 impl<Conn> RunQueryDsl<Conn> for TakeKeeping<'_> {}
+
+/// The claim's conditional debit: `UPDATE customers SET points_balance =
+/// points_balance - p, updated_at = now WHERE <key> AND points_balance >= p`.
+#[derive(Debug, Clone, Copy)]
+pub struct DebitBalance<'a> {
+    pub shop_id: &'a str,
+    pub customer_id: &'a str,
+    pub points: i64,
+    pub now: NaiveDateTime,
+}
+
+impl QueryId for DebitBalance<'_> {
+    type QueryId = DebitBalance<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<DB> QueryFragment<DB> for DebitBalance<'_>
+where
+    DB: Backend + HasSqlType<Text> + HasSqlType<BigInt> + HasSqlType<Timestamp>,
+    str: ToSql<Text, DB>,
+    i64: ToSql<BigInt, DB>,
+    NaiveDateTime: ToSql<Timestamp, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("UPDATE customers SET points_balance = points_balance - ");
+        out.push_bind_param::<BigInt, i64>(&self.points)?;
+        out.push_sql(", updated_at = ");
+        out.push_bind_param::<Timestamp, NaiveDateTime>(&self.now)?;
+        out.push_sql(" WHERE shop_id = ");
+        out.push_bind_param::<Text, str>(self.shop_id)?;
+        out.push_sql(" AND id = ");
+        out.push_bind_param::<Text, str>(self.customer_id)?;
+        out.push_sql(" AND points_balance >= ");
+        out.push_bind_param::<BigInt, i64>(&self.points)?;
+        Ok(())
+    }
+}
+
+impl<Conn> RunQueryDsl<Conn> for DebitBalance<'_> {}

@@ -126,10 +126,7 @@ pub(crate) fn debit(
     movement: Movement,
 ) -> Result<EntryRow> {
     let now = crate::clock::now();
-    let updated = diesel::update(customers::table.find((shop_id, id)))
-        .filter(customers::points_balance.ge(points))
-        .set((customers::points_balance.eq(customers::points_balance - points), customers::updated_at.eq(now)))
-        .execute(conn)?;
+    let updated = super::cached_sql::DebitBalance { shop_id, customer_id: id, points, now }.execute(conn)?;
     if updated == 0 {
         let balance = balance(conn, shop_id, id).optional()?.unwrap_or(0);
         return Err(Reason::InsufficientPoints { balance }.into());
