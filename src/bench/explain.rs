@@ -158,6 +158,7 @@ fn sweep_queries(shop: &str, customer: &str, now: chrono::NaiveDateTime) -> Vec<
                 .filter(lots::shop_id.eq(shop))
                 .filter(lots::customer_id.eq(customer))
                 .filter(open())
+                .filter(lots::expires_at.is_null().eq(false))
                 .filter(lots::expires_at.le(now))
                 .select((lots::id, lots::remaining)),
         ),
@@ -292,7 +293,7 @@ pub(crate) fn run(url: &str) -> anyhow::Result<()> {
     if postgres {
         conn.batch_execute("SET plan_cache_mode = force_generic_plan")?;
     }
-    let mut scans = Vec::new();
+    let (mut scans, mut unkeyed) = (Vec::new(), Vec::new());
     for query in hot_queries() {
         let sql = if postgres { &query.postgres } else { &query.sqlite };
         let plan = if postgres { pg_plan(&mut conn, sql)? } else { sqlite_plan(&mut conn, sql)? };
@@ -305,8 +306,13 @@ pub(crate) fn run(url: &str) -> anyhow::Result<()> {
         if verdict.starts_with("FULL SCAN") {
             scans.push(query.name);
         }
+        if !postgres && unkeyed_wallet_read(sql, &plan) {
+            println!("   ! names one customer but its index search does not use customer_id");
+            unkeyed.push(query.name);
+        }
     }
     anyhow::ensure!(scans.is_empty(), "hot queries without an index: {scans:?}");
+    anyhow::ensure!(unkeyed.is_empty(), "wallet queries searching the whole shop: {unkeyed:?}");
     println!("every hot query uses an index");
     Ok(())
 }
@@ -351,6 +357,16 @@ fn pg_plan(conn: &mut AnyConnection, sql: &str) -> anyhow::Result<Vec<String>> {
     Ok(lines?.into_iter().map(|l| l.line).collect())
 }
 
+/// A query for one customer (`customer_id = ?`) whose SQLite plan searches
+/// no index by customer: it reads a range of the whole shop (for instance
+/// every due lot) to find one wallet's rows. SQLite plans without
+/// statistics, so an empty database shows the plan a big one gets;
+/// PostgreSQL's choice depends on statistics and is not judged here.
+fn unkeyed_wallet_read(sql: &str, plan: &[String]) -> bool {
+    let per_customer = sql.contains("`customer_id` = ?");
+    per_customer && !plan.iter().any(|line| line.contains("customer_id=?"))
+}
+
 /// "FULL SCAN …" when a table is read whole, else which index is used.
 fn judge(plan: &[String]) -> String {
     let scan = plan.iter().find(|l| {
@@ -367,5 +383,21 @@ fn judge(plan: &[String]) -> String {
     match index {
         Some(line) => format!("index ({}){sort_note}", line.trim().trim_start_matches("->").trim()),
         None => format!("no scan, no index named{sort_note}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unkeyed_wallet_read;
+
+    #[test]
+    fn a_wallet_query_must_search_by_customer() {
+        let sql = "SELECT `lots`.`id` FROM `lots` WHERE `lots`.`shop_id` = ? AND `lots`.`customer_id` = ?";
+        let by_customer = ["SEARCH lots USING INDEX lots_open (shop_id=? AND customer_id=?)".to_string()];
+        let by_shop = ["SEARCH lots USING INDEX lots_due (shop_id=? AND expires_at<?)".to_string()];
+        assert!(!unkeyed_wallet_read(sql, &by_customer));
+        assert!(unkeyed_wallet_read(sql, &by_shop));
+        let shop_wide = "SELECT `lots`.`id` FROM `lots` WHERE `lots`.`shop_id` = ?";
+        assert!(!unkeyed_wallet_read(shop_wide, &by_shop), "a shop-wide query is not judged");
     }
 }

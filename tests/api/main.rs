@@ -41,6 +41,7 @@ mod ops;
 mod pages;
 mod paging;
 mod parser_errors;
+mod plans;
 mod programs;
 mod properties;
 mod proxy;
