@@ -57,7 +57,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::Migrate => {
-            telemetry::init(settings.log_format);
+            let _log = telemetry::init(settings.log_format);
             let url = settings.database_url.clone();
             tokio::task::spawn_blocking(move || {
                 let (pool, backend) = store::pool::build(&url, 1)?;
@@ -69,7 +69,7 @@ async fn main() -> anyhow::Result<()> {
             .await?
         }
         Command::Reconcile => {
-            telemetry::init(settings.log_format);
+            let _log = telemetry::init(settings.log_format);
             let (url, pool, batch) = (settings.database_url.clone(), settings.pool_size, settings.group_commit_max);
             let store = tokio::task::spawn_blocking(move || store::Store::open(&url, pool, batch)).await??;
             let platform = loyalty_wallet::platform::Platform::new(store, settings.platform.clone())?;
@@ -95,7 +95,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn rotate_key(settings: Settings) -> anyhow::Result<()> {
-    telemetry::init(settings.log_format);
+    let _log = telemetry::init(settings.log_format);
     if settings.platform.tokens.source != KeySource::Configured {
         anyhow::bail!(
             "rotate-key needs the new key in LOYALTY_ENCRYPTION_KEY (and the old ones in LOYALTY_ENCRYPTION_KEY_OLD)"
@@ -124,7 +124,7 @@ async fn rotate_key(settings: Settings) -> anyhow::Result<()> {
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
-    telemetry::init(settings.log_format);
+    let _log = telemetry::init(settings.log_format);
     let development = settings.development;
     let app = Application::build(settings.clone()).await?;
     let host = settings.bind.rsplit_once(':').map_or("127.0.0.1", |(host, _)| host).to_string();

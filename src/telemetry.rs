@@ -12,19 +12,24 @@ use std::time::Instant;
 use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
 
-pub fn init(format: LogFormat) {
+/// Log lines leave through one writer thread (tracing-appender): a request's
+/// line is a channel send, not a write(2) to stderr under its lock from every
+/// worker. Nothing is dropped (not lossy: a full queue makes the logger wait).
+/// Keep the guard for the life of the process: dropping it flushes the queue.
+#[must_use = "dropping the guard stops the log writer"]
+pub fn init(format: LogFormat) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .with_ansi(ansi)
-        .with_writer(std::io::stderr);
+    let (writer, guard) =
+        tracing_appender::non_blocking::NonBlockingBuilder::default().lossy(false).finish(std::io::stderr());
+    let builder =
+        tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(ansi).with_writer(writer);
     // A second init (tests start many apps in one process) is harmless.
-    let _ = match format {
+    let installed = match format {
         LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
         LogFormat::Text => builder.try_init(),
     };
+    installed.ok().map(|()| guard)
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

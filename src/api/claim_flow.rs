@@ -35,7 +35,8 @@ pub(crate) async fn load(
     channel: Channel,
 ) -> AppResult<Wallet> {
     let (shop_id, customer_id) = (shop.as_str().to_string(), customer.as_str().to_string());
-    let found = store.read(move |conn| wallets::find(conn, &shop_id, &customer_id, channel)).await?;
+    let cache = store.programs().clone();
+    let found = store.read(move |conn| wallets::find(conn, &shop_id, &customer_id, channel, &cache)).await?;
     if let Some(wallet) = found {
         return Ok(wallet);
     }
@@ -206,7 +207,8 @@ pub(crate) async fn settle_within_window(
 async fn segment_member(store: &Store, platform: &Platform, request: &ClaimRequest) -> AppResult<Option<bool>> {
     let (shop, customer, channel) =
         (request.shop.as_str().to_string(), request.customer.as_str().to_string(), request.channel);
-    let found = store.read(move |conn| wallets::find(conn, &shop, &customer, channel)).await?;
+    let cache = store.programs().clone();
+    let found = store.read(move |conn| wallets::find(conn, &shop, &customer, channel, &cache)).await?;
     let Some(wallet) = found else { return Ok(None) };
     checked_membership(platform, &wallet).await
 }

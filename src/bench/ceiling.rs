@@ -15,6 +15,7 @@ use crate::domain::program::Channel;
 use crate::error::{AppError, AppResult};
 use crate::store::claims::{self, ClaimRequest};
 use crate::store::idempotency::{self as stored, Scope};
+use crate::store::programs;
 use crate::store::{pool, wallets, write_transaction, AnyConnection};
 use chrono::Utc;
 use diesel::connection::SimpleConnection;
@@ -126,7 +127,9 @@ fn claim_unit(conn: &mut AnyConnection, customer: &str) -> AppResult<Option<Stri
 
 /// The wallet read behind GET /api/v1/wallet, rendered as its JSON.
 fn wallet_unit(conn: &mut AnyConnection, customer: &str) -> AppResult<Option<String>> {
-    let wallet = wallets::find(conn, SHOP, customer, Channel::Online)?.ok_or_else(|| AppError::not_found("wallet"))?;
+    static PROGRAMS: std::sync::LazyLock<programs::Cache> = std::sync::LazyLock::new(programs::Cache::default);
+    let wallet = wallets::find(conn, SHOP, customer, Channel::Online, &PROGRAMS)?
+        .ok_or_else(|| AppError::not_found("wallet"))?;
     serde_json::to_string(&wallet_view(&wallet, None)?).map_err(AppError::internal)?;
     Ok(None)
 }

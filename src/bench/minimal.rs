@@ -22,7 +22,7 @@ use crate::error::{AppError, AppResult};
 use crate::store::cached_sql::DebitBalance;
 use crate::store::customers::{EntryRow, Movement};
 use crate::store::schema::{claims, customers, idempotency_keys, ledger_entries, outbox};
-use crate::store::{lots, pool, programs, shops, write_transaction, AnyConnection};
+use crate::store::{lots, on_backend, pool, programs, shops, write_transaction, AnyConnection};
 use diesel::prelude::*;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -182,11 +182,15 @@ fn thread_loop(conn: &mut AnyConnection, plan: &Plan, shape: Shape, t: &Template
 fn unit(conn: &mut AnyConnection, customer: &str, with_lots: bool, t: &Template) -> AppResult<()> {
     let now = crate::clock::now();
     let p = POINTS_PER_CLAIM;
-    let debited = DebitBalance { shop_id: SHOP, customer_id: customer, points: p, now }.execute(conn)?;
+    // Every statement on the backend's own connection, as the service's
+    // claim path runs them (store::on_backend!).
+    let debit = DebitBalance { shop_id: SHOP, customer_id: customer, points: p, now };
+    let debited = on_backend!(conn, |c| debit.execute(c))?;
     if debited != 1 {
         return Err(AppError::internal_msg("the bench wallet ran dry"));
     }
-    let balance: i64 = customers::table.find((SHOP, customer)).select(customers::points_balance).get_result(conn)?;
+    let balance_of = customers::table.find((SHOP, customer)).select(customers::points_balance);
+    let balance: i64 = on_backend!(conn, |c| balance_of.get_result(c))?;
     let claim_id = new_id();
     let entry = EntryRow {
         shop_id: SHOP.into(),
@@ -201,37 +205,35 @@ fn unit(conn: &mut AnyConnection, customer: &str, with_lots: bool, t: &Template)
         created_at: now,
         pending_delta: 0,
     };
-    diesel::insert_into(ledger_entries::table).values(&entry).execute(conn)?;
+    on_backend!(conn, |c| diesel::insert_into(ledger_entries::table).values(&entry).execute(c))?;
     if with_lots {
         let movement =
             Movement { claim_id: Some(&claim_id), policy: Some(&t.policy), ..Movement::of(EntryKind::Redeem) };
         lots::after_debit(conn, &entry, &movement)?;
     }
     claim_row(conn, customer, &claim_id, t, now)?;
-    diesel::insert_into(outbox::table)
-        .values((
-            outbox::shop_id.eq(SHOP),
-            outbox::id.eq(new_id()),
-            outbox::claim_id.eq(&claim_id),
-            outbox::action.eq("create"),
-            outbox::status.eq("done"),
-            outbox::attempts.eq(1),
-            outbox::next_attempt_at.eq(now),
-            outbox::created_at.eq(now),
-            outbox::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    diesel::insert_into(idempotency_keys::table)
-        .values((
-            idempotency_keys::shop_id.eq(SHOP),
-            idempotency_keys::principal.eq(format!("customer:{customer}")),
-            idempotency_keys::key.eq(&claim_id),
-            idempotency_keys::request_hash.eq("minimal"),
-            idempotency_keys::status_code.eq(201),
-            idempotency_keys::response_body.eq("{}"),
-            idempotency_keys::created_at.eq(now),
-        ))
-        .execute(conn)?;
+    let outbox_row = diesel::insert_into(outbox::table).values((
+        outbox::shop_id.eq(SHOP),
+        outbox::id.eq(new_id()),
+        outbox::claim_id.eq(&claim_id),
+        outbox::action.eq("create"),
+        outbox::status.eq("done"),
+        outbox::attempts.eq(1),
+        outbox::next_attempt_at.eq(now),
+        outbox::created_at.eq(now),
+        outbox::updated_at.eq(now),
+    ));
+    on_backend!(conn, |c| outbox_row.execute(c))?;
+    let key_row = diesel::insert_into(idempotency_keys::table).values((
+        idempotency_keys::shop_id.eq(SHOP),
+        idempotency_keys::principal.eq(format!("customer:{customer}")),
+        idempotency_keys::key.eq(&claim_id),
+        idempotency_keys::request_hash.eq("minimal"),
+        idempotency_keys::status_code.eq(201),
+        idempotency_keys::response_body.eq("{}"),
+        idempotency_keys::created_at.eq(now),
+    ));
+    on_backend!(conn, |c| key_row.execute(c))?;
     Ok(())
 }
 
@@ -242,23 +244,22 @@ fn claim_row(
     t: &Template,
     now: chrono::NaiveDateTime,
 ) -> AppResult<()> {
-    diesel::insert_into(claims::table)
-        .values((
-            claims::shop_id.eq(SHOP),
-            claims::id.eq(claim_id),
-            claims::customer_id.eq(customer),
-            claims::channel.eq("online"),
-            claims::code.eq(format!("MIN{}", claim_id.replace('-', ""))),
-            claims::points.eq(POINTS_PER_CLAIM),
-            claims::value_minor.eq(t.value_minor),
-            claims::currency.eq(&t.currency),
-            claims::purchase_type.eq(&t.purchase_type),
-            claims::status.eq(ClaimStatus::Active.as_str()),
-            claims::program_version.eq(t.version),
-            claims::program_snapshot.eq(&t.snapshot),
-            claims::created_at.eq(now),
-            claims::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+    let row = diesel::insert_into(claims::table).values((
+        claims::shop_id.eq(SHOP),
+        claims::id.eq(claim_id),
+        claims::customer_id.eq(customer),
+        claims::channel.eq("online"),
+        claims::code.eq(format!("MIN{}", claim_id.replace('-', ""))),
+        claims::points.eq(POINTS_PER_CLAIM),
+        claims::value_minor.eq(t.value_minor),
+        claims::currency.eq(&t.currency),
+        claims::purchase_type.eq(&t.purchase_type),
+        claims::status.eq(ClaimStatus::Active.as_str()),
+        claims::program_version.eq(t.version),
+        claims::program_snapshot.eq(&t.snapshot),
+        claims::created_at.eq(now),
+        claims::updated_at.eq(now),
+    ));
+    on_backend!(conn, |c| row.execute(c))?;
     Ok(())
 }

@@ -107,7 +107,7 @@ pub(crate) fn write(conn: &mut AnyConnection, prepared: &Prepared) -> Result<Cla
     let movement =
         Movement { claim_id: Some(&row.id), policy: Some(&prepared.policy), ..Movement::of(EntryKind::Redeem) };
     customers::debit(conn, &row.shop_id, &row.customer_id, row.points, movement)?;
-    diesel::insert_into(claims_table::table).values(row).execute(conn)?;
+    super::on_backend!(conn, |c| diesel::insert_into(claims_table::table).values(row).execute(c))?;
     if row.status == ClaimStatus::Pending {
         claims::enqueue(conn, &row.shop_id, &row.id, OutboxAction::Create, row.created_at)?;
     }

@@ -86,7 +86,11 @@ pub(crate) enum Draw<'a> {
 }
 
 pub fn find(conn: &mut AnyConnection, shop_id: &str, id: &str) -> QueryResult<Option<CustomerRow>> {
-    customers::table.find((shop_id, id)).select(CustomerRow::as_select()).get_result(conn).optional()
+    super::on_backend!(conn, |c| customers::table
+        .find((shop_id, id))
+        .select(CustomerRow::as_select())
+        .get_result(c)
+        .optional())
 }
 
 /// Returns the wallet, creating it with 0 points on first sight.
@@ -113,7 +117,8 @@ pub(crate) fn ensure(conn: &mut AnyConnection, shop_id: &str, id: &str) -> Resul
 }
 
 pub(crate) fn balance(conn: &mut AnyConnection, shop_id: &str, id: &str) -> QueryResult<i64> {
-    customers::table.find((shop_id, id)).select(customers::points_balance).get_result(conn)
+    let query = customers::table.find((shop_id, id)).select(customers::points_balance);
+    super::on_backend!(conn, |c| query.get_result(c))
 }
 
 /// Conditional debit: succeeds only if the balance covers `points`, checked
@@ -126,7 +131,8 @@ pub(crate) fn debit(
     movement: Movement,
 ) -> Result<EntryRow> {
     let now = crate::clock::now();
-    let updated = super::cached_sql::DebitBalance { shop_id, customer_id: id, points, now }.execute(conn)?;
+    let debit = super::cached_sql::DebitBalance { shop_id, customer_id: id, points, now };
+    let updated = super::on_backend!(conn, |c| debit.execute(c))?;
     if updated == 0 {
         let balance = balance(conn, shop_id, id).optional()?.unwrap_or(0);
         return Err(Reason::InsufficientPoints { balance }.into());
@@ -189,7 +195,7 @@ fn record(
         created_at: now,
         pending_delta: movement.pending_delta,
     };
-    diesel::insert_into(ledger_entries::table).values(&entry).execute(conn)?;
+    super::on_backend!(conn, |c| diesel::insert_into(ledger_entries::table).values(&entry).execute(c))?;
     Ok(entry)
 }
 

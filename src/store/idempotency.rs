@@ -20,11 +20,8 @@ pub(crate) struct Scope<'a> {
 }
 
 pub(crate) fn find(conn: &mut AnyConnection, scope: &Scope) -> QueryResult<Option<StoredResponse>> {
-    keys::table
-        .find((scope.shop_id, scope.principal, scope.key))
-        .select(StoredResponse::as_select())
-        .get_result(conn)
-        .optional()
+    let query = keys::table.find((scope.shop_id, scope.principal, scope.key));
+    super::on_backend!(conn, |c| query.select(StoredResponse::as_select()).get_result(c).optional())
 }
 
 /// Reserves the key before any work: a concurrent request with the same key
@@ -36,19 +33,16 @@ pub(crate) fn reserve(
     request_hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let inserted = conn.transaction(|c| {
-        diesel::insert_into(keys::table)
-            .values((
-                keys::shop_id.eq(scope.shop_id),
-                keys::principal.eq(scope.principal),
-                keys::key.eq(scope.key),
-                keys::request_hash.eq(request_hash),
-                keys::status_code.eq(0),
-                keys::response_body.eq(""),
-                keys::created_at.eq(now),
-            ))
-            .execute(c)
-    });
+    let insert = diesel::insert_into(keys::table).values((
+        keys::shop_id.eq(scope.shop_id),
+        keys::principal.eq(scope.principal),
+        keys::key.eq(scope.key),
+        keys::request_hash.eq(request_hash),
+        keys::status_code.eq(0),
+        keys::response_body.eq(""),
+        keys::created_at.eq(now),
+    ));
+    let inserted = conn.transaction(|c| super::on_backend!(c, |n| insert.execute(n)));
     match inserted {
         Ok(_) => Ok(true),
         Err(e) if is_unique_violation(&e) => Ok(false),
@@ -57,8 +51,7 @@ pub(crate) fn reserve(
 }
 
 pub(crate) fn complete(conn: &mut AnyConnection, scope: &Scope, status: u16, body: &str) -> QueryResult<()> {
-    diesel::update(keys::table.find((scope.shop_id, scope.principal, scope.key)))
-        .set((keys::status_code.eq(i32::from(status)), keys::response_body.eq(body)))
-        .execute(conn)
-        .map(|_| ())
+    let update = diesel::update(keys::table.find((scope.shop_id, scope.principal, scope.key)))
+        .set((keys::status_code.eq(i32::from(status)), keys::response_body.eq(body)));
+    super::on_backend!(conn, |c| update.execute(c)).map(|_| ())
 }

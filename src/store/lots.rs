@@ -112,12 +112,8 @@ pub fn save_policy(conn: &mut AnyConnection, shop_id: &str, policy: &PointsPolic
 
 /// A wallet's lots with points left.
 pub fn open_lots(conn: &mut AnyConnection, shop_id: &str, customer_id: &str) -> QueryResult<Vec<LotRow>> {
-    lots::table
-        .filter(lots::shop_id.eq(shop_id))
-        .filter(lots::customer_id.eq(customer_id))
-        .filter(open())
-        .select(LotRow::as_select())
-        .load(conn)
+    let query = lots::table.filter(lots::shop_id.eq(shop_id)).filter(lots::customer_id.eq(customer_id)).filter(open());
+    super::on_backend!(conn, |c| query.select(LotRow::as_select()).load(c))
 }
 
 /// What a debit needs of a wallet's open lots (the `lots_open` index).
@@ -280,8 +276,8 @@ fn take_from_soonest(conn: &mut AnyConnection, entry: &EntryRow, points: i64) ->
     if points <= 0 {
         return Ok(false);
     }
-    let soonest: Option<(String, i64)> =
-        soonest_open_lot!(&entry.shop_id, &entry.customer_id).get_result(conn).optional()?;
+    let query = soonest_open_lot!(&entry.shop_id, &entry.customer_id);
+    let soonest: Option<(String, i64)> = super::on_backend!(conn, |c| query.get_result(c).optional())?;
     let Some((lot_id, remaining)) = soonest else { return Ok(false) };
     if remaining <= points || !move_lot(conn, entry, &lot_id, points)? {
         return Ok(false);
@@ -305,16 +301,14 @@ fn allocate(conn: &mut AnyConnection, entry: &EntryRow, chosen: &[(String, i64)]
 
 /// What `entry` took from (points > 0) or gave back to (points < 0) a lot.
 fn record_allocation(conn: &mut AnyConnection, entry: &EntryRow, lot_id: &str, points: i64) -> QueryResult<()> {
-    diesel::insert_into(lot_allocations::table)
-        .values((
-            lot_allocations::shop_id.eq(&entry.shop_id),
-            lot_allocations::entry_id.eq(&entry.id),
-            lot_allocations::lot_id.eq(lot_id),
-            lot_allocations::customer_id.eq(&entry.customer_id),
-            lot_allocations::points.eq(points),
-        ))
-        .execute(conn)
-        .map(|_| ())
+    let insert = diesel::insert_into(lot_allocations::table).values((
+        lot_allocations::shop_id.eq(&entry.shop_id),
+        lot_allocations::entry_id.eq(&entry.id),
+        lot_allocations::lot_id.eq(lot_id),
+        lot_allocations::customer_id.eq(&entry.customer_id),
+        lot_allocations::points.eq(points),
+    ));
+    super::on_backend!(conn, |c| insert.execute(c)).map(|_| ())
 }
 
 /// Moves one lot by `points`; false when the guard refuses. A take that
@@ -325,7 +319,8 @@ fn move_lot(conn: &mut AnyConnection, entry: &EntryRow, lot_id: &str, points: i6
     let target = lots::table.find((&entry.shop_id, &entry.customer_id, lot_id));
     let moved = if points > 0 {
         let (shop_id, customer_id) = (entry.shop_id.as_str(), entry.customer_id.as_str());
-        let kept = super::cached_sql::TakeKeeping { shop_id, customer_id, lot_id, points }.execute(conn)?;
+        let take = super::cached_sql::TakeKeeping { shop_id, customer_id, lot_id, points };
+        let kept = super::on_backend!(conn, |c| take.execute(c))?;
         if kept == 1 {
             return Ok(true);
         }

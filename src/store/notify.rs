@@ -120,7 +120,7 @@ pub(crate) fn build(
 }
 
 pub(crate) fn insert(conn: &mut AnyConnection, row: &NotificationRow) -> QueryResult<()> {
-    diesel::insert_into(notifications::table).values(row).execute(conn).map(|_| ())
+    super::on_backend!(conn, |c| diesel::insert_into(notifications::table).values(row).execute(c)).map(|_| ())
 }
 
 const LEASE_PG: &str = "UPDATE notifications SET next_attempt_at = $1, attempts = attempts + 1, updated_at = $2 \

@@ -77,11 +77,11 @@ pub(crate) fn take_back(
 
 /// A customer's pending points.
 pub(crate) fn total(conn: &mut AnyConnection, shop_id: &str, customer_id: &str) -> QueryResult<i64> {
-    let points: Vec<i64> = pending_points::table
+    let query = pending_points::table
         .filter(pending_points::shop_id.eq(shop_id))
         .filter(pending_points::customer_id.eq(customer_id))
-        .select(pending_points::points)
-        .load(conn)?;
+        .select(pending_points::points);
+    let points: Vec<i64> = super::on_backend!(conn, |c| query.load(c))?;
     Ok(points.iter().sum())
 }
 

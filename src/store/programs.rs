@@ -38,12 +38,12 @@ pub(crate) fn insert_version(
 
 /// The channel's newest version number (the lean claim's re-check).
 pub(crate) fn current_version(conn: &mut AnyConnection, shop_id: &str, channel: Channel) -> QueryResult<i64> {
-    programs::table
+    let query = programs::table
         .filter(programs::shop_id.eq(shop_id))
         .filter(programs::channel.eq(channel.as_str()))
         .order(programs::version.desc())
-        .select(programs::version)
-        .get_result(conn)
+        .select(programs::version);
+    super::on_backend!(conn, |c| query.get_result(c))
 }
 
 /// A program version parsed once, with its JSON as a claim snapshots it.
@@ -52,6 +52,7 @@ pub(crate) struct Parsed {
     pub(crate) version: i64,
     pub(crate) settings: ProgramSettings,
     pub(crate) json: String,
+    pub(crate) created_at: NaiveDateTime,
 }
 
 /// Parsed program settings per (shop, channel), checked against the newest
@@ -78,12 +79,13 @@ impl Cache {
                 return Ok(hit);
             }
         }
-        let stored: String =
-            programs::table.find((shop_id, channel.as_str(), version)).select(programs::settings).get_result(conn)?;
+        let query = programs::table.find((shop_id, channel.as_str(), version));
+        let (stored, created_at): (String, NaiveDateTime) =
+            super::on_backend!(conn, |c| query.select((programs::settings, programs::created_at)).get_result(c))?;
         let settings = parse_settings(&stored)?;
         // What a claim stores: the settings as serialized now (as before).
         let json = serde_json::to_string(&settings).map_err(Error::internal)?;
-        let parsed = std::sync::Arc::new(Parsed { version, settings, json });
+        let parsed = std::sync::Arc::new(Parsed { version, settings, json, created_at });
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= Self::MAX {
                 entries.clear();
@@ -94,14 +96,22 @@ impl Cache {
     }
 }
 
+impl Parsed {
+    /// The version as a wallet shows it.
+    pub(crate) fn program(&self, channel: Channel) -> Program {
+        Program { channel, version: self.version, settings: self.settings.clone(), updated_at: self.created_at }
+    }
+}
+
 /// The channel's current (newest) version.
 pub(crate) fn current(conn: &mut AnyConnection, shop_id: &str, channel: Channel) -> Result<Program> {
-    let (version, settings, updated_at): (i64, String, NaiveDateTime) = programs::table
+    let query = programs::table
         .filter(programs::shop_id.eq(shop_id))
         .filter(programs::channel.eq(channel.as_str()))
         .order(programs::version.desc())
-        .select((programs::version, programs::settings, programs::created_at))
-        .get_result(conn)?;
+        .select((programs::version, programs::settings, programs::created_at));
+    let (version, settings, updated_at): (i64, String, NaiveDateTime) =
+        super::on_backend!(conn, |c| query.get_result(c))?;
     let settings = parse_settings(&settings)?;
     Ok(Program { channel, version, settings, updated_at })
 }

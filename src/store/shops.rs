@@ -131,7 +131,7 @@ pub fn rotate_tokens(conn: &mut AnyConnection, keys: &KeyRing, only_plaintext: b
 }
 
 pub fn find(conn: &mut AnyConnection, shop_id: &str) -> QueryResult<Option<ShopRow>> {
-    shops::table.find(shop_id).select(ShopRow::as_select()).get_result(conn).optional()
+    super::on_backend!(conn, |c| shops::table.find(shop_id).select(ShopRow::as_select()).get_result(c).optional())
 }
 
 /// The currency the shop sells in: a shop not stored yet sells in the one

@@ -40,11 +40,14 @@ fn outlook(conn: &mut AnyConnection, shop_id: &str, customer_id: &str) -> Result
 }
 
 /// The wallet, or None when the shop or customer has not been seen yet.
+/// The program comes parsed from `cache` (checked against the newest
+/// version number, so a saved program shows at once).
 pub(crate) fn find(
     conn: &mut AnyConnection,
     shop_id: &str,
     customer_id: &str,
     channel: Channel,
+    cache: &programs::Cache,
 ) -> Result<Option<Wallet>> {
     let Some(shop) = shops::find(conn, shop_id)? else {
         return Ok(None);
@@ -52,7 +55,7 @@ pub(crate) fn find(
     let Some(customer) = customers::find(conn, shop_id, customer_id)? else {
         return Ok(None);
     };
-    let program = programs::current(conn, shop_id, channel)?;
+    let program = cache.current(conn, shop_id, channel)?.program(channel);
     let points = outlook(conn, shop_id, customer_id)?;
     Ok(Some(Wallet { shop, customer, program, points }))
 }
