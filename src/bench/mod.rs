@@ -10,6 +10,7 @@ pub(crate) mod measure;
 pub(crate) mod minimal;
 pub(crate) mod offers;
 pub(crate) mod pgbench;
+mod plan_verdict;
 pub(crate) mod reads;
 pub(crate) mod report;
 pub mod rss;
