@@ -49,6 +49,10 @@ pub struct Settings {
     pub pool_size: u32,
     pub body_limit_bytes: usize,
     pub group_commit_max: usize,
+    /// PostgreSQL: writer threads (each with its own connection) that fold
+    /// queued write units into one transaction; 0 = one transaction per
+    /// unit on the pool.
+    pub pg_group_writers: usize,
     /// Seconds in a "day" of expiry, pending windows, warnings and win-back
     /// (`LOYALTY_DAY_SECS`, default 86400; shorter only for tests and demos).
     pub(crate) day_secs: i64,
@@ -111,6 +115,11 @@ pub struct PlatformSettings {
 const DEFAULT_DATABASE: &str = "loyalty-wallet.db";
 
 impl Settings {
+    /// How the store groups its writes.
+    pub fn writes(&self) -> crate::store::Writes {
+        crate::store::Writes { max_batch: self.group_commit_max, pg_writers: self.pg_group_writers }
+    }
+
     /// Reads the process environment (and the optional file).
     pub fn from_env() -> anyhow::Result<Self> {
         let mut vars: HashMap<String, String> = std::env::vars().collect();
@@ -160,6 +169,7 @@ impl Settings {
             pool_size: number(&get, "LOYALTY_DB_POOL_SIZE", if is_postgres { 16 } else { 8 })?,
             body_limit_bytes: number(&get, "LOYALTY_BODY_LIMIT_BYTES", 64 * 1024)?,
             group_commit_max: number(&get, "LOYALTY_GROUP_COMMIT_MAX", 256)?,
+            pg_group_writers: number(&get, "LOYALTY_PG_GROUP_WRITERS", 2)?,
             day_secs: day_secs(&get)?,
             allow_loopback_urls: development
                 || get("LOYALTY_ALLOW_LOOPBACK_URLS").is_some_and(|v| v == "1" || v == "true"),

@@ -70,7 +70,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Reconcile => {
             let _log = telemetry::init(settings.log_format);
-            let (url, pool, batch) = (settings.database_url.clone(), settings.pool_size, settings.group_commit_max);
+            let (url, pool, batch) = (settings.database_url.clone(), settings.pool_size, settings.writes());
             let store = tokio::task::spawn_blocking(move || store::Store::open(&url, pool, batch)).await??;
             let platform = loyalty_wallet::platform::Platform::new(store, settings.platform.clone())?;
             let report =

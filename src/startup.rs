@@ -32,7 +32,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let (url, pool, batch) = (settings.database_url.clone(), settings.pool_size, settings.group_commit_max);
+        let (url, pool, batch) = (settings.database_url.clone(), settings.pool_size, settings.writes());
         if settings.day_is_shortened() {
             tracing::warn!(day_secs = settings.day_secs, "LOYALTY_DAY_SECS is set: a day of points expiry, pending windows and warnings is shortened (tests and demos only)");
         }

@@ -81,7 +81,7 @@ impl From<&ShopRow> for ShopView {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PlatformInput {
     pub(crate) kind: String,
@@ -93,7 +93,7 @@ pub(crate) struct PlatformInput {
     pub(crate) base_url: Option<String>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ShopInput {
     /// Left out: unchanged (as every section below).

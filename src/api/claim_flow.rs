@@ -156,6 +156,8 @@ async fn claim_once(store: &Store, request: ClaimRequest, idempotent: Idempotent
     let (cache, ahead) = (store.programs().clone(), request.clone());
     let prepared =
         store.read::<_, AppError, _>(move |conn| Ok(claim_write::prepare(conn, &ahead, &cache))).await.ok().flatten();
+    // Shared, not copied, by a write that must run again (a deadlock victim).
+    let prepared = prepared.map(Arc::new);
     let write = move |conn: &mut AnyConnection| {
         let claim = match &prepared {
             Some(prepared) => claim_write::write(conn, prepared),

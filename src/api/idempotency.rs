@@ -78,7 +78,7 @@ pub(crate) async fn run<T, F>(
 ) -> AppResult<HttpResponse>
 where
     T: Serialize + Send + 'static,
-    F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+    F: FnOnce(&mut AnyConnection) -> AppResult<T> + Clone + Send + 'static,
 {
     let answer = answer(store, request, work, move |result| Stored::new(status, result)).await?;
     Ok(answer.into_response())
@@ -90,8 +90,8 @@ where
 pub(crate) async fn answer<T, F, R>(store: &Store, request: Idempotent, work: F, respond: R) -> AppResult<Answer<T>>
 where
     T: Send + 'static,
-    F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
-    R: FnOnce(&T) -> AppResult<Stored> + Send + 'static,
+    F: FnOnce(&mut AnyConnection) -> AppResult<T> + Clone + Send + 'static,
+    R: FnOnce(&T) -> AppResult<Stored> + Clone + Send + 'static,
 {
     store
         .write(move |conn| {

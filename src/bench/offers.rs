@@ -12,7 +12,7 @@ use crate::domain::money::Currency;
 use crate::error::AppError;
 use crate::platform::issuer::{issue_due_once, scan_once};
 use crate::store::issue::Outcome;
-use crate::store::{campaigns, events, shops, AnyConnection, Store};
+use crate::store::{campaigns, events, shops, AnyConnection, Store, Writes};
 use chrono::{Duration, NaiveDateTime};
 use clap::Args;
 use diesel::prelude::*;
@@ -72,7 +72,7 @@ pub(crate) async fn run(args: OffersArgs) -> anyhow::Result<()> {
         db::ensure_database(&url)?;
         url
     };
-    let store = Store::open(&url, (args.clients as u32).clamp(4, 32), 256)?;
+    let store = Store::open(&url, (args.clients as u32).clamp(4, 32), Writes::default())?;
     let now = chrono::Utc::now().naive_utc();
     add_campaign(&store, campaign(json!({"kind": "custom", "event": "burst"}))?, now).await?;
     burst(&store, &args, now).await?;

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// How a row's attempt ended.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) enum RowOutcome {
     Done,
     Retry { after: Duration, error: String, counted: bool },

@@ -58,6 +58,7 @@ impl From<DieselError> for Error {
         match error {
             DieselError::NotFound => Error::NotFound("resource"),
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => Error::Unavailable(error.into()),
+            ref retryable if is_retryable(retryable) => Error::Unavailable(error.into()),
             DieselError::DatabaseError(_, ref info) if is_busy(info.message()) => Error::Unavailable(error.into()),
             other => Error::Database(other),
         }
@@ -66,6 +67,17 @@ impl From<DieselError> for Error {
 
 fn is_busy(message: &str) -> bool {
     message.contains("database is locked") || message.contains("statement timeout")
+}
+
+/// PostgreSQL picked this statement's transaction as a deadlock victim
+/// (40P01) or could not serialize it (40001): it was rolled back, and the
+/// same work run again succeeds.
+pub(crate) fn is_retryable(error: &DieselError) -> bool {
+    match error {
+        DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        DieselError::DatabaseError(_, info) => info.message().contains("deadlock detected"),
+        _ => false,
+    }
 }
 
 impl From<diesel::r2d2::PoolError> for Error {
@@ -92,6 +104,9 @@ mod tests {
         assert!(matches!(Error::from(closed), Error::Unavailable(_)));
         let busy = DieselError::DatabaseError(DatabaseErrorKind::Unknown, Box::new("database is locked".to_string()));
         assert!(matches!(Error::from(busy), Error::Unavailable(_)));
+        let deadlock =
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, Box::new("deadlock detected".to_string()));
+        assert!(matches!(Error::from(deadlock), Error::Unavailable(_)));
     }
 
     #[test]

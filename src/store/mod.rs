@@ -128,6 +128,23 @@ where
     }
 }
 
+/// How writes are grouped into commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Writes {
+    /// Most units folded into one commit.
+    pub max_batch: usize,
+    /// PostgreSQL: writer threads, each with its own connection, taking
+    /// units from one queue (SQLite always has exactly one writer); 0 runs
+    /// each unit as its own transaction on the pool.
+    pub pg_writers: usize,
+}
+
+impl Default for Writes {
+    fn default() -> Self {
+        Self { max_batch: 256, pg_writers: 2 }
+    }
+}
+
 /// The database, shared by handlers and background workers.
 #[derive(Clone)]
 pub struct Store {
@@ -139,27 +156,39 @@ pub struct Store {
 }
 
 impl Store {
-    /// Connects, migrates, and (on SQLite) starts the group-commit writer.
-    pub fn open(url: &str, pool_size: u32, max_batch: usize) -> anyhow::Result<Self> {
-        Self::open_with_clock(url, pool_size, max_batch, Clock::default())
+    /// Connects, migrates, and starts the group-commit writers.
+    pub fn open(url: &str, pool_size: u32, writes: Writes) -> anyhow::Result<Self> {
+        Self::open_with_clock(url, pool_size, writes, Clock::default())
     }
 
     /// As [`Store::open`], every unit of work reading time from `clock`.
-    pub(crate) fn open_with_clock(url: &str, pool_size: u32, max_batch: usize, clock: Clock) -> anyhow::Result<Self> {
-        if pool::Backend::of_url(url) == Backend::Sqlite {
+    pub(crate) fn open_with_clock(url: &str, pool_size: u32, writes: Writes, clock: Clock) -> anyhow::Result<Self> {
+        let backend = pool::Backend::of_url(url);
+        let reopen: writer::Reopen = {
+            let url = url.to_string();
+            Arc::new(move || pool::connect(&url, backend))
+        };
+        if backend == Backend::Sqlite {
             // One connection first, alone: it switches a fresh file to WAL and
             // migrates it before any other connection opens the file (a
             // fresh pool opening eight at once raced both), then becomes
             // the writer's.
             let mut first = pool::connect(url, Backend::Sqlite)?;
             run_migrations(&mut first)?;
-            let writer = GroupWriter::start(first, max_batch, clock.clone())?;
+            let writer = GroupWriter::start(vec![first], reopen, writes.max_batch, clock.clone())?;
             let (pool, _) = pool::build(url, pool_size)?;
             return Ok(Self { pool, writer: Some(Arc::new(writer)), clock, programs: Arc::default() });
         }
         let (pool, _) = pool::build(url, pool_size)?;
         run_migrations(&mut *pool.get()?)?;
-        Ok(Self { pool, writer: None, clock, programs: Arc::default() })
+        let writer = match writes.pg_writers {
+            0 => None,
+            n => {
+                let conns = (0..n).map(|_| reopen()).collect::<anyhow::Result<Vec<_>>>()?;
+                Some(Arc::new(GroupWriter::start(conns, reopen, writes.max_batch, clock.clone())?))
+            }
+        };
+        Ok(Self { pool, writer, clock, programs: Arc::default() })
     }
 
     pub(crate) fn programs(&self) -> &Arc<programs::Cache> {
@@ -190,13 +219,14 @@ impl Store {
     }
 
     /// Runs `work` as one all-or-nothing unit that is durably committed
-    /// before this returns. On SQLite, concurrent units are folded into one
-    /// commit by the writer thread (each in its own savepoint).
+    /// before this returns. Concurrent units are folded into one commit by
+    /// a writer thread (each in its own savepoint): SQLite's one writer, or
+    /// one of PostgreSQL's `pg_writers`.
     pub async fn write<T, E, F>(&self, work: F) -> std::result::Result<T, E>
     where
         T: Send + 'static,
         E: From<Error> + Send + 'static,
-        F: FnOnce(&mut AnyConnection) -> std::result::Result<T, E> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> std::result::Result<T, E> + Clone + Send + 'static,
     {
         if let Some(writer) = &self.writer {
             return writer.submit(work).await;
@@ -226,7 +256,7 @@ impl Store {
     pub(crate) async fn write_query<T, F>(&self, query: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut AnyConnection) -> QueryResult<T> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> QueryResult<T> + Clone + Send + 'static,
     {
         self.write(move |conn| query(conn).map_err(Error::from)).await
     }

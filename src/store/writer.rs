@@ -1,21 +1,41 @@
-//! Group commit for SQLite: one writer thread owns the write connection and
-//! folds every write waiting in its queue into a single durable transaction.
-//! Each unit runs in its own savepoint, so one refused claim rolls back alone;
-//! nobody is answered before the shared COMMIT (synchronous=FULL) returns.
+//! Group commit: a writer thread owns a write connection and folds every
+//! write waiting in the queue into a single durable transaction. Each unit
+//! runs in its own savepoint, so one refused claim rolls back alone; nobody
+//! is answered before the shared COMMIT returns (SQLite synchronous=FULL,
+//! PostgreSQL synchronous_commit). SQLite has one writer; PostgreSQL has
+//! `Writes::pg_writers`, all taking from one queue, so a commit's fsync
+//! serves many claims while the other writer fills its next batch.
+//!
+//! Two batches in flight (PostgreSQL's writers, or two service processes)
+//! can deadlock on wallet rows. The server then fails one statement of one
+//! unit; that unit's savepoint is rolled back, so its writes are undone and
+//! its locks released, and the unit runs again at the head of the writer's
+//! next batch (its work is `Clone` for that), up to `MAX_ATTEMPTS` times.
+//!
+//! A writer whose connection broke (a restarted server, a failed COMMIT
+//! that left no transaction state) opens a new one before its next batch.
 
 use super::{write_transaction, AnyConnection, Error};
+use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel::Connection;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
 use tokio::sync::oneshot;
 
+/// Runs of one unit before its deadlock is answered as `unavailable`.
+const MAX_ATTEMPTS: u32 = 5;
+
 trait Unit: Send {
-    fn run(&mut self, conn: &mut AnyConnection);
+    /// Runs the unit in its own savepoint. False when the server picked it
+    /// as a deadlock victim (its writes undone) and it may run again.
+    fn run(&mut self, conn: &mut AnyConnection, deadlock: &Deadlock) -> bool;
     fn finish(self: Box<Self>, committed: Result<(), String>);
 }
 
 struct Job<T, E, F> {
-    work: Option<F>,
+    work: F,
+    attempts: u32,
     outcome: Option<Result<T, E>>,
     reply: oneshot::Sender<Result<T, E>>,
     span: tracing::Span,
@@ -38,21 +58,28 @@ impl<T, E, F> Unit for Job<T, E, F>
 where
     T: Send + 'static,
     E: From<Error> + Send + 'static,
-    F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+    F: FnOnce(&mut AnyConnection) -> Result<T, E> + Clone + Send + 'static,
 {
-    fn run(&mut self, conn: &mut AnyConnection) {
+    fn run(&mut self, conn: &mut AnyConnection, deadlock: &Deadlock) -> bool {
         let _entered = self.span.enter();
-        let Some(work) = self.work.take() else { return };
+        let work = self.work.clone();
+        self.attempts += 1;
+        deadlock.clear();
         // A savepoint per unit: its failure undoes its own writes only.
         let outcome = conn.transaction(|c| {
             catch_unwind(AssertUnwindSafe(|| work(c)))
                 .unwrap_or_else(|_| Err(Error::internal_msg("write unit panicked").into()))
                 .map_err(UnitError::Work)
         });
+        if outcome.is_err() && deadlock.seen() && self.attempts < MAX_ATTEMPTS {
+            tracing::info!(attempt = self.attempts, "write unit was a deadlock victim; it runs again");
+            return false;
+        }
         self.outcome = Some(outcome.map_err(|error| match error {
             UnitError::Work(error) => error,
             UnitError::Savepoint(error) => Error::from(error).into(),
         }));
+        true
     }
 
     fn finish(self: Box<Self>, committed: Result<(), String>) {
@@ -65,26 +92,61 @@ where
     }
 }
 
+/// Set by the connection when the server reports a deadlock (or a
+/// serialization failure) on any statement; cleared before each unit.
+#[derive(Clone, Default)]
+struct Deadlock(Arc<AtomicBool>);
+
+impl Deadlock {
+    fn clear(&self) {
+        self.0.store(false, Ordering::Relaxed);
+    }
+
+    fn seen(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Makes `conn` report its deadlocks here.
+    fn watch(&self, conn: &mut AnyConnection) {
+        let flag = self.0.clone();
+        let watcher = move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::FinishQuery { error: Some(error), .. } = event {
+                if super::error::is_retryable(error) {
+                    flag.store(true, Ordering::Relaxed);
+                }
+            }
+        };
+        conn.set_instrumentation(Box::new(watcher) as Box<dyn Instrumentation>);
+    }
+}
+
+/// Opens a fresh write connection, configured as the pool's are.
+pub(crate) type Reopen = Arc<dyn Fn() -> anyhow::Result<AnyConnection> + Send + Sync>;
+
+type Inbox = Mutex<mpsc::Receiver<Box<dyn Unit>>>;
+
 pub(crate) struct GroupWriter {
     queue: mpsc::Sender<Box<dyn Unit>>,
 }
 
 impl GroupWriter {
-    pub(crate) fn start(mut conn: AnyConnection, max_batch: usize, clock: crate::clock::Clock) -> anyhow::Result<Self> {
+    /// One writer thread per connection, all taking from one queue: a free
+    /// writer takes every unit waiting (up to `max_batch`) into its commit.
+    pub(crate) fn start(
+        conns: Vec<AnyConnection>,
+        reopen: Reopen,
+        max_batch: usize,
+        clock: crate::clock::Clock,
+    ) -> anyhow::Result<Self> {
         let (queue, inbox) = mpsc::channel::<Box<dyn Unit>>();
-        std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || {
-            crate::clock::install(&clock);
-            while let Ok(first) = inbox.recv() {
-                let mut batch = vec![first];
-                while batch.len() < max_batch.max(1) {
-                    match inbox.try_recv() {
-                        Ok(unit) => batch.push(unit),
-                        Err(_) => break,
-                    }
-                }
-                commit_batch(&mut conn, batch);
-            }
-        })?;
+        let inbox = Arc::new(Mutex::new(inbox));
+        for (n, conn) in conns.into_iter().enumerate() {
+            let (inbox, clock, reopen) = (inbox.clone(), clock.clone(), reopen.clone());
+            std::thread::Builder::new().name(format!("db-writer-{n}")).spawn(move || {
+                crate::clock::install(&clock);
+                write_loop(conn, &inbox, &reopen, max_batch.max(1));
+            })?;
+        }
         Ok(Self { queue })
     }
 
@@ -92,27 +154,116 @@ impl GroupWriter {
     where
         T: Send + 'static,
         E: From<Error> + Send + 'static,
-        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Clone + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        let job = Job { work: Some(work), outcome: None, reply, span: tracing::Span::current() };
+        let job = Job { work, attempts: 0, outcome: None, reply, span: tracing::Span::current() };
         self.queue.send(Box::new(job)).map_err(|_| Error::unavailable_msg("writer stopped"))?;
         answer.await.map_err(|_| Error::unavailable_msg("writer dropped the unit"))?
     }
 }
 
-fn commit_batch(conn: &mut AnyConnection, mut batch: Vec<Box<dyn Unit>>) {
+/// One writer: batches until the queue closes (the store was dropped) and
+/// every unit carried over has run.
+fn write_loop(mut conn: AnyConnection, inbox: &Inbox, reopen: &Reopen, max_batch: usize) {
+    let deadlock = Deadlock::default();
+    deadlock.watch(&mut conn);
+    let mut carried = Vec::new();
+    while let Some(batch) = take_batch(inbox, std::mem::take(&mut carried), max_batch) {
+        let Batch { committed, again, unstarted } = commit_batch(&mut conn, batch, &deadlock);
+        carried = again;
+        if committed.is_err() && is_broken(&mut conn) {
+            if let Some(mut fresh) = reconnect(reopen) {
+                deadlock.watch(&mut fresh);
+                conn = fresh;
+                // Nothing of theirs reached the server: they run on the new connection.
+                carried.extend(unstarted);
+                continue;
+            }
+        }
+        for unit in unstarted {
+            unit.finish(committed.clone());
+        }
+    }
+}
+
+/// The units carried over from the last batch, then every unit waiting
+/// (waiting for one when nothing was carried); None once the queue is
+/// closed and nothing is carried. A writer with carried units never waits
+/// for the queue: another writer may be holding it, idle, until a new unit
+/// comes.
+fn take_batch(inbox: &Inbox, mut batch: Vec<Box<dyn Unit>>, max_batch: usize) -> Option<Vec<Box<dyn Unit>>> {
+    let inbox = match batch.is_empty() {
+        true => inbox.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
+        false => match inbox.try_lock() {
+            Ok(inbox) => inbox,
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return Some(batch),
+        },
+    };
+    if batch.is_empty() {
+        batch.push(inbox.recv().ok()?);
+    }
+    while batch.len() < max_batch {
+        match inbox.try_recv() {
+            Ok(unit) => batch.push(unit),
+            Err(_) => break,
+        }
+    }
+    Some(batch)
+}
+
+/// True when the connection cannot take another transaction.
+fn is_broken(conn: &mut AnyConnection) -> bool {
+    use diesel::connection::{SimpleConnection, TransactionManager};
+    <AnyConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+        || conn.batch_execute("SELECT 1").is_err()
+}
+
+/// A new connection for a broken one; while the database stays out of
+/// reach, None after a 200 ms pause (each batch meanwhile fails fast).
+fn reconnect(reopen: &Reopen) -> Option<AnyConnection> {
+    match reopen() {
+        Ok(fresh) => {
+            tracing::warn!("write connection reopened");
+            Some(fresh)
+        }
+        Err(error) => {
+            tracing::error!(error = %error, "write connection cannot be reopened");
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            None
+        }
+    }
+}
+
+/// What became of a batch's units.
+struct Batch {
+    /// The commit's result, told to every unit that ran.
+    committed: Result<(), String>,
+    /// Deadlock victims, to run again in the next batch.
+    again: Vec<Box<dyn Unit>>,
+    /// Units that never ran because the transaction could not begin.
+    unstarted: Vec<Box<dyn Unit>>,
+}
+
+/// Commits one batch and answers each unit that ran.
+fn commit_batch(conn: &mut AnyConnection, mut batch: Vec<Box<dyn Unit>>, deadlock: &Deadlock) -> Batch {
+    let (mut ran, mut again) = (Vec::with_capacity(batch.len()), Vec::new());
     let committed = write_transaction(conn, |c| {
-        for unit in batch.iter_mut() {
-            unit.run(c);
+        for mut unit in batch.drain(..) {
+            match unit.run(c, deadlock) {
+                true => ran.push(unit),
+                false => again.push(unit),
+            }
         }
         Ok::<(), Error>(())
     })
     .map_err(|e| format!("{e:?}"));
     if let Err(cause) = &committed {
-        tracing::error!(%cause, units = batch.len(), "group commit failed");
+        tracing::error!(%cause, units = ran.len(), unstarted = batch.len(), "group commit failed");
     }
-    for unit in batch {
+    for unit in ran {
         unit.finish(committed.clone());
     }
+    Batch { committed, again, unstarted: batch }
 }

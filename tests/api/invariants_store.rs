@@ -9,7 +9,7 @@ use loyalty_wallet::domain::points::Points;
 use loyalty_wallet::domain::program::{Channel, ProgramSettings};
 use loyalty_wallet::store::checkout::{self, RedeemRequest};
 use loyalty_wallet::store::claims::{self, ClaimRequest};
-use loyalty_wallet::store::{customers, programs, shops, Store};
+use loyalty_wallet::store::{customers, programs, shops, Store, Writes};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use rust_decimal::Decimal;
@@ -57,7 +57,10 @@ fn error_of<T>(result: loyalty_wallet::error::AppResult<T>) -> loyalty_wallet::e
 
 async fn write<T: Send + 'static>(
     store: &Store,
-    work: impl FnOnce(&mut loyalty_wallet::store::AnyConnection) -> loyalty_wallet::store::Result<T> + Send + 'static,
+    work: impl FnOnce(&mut loyalty_wallet::store::AnyConnection) -> loyalty_wallet::store::Result<T>
+        + Clone
+        + Send
+        + 'static,
 ) -> loyalty_wallet::error::AppResult<T> {
     Ok(store.write(work).await?)
 }
@@ -182,7 +185,7 @@ fn random_sequences_of_store_operations_keep_the_invariants() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let (url, _dir) = fresh_database();
     let store = runtime.block_on(async {
-        let store = Store::open(&url, 4, 64).expect("store");
+        let store = Store::open(&url, 4, Writes { max_batch: 64, pg_writers: 2 }).expect("store");
         let shop = SHOP.to_string();
         store
             .write::<_, loyalty_wallet::error::AppError, _>(move |conn| {

@@ -62,3 +62,4 @@ mod shopify_double;
 mod webhook_money;
 mod webhooks;
 mod widget_api;
+mod writers;

@@ -1,0 +1,117 @@
+//! PostgreSQL's group writers (`LOYALTY_PG_GROUP_WRITERS`): a writer whose
+//! connection the server cut opens a new one, and a unit picked as a
+//! deadlock victim runs again.
+
+use crate::helpers::*;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use loyalty_wallet::store::{AnyConnection, Store, Writes};
+use reqwest::StatusCode;
+use serde_json::json;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn writes_go_on_after_the_server_cuts_every_connection() {
+    let app = TestApp::spawn().await;
+    if postgres_server().is_none() {
+        // A SQLite connection cannot be cut from outside; the PostgreSQL run covers this.
+        assert!(!app.database_url.starts_with("postgres"));
+        return;
+    }
+    app.enable_program("online", "100", 100, 10_000).await;
+    app.grant("1", 10_000).await;
+    assert_eq!(app.claim("1", 100).await.status(), StatusCode::CREATED);
+
+    let mut admin = PgConnection::establish(&app.database_url).expect("connect");
+    let cut: Vec<Cut> = diesel::sql_query(
+        "SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .load(&mut admin)
+    .expect("terminate");
+    assert!(cut.iter().filter(|c| c.done).count() >= 2, "the writers' connections were cut: {}", cut.len());
+
+    // A writer finds its connection dead when its transaction cannot
+    // begin: it opens a new one and runs the batch there, so no claim fails.
+    let mut statuses = Vec::new();
+    for i in 0..12 {
+        let token = app.customer("1");
+        let key = format!("after-cut-{i}");
+        statuses.push(app.post("/api/v1/claims", &token, Some(&key), &json!({"points": 100})).await.status());
+    }
+    assert_eq!(statuses, vec![StatusCode::CREATED; 12]);
+    let created = statuses.len() as i64;
+    assert_eq!(app.balance("1").await, 10_000 - 100 * (created + 1));
+    assert_eq!(assert_wallet_invariants(&app, SHOP, "1").await, 10_000 - 100 * (created + 1));
+}
+
+#[derive(diesel::QueryableByName)]
+struct Cut {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    done: bool,
+}
+
+/// Two units that take two rows in opposite order, each in its own
+/// writer's batch: the server picks one as a deadlock victim, and the
+/// writer runs that unit again instead of failing it.
+#[test]
+fn a_deadlock_victim_runs_again() {
+    let (url, _dir) = fresh_database();
+    if postgres_server().is_none() {
+        // One SQLite writer runs batches one at a time: no deadlock to test.
+        assert!(!url.starts_with("postgres"));
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let store = Store::open(&url, 2, Writes { max_batch: 8, pg_writers: 2 }).expect("store");
+    let mut admin = PgConnection::establish(&url).expect("connect");
+    diesel::sql_query("CREATE TABLE probe (id INT PRIMARY KEY, n INT NOT NULL)").execute(&mut admin).expect("table");
+    diesel::sql_query("INSERT INTO probe VALUES (1, 0), (2, 0) ").execute(&mut admin).expect("rows");
+    let holding = Arc::new(AtomicUsize::new(0));
+    let unit = |first: i32, second: i32| {
+        let holding = holding.clone();
+        move |conn: &mut AnyConnection| -> loyalty_wallet::store::Result<()> {
+            bump(conn, first)?;
+            // The first run waits (at most 5 s) until both units hold their first row.
+            let waited = Instant::now();
+            holding.fetch_add(1, Ordering::SeqCst);
+            while holding.load(Ordering::SeqCst) < 2 && waited.elapsed() < Duration::from_secs(5) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            bump(conn, second)
+        }
+    };
+    let (a, b) = runtime.block_on(async {
+        let a = tokio::spawn({
+            let (store, unit) = (store.clone(), unit(1, 2));
+            async move { store.write(unit).await }
+        });
+        // The second unit is queued once the first one's writer holds row 1,
+        // so the other writer takes it.
+        while holding.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let b = store.write(unit(2, 1)).await;
+        (a.await.expect("join"), b)
+    });
+    assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
+    let counts: Vec<Count> = diesel::sql_query("SELECT n FROM probe ORDER BY id").load(&mut admin).expect("read");
+    assert_eq!(counts.iter().map(|c| c.n).collect::<Vec<_>>(), vec![2, 2], "each unit counted once");
+    let deadlocks: Vec<Count> =
+        diesel::sql_query("SELECT deadlocks::int AS n FROM pg_stat_database WHERE datname = current_database()")
+            .load(&mut admin)
+            .expect("stats");
+    assert!(deadlocks[0].n >= 1, "the server saw a deadlock");
+}
+
+fn bump(conn: &mut AnyConnection, id: i32) -> loyalty_wallet::store::Result<()> {
+    diesel::sql_query(format!("UPDATE probe SET n = n + 1 WHERE id = {id}")).execute(conn)?;
+    Ok(())
+}
+
+#[derive(diesel::QueryableByName, Debug)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    n: i32,
+}
