@@ -128,7 +128,11 @@ pub fn run_command(args: &VerifyArgs) -> anyhow::Result<()> {
 /// Runs every check (blocking). `full` = `integrity_check` rather than `quick_check`.
 pub fn check(url: &str, acked: &[String], full: bool) -> anyhow::Result<Verdict> {
     let mut conn = db::connect(url)?;
-    let begin = if db::is_postgres(url) { "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" } else { "BEGIN" };
+    // The audit reads every row: the service's statement timeout does not apply.
+    let begin = match db::is_postgres(url) {
+        true => "SET statement_timeout = 0; BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        false => "BEGIN",
+    };
     conn.batch_execute(begin)?;
     let verdict = snapshot_checks(&mut conn, acked);
     conn.batch_execute("COMMIT")?;
