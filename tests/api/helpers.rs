@@ -53,6 +53,16 @@ fn drop_test_database(url: &str) {
     }
 }
 
+/// Drops the PostgreSQL database made by `fresh_database` for a test that
+/// opens it without a `TestApp` (declare it first, so it is dropped last).
+pub struct DropDatabase(pub String);
+
+impl Drop for DropDatabase {
+    fn drop(&mut self) {
+        drop_test_database(&self.0);
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         drop_test_database(&self.database_url);

@@ -184,6 +184,7 @@ async fn run_sequence(store: &Store, run: usize, ops: Vec<StoreOp>) {
 fn random_sequences_of_store_operations_keep_the_invariants() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let (url, _dir) = fresh_database();
+    let _drop = DropDatabase(url.clone());
     let store = runtime.block_on(async {
         let store = Store::open(&url, 4, Writes { max_batch: 64, pg_writers: 2 }).expect("store");
         let shop = SHOP.to_string();

@@ -33,6 +33,7 @@ fn tables(conn: &mut AnyConnection) -> Vec<String> {
 #[test]
 fn migrations_apply_revert_and_apply_again() {
     let (url, _dir) = fresh_database();
+    let _drop = DropDatabase(url.clone());
     let mut conn = pool::connect(&url, Backend::of_url(&url)).expect("connect");
     assert!(tables(&mut conn).is_empty(), "a fresh database");
 

@@ -12,6 +12,7 @@ use std::process::Command;
 #[test]
 fn every_hot_query_uses_an_index_and_wallet_queries_search_by_customer() {
     let (url, _dir) = fresh_database();
+    let _drop = DropDatabase(url.clone());
     let mut conn = pool::connect(&url, Backend::of_url(&url)).expect("connect");
     run_migrations(&mut conn).expect("migrate");
     drop(conn);

@@ -58,6 +58,7 @@ struct Cut {
 #[test]
 fn a_deadlock_victim_runs_again() {
     let (url, _dir) = fresh_database();
+    let _drop = DropDatabase(url.clone());
     if postgres_server().is_none() {
         // One SQLite writer runs batches one at a time: no deadlock to test.
         assert!(!url.starts_with("postgres"));
