@@ -159,6 +159,7 @@ impl Settings {
             client_secret,
         };
         let tokens = token_keys(&get, development, &install.client_secret)?;
+        let writes = crate::store::Writes::default();
         Ok(Self {
             bind,
             app_secret,
@@ -168,8 +169,8 @@ impl Settings {
             log_format,
             pool_size: number(&get, "LOYALTY_DB_POOL_SIZE", if is_postgres { 16 } else { 8 })?,
             body_limit_bytes: number(&get, "LOYALTY_BODY_LIMIT_BYTES", 64 * 1024)?,
-            group_commit_max: number(&get, "LOYALTY_GROUP_COMMIT_MAX", 256)?,
-            pg_group_writers: number(&get, "LOYALTY_PG_GROUP_WRITERS", 2)?,
+            group_commit_max: number(&get, "LOYALTY_GROUP_COMMIT_MAX", writes.max_batch)?,
+            pg_group_writers: number(&get, "LOYALTY_PG_GROUP_WRITERS", writes.pg_writers)?,
             day_secs: day_secs(&get)?,
             allow_loopback_urls: development
                 || get("LOYALTY_ALLOW_LOOPBACK_URLS").is_some_and(|v| v == "1" || v == "true"),

@@ -34,7 +34,7 @@ trait Unit: Send {
 }
 
 struct Job<T, E, F> {
-    work: F,
+    work: Option<F>,
     attempts: u32,
     outcome: Option<Result<T, E>>,
     reply: oneshot::Sender<Result<T, E>>,
@@ -62,8 +62,13 @@ where
 {
     fn run(&mut self, conn: &mut AnyConnection, deadlock: &Deadlock) -> bool {
         let _entered = self.span.enter();
-        let work = self.work.clone();
         self.attempts += 1;
+        // A spare copy only where a deadlock can make the unit run again.
+        let work = match deadlock.possible && self.attempts < MAX_ATTEMPTS {
+            true => self.work.clone(),
+            false => self.work.take(),
+        };
+        let Some(work) = work else { return true };
         deadlock.clear();
         // A savepoint per unit: its failure undoes its own writes only.
         let outcome = conn.transaction(|c| {
@@ -94,21 +99,32 @@ where
 
 /// Set by the connection when the server reports a deadlock (or a
 /// serialization failure) on any statement; cleared before each unit.
-#[derive(Clone, Default)]
-struct Deadlock(Arc<AtomicBool>);
+struct Deadlock {
+    seen: Arc<AtomicBool>,
+    /// PostgreSQL; SQLite's one writer never deadlocks with another batch.
+    possible: bool,
+}
 
 impl Deadlock {
+    /// Watches `conn`, the writer's first connection.
+    fn watching(conn: &mut AnyConnection) -> Self {
+        let possible = matches!(conn, AnyConnection::Postgresql(_));
+        let deadlock = Self { seen: Arc::default(), possible };
+        deadlock.watch(conn);
+        deadlock
+    }
+
     fn clear(&self) {
-        self.0.store(false, Ordering::Relaxed);
+        self.seen.store(false, Ordering::Relaxed);
     }
 
     fn seen(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+        self.seen.load(Ordering::Relaxed)
     }
 
     /// Makes `conn` report its deadlocks here.
     fn watch(&self, conn: &mut AnyConnection) {
-        let flag = self.0.clone();
+        let flag = self.seen.clone();
         let watcher = move |event: InstrumentationEvent<'_>| {
             if let InstrumentationEvent::FinishQuery { error: Some(error), .. } = event {
                 if super::error::is_retryable(error) {
@@ -157,7 +173,7 @@ impl GroupWriter {
         F: FnOnce(&mut AnyConnection) -> Result<T, E> + Clone + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        let job = Job { work, attempts: 0, outcome: None, reply, span: tracing::Span::current() };
+        let job = Job { work: Some(work), attempts: 0, outcome: None, reply, span: tracing::Span::current() };
         self.queue.send(Box::new(job)).map_err(|_| Error::unavailable_msg("writer stopped"))?;
         answer.await.map_err(|_| Error::unavailable_msg("writer dropped the unit"))?
     }
@@ -166,8 +182,7 @@ impl GroupWriter {
 /// One writer: batches until the queue closes (the store was dropped) and
 /// every unit carried over has run.
 fn write_loop(mut conn: AnyConnection, inbox: &Inbox, reopen: &Reopen, max_batch: usize) {
-    let deadlock = Deadlock::default();
-    deadlock.watch(&mut conn);
+    let deadlock = Deadlock::watching(&mut conn);
     let mut carried = Vec::new();
     while let Some(batch) = take_batch(inbox, std::mem::take(&mut carried), max_batch) {
         let Batch { committed, again, unstarted } = commit_batch(&mut conn, batch, &deadlock);
