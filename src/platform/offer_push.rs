@@ -132,22 +132,8 @@ pub(super) async fn delete(platform: &Platform, row: &OutboxRow) -> Result<RowOu
     let (offer, shop) = load(platform, row).await?;
     let Some(code) = offer.code.clone() else { return Ok(RowOutcome::Done) };
     let Some(creds) = ShopCreds::of(&shop, &platform.settings) else { return Ok(disconnected(platform, row)) };
-    let id = match &offer.platform_id {
-        Some(id) => Some(id.clone()),
-        None => match platform.client.find_by_code(&creds, &code).await {
-            Ok(found) => found,
-            Err(error) => return Ok(retry_for(platform, row, error)),
-        },
-    };
-    let Some(id) = id else { return Ok(RowOutcome::Done) };
-    match platform.client.delete_discount(&creds, &id).await {
-        Ok(true) => Ok(RowOutcome::Done),
-        Ok(false) => Ok(retry_for(platform, row, PlatformError::Transient("delete answered without an id".into()))),
-        Err(PlatformError::Rejected(reason)) => match platform.client.find_by_code(&creds, &code).await {
-            Ok(None) => Ok(RowOutcome::Done),
-            Ok(Some(_)) => Ok(retry_for(platform, row, PlatformError::Transient(reason))),
-            Err(error) => Ok(retry_for(platform, row, error)),
-        },
+    match super::relay::remove_code(platform, &creds, offer.platform_id.as_deref(), &code).await {
+        Ok(()) => Ok(RowOutcome::Done),
         Err(error) => Ok(retry_for(platform, row, error)),
     }
 }

@@ -122,7 +122,13 @@ async fn work_row(platform: &Platform, row: OutboxRow) {
                 RowOutcome::Dead(reason) => outbox::finish(conn, &row, OutboxState::Dead, Some(&reason), now)?,
                 RowOutcome::Retry { after, error, counted } => {
                     let at = now + Span::from_std(after).unwrap_or(Span::seconds(1));
-                    outbox::retry_at(conn, &row, at, &error, counted, now)?
+                    let still_pending = outbox::retry_at(conn, &row, at, &error, counted, now)?;
+                    if !still_pending && row.action == OutboxAction::Create {
+                        // Refunded while this attempt was out: its create may
+                        // have landed after the refund's cleanup looked (an
+                        // answer lost, a slow server). Look again from now.
+                        claims::enqueue(conn, &row.shop_id, &row.claim_id, OutboxAction::Cleanup, now)?;
+                    }
                 }
             }
             Ok(())
@@ -188,6 +194,10 @@ async fn push(platform: &Platform, row: &OutboxRow) -> Result<RowOutcome> {
     let repush = row.action == OutboxAction::Repush;
     let expected = if repush { ClaimStatus::Active } else { ClaimStatus::Pending };
     if claim.status != expected {
+        if row.attempts > 1 && must_not_live(claim.status) {
+            // An earlier attempt of this row may have created the code.
+            queue_cleanup(platform, &claim).await?;
+        }
         return Ok(RowOutcome::Done);
     }
     let deadline = claim.created_at + Span::seconds(platform.settings.push_deadline_secs);
@@ -240,6 +250,11 @@ async fn activated(platform: &Platform, claim: &ClaimRow, platform_id: &str, rep
         .write(move |conn| {
             if repush {
                 claims::set_platform_id(conn, &claim, &platform_id)?;
+                let now = claims::find(conn, &claim.shop_id, &claim.id)?.map(|c| c.status);
+                if now.is_some_and(must_not_live) {
+                    // Refunded or expired while the code was pushed again.
+                    claims::enqueue(conn, &claim.shop_id, &claim.id, OutboxAction::Cleanup, Utc::now().naive_utc())?;
+                }
             } else if !claims::activate(conn, &claim, &platform_id)? {
                 // Refunded or failed while we pushed: the code must not live on.
                 claims::enqueue(conn, &claim.shop_id, &claim.id, OutboxAction::Cleanup, Utc::now().naive_utc())?;
@@ -247,6 +262,23 @@ async fn activated(platform: &Platform, claim: &ClaimRow, platform_id: &str, rep
             Ok::<_, Error>(RowOutcome::Done)
         })
         .await
+}
+
+/// A claim in one of these states must leave no usable code at the platform.
+fn must_not_live(status: ClaimStatus) -> bool {
+    matches!(status, ClaimStatus::RefundPending | ClaimStatus::Refunded | ClaimStatus::Failed | ClaimStatus::Expired)
+}
+
+async fn queue_cleanup(platform: &Platform, claim: &ClaimRow) -> Result<()> {
+    let (shop_id, claim_id) = (claim.shop_id.clone(), claim.id.clone());
+    platform
+        .store
+        .write(move |conn| {
+            claims::enqueue(conn, &shop_id, &claim_id, OutboxAction::Cleanup, Utc::now().naive_utc())
+                .map_err(store::Error::from)
+        })
+        .await?;
+    Ok(())
 }
 
 /// The platform refused for good: the claim fails and its points come back,
@@ -291,7 +323,7 @@ async fn delete(platform: &Platform, row: &OutboxRow) -> Result<RowOutcome> {
             counted: true,
         });
     };
-    match remove_code(platform, &creds, &claim).await {
+    match remove_code(platform, &creds, claim.platform_id.as_deref(), &claim.code).await {
         Ok(()) => {}
         Err(error) => return Ok(retry_for(platform, row, error)),
     }
@@ -304,21 +336,29 @@ async fn delete(platform: &Platform, row: &OutboxRow) -> Result<RowOutcome> {
         .await
 }
 
-/// Deletes the claim's code at the platform if it is there.
-async fn remove_code(
+/// Deletes a code at the platform if it is there: by its known node id,
+/// else (or when that id is gone: a re-push gave the code a new one) by
+/// looking the code up.
+pub(super) async fn remove_code(
     platform: &Platform,
     creds: &ShopCreds,
-    claim: &ClaimRow,
+    known_id: Option<&str>,
+    code: &str,
 ) -> std::result::Result<(), PlatformError> {
-    let id = match &claim.platform_id {
-        Some(id) => Some(id.clone()),
-        None => platform.client.find_by_code(creds, &claim.code).await?,
-    };
-    let Some(id) = id else { return Ok(()) };
-    match platform.client.delete_discount(creds, &id).await {
+    let client = &platform.client;
+    if let Some(id) = known_id {
+        match client.delete_discount(creds, id).await {
+            Ok(true) => return Ok(()),
+            Ok(false) => return Err(PlatformError::Transient("delete answered without an id".into())),
+            Err(PlatformError::Rejected(_)) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    let Some(id) = client.find_by_code(creds, code).await? else { return Ok(()) };
+    match client.delete_discount(creds, &id).await {
         Ok(true) => Ok(()),
         Ok(false) => Err(PlatformError::Transient("delete answered without an id".into())),
-        Err(PlatformError::Rejected(reason)) => match platform.client.find_by_code(creds, &claim.code).await? {
+        Err(PlatformError::Rejected(reason)) => match client.find_by_code(creds, code).await? {
             None => Ok(()),
             Some(_) => Err(PlatformError::Transient(reason)),
         },
@@ -326,9 +366,15 @@ async fn remove_code(
     }
 }
 
-/// A code refunded or failed here must not be usable there.
+/// The marker a cleanup leaves for its second look.
+const SECOND_LOOK: &str = "second look after in-flight requests time out";
+
+/// A code refunded or failed here must not be usable there. A create still
+/// in flight may land after a look, so the row ends only after two looks in
+/// a row that succeeded, the second one a whole request timeout after the
+/// first (a failed look in between starts the pair again).
 async fn cleanup(platform: &Platform, row: &OutboxRow) -> Result<RowOutcome> {
-    let (mut claim, shop) = load(platform, row).await?;
+    let (claim, shop) = load(platform, row).await?;
     let Some(creds) = ShopCreds::of(&shop, &platform.settings) else {
         return Ok(RowOutcome::Retry {
             after: backoff(platform, row.attempts),
@@ -336,16 +382,14 @@ async fn cleanup(platform: &Platform, row: &OutboxRow) -> Result<RowOutcome> {
             counted: true,
         });
     };
-    claim.platform_id = None; // always look the code up: the stored id may be stale
-    match remove_code(platform, &creds, &claim).await {
-        // A create still in flight may land after our first look: look
-        // once more when any such request has surely timed out.
-        Ok(()) if row.attempts <= 1 => Ok(RowOutcome::Retry {
+    // Always look the code up: the stored id may be stale.
+    match remove_code(platform, &creds, None, &claim.code).await {
+        Ok(()) if row.last_error.as_deref() == Some(SECOND_LOOK) => Ok(RowOutcome::Done),
+        Ok(()) => Ok(RowOutcome::Retry {
             after: Duration::from_millis(platform.settings.request_timeout_ms + platform.settings.connect_timeout_ms),
-            error: "second look after in-flight requests time out".into(),
+            error: SECOND_LOOK.into(),
             counted: true,
         }),
-        Ok(()) => Ok(RowOutcome::Done),
         Err(error) => Ok(retry_for(platform, row, error)),
     }
 }

@@ -17,6 +17,9 @@ pub(crate) struct OutboxRow {
     pub(crate) claim_id: String,
     pub(crate) action: OutboxAction,
     pub(crate) attempts: i32,
+    /// Why the last attempt did not finish the row (or a marker the work
+    /// left for its next attempt, see the relay's cleanup).
+    pub(crate) last_error: Option<String>,
 }
 
 stored_state! {
@@ -184,6 +187,7 @@ pub(crate) fn finish(
 }
 
 /// Tries again at `at`; `counted` false gives the attempt back (throttled).
+/// False when the row is no longer pending (cancelled while it was worked).
 pub(crate) fn retry_at(
     conn: &mut AnyConnection,
     row: &OutboxRow,
@@ -191,7 +195,7 @@ pub(crate) fn retry_at(
     error: &str,
     counted: bool,
     now: NaiveDateTime,
-) -> QueryResult<()> {
+) -> QueryResult<bool> {
     let attempts = if counted { row.attempts } else { (row.attempts - 1).max(0) };
     diesel::update(outbox::table.find((&row.shop_id, &row.id)))
         .filter(outbox::status.eq(OutboxState::Pending))
@@ -202,7 +206,7 @@ pub(crate) fn retry_at(
             outbox::updated_at.eq(now),
         ))
         .execute(conn)
-        .map(|_| ())
+        .map(|updated| updated > 0)
 }
 
 /// Cancels the claim's pending rows of `action`; returns how many had been

@@ -57,6 +57,7 @@ mod double_selftest;
 mod platform;
 mod platform_claims;
 mod platform_faults;
+mod platform_races;
 #[path = "../support/shopify_double.rs"]
 mod shopify_double;
 mod webhook_money;

@@ -135,6 +135,14 @@ pub async fn active_claim(app: &TestApp, customer: &str, points: i64) -> Value {
     claim
 }
 
+/// A second handle on the platform machinery over the app's store, to run
+/// the sweeper and the reconciliation on demand (the app's relay does the work).
+pub fn platform_handle(app: &TestApp) -> std::sync::Arc<loyalty_wallet::platform::Platform> {
+    let mut settings = app.settings.platform.clone();
+    settings.expiry_grace_secs = 0;
+    loyalty_wallet::platform::Platform::new(app.store.clone(), settings).expect("platform")
+}
+
 /// Waits until no outbox work is pending.
 pub async fn outbox_drains(app: &TestApp, limit: Duration) {
     eventually("the outbox to drain", limit, || async { (pending_outbox(app).await == 0).then_some(()) }).await;

@@ -231,14 +231,6 @@ async fn a_claim_abandoned_during_the_first_platform_call_does_not_wedge_the_con
     claim_settles(&app, claim["id"].as_str().expect("id"), &["active"], Duration::from_secs(10)).await;
 }
 
-/// A second handle on the platform machinery over the app's store, to run
-/// the sweeper and the reconciliation on demand (the app's relay does the work).
-fn platform_handle(app: &TestApp) -> std::sync::Arc<loyalty_wallet::platform::Platform> {
-    let mut settings = app.settings.platform.clone();
-    settings.expiry_grace_secs = 0;
-    loyalty_wallet::platform::Platform::new(app.store.clone(), settings).expect("platform")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_code_is_deleted_at_the_platform_and_its_points_come_back() {
     let Rig { app, double } = rig().await;

@@ -72,6 +72,9 @@ pub struct Faults {
     pub drop_after_write_rate: f64,
     /// Delay before answering (after applying).
     pub slow_ms: u64,
+    /// Creates wait this long before they are applied (a slow server: the
+    /// write lands late, and still lands if the client gave up meanwhile).
+    pub hold_creates_ms: u64,
     /// THROTTLED as HTTP 429 + Retry-After instead of HTTP 200.
     pub throttle_as_429: bool,
     /// The next create answers `userErrors [{code: <this>}]` and creates nothing.
@@ -135,6 +138,8 @@ pub struct Stats {
     pub throttled: u64,
     /// 5xx, hostile, internal-error, slow and dropped answers.
     pub faults_injected: u64,
+    /// Creates that waited `hold_creates_ms` (counted when they arrive).
+    pub held: u64,
 }
 
 pub struct ShopifyDouble {

@@ -45,13 +45,34 @@ pub(super) async fn serve(
 async fn answer(state: Arc<Mutex<State>>, request: Request<Incoming>) -> Result<Answer, &'static str> {
     let (head, body) = request.into_parts();
     let (answer, delay) = match Limited::new(body, MAX_BODY).collect().await {
-        Ok(body) => handle(&mut lock(&state), &head, &body.to_bytes()),
+        Ok(body) => {
+            let body = body.to_bytes();
+            let hold = lock(&state).faults.hold_creates_ms;
+            if hold > 0 && is_create(&body) {
+                lock(&state).stats.held += 1;
+                // Its own task: the write lands even if the client hangs up.
+                let state = state.clone();
+                let late = tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(hold)).await;
+                    handle(&mut lock(&state), &head, &body)
+                });
+                late.await.map_err(|_| "the held create was lost")?
+            } else {
+                handle(&mut lock(&state), &head, &body)
+            }
+        }
         Err(_) => now(json(413, &json!({"errors": "Payload Too Large"}))),
     };
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
     answer.ok_or("the double drops the connection after the write")
+}
+
+/// A discount create mutation (for `hold_creates_ms`), by its text.
+fn is_create(body: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(body);
+    text.contains("mutation") && text.contains("Create")
 }
 
 pub(super) fn now(answer: Answer) -> Outcome {

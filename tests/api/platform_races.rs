@@ -1,0 +1,92 @@
+//! Races between a push still out at the platform and a refund: whatever
+//! order things land in, a refunded claim leaves no usable code there.
+
+use crate::helpers::*;
+use crate::platform::*;
+use crate::shopify_double::{DoubleConfig, Faults, ShopifyDouble};
+use reqwest::StatusCode;
+use serde_json::json;
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_that_lands_after_the_refund_is_deleted_too() {
+    // The claim is answered before its push is done (no push window). The
+    // platform holds the create 1.2 s: the service gives up on it after its
+    // 0.5 s timeout, and the platform applies it anyway. Meanwhile the
+    // shopper refunds, and the cleanup's first look fails. Before the fix,
+    // one more quick look saw nothing and the cleanup ended; the code landed
+    // afterwards, live for a refunded claim (the two-processes CI run
+    // caught it with lost answers).
+    let Rig { app, double } = rig_with(DoubleConfig::default(), |s| s.platform.push_window_ms = 0).await;
+    program(&app, base_program()).await;
+    app.grant("1", 1_000).await;
+    let held = Faults { hold_creates_ms: 1_200, ..Faults::default() };
+    double.set_faults(held.clone());
+    let (status, claim) = claim_with(&app, "1", json!({"points": 300})).await;
+    assert_eq!(status, StatusCode::CREATED, "{claim}");
+    assert_eq!(claim["status"], "pending", "answered before the push: {claim}");
+    let id = claim["id"].as_str().expect("id");
+    let code = claim["code"].as_str().expect("code").to_string();
+    eventually("the create at the platform", Duration::from_secs(5), || async {
+        (double.stats().held >= 1).then_some(())
+    })
+    .await;
+    assert_eq!(double.stats().creates, 0, "the create is still held");
+    double.set_faults(Faults { fail_next: 1, ..held });
+    let (status, body) =
+        status_json(app.post(&format!("/api/v1/claims/{id}/refund"), &app.customer("1"), None, &json!({})).await).await;
+    assert_eq!(status, StatusCode::OK, "a code not pushed yet is refunded at once: {body}");
+    assert_eq!(body["claim"]["status"], "refunded", "{body}");
+    held_create_lands_then_no_live_code(&app, &double, 1, &code).await;
+    assert_eq!(claim_row(&app, id).await.status.as_str(), "refunded");
+    assert_eq!(app.balance("1").await, 1_000);
+    assert_no_duplicates(&double);
+    assert_wallet_invariants(&app, SHOP, "1").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repush_that_lands_after_the_refund_is_deleted_too() {
+    // Reconciliation re-pushes a code lost at the platform; the platform
+    // holds that create past the service's timeout. Meanwhile the shopper
+    // refunds: the refund deletes by the old node id, finds nothing, and
+    // credits. The re-push's retry then found the claim refunded and
+    // stopped, and the held create landed: a live code for a refunded claim.
+    let Rig { app, double } = rig_with(DoubleConfig::default(), |s| s.platform.push_window_ms = 0).await;
+    program(&app, base_program()).await;
+    app.grant("1", 1_000).await;
+    let claim = active_claim(&app, "1", 400).await;
+    let id = claim["id"].as_str().expect("id");
+    let code = claim["code"].as_str().expect("code").to_string();
+    double.delete_out_of_band(&code).expect("live");
+    double.set_faults(Faults { hold_creates_ms: 1_200, ..Faults::default() });
+    let report = loyalty_wallet::platform::sweeper::reconcile(&platform_handle(&app)).await.expect("reconcile");
+    assert_eq!(report.missing_repushed, 1, "{report:?}");
+    eventually("the re-push at the platform", Duration::from_secs(5), || async {
+        (double.stats().held >= 1).then_some(())
+    })
+    .await;
+    let (status, body) =
+        status_json(app.post(&format!("/api/v1/claims/{id}/refund"), &app.customer("1"), None, &json!({})).await).await;
+    assert!(status == StatusCode::OK || status == StatusCode::ACCEPTED, "{body}");
+    claim_settles(&app, id, &["refunded"], Duration::from_secs(5)).await;
+    assert_eq!(double.stats().creates, 1, "only the first push has landed so far");
+    held_create_lands_then_no_live_code(&app, &double, 2, &code).await;
+    assert_eq!(app.balance("1").await, 1_000);
+    assert_wallet_invariants(&app, SHOP, "1").await;
+}
+
+/// Waits for the held create (the platform's `creates`-th) to land, lifts the
+/// faults, lets the outbox drain, and asserts the code is not live.
+async fn held_create_lands_then_no_live_code(app: &TestApp, double: &ShopifyDouble, creates: u64, code: &str) {
+    eventually("the held create to land", Duration::from_secs(5), || async {
+        (double.stats().creates >= creates).then_some(())
+    })
+    .await;
+    double.set_faults(Faults::default());
+    outbox_drains(app, Duration::from_secs(10)).await;
+    assert!(
+        !double.live_codes().iter().any(|c| c == code),
+        "claim refunded, yet its code {code} is live at the platform: {:?}",
+        double.find_code(code)
+    );
+}
