@@ -72,8 +72,14 @@ impl ManageConnection for Manager {
             .map_err(|e| r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(e.to_string())))
     }
 
+    /// Asked on every checkout. A PostgreSQL connection can die with its
+    /// server (a restart, `pg_terminate_backend`), so it is pinged; an open
+    /// SQLite file cannot go stale, so its checkout costs no statement.
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+        match conn {
+            AnyConnection::Sqlite(_) => Ok(()),
+            AnyConnection::Postgresql(c) => c.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError),
+        }
     }
 
     fn has_broken(&self, conn: &mut AnyConnection) -> bool {
