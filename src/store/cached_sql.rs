@@ -10,7 +10,7 @@ use diesel::backend::Backend;
 use diesel::expression::{is_aggregate, AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::sql_types::{BigInt, Bool, HasSqlType, Text, Timestamp};
+use diesel::sql_types::{BigInt, Bool, HasSqlType, Integer, Text, Timestamp};
 use diesel::{QueryResult, RunQueryDsl};
 
 /// `lots.open` as a literal (a partial index `WHERE open` is only used when
@@ -111,3 +111,42 @@ where
 }
 
 impl<Conn> RunQueryDsl<Conn> for DebitBalance<'_> {}
+
+/// Records a write's answer under its idempotency key (every claim):
+/// `UPDATE idempotency_keys SET status_code = s, response_body = b WHERE <key>`.
+#[derive(Debug, Clone, Copy)]
+pub struct CompleteKey<'a> {
+    pub shop_id: &'a str,
+    pub principal: &'a str,
+    pub key: &'a str,
+    pub status: i32,
+    pub body: &'a str,
+}
+
+impl QueryId for CompleteKey<'_> {
+    type QueryId = CompleteKey<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<DB> QueryFragment<DB> for CompleteKey<'_>
+where
+    DB: Backend + HasSqlType<Text> + HasSqlType<Integer>,
+    str: ToSql<Text, DB>,
+    i32: ToSql<Integer, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("UPDATE idempotency_keys SET status_code = ");
+        out.push_bind_param::<Integer, i32>(&self.status)?;
+        out.push_sql(", response_body = ");
+        out.push_bind_param::<Text, str>(self.body)?;
+        out.push_sql(" WHERE shop_id = ");
+        out.push_bind_param::<Text, str>(self.shop_id)?;
+        out.push_sql(" AND principal = ");
+        out.push_bind_param::<Text, str>(self.principal)?;
+        out.push_sql(" AND \"key\" = ");
+        out.push_bind_param::<Text, str>(self.key)?;
+        Ok(())
+    }
+}
+
+impl<Conn> RunQueryDsl<Conn> for CompleteKey<'_> {}

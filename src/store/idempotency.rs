@@ -51,7 +51,7 @@ pub(crate) fn reserve(
 }
 
 pub(crate) fn complete(conn: &mut AnyConnection, scope: &Scope, status: u16, body: &str) -> QueryResult<()> {
-    let update = diesel::update(keys::table.find((scope.shop_id, scope.principal, scope.key)))
-        .set((keys::status_code.eq(i32::from(status)), keys::response_body.eq(body)));
+    let (shop_id, principal, key) = (scope.shop_id, scope.principal, scope.key);
+    let update = super::cached_sql::CompleteKey { shop_id, principal, key, status: i32::from(status), body };
     super::on_backend!(conn, |c| update.execute(c)).map(|_| ())
 }

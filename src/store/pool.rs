@@ -96,3 +96,28 @@ pub fn build(url: &str, size: u32) -> anyhow::Result<(Pool, Backend)> {
         .build(Manager { url: url.to_string(), backend })?;
     Ok((pool, backend))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::sql_types::BigInt;
+
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+
+    /// `.cargo/config.toml` builds SQLite with ENABLE_QPSG; without it every
+    /// query with a bound LIMIT is prepared again on each execution.
+    #[test]
+    fn sqlite_is_built_with_a_stable_query_planner() {
+        let mut conn = connect(":memory:", Backend::Sqlite).expect("sqlite");
+        let AnyConnection::Sqlite(c) = &mut conn else { unreachable!("a SQLite connection") };
+        let found: Count =
+            diesel::sql_query("SELECT count(*) AS n FROM pragma_compile_options WHERE compile_options = 'ENABLE_QPSG'")
+                .get_result(c)
+                .expect("compile options");
+        assert_eq!(found.n, 1, "SQLite lacks ENABLE_QPSG: is LIBSQLITE3_FLAGS in .cargo/config.toml set?");
+    }
+}
