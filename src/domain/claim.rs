@@ -89,6 +89,12 @@ impl ClaimStatus {
     /// Closed for good: the code can no longer be used nor refunded.
     pub(crate) const CLOSED: [ClaimStatus; 4] =
         [ClaimStatus::Used, ClaimStatus::Refunded, ClaimStatus::Expired, ClaimStatus::Failed];
+
+    /// A claim in this state must leave no usable code at the platform
+    /// (being refunded, refunded, failed or expired; a used code is spent).
+    pub(crate) fn code_must_go(self) -> bool {
+        matches!(self, ClaimStatus::RefundPending | ClaimStatus::Refunded | ClaimStatus::Failed | ClaimStatus::Expired)
+    }
 }
 
 stored_state! {

@@ -194,7 +194,7 @@ async fn push(platform: &Platform, row: &OutboxRow) -> Result<RowOutcome> {
     let repush = row.action == OutboxAction::Repush;
     let expected = if repush { ClaimStatus::Active } else { ClaimStatus::Pending };
     if claim.status != expected {
-        if row.attempts > 1 && must_not_live(claim.status) {
+        if row.attempts > 1 && claim.status.code_must_go() {
             // An earlier attempt of this row may have created the code.
             queue_cleanup(platform, &claim).await?;
         }
@@ -248,25 +248,19 @@ async fn activated(platform: &Platform, claim: &ClaimRow, platform_id: &str, rep
     platform
         .store
         .write(move |conn| {
-            if repush {
+            let moved_on = if repush {
                 claims::set_platform_id(conn, &claim, &platform_id)?;
-                let now = claims::find(conn, &claim.shop_id, &claim.id)?.map(|c| c.status);
-                if now.is_some_and(must_not_live) {
-                    // Refunded or expired while the code was pushed again.
-                    claims::enqueue(conn, &claim.shop_id, &claim.id, OutboxAction::Cleanup, Utc::now().naive_utc())?;
-                }
-            } else if !claims::activate(conn, &claim, &platform_id)? {
-                // Refunded or failed while we pushed: the code must not live on.
+                claims::find(conn, &claim.shop_id, &claim.id)?.is_some_and(|c| c.status.code_must_go())
+            } else {
+                !claims::activate(conn, &claim, &platform_id)?
+            };
+            if moved_on {
+                // Refunded, failed or expired while we pushed: the code must not live on.
                 claims::enqueue(conn, &claim.shop_id, &claim.id, OutboxAction::Cleanup, Utc::now().naive_utc())?;
             }
             Ok::<_, Error>(RowOutcome::Done)
         })
         .await
-}
-
-/// A claim in one of these states must leave no usable code at the platform.
-fn must_not_live(status: ClaimStatus) -> bool {
-    matches!(status, ClaimStatus::RefundPending | ClaimStatus::Refunded | ClaimStatus::Failed | ClaimStatus::Expired)
 }
 
 async fn queue_cleanup(platform: &Platform, claim: &ClaimRow) -> Result<()> {

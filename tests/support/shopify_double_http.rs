@@ -47,18 +47,9 @@ async fn answer(state: Arc<Mutex<State>>, request: Request<Incoming>) -> Result<
     let (answer, delay) = match Limited::new(body, MAX_BODY).collect().await {
         Ok(body) => {
             let body = body.to_bytes();
-            let hold = lock(&state).faults.hold_creates_ms;
-            if hold > 0 && is_create(&body) {
-                lock(&state).stats.held += 1;
-                // Its own task: the write lands even if the client hangs up.
-                let state = state.clone();
-                let late = tokio::spawn(async move {
-                    tokio::time::sleep(Duration::from_millis(hold)).await;
-                    handle(&mut lock(&state), &head, &body)
-                });
-                late.await.map_err(|_| "the held create was lost")?
-            } else {
-                handle(&mut lock(&state), &head, &body)
+            match held_for(&state, &body) {
+                Some(hold) => hold_then_handle(state.clone(), head, body, hold).await?,
+                None => handle(&mut lock(&state), &head, &body),
             }
         }
         Err(_) => now(json(413, &json!({"errors": "Payload Too Large"}))),
@@ -69,10 +60,32 @@ async fn answer(state: Arc<Mutex<State>>, request: Request<Incoming>) -> Result<
     answer.ok_or("the double drops the connection after the write")
 }
 
-/// A discount create mutation (for `hold_creates_ms`), by its text.
-fn is_create(body: &[u8]) -> bool {
+/// How long to hold this request: `hold_creates_ms` for a discount create
+/// mutation (known by its text), counted as held.
+fn held_for(state: &Mutex<State>, body: &[u8]) -> Option<Duration> {
+    let mut state = lock(state);
+    let hold = state.faults.hold_creates_ms;
     let text = String::from_utf8_lossy(body);
-    text.contains("mutation") && text.contains("Create")
+    let create = text.contains("mutation") && text.contains("Create");
+    (hold > 0 && create).then(|| {
+        state.stats.held += 1;
+        Duration::from_millis(hold)
+    })
+}
+
+/// Handles the request after `hold`, in its own task: the write lands even
+/// if the client hangs up meanwhile.
+async fn hold_then_handle(
+    state: Arc<Mutex<State>>,
+    head: Parts,
+    body: Bytes,
+    hold: Duration,
+) -> Result<Outcome, &'static str> {
+    let late = tokio::spawn(async move {
+        tokio::time::sleep(hold).await;
+        handle(&mut lock(&state), &head, &body)
+    });
+    late.await.map_err(|_| "the held create was lost")
 }
 
 pub(super) fn now(answer: Answer) -> Outcome {
