@@ -9,8 +9,13 @@
 //! Two batches in flight (PostgreSQL's writers, or two service processes)
 //! can deadlock on wallet rows. The server then fails one statement of one
 //! unit; that unit's savepoint is rolled back, so its writes are undone and
-//! its locks released, and the unit runs again at the head of the writer's
-//! next batch (its work is `Clone` for that), up to `MAX_ATTEMPTS` times.
+//! its locks released, and the unit runs again (its work is `Clone` for
+//! that), up to `MAX_ATTEMPTS` times. It runs again *alone*: the writer
+//! commits its batch, then waits until no other writer of this process has
+//! a batch in flight and holds the others back while the victims commit
+//! (`Gate`). Run again beside the other batches, the same victim lost the
+//! same race up to five times in a row when many events of one customer
+//! came at once; alone, it can only meet another process's transactions.
 //!
 //! A writer whose connection broke (a restarted server, a failed COMMIT
 //! that left no transaction state) opens a new one before its next batch.
@@ -20,7 +25,7 @@ use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel::Connection;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex, RwLock};
 use tokio::sync::oneshot;
 
 /// Runs of one unit before its deadlock is answered as `unavailable`.
@@ -141,6 +146,10 @@ pub(crate) type Reopen = Arc<dyn Fn() -> anyhow::Result<AnyConnection> + Send + 
 
 type Inbox = Mutex<mpsc::Receiver<Box<dyn Unit>>>;
 
+/// Batches in flight share it (read); deadlock victims running again hold
+/// it alone (write), so no other batch of this process holds their rows.
+type Gate = RwLock<()>;
+
 pub(crate) struct GroupWriter {
     queue: mpsc::Sender<Box<dyn Unit>>,
 }
@@ -156,11 +165,12 @@ impl GroupWriter {
     ) -> anyhow::Result<Self> {
         let (queue, inbox) = mpsc::channel::<Box<dyn Unit>>();
         let inbox = Arc::new(Mutex::new(inbox));
+        let gate = Arc::new(Gate::default());
         for (n, conn) in conns.into_iter().enumerate() {
-            let (inbox, clock, reopen) = (inbox.clone(), clock.clone(), reopen.clone());
+            let (inbox, gate, clock, reopen) = (inbox.clone(), gate.clone(), clock.clone(), reopen.clone());
             std::thread::Builder::new().name(format!("db-writer-{n}")).spawn(move || {
                 crate::clock::install(&clock);
-                write_loop(conn, &inbox, &reopen, max_batch.max(1));
+                write_loop(conn, &inbox, &gate, &reopen, max_batch.max(1));
             })?;
         }
         Ok(Self { queue })
@@ -180,14 +190,37 @@ impl GroupWriter {
 }
 
 /// One writer: batches until the queue closes (the store was dropped) and
-/// every unit carried over has run.
-fn write_loop(mut conn: AnyConnection, inbox: &Inbox, reopen: &Reopen, max_batch: usize) {
+/// every unit carried over has run. Deadlock victims run again in a batch
+/// of their own, with the gate held alone.
+fn write_loop(mut conn: AnyConnection, inbox: &Inbox, gate: &Gate, reopen: &Reopen, max_batch: usize) {
     let deadlock = Deadlock::watching(&mut conn);
-    let mut carried = Vec::new();
-    while let Some(batch) = take_batch(inbox, std::mem::take(&mut carried), max_batch) {
-        let Batch { committed, again, unstarted } = commit_batch(&mut conn, batch, &deadlock);
-        carried = again;
-        if committed.is_err() && is_broken(&mut conn) {
+    let (mut victims, mut carried) = (Vec::new(), Vec::new());
+    loop {
+        let (batch, alone) = match victims.is_empty() {
+            false => (std::mem::take(&mut victims), true),
+            true => match take_batch(inbox, std::mem::take(&mut carried), max_batch) {
+                Some(batch) => (batch, false),
+                None => break,
+            },
+        };
+        // The gate is taken after the batch: a writer idle on the queue holds nothing.
+        let Batch { committed, again, unstarted } = match alone {
+            true => {
+                let _alone = gate.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+                commit_batch(&mut conn, batch, &deadlock)
+            }
+            false => {
+                let _shared = gate.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+                commit_batch(&mut conn, batch, &deadlock)
+            }
+        };
+        victims = again;
+        if committed.is_ok() {
+            // Closed early at a deadlock: the rest run in the next batch.
+            carried.extend(unstarted);
+            continue;
+        }
+        if is_broken(&mut conn) {
             if let Some(mut fresh) = reconnect(reopen) {
                 deadlock.watch(&mut fresh);
                 conn = fresh;
@@ -255,30 +288,36 @@ fn reconnect(reopen: &Reopen) -> Option<AnyConnection> {
 struct Batch {
     /// The commit's result, told to every unit that ran.
     committed: Result<(), String>,
-    /// Deadlock victims, to run again in the next batch.
+    /// Deadlock victims, to run again in a batch of their own.
     again: Vec<Box<dyn Unit>>,
-    /// Units that never ran because the transaction could not begin.
+    /// Units that never ran: the transaction could not begin, or the batch
+    /// closed early at a deadlock.
     unstarted: Vec<Box<dyn Unit>>,
 }
 
-/// Commits one batch and answers each unit that ran.
-fn commit_batch(conn: &mut AnyConnection, mut batch: Vec<Box<dyn Unit>>, deadlock: &Deadlock) -> Batch {
+/// Commits one batch and answers each unit that ran. A deadlock victim
+/// closes the batch: the units after it wait for the next one, because
+/// the other batch of the deadlock is still waiting for this one's locks,
+/// and each further unit that met it would cost another deadlock timeout.
+fn commit_batch(conn: &mut AnyConnection, batch: Vec<Box<dyn Unit>>, deadlock: &Deadlock) -> Batch {
     let (mut ran, mut again) = (Vec::with_capacity(batch.len()), Vec::new());
+    let mut waiting = std::collections::VecDeque::from(batch);
     let committed = write_transaction(conn, |c| {
-        for mut unit in batch.drain(..) {
-            match unit.run(c, deadlock) {
-                true => ran.push(unit),
-                false => again.push(unit),
+        while let Some(mut unit) = waiting.pop_front() {
+            if !unit.run(c, deadlock) {
+                again.push(unit);
+                break;
             }
+            ran.push(unit);
         }
         Ok::<(), Error>(())
     })
     .map_err(|e| format!("{e:?}"));
     if let Err(cause) = &committed {
-        tracing::error!(%cause, units = ran.len(), unstarted = batch.len(), "group commit failed");
+        tracing::error!(%cause, units = ran.len(), unstarted = waiting.len(), "group commit failed");
     }
     for unit in ran {
         unit.finish(committed.clone());
     }
-    Batch { committed, again, unstarted: batch }
+    Batch { committed, again, unstarted: waiting.into() }
 }

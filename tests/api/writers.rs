@@ -1,6 +1,7 @@
 //! PostgreSQL's group writers (`LOYALTY_PG_GROUP_WRITERS`): a writer whose
-//! connection the server cut opens a new one, and a unit picked as a
-//! deadlock victim runs again.
+//! connection the server cut opens a new one, a unit picked as a deadlock
+//! victim runs again, and its batch closes at once so the other batch of
+//! the deadlock is not held up.
 
 use crate::helpers::*;
 use diesel::{Connection, PgConnection, RunQueryDsl};
@@ -115,4 +116,134 @@ fn bump(conn: &mut AnyConnection, id: i32) -> loyalty_wallet::store::Result<()> 
 struct Count {
     #[diesel(sql_type = diesel::sql_types::Integer)]
     n: i32,
+}
+
+/// A deadlock victim closes its batch. Writer Y's one unit holds row 2
+/// and waits for row 1, held by writer X's batch; PostgreSQL checks a
+/// waiter for deadlocks once, after `deadlock_timeout`, and X's second
+/// unit is busy then, so Y's check finds none. Then X's next units, one after another, wait
+/// for row 2: each is a deadlock victim. Before, X went on with its next
+/// unit, which met Y again: a deadlock timeout per unit while Y waited,
+/// until Y's statement timed out (15 s). Now X commits at once, Y goes on, and X's victim runs again
+/// alone, then the rest: every unit commits exactly once.
+#[test]
+fn a_deadlock_victim_closes_its_batch_so_the_other_batch_goes_on() {
+    const FOLLOWERS: usize = 20;
+    let (url, _dir) = fresh_database();
+    let _drop = DropDatabase(url.clone());
+    if postgres_server().is_none() {
+        assert!(!url.starts_with("postgres"), "one SQLite writer: no deadlock to test");
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let store = Store::open(&url, 2, Writes { max_batch: 64, pg_writers: 2 }).expect("store");
+    let mut admin = PgConnection::establish(&url).expect("connect");
+    diesel::sql_query("CREATE TABLE probe (id INT PRIMARY KEY, n INT NOT NULL)").execute(&mut admin).expect("table");
+    diesel::sql_query("INSERT INTO probe VALUES (1, 0), (2, 0)").execute(&mut admin).expect("rows");
+    let flags = Flags::default();
+    let results = runtime.block_on(async {
+        // Both writers busy, each with one unit that waits to be let go.
+        let hold = |n: usize| {
+            let (store, flags) = (store.clone(), flags.clone());
+            tokio::spawn(async move {
+                store
+                    .write(move |_: &mut AnyConnection| -> loyalty_wallet::store::Result<()> {
+                        flags.raise(n);
+                        flags.wait(n + 10);
+                        Ok(())
+                    })
+                    .await
+            })
+        };
+        let first = hold(0);
+        flags.wait_async(0).await;
+        let second = hold(1);
+        flags.wait_async(1).await;
+        // Queued while both are busy: one batch for writer X.
+        let x = {
+            let (store, flags) = (store.clone(), flags.clone());
+            tokio::spawn(async move {
+                type Written = loyalty_wallet::store::Result<()>;
+                let mut units: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = Written> + Send + '_>>> =
+                    Vec::new();
+                let raise = flags.clone();
+                units.push(Box::pin(store.write(move |conn: &mut AnyConnection| {
+                    bump(conn, 1)?;
+                    raise.raise(2); // X holds row 1
+                    Ok(())
+                })));
+                units.push(Box::pin(store.write(move |_: &mut AnyConnection| {
+                    flags.wait(3); // until Y holds row 2 and waits for row 1
+                                   // Past Y's one deadlock check (1 s after it began to
+                                   // wait), which finds no cycle: X waits for nothing.
+                    std::thread::sleep(Duration::from_millis(1300));
+                    Ok(())
+                })));
+                for _ in 0..FOLLOWERS {
+                    units.push(Box::pin(store.write(|conn: &mut AnyConnection| bump(conn, 2))));
+                }
+                futures_util::future::join_all(units).await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        flags.raise(10);
+        flags.wait_async(2).await;
+        // Y's one unit: row 2, then row 1 (held by X's first unit).
+        let y = {
+            let (store, flags) = (store.clone(), flags.clone());
+            tokio::spawn(async move {
+                store
+                    .write(move |conn: &mut AnyConnection| -> loyalty_wallet::store::Result<()> {
+                        bump(conn, 2)?;
+                        flags.raise(3);
+                        bump(conn, 1)
+                    })
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        flags.raise(11);
+        let mut all = vec![first.await.expect("join"), second.await.expect("join"), y.await.expect("join")];
+        all.extend(x.await.expect("join"));
+        all
+    });
+    let failed: Vec<String> = results.iter().filter_map(|r| r.as_ref().err().map(|e| format!("{e:?}"))).collect();
+    assert!(failed.is_empty(), "{} of {} units failed: {failed:?}", failed.len(), results.len());
+    let counts: Vec<Count> = diesel::sql_query("SELECT n FROM probe ORDER BY id").load(&mut admin).expect("read");
+    assert_eq!(counts.iter().map(|c| c.n).collect::<Vec<_>>(), vec![2, FOLLOWERS as i32 + 1], "each unit once");
+    let deadlocks: Vec<Count> =
+        diesel::sql_query("SELECT deadlocks::int AS n FROM pg_stat_database WHERE datname = current_database()")
+            .load(&mut admin)
+            .expect("stats");
+    assert!(deadlocks[0].n >= 1, "the server saw a deadlock");
+}
+
+/// Numbered one-way flags shared between the test and its units.
+#[derive(Clone, Default)]
+struct Flags(Arc<std::sync::Mutex<std::collections::HashSet<usize>>>);
+
+impl Flags {
+    fn raise(&self, n: usize) {
+        self.0.lock().expect("flags").insert(n);
+    }
+
+    fn is_up(&self, n: usize) -> bool {
+        self.0.lock().expect("flags").contains(&n)
+    }
+
+    /// Blocks (a unit, on its writer's thread) until flag `n`, at most 5 s.
+    fn wait(&self, n: usize) {
+        let since = Instant::now();
+        while !self.is_up(n) && since.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    async fn wait_async(&self, n: usize) {
+        let since = Instant::now();
+        while !self.is_up(n) && since.elapsed() < Duration::from_secs(5) {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        assert!(self.is_up(n), "flag {n} never came up");
+    }
 }
