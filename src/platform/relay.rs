@@ -14,7 +14,6 @@ use crate::store::outbox::{self, OutboxAction, OutboxRow, OutboxState};
 use crate::store::shops::{self, ShopRow};
 use crate::store::{self, AnyConnection};
 use chrono::{Duration as Span, Utc};
-use futures_util::StreamExt;
 use rand::Rng;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,23 +28,36 @@ pub(super) enum RowOutcome {
 
 const LEASE_SECONDS: i64 = 120;
 
+/// Leases due rows and works up to `relay_concurrency` at once, each in its
+/// own task: a slow row (up to the request timeout) holds one slot while the
+/// others, other shops' too, go on; more are leased as those held run low.
 pub(crate) async fn run(platform: Arc<Platform>) {
     let idle = Duration::from_millis(platform.settings.relay_interval_ms.max(10));
     let concurrency = platform.settings.relay_concurrency.max(1);
+    let slots = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let mut held = tokio::task::JoinSet::new();
     loop {
-        let limit = (concurrency * 4) as i64;
+        while held.try_join_next().is_some() {}
+        if held.len() > concurrency {
+            held.join_next().await;
+            continue;
+        }
+        let limit = (concurrency * 4 - held.len()) as i64;
         let leased = platform
             .store
-            .write(move |conn| {
+            .write_query(move |conn| {
                 outbox::lease_due(conn, Utc::now().naive_utc(), Span::seconds(LEASE_SECONDS), limit)
-                    .map_err(store::Error::from)
             })
             .await;
         match leased {
             Ok(rows) if !rows.is_empty() => {
-                futures_util::stream::iter(rows)
-                    .for_each_concurrent(concurrency, |row| work_supervised(&platform, row))
-                    .await;
+                for row in rows {
+                    let (platform, slots) = (platform.clone(), slots.clone());
+                    held.spawn(async move {
+                        let Ok(_slot) = slots.acquire_owned().await else { return };
+                        work_supervised(&platform, row).await;
+                    });
+                }
             }
             Ok(_) => {
                 let _ = tokio::time::timeout(idle, platform.wake.notified()).await;
@@ -64,10 +76,8 @@ pub(crate) async fn run_now(platform: &Platform, shop_id: &str, claim_id: &str, 
     let (shop, claim) = (shop_id.to_string(), claim_id.to_string());
     let leased = platform
         .store
-        .write(move |conn| {
-            let now = Utc::now().naive_utc();
-            outbox::lease_for_claim(conn, &shop, &claim, action, now, Span::seconds(LEASE_SECONDS))
-                .map_err(store::Error::from)
+        .write_query(move |conn| {
+            outbox::lease_for_claim(conn, &shop, &claim, action, Utc::now().naive_utc(), Span::seconds(LEASE_SECONDS))
         })
         .await;
     match leased {

@@ -1,5 +1,6 @@
 //! Races between a push still out at the platform and a refund: whatever
-//! order things land in, a refunded claim leaves no usable code there.
+//! order things land in, a refunded claim leaves no usable code there. And
+//! a push still out holds one relay slot, not the relay.
 
 use crate::helpers::*;
 use crate::platform::*;
@@ -88,4 +89,57 @@ async fn held_create_lands_then_no_live_code(app: &TestApp, double: &ShopifyDoub
         "claim refunded, yet its code {code} is live at the platform: {:?}",
         double.find_code(code)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_create_holds_one_relay_slot_not_the_others() {
+    // Two claims whose first push fails (502), so the background relay
+    // retries both. The platform holds the first retry's create 4 s (the
+    // client waits 5 s). The relay used to lease a batch and wait for all of
+    // it before leasing again, so the second claim's retry, due meanwhile,
+    // waited for the slow create: one slow answer held up every other row,
+    // other shops' too. Now the second code is live while the first is held.
+    let Rig { app, double } = rig_with(DoubleConfig::default(), |s| {
+        s.platform.push_window_ms = 0;
+        s.platform.request_timeout_ms = 5_000;
+        s.platform.retry_base_ms = 300; // a retry comes 150-300 ms after the failure
+    })
+    .await;
+    program(&app, base_program()).await;
+    for customer in ["1", "2", "3"] {
+        app.grant(customer, 1_000).await;
+    }
+    // One push first: the client paces a shop one request at a time until
+    // the platform's first answer tells it the shop's bucket.
+    active_claim(&app, "3", 100).await;
+    let slow = failing_first_push(&app, &double, "1").await;
+    double.set_faults(Faults { hold_creates_ms: 4_000, ..Faults::default() });
+    eventually("the first claim's retry held", Duration::from_secs(3), || async {
+        (double.stats().held >= 1).then_some(())
+    })
+    .await;
+    double.set_faults(Faults::default());
+    let quick = failing_first_push(&app, &double, "2").await;
+    eventually("the second claim's retry live", Duration::from_secs(3), || async {
+        double.live_codes().contains(&quick).then_some(())
+    })
+    .await;
+    assert!(!double.live_codes().contains(&slow), "the first retry's create is still held");
+    outbox_drains(&app, Duration::from_secs(10)).await;
+    let live = double.live_codes();
+    assert!(live.contains(&slow) && live.contains(&quick), "{live:?}");
+    assert_no_duplicates(&double);
+}
+
+/// A claim whose first push is answered 502; its code, once that is done.
+async fn failing_first_push(app: &TestApp, double: &ShopifyDouble, customer: &str) -> String {
+    let before = double.stats().faults_injected;
+    double.set_faults(Faults { fail_next: 1, ..Faults::default() });
+    let (status, claim) = claim_with(app, customer, json!({"points": 300})).await;
+    assert_eq!(status, StatusCode::CREATED, "{claim}");
+    eventually("the first push failed", Duration::from_secs(3), || async {
+        (double.stats().faults_injected > before).then_some(())
+    })
+    .await;
+    claim["code"].as_str().expect("code").to_string()
 }
