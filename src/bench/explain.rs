@@ -91,6 +91,10 @@ fn lot_queries(shop: &str, customer: &str, now: chrono::NaiveDateTime) -> Vec<Ho
         ),
         render!("lots: policy find", points_policies::table.find(shop).select(policy).limit(1)),
         render!(
+            "lots: next expiry dates of a wallet (wallet read)",
+            crate::store::wallets::expiring_dates!(shop, customer, 5)
+        ),
+        render!(
             "lots: open lots of a wallet (debit)",
             lots::table.filter(lots::shop_id.eq(shop)).filter(lots::customer_id.eq(customer)).filter(open()).select((
                 lots::id,

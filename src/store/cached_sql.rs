@@ -35,6 +35,54 @@ impl ValidGrouping<()> for OpenLot {
     type IsAggregate = is_aggregate::Never;
 }
 
+/// `CAST(SUM(lots.remaining) AS BIGINT)`, an aggregate (PostgreSQL sums a
+/// BIGINT as NUMERIC; the cast keeps both backends' type `BigInt`).
+#[derive(Debug, Clone, Copy, QueryId)]
+pub struct RemainingSum;
+
+impl Expression for RemainingSum {
+    type SqlType = BigInt;
+}
+
+impl<DB: Backend> QueryFragment<DB> for RemainingSum {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("CAST(SUM(lots.remaining) AS BIGINT)");
+        Ok(())
+    }
+}
+
+impl<QS> AppearsOnTable<QS> for RemainingSum {}
+impl<QS> SelectableExpression<QS> for RemainingSum {}
+impl<GB> ValidGrouping<GB> for RemainingSum {
+    type IsAggregate = is_aggregate::Yes;
+}
+
+/// `(lots.expires_at IS NULL)` as a GROUP BY and ORDER BY key: diesel
+/// cannot tell that `expires_at` is grouped when this expression is.
+#[derive(Debug, Clone, Copy, QueryId)]
+pub struct NeverExpires;
+
+impl Expression for NeverExpires {
+    type SqlType = Bool;
+}
+
+impl<DB: Backend> QueryFragment<DB> for NeverExpires {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("(lots.expires_at IS NULL)");
+        Ok(())
+    }
+}
+
+impl<QS> AppearsOnTable<QS> for NeverExpires {}
+impl<QS> SelectableExpression<QS> for NeverExpires {}
+/// Used only as a grouped key, so it counts as grouped wherever it is.
+impl<GB> ValidGrouping<GB> for NeverExpires {
+    type IsAggregate = is_aggregate::Yes;
+}
+impl<T> diesel::expression::IsContainedInGroupBy<T> for NeverExpires {
+    type Output = diesel::expression::is_contained_in_group_by::No;
+}
+
 /// Takes `points` from one lot that keeps some afterwards:
 /// `UPDATE lots SET remaining = remaining - p WHERE <key> AND remaining > p`.
 #[derive(Debug, Clone, Copy)]

@@ -2,6 +2,7 @@
 //! moved instead of sleeping; every step checks invariant 9.
 
 use crate::helpers::*;
+use diesel::RunQueryDsl;
 use loyalty_wallet::domain::money::Currency;
 use loyalty_wallet::platform::points_sweep::{sweep_points, PointsReport};
 use loyalty_wallet::platform::shopify::payloads;
@@ -81,6 +82,75 @@ async fn debits_take_the_soonest_to_expire_first_and_a_refund_restores_those_lot
     assert_eq!(w["expiring"][0]["points"], 100, "{w}");
     assert_eq!(w["expiring"][1]["points"], 50, "{w}");
     assert_wallet_invariants(&app, SHOP, "1").await;
+}
+
+#[tokio::test]
+async fn the_wallet_sums_open_lots_by_expiry_date_and_shows_the_five_soonest() {
+    let app = TestApp::spawn().await;
+    app.enable_program("online", "100", 1, 10_000).await;
+    policy(&app, json!({"points_expiry": {"kind": "after_days", "days": 30}})).await;
+    app.grant("1", 10).await;
+    let first = lots_of(&app, "1").await.remove(0);
+    let soonest = first.expires_at.expect("expires");
+    let hour = chrono::Duration::hours(1);
+    // (remaining, expiry): two lots on one date, five more dates, a lot that
+    // never expires and a spent lot (not open) before them all.
+    let more = [(5, Some(soonest + hour)), (7, Some(soonest + hour)), (100, None), (0, Some(soonest - hour))]
+        .into_iter()
+        .chain((2..=6).map(|d| (d, Some(soonest + hour * 24 * d as i32))));
+    let rows: Vec<LotRow> = more
+        .enumerate()
+        .map(|(n, (remaining, expires_at))| LotRow {
+            id: format!("extra-{n}"),
+            points: remaining.max(1),
+            remaining,
+            expires_at,
+            open: remaining > 0,
+            ..first.clone()
+        })
+        .collect();
+    app.store
+        .write(move |conn| {
+            use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
+            for lot in &rows {
+                diesel::sql_query(
+                    "INSERT INTO lots (shop_id, customer_id, id, points, remaining, expires_at, entry_id, \
+                     warned, created_at, open) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind::<Text, _>(&lot.shop_id)
+                .bind::<Text, _>(&lot.customer_id)
+                .bind::<Text, _>(&lot.id)
+                .bind::<BigInt, _>(lot.points)
+                .bind::<BigInt, _>(lot.remaining)
+                .bind::<Nullable<Timestamp>, _>(lot.expires_at)
+                .bind::<Text, _>(&lot.entry_id)
+                .bind::<Bool, _>(lot.warned)
+                .bind::<Timestamp, _>(lot.created_at)
+                .bind::<Bool, _>(lot.open)
+                .execute(conn)?;
+            }
+            Ok::<_, loyalty_wallet::store::Error>(())
+        })
+        .await
+        .expect("lots");
+    let w = wallet(&app, "1").await;
+    use chrono::SubsecRound;
+    let parse = |e: &Value| {
+        let at = chrono::DateTime::parse_from_rfc3339(e["expires_at"].as_str().expect("at")).expect("rfc3339");
+        (e["points"].as_i64().expect("points"), at.naive_utc())
+    };
+    let shown: Vec<(i64, chrono::NaiveDateTime)> =
+        w["expiring"].as_array().expect("expiring").iter().map(parse).collect();
+    let at = |t: chrono::NaiveDateTime| t.trunc_subsecs(6);
+    let day = |d: i32| at(soonest + hour * 24 * d);
+    assert_eq!(
+        shown.iter().map(|(p, _)| *p).collect::<Vec<_>>(),
+        [10, 12, 2, 3, 4],
+        "sums per date, soonest first, five dates: {w}"
+    );
+    assert_eq!(shown[0].1, at(soonest), "{w}");
+    assert_eq!(shown[1].1, at(soonest + hour), "{w}");
+    assert_eq!(shown[2].1, day(2), "{w}");
 }
 
 /// Each lot's `open` flag (what the open-lot indexes hold) against its
