@@ -8,14 +8,16 @@
 //!
 //! Two batches in flight (PostgreSQL's writers, or two service processes)
 //! can deadlock on wallet rows. The server then fails one statement of one
-//! unit; that unit's savepoint is rolled back, so its writes are undone and
-//! its locks released, and the unit runs again (its work is `Clone` for
-//! that), up to `MAX_ATTEMPTS` times. It runs again *alone*: the writer
-//! commits its batch, then waits until no other writer of this process has
-//! a batch in flight and holds the others back while the victims commit
-//! (`Gate`). Run again beside the other batches, the same victim lost the
-//! same race up to five times in a row when many events of one customer
-//! came at once; alone, it can only meet another process's transactions.
+//! unit; that unit's savepoint is rolled back (its writes undone, the locks
+//! it took released) and its batch closes there: what ran before it commits
+//! at once, releasing the locks the other batch waits for, and the units
+//! after it go to the next batch. PostgreSQL checks a waiter for deadlock
+//! once, after `deadlock_timeout`; a batch that went on after its victim
+//! kept the other waiting and met it again, a deadlock per unit, until the
+//! other's statement timed out. The victim runs again (its work is `Clone`
+//! for that), up to `MAX_ATTEMPTS` times, alone: the writer waits until no
+//! other batch of this process is in flight and holds the others back
+//! meanwhile (`Gate`), so only another process can make it lose again.
 //!
 //! A writer whose connection broke (a restarted server, a failed COMMIT
 //! that left no transaction state) opens a new one before its next batch.
