@@ -13,68 +13,58 @@ use diesel::serialize::ToSql;
 use diesel::sql_types::{BigInt, Bool, HasSqlType, Integer, Text, Timestamp};
 use diesel::{QueryResult, RunQueryDsl};
 
-/// `lots.open` as a literal (a partial index `WHERE open` is only used when
-/// the query's own WHERE names the column, not a bound `true`).
-#[derive(Debug, Clone, Copy, QueryId)]
-pub struct OpenLot;
+/// A fixed piece of SQL, with no binds, as a diesel expression of a SQL
+/// type: statements holding it keep a static query id and stay cached,
+/// where diesel's `sql(...)` would make them prepared on every call. How it
+/// groups is said beside each one (`ValidGrouping`).
+macro_rules! sql_literal {
+    ($(#[$doc:meta])* $name:ident: $sql_type:ty = $sql:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, QueryId)]
+        pub struct $name;
 
-impl Expression for OpenLot {
-    type SqlType = Bool;
+        impl Expression for $name {
+            type SqlType = $sql_type;
+        }
+
+        impl<DB: Backend> QueryFragment<DB> for $name {
+            fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+                out.push_sql($sql);
+                Ok(())
+            }
+        }
+
+        impl<QS> AppearsOnTable<QS> for $name {}
+        impl<QS> SelectableExpression<QS> for $name {}
+    };
 }
 
-impl<DB: Backend> QueryFragment<DB> for OpenLot {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        out.push_sql("lots.open");
-        Ok(())
-    }
+sql_literal! {
+    /// `lots.open` as a literal (a partial index `WHERE open` is only used
+    /// when the query's own WHERE names the column, not a bound `true`).
+    OpenLot: Bool = "lots.open"
 }
 
-impl<QS> AppearsOnTable<QS> for OpenLot {}
-impl<QS> SelectableExpression<QS> for OpenLot {}
 impl ValidGrouping<()> for OpenLot {
     type IsAggregate = is_aggregate::Never;
 }
 
-/// `CAST(SUM(lots.remaining) AS BIGINT)`, an aggregate (PostgreSQL sums a
-/// BIGINT as NUMERIC; the cast keeps both backends' type `BigInt`).
-#[derive(Debug, Clone, Copy, QueryId)]
-pub struct RemainingSum;
-
-impl Expression for RemainingSum {
-    type SqlType = BigInt;
+sql_literal! {
+    /// An aggregate: PostgreSQL sums a BIGINT as NUMERIC; the cast keeps
+    /// both backends' type `BigInt`.
+    RemainingSum: BigInt = "CAST(SUM(lots.remaining) AS BIGINT)"
 }
 
-impl<DB: Backend> QueryFragment<DB> for RemainingSum {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        out.push_sql("CAST(SUM(lots.remaining) AS BIGINT)");
-        Ok(())
-    }
-}
-
-impl<QS> AppearsOnTable<QS> for RemainingSum {}
-impl<QS> SelectableExpression<QS> for RemainingSum {}
 impl<GB> ValidGrouping<GB> for RemainingSum {
     type IsAggregate = is_aggregate::Yes;
 }
 
-/// `(lots.expires_at IS NULL)` as a GROUP BY and ORDER BY key: diesel
-/// cannot tell that `expires_at` is grouped when this expression is.
-#[derive(Debug, Clone, Copy, QueryId)]
-pub struct NeverExpires;
-
-impl Expression for NeverExpires {
-    type SqlType = Bool;
+sql_literal! {
+    /// A GROUP BY and ORDER BY key: diesel cannot tell that `expires_at` is
+    /// grouped when this expression is.
+    NeverExpires: Bool = "(lots.expires_at IS NULL)"
 }
 
-impl<DB: Backend> QueryFragment<DB> for NeverExpires {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        out.push_sql("(lots.expires_at IS NULL)");
-        Ok(())
-    }
-}
-
-impl<QS> AppearsOnTable<QS> for NeverExpires {}
-impl<QS> SelectableExpression<QS> for NeverExpires {}
 /// Used only as a grouped key, so it counts as grouped wherever it is.
 impl<GB> ValidGrouping<GB> for NeverExpires {
     type IsAggregate = is_aggregate::Yes;

@@ -58,18 +58,8 @@ struct Cut {
 /// writer runs that unit again instead of failing it.
 #[test]
 fn a_deadlock_victim_runs_again() {
-    let (url, _dir) = fresh_database();
-    let _drop = DropDatabase(url.clone());
-    if postgres_server().is_none() {
-        // One SQLite writer runs batches one at a time: no deadlock to test.
-        assert!(!url.starts_with("postgres"));
-        return;
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-    let store = Store::open(&url, 2, Writes { max_batch: 8, pg_writers: 2 }).expect("store");
-    let mut admin = PgConnection::establish(&url).expect("connect");
-    diesel::sql_query("CREATE TABLE probe (id INT PRIMARY KEY, n INT NOT NULL)").execute(&mut admin).expect("table");
-    diesel::sql_query("INSERT INTO probe VALUES (1, 0), (2, 0) ").execute(&mut admin).expect("rows");
+    let Some(mut probe) = Probe::open(8) else { return };
+    let (runtime, store) = (&probe.runtime, &probe.store);
     let holding = Arc::new(AtomicUsize::new(0));
     let unit = |first: i32, second: i32| {
         let holding = holding.clone();
@@ -98,13 +88,56 @@ fn a_deadlock_victim_runs_again() {
         (a.await.expect("join"), b)
     });
     assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
-    let counts: Vec<Count> = diesel::sql_query("SELECT n FROM probe ORDER BY id").load(&mut admin).expect("read");
-    assert_eq!(counts.iter().map(|c| c.n).collect::<Vec<_>>(), vec![2, 2], "each unit counted once");
-    let deadlocks: Vec<Count> =
-        diesel::sql_query("SELECT deadlocks::int AS n FROM pg_stat_database WHERE datname = current_database()")
-            .load(&mut admin)
-            .expect("stats");
-    assert!(deadlocks[0].n >= 1, "the server saw a deadlock");
+    assert_eq!(probe.counts(), vec![2, 2], "each unit counted once");
+    assert!(probe.deadlocks() >= 1, "the server saw a deadlock");
+}
+
+/// A fresh PostgreSQL database holding `probe` rows 1 and 2 (n = 0), a
+/// store with two group writers batching up to `max_batch`, and a
+/// connection of the test's own. None on SQLite: its one writer runs
+/// batches one at a time, so there is no deadlock to test.
+struct Probe {
+    runtime: tokio::runtime::Runtime,
+    store: Store,
+    admin: PgConnection,
+    _drop: DropDatabase,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Probe {
+    fn open(max_batch: usize) -> Option<Self> {
+        let (url, _dir) = fresh_database();
+        let _drop = DropDatabase(url.clone());
+        if postgres_server().is_none() {
+            assert!(!url.starts_with("postgres"), "one SQLite writer: no deadlock to test");
+            return None;
+        }
+        let runtime =
+            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        let store = Store::open(&url, 2, Writes { max_batch, pg_writers: 2 }).expect("store");
+        let mut admin = PgConnection::establish(&url).expect("connect");
+        diesel::sql_query("CREATE TABLE probe (id INT PRIMARY KEY, n INT NOT NULL)")
+            .execute(&mut admin)
+            .expect("table");
+        diesel::sql_query("INSERT INTO probe VALUES (1, 0), (2, 0)").execute(&mut admin).expect("rows");
+        Some(Self { runtime, store, admin, _drop, _dir })
+    }
+
+    /// Each row's count, by id.
+    fn counts(&mut self) -> Vec<i32> {
+        let rows: Vec<Count> =
+            diesel::sql_query("SELECT n FROM probe ORDER BY id").load(&mut self.admin).expect("read");
+        rows.iter().map(|c| c.n).collect()
+    }
+
+    /// Deadlocks the server saw in this database.
+    fn deadlocks(&mut self) -> i32 {
+        let rows: Vec<Count> =
+            diesel::sql_query("SELECT deadlocks::int AS n FROM pg_stat_database WHERE datname = current_database()")
+                .load(&mut self.admin)
+                .expect("stats");
+        rows[0].n
+    }
 }
 
 fn bump(conn: &mut AnyConnection, id: i32) -> loyalty_wallet::store::Result<()> {
@@ -121,25 +154,17 @@ struct Count {
 /// A deadlock victim closes its batch. Writer Y's one unit holds row 2
 /// and waits for row 1, held by writer X's batch; PostgreSQL checks a
 /// waiter for deadlocks once, after `deadlock_timeout`, and X's second
-/// unit is busy then, so Y's check finds none. Then X's next units, one after another, wait
-/// for row 2: each is a deadlock victim. Before, X went on with its next
-/// unit, which met Y again: a deadlock timeout per unit while Y waited,
-/// until Y's statement timed out (15 s). Now X commits at once, Y goes on, and X's victim runs again
-/// alone, then the rest: every unit commits exactly once.
+/// unit is busy then, so Y's check finds none. Then X's next units, one
+/// after another, wait for row 2: each is a deadlock victim. Before, X
+/// went on with its next unit, which met Y again: a deadlock timeout per
+/// unit while Y waited, until Y's statement timed out (15 s). Now X commits
+/// at once, Y goes on, and X's victim runs again alone, then the rest:
+/// every unit commits exactly once.
 #[test]
 fn a_deadlock_victim_closes_its_batch_so_the_other_batch_goes_on() {
     const FOLLOWERS: usize = 20;
-    let (url, _dir) = fresh_database();
-    let _drop = DropDatabase(url.clone());
-    if postgres_server().is_none() {
-        assert!(!url.starts_with("postgres"), "one SQLite writer: no deadlock to test");
-        return;
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-    let store = Store::open(&url, 2, Writes { max_batch: 64, pg_writers: 2 }).expect("store");
-    let mut admin = PgConnection::establish(&url).expect("connect");
-    diesel::sql_query("CREATE TABLE probe (id INT PRIMARY KEY, n INT NOT NULL)").execute(&mut admin).expect("table");
-    diesel::sql_query("INSERT INTO probe VALUES (1, 0), (2, 0)").execute(&mut admin).expect("rows");
+    let Some(mut probe) = Probe::open(64) else { return };
+    let (runtime, store) = (&probe.runtime, &probe.store);
     let flags = Flags::default();
     let results = runtime.block_on(async {
         // Both writers busy, each with one unit that waits to be let go.
@@ -209,13 +234,8 @@ fn a_deadlock_victim_closes_its_batch_so_the_other_batch_goes_on() {
     });
     let failed: Vec<String> = results.iter().filter_map(|r| r.as_ref().err().map(|e| format!("{e:?}"))).collect();
     assert!(failed.is_empty(), "{} of {} units failed: {failed:?}", failed.len(), results.len());
-    let counts: Vec<Count> = diesel::sql_query("SELECT n FROM probe ORDER BY id").load(&mut admin).expect("read");
-    assert_eq!(counts.iter().map(|c| c.n).collect::<Vec<_>>(), vec![2, FOLLOWERS as i32 + 1], "each unit once");
-    let deadlocks: Vec<Count> =
-        diesel::sql_query("SELECT deadlocks::int AS n FROM pg_stat_database WHERE datname = current_database()")
-            .load(&mut admin)
-            .expect("stats");
-    assert!(deadlocks[0].n >= 1, "the server saw a deadlock");
+    assert_eq!(probe.counts(), vec![2, FOLLOWERS as i32 + 1], "each unit once");
+    assert!(probe.deadlocks() >= 1, "the server saw a deadlock");
 }
 
 /// Numbered one-way flags shared between the test and its units.
