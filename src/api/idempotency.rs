@@ -101,11 +101,8 @@ where
             };
             let scope = Scope { shop_id: &request.owner.shop_id, principal: &request.owner.principal, key };
             let now = Utc::now().naive_utc();
-            if let Some(earlier) = replay(conn, &scope, &request.fingerprint)? {
-                return Ok(Answer::Replayed(earlier));
-            }
             if !stored::reserve(conn, &scope, &request.fingerprint, now)? {
-                // A concurrent request with this key committed first.
+                // Taken: by an earlier request, or a concurrent one that committed first.
                 return replay(conn, &scope, &request.fingerprint)?
                     .map(Answer::Replayed)
                     .ok_or_else(|| AppError::internal_msg("idempotency key vanished"));

@@ -1,31 +1,31 @@
 //! The lean claim write. Everything a claim only *reads* —
 //! the shop and its points policy, whether the customer is blocked or
 //! exists, the program (parsed once per version, `programs::Cache`), the
-//! rules' verdict, a fresh code, the snapshot and event JSON — is prepared
-//! on a pooled read connection *before* the write. The write itself (on
-//! SQLite: inside the group writer) re-checks what matters and only writes:
-//! the program version is still the newest (else the full path runs), the
-//! conditional debit re-checks the balance, then the lot allocation, the
-//! claim row, the outbox row of a platform shop and the prepared event.
+//! rules' verdict, the snapshot and event JSON — is prepared on a pooled
+//! read connection *before* the write, with a freshly drawn code. The write
+//! itself (on SQLite: inside the group writer) re-checks what matters and
+//! only writes: the program version is still the newest (else the full path
+//! runs), the conditional debit re-checks the balance, then the lot
+//! allocation, the claim row (a code the shop already has is drawn again
+//! there: `claims::insert_row`), the outbox row of a platform shop and the
+//! prepared event.
 //!
 //! A stale pre-read is therefore safe where it matters (balance, program);
 //! settings that change between the read and the write (a shop disabling
 //! its platform connection, blocking the customer, adding a webhook target)
 //! take effect from the next claim, a few milliseconds later.
 
-use super::claims::{self, event_data, unused_code, ClaimRequest, ClaimRow};
+use super::claims::{self, event_data, fresh_code, ClaimRequest, ClaimRow};
 use super::customers::{self, Movement};
 use super::error::{Error, Result};
 use super::notify::{self, NotificationRow};
 use super::outbox::OutboxAction;
-use super::schema::claims as claims_table;
 use super::{lots, offer_settings, programs, AnyConnection};
 use crate::domain::claim::{self, ClaimStatus, EntryKind};
 use crate::domain::ids::new_id;
 use crate::domain::lots::PointsPolicy;
 use crate::domain::money::Currency;
 use crate::domain::notify::EventType;
-use diesel::prelude::*;
 
 /// A claim ready to be written.
 pub(crate) struct Prepared {
@@ -33,6 +33,7 @@ pub(crate) struct Prepared {
     row: ClaimRow,
     policy: PointsPolicy,
     customer_exists: bool,
+    code_prefix: Option<String>,
     event: Option<NotificationRow>,
 }
 
@@ -70,7 +71,7 @@ fn try_prepare(conn: &mut AnyConnection, request: &ClaimRequest, cache: &program
         id: new_id(),
         customer_id: customer_id.into(),
         channel: request.channel,
-        code: unused_code(conn, shop_id, program.settings.code_prefix.as_deref())?,
+        code: fresh_code(program.settings.code_prefix.as_deref()),
         points: terms.points.get(),
         value_minor: terms.value_minor,
         currency: currency.code().into(),
@@ -90,13 +91,14 @@ fn try_prepare(conn: &mut AnyConnection, request: &ClaimRequest, cache: &program
         flag: None,
     };
     let event = notify::build(conn, shop_id, EventType::ClaimCreated, event_data(&row, currency), now)?;
-    Ok(Some(Prepared { request: request.clone(), row, policy, customer_exists, event }))
+    let code_prefix = program.settings.code_prefix.clone();
+    Ok(Some(Prepared { request: request.clone(), row, policy, customer_exists, code_prefix, event }))
 }
 
 /// The write: re-check the program version, then the debit (balance
 /// re-checked by the conditional UPDATE), lots, claim row, outbox, event.
 pub(crate) fn write(conn: &mut AnyConnection, prepared: &Prepared) -> Result<ClaimRow> {
-    let row = &prepared.row;
+    let mut row = prepared.row.clone();
     let channel = prepared.request.channel;
     if programs::current_version(conn, &row.shop_id, channel)? != row.program_version {
         return claims::create(conn, &prepared.request);
@@ -107,12 +109,19 @@ pub(crate) fn write(conn: &mut AnyConnection, prepared: &Prepared) -> Result<Cla
     let movement =
         Movement { claim_id: Some(&row.id), policy: Some(&prepared.policy), ..Movement::of(EntryKind::Redeem) };
     customers::debit(conn, &row.shop_id, &row.customer_id, row.points, movement)?;
-    super::on_backend!(conn, |c| diesel::insert_into(claims_table::table).values(row).execute(c))?;
+    let redrawn = claims::insert_row(conn, &mut row, prepared.code_prefix.as_deref())?;
     if row.status == ClaimStatus::Pending {
         claims::enqueue(conn, &row.shop_id, &row.id, OutboxAction::Create, row.created_at)?;
     }
-    if let Some(event) = &prepared.event {
+    let redrawn_event = match (redrawn, &prepared.event) {
+        (true, Some(_)) => {
+            let currency = Currency::parse(&row.currency).map_err(Error::internal_msg)?;
+            notify::build(conn, &row.shop_id, EventType::ClaimCreated, event_data(&row, currency), row.created_at)?
+        }
+        _ => None,
+    };
+    if let Some(event) = redrawn_event.as_ref().or(prepared.event.as_ref()) {
         notify::insert(conn, event)?;
     }
-    Ok(row.clone())
+    Ok(row)
 }

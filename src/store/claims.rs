@@ -152,12 +152,12 @@ pub fn create(conn: &mut AnyConnection, request: &ClaimRequest) -> Result<ClaimR
     let movement = Movement { claim_id: Some(&id), policy: Some(&policy), ..Movement::of(EntryKind::Redeem) };
     customers::debit(conn, shop_id, customer_id, terms.points.get(), movement)?;
     let status = if shop.is_native() { ClaimStatus::Active } else { ClaimStatus::Pending };
-    let row = ClaimRow {
+    let mut row = ClaimRow {
         shop_id: shop_id.into(),
         id: id.clone(),
         customer_id: customer_id.into(),
         channel: request.channel,
-        code: unused_code(conn, shop_id, program.settings.code_prefix.as_deref())?,
+        code: fresh_code(program.settings.code_prefix.as_deref()),
         points: terms.points.get(),
         value_minor: terms.value_minor,
         currency: currency.code().into(),
@@ -176,7 +176,7 @@ pub fn create(conn: &mut AnyConnection, request: &ClaimRequest) -> Result<ClaimR
         refunded_at: None,
         flag: None,
     };
-    diesel::insert_into(claims::table).values(&row).execute(conn)?;
+    insert_row(conn, &mut row, program.settings.code_prefix.as_deref())?;
     if status == ClaimStatus::Pending {
         enqueue(conn, shop_id, &id, OutboxAction::Create, now)?;
     }
@@ -184,17 +184,27 @@ pub fn create(conn: &mut AnyConnection, request: &ClaimRequest) -> Result<ClaimR
     Ok(row)
 }
 
-/// A fresh code not yet used in the shop (a collision is astronomically rare,
-/// but the unique index would turn it into a failed claim).
-pub(super) fn unused_code(conn: &mut AnyConnection, shop_id: &str, prefix: Option<&str>) -> Result<String> {
-    let mut rng = rand::thread_rng();
-    for _ in 0..8 {
-        let candidate = code::generate(prefix, &mut rng);
-        if find_by_code(conn, shop_id, &candidate)?.is_none() {
-            return Ok(candidate);
+/// A fresh random code (`code::generate`); whether the shop already has
+/// it is found out by the insert (`insert_row`), not by a lookup before.
+pub(super) fn fresh_code(prefix: Option<&str>) -> String {
+    code::generate(prefix, &mut rand::thread_rng())
+}
+
+/// Inserts the claim row. A code the shop already has (the unique index
+/// `claims_code`; 49.5 random bits make it astronomically rare) is drawn
+/// again and the insert tried again: `ON CONFLICT DO NOTHING` reports the
+/// collision without failing the statement, so there is no lookup before
+/// the insert and no savepoint around it. True when the code was redrawn
+/// (what was built from the old code must be built again).
+pub fn insert_row(conn: &mut AnyConnection, row: &mut ClaimRow, prefix: Option<&str>) -> Result<bool> {
+    for attempt in 0..8 {
+        let insert = diesel::insert_into(claims::table).values(&*row).on_conflict_do_nothing();
+        if super::on_backend!(conn, |c| insert.execute(c))? == 1 {
+            return Ok(attempt > 0);
         }
+        row.code = fresh_code(prefix);
     }
-    Err(Error::Internal(anyhow::anyhow!("no unused code after 8 tries")))
+    Err(Error::Internal(anyhow::anyhow!("no unused code after 8 draws")))
 }
 
 pub(crate) use super::outbox::enqueue;

@@ -1,7 +1,7 @@
 //! Stored responses of idempotent requests, keyed by shop, caller and key.
 
 use super::schema::idempotency_keys as keys;
-use super::{is_unique_violation, AnyConnection};
+use super::AnyConnection;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -26,28 +26,30 @@ pub(crate) fn find(conn: &mut AnyConnection, scope: &Scope) -> QueryResult<Optio
 
 /// Reserves the key before any work: a concurrent request with the same key
 /// blocks here (PostgreSQL) or queues behind us (SQLite writer) and then sees
-/// our committed response. Returns false when the key is already taken.
+/// our committed response. Returns false when the key is already taken: the
+/// caller then replays what is stored. One statement, no savepoint
+/// (`ON CONFLICT DO NOTHING` instead of catching the unique violation), and
+/// no lookup before it: a fresh key, the common case, costs this insert and
+/// `complete`; only a taken key is read.
 pub(crate) fn reserve(
     conn: &mut AnyConnection,
     scope: &Scope,
     request_hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let insert = diesel::insert_into(keys::table).values((
-        keys::shop_id.eq(scope.shop_id),
-        keys::principal.eq(scope.principal),
-        keys::key.eq(scope.key),
-        keys::request_hash.eq(request_hash),
-        keys::status_code.eq(0),
-        keys::response_body.eq(""),
-        keys::created_at.eq(now),
-    ));
-    let inserted = conn.transaction(|c| super::on_backend!(c, |n| insert.execute(n)));
-    match inserted {
-        Ok(_) => Ok(true),
-        Err(e) if is_unique_violation(&e) => Ok(false),
-        Err(e) => Err(e),
-    }
+    let insert = diesel::insert_into(keys::table)
+        .values((
+            keys::shop_id.eq(scope.shop_id),
+            keys::principal.eq(scope.principal),
+            keys::key.eq(scope.key),
+            keys::request_hash.eq(request_hash),
+            keys::status_code.eq(0),
+            keys::response_body.eq(""),
+            keys::created_at.eq(now),
+        ))
+        .on_conflict_do_nothing();
+    let inserted = super::on_backend!(conn, |n| insert.execute(n))?;
+    Ok(inserted == 1)
 }
 
 pub(crate) fn complete(conn: &mut AnyConnection, scope: &Scope, status: u16, body: &str) -> QueryResult<()> {

@@ -226,6 +226,34 @@ async fn codes_use_the_unambiguous_alphabet_and_the_prefix() {
     assert!(random.bytes().all(|b| ALPHABET.contains(&b)), "{code}");
 }
 
+/// No lookup checks a drawn code before the insert (it made PostgreSQL scan
+/// the growing claims table under a plan cached while it was empty): the
+/// insert finds a taken code and draws again, on both databases.
+#[tokio::test]
+async fn a_code_the_shop_already_has_is_drawn_again_at_the_insert() {
+    let app = TestApp::spawn().await;
+    app.enable_program("online", "100", 1, 1_000).await;
+    app.grant("1", 10_000).await;
+    app.claim_ok("1", 1).await;
+    let taken = app.claim_rows("1").await.remove(0);
+    let mut copy = taken.clone();
+    copy.id = format!("{}-copy", taken.id);
+    let (inserted, redrawn) = app
+        .store
+        .write::<_, loyalty_wallet::error::AppError, _>(move |conn| {
+            let redrawn = loyalty_wallet::store::claims::insert_row(conn, &mut copy, None)?;
+            Ok((copy, redrawn))
+        })
+        .await
+        .expect("the insert draws another code");
+    assert!(redrawn, "the taken code was noticed");
+    assert_ne!(inserted.code, taken.code);
+    assert_eq!(inserted.code.len(), taken.code.len());
+    let codes: Vec<String> = app.claim_rows("1").await.into_iter().map(|row| row.code).collect();
+    assert_eq!(codes.len(), 2, "both rows stored: {codes:?}");
+    assert!(codes.contains(&taken.code) && codes.contains(&inserted.code), "{codes:?}");
+}
+
 #[tokio::test]
 async fn a_ratio_change_touches_future_claims_only() {
     let app = TestApp::spawn().await;
