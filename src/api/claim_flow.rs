@@ -175,7 +175,11 @@ fn needs_segments(error: &AppError) -> bool {
 
 /// Works the claim's outbox row now and waits up to the push window for
 /// the claim to leave `from` (the background relay may hold the row: then
-/// we watch). The claim as it then is, if it moved on.
+/// we watch). The claim as it then is, if it moved on. With no window, or
+/// when the shop's rate-limit bucket cannot take the call within it, the
+/// row is left to the background relay and None comes back at once: the
+/// caller answers `pending` now instead of after a window spent waiting,
+/// and the row is not leased and rescheduled for nothing.
 pub(crate) async fn settle_within_window(
     store: &Store,
     platform: &Arc<Platform>,
@@ -185,6 +189,10 @@ pub(crate) async fn settle_within_window(
     from: ClaimStatus,
 ) -> AppResult<Option<ClaimRow>> {
     let window = std::time::Duration::from_millis(platform.settings.push_window_ms);
+    if window.is_zero() || platform.client.mutation_wait(shop).is_some_and(|wait| wait >= window) {
+        platform.wake.notify_one();
+        return Ok(None);
+    }
     let deadline = tokio::time::Instant::now() + window;
     let (relay_platform, relay_shop, relay_claim) = (platform.clone(), shop.to_string(), claim_id.to_string());
     let task = tokio::spawn(async move { relay::run_now(&relay_platform, &relay_shop, &relay_claim, work).await });

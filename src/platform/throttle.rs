@@ -129,6 +129,14 @@ impl Pacer {
         }
     }
 
+    /// How long a request of `cost` would wait now, without booking it:
+    /// None when it could go at once (an unknown bucket's probe included).
+    pub(crate) fn wait_now(&self, shop: &str, cost: f64) -> Option<Duration> {
+        let Ok(buckets) = self.buckets.lock() else { return None };
+        let mut bucket = *buckets.get(shop)?;
+        wait_for(&mut bucket, cost, Instant::now(), self.max_wait)
+    }
+
     /// Learns the bucket from a response. The platform's figure already
     /// counts requests it has answered; ours also counts those in flight,
     /// so the lower of the two is the safe one.
@@ -190,6 +198,19 @@ mod tests {
         let wait = wait_for(&mut bucket, 10.0, now, MAX).expect("5 left, 10 needed");
         // 5 points missing at 100 points/s = 50 ms.
         assert!((wait.as_secs_f64() - 0.05).abs() < 0.005, "{wait:?}");
+    }
+
+    #[test]
+    fn a_look_at_the_wait_books_nothing() {
+        let pacer = Pacer::new(MAX);
+        assert_eq!(pacer.wait_now("s", 10.0), None, "a shop never seen: its probe may go");
+        let status = ThrottleStatus { maximum_available: 1000.0, currently_available: 15.0, restore_rate: 50.0 };
+        pacer.observe("s", status);
+        for _ in 0..3 {
+            assert_eq!(pacer.wait_now("s", 10.0), None, "15 available: a create of 10 fits, and stays fitting");
+        }
+        let wait = pacer.wait_now("s", 20.0).expect("20 does not fit in 15");
+        assert!(wait > Duration::from_millis(50) && wait <= Duration::from_millis(150), "{wait:?}: 5 missing at 50/s");
     }
 
     #[test]

@@ -143,3 +143,28 @@ async fn failing_first_push(app: &TestApp, double: &ShopifyDouble, customer: &st
     .await;
     claim["code"].as_str().expect("code").to_string()
 }
+
+/// A claim whose create the shop's bucket cannot take within the push
+/// window is answered `pending` at once, not after a window spent waiting,
+/// and the relay pushes it once the bucket has refilled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_the_bucket_cannot_take_within_the_window_is_answered_pending_at_once() {
+    // 30 points refilled at 2 a second: three creates empty it, a fourth waits 5 s.
+    let config = DoubleConfig { bucket_size: 30.0, restore_rate: 2.0, ..DoubleConfig::default() };
+    let Rig { app, double } = rig_with(config, |s| s.platform.push_window_ms = 3_000).await;
+    program(&app, base_program()).await;
+    app.grant("1", 10_000).await;
+    for n in 1..=3 {
+        let (status, claim) = claim_with(&app, "1", json!({"points": 100})).await;
+        assert_eq!((status, claim["status"].as_str()), (StatusCode::CREATED, Some("active")), "claim {n}: {claim}");
+    }
+    let started = std::time::Instant::now();
+    let (status, claim) = claim_with(&app, "1", json!({"points": 100})).await;
+    let took = started.elapsed();
+    assert_eq!((status, claim["status"].as_str()), (StatusCode::CREATED, Some("pending")), "{claim}");
+    assert!(took < Duration::from_millis(1_500), "answered after {took:?}: the 3 s window was spent waiting");
+    claim_settles(&app, claim["id"].as_str().expect("id"), &["active"], Duration::from_secs(20)).await;
+    assert_eq!(double.discounts().len(), 4);
+    assert_no_duplicates(&double);
+    assert_eq!(double.stats().throttled, 0, "nothing was sent that the bucket could not take");
+}

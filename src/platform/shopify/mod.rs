@@ -198,6 +198,12 @@ impl ShopifyClient {
         Ok(members)
     }
 
+    /// How long a create or delete for `shop` would wait for the pacer now
+    /// (nothing booked); None when it could be sent at once.
+    pub(crate) fn mutation_wait(&self, shop: &str) -> Option<Duration> {
+        self.pacer.wait_now(shop, MUTATION_COST)
+    }
+
     /// The HTTP client (shared with the OAuth calls).
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.http
