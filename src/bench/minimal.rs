@@ -21,7 +21,7 @@ use crate::domain::program::Channel;
 use crate::error::{AppError, AppResult};
 use crate::store::cached_sql::DebitBalance;
 use crate::store::customers::{EntryRow, Movement};
-use crate::store::schema::{claims, customers, idempotency_keys, ledger_entries, outbox};
+use crate::store::schema::{claims, idempotency_keys, ledger_entries, outbox};
 use crate::store::{lots, on_backend, pool, programs, shops, write_transaction, AnyConnection};
 use diesel::prelude::*;
 use rand::rngs::StdRng;
@@ -185,12 +185,10 @@ fn unit(conn: &mut AnyConnection, customer: &str, with_lots: bool, t: &Template)
     // Every statement on the backend's own connection, as the service's
     // claim path runs them (store::on_backend!).
     let debit = DebitBalance { shop_id: SHOP, customer_id: customer, points: p, now };
-    let debited = on_backend!(conn, |c| debit.execute(c))?;
-    if debited != 1 {
+    let debited = on_backend!(conn, |c| debit.get_result::<i64>(c).optional())?;
+    let Some(balance) = debited else {
         return Err(AppError::internal_msg("the bench wallet ran dry"));
-    }
-    let balance_of = customers::table.find((SHOP, customer)).select(customers::points_balance);
-    let balance: i64 = on_backend!(conn, |c| balance_of.get_result(c))?;
+    };
     let claim_id = new_id();
     let entry = EntryRow {
         shop_id: SHOP.into(),

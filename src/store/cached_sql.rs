@@ -8,7 +8,7 @@
 use chrono::NaiveDateTime;
 use diesel::backend::Backend;
 use diesel::expression::{is_aggregate, AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
-use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
 use diesel::sql_types::{BigInt, Bool, HasSqlType, Integer, Text, Timestamp};
 use diesel::{QueryResult, RunQueryDsl};
@@ -112,7 +112,10 @@ where
 impl<Conn> RunQueryDsl<Conn> for TakeKeeping<'_> {}
 
 /// The claim's conditional debit: `UPDATE customers SET points_balance =
-/// points_balance - p, updated_at = now WHERE <key> AND points_balance >= p`.
+/// points_balance - p, updated_at = now WHERE <key> AND points_balance >= p
+/// RETURNING points_balance`: the balance after comes back with the debit
+/// (no row: the balance did not cover it), so the ledger entry needs no
+/// read of its own.
 #[derive(Debug, Clone, Copy)]
 pub struct DebitBalance<'a> {
     pub shop_id: &'a str,
@@ -144,8 +147,13 @@ where
         out.push_bind_param::<Text, str>(self.customer_id)?;
         out.push_sql(" AND points_balance >= ");
         out.push_bind_param::<BigInt, i64>(&self.points)?;
+        out.push_sql(" RETURNING points_balance");
         Ok(())
     }
+}
+
+impl Query for DebitBalance<'_> {
+    type SqlType = BigInt;
 }
 
 impl<Conn> RunQueryDsl<Conn> for DebitBalance<'_> {}

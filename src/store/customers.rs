@@ -132,12 +132,11 @@ pub(crate) fn debit(
 ) -> Result<EntryRow> {
     let now = crate::clock::now();
     let debit = super::cached_sql::DebitBalance { shop_id, customer_id: id, points, now };
-    let updated = super::on_backend!(conn, |c| debit.execute(c))?;
-    if updated == 0 {
+    let Some(after) = super::on_backend!(conn, |c| debit.get_result::<i64>(c).optional())? else {
         let balance = balance(conn, shop_id, id).optional()?.unwrap_or(0);
         return Err(Reason::InsufficientPoints { balance }.into());
-    }
-    let entry = record(conn, shop_id, id, -points, &movement, now)?;
+    };
+    let entry = record_after(conn, shop_id, id, -points, after, &movement, now)?;
     super::lots::after_debit(conn, &entry, &movement)?;
     Ok(entry)
 }
@@ -182,12 +181,26 @@ fn record(
     movement: &Movement,
     now: NaiveDateTime,
 ) -> Result<EntryRow> {
+    let balance_after = balance(conn, shop_id, id)?;
+    record_after(conn, shop_id, id, delta, balance_after, movement, now)
+}
+
+/// The ledger entry of a movement whose balance after is known.
+fn record_after(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    id: &str,
+    delta: i64,
+    balance_after: i64,
+    movement: &Movement,
+    now: NaiveDateTime,
+) -> Result<EntryRow> {
     let entry = EntryRow {
         shop_id: shop_id.into(),
         id: new_id(),
         customer_id: id.into(),
         delta,
-        balance_after: balance(conn, shop_id, id)?,
+        balance_after,
         kind: movement.kind,
         claim_id: movement.claim_id.map(str::to_string),
         order_id: movement.order_id.map(str::to_string),
