@@ -113,14 +113,18 @@ pub(crate) fn write(conn: &mut AnyConnection, prepared: &Prepared) -> Result<Cla
     if row.status == ClaimStatus::Pending {
         claims::enqueue(conn, &row.shop_id, &row.id, OutboxAction::Create, row.created_at)?;
     }
-    let redrawn_event = match (redrawn, &prepared.event) {
+    // The prepared event names the drawn code: a redrawn code needs its own.
+    let rebuilt;
+    let event = match (redrawn, &prepared.event) {
         (true, Some(_)) => {
             let currency = Currency::parse(&row.currency).map_err(Error::internal_msg)?;
-            notify::build(conn, &row.shop_id, EventType::ClaimCreated, event_data(&row, currency), row.created_at)?
+            let data = event_data(&row, currency);
+            rebuilt = notify::build(conn, &row.shop_id, EventType::ClaimCreated, data, row.created_at)?;
+            rebuilt.as_ref()
         }
-        _ => None,
+        (_, prepared) => prepared.as_ref(),
     };
-    if let Some(event) = redrawn_event.as_ref().or(prepared.event.as_ref()) {
+    if let Some(event) = event {
         notify::insert(conn, event)?;
     }
     Ok(row)
