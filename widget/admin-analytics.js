@@ -46,12 +46,22 @@ export function analyticsPanel(root, call) {
   const body = h('div', { class: 'analytics', 'aria-live': 'polite' });
   fill(root, h('div', { class: 'inline toolbar' }, h('label', { for: 'an-period' }, 'Period'), period), body);
 
+  // Periods chosen in quick succession load at once: only the newest choice may fill the panel.
+  let newest = 0;
   async function load() {
+    const mine = ++newest;
     const days = Number(period.value), qs = new URLSearchParams();
     // No `from` would mean the server's default window, so "all time" asks from the epoch.
     const from = days ? new Date(Date.now() - days * 864e5).toISOString().replace(/\.\d+Z$/, 'Z') : '1970-01-01T00:00:00Z';
     qs.set('from', from);
-    const a = await call('GET', `/api/v1/admin/analytics?${qs}`);
+    let a;
+    try {
+      a = await call('GET', `/api/v1/admin/analytics?${qs}`);
+    } catch (e) {
+      if (mine === newest) throw e;
+      return;
+    }
+    if (mine !== newest) return;
     const cur = a.currency, per = a.period || 'day';
     const dist = a.distribution.map((b) => ({ label: b.max != null && b.max !== b.min ? `${points(b.min)}–${points(b.max)}` : `${points(b.min)}+`, value: b.count }));
     const rows = everyPeriod(a.claims_per_day, days ? from : null, a.to, per);

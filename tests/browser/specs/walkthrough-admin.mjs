@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { textIs, textMatches, eventually, program } from '../lib/helpers.mjs';
+import { sleep } from '../lib/server.mjs';
 import { shoot } from './walkthrough.mjs';
 
 const openAdmin = (ctx, hash, name) => ctx.b.open(ctx.url('admin.html', ctx.adminToken, hash), { name });
@@ -23,6 +24,24 @@ export function walkthroughAdminTests(ctx, dir) {
     assert.equal(await page.locator('#panel-analytics figure thead th').count(), 8, 'each data table has headers');
     await textMatches(page.locator('#panel-analytics figcaption').nth(1), /Codes per month/);
     await shoot(page, dir, 'admin-analytics-all-time');
+  });
+
+  test('13.10 a slow answer for an earlier period never replaces the newest choice', async () => {
+    const page = await openAdmin(ctx, '#analytics', 'admin (period race)');
+    await page.locator('#panel-analytics .kpi').first().waitFor();
+    const analytics = (url) => url.pathname === '/api/v1/admin/analytics';
+    // Every answer but "all time"'s arrives 1.5 s late.
+    await page.route(analytics, async (route) => {
+      if (!route.request().url().includes('from=1970')) await sleep(1500);
+      await route.continue();
+    });
+    await page.locator('#an-period').selectOption({ label: 'Last 7 days' });
+    await page.locator('#an-period').selectOption({ label: 'All time' });
+    const caption = page.locator('#panel-analytics figcaption').nth(1);
+    await textMatches(caption, /Codes per month/);
+    await sleep(2500);
+    await textMatches(caption, /Codes per month/, 200);
+    await page.unroute(analytics);
   });
 
   test('13.12 the shop tab shows the connection and warns about earn rate 0; a segments rule on a native shop is not saved', async () => {
