@@ -9,11 +9,22 @@ pub const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 pub const RANDOM_LEN: usize = 10;
 
 pub fn generate(prefix: Option<&str>, rng: &mut impl Rng) -> String {
-    let random: String = (0..RANDOM_LEN).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect();
+    let random = random_part(rng);
     match prefix {
         Some(prefix) if !prefix.is_empty() => format!("{prefix}-{random}"),
         _ => random,
     }
+}
+
+/// A generated code drawn again: the same prefix, new random characters
+/// (the random part is always the last `RANDOM_LEN`).
+pub fn redraw(code: &str, rng: &mut impl Rng) -> String {
+    let keep = code.chars().count().saturating_sub(RANDOM_LEN);
+    code.chars().take(keep).chain(random_part(rng).chars()).collect()
+}
+
+fn random_part(rng: &mut impl Rng) -> String {
+    (0..RANDOM_LEN).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect()
 }
 
 /// Codes compare case-insensitively (as at the platform); stored upper-case.
@@ -28,4 +39,22 @@ pub fn normalize(raw: &str) -> Option<String> {
 /// Bits of randomness in a generated code.
 pub fn entropy_bits() -> f64 {
     RANDOM_LEN as f64 * (ALPHABET.len() as f64).log2()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_redrawn_code_keeps_its_prefix_and_draws_the_rest_again() {
+        let mut rng = rand::thread_rng();
+        for prefix in [None, Some("VIP-24")] {
+            let code = generate(prefix, &mut rng);
+            let again = redraw(&code, &mut rng);
+            assert_eq!(again.len(), code.len());
+            assert_eq!(again[..again.len() - RANDOM_LEN], code[..code.len() - RANDOM_LEN], "{code} -> {again}");
+            assert_ne!(again, code);
+            assert!(again[again.len() - RANDOM_LEN..].bytes().all(|b| ALPHABET.contains(&b)), "{again}");
+        }
+    }
 }

@@ -33,7 +33,6 @@ pub(crate) struct Prepared {
     row: ClaimRow,
     policy: PointsPolicy,
     customer_exists: bool,
-    code_prefix: Option<String>,
     event: Option<NotificationRow>,
 }
 
@@ -91,8 +90,7 @@ fn try_prepare(conn: &mut AnyConnection, request: &ClaimRequest, cache: &program
         flag: None,
     };
     let event = notify::build(conn, shop_id, EventType::ClaimCreated, event_data(&row, currency), now)?;
-    let code_prefix = program.settings.code_prefix.clone();
-    Ok(Some(Prepared { request: request.clone(), row, policy, customer_exists, code_prefix, event }))
+    Ok(Some(Prepared { request: request.clone(), row, policy, customer_exists, event }))
 }
 
 /// The write: re-check the program version, then the debit (balance
@@ -109,7 +107,7 @@ pub(crate) fn write(conn: &mut AnyConnection, prepared: &Prepared) -> Result<Cla
     let movement =
         Movement { claim_id: Some(&row.id), policy: Some(&prepared.policy), ..Movement::of(EntryKind::Redeem) };
     customers::debit(conn, &row.shop_id, &row.customer_id, row.points, movement)?;
-    let redrawn = claims::insert_row(conn, &mut row, prepared.code_prefix.as_deref())?;
+    let redrawn = claims::insert_row(conn, &mut row)?;
     if row.status == ClaimStatus::Pending {
         claims::enqueue(conn, &row.shop_id, &row.id, OutboxAction::Create, row.created_at)?;
     }

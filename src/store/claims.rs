@@ -176,7 +176,7 @@ pub fn create(conn: &mut AnyConnection, request: &ClaimRequest) -> Result<ClaimR
         refunded_at: None,
         flag: None,
     };
-    insert_row(conn, &mut row, program.settings.code_prefix.as_deref())?;
+    insert_row(conn, &mut row)?;
     if status == ClaimStatus::Pending {
         enqueue(conn, shop_id, &id, OutboxAction::Create, now)?;
     }
@@ -192,17 +192,18 @@ pub(super) fn fresh_code(prefix: Option<&str>) -> String {
 
 /// Inserts the claim row. A code the shop already has (the unique index
 /// `claims_code`; 49.5 random bits make it astronomically rare) is drawn
-/// again and the insert tried again: `ON CONFLICT DO NOTHING` reports the
-/// collision without failing the statement, so there is no lookup before
-/// the insert and no savepoint around it. True when the code was redrawn
-/// (what was built from the old code must be built again).
-pub fn insert_row(conn: &mut AnyConnection, row: &mut ClaimRow, prefix: Option<&str>) -> Result<bool> {
+/// again, prefix kept (`code::redraw`), and the insert tried again:
+/// `ON CONFLICT DO NOTHING` reports the collision without failing the
+/// statement, so there is no lookup before the insert and no savepoint
+/// around it. True when the code was redrawn (what was built from the old
+/// code must be built again).
+pub fn insert_row(conn: &mut AnyConnection, row: &mut ClaimRow) -> Result<bool> {
     for attempt in 0..8 {
         let insert = diesel::insert_into(claims::table).values(&*row).on_conflict_do_nothing();
         if super::on_backend!(conn, |c| insert.execute(c))? == 1 {
             return Ok(attempt > 0);
         }
-        row.code = fresh_code(prefix);
+        row.code = code::redraw(&row.code, &mut rand::thread_rng());
     }
     Err(Error::Internal(anyhow::anyhow!("no unused code after 8 draws")))
 }

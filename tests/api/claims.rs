@@ -241,7 +241,7 @@ async fn a_code_the_shop_already_has_is_drawn_again_at_the_insert() {
     let (inserted, redrawn) = app
         .store
         .write::<_, loyalty_wallet::error::AppError, _>(move |conn| {
-            let redrawn = loyalty_wallet::store::claims::insert_row(conn, &mut copy, None)?;
+            let redrawn = loyalty_wallet::store::claims::insert_row(conn, &mut copy)?;
             Ok((copy, redrawn))
         })
         .await
