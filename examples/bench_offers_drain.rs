@@ -63,7 +63,7 @@ async fn main() -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     http.put(format!("{base}/api/v1/admin/shop"))
         .bearer_auth(&admin)
-        .json(&json!({"currency": "USD", "earn_points_per_unit": "0", "platform": {"kind": "shopify", "access_token": TOKEN, "api_version": "2025-01", "base_url": double.base_url}}))
+        .json(&json!({"currency": "USD", "earn_points_per_unit": "0", "platform": {"kind": "shopify", "access_token": TOKEN, "api_version": "2026-10", "base_url": double.base_url}}))
         .send()
         .await?
         .error_for_status()?;

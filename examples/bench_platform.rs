@@ -63,7 +63,7 @@ async fn main() -> anyhow::Result<()> {
     let put =
         |path: &str, body: serde_json::Value| http.put(format!("{base}{path}")).bearer_auth(&admin).json(&body).send();
     put("/api/v1/admin/programs/online", json!({"enabled": true, "points_per_unit": "100", "min_points": 100, "max_points": 100000, "purchase_type": "one_time"})).await?.error_for_status()?;
-    put("/api/v1/admin/shop", json!({"currency": "USD", "earn_points_per_unit": "0", "platform": {"kind": "shopify", "access_token": TOKEN, "api_version": "2025-01", "base_url": double.base_url}})).await?.error_for_status()?;
+    put("/api/v1/admin/shop", json!({"currency": "USD", "earn_points_per_unit": "0", "platform": {"kind": "shopify", "access_token": TOKEN, "api_version": "2026-10", "base_url": double.base_url}})).await?.error_for_status()?;
     let per_customer = (claims / CUSTOMERS + 1) as i64 * 100;
     for c in 0..CUSTOMERS {
         http.post(format!("{base}/api/v1/admin/customers/{}/adjustments", 1000 + c))

@@ -78,7 +78,8 @@ pub struct InstallSettings {
 pub struct PlatformSettings {
     /// Run the outbox relay and the sweeper in this process.
     pub workers: bool,
-    pub(crate) api_version: String,
+    /// `LOYALTY_SHOPIFY_API_VERSION`: the Admin API version of shops that set none.
+    pub api_version: String,
     pub connect_timeout_ms: u64,
     pub request_timeout_ms: u64,
     /// How long a claim's response waits for the push to the platform.
@@ -201,7 +202,7 @@ impl PlatformSettings {
     fn from_lookup(get: &impl Fn(&str) -> Option<String>, tokens: KeyRing) -> anyhow::Result<Self> {
         Ok(Self {
             workers: get("LOYALTY_WORKERS").is_none_or(|v| v != "0" && v != "false"),
-            api_version: get("LOYALTY_SHOPIFY_API_VERSION").unwrap_or_else(|| "2025-01".into()),
+            api_version: api_version(get)?,
             connect_timeout_ms: number(get, "LOYALTY_PLATFORM_CONNECT_TIMEOUT_MS", 2_000)?,
             request_timeout_ms: number(get, "LOYALTY_PLATFORM_TIMEOUT_MS", 10_000)?,
             push_window_ms: number(get, "LOYALTY_PUSH_WINDOW_MS", 1_000)?,
@@ -230,6 +231,25 @@ impl PlatformSettings {
             Some(base) => base.replace("{shop}", shop),
             None => format!("https://{shop}"),
         }
+    }
+}
+
+/// `LOYALTY_SHOPIFY_API_VERSION`, by default the newest stable version; a
+/// value that is no version (`2026-13`, `latest`) stops the start. One past
+/// its support window only warns (`Application::build`).
+fn api_version(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<String> {
+    use crate::platform::shopify::version;
+    let Some(configured) = get("LOYALTY_SHOPIFY_API_VERSION") else { return Ok(version::CURRENT.into()) };
+    version::support(&configured, chrono::Utc::now().date_naive())
+        .map_err(|why| anyhow::anyhow!("LOYALTY_SHOPIFY_API_VERSION: {why}"))?;
+    Ok(configured)
+}
+
+impl PlatformSettings {
+    /// The WARN to log at start when the configured Admin API version is
+    /// past Shopify's 12-month support window (or not released, or unstable).
+    pub fn api_version_warning(&self, today: chrono::NaiveDate) -> Option<String> {
+        crate::platform::shopify::version::warning(&self.api_version, today)
     }
 }
 

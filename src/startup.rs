@@ -36,6 +36,9 @@ impl Application {
         if settings.day_is_shortened() {
             tracing::warn!(day_secs = settings.day_secs, "LOYALTY_DAY_SECS is set: a day of points expiry, pending windows and warnings is shortened (tests and demos only)");
         }
+        if let Some(warning) = settings.platform.api_version_warning(chrono::Utc::now().date_naive()) {
+            tracing::warn!(api_version = %settings.platform.api_version, "{warning}");
+        }
         let clock = crate::clock::Clock::new(settings.day_secs);
         let store = tokio::task::spawn_blocking(move || Store::open_with_clock(&url, pool, batch, clock)).await??;
         let listener = TcpListener::bind(&settings.bind)

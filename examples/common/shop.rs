@@ -44,7 +44,7 @@ pub async fn prepare(
     let platform = match platform {
         Platform::Native => json!({"kind": "native"}),
         Platform::Shopify { base_url } => json!({"kind": "shopify", "access_token": DOUBLE_TOKEN,
-            "api_version": "2025-01", "base_url": base_url}),
+            "api_version": "2026-10", "base_url": base_url}),
     };
     let shop_body = json!({"currency": "USD", "earn_points_per_unit": "0", "platform": platform});
     for (path, body) in [("/api/v1/admin/programs/online", program), ("/api/v1/admin/shop", shop_body)] {

@@ -258,7 +258,7 @@ fn apply_platform(
             && version.as_bytes()[4] == b'-'
             && version.bytes().filter(u8::is_ascii_digit).count() == 6;
         if !valid {
-            fields.insert("platform.api_version".into(), "YYYY-MM, e.g. 2025-01".into());
+            fields.insert("platform.api_version".into(), "YYYY-MM, e.g. 2026-10".into());
         }
     }
     let base_url = match platform.base_url.as_deref().map(|url| OutgoingUrl::parse(url, allow_loopback)) {

@@ -47,7 +47,8 @@ async fn subscribe(
     topic: &str,
     callback: &str,
 ) -> Result<bool, PlatformError> {
-    let variables = json!({"topic": topic, "webhookSubscription": {"callbackUrl": callback, "format": "JSON"}});
+    // `uri`, not `callbackUrl` (deprecated in every supported version).
+    let variables = json!({"topic": topic, "webhookSubscription": {"uri": callback, "format": "JSON"}});
     let mut attempt = 0;
     let data = loop {
         match client.graphql(creds, CREATE, variables.clone(), MUTATION_COST).await {

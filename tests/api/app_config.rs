@@ -117,3 +117,38 @@ async fn the_theme_extension_loads_the_widget_through_the_proxy() {
         assert!(liquid.contains(&format!("block.settings.{id}")), "{id} is used");
     }
 }
+
+/// One Admin API version everywhere: the service default, `[webhooks]
+/// api_version` and every extension pin the newest stable version, which
+/// Shopify supports today; a value that is no version stops the start, and
+/// one past Shopify's support window only warns.
+#[test]
+fn one_supported_api_version_is_pinned_everywhere() {
+    use loyalty_wallet::platform::shopify::version::{support, Support, CURRENT};
+    let today = chrono::Utc::now().date_naive();
+    let supported = matches!(support(CURRENT, today), Ok(Support::Supported { .. }));
+    assert!(supported, "{CURRENT} is past Shopify's support window on {today}: bump it (README, \"Shopify API version\")");
+    assert_eq!(test_settings("unused.db").platform.api_version, CURRENT, "the service default");
+    assert_eq!(text(&parse("shopify.app.toml"), "webhooks.api_version"), CURRENT);
+    let extensions = std::fs::read_dir(format!("{}/extensions", env!("CARGO_MANIFEST_DIR"))).expect("extensions/");
+    let mut pinned = 0;
+    for extension in extensions.map(|entry| entry.expect("entry").file_name().into_string().expect("utf-8")) {
+        let path = format!("extensions/{extension}/shopify.extension.toml");
+        assert_eq!(text(&parse(&path), "api_version"), CURRENT, "{path}");
+        pinned += 1;
+    }
+    assert!(pinned >= 1, "at least the theme extension");
+
+    let settings = |version: &str| {
+        let vars = [("LOYALTY_SHOPIFY_API_VERSION", version), ("DATABASE_URL", "unused.db")];
+        loyalty_wallet::config::Settings::from_map(&vars.map(|(k, v)| (k.to_string(), v.to_string())).into())
+    };
+    for malformed in ["2026-13", "2026-02", "latest", "26-10"] {
+        let refused = settings(malformed).expect_err(malformed).to_string();
+        assert!(refused.contains("LOYALTY_SHOPIFY_API_VERSION") && refused.contains("not a Shopify API version"), "{refused}");
+    }
+    let retired = settings("2025-01").expect("a retired version still starts");
+    let warning = retired.platform.api_version_warning(today).expect("a WARN at start");
+    assert!(warning.contains("12-month support window"), "{warning}");
+    assert_eq!(settings(CURRENT).expect("current").platform.api_version_warning(today), None);
+}

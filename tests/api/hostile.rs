@@ -32,7 +32,7 @@ fn hostile(answer: Hostile) -> Faults {
 
 async fn connect_shop(app: &TestApp, shop: &str, base_url: &str) {
     let body = json!({"currency": "USD", "earn_points_per_unit": "1", "platform": {
-        "kind": "shopify", "access_token": TOKEN, "api_version": "2025-01", "base_url": base_url}});
+        "kind": "shopify", "access_token": TOKEN, "api_version": "2026-10", "base_url": base_url}});
     let admin = app.token_for(shop, Role::Admin, "staff-1");
     let (status, answer) = status_json(app.put("/api/v1/admin/shop", &admin, &body).await).await;
     assert_eq!(status, StatusCode::OK, "connect {shop}: {answer}");

@@ -29,7 +29,7 @@ async fn outgoing_urls_must_be_https_and_loopback_http_needs_the_switch() {
     let app = TestApp::spawn_with(settings, dir).await;
     let shop = |url: &str| {
         json!({"currency": "USD", "earn_points_per_unit": "1", "platform": {
-            "kind": "shopify", "access_token": TOKEN, "api_version": "2025-01", "base_url": url}})
+            "kind": "shopify", "access_token": TOKEN, "api_version": "2026-10", "base_url": url}})
     };
     for url in ["http://127.0.0.1:8080", "http://example.com", "https://user:pw@example.com", "ftp://example.com"] {
         let (status, error) = status_json(app.put("/api/v1/admin/shop", &app.admin(), &shop(url)).await).await;

@@ -58,6 +58,7 @@ mod platform;
 mod platform_claims;
 mod platform_faults;
 mod platform_races;
+mod platform_schema;
 #[path = "../support/shopify_double.rs"]
 mod shopify_double;
 mod webhook_money;

@@ -54,7 +54,7 @@ pub async fn rig_with(config: DoubleConfig, tweak: impl FnOnce(&mut Settings)) -
 /// `PUT /api/v1/admin/shop` with the Shopify connector pointed at `base_url`.
 pub async fn connect(app: &TestApp, base_url: &str, token: &str) {
     let body = json!({"currency": "USD", "earn_points_per_unit": "1", "platform": {
-        "kind": "shopify", "access_token": token, "api_version": "2025-01", "base_url": base_url}});
+        "kind": "shopify", "access_token": token, "api_version": "2026-10", "base_url": base_url}});
     let (status, shop) = status_json(app.put("/api/v1/admin/shop", &app.admin(), &body).await).await;
     assert_eq!(status, StatusCode::OK, "connect the shop: {shop}");
     assert_eq!(shop["platform"]["kind"], "shopify", "{shop}");
@@ -203,7 +203,7 @@ pub async fn deliver_signed(
         ("Content-Type", "application/json"),
         ("X-Shopify-Topic", topic),
         ("X-Shopify-Shop-Domain", SHOP),
-        ("X-Shopify-API-Version", "2025-01"),
+        ("X-Shopify-API-Version", "2026-10"),
         ("X-Shopify-Webhook-Id", webhook_id.as_str()),
         ("X-Shopify-Event-Id", event_id),
         ("X-Shopify-Triggered-At", "2025-06-01T12:00:00.000000Z"),

@@ -44,7 +44,7 @@ async fn throttled_answers_as_200_and_as_429_are_retried() {
             let body = json!({"query": "mutation($id: ID!) { discountCodeDelete(id: $id) { deletedCodeDiscountId } }",
                               "variables": {"id": format!("gid://shopify/DiscountCodeNode/{i}")}});
             other
-                .post(format!("{}/admin/api/2025-01/graphql.json", double.base_url))
+                .post(format!("{}/admin/api/2026-10/graphql.json", double.base_url))
                 .header("X-Shopify-Access-Token", TOKEN)
                 .json(&body)
                 .send()
@@ -284,7 +284,7 @@ async fn reconciliation_repushes_lost_codes_and_deletes_stale_ones() {
         "variables": {"input": {"title": "by hand", "code": stale_code, "startsAt": "2025-01-01T00:00:00Z",
             "customerGets": {"value": {"discountAmount": {"amount": "3.00", "appliesOnEachItem": false}}, "items": {"all": true}}}}});
     let made: Value = reqwest::Client::new()
-        .post(format!("{}/admin/api/2025-01/graphql.json", double.base_url))
+        .post(format!("{}/admin/api/2026-10/graphql.json", double.base_url))
         .header("X-Shopify-Access-Token", TOKEN)
         .json(&recreate)
         .send()

@@ -194,7 +194,7 @@ async fn the_platform_access_token_is_write_only() {
     let app = TestApp::spawn().await;
     let body = json!({
         "currency": "EUR", "earn_points_per_unit": 2,
-        "platform": {"kind": "shopify", "access_token": "shpat_secret_value", "api_version": "2025-01", "base_url": "http://127.0.0.1:1"}
+        "platform": {"kind": "shopify", "access_token": "shpat_secret_value", "api_version": "2026-10", "base_url": "http://127.0.0.1:1"}
     });
     let (status, shop) = status_json(app.put("/api/v1/admin/shop", &app.admin(), &body).await).await;
     assert_eq!(status, StatusCode::OK, "{shop}");

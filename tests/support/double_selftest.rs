@@ -1,6 +1,6 @@
 //! Tests of the Shopify test double itself, over real HTTP with reqwest.
 
-use crate::shopify_double::{DiscountRecord, DoubleConfig, Faults, ShopifyDouble};
+use crate::shopify_double::{DiscountRecord, DoubleConfig, Faults, ShopifyDouble, ViolationKind};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -10,12 +10,13 @@ const LOOKUP: &str = "query codeDiscountNodeByCode($code: String!) { codeDiscoun
 const DELETE: &str = "mutation discountCodeDelete($id: ID!) { discountCodeDelete(id: $id) { deletedCodeDiscountId userErrors { field code message } } }";
 const SEGMENTS: &str = "query customerSegmentMembership($customerId: ID!, $segmentIds: [ID!]!) { customerSegmentMembership(customerId: $customerId, segmentIds: $segmentIds) { memberships { segmentId isMember } } }";
 const FREE_SHIPPING: &str = "mutation discountCodeFreeShippingCreate($freeShippingCodeDiscount: DiscountCodeFreeShippingInput!) { discountCodeFreeShippingCreate(freeShippingCodeDiscount: $freeShippingCodeDiscount) { codeDiscountNode { id } userErrors { field code message } } }";
+const CURRENT: &str = loyalty_wallet::platform::shopify::version::CURRENT;
 const INVALID_INPUT: &str = "Variable $basicCodeDiscount of type DiscountCodeBasicInput! was provided invalid value";
 
 fn input(code: &str) -> Value {
     json!({
         "title": "Dynamic discount — 500 points", "code": code, "startsAt": "2025-01-01T00:00:00Z", "endsAt": null,
-        "customerSelection": {"customers": {"add": ["gid://shopify/Customer/123"]}},
+        "context": {"customers": {"add": ["gid://shopify/Customer/123"]}},
         "customerGets": {"value": {"discountAmount": {"amount": "5.00", "appliesOnEachItem": false}}, "items": {"all": true},
                          "appliesOnOneTimePurchase": false, "appliesOnSubscription": true},
         "recurringCycleLimit": 3, "usageLimit": 1, "appliesOncePerCustomer": true,
@@ -68,7 +69,7 @@ impl Rig {
 
     async fn send(&self, client: &Client, token: &str, query: &str, variables: Value) -> reqwest::Result<Call> {
         let response = client
-            .post(format!("{}/admin/api/2025-01/graphql.json", self.double.base_url))
+            .post(format!("{}/admin/api/{CURRENT}/graphql.json", self.double.base_url))
             .header("X-Shopify-Access-Token", token)
             .json(&json!({"query": query, "variables": variables}))
             .send()
@@ -188,7 +189,7 @@ async fn invalid_input_is_refused_without_creating() {
     let mut no_code = input("X");
     no_code.as_object_mut().expect("object").remove("code");
     let (amount, add) =
-        (["customerGets", "value", "discountAmount", "amount"], ["customerSelection", "customers", "add"]);
+        (["customerGets", "value", "discountAmount", "amount"], ["context", "customers", "add"]);
     let user_errors = [
         (no_code, vec!["code"]),
         (input_with("X1", &["title"], json!("  ")), vec!["title"]),
@@ -204,8 +205,9 @@ async fn invalid_input_is_refused_without_creating() {
         answer.assert_cost();
     }
 
-    // Type errors are top-level GraphQL errors, as Shopify answers them.
-    let context = json!({"customers": {"add": ["gid://shopify/Customer/1"]}});
+    // Type errors are top-level GraphQL errors, as Shopify answers them:
+    // unknown input fields, scalars, a custom scalar (DateTime), @oneOf.
+    let context = json!({"customers": {"add": ["gid://shopify/Customer/1"]}, "all": "ALL"});
     let type_errors = [
         input_with("Y1", &["customerGets", "bogus"], json!(true)),
         input_with("Y2", &amount, json!("five")),
@@ -259,6 +261,9 @@ async fn invalid_input_is_refused_without_creating() {
     }
     assert!(rig.double.discounts().is_empty());
     assert_eq!(rig.double.stats().creates, 0);
+    let refused = rig.double.take_violations();
+    assert!(refused.iter().all(|v| v.kind == ViolationKind::Invalid), "{refused:?}");
+    assert!(refused.len() >= 5 + 8, "every refused request is a violation: {refused:?}");
 }
 
 #[tokio::test]
@@ -276,7 +281,7 @@ async fn selections_aliases_fragments_and_literals() {
                 codes(first: 1) { nodes { code } }
                 combinesWith { orderDiscounts productDiscounts shippingDiscounts }
                 customerGets { appliesOnSubscription value { ...Amount } }
-                customerSelection { ... on DiscountCustomers { customers { id } } }
+                context { ... on DiscountCustomers { customers { id } } }
               }
               ... on DiscountCodeFreeShipping { maximumShippingPrice { amount } }
             }
@@ -292,7 +297,7 @@ async fn selections_aliases_fragments_and_literals() {
     assert_eq!(basic["status"], "ACTIVE");
     assert_eq!(basic["codes"]["nodes"][0]["code"], "FRAG-1");
     assert_eq!(basic["customerGets"]["value"]["amount"]["amount"], "5.00");
-    assert_eq!(basic["customerSelection"]["customers"][0]["id"], "gid://shopify/Customer/123");
+    assert_eq!(basic["context"]["customers"][0]["id"], "gid://shopify/Customer/123");
     let combines = json!({"orderDiscounts": true, "productDiscounts": false, "shippingDiscounts": true});
     assert_eq!(basic["combinesWith"], combines);
     assert_eq!(answer.body["data"]["literal"]["id"], answer.body["data"]["node"]["id"]);
@@ -303,6 +308,40 @@ async fn selections_aliases_fragments_and_literals() {
     let on_union =
         rig.gql("query { codeDiscountNodeByCode(code: \"FRAG-1\") { codeDiscount { title } } }", json!({})).await;
     assert!(on_union.message().contains("unions"), "{}", on_union.body);
+    assert_eq!(rig.double.take_violations().len(), 1);
+}
+
+/// Deprecated inputs still work, as at Shopify, but are recorded, as are
+/// deprecated fields selected.
+#[tokio::test]
+async fn deprecated_inputs_and_fields_are_recorded() {
+    let rig = Rig::start(DoubleConfig::default()).await;
+    let mut old = input("DEP-1");
+    old["customerSelection"] = old.as_object_mut().and_then(|o| o.remove("context")).expect("context");
+    assert_eq!(created(&rig.create(old).await)["userErrors"], json!([]));
+    let subscribe = "mutation($topic: WebhookSubscriptionTopic!, $input: WebhookSubscriptionInput!) { webhookSubscriptionCreate(topic: $topic, webhookSubscription: $input) { webhookSubscription { id callbackUrl } userErrors { message } } }";
+    let variables = json!({"topic": "ORDERS_PAID", "input": {"callbackUrl": "https://a.example/w", "format": "JSON"}});
+    let answer = rig.gql(subscribe, variables).await;
+    let made = &answer.body["data"]["webhookSubscriptionCreate"]["webhookSubscription"];
+    assert_eq!(made["callbackUrl"], "https://a.example/w", "{}", answer.body);
+    assert_eq!(rig.double.subscriptions()[0].uri, "https://a.example/w");
+    let found = rig.double.take_violations();
+    assert!(found.iter().all(|v| v.kind == ViolationKind::Deprecated), "{found:?}");
+    let messages: Vec<&str> = found.iter().map(|v| v.message.as_str()).collect();
+    assert_eq!(messages.len(), 3, "{messages:#?}");
+    assert!(messages[0].starts_with("input field DiscountCodeBasicInput.customerSelection"), "{}", messages[0]);
+    assert!(messages[1].starts_with("input field WebhookSubscriptionInput.callbackUrl"), "{}", messages[1]);
+    assert!(messages[2].starts_with("field callbackUrl is deprecated"), "{}", messages[2]);
+    assert_eq!(rig.double.schema_checks().deprecated, 3);
+}
+
+/// A violation nobody takes fails the test: the double panics when dropped.
+#[tokio::test]
+#[should_panic(expected = "violation(s) of Shopify's published Admin schema")]
+async fn a_violation_nobody_takes_fails_the_test() {
+    let rig = Rig::start(DoubleConfig::default()).await;
+    let answer = rig.gql("query { codeDiscountNodeByCode(code: \"A\") { nope } }", json!({})).await;
+    assert!(answer.body["errors"].is_array() && answer.body.get("data").is_none(), "{}", answer.body);
 }
 
 #[tokio::test]
@@ -318,13 +357,33 @@ async fn bad_token_is_401_and_paths_are_checked() {
         async move { request.send().await.expect("request") }
     };
     let (token, lookup) = (DoubleConfig::default().access_token, json!({"query": LOOKUP, "variables": {"code": "A"}}));
-    assert_eq!(post("2025-01", None, lookup.clone()).await.status(), StatusCode::UNAUTHORIZED);
-    let other_version = post("2025-10", Some(&token), lookup).await;
+    assert_eq!(post(CURRENT, None, lookup.clone()).await.status(), StatusCode::UNAUTHORIZED);
+    let oldest = oldest_supported();
+    let other_version = post(&oldest, Some(&token), lookup.clone()).await;
     assert_eq!(other_version.status(), StatusCode::OK);
-    assert_eq!(other_version.headers()["x-shopify-api-version"], "2025-10");
+    assert_eq!(other_version.headers()["x-shopify-api-version"], oldest.as_str());
+    // Retired (2025-10 is in the package, 2025-01 is not): answered as the
+    // oldest supported version, as Shopify does, and recorded.
+    for retired in ["2025-10", "2025-01"] {
+        let answer = post(retired, Some(&token), lookup.clone()).await;
+        assert_eq!(answer.status(), StatusCode::OK);
+        assert_eq!(answer.headers()["x-shopify-api-version"], oldest.as_str());
+    }
+    let violations = rig.double.take_violations();
+    assert_eq!(violations.iter().map(|v| v.kind).collect::<Vec<_>>(), [ViolationKind::Version; 2], "{violations:?}");
+    assert!(violations[1].message.contains("2025-01 is not a supported version"), "{}", violations[1]);
     assert_eq!(post("latest", Some(&token), json!({"query": LOOKUP})).await.status(), StatusCode::NOT_FOUND);
-    assert_eq!(post("2025-01", Some(&token), json!({"variables": {}})).await.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(rig.double.stats().requests, 5);
+    assert_eq!(post(CURRENT, Some(&token), json!({"variables": {}})).await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(rig.double.stats().requests, 7);
+}
+
+/// The oldest version of the package Shopify supports today.
+fn oldest_supported() -> String {
+    use loyalty_wallet::platform::shopify::version::{support, Support};
+    let today = chrono::Utc::now().date_naive();
+    let (_, versions, _) = ShopifyDouble::published_schemas();
+    let supported = versions.into_iter().find(|v| matches!(support(v, today), Ok(Support::Supported { .. })));
+    supported.expect("a supported version in the package")
 }
 
 #[tokio::test]
@@ -502,7 +561,7 @@ async fn percentages_minimums_and_free_shipping_are_coerced_like_the_published_s
 
     let ship = json!({
         "title": "Free shipping", "code": "SHIP1", "startsAt": "2025-01-01T00:00:00Z", "endsAt": "2099-01-01T00:00:00Z",
-        "customerSelection": {"customers": {"add": ["gid://shopify/Customer/7"]}},
+        "context": {"customers": {"add": ["gid://shopify/Customer/7"]}},
         "destination": {"all": true}, "maximumShippingPrice": "8.00",
         "minimumRequirement": {"subtotal": {"greaterThanOrEqualToSubtotal": "25.00"}},
         "usageLimit": 1, "appliesOncePerCustomer": true, "appliesOnOneTimePurchase": true, "appliesOnSubscription": false,

@@ -1,8 +1,11 @@
 //! A local test double of the Shopify Admin API: one shop on 127.0.0.1:0,
 //! served by hyper, so that tests control every fault. GraphQL at
 //! `POST /admin/api/{YYYY-MM|unstable}/graphql.json` (wrong token → 401),
-//! OAuth at `/admin/oauth/*`. One leaky bucket refilled at `restore_rate`
-//! up to `bucket_size`; every GraphQL answer carries `extensions.cost`.
+//! checked against Shopify's published Admin schema of that version (see
+//! `shopify_double_schema.rs`; violations fail the test, see
+//! `shopify_double_violations.rs`); OAuth at `/admin/oauth/*`. One leaky
+//! bucket refilled at `restore_rate` up to `bucket_size`; every GraphQL
+//! answer carries `extensions.cost`.
 //!
 //! Faults, in this order: `down` / `fail_next` / `error_rate` answer 5xx
 //! before anything is done (not charged); `hostile` answers any authenticated
@@ -20,8 +23,14 @@ mod graphql;
 mod http;
 #[path = "shopify_double_oauth.rs"]
 mod oauth;
+#[path = "shopify_double_schema.rs"]
+mod schema;
+#[path = "shopify_double_violations.rs"]
+mod violations;
 #[allow(unused_imports)]
 pub use oauth::{oauth_hmac, OAuthStats, Subscription};
+#[allow(unused_imports)]
+pub use violations::{SchemaChecks, Violation, ViolationKind};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -105,8 +114,10 @@ pub struct DiscountRecord {
     pub code: String,
     pub title: String,
     pub amount: String,
-    /// Customer gids from `customerSelection.customers.add` (or `context`).
+    /// Customer gids from `context.customers.add`.
     pub customer_ids: Vec<String>,
+    /// Segment gids from `context.customerSegments.add`.
+    pub segment_ids: Vec<String>,
     pub applies_on_one_time_purchase: bool,
     pub applies_on_subscription: bool,
     pub recurring_cycle_limit: Option<i64>,
@@ -151,8 +162,18 @@ pub struct ShopifyDouble {
 }
 
 impl ShopifyDouble {
-    /// Binds 127.0.0.1:0 and serves until dropped.
+    /// Binds 127.0.0.1:0 and serves until dropped. Reads the newest
+    /// supported schema first (once per process), so that no request waits
+    /// for it; panics saying what to run when the schemas are missing.
     pub async fn start(config: DoubleConfig) -> Self {
+        let preload = tokio::task::spawn_blocking(|| {
+            let today = schema::today();
+            let newest = schema::versions()?.into_iter().rfind(|v| schema::supported(v, today));
+            newest.map_or(Ok(()), |version| schema::schema(&version).map(drop))
+        });
+        if let Err(why) = preload.await.expect("the schema preload") {
+            panic!("the Shopify double cannot read Shopify's published schemas: {why}");
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the Shopify double");
         let port = listener.local_addr().expect("double address").port();
         let state = Arc::new(Mutex::new(State::new(config)));
@@ -244,8 +265,42 @@ impl ShopifyDouble {
         self.lock().oauth.delay = delay;
     }
 
+    /// The schema violations seen so far (they stay, and fail the test when
+    /// the double is dropped).
+    pub fn violations(&self) -> Vec<Violation> {
+        self.lock().violations.clone()
+    }
+
+    /// The violations seen so far, which the caller now answers for.
+    pub fn take_violations(&self) -> Vec<Violation> {
+        std::mem::take(&mut self.lock().violations)
+    }
+
+    /// Figures of the schema checks: requests, operations, versions.
+    pub fn schema_checks(&self) -> SchemaChecks {
+        self.lock().checks.clone()
+    }
+
+    /// The package the schemas come from (`@shopify/dev-mcp@1.16.0`), its
+    /// versions, and how long each one read so far took to parse.
+    pub fn published_schemas() -> (String, Vec<String>, Vec<(String, Duration)>) {
+        let package = schema::package().unwrap_or_else(|e| e);
+        (package, schema::versions().unwrap_or_default(), schema::parse_times())
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         lock(&self.state)
+    }
+}
+
+impl Drop for ShopifyDouble {
+    /// A test that made a request Shopify's schema refuses (and did not take
+    /// the violation) fails here.
+    fn drop(&mut self) {
+        let violations = std::mem::take(&mut self.lock().violations);
+        if !violations.is_empty() && !std::thread::panicking() {
+            panic!("{}", violations::report(&violations));
+        }
     }
 }
 
@@ -268,6 +323,8 @@ struct State {
     slow_share: f64,
     internal_error_rate: f64,
     oauth: oauth::OAuthState,
+    violations: Vec<Violation>,
+    checks: SchemaChecks,
 }
 
 impl State {
@@ -287,6 +344,8 @@ impl State {
             slow_share: 1.0,
             internal_error_rate: 0.0,
             oauth: oauth::OAuthState::default(),
+            violations: Vec::new(),
+            checks: SchemaChecks::default(),
         }
     }
 

@@ -4,16 +4,16 @@
 //! value of its schema type (`__typename` only where a union needs it); the
 //! GraphQL front end cuts it down to the selection. Percentages are
 //! fractions 0–1; free shipping codes carry the purchase types at the top of
-//! the input, basic codes under `customerGets`.
+//! the input, basic codes under `customerGets`; who may use a code is the
+//! input's `context` (customers, segments or all buyers).
 
 use super::{oauth, DiscountRecord, State};
 use serde_json::{json, Value};
 
-/// Runs one planned root field with its coerced arguments.
-pub(super) fn execute(state: &mut State, name: &str, args: &Value, mutation: bool) -> Value {
+/// Runs one root field with its coerced arguments.
+pub(super) fn execute(state: &mut State, name: &str, args: &Value) -> Value {
     let text = |key: &str| args[key].as_str().unwrap_or_default().to_string();
     match name {
-        "__typename" => json!(if mutation { "Mutation" } else { "QueryRoot" }),
         "discountCodeBasicCreate" => create(state, &args["basicCodeDiscount"], false),
         "discountCodeFreeShippingCreate" => create(state, &args["freeShippingCodeDiscount"], true),
         "discountCodeDelete" => delete(state, &text("id")),
@@ -86,7 +86,8 @@ fn record(input: &Value, root: &str, free_shipping: bool) -> Result<DiscountReco
     }
     let text = |v: &Value| v.as_str().map(str::to_string);
     let flag = |v: &Value| v.as_bool().unwrap_or(false);
-    let selection = if input["customerSelection"].is_null() { &input["context"] } else { &input["customerSelection"] };
+    let context = &input["context"];
+    let added = |kind: &str| context[kind]["add"].as_array().into_iter().flatten().filter_map(text).collect();
     let purchase = if free_shipping { input } else { &input["customerGets"] };
     let (value, combines) = (&input["customerGets"]["value"], &input["combinesWith"]);
     Ok(DiscountRecord {
@@ -94,7 +95,8 @@ fn record(input: &Value, root: &str, free_shipping: bool) -> Result<DiscountReco
         code: text(&input["code"]).unwrap_or_default(),
         title: text(&input["title"]).unwrap_or_default(),
         amount: text(&value["discountAmount"]["amount"]).unwrap_or_default(),
-        customer_ids: selection["customers"]["add"].as_array().into_iter().flatten().filter_map(text).collect(),
+        customer_ids: added("customers"),
+        segment_ids: added("customerSegments"),
         applies_on_one_time_purchase: purchase["appliesOnOneTimePurchase"].as_bool().unwrap_or(true),
         applies_on_subscription: flag(&purchase["appliesOnSubscription"]),
         recurring_cycle_limit: input["recurringCycleLimit"].as_i64(),
@@ -126,8 +128,7 @@ fn input_errors(input: &Value, root: &str, free_shipping: bool) -> Vec<Value> {
     let (gets, value) = (&input["customerGets"], &input["customerGets"]["value"]);
     let given = ["discountAmount", "percentage", "discountOnQuantity"].iter().filter(|k| !value[**k].is_null());
     let (amount, percentage) = (&value["discountAmount"]["amount"], value["percentage"].as_f64());
-    let selection = if input["customerSelection"].is_null() { "context" } else { "customerSelection" };
-    let mut customers = input[selection]["customers"]["add"].as_array().into_iter().flatten().filter_map(Value::as_str);
+    let mut customers = input["context"]["customers"]["add"].as_array().into_iter().flatten().filter_map(Value::as_str);
     let strangers = customers.any(|id| !is_customer_gid(id));
     let date = |key: &str| chrono::DateTime::parse_from_rfc3339(text(key)).ok();
     let backwards = matches!((date("startsAt"), date("endsAt")), (Some(start), Some(end)) if end <= start);
@@ -145,7 +146,7 @@ fn input_errors(input: &Value, root: &str, free_shipping: bool) -> Vec<Value> {
         (!value["discountAmount"].is_null() && !amount.is_string(), &AMOUNT, "Amount can't be blank"),
         (percentage.is_some_and(|p| p <= 0.0 || p > 1.0), &PERCENTAGE, "Percentage must be between 0 and 1"),
         (!gets.is_null() && gets["items"].is_null(), &["customerGets", "items"], "Items can't be blank"),
-        (strangers, &[selection, "customers", "add"], "Customer does not exist"),
+        (strangers, &["context", "customers", "add"], "Customer does not exist"),
         (backwards, &["endsAt"], "Ends at needs to be after starts_at"),
         (usage.is_some_and(|u| u < 1), &["usageLimit"], "Usage limit must be greater than 0"),
         (cycles.is_some_and(|r| r < 0), &["recurringCycleLimit"], "Recurring cycle limit must be 0 or more"),
@@ -183,10 +184,11 @@ fn node_json(record: &DiscountRecord) -> Value {
         Some(percentage) => json!({"__typename": "DiscountPercentage", "percentage": percentage}),
         None => json!({"__typename": "DiscountAmount", "amount": money(&record.amount), "appliesOnEachItem": false}),
     };
-    let customers: Vec<Value> = record.customer_ids.iter().map(|id| json!({"id": id})).collect();
-    let selection = match customers.is_empty() {
-        true => json!({"__typename": "DiscountCustomerAll", "allCustomers": true}),
-        false => json!({"__typename": "DiscountCustomers", "customers": customers}),
+    let ids = |ids: &[String]| ids.iter().map(|id| json!({"id": id})).collect::<Vec<Value>>();
+    let context = match (record.customer_ids.is_empty(), record.segment_ids.is_empty()) {
+        (false, _) => json!({"__typename": "DiscountCustomers", "customers": ids(&record.customer_ids)}),
+        (true, false) => json!({"__typename": "DiscountCustomerSegments", "segments": ids(&record.segment_ids)}),
+        (true, true) => json!({"__typename": "DiscountBuyerSelectionAll", "all": "ALL"}),
     };
     let minimum = record.min_subtotal.as_deref().map(money);
     let (order, product, shipping) = record.combines_with;
@@ -205,7 +207,7 @@ fn node_json(record: &DiscountRecord) -> Value {
         "customerGets": {"appliesOnOneTimePurchase": record.applies_on_one_time_purchase,
             "appliesOnSubscription": record.applies_on_subscription,
             "items": {"__typename": "AllDiscountItems", "allItems": true}, "value": value},
-        "customerSelection": selection, "maximumShippingPrice": record.max_shipping.as_deref().map(money),
+        "context": context, "maximumShippingPrice": record.max_shipping.as_deref().map(money),
         "minimumRequirement": minimum.map(|m| json!({"__typename": "DiscountMinimumSubtotal", "greaterThanOrEqualToSubtotal": m})),
     }})
 }

@@ -2,6 +2,7 @@
 //! decided under the state's lock, then delayed, or replaced by closing the
 //! connection (a service error makes hyper drop it without answering).
 
+use super::violations::{Served, ViolationKind};
 use super::{discounts, graphql, lock, oauth, Hostile, State};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
@@ -122,9 +123,16 @@ fn handle(state: &mut State, head: &Parts, body: &[u8]) -> Outcome {
     if let Some(hostile) = &state.faults.hostile {
         return now(state.fault(hostile_answer(hostile)));
     }
-    let (mut answer, delay) = graphql_request(state, body, &version);
+    let served = match state.serve(&version) {
+        Ok(served) => served,
+        Err(why) => {
+            state.violation(ViolationKind::Version, &version, "(any)", why.clone());
+            return now(json(500, &json!({"errors": why})));
+        }
+    };
+    let (mut answer, delay) = graphql_request(state, body, &version, &served);
     if let Some(answer) = &mut answer {
-        answer.headers_mut().insert("X-Shopify-API-Version", version.parse().expect("a header value"));
+        answer.headers_mut().insert("X-Shopify-API-Version", served.version.parse().expect("a header value"));
     }
     (answer, delay)
 }
@@ -194,42 +202,50 @@ fn read_body(body: &[u8]) -> Result<GraphqlBody, Value> {
     Ok((query, variables, body.get("operationName").and_then(Value::as_str).map(str::to_string)))
 }
 
-/// An authenticated GraphQL call: parse, plan, charge, execute, then the
-/// faults that come after the write.
-fn graphql_request(state: &mut State, body: &[u8], version: &str) -> Outcome {
+/// An authenticated GraphQL call: check against the schema, charge,
+/// execute, then the faults that come after the write.
+fn graphql_request(state: &mut State, body: &[u8], requested: &str, served: &Served) -> Outcome {
     let (query, variables, operation) = match read_body(body) {
         Ok(read) => read,
         Err(errors) => return now(json(400, &errors)),
     };
-    let document = graphql::parse(&query);
-    let planned = document.as_ref().map_err(Value::clone);
-    let planned = planned.and_then(|document| graphql::plan(document, operation.as_deref(), &variables, version));
+    let checked = graphql::check(served.schema.clone(), &served.version, &query, &variables, operation.as_deref());
     state.refill();
-    let plan = match planned {
-        Ok(plan) => plan,
-        Err(error) => return now(json(200, &json!({"errors": [error], "extensions": state.cost_json(0.0, None)}))),
+    let checked = match checked {
+        Ok(checked) => checked,
+        Err((errors, label)) => {
+            state.checked(requested, &served.version, &label);
+            for message in errors.iter().filter_map(|e| e["message"].as_str()) {
+                state.violation(ViolationKind::Invalid, &served.version, &label, message.to_string());
+            }
+            return now(json(200, &json!({"errors": errors, "extensions": state.cost_json(0.0, None)})));
+        }
     };
+    state.checked(requested, &served.version, &checked.label);
+    for message in &checked.deprecated {
+        state.violation(ViolationKind::Deprecated, &served.version, &checked.label, message.clone());
+    }
     if state.faults.segments_down
-        && plan.fields.iter().any(|f| matches!(f.name, "customerSegmentMembership" | "segments"))
+        && checked.root_fields.iter().any(|f| matches!(f.as_str(), "customerSegmentMembership" | "segments"))
     {
         return now(state.fault(five_hundred(503)));
     }
-    let unit = if plan.mutation { state.config.mutation_cost } else { state.config.query_cost };
-    let cost = unit * plan.fields.iter().filter(|f| f.name != "__typename").count() as f64;
+    let unit = if checked.mutation { state.config.mutation_cost } else { state.config.query_cost };
+    let cost = unit * checked.root_fields.len() as f64;
     if state.available < cost {
         return now(throttled(state, cost));
     }
     state.available -= cost;
-    let mut data = Map::new();
-    for field in &plan.fields {
-        let value = discounts::execute(state, field.name, &field.args, plan.mutation);
-        data.insert(field.key.to_string(), plan.select(field, &value));
+    let (data, errors) = checked.execute(&mut |name, args| discounts::execute(state, name, args));
+    for error in &errors {
+        let message = format!("the double's answer does not fit the schema: {error}");
+        state.violation(ViolationKind::Answer, &served.version, &checked.label, message);
     }
     let mut body = json!({"data": data, "extensions": state.cost_json(cost, Some(cost))});
     if state.chance(state.internal_error_rate) {
         body = state.fault(internal_error(state.stats.requests, body["extensions"].take()));
     }
-    after_write(state, plan.mutation, json(200, &body))
+    after_write(state, checked.mutation, json(200, &body))
 }
 
 /// HTTP 200 with a top-level `INTERNAL_SERVER_ERROR` and no data.

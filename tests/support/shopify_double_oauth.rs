@@ -32,7 +32,9 @@ pub struct OAuthStats {
 pub struct Subscription {
     pub id: String,
     pub topic: String,
-    pub callback_url: String,
+    /// `uri` (or the deprecated `callbackUrl`) of the input.
+    pub uri: String,
+    pub format: String,
 }
 
 #[derive(Default)]
@@ -156,27 +158,34 @@ fn check_session_token(state: &State, token: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `webhookSubscriptionCreate` with a coerced topic and input (so an http(s) URL).
+/// `webhookSubscriptionCreate` with a coerced topic and input: an https
+/// address (http only to loopback), as Shopify requires of `uri`.
 pub(super) fn subscribe(state: &mut State, topic: &str, input: &Value) -> Value {
-    let callback_url = input["callbackUrl"].as_str().unwrap_or_default().to_string();
-    if state.oauth.subscriptions.iter().any(|s| s.topic == topic && s.callback_url == callback_url) {
-        return subscription_payload(None, Some("Address for this topic has already been taken"));
+    let field = if input["uri"].is_null() { "callbackUrl" } else { "uri" };
+    let uri = input[field].as_str().unwrap_or_default().to_string();
+    let loopback = ["http://127.0.0.1", "http://localhost"].iter().any(|l| uri.starts_with(l));
+    if !uri.starts_with("https://") && !loopback {
+        return subscription_payload(None, Some((field, "Address is invalid")));
+    }
+    if state.oauth.subscriptions.iter().any(|s| s.topic == topic && s.uri == uri) {
+        return subscription_payload(None, Some((field, "Address for this topic has already been taken")));
     }
     state.oauth.next += 1;
     let id = format!("gid://shopify/WebhookSubscription/{}", 9_000_000 + state.oauth.next);
-    state.oauth.subscriptions.push(Subscription { id, topic: topic.into(), callback_url });
+    let format = input["format"].as_str().unwrap_or("JSON").to_string();
+    state.oauth.subscriptions.push(Subscription { id, topic: topic.into(), uri, format });
     subscription_payload(state.oauth.subscriptions.last(), None)
 }
 
-/// The answer: the subscription made, or a user error.
-fn subscription_payload(made: Option<&Subscription>, error: Option<&str>) -> Value {
+/// The answer: the subscription made, or a user error on a field.
+fn subscription_payload(made: Option<&Subscription>, error: Option<(&str, &str)>) -> Value {
     let made = made.map(|s| {
-        let endpoint = json!({"__typename": "WebhookHttpEndpoint", "callbackUrl": s.callback_url});
-        json!({"id": s.id, "topic": s.topic, "endpoint": endpoint})
+        let endpoint = json!({"__typename": "WebhookHttpEndpoint", "callbackUrl": s.uri});
+        json!({"id": s.id, "topic": s.topic, "uri": s.uri, "callbackUrl": s.uri, "format": s.format, "endpoint": endpoint})
     });
     let errors: Vec<Value> = error
         .iter()
-        .map(|message| json!({"field": ["webhookSubscription", "callbackUrl"], "message": message}))
+        .map(|(field, message)| json!({"field": ["webhookSubscription", field], "message": message}))
         .collect();
     json!({"webhookSubscription": made, "userErrors": errors})
 }

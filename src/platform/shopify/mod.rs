@@ -7,6 +7,7 @@ pub(crate) mod events;
 pub(crate) mod offers;
 pub mod payloads;
 pub mod topic;
+pub mod version;
 pub mod webhooks;
 
 use super::throttle::{clamp_wait, Pacer, ThrottleStatus};
@@ -105,6 +106,12 @@ fn customer_gid(id: &str) -> String {
     format!("gid://shopify/Customer/{id}")
 }
 
+/// Who may use a code bound to one customer: the discount's `context`
+/// (`customerSelection`, deprecated in every supported version, is gone).
+fn only_customer(id: &str) -> Value {
+    json!({"customers": {"add": [customer_gid(id)]}})
+}
+
 fn segment_gid(id: &str) -> String {
     if id.starts_with("gid://") {
         id.to_string()
@@ -137,7 +144,7 @@ impl ShopifyClient {
             "code": input.code,
             "startsAt": input.starts_at,
             "endsAt": input.ends_at,
-            "customerSelection": {"customers": {"add": [customer_gid(&input.customer_id)]}},
+            "context": only_customer(&input.customer_id),
             "customerGets": {
                 "value": {"discountAmount": {"amount": input.amount, "appliesOnEachItem": false}},
                 "items": {"all": true},

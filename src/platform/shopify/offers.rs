@@ -4,7 +4,7 @@
 //! both bound to one customer, usable once, ending at the offer's expiry,
 //! with the minimum subtotal as `minimumRequirement`.
 
-use super::{combines_with, customer_gid, first_user_error, PlatformError, ShopCreds, ShopifyClient, MUTATION_COST};
+use super::{combines_with, first_user_error, only_customer, PlatformError, ShopCreds, ShopifyClient, MUTATION_COST};
 use crate::domain::program::CombinesWith;
 use serde_json::{json, Value};
 
@@ -45,7 +45,7 @@ fn common(input: &OfferDiscountInput) -> serde_json::Map<String, Value> {
         "code": input.code,
         "startsAt": input.starts_at,
         "endsAt": input.ends_at,
-        "customerSelection": {"customers": {"add": [customer_gid(&input.customer_id)]}},
+        "context": only_customer(&input.customer_id),
         "usageLimit": 1,
         "appliesOncePerCustomer": true,
         "combinesWith": combines_with(input.combines_with),
@@ -142,5 +142,8 @@ mod tests {
         assert_eq!(root, "discountCodeFreeShippingCreate");
         assert_eq!(v["freeShippingCodeDiscount"]["maximumShippingPrice"], "8.00");
         assert!(v["freeShippingCodeDiscount"]["customerGets"].is_null());
+        let context = serde_json::json!({"customers": {"add": ["gid://shopify/Customer/7"]}});
+        assert_eq!(v["freeShippingCodeDiscount"]["context"], context);
+        assert!(v["freeShippingCodeDiscount"].get("customerSelection").is_none(), "deprecated");
     }
 }
