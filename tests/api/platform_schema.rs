@@ -31,6 +31,7 @@ const OPERATIONS: [&str; 7] = [
 
 /// The service installed on a fresh double, on Admin API `version`.
 async fn installed_on(version: &str) -> Store {
+    ShopifyDouble::preload(version).await;
     let double = ShopifyDouble::start(DoubleConfig {
         access_token: TOKEN.into(),
         client_id: CLIENT_ID.into(),

@@ -75,7 +75,8 @@ pub(super) fn check(
     operation: Option<&str>,
 ) -> Result<Checked, Refusal> {
     let document = document(&schema, version, query).map_err(|errors| (errors, "invalid document".to_string()))?;
-    let chosen = document.operations.get(operation).map_err(|e| (vec![error(e.to_string())], "no operation".into()))?;
+    let chosen =
+        document.operations.get(operation).map_err(|e| (vec![error(e.message().to_string())], "no operation".into()))?;
     let label = format!("{} {}", chosen.operation_type, chosen.name.as_ref().map_or("(anonymous)", |n| n.as_str()));
     let variables = coerce(&schema, chosen, variables).map_err(|errors| (errors, label.clone()))?;
     let found = inputs::check(&schema, &document, chosen, &variables);
@@ -157,7 +158,8 @@ impl ObjectValue for Root<'_> {
 
     fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
         let args = serde_json::to_value(info.arguments()).unwrap_or(Value::Null);
-        let value = (self.resolve.borrow_mut())(info.field_name(), &args);
+        let mut resolve = self.resolve.borrow_mut();
+        let value = (*resolve)(info.field_name(), &args);
         resolved(value, &info.field_definition().ty, info.schema())
     }
 }

@@ -48,6 +48,10 @@ async fn answer(state: Arc<Mutex<State>>, request: Request<Incoming>) -> Result<
     let (answer, delay) = match Limited::new(body, MAX_BODY).collect().await {
         Ok(body) => {
             let body = body.to_bytes();
+            // A schema is read once per process (about a second): not under the lock.
+            if let Some(version) = api_version(head.uri.path()).filter(|v| !super::schema::warmed(v)) {
+                let _ = tokio::task::spawn_blocking(move || super::schema::warm(&version)).await;
+            }
             match held_for(&state, &body) {
                 Some(hold) => hold_then_handle(state.clone(), head, body, hold).await?,
                 None => handle(&mut lock(&state), &head, &body),

@@ -166,9 +166,10 @@ impl Walk<'_> {
 /// ones are coerced by apollo-compiler already).
 fn scalar(name: &str, value: &Value) -> Result<(), String> {
     let text = value.as_str();
-    let number_text = || value.as_number().map(|n| n.to_string());
+    let number_text = || if let Value::Number(n) = value { Some(n.to_string()) } else { None };
     let decimal = text.map(str::to_string).or_else(number_text);
     let fits = match name {
+        "String" | "ID" | "Int" | "Float" | "Boolean" => true,
         "DateTime" => text.is_some_and(|t| {
             chrono::DateTime::parse_from_rfc3339(t).is_ok()
                 || chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f").is_ok()

@@ -152,7 +152,22 @@ pub(super) fn served_as(requested: &str, today: NaiveDate) -> Result<(String, Op
         (true, true) => format!("API version {requested} is retired on {today}"),
         (false, true) => format!("API version {requested} is not a supported version (not in {})", package()?),
     };
-    Ok((served, Some(format!("{why}; answered as {served}, the oldest supported"))))
+    let why = format!("{why}; answered as {served}, the oldest supported");
+    Ok((served, Some(why)))
+}
+
+/// Reads the schema a request to `requested` is answered with (errors are
+/// reported when the request comes).
+pub(super) fn warm(requested: &str) {
+    if let Ok((version, _)) = served_as(requested, today()) {
+        let _ = schema(&version);
+    }
+}
+
+/// Whether a request to `requested` finds its schema read already.
+pub(super) fn warmed(requested: &str) -> bool {
+    let Ok((version, _)) = served_as(requested, today()) else { return true };
+    published().is_ok_and(|p| p.schemas.get(&version).is_none_or(|(_, loaded)| loaded.get().is_some()))
 }
 
 /// Today, as the double judges versions.
