@@ -127,7 +127,10 @@ fn one_supported_api_version_is_pinned_everywhere() {
     use loyalty_wallet::platform::shopify::version::{support, Support, CURRENT};
     let today = chrono::Utc::now().date_naive();
     let supported = matches!(support(CURRENT, today), Ok(Support::Supported { .. }));
-    assert!(supported, "{CURRENT} is past Shopify's support window on {today}: bump it (README, \"Shopify API version\")");
+    assert!(
+        supported,
+        "{CURRENT} is past Shopify's support window on {today}: bump it (README, \"Shopify API version\")"
+    );
     assert_eq!(test_settings("unused.db").platform.api_version, CURRENT, "the service default");
     assert_eq!(text(&parse("shopify.app.toml"), "webhooks.api_version"), CURRENT);
     let extensions = std::fs::read_dir(format!("{}/extensions", env!("CARGO_MANIFEST_DIR"))).expect("extensions/");
@@ -145,7 +148,10 @@ fn one_supported_api_version_is_pinned_everywhere() {
     };
     for malformed in ["2026-13", "2026-02", "latest", "26-10"] {
         let refused = settings(malformed).expect_err(malformed).to_string();
-        assert!(refused.contains("LOYALTY_SHOPIFY_API_VERSION") && refused.contains("not a Shopify API version"), "{refused}");
+        assert!(
+            refused.contains("LOYALTY_SHOPIFY_API_VERSION") && refused.contains("not a Shopify API version"),
+            "{refused}"
+        );
     }
     let retired = settings("2025-01").expect("a retired version still starts");
     let warning = retired.platform.api_version_warning(today).expect("a WARN at start");

@@ -177,7 +177,10 @@ async fn install_callback_then_a_first_claim_reaches_the_double() {
     let mut expected = TOPICS.to_vec();
     expected.sort_unstable();
     assert_eq!(topics, expected, "every handled topic subscribed once");
-    assert!(subscribed.iter().all(|s| s.uri == format!("{APP_URL}/webhooks/shopify") && s.format == "JSON"), "{subscribed:?}");
+    assert!(
+        subscribed.iter().all(|s| s.uri == format!("{APP_URL}/webhooks/shopify") && s.format == "JSON"),
+        "{subscribed:?}"
+    );
 
     program(&rig.app, base_program()).await;
     rig.app.grant("207119551", 1_000).await;

@@ -188,8 +188,7 @@ async fn invalid_input_is_refused_without_creating() {
     let rig = Rig::start(DoubleConfig::default()).await;
     let mut no_code = input("X");
     no_code.as_object_mut().expect("object").remove("code");
-    let (amount, add) =
-        (["customerGets", "value", "discountAmount", "amount"], ["context", "customers", "add"]);
+    let (amount, add) = (["customerGets", "value", "discountAmount", "amount"], ["context", "customers", "add"]);
     let user_errors = [
         (no_code, vec!["code"]),
         (input_with("X1", &["title"], json!("  ")), vec!["title"]),
@@ -249,7 +248,8 @@ async fn invalid_input_is_refused_without_creating() {
     for (query, variables, expected) in refusals {
         let answer = rig.gql(query, variables).await;
         assert!(answer.body.get("data").is_none(), "{}", answer.body);
-        let messages: Vec<&str> = answer.body["errors"].as_array().into_iter().flatten().filter_map(|e| e["message"].as_str()).collect();
+        let messages: Vec<&str> =
+            answer.body["errors"].as_array().into_iter().flatten().filter_map(|e| e["message"].as_str()).collect();
         assert!(messages.iter().any(|m| m.starts_with(expected)), "{query}: {messages:?}");
     }
     assert!(rig.double.discounts().is_empty());

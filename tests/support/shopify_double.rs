@@ -43,7 +43,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-
 pub struct ShopifyDouble {
     /// `http://127.0.0.1:PORT`
     pub base_url: String,

@@ -50,7 +50,11 @@ fn graphql_error(error: &GraphQLError) -> Value {
 }
 
 /// The document checked against one version's schema, once per process.
-fn document(schema: &Arc<Valid<Schema>>, version: &str, query: &str) -> Result<Arc<Valid<ExecutableDocument>>, Vec<Value>> {
+fn document(
+    schema: &Arc<Valid<Schema>>,
+    version: &str,
+    query: &str,
+) -> Result<Arc<Valid<ExecutableDocument>>, Vec<Value>> {
     type Cache = Mutex<HashMap<(String, String), Result<Arc<Valid<ExecutableDocument>>, Vec<Value>>>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(Cache::default);
@@ -75,8 +79,10 @@ pub(super) fn check(
     operation: Option<&str>,
 ) -> Result<Checked, Refusal> {
     let document = document(&schema, version, query).map_err(|errors| (errors, "invalid document".to_string()))?;
-    let chosen =
-        document.operations.get(operation).map_err(|e| (vec![error(e.message().to_string())], "no operation".into()))?;
+    let chosen = document
+        .operations
+        .get(operation)
+        .map_err(|e| (vec![error(e.message().to_string())], "no operation".into()))?;
     let label = format!("{} {}", chosen.operation_type, chosen.name.as_ref().map_or("(anonymous)", |n| n.as_str()));
     let variables = coerce(&schema, chosen, variables).map_err(|errors| (errors, label.clone()))?;
     let found = inputs::check(&schema, &document, chosen, &variables);
@@ -99,7 +105,11 @@ pub(super) fn check(
 
 /// apollo-compiler's variable coercion, one variable at a time so that the
 /// error names it as Shopify does.
-fn coerce(schema: &Valid<Schema>, operation: &Node<Operation>, given: &Map<String, Value>) -> Result<Valid<JsonMap>, Vec<Value>> {
+fn coerce(
+    schema: &Valid<Schema>,
+    operation: &Node<Operation>,
+    given: &Map<String, Value>,
+) -> Result<Valid<JsonMap>, Vec<Value>> {
     let given: JsonMap = match serde_json::from_value(Value::Object(given.clone())) {
         Ok(map) => map,
         Err(e) => return Err(vec![error(format!("Variables are not a JSON object: {e}"))]),
@@ -123,7 +133,8 @@ fn coerce(schema: &Valid<Schema>, operation: &Node<Operation>, given: &Map<Strin
     if !errors.is_empty() {
         return Err(errors);
     }
-    apollo_compiler::request::coerce_variable_values(schema, operation, &given).map_err(|e| vec![error(e.message().to_string())])
+    apollo_compiler::request::coerce_variable_values(schema, operation, &given)
+        .map_err(|e| vec![error(e.message().to_string())])
 }
 
 impl Checked {

@@ -27,7 +27,12 @@ struct Walk<'s> {
     deprecated: Vec<String>,
 }
 
-pub(super) fn check(schema: &Schema, document: &ExecutableDocument, operation: &Operation, variables: &JsonMap) -> Found {
+pub(super) fn check(
+    schema: &Schema,
+    document: &ExecutableDocument,
+    operation: &Operation,
+    variables: &JsonMap,
+) -> Found {
     let variables = match serde_json::to_value(variables) {
         Ok(Value::Object(map)) => map,
         _ => Map::new(),
@@ -55,7 +60,8 @@ pub(super) fn check(schema: &Schema, document: &ExecutableDocument, operation: &
             }
             walk.input(&literal(&argument.value, &variables), &definition.ty, &at);
             for (_, why) in walk.problems.drain(..) {
-                let message = format!("Argument '{}' on Field '{}' has an invalid value ({why})", argument.name, field.name);
+                let message =
+                    format!("Argument '{}' on Field '{}' has an invalid value ({why})", argument.name, field.name);
                 found.problems.push(message);
             }
         }
@@ -144,13 +150,21 @@ impl Walk<'_> {
                 for (key, item) in given {
                     let Some(field) = object.fields.get(key.as_str()) else { continue };
                     let at = format!("{path}.{key}");
-                    deprecation(&field.directives, &format!("input field {name}.{key} (at {at})"), &mut self.deprecated);
+                    deprecation(
+                        &field.directives,
+                        &format!("input field {name}.{key} (at {at})"),
+                        &mut self.deprecated,
+                    );
                     self.input(item, &field.ty, &at);
                 }
             }
             Some(ExtendedType::Enum(choices)) => {
                 let Some(chosen) = value.as_str().and_then(|v| choices.values.get(v)) else { return };
-                deprecation(&chosen.directives, &format!("enum value {name}.{} (at {path})", chosen.value), &mut self.deprecated);
+                deprecation(
+                    &chosen.directives,
+                    &format!("enum value {name}.{} (at {path})", chosen.value),
+                    &mut self.deprecated,
+                );
             }
             Some(ExtendedType::Scalar(_)) => {
                 if let Err(why) = scalar(name, value) {

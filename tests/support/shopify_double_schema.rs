@@ -96,14 +96,16 @@ pub(super) fn package() -> Result<String, String> {
 /// took to read (once per process).
 pub(super) fn schema(version: &str) -> Result<(Arc<Valid<Schema>>, Duration), String> {
     let published = published()?;
-    let (path, loaded) = published.schemas.get(version).ok_or_else(|| format!("{} lacks {version}", published.package))?;
+    let (path, loaded) =
+        published.schemas.get(version).ok_or_else(|| format!("{} lacks {version}", published.package))?;
     loaded.get_or_init(|| load(path)).clone()
 }
 
 /// Parse times of the versions read so far.
 pub(super) fn parse_times() -> Vec<(String, Duration)> {
     let Ok(published) = published() else { return Vec::new() };
-    let read = published.schemas.iter().filter_map(|(v, (_, loaded))| Some((v.clone(), loaded.get()?.as_ref().ok()?.1)));
+    let read =
+        published.schemas.iter().filter_map(|(v, (_, loaded))| Some((v.clone(), loaded.get()?.as_ref().ok()?.1)));
     read.collect()
 }
 

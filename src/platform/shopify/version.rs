@@ -30,7 +30,8 @@ pub fn support(version: &str, today: NaiveDate) -> Result<Support, String> {
     if version == "unstable" {
         return Ok(Support::Unstable);
     }
-    let malformed = || format!("{version:?} is not a Shopify API version (YYYY-MM with month 01, 04, 07 or 10, or unstable)");
+    let malformed =
+        || format!("{version:?} is not a Shopify API version (YYYY-MM with month 01, 04, 07 or 10, or unstable)");
     let (year, month) = version.split_once('-').ok_or_else(malformed)?;
     let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
     if !digits(year, 4) || !digits(month, 2) {
@@ -95,7 +96,9 @@ mod tests {
     #[test]
     fn malformed_versions_are_refused() {
         let today = day("2026-12-07");
-        for bad in ["", "2026", "2026-1", "2026-13", "2026-02", "26-10", "2026-10-01", "latest", "2026_10", "２０２６-10"] {
+        for bad in
+            ["", "2026", "2026-1", "2026-13", "2026-02", "26-10", "2026-10-01", "latest", "2026_10", "２０２６-10"]
+        {
             assert!(support(bad, today).is_err(), "{bad:?}");
         }
     }
