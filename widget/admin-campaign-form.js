@@ -7,6 +7,7 @@ import { h, fill } from './dom.js';
 import { newKey } from './api.js';
 import { money } from './format.js';
 import { picker } from './admin-picker.js';
+import { toast } from './admin-shell.js';
 import { TRIGGERS, DISCOUNTS, validateCampaign, renderCode, randomSymbols, describeDiscount, describeExpiry } from './admin-campaign-rules.js';
 
 const whole = (v) => (/^-?\d+$/.test(v.trim()) ? Number(v) : v.trim() === '' ? null : NaN);
@@ -237,6 +238,7 @@ export function campaignForm(call, shop, existing, onSaved) {
       showErrors(server);
       const other = Object.entries(server).filter(([k]) => !errs[k]).map(([k, m]) => `${k}: ${m}`);
       c.status.textContent = `Not saved: ${[err.message, ...other].join(' · ')}`;
+      toast('Campaign not saved', true);
       const firstBad = Object.keys(server).find((k) => errs[k]);
       if (firstBad) errs[firstBad].control.focus();
     } finally {

@@ -6,6 +6,8 @@ import { when } from './format.js';
 import { campaignForm, bodyOf } from './admin-campaign-form.js';
 import { campaignPage, counts } from './admin-campaign-page.js';
 import { TRIGGERS } from './admin-campaign-rules.js';
+import { track } from './admin-savebar.js';
+import { toast } from './admin-shell.js';
 
 const TRIGGER = Object.fromEntries(TRIGGERS);
 
@@ -34,6 +36,10 @@ export function campaignsPanel(root, call, shop) {
       rows)), status);
   const work = h('div', { class: 'camp-work', tabindex: '-1' });
   let list = [];
+  // The open campaign form's unsaved-changes guard: replacing the form
+  // (New campaign, Edit, a campaign's page, Cancel) asks first.
+  let guard = null;
+  const leave = async () => !guard || (await guard.leave());
 
   async function load() {
     let page = await call('GET', '/api/v1/admin/campaigns');
@@ -77,20 +83,28 @@ export function campaignsPanel(root, call, shop) {
     }
   }
 
-  function openForm(existing) {
+  async function openForm(existing) {
+    if (!(await leave())) return;
     const f = campaignForm(call, shop, existing, async (v) => {
+      guard?.stop();
+      guard = null;
       fill(work);
+      toast(`${v.name} saved`);
       await load();
       status.textContent = `${v.name} saved (version ${v.version}).`;
       rows.querySelector(`[data-id="${v.id}"] button.link`)?.focus();
     });
-    f.cancel.onclick = () => { fill(work); add.focus(); };
+    const close = () => { guard?.stop(); guard = null; fill(work); };
+    f.cancel.onclick = async () => { if (await leave()) { close(); add.focus(); } };
     fill(work, h('section', { class: 'card', 'aria-labelledby': 'cf-title' },
       h('h2', { id: 'cf-title' }, existing ? `Edit “${existing.name}”` : 'New campaign'), f.form));
+    guard = track(f.form, { discard: close });
     f.focus();
   }
 
-  function openPage(v) {
+  async function openPage(v) {
+    if (!(await leave())) return;
+    guard = null;
     const back = () => { fill(work); rows.querySelector(`[data-id="${v.id}"] button.link`)?.focus(); };
     fill(work, campaignPage(call, v, shop, back, () => openForm(v)));
     work.focus();

@@ -1,7 +1,7 @@
 // Customers: search, then one customer's wallet, codes (with refunds) and
 // history, and an adjustment form that always needs a reason.
 import { h, fill } from './dom.js';
-import { newKey, enc } from './api.js';
+import { newKey, enc, bearer } from './api.js';
 import { points, signed, when } from './format.js';
 import { renderCodes, renderHistory } from './wallet-lists.js';
 
@@ -121,10 +121,12 @@ export function customersPanel(root, call, token) {
   const exports = h('p', { class: 'exports' }, 'Export as CSV: ',
     h('button', { type: 'button', class: 'link', id: 'export-customers', onclick: () => download('customers') }, 'customers’ balances'), ' · ',
     h('button', { type: 'button', class: 'link', id: 'export-ledger', onclick: () => download('ledger') }, 'the ledger'));
-  // The export needs the bearer token, so it is fetched and saved as a blob.
+  // The export needs the bearer token (a fresh one from Shopify when
+  // embedded), so it is fetched with the header and saved as a blob: no
+  // token ever travels in a URL.
   async function download(what) {
     try {
-      const res = await fetch(`/api/v1/admin/export/${what}.csv`, { headers: { Authorization: `Bearer ${token}`, Accept: 'text/csv' } });
+      const res = await fetch(`/api/v1/admin/export/${what}.csv`, { headers: { Authorization: `Bearer ${await bearer(token)}`, Accept: 'text/csv' } });
       if (!res.ok) throw new Error(`Export failed (${res.status})`);
       const blob = await res.blob();
       const a = h('a', { href: URL.createObjectURL(blob), download: `${what}.csv` });

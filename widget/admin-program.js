@@ -5,6 +5,8 @@
 import { h, fill } from './dom.js';
 import { money, points, when } from './format.js';
 import { picker } from './admin-picker.js';
+import { track } from './admin-savebar.js';
+import { toast } from './admin-shell.js';
 import { validateProgram, valueFor, minorDigits, examplePoints, PPU_PATTERN } from './program-rules.js';
 
 const whole = (v) => (/^-?\d+$/.test(v.trim()) ? Number(v) : v.trim() === '' ? null : NaN);
@@ -18,7 +20,7 @@ export function programPanel(root, call, channel, shop) {
   const c = {}; // controls
   const errs = {}; // field name → { control, out }
   const touched = new Set();
-  let submitted = false;
+  let submitted = false, saved = null, guard = null;
 
   const field = (name, label, control, hint) => {
     const out = h('p', { class: 'err', id: id(`${name}-err`) });
@@ -90,6 +92,7 @@ export function programPanel(root, call, channel, shop) {
   }
 
   function write(p) {
+    saved = p;
     c.enabled.checked = p.enabled;
     c.ppu.value = p.points_per_unit;
     c.min.value = p.min_points;
@@ -146,19 +149,23 @@ export function programPanel(root, call, channel, shop) {
     const body = read(), fields = validateProgram(body);
     showErrors(fields);
     const first = Object.keys(fields)[0];
-    if (first) { errs[first].control.focus(); c.status.textContent = 'Please fix the highlighted settings.'; return; }
+    if (first) { errs[first].control.focus(); c.status.textContent = 'Please fix the highlighted settings.'; toast('Program not saved: fix the highlighted settings', true); return; }
     if (segmentsImpossible(body)) { c.status.textContent = 'Not saved: a segments rule cannot work on this shop (no Shopify connection).'; return; }
     c.save.disabled = true;
     c.status.textContent = 'Saving…';
     try {
       const p = await call('PUT', `/api/v1/admin/programs/${channel}`, { body });
       write(p);
+      refresh();
+      guard.clean();
       c.status.textContent = `Saved. Version ${p.version} applies to new codes from now on.`;
+      toast(`${channel === 'pos' ? 'POS' : 'Online'} program saved`);
     } catch (err) {
       const fields = err.details?.fields || {};
       showErrors(fields);
       const other = Object.entries(fields).filter(([k]) => !errs[k]).map(([k, m]) => `${k}: ${m}`);
       c.status.textContent = `Not saved: ${[err.message, ...other].join(' · ')}`;
+      toast('Program not saved', true);
     } finally {
       c.save.disabled = false;
     }
@@ -173,6 +180,9 @@ export function programPanel(root, call, channel, shop) {
       write(await call('GET', `/api/v1/admin/programs/${channel}`));
       fill(root, form);
       refresh();
+      // Unsaved edits: the save bar, and Discard puts the loaded settings back.
+      guard ||= track(form, { discard: () => { submitted = false; touched.clear(); write(saved); refresh(); guard.clean(); } });
+      guard.clean();
     },
     setCurrency(cur) { shop.currency = cur; c.unit.textContent = cur; refresh(); },
   };

@@ -1,4 +1,5 @@
 // The one way the pages talk to the server: bearer token, JSON both ways, and
+// every failure as an ApiError with the envelope's code and message.
 export class ApiError extends Error {
   constructor(status, code, message, details) {
     super(message);
@@ -9,16 +10,24 @@ export class ApiError extends Error {
   }
 }
 
+// `token` is a string or a function giving a fresh one (App Bridge's
+// shopify.idToken()); with a function, a 401 that asks for it
+// (X-Shopify-Retry-Invalid-Session-Request) is tried once more.
+export const bearer = async (token) => (typeof token === 'function' ? token() : token);
+
 export function client(base, token) {
   const root = (base || '').replace(/\/$/, '');
   return async (method, path, { body, key, signal } = {}) => {
-    const jwt = typeof token === 'function' ? await token() : token;
-    const headers = { Authorization: `Bearer ${jwt}`, Accept: 'application/json' };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    if (key) headers['Idempotency-Key'] = key;
+    const send = async () => {
+      const headers = { Authorization: `Bearer ${await bearer(token)}`, Accept: 'application/json' };
+      if (body !== undefined) headers['Content-Type'] = 'application/json';
+      if (key) headers['Idempotency-Key'] = key;
+      return fetch(root + path, { method, headers, signal, body: body === undefined ? undefined : JSON.stringify(body) });
+    };
     let res;
     try {
-      res = await fetch(root + path, { method, headers, signal, body: body === undefined ? undefined : JSON.stringify(body) });
+      res = await send();
+      if (res.status === 401 && typeof token === 'function' && res.headers.get('X-Shopify-Retry-Invalid-Session-Request') === '1') res = await send();
     } catch (e) {
       if (e.name === 'AbortError') throw e;
       throw new ApiError(0, 'network', 'Could not reach the server. Check your connection and try again.');

@@ -2,6 +2,7 @@
 
 use super::auth::AdminAuth;
 use super::extract::JsonBody;
+use super::shop_scopes::Reauthorize;
 use crate::config::Settings;
 use crate::crypto::KeyRing;
 use crate::domain::lots::{ExpiryInput, ExpiryKind, PolicyInput};
@@ -9,9 +10,9 @@ use crate::domain::money::Currency;
 use crate::domain::program::DecimalInput;
 use crate::domain::url::OutgoingUrl;
 use crate::error::{AppError, AppResult, ErrorEnvelope};
-use crate::store::lots;
 use crate::store::notify as notify_store;
 use crate::store::shops::{self, PlatformKind, ShopRow};
+use crate::store::{lots, shop_grants};
 use crate::store::{AnyConnection, Store};
 use actix_web::web;
 use serde::{Deserialize, Serialize};
@@ -49,6 +50,8 @@ pub(crate) struct ShopView {
     /// IANA time zone of the shop's days (campaign daily limits, birthdays).
     pub(crate) timezone: String,
     pub(crate) offers: super::shop_offers::OffersView,
+    /// Shopify access scopes of a connected shop (null for other shops).
+    pub(crate) scopes: Option<super::shop_scopes::ScopesView>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -77,6 +80,7 @@ impl From<&ShopRow> for ShopView {
             expiry_warning_days: 0,
             timezone: "UTC".into(),
             offers: super::shop_offers::OffersView { min_hours_between_offers: None, blocked_customers: vec![] },
+            scopes: None,
         }
     }
 }
@@ -147,23 +151,30 @@ fn parse_locale(raw: &str) -> Result<String, String> {
 
 #[utoipa::path(get, path = "/api/v1/admin/shop", summary = "The shop's settings", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = ShopView), (status = 403, body = ErrorEnvelope)))]
-pub(crate) async fn get_shop(auth: AdminAuth, store: web::Data<Store>) -> AppResult<web::Json<ShopView>> {
+pub(crate) async fn get_shop(
+    auth: AdminAuth,
+    store: web::Data<Store>,
+    settings: web::Data<Settings>,
+) -> AppResult<web::Json<ShopView>> {
     let shop = auth.shop.as_str().to_string();
+    let link = Reauthorize::of(&settings);
     let view = store
         .write(move |conn| {
             let row = shops::ensure(conn, &shop)?;
-            shop_view(conn, row)
+            shop_view(conn, row, &link)
         })
         .await?;
     Ok(web::Json(view))
 }
 
-fn shop_view(conn: &mut AnyConnection, row: ShopRow) -> AppResult<ShopView> {
+fn shop_view(conn: &mut AnyConnection, row: ShopRow, link: &Reauthorize) -> AppResult<ShopView> {
     let notify = notify_store::target(conn, &row.id)?.map(Into::into);
+    let scopes = super::shop_scopes::view(conn, &row, link)?;
     let policy = lots::policy(conn, &row.id)?;
     let (timezone, offers) = super::shop_offers::read(conn, &row.id)?;
     Ok(ShopView {
         notify,
+        scopes,
         timezone,
         offers,
         points_expiry: ExpiryView { kind: policy.expiry, days: policy.days },
@@ -289,9 +300,11 @@ pub(crate) async fn put_shop(
     let mut input = body.value;
     let allow_loopback = settings.allow_loopback_urls;
     let keys = settings.platform.tokens.clone();
+    let link = Reauthorize::of(&settings);
     let view = store
         .write(move |conn| {
             let (mut row, mut fields, now) = (shops::ensure(conn, &shop)?, BTreeMap::new(), crate::clock::now());
+            let token_before = row.platform_access_token.clone();
             let notify = input.notify.take();
             let policy = PolicyInput {
                 expiry: input.points_expiry.take(),
@@ -308,10 +321,14 @@ pub(crate) async fn put_shop(
             }
             row.updated_at = now;
             shops::update(conn, &row)?;
+            if row.platform_access_token != token_before {
+                // A pasted token's scopes are not known.
+                shop_grants::record(conn, &shop, None, now)?;
+            }
             if let Some(offers) = offers {
                 super::shop_offers::save(conn, &shop, &offers)?;
             }
-            shop_view(conn, row)
+            shop_view(conn, row, &link)
         })
         .await?;
     Ok(web::Json(view))

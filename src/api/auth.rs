@@ -1,13 +1,17 @@
 //! Extractors that turn a bearer token into a caller of one role. A wrong
-//! or missing token is 401; a valid token of another role is 403.
+//! or missing token is 401; a valid token of another role is 403. A 401 to
+//! a Shopify session token carries `X-Shopify-Retry-Invalid-Session-Request`
+//! so App Bridge (and the admin page) retries once with a fresh token.
 
-use crate::auth::{Principal, Role, Verifier};
+use crate::auth::{looks_like_session_token, Principal, Role, Verifier};
 use crate::domain::ids::{CustomerId, ShopDomain};
 use crate::error::{AppError, ErrorCode};
-use crate::platform::install::Installer;
+use crate::platform::install::{Exchange, Installer};
 use crate::platform::Platform;
-use actix_web::dev::Payload;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
+use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use std::future::{ready, Ready};
@@ -71,7 +75,9 @@ fn admin(req: &HttpRequest) -> Result<(AdminAuth, Option<String>), AppError> {
 }
 
 /// An admin; with `LOYALTY_SHOPIFY_EMBEDDED=1` a session token with a `sid`
-/// for a shop without a stored token is first exchanged for one.
+/// for a shop without a stored token is first exchanged for one. Shopify
+/// refusing the exchange (the app is not installed there) is a 401: such a
+/// token opens nothing.
 impl FromRequest for AdminAuth {
     type Error = AppError;
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
@@ -84,11 +90,37 @@ impl FromRequest for AdminAuth {
         Box::pin(async move {
             let (auth, sid) = parsed?;
             if let (Some(installer), Some(platform), Some(_)) = (installer, platform, sid) {
-                installer.ensure_exchanged(&platform, auth.shop.as_str(), &token).await;
+                match installer.ensure_exchanged(&platform, auth.shop.as_str(), &token).await {
+                    Exchange::AlreadyConnected | Exchange::Connected => {}
+                    Exchange::Refused(reason) => {
+                        let message = format!("Shopify refused this shop's session token ({reason}): the app is not installed on {}, or the token is not Shopify's", auth.shop.as_str());
+                        return Err(AppError::new(ErrorCode::Unauthorized, message));
+                    }
+                    Exchange::Unavailable(reason) => {
+                        return Err(AppError::unavailable(anyhow::anyhow!("token exchange: {reason}")));
+                    }
+                }
             }
             Ok(auth)
         })
     }
+}
+
+/// Middleware: a 401 answered to a request whose bearer token is shaped
+/// like Shopify's session token tells App Bridge to retry with a fresh one.
+pub(crate) async fn retry_invalid_session(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let session = bearer(req.request()).is_ok_and(looks_like_session_token);
+    let mut res = next.call(req).await?;
+    if session && res.status() == actix_web::http::StatusCode::UNAUTHORIZED {
+        res.headers_mut().insert(
+            header::HeaderName::from_static("x-shopify-retry-invalid-session-request"),
+            header::HeaderValue::from_static("1"),
+        );
+    }
+    Ok(res)
 }
 
 fn pos(req: &HttpRequest) -> Result<PosAuth, AppError> {

@@ -2,6 +2,7 @@
 //! and map the result. One file per door; the routing table is here.
 
 pub(crate) mod admin;
+pub(crate) mod admin_page;
 pub(crate) mod admin_shop;
 pub(crate) mod analytics;
 pub(crate) mod auth;
@@ -28,6 +29,7 @@ pub(crate) mod privacy;
 pub(crate) mod proxy;
 pub(crate) mod segments;
 pub(crate) mod shop_offers;
+pub(crate) mod shop_scopes;
 pub(crate) mod shopify_install;
 pub(crate) mod views;
 pub(crate) mod webhooks;
@@ -56,6 +58,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/widget/{path:.*}").get(widget::asset))
         .service(
             web::scope("/api/v1")
+                .wrap(actix_web::middleware::from_fn(auth::retry_invalid_session))
                 .service(resource("/wallet").get(customer::get_wallet))
                 .service(resource("/quote").get(customer::get_quote))
                 .service(resource("/claims").get(customer::list_claims).post(customer::post_claim))

@@ -60,7 +60,7 @@ impl Modify for BearerAuth {
         campaign_views::OfferView, campaign_views::OfferPage, campaign_views::CustomerOfferView,
         campaign_views::CustomerOfferList, events::EventInput, events::EventReceipt,
         campaign_report::ReportView, campaign_report::GroupView, campaign_report::LiftView,
-        super::shop_offers::OffersView,
+        super::shop_offers::OffersView, super::shop_scopes::ScopesView,
         proxy::ProxySession,
         segments::SegmentList, crate::platform::segments::Segment,
         views::ExpiringView, views::LotView, views::LotList, admin_shop::ExpiryView, lots::ExpiryInput, lots::ExpiryKind,

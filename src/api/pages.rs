@@ -14,7 +14,7 @@ use serde_json::Value;
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// Escapes text for HTML element content and attribute values.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -30,7 +30,7 @@ fn escape(text: &str) -> String {
 }
 
 /// A small self-contained page (inline style; no scripts).
-fn page(title: &str, body: &str) -> String {
+pub(crate) fn page(title: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -42,7 +42,7 @@ fn page(title: &str, body: &str) -> String {
     )
 }
 
-fn html(status: actix_web::http::StatusCode, text: String) -> HttpResponse {
+pub(crate) fn html(status: actix_web::http::StatusCode, text: String) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-cache"))

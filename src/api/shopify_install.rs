@@ -158,7 +158,7 @@ pub(crate) async fn callback(
             OAuthError::Refused(reason) => unauthorized(&format!("the platform refused the code: {reason}")),
             OAuthError::Unreachable(reason) => AppError::unavailable(anyhow::anyhow!("code exchange: {reason}")),
         })?;
-    let subscribed = installer.connect(&platform, &shop, &grant.access_token).await?;
+    let subscribed = installer.connect(&platform, &shop, &grant).await?;
     tracing::info!(%shop, created = subscribed.created, existing = subscribed.existing, failed = subscribed.failed.len(), "installed");
     Ok(HttpResponse::Found()
         .insert_header((header::LOCATION, format!("https://{shop}/admin/apps/{}", settings.client_id)))

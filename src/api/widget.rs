@@ -21,15 +21,26 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
-#[utoipa::path(get, path = "/widget/{path}", summary = "Widget, admin and POS files", tag = "pages", params(("path" = String, Path, description = "file under widget/; empty = index.html")),
+#[utoipa::path(get, path = "/widget/{path}", summary = "Widget, admin and POS files", tag = "pages",
+    description = "admin.html is filled in per request: opened with Shopify's parameters (embedded, host, shop, id_token) it loads App Bridge first; it always sends Content-Security-Policy frame-ancestors (the shop's admin and admin.shopify.com).",
+    params(("path" = String, Path, description = "file under widget/; empty = index.html")),
     responses((status = 200, description = "the page, script or style", content_type = "text/html"), (status = 304, description = "unchanged (ETag)"),
+        (status = 400, description = "admin.html with Shopify's parameters but no valid shop or no host: a page saying how to open the app", content_type = "text/html"),
         (status = 404, body = crate::error::ErrorEnvelope)))]
-pub(crate) async fn asset(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+pub(crate) async fn asset(
+    req: HttpRequest,
+    path: web::Path<String>,
+    settings: web::Data<crate::config::Settings>,
+) -> HttpResponse {
     let path = path.into_inner();
     let path = if path.is_empty() || path.ends_with('/') { format!("{path}index.html") } else { path };
     let Some(file) = WIDGET.get_file(&path) else {
         return crate::error::AppError::not_found("file").error_response_json();
     };
+    // The admin page is filled in per request (App Bridge, frame-ancestors).
+    if path == "admin.html" {
+        return super::admin_page::admin_page(&req, &settings, file.contents());
+    }
     let etag = format!("\"{}\"", &hex::encode(Sha256::digest(file.contents()))[..16]);
     if req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
         return HttpResponse::NotModified().finish();

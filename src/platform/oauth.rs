@@ -5,11 +5,26 @@
 use serde::Deserialize;
 use serde_json::json;
 
-/// The scopes the app asks for, in one place (also in shopify.app.toml).
-const SCOPES: &[&str] = &["write_discounts", "read_customers", "read_orders"];
+/// The scopes the app asks for, in one place (also in shopify.app.toml):
+/// discounts for the codes, customers and orders for points, the app proxy
+/// for the storefront widget's session, store credit for points paid out
+/// as store credit.
+pub(crate) const SCOPES: &[&str] =
+    &["write_discounts", "read_customers", "read_orders", "write_app_proxy", "write_store_credit_account_transactions"];
 
 pub fn scope() -> String {
     SCOPES.join(",")
+}
+
+/// The app's scopes a grant (Shopify's comma-separated `scope`) lacks. A
+/// `write_` scope includes its `read_` scope, as Shopify grants them.
+pub(crate) fn missing(granted: &str) -> Vec<&'static str> {
+    let granted: Vec<&str> = granted.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    let has = |needed: &str| {
+        granted.contains(&needed)
+            || needed.strip_prefix("read_").is_some_and(|rest| granted.contains(&format!("write_{rest}").as_str()))
+    };
+    SCOPES.iter().copied().filter(|needed| !has(needed)).collect()
 }
 
 const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -98,4 +113,25 @@ async fn post(http: &reqwest::Client, base: &str, body: &serde_json::Value) -> R
         return Err(OAuthError::Refused("empty access_token".into()));
     }
     Ok(grant)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_scope_covers_its_read_scope_and_nothing_else() {
+        let all = scope();
+        assert!(missing(&all).is_empty());
+        let old = "write_discounts,read_customers,read_orders";
+        assert_eq!(missing(old), vec!["write_app_proxy", "write_store_credit_account_transactions"]);
+        let wider = format!("{all},write_orders").replace("read_orders,", "");
+        assert!(missing(&wider).is_empty(), "write_orders includes read_orders");
+        assert_eq!(missing(" read_discounts , read_customers"), {
+            let mut want = SCOPES.to_vec();
+            want.retain(|s| *s != "read_customers");
+            want
+        });
+        assert_eq!(missing("").len(), SCOPES.len());
+    }
 }

@@ -35,6 +35,7 @@ pub(crate) mod report;
 pub(crate) mod scan;
 pub mod schema;
 mod schema_lots;
+pub(crate) mod shop_grants;
 pub mod shops;
 #[cfg(test)]
 mod state_tests;

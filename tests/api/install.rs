@@ -13,7 +13,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 pub const APP_URL: &str = "https://loyalty.example";
-const SCOPE: &str = "write_discounts,read_customers,read_orders";
+const SCOPE: &str =
+    "write_discounts,read_customers,read_orders,write_app_proxy,write_store_credit_account_transactions";
 pub(crate) const TOPICS: [&str; 8] = [
     "ORDERS_CREATE",
     "ORDERS_PAID",

@@ -24,6 +24,7 @@ mod hostile;
 mod idempotency;
 mod install;
 mod install_embedded;
+mod install_scopes;
 mod invariants;
 mod invariants_store;
 mod layout;

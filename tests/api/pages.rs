@@ -74,3 +74,87 @@ async fn head_is_answered_like_get_without_a_body() {
     let head = app.send_raw(Method::HEAD, "/webhooks/shopify", None, &[], None).await;
     assert_eq!(head.status(), StatusCode::METHOD_NOT_ALLOWED, "POST-only route");
 }
+
+/// What Shopify's admin puts on the app URL (sorted, as Shopify sends it).
+fn shopify_query(shop: Option<&str>, host: bool) -> String {
+    let mut pairs = vec![("embedded", "1"), ("hmac", "abc"), ("id_token", "a.b.c"), ("locale", "en")];
+    if host {
+        pairs.push(("host", "YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvdGVzdC1zaG9w"));
+    }
+    if let Some(shop) = shop {
+        pairs.push(("shop", shop));
+    }
+    pairs.push(("timestamp", "1700000000"));
+    form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+}
+
+async fn admin_page(app: &TestApp, query: &str) -> (StatusCode, String, String) {
+    let res = no_redirects().get(app.url(&format!("/widget/admin.html?{query}"))).send().await.expect("GET");
+    let csp = res.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    (res.status(), csp, res.text().await.expect("body"))
+}
+
+#[tokio::test]
+async fn opened_by_shopify_the_admin_loads_app_bridge_first_and_only_the_shop_may_frame_it() {
+    let app = TestApp::spawn().await;
+    let (status, csp, html) = admin_page(&app, &shopify_query(Some(SHOP), true)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(csp, format!("frame-ancestors https://{SHOP} https://admin.shopify.com"));
+    assert!(html.contains(&format!("<meta name=\"shopify-api-key\" content=\"{CLIENT_ID}\">")), "{html}");
+    let first_script = &html[html.find("<script").expect("a script")..];
+    let tag = &first_script[..first_script.find('>').expect("tag end")];
+    assert_eq!(tag, "<script src=\"https://cdn.shopify.com/shopifycloud/app-bridge.js\"", "first, blocking: {html}");
+    assert!(html.find("app-bridge.js") < html.find("admin.js"), "before the page's own module");
+    assert!(!html.contains("<!--app-bridge-->"), "the marker is filled in");
+}
+
+#[tokio::test]
+async fn opened_outside_shopify_the_admin_has_no_app_bridge_and_admin_only_framing() {
+    let app = TestApp::spawn().await;
+    for query in ["", "token=abc", "shop=evil.example.com"] {
+        let (status, csp, html) = admin_page(&app, query).await;
+        assert_eq!(status, StatusCode::OK, "{query}");
+        assert_eq!(csp, "frame-ancestors https://admin.shopify.com", "{query}");
+        assert!(
+            !html.contains("app-bridge.js") && !html.contains("shopify-api-key"),
+            "{query}: App Bridge at the top level would send the browser to Shopify's login"
+        );
+        assert!(!html.contains("loyalty-development"), "not development mode");
+        assert!(html.contains("admin.js"));
+    }
+    let (_, csp, _) = admin_page(&app, &format!("shop={SHOP}")).await;
+    assert_eq!(csp, format!("frame-ancestors https://{SHOP} https://admin.shopify.com"));
+}
+
+#[tokio::test]
+async fn shopify_parameters_without_shop_or_host_get_a_page_saying_how_to_open_the_app() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        (shopify_query(None, true), "a valid <code>shop</code>"),
+        (shopify_query(Some("evil.example.com"), true), "a valid <code>shop</code>"),
+        (shopify_query(Some(SHOP), false), "<code>host</code>"),
+    ];
+    for (query, missing) in cases {
+        let (status, csp, html) = admin_page(&app, &query).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        assert!(csp.starts_with("frame-ancestors "), "{query}");
+        assert!(html.contains("<h1>Open the app from Shopify admin</h1>") && html.contains(missing), "{query}: {html}");
+        assert!(html.contains("Apps → Loyalty Wallet"));
+    }
+}
+
+#[tokio::test]
+async fn in_development_mode_the_admin_page_knows_it() {
+    let (database_url, dir) = fresh_database();
+    let vars: std::collections::HashMap<String, String> =
+        [("DATABASE_URL", database_url.as_str()), ("LOYALTY_BIND", "127.0.0.1:0")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+    let settings = loyalty_wallet::config::Settings::from_map(&vars).expect("settings");
+    assert!(settings.development);
+    let app = TestApp::spawn_with(settings, dir).await;
+    let (status, _, html) = admin_page(&app, "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<meta name=\"loyalty-development\" content=\"1\">"), "{html}");
+}

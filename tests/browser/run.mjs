@@ -21,6 +21,7 @@ import { walkthroughAdminTests } from './specs/walkthrough-admin.mjs';
 import { sessionTests } from './specs/session.mjs';
 import { widgetMoreTests } from './specs/widget-more.mjs';
 import { adminUiTests } from './specs/admin-ui.mjs';
+import { embeddedTests } from './specs/embedded.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ctx = {};
@@ -57,6 +58,7 @@ if (process.argv.includes('--screenshots-only')) {
     localeTests(ctx, join(here, 'artifacts', 'issue13'));
     widgetMoreTests(ctx, join(here, 'artifacts', 'widget-ui'));
     adminUiTests(ctx, join(here, 'artifacts', 'admin-ui'));
+    embeddedTests(ctx);
     screenshotTests(ctx, join(here, 'artifacts'));
     test('no console errors on any page', () => {
       assert.deepEqual(ctx.b.problems, []);

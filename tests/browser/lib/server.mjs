@@ -17,13 +17,16 @@ const freePort = () => new Promise((ok, fail) => {
   });
 });
 
-export async function startServer() {
+// extraEnv: more settings for this server (the embedded admin's suite sets
+// LOYALTY_SHOPIFY_EMBEDDED, LOYALTY_CLIENT_SECRET, LOYALTY_SHOPIFY_BASE_URL).
+export async function startServer(extraEnv = {}) {
   const bin = resolve(process.env.LOYALTY_BIN || 'target/debug/loyalty-wallet');
   if (!existsSync(bin)) throw new Error(`no server binary at ${bin}: run cargo build, or set LOYALTY_BIN`);
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'lw-browser-'));
   const env = { ...process.env, LOYALTY_BIND: `127.0.0.1:${port}`, LOYALTY_CLIENT_ID: 'browser-tests',
-    LOYALTY_APP_SECRET: 'browser-tests-secret-0123456789abcdef0123456789' };
+    LOYALTY_APP_SECRET: 'browser-tests-secret-0123456789abcdef0123456789', ...extraEnv };
+  for (const [k, v] of Object.entries(env)) if (v == null) delete env[k];
   delete env.DATABASE_URL;
   const log = [];
   const child = spawn(bin, ['serve'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -36,8 +39,8 @@ export async function startServer() {
   await waitReady(base, exited, log);
 
   // ttl in seconds (negative: already expired).
-  const mint = (role, sub, locationId, ttl) => execFileSync(bin,
-    ['token', '--shop', SHOP, '--role', role, '--sub', sub, ...(locationId ? ['--location-id', locationId] : []),
+  const mint = (role, sub, locationId, ttl, shop = SHOP) => execFileSync(bin,
+    ['token', '--shop', shop, '--role', role, '--sub', sub, ...(locationId ? ['--location-id', locationId] : []),
       ...(ttl != null ? [`--ttl=${ttl}`] : [])],
     { cwd: dir, env, encoding: 'utf8' }).trim();
 
@@ -46,7 +49,7 @@ export async function startServer() {
     if (child.exitCode === null) child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
-  return { base, port, mint, api: (token) => apiClient(base, token), stop, log: () => log.join('') };
+  return { base, port, env, mint, api: (token) => apiClient(base, token), stop, log: () => log.join('') };
 }
 
 async function waitReady(base, exited, log) {
