@@ -58,6 +58,7 @@ mod platform;
 mod platform_claims;
 mod platform_faults;
 mod platform_races;
+mod pos_quote;
 #[path = "../support/shopify_double.rs"]
 mod shopify_double;
 mod webhook_money;
