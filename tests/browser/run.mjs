@@ -21,6 +21,7 @@ import { walkthroughAdminTests } from './specs/walkthrough-admin.mjs';
 import { sessionTests } from './specs/session.mjs';
 import { widgetMoreTests } from './specs/widget-more.mjs';
 import { adminUiTests } from './specs/admin-ui.mjs';
+import { extensionTests } from './specs/extension.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ctx = {};
@@ -50,6 +51,7 @@ if (process.argv.includes('--screenshots-only')) {
     ruleTests();
     widgetTests(ctx);
     sessionTests(ctx);
+    extensionTests(ctx);
     posTests(ctx);
     adminTests(ctx);
     walkthroughTests(ctx, join(here, 'artifacts', 'issue13'));
