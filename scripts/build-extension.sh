@@ -13,6 +13,8 @@
 #
 # esbuild is pinned in scripts/extension/package.json (+ package-lock.json);
 # `npm ci` there installs it (.ci/run does; this script does when it is missing).
+# --ignore-scripts: the binary comes in the lock file's @esbuild/<platform>
+# package, so esbuild's postinstall (a check, or a download) is not needed.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TOOLS=$ROOT/scripts/extension
@@ -21,7 +23,7 @@ ESBUILD=$TOOLS/node_modules/.bin/esbuild
 MODE=${1:-build}
 case $MODE in build | --check) ;; *) echo "usage: $0 [--check]" >&2; exit 2 ;; esac
 
-[ -x "$ESBUILD" ] || (cd "$TOOLS" && npm ci --no-audit --no-fund --loglevel=error)
+[ -x "$ESBUILD" ] || (cd "$TOOLS" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
 OUT=$(mktemp -d /tmp/lw-extension.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
 cd "$ROOT"
