@@ -9,10 +9,11 @@
 # import.meta.url)): Shopify serves an extension's assets from one folder.
 #
 #   scripts/build-extension.sh          rebuild the assets (commit them)
-#   scripts/build-extension.sh --check  fail when the committed assets differ from a fresh build
+#   scripts/build-extension.sh --check  fail when the committed assets differ from a fresh build,
+#                                       or Shopify's Theme Check finds an offense in the extension
 #
-# esbuild is pinned in scripts/extension/package.json (+ package-lock.json);
-# `npm ci` there installs it (.ci/run does; this script does when it is missing).
+# esbuild and @shopify/theme-check-node are pinned in scripts/extension/package.json
+# (+ package-lock.json); `npm ci` there installs them (.ci/run does; this script does when it is missing).
 # --ignore-scripts: the binary comes in the lock file's @esbuild/<platform>
 # package, so esbuild's postinstall (a check, or a download) is not needed.
 set -euo pipefail
@@ -23,7 +24,7 @@ ESBUILD=$TOOLS/node_modules/.bin/esbuild
 MODE=${1:-build}
 case $MODE in build | --check) ;; *) echo "usage: $0 [--check]" >&2; exit 2 ;; esac
 
-[ -x "$ESBUILD" ] || (cd "$TOOLS" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+[ -x "$ESBUILD" ] && [ -d "$TOOLS/node_modules/@shopify/theme-check-node" ] || (cd "$TOOLS" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
 OUT=$(mktemp -d /tmp/lw-extension.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
 cd "$ROOT"
@@ -60,6 +61,7 @@ if [ "$MODE" = --check ]; then
     exit 1
   fi
   echo "build-extension: the committed assets are a fresh build of widget/"
+  node "$TOOLS/theme-check.mjs" extensions/loyalty-widget
   exit 0
 fi
 mkdir -p "$ASSETS"
