@@ -84,7 +84,7 @@ pub(crate) async fn list_claims(
 ) -> AppResult<web::Json<ClaimList>> {
     let page = query.check()?;
     let (shop, customer) = (auth.shop.as_str().to_string(), auth.customer.into_string());
-    Ok(web::Json(store.read_query(move |conn| paging::claim_page(conn, &shop, &customer, &page)).await?))
+    Ok(web::Json(store.read(move |conn| paging::claim_page(conn, &shop, &customer, &page)).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/claims/{id}/refund", summary = "Give back an unused code for its points", tag = "customer", security(("bearer" = [])),
@@ -187,5 +187,5 @@ pub(crate) async fn list_transactions(
 ) -> AppResult<web::Json<EntryList>> {
     let page = query.check()?;
     let (shop, customer) = (auth.shop.as_str().to_string(), auth.customer.into_string());
-    Ok(web::Json(store.read_query(move |conn| paging::entry_page(conn, &shop, &customer, &page)).await?))
+    Ok(web::Json(store.read(move |conn| paging::entry_page(conn, &shop, &customer, &page)).await?))
 }

@@ -1,16 +1,15 @@
 //! `?limit=&cursor=` on every list: at most `MAX_LIMIT` rows a page
 //! (`DEFAULT_LIMIT` when not given), and an opaque `next_cursor` that is
 //! `null` on the last page. The cursor carries the (created_at, id) of
-//! the last row; the store reads strictly after it (store::page).
+//! the last row; the store reads strictly after it and splits the page (store::page).
 
 use super::views::{ClaimList, ClaimView, EntryList, EntryView, LotList, LotView};
 use crate::error::{AppError, AppResult};
 use crate::store::page::{self as store_page, Keyset};
-use crate::store::{claims, customers, lots, AnyConnection};
+use crate::store::{self, AnyConnection};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::NaiveDateTime;
-use diesel::QueryResult;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::IntoParams;
@@ -91,24 +90,37 @@ fn decode(cursor: &str) -> Option<Keyset> {
 }
 
 /// One page of a customer's ledger entries.
-pub(crate) fn entry_page(conn: &mut AnyConnection, shop: &str, customer: &str, page: &Page) -> QueryResult<EntryList> {
-    let rows = customers::entries(conn, shop, customer, page.after.as_ref(), page.limit + 1)?;
-    let (rows, next) = store_page::split(rows, page.limit, customers::entry_key);
-    Ok(EntryList { entries: rows.iter().map(EntryView::from).collect(), next_cursor: next.as_ref().map(encode) })
+pub(crate) fn entry_page(
+    conn: &mut AnyConnection,
+    shop: &str,
+    customer: &str,
+    page: &Page,
+) -> store::Result<EntryList> {
+    let found = store_page::entries(conn, shop, customer, page.after.as_ref(), page.limit)?;
+    Ok(EntryList {
+        entries: found.rows.iter().map(EntryView::from).collect(),
+        next_cursor: found.next.as_ref().map(encode),
+    })
 }
 
 /// One page of a customer's claims.
-pub(crate) fn claim_page(conn: &mut AnyConnection, shop: &str, customer: &str, page: &Page) -> QueryResult<ClaimList> {
-    let rows = claims::for_customer(conn, shop, customer, page.after.as_ref(), page.limit + 1)?;
-    let (rows, next) = store_page::split(rows, page.limit, claims::claim_key);
-    Ok(ClaimList { claims: rows.iter().map(ClaimView::from).collect(), next_cursor: next.as_ref().map(encode) })
+pub(crate) fn claim_page(
+    conn: &mut AnyConnection,
+    shop: &str,
+    customer: &str,
+    page: &Page,
+) -> store::Result<ClaimList> {
+    let found = store_page::claims(conn, shop, customer, page.after.as_ref(), page.limit)?;
+    Ok(ClaimList {
+        claims: found.rows.iter().map(ClaimView::from).collect(),
+        next_cursor: found.next.as_ref().map(encode),
+    })
 }
 
 /// One page of a customer's lots, newest first.
-pub(crate) fn lot_page(conn: &mut AnyConnection, shop: &str, customer: &str, page: &Page) -> QueryResult<LotList> {
-    let rows = lots::newest(conn, shop, customer, page.after.as_ref(), page.limit + 1)?;
-    let (rows, next) = store_page::split(rows, page.limit, lots::lot_key);
-    Ok(LotList { lots: rows.iter().map(LotView::from).collect(), next_cursor: next.as_ref().map(encode) })
+pub(crate) fn lot_page(conn: &mut AnyConnection, shop: &str, customer: &str, page: &Page) -> store::Result<LotList> {
+    let found = store_page::lots(conn, shop, customer, page.after.as_ref(), page.limit)?;
+    Ok(LotList { lots: found.rows.iter().map(LotView::from).collect(), next_cursor: found.next.as_ref().map(encode) })
 }
 
 #[cfg(test)]

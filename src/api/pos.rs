@@ -56,7 +56,9 @@ pub(crate) async fn get_wallet(
 }
 
 #[utoipa::path(get, path = "/api/v1/pos/quote", summary = "What points are worth at the till", operation_id = "pos_get_quote", tag = "pos", security(("bearer" = [])), params(QuoteQuery),
-    responses((status = 200, body = QuoteView), (status = 400, body = ErrorEnvelope)))]
+    responses((status = 200, body = QuoteView), (status = 400, body = ErrorEnvelope, description = "invalid_request: customer_id missing, or points not a whole number from 1 up"),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 422, body = ErrorEnvelope, description = "invalid_request: customer_id is not a customer id (details.fields.customer_id)")))]
 pub(crate) async fn get_quote(
     auth: PosAuth,
     store: web::Data<Store>,

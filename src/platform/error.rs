@@ -22,9 +22,3 @@ impl Error {
         Error::Internal(anyhow::anyhow!(message.into()))
     }
 }
-
-impl From<diesel::result::Error> for Error {
-    fn from(error: diesel::result::Error) -> Self {
-        Error::Store(error.into())
-    }
-}

@@ -3,11 +3,10 @@
 
 use super::error::Result;
 use super::Platform;
-use crate::store::issue::{self, Outcome};
-use crate::store::offers::{self, OfferStatus};
+use crate::store::issue::Outcome;
+use crate::store::issue_queue;
 use crate::store::{self, Store};
 use chrono::{NaiveDateTime, Utc};
-use diesel::Connection;
 use std::sync::Arc;
 
 /// Offers issued per pass before the loop yields (bounded work per pass).
@@ -92,26 +91,11 @@ pub async fn expire_offers_once(store: &Store, now: NaiveDateTime, grace: chrono
 pub async fn issue_due_once(store: &Store, now: NaiveDateTime, max: usize) -> Result<Vec<Outcome>> {
     let mut outcomes = Vec::new();
     while outcomes.len() < max {
-        let next = store.write(move |conn| issue_next(conn, now)).await?;
+        let next = store.write(move |conn| issue_queue::issue_next(conn, now)).await?;
         match next {
             Some(outcome) => outcomes.push(outcome),
             None => break,
         }
     }
     Ok(outcomes)
-}
-
-/// One unit of work: claim the next due offer and issue it. A failure of
-/// that offer marks it failed instead of blocking the queue.
-fn issue_next(conn: &mut store::AnyConnection, now: NaiveDateTime) -> store::Result<Option<Outcome>> {
-    let Some(offer) = issue::claim_due(conn, now)? else { return Ok(None) };
-    match conn.transaction(|c| issue::issue(c, &offer, now)) {
-        Ok(outcome) => Ok(Some(outcome)),
-        Err(error @ (store::Error::Database(_) | store::Error::Internal(_))) => {
-            tracing::error!(offer = %offer.id, ?error, "offer could not be issued");
-            offers::transition(conn, &offer, &[OfferStatus::Scheduled], OfferStatus::Failed, Some("internal"), now)?;
-            Ok(Some(Outcome::Refused("internal")))
-        }
-        Err(error) => Err(error),
-    }
 }

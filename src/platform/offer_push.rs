@@ -25,9 +25,10 @@ async fn load(platform: &Platform, row: &OutboxRow) -> Result<(OfferRow, ShopRow
         .read(move |conn| {
             let offer = offers::find(conn, &shop_id, &offer_id)?.ok_or(store::Error::NotFound("offer"))?;
             let shop = shops::find(conn, &shop_id)?.ok_or(store::Error::NotFound("shop"))?;
-            Ok::<_, Error>((offer, shop))
+            Ok::<_, store::Error>((offer, shop))
         })
         .await
+        .map_err(Error::from)
 }
 
 fn disconnected(platform: &Platform, row: &OutboxRow) -> RowOutcome {
@@ -102,9 +103,10 @@ pub(super) async fn push(platform: &Platform, row: &OutboxRow) -> Result<RowOutc
                 .store
                 .write(move |conn| {
                     offer_life::fail(conn, &offer, "the platform refused the code", Utc::now().naive_utc())?;
-                    Ok::<_, Error>(RowOutcome::Dead("the platform refused the offer code".into()))
+                    Ok::<_, store::Error>(RowOutcome::Dead("the platform refused the offer code".into()))
                 })
                 .await
+                .map_err(Error::from)
         }
         Err(error) => Ok(retry_for(platform, row, error)),
     }

@@ -173,9 +173,10 @@ async fn load(platform: &Platform, row: &OutboxRow) -> Result<(ClaimRow, ShopRow
         .read(move |conn| {
             let claim = claims::find(conn, &shop_id, &claim_id)?.ok_or(store::Error::NotFound("claim"))?;
             let shop = shops::find(conn, &shop_id)?.ok_or(store::Error::NotFound("shop"))?;
-            Ok::<_, Error>((claim, shop))
+            Ok::<_, store::Error>((claim, shop))
         })
         .await
+        .map_err(Error::from)
 }
 
 fn discount_input(claim: &ClaimRow) -> store::Result<DiscountInput> {
@@ -268,9 +269,10 @@ async fn activated(platform: &Platform, claim: &ClaimRow, platform_id: &str, rep
                 // Refunded, failed or expired while we pushed: the code must not live on.
                 claims::enqueue(conn, &claim.shop_id, &claim.id, OutboxAction::Cleanup, Utc::now().naive_utc())?;
             }
-            Ok::<_, Error>(RowOutcome::Done)
+            Ok::<_, store::Error>(RowOutcome::Done)
         })
         .await
+        .map_err(Error::from)
 }
 
 async fn queue_cleanup(platform: &Platform, claim: &ClaimRow) -> Result<()> {
@@ -303,9 +305,10 @@ async fn fail(platform: &Platform, claim: &ClaimRow, reason: &str) -> Result<Row
             if credited.is_some() {
                 claims::enqueue(conn, &claim.shop_id, &claim.id, OutboxAction::Cleanup, Utc::now().naive_utc())?;
             }
-            Ok::<_, Error>(RowOutcome::Dead(reason))
+            Ok::<_, store::Error>(RowOutcome::Dead(reason))
         })
         .await
+        .map_err(Error::from)
 }
 
 /// Deletes a live code, then credits it: refund (refund_pending → refunded)

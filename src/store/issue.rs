@@ -14,7 +14,6 @@ use crate::domain::code_template;
 use crate::domain::notify::EventType;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
-use diesel::sql_types::{Text, Timestamp};
 
 pub(crate) mod reason {
     pub(crate) const LIMIT_REACHED: &str = "limit_reached";
@@ -38,43 +37,6 @@ pub enum Outcome {
     Refused(&'static str),
     /// The kill switch tripped on this offer: campaign paused, offer refused.
     Paused,
-}
-
-#[derive(QueryableByName)]
-struct Key {
-    #[diesel(sql_type = Text)]
-    shop_id: String,
-    #[diesel(sql_type = Text)]
-    id: String,
-}
-
-const CLAIM_PG: &str = "SELECT shop_id, id FROM offers WHERE status = $2 AND due_at <= $1 \
-     ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED";
-
-/// Locks the next due offer for this transaction (others skip it).
-pub(crate) fn claim_due(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<Option<OfferRow>> {
-    let key = match conn {
-        AnyConnection::Postgresql(pg) => {
-            let scheduled = OfferStatus::Scheduled;
-            diesel::sql_query(CLAIM_PG)
-                .bind::<Timestamp, _>(now)
-                .bind::<Text, _>(scheduled)
-                .get_result::<Key>(pg)
-                .optional()?
-        }
-        AnyConnection::Sqlite(_) => offers::table
-            .filter(offers::status.eq(OfferStatus::Scheduled))
-            .filter(offers::due_at.le(now))
-            .order(offers::due_at.asc())
-            .select((offers::shop_id, offers::id))
-            .first::<(String, String)>(conn)
-            .optional()?
-            .map(|(shop_id, id)| Key { shop_id, id }),
-    };
-    match key {
-        Some(key) => super::offers::find(conn, &key.shop_id, &key.id),
-        None => Ok(None),
-    }
 }
 
 /// Why an issue attempt stopped inside its savepoint.

@@ -16,6 +16,7 @@ pub(crate) mod expiry;
 pub(crate) mod export;
 pub(crate) mod idempotency;
 pub(crate) mod issue;
+pub(crate) mod issue_queue;
 pub mod limits;
 pub mod lot_audit;
 pub mod lots;

@@ -92,30 +92,114 @@ async fn the_app_config_names_only_what_the_service_has() {
     }
 }
 
+const EXTENSION: &str = "extensions/loyalty-widget";
+
+/// The JSON between `{% schema %}` and `{% endschema %}` of a block.
+fn block_schema(liquid: &str) -> Value {
+    let schema = liquid.split("{% schema %}").nth(1).and_then(|s| s.split("{% endschema %}").next()).expect("schema");
+    serde_json::from_str(schema).expect("the block schema is JSON")
+}
+
+/// Every quoted name before `| <filter>` in the block's Liquid outputs
+/// (`{{ 'x.js' | asset_url }}` → `x.js`).
+fn filtered_names(liquid: &str, filter: &str) -> Vec<String> {
+    liquid
+        .split("{{")
+        .skip(1)
+        .filter_map(|output| output.split("}}").next())
+        .filter_map(|output| {
+            let (value, rest) = output.split_once('|')?;
+            (rest.split_whitespace().next() == Some(filter)).then(|| value.trim().trim_matches('\'').to_string())
+        })
+        .collect()
+}
+
+/// A dotted key of a locale file (`blocks.wallet.name`).
+fn has_key(table: &Value, dotted: &str) -> bool {
+    dotted.split('.').try_fold(table, |t, k| t.get(k)).is_some_and(Value::is_string)
+}
+
 #[tokio::test]
 async fn the_theme_extension_loads_the_widget_through_the_proxy() {
     let app = TestApp::spawn().await;
-    let extension = parse("extensions/loyalty-widget/shopify.extension.toml");
+    let extension = parse(&format!("{EXTENSION}/shopify.extension.toml"));
     let first = &extension["extensions"].as_array().expect("[[extensions]]")[0];
     assert_eq!(first["type"].as_str(), Some("theme"));
     let config = parse("shopify.app.toml");
     let (prefix, subpath) = (text(&config, "app_proxy.prefix"), text(&config, "app_proxy.subpath"));
 
-    let liquid = read("extensions/loyalty-widget/blocks/wallet.liquid");
+    let liquid = read(&format!("{EXTENSION}/blocks/wallet.liquid"));
     assert!(liquid.contains(&format!("session-url=\"/{prefix}/{subpath}/session\"")), "session-url through the proxy");
-    let script = liquid.split("src=\"").nth(1).and_then(|s| s.split('"').next()).expect("a script src");
-    let script_path = script.rsplit_once("}}").map_or(script, |(_, path)| path);
-    assert_eq!(script_path, "/widget/loyalty-wallet.js");
-    assert_eq!(app.client.get(app.url(script_path)).send().await.expect("GET").status(), StatusCode::OK);
+    // The proxy session is where the widget learns the API's base URL.
+    routed(&app, Method::GET, &format!("{}/session", path_of(text(&config, "app_proxy.url")))).await;
+    let code = liquid.split("{% endcomment %}").last().expect("markup");
+    for host in ["https://", "http://", "loyalty.example", "/widget/", "app_url", "api-base"] {
+        assert!(!code.contains(host), "the block names no app host or path ({host})");
+    }
+    let assets = filtered_names(&liquid, "asset_url");
+    assert_eq!(assets, ["loyalty-wallet.js"], "the block loads the bundled widget from the extension's assets");
+    assert!(liquid.contains("<script type=\"module\" src=\"{{ 'loyalty-wallet.js' | asset_url }}\""), "as a module");
+    let schema = block_schema(&liquid);
+    assert_eq!(schema["target"].as_str(), Some("section"));
+    for key in ["javascript", "stylesheet"] {
+        assets_exist(schema[key].as_str().into_iter().map(str::to_string));
+    }
+    assets_exist(assets.iter().cloned());
+    assets_exist(bundle_references(&read(&format!("{EXTENSION}/assets/loyalty-wallet.js"))));
 
-    let schema = liquid.split("{% schema %}").nth(1).and_then(|s| s.split("{% endschema %}").next()).expect("schema");
-    let schema: Value = serde_json::from_str(schema).expect("the block schema is JSON");
-    let ids: Vec<&str> =
-        schema["settings"].as_array().expect("settings").iter().filter_map(|s| s["id"].as_str()).collect();
-    for id in ["heading", "accent_color"] {
-        assert!(ids.contains(&id), "theme-editor setting {id}");
+    let settings = schema["settings"].as_array().expect("settings");
+    let ids: Vec<&str> = settings.iter().filter_map(|s| s["id"].as_str()).collect();
+    assert_eq!(ids, ["heading", "accent_color"], "only heading and accent colour are settings");
+    assert!(settings.iter().all(|s| s["type"] != "url"), "no URL setting");
+    for id in ids {
         assert!(liquid.contains(&format!("block.settings.{id}")), "{id} is used");
     }
+    let schema_strings: Value =
+        serde_json::from_str(&read(&format!("{EXTENSION}/locales/en.default.schema.json"))).expect("JSON");
+    let labels = settings.iter().filter_map(|s| s["label"].as_str()).chain(schema["name"].as_str());
+    for key in labels.filter_map(|label| label.strip_prefix("t:")) {
+        assert!(has_key(&schema_strings, key), "{key} is in locales/en.default.schema.json");
+    }
+    let strings: Value = serde_json::from_str(&read(&format!("{EXTENSION}/locales/en.default.json"))).expect("JSON");
+    for key in filtered_names(&liquid, "t") {
+        assert!(has_key(&strings, &key), "{key} is in locales/en.default.json");
+    }
+}
+
+/// Files the bundle loads from beside itself (`new URL("./x", import.meta.url)`).
+fn bundle_references(bundle: &str) -> Vec<String> {
+    bundle
+        .split("new URL(\"./")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"').filter(|(_, after)| after.starts_with(",import.meta.url")))
+        .map(|(name, _)| name.to_string())
+        .collect()
+}
+
+fn assets_exist(names: impl IntoIterator<Item = String>) {
+    for name in names {
+        let path = format!("{}/{EXTENSION}/assets/{name}", env!("CARGO_MANIFEST_DIR"));
+        assert!(std::path::Path::new(&path).is_file(), "assets/{name} is shipped in the extension");
+    }
+}
+
+#[test]
+fn the_bundle_reference_reader_finds_the_stylesheet() {
+    let sample = r#"const a=new URL("./loyalty-wallet.css",import.meta.url).href,b=new URL("./x.png",base);"#;
+    assert_eq!(bundle_references(sample), ["loyalty-wallet.css"]);
+    assert_eq!(filtered_names("{{ 'a.js' | asset_url }} {{ x | escape }} {{ 'k.l' | t }}", "asset_url"), ["a.js"]);
+}
+
+#[test]
+fn the_extension_pins_the_app_api_version() {
+    let extension = parse(&format!("{EXTENSION}/shopify.extension.toml"));
+    let config = parse("shopify.app.toml");
+    let (pinned, app) = (text(&extension, "api_version"), text(&config, "webhooks.api_version"));
+    assert_eq!(pinned, app, "the theme extension and shopify.app.toml pin one Admin API version");
+    let shaped = pinned.len() == 7
+        && pinned.as_bytes()[4] == b'-'
+        && pinned.replace('-', "").bytes().all(|b| b.is_ascii_digit());
+    assert!(shaped, "{pinned} is a YYYY-MM version");
 }
 
 /// One Admin API version everywhere: the service default, `[webhooks]

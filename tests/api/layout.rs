@@ -1,6 +1,6 @@
 //! Structure checks: the two migration sets say the same thing, and the
 //! layers of DESIGN.md hold (domain → nothing; store → not api/platform;
-//! platform → not api). Plain file reads, so they fail the suite at once.
+//! platform → not api; only the store uses diesel). Plain file reads, so they fail the suite at once.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -84,6 +84,44 @@ fn the_layer_check_sees_a_forbidden_import() {
     // The checker itself must be able to fail: this file's own text names one.
     let sample = "use crate::api::views::money;";
     assert!(["api"].iter().any(|m| sample.contains(&format!("crate::{m}::"))));
+}
+
+/// `name:line: text` for each code line of `text` that names diesel
+/// (comments are prose and do not count). The store owns every query and
+/// transaction (DESIGN.md): api/ and platform/ reach the database only
+/// through store functions and speak `store::Error`, never diesel's types.
+fn diesel_lines(name: &str, text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or("");
+        if code.contains("diesel::") || code.contains("use diesel") || code.contains("diesel(") {
+            found.push(format!("{name}:{}: {}", n + 1, line.trim()));
+        }
+    }
+    found
+}
+
+#[test]
+fn only_the_store_uses_diesel() {
+    let mut found = Vec::new();
+    for layer in ["api", "platform"] {
+        let mut files = Vec::new();
+        rust_files(&Path::new(ROOT).join("src").join(layer), &mut files);
+        for file in files {
+            let text = fs::read_to_string(&file).expect("read");
+            found.extend(diesel_lines(&file.display().to_string(), &text));
+        }
+    }
+    assert!(found.is_empty(), "diesel named outside the store (move the query into src/store/):\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_diesel_check_sees_an_import_and_spares_prose() {
+    let sample = "use diesel::Connection;\n// diesel::QueryResult in a comment\nfn f() -> diesel::QueryResult<()> {}\n";
+    let found = diesel_lines("s", sample);
+    assert_eq!(found, ["s:1: use diesel::Connection;", "s:3: fn f() -> diesel::QueryResult<()> {}"]);
+    assert_eq!(diesel_lines("s", "#[derive(diesel(table_name = x))]").len(), 1);
+    assert!(diesel_lines("s", "let s = store::page::entries(conn, shop, customer, None, 50)?;").is_empty());
 }
 
 /// The HTTP layer's error vocabulary: the inner layers speak their own

@@ -60,6 +60,7 @@ mod platform_claims;
 mod platform_faults;
 mod platform_races;
 mod platform_schema;
+mod pos_quote;
 #[path = "../support/shopify_double.rs"]
 mod shopify_double;
 mod webhook_money;

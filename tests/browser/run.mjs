@@ -22,6 +22,7 @@ import { sessionTests } from './specs/session.mjs';
 import { widgetMoreTests } from './specs/widget-more.mjs';
 import { adminUiTests } from './specs/admin-ui.mjs';
 import { embeddedTests } from './specs/embedded.mjs';
+import { extensionTests } from './specs/extension.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ctx = {};
@@ -51,6 +52,7 @@ if (process.argv.includes('--screenshots-only')) {
     ruleTests();
     widgetTests(ctx);
     sessionTests(ctx);
+    extensionTests(ctx);
     posTests(ctx);
     adminTests(ctx);
     walkthroughTests(ctx, join(here, 'artifacts', 'issue13'));

@@ -10,7 +10,7 @@ use crate::domain::event::EventSource;
 use crate::domain::money::Currency;
 use crate::domain::platform_event::Order;
 use crate::platform::error::{Error, Result};
-use crate::store::{events, offer_life, shops, webhooks, AnyConnection};
+use crate::store::{self, events, offer_life, shops, webhooks, AnyConnection};
 use serde_json::Value;
 
 /// Where an event from a webhook says it came from (`campaign_events.source`).
@@ -68,7 +68,9 @@ fn order_offers(conn: &mut AnyConnection, shop_id: &str, order: &Order) -> Resul
     let subtotal = order.subtotal.as_ref().ok().map(|money| money.minor());
     let mut used = 0;
     for code in &order.codes {
-        used += usize::from(offer_life::use_code(conn, shop_id, code, &order.order_id, subtotal, now)?);
+        used += usize::from(
+            offer_life::use_code(conn, shop_id, code, &order.order_id, subtotal, now).map_err(store::Error::from)?,
+        );
     }
     let mut outcome = format!("offers used: {used}");
     if order.paid {
@@ -100,7 +102,9 @@ fn checkout(conn: &mut AnyConnection, shop_id: &str, payload: &Value) -> Result<
 /// an unused claim's code gives its points back.
 fn discount_deleted(conn: &mut AnyConnection, shop_id: &str, payload: &Value) -> Result<String> {
     let deleted = payloads::discount_deleted(payload).map_err(Error::Payload)?;
-    match offer_life::deleted_at_platform(conn, shop_id, &deleted.platform_id, crate::clock::now())? {
+    match offer_life::deleted_at_platform(conn, shop_id, &deleted.platform_id, crate::clock::now())
+        .map_err(store::Error::from)?
+    {
         Some(true) => Ok("offer deleted, reservation released".into()),
         Some(false) => Ok("offer already closed".into()),
         None => Ok(webhooks::apply_discount_deleted(conn, shop_id, &deleted)?),
