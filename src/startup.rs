@@ -37,7 +37,9 @@ impl Application {
             tracing::warn!(day_secs = settings.day_secs, "LOYALTY_DAY_SECS is set: a day of points expiry, pending windows and warnings is shortened (tests and demos only)");
         }
         let clock = crate::clock::Clock::new(settings.day_secs);
-        let store = tokio::task::spawn_blocking(move || Store::open_with_clock(&url, pool, batch, clock)).await??;
+        let db = settings.db;
+        let store =
+            tokio::task::spawn_blocking(move || Store::open_with_clock(&url, pool, batch, clock, &db)).await??;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();

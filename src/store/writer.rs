@@ -197,6 +197,7 @@ impl GroupWriter {
 fn write_loop(mut conn: AnyConnection, inbox: &Inbox, gate: &Gate, reopen: &Reopen, max_batch: usize) {
     let deadlock = Deadlock::watching(&mut conn);
     let (mut victims, mut carried) = (Vec::new(), Vec::new());
+    let mut unreachable = false;
     loop {
         let (batch, alone) = match victims.is_empty() {
             false => (std::mem::take(&mut victims), true),
@@ -223,7 +224,7 @@ fn write_loop(mut conn: AnyConnection, inbox: &Inbox, gate: &Gate, reopen: &Reop
             continue;
         }
         if is_broken(&mut conn) {
-            if let Some(mut fresh) = reconnect(reopen) {
+            if let Some(mut fresh) = reconnect(reopen, &mut unreachable) {
                 deadlock.watch(&mut fresh);
                 conn = fresh;
                 // Nothing of theirs reached the server: they run on the new connection.
@@ -271,15 +272,20 @@ fn is_broken(conn: &mut AnyConnection) -> bool {
 }
 
 /// A new connection for a broken one; while the database stays out of
-/// reach, None after a 200 ms pause (each batch meanwhile fails fast).
-fn reconnect(reopen: &Reopen) -> Option<AnyConnection> {
+/// reach, None after a 200 ms pause (each batch meanwhile fails fast, 503).
+/// Only the first failure of an outage is logged (`unreachable` remembers
+/// it), not one line per batch.
+fn reconnect(reopen: &Reopen, unreachable: &mut bool) -> Option<AnyConnection> {
     match reopen() {
         Ok(fresh) => {
             tracing::warn!("write connection reopened");
+            *unreachable = false;
             Some(fresh)
         }
         Err(error) => {
-            tracing::error!(error = %error, "write connection cannot be reopened");
+            if !std::mem::replace(unreachable, true) {
+                tracing::error!(error = %format!("{error:#}").split_whitespace().collect::<Vec<_>>().join(" "), "write connection cannot be reopened; retrying");
+            }
             std::thread::sleep(std::time::Duration::from_millis(200));
             None
         }
@@ -315,8 +321,15 @@ fn commit_batch(conn: &mut AnyConnection, batch: Vec<Box<dyn Unit>>, deadlock: &
         Ok::<(), Error>(())
     })
     .map_err(|e| format!("{e:?}"));
-    if let Err(cause) = &committed {
-        tracing::error!(%cause, units = ran.len(), unstarted = waiting.len(), "group commit failed");
+    match &committed {
+        // Units ran and their commit failed: each is answered with it.
+        Err(cause) if !ran.is_empty() => {
+            tracing::error!(%cause, units = ran.len(), unstarted = waiting.len(), "group commit failed")
+        }
+        // The transaction could not begin (the connection is gone): the
+        // reconnect logs the outage once.
+        Err(cause) => tracing::debug!(%cause, unstarted = waiting.len(), "group commit could not begin"),
+        Ok(()) => {}
     }
     for unit in ran {
         unit.finish(committed.clone());
