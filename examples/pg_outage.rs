@@ -13,7 +13,7 @@
 //!
 //!     pg_outage <db server url> <control script> <scenario> [rounds=5] [clients=32] [recover-within-s=5]
 //!
-//! The control script is run as `<script> down|up|reset <scenario> <round>`;
+//! The control script is run as `<script> control down|up|reset <scenario> <round>`;
 //! `up` returns once the server accepts connections (pg_ctl -w).
 
 #[path = "common/audit.rs"]
@@ -141,9 +141,10 @@ async fn one_round(
 }
 
 async fn run_control(control: &str, action: &str, scenario: &str, round: u64) -> anyhow::Result<()> {
-    let status =
-        tokio::process::Command::new("bash").arg(control).args([action, scenario, &round.to_string()]).status().await?;
-    anyhow::ensure!(status.success(), "{control} {action} {scenario} {round} failed: {status}");
+    let mut command = std::process::Command::new("bash");
+    command.arg(control).args(["control", action, scenario, &round.to_string()]);
+    let status = tokio::task::spawn_blocking(move || command.status()).await??;
+    anyhow::ensure!(status.success(), "{control} control {action} {scenario} {round} failed: {status}");
     Ok(())
 }
 
@@ -214,15 +215,16 @@ async fn claimer(
             .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
             .json(&serde_json::json!({ "points": shop::POINTS_PER_CLAIM }));
         let (answer, body) = send(request).await;
-        let mut log = log.lock().expect("log");
-        if answer.status == 201 {
-            let claim: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-            let field = |k: &str| claim[k].as_str().unwrap_or_default().to_string();
-            log.accepted.push(AcceptedClaim { id: field("id"), code: field("code"), refunded: false });
-        }
         let pause = answer.status != 201;
-        log.claims.push(answer);
-        drop(log);
+        {
+            let mut log = log.lock().expect("log");
+            if answer.status == 201 {
+                let claim: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+                let field = |k: &str| claim[k].as_str().unwrap_or_default().to_string();
+                log.accepted.push(AcceptedClaim { id: field("id"), code: field("code"), refunded: false });
+            }
+            log.claims.push(answer);
+        }
         if pause {
             // As a client told Retry-After would, briefly (not the full second: recovery is measured).
             tokio::time::sleep(Duration::from_millis(50)).await;

@@ -1,6 +1,7 @@
 //! Start-up settings: a short secret is refused, no secret
 //! means a clearly flagged development mode.
 
+use crate::helpers::postgres_server;
 use loyalty_wallet::config::{Settings, DEV_CLIENT_ID, DEV_SECRET, MIN_SECRET_BYTES};
 use std::collections::HashMap;
 
