@@ -100,7 +100,11 @@ async fn main() -> anyhow::Result<()> {
         accepted.len(),
         lost.len()
     );
-    fleet::stop_service(service).await;
+    let mut service = service;
+    service.stop().await;
+    if let Some(log) = &service.log {
+        println!("service log: {}", log.display());
+    }
     problems.extend(lost);
     if !verified {
         problems.push("bench verify failed (ledger invariants or an acknowledged claim missing)".into());
@@ -151,13 +155,18 @@ async fn run_control(control: &str, action: &str, scenario: &str, round: u64) ->
 /// What a round's answers show.
 fn judge(log: &Log, down_at: Instant, up_at: Instant, within: Duration) -> Round {
     let mut problems = Vec::new();
-    for answer in log.claims.iter().chain(&log.ready) {
+    let claims = log.claims.iter().map(|a| ("claim", a));
+    for (what, answer) in claims.chain(log.ready.iter().map(|a| ("/readyz", a))) {
         let is_503 = answer.status == 503;
         if answer.status >= 500 && !(is_503 && answer.code == "unavailable" && answer.retry_after) {
             problems.push(format!("{} {} (Retry-After: {})", answer.status, answer.code, answer.retry_after));
         }
         if is_503 && answer.took > FAST_ANSWER {
-            problems.push(format!("a 503 took {:.2} s", answer.took.as_secs_f64()));
+            let at = answer.sent.saturating_duration_since(down_at).as_secs_f64();
+            problems.push(format!(
+                "a {what} 503 took {:.2} s (sent {at:.2} s after the outage began)",
+                answer.took.as_secs_f64()
+            ));
         }
         if answer.status == 0 {
             problems.push(format!("transport error: {}", answer.code));

@@ -98,10 +98,10 @@ pg_conf "$OUTAGE_WORK/a" "max_connections = 200" "fsync = on" "synchronous_commi
 pg_start "$OUTAGE_WORK/a" "$(port_of a)" "$OUTAGE_WORK/a.log"
 A=127.0.0.1:$(port_of a)
 
-run() { "$EXAMPLE" "$1" "$(realpath "$0")" "$2" "$ROUNDS" "$CLIENTS" "$3"; }
+run() { RUST_BACKTRACE=0 "$EXAMPLE" "$1" "$(realpath "$0")" "$2" "$ROUNDS" "$CLIENTS" "$3"; }
 case "$MODE" in
   restart)
-    for scenario in fast immediate stop20; do
+    for scenario in ${OUTAGE_SCENARIOS:-fast immediate stop20}; do
       run "postgres://postgres@$A/postgres" "$scenario" 5
     done
     ;;

@@ -197,7 +197,7 @@ impl GroupWriter {
 fn write_loop(mut conn: AnyConnection, inbox: &Inbox, gate: &Gate, reopen: &Reopen, max_batch: usize) {
     let deadlock = Deadlock::watching(&mut conn);
     let (mut victims, mut carried) = (Vec::new(), Vec::new());
-    let mut unreachable = false;
+    let mut outage = Outage::default();
     loop {
         let (batch, alone) = match victims.is_empty() {
             false => (std::mem::take(&mut victims), true),
@@ -224,7 +224,7 @@ fn write_loop(mut conn: AnyConnection, inbox: &Inbox, gate: &Gate, reopen: &Reop
             continue;
         }
         if is_broken(&mut conn) {
-            if let Some(mut fresh) = reconnect(reopen, &mut unreachable) {
+            if let Some(mut fresh) = reconnect(reopen, &mut outage) {
                 deadlock.watch(&mut fresh);
                 conn = fresh;
                 // Nothing of theirs reached the server: they run on the new connection.
@@ -271,22 +271,37 @@ fn is_broken(conn: &mut AnyConnection) -> bool {
         || conn.batch_execute("SELECT 1").is_err()
 }
 
-/// A new connection for a broken one; while the database stays out of
-/// reach, None after a 200 ms pause (each batch meanwhile fails fast, 503).
-/// Only the first failure of an outage is logged (`unreachable` remembers
-/// it), not one line per batch.
-fn reconnect(reopen: &Reopen, unreachable: &mut bool) -> Option<AnyConnection> {
+/// An outage as one writer sees it: when it last tried to reconnect, and
+/// whether that failed (logged once per outage, not once per batch).
+#[derive(Default)]
+struct Outage {
+    last_attempt: Option<std::time::Instant>,
+    failing: bool,
+}
+
+/// Reconnect attempts while the database is away, at most this often; the
+/// batches in between are answered unavailable at once.
+const RECONNECT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// A new connection for a broken one, or None while the database stays out
+/// of reach: then the batch is answered 503 at once (its units never
+/// reached the server), so no request waits on a string of attempts.
+fn reconnect(reopen: &Reopen, outage: &mut Outage) -> Option<AnyConnection> {
+    if outage.failing && outage.last_attempt.is_some_and(|at| at.elapsed() < RECONNECT_EVERY) {
+        return None;
+    }
+    outage.last_attempt = Some(std::time::Instant::now());
     match reopen() {
         Ok(fresh) => {
             tracing::warn!("write connection reopened");
-            *unreachable = false;
+            outage.failing = false;
             Some(fresh)
         }
         Err(error) => {
-            if !std::mem::replace(unreachable, true) {
-                tracing::error!(error = %format!("{error:#}").split_whitespace().collect::<Vec<_>>().join(" "), "write connection cannot be reopened; retrying");
+            if !std::mem::replace(&mut outage.failing, true) {
+                let error = format!("{error:#}").split_whitespace().collect::<Vec<_>>().join(" ");
+                tracing::error!(%error, "write connection cannot be reopened; retrying");
             }
-            std::thread::sleep(std::time::Duration::from_millis(200));
             None
         }
     }
