@@ -53,6 +53,9 @@ pub struct Settings {
     /// queued write units into one transaction; 0 = one transaction per
     /// unit on the pool.
     pub pg_group_writers: usize,
+    /// PostgreSQL connections: prepared statements (off behind a
+    /// transaction-mode pooler) and the connect timeout.
+    pub db: crate::store::ConnectOptions,
     /// Seconds in a "day" of expiry, pending windows, warnings and win-back
     /// (`LOYALTY_DAY_SECS`, default 86400; shorter only for tests and demos).
     pub(crate) day_secs: i64,
@@ -172,6 +175,7 @@ impl Settings {
             body_limit_bytes: number(&get, "LOYALTY_BODY_LIMIT_BYTES", 64 * 1024)?,
             group_commit_max: number(&get, "LOYALTY_GROUP_COMMIT_MAX", writes.max_batch)?,
             pg_group_writers: number(&get, "LOYALTY_PG_GROUP_WRITERS", writes.pg_writers)?,
+            db: crate::store::ConnectOptions::from_lookup(&get)?,
             day_secs: day_secs(&get)?,
             allow_loopback_urls: development
                 || get("LOYALTY_ALLOW_LOOPBACK_URLS").is_some_and(|v| v == "1" || v == "true"),

@@ -7,6 +7,7 @@ use loyalty_wallet::crypto::KeySource;
 use loyalty_wallet::domain::ids::ShopDomain;
 use loyalty_wallet::startup::Application;
 use loyalty_wallet::{dev, store, telemetry};
+use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(name = "loyalty-wallet", version, about = "Loyalty points wallet service")]
@@ -50,8 +51,34 @@ enum Command {
     },
 }
 
+/// Errors end the process with one line and a non-zero status: never
+/// anyhow's Debug report, which prints a stack backtrace whenever
+/// RUST_BACKTRACE is set (as it often is in containers).
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.is::<Reported>() => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("Error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error was logged already (as one ERROR line through the log).
+#[derive(Debug)]
+struct Reported;
+
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("reported")
+    }
+}
+
+impl std::error::Error for Reported {}
+
+async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::from_env()?;
     match cli.command.unwrap_or(Command::Serve) {
@@ -59,11 +86,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => {
             let _log = telemetry::init(settings.log_format);
             let url = settings.database_url.clone();
+            let options = settings.db;
             tokio::task::spawn_blocking(move || {
-                let (pool, backend) = store::pool::build(&url, 1)?;
-                let mut conn = pool.get()?;
+                let mut conn = store::pool::connect_first(&url, &options)?;
                 store::run_migrations(&mut conn)?;
-                println!("migrations applied ({backend:?})");
+                println!("migrations applied ({:?})", store::pool::Backend::of_url(&url));
                 anyhow::Ok(())
             })
             .await?
@@ -101,10 +128,9 @@ async fn rotate_key(settings: Settings) -> anyhow::Result<()> {
             "rotate-key needs the new key in LOYALTY_ENCRYPTION_KEY (and the old ones in LOYALTY_ENCRYPTION_KEY_OLD)"
         );
     }
-    let (url, keys) = (settings.database_url.clone(), settings.platform.tokens.clone());
+    let (url, keys, options) = (settings.database_url.clone(), settings.platform.tokens.clone(), settings.db);
     let done = tokio::task::spawn_blocking(move || {
-        let (pool, _) = store::pool::build(&url, 1)?;
-        let mut conn = pool.get()?;
+        let mut conn = store::pool::connect_first(&url, &options)?;
         store::run_migrations(&mut conn)?;
         store::write_transaction(&mut conn, |c| store::shops::rotate_tokens(c, &keys, false))
             .map_err(|e| anyhow::anyhow!("rotation failed: {}", loyalty_wallet::error::AppError::from(e).message))
@@ -126,7 +152,13 @@ async fn rotate_key(settings: Settings) -> anyhow::Result<()> {
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let _log = telemetry::init(settings.log_format);
     let development = settings.development;
-    let app = Application::build(settings.clone()).await?;
+    let app = match Application::build(settings.clone()).await {
+        Ok(app) => app,
+        Err(error) => {
+            tracing::error!("cannot start: {error:#}");
+            return Err(Reported.into());
+        }
+    };
     let host = settings.bind.rsplit_once(':').map_or("127.0.0.1", |(host, _)| host).to_string();
     let base = format!("http://{}:{}", if host == "0.0.0.0" { "127.0.0.1" } else { &host }, app.port());
     if development {

@@ -40,7 +40,9 @@ impl Application {
             tracing::warn!(api_version = %settings.platform.api_version, "{warning}");
         }
         let clock = crate::clock::Clock::new(settings.day_secs);
-        let store = tokio::task::spawn_blocking(move || Store::open_with_clock(&url, pool, batch, clock)).await??;
+        let db = settings.db;
+        let store =
+            tokio::task::spawn_blocking(move || Store::open_with_clock(&url, pool, batch, clock, &db)).await??;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();

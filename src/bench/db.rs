@@ -110,8 +110,11 @@ fn fresh(database: &str) -> anyhow::Result<(String, Cleanup)> {
 /// The URL of database `name` on the server of `url`.
 pub fn database_url(url: &str, name: &str) -> String {
     let authority_start = url.find("://").map_or(0, |i| i + 3);
-    let path_start = url[authority_start..].find('/').map_or(url.len(), |i| authority_start + i);
-    format!("{}/{name}", &url[..path_start])
+    // Parameters (sslmode, sslrootcert=/a/path, target_session_attrs) stay.
+    let query = url.find('?').map_or("", |at| &url[at..]);
+    let before_query = url.len() - query.len();
+    let path_start = url[authority_start..before_query].find('/').map_or(before_query, |i| authority_start + i);
+    format!("{}/{name}{query}", &url[..path_start])
 }
 
 /// The database name in a PostgreSQL URL.
@@ -146,6 +149,11 @@ mod tests {
     fn database_urls() {
         assert_eq!(database_url("postgres://u@h:1/postgres", "x"), "postgres://u@h:1/x");
         assert_eq!(database_url("postgres://u@h:1", "x"), "postgres://u@h:1/x");
+        assert_eq!(
+            database_url("postgres://u@h:1/postgres?sslmode=verify-full&sslrootcert=/t/ca.crt", "x"),
+            "postgres://u@h:1/x?sslmode=verify-full&sslrootcert=/t/ca.crt"
+        );
+        assert_eq!(database_url("postgres://u@h:1?sslmode=require", "x"), "postgres://u@h:1/x?sslmode=require");
         assert_eq!(database_name("postgres://u@h:1/lw?sslmode=disable"), Some("lw"));
         assert_eq!(database_name("postgres://u@h:1"), None);
     }

@@ -5,8 +5,9 @@
 //!   optional `details`; they are logged at debug level only.
 //! - Our errors (5xx) answer with a generic message and no internals; the
 //!   cause is logged at error level inside the request span (so with its
-//!   request id). A lost database (pool timeout, connection refused) is 503
-//!   `unavailable`, anything else 500 `internal`.
+//!   request id). A lost database (pool timeout, connection refused, a
+//!   server restarting or read-only after a failover) is 503 `unavailable`
+//!   with `Retry-After`, logged at warn level; anything else 500 `internal`.
 //! - Diesel's `NotFound` is a 404: a row the caller asked for is not there.
 
 mod from_layers;
@@ -108,6 +109,11 @@ pub struct AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// Seconds a client is told to wait after a 503 `unavailable`: a restart or
+/// failover of PostgreSQL takes a few seconds, and a second apart keeps
+/// retries from piling onto a database that is coming back.
+const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 1;
+
 impl AppError {
     pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
@@ -154,8 +160,12 @@ impl AppError {
         Self::internal(anyhow::anyhow!(message.into()))
     }
 
+    /// The database is out of reach or restarting: the client may come back
+    /// in a second (`Retry-After: 1`, `details.retry_after`), and the same
+    /// `Idempotency-Key` makes that retry safe.
     pub(crate) fn unavailable(cause: impl Into<anyhow::Error>) -> Self {
-        let mut error = Self::new(ErrorCode::Unavailable, "service temporarily unavailable");
+        let mut error = Self::new(ErrorCode::Unavailable, "service temporarily unavailable")
+            .with_details(json!({ "retry_after": UNAVAILABLE_RETRY_AFTER_SECS }));
         error.cause = Some(cause.into());
         error
     }
@@ -203,13 +213,16 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if self.is_server_error() {
+        if self.code == ErrorCode::Unavailable {
+            // A database restart answers many requests so; each is not an error of ours.
+            tracing::warn!(code = ?self.code, error = ?self, "request answered unavailable");
+        } else if self.is_server_error() {
             tracing::error!(code = ?self.code, error = ?self, "request failed");
         } else {
             tracing::debug!(code = ?self.code, message = %self.message, "request refused");
         }
         let mut response = HttpResponse::build(self.status);
-        // A 429 says when to come back (`details.retry_after`, seconds).
+        // A 429 or 503 says when to come back (`details.retry_after`, seconds).
         if let Some(seconds) = self.details.get("retry_after").and_then(Value::as_u64) {
             response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
         }

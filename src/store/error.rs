@@ -57,7 +57,10 @@ impl From<DieselError> for Error {
     fn from(error: DieselError) -> Self {
         match error {
             DieselError::NotFound => Error::NotFound("resource"),
-            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => Error::Unavailable(error.into()),
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::ReadOnlyTransaction,
+                _,
+            ) => Error::Unavailable(error.into()),
             ref retryable if is_retryable(retryable) => Error::Unavailable(error.into()),
             DieselError::DatabaseError(_, ref info) if is_busy(info.message()) => Error::Unavailable(error.into()),
             other => Error::Database(other),
@@ -65,8 +68,22 @@ impl From<DieselError> for Error {
     }
 }
 
+/// Busy, or a server that is stopping, starting or gone (a restart or a
+/// failover in progress): the same request succeeds a moment later.
 fn is_busy(message: &str) -> bool {
-    message.contains("database is locked") || message.contains("statement timeout")
+    [
+        "database is locked",
+        "statement timeout",
+        "terminating connection",
+        "the database system is",
+        "server closed the connection",
+        "no connection to the server",
+        "SSL connection has been closed",
+        "SSL SYSCALL error",
+        "read-only transaction",
+    ]
+    .iter()
+    .any(|needle| message.contains(needle))
 }
 
 /// PostgreSQL picked this statement's transaction as a deadlock victim
@@ -107,6 +124,13 @@ mod tests {
         let deadlock =
             DieselError::DatabaseError(DatabaseErrorKind::Unknown, Box::new("deadlock detected".to_string()));
         assert!(matches!(Error::from(deadlock), Error::Unavailable(_)));
+        let restart = DieselError::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new("terminating connection due to administrator command".to_string()),
+        );
+        assert!(matches!(Error::from(restart), Error::Unavailable(_)));
+        let standby = DieselError::DatabaseError(DatabaseErrorKind::ReadOnlyTransaction, Box::new("ro".to_string()));
+        assert!(matches!(Error::from(standby), Error::Unavailable(_)));
     }
 
     #[test]

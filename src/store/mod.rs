@@ -28,6 +28,7 @@ pub mod offers;
 pub mod outbox;
 pub(crate) mod page;
 pub(crate) mod pending;
+pub mod pg_connect;
 pub mod pool;
 pub mod programs;
 pub mod reconcile;
@@ -50,6 +51,7 @@ use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::prelude::*;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 pub use error::{Error, Result};
+pub use pg_connect::{ConnectOptions, StartupError};
 pub(crate) use pool::{Backend, Pool};
 use std::sync::Arc;
 use writer::GroupWriter;
@@ -160,33 +162,39 @@ pub struct Store {
 impl Store {
     /// Connects, migrates, and starts the group-commit writers.
     pub fn open(url: &str, pool_size: u32, writes: Writes) -> anyhow::Result<Self> {
-        Self::open_with_clock(url, pool_size, writes, Clock::default())
+        Self::open_with_clock(url, pool_size, writes, Clock::default(), &ConnectOptions::from_env())
     }
 
-    /// As [`Store::open`], every unit of work reading time from `clock`.
-    pub(crate) fn open_with_clock(url: &str, pool_size: u32, writes: Writes, clock: Clock) -> anyhow::Result<Self> {
+    /// As [`Store::open`], every unit of work reading time from `clock`. The
+    /// first connection fails as a [`StartupError`] (one line for the log).
+    pub(crate) fn open_with_clock(
+        url: &str,
+        pool_size: u32,
+        writes: Writes,
+        clock: Clock,
+        options: &ConnectOptions,
+    ) -> anyhow::Result<Self> {
         let backend = pool::Backend::of_url(url);
         let reopen: writer::Reopen = {
-            let url = url.to_string();
-            Arc::new(move || pool::connect(&url, backend))
+            let (url, options) = (url.to_string(), *options);
+            Arc::new(move || pool::connect_with(&url, backend, &options))
         };
-        if backend == Backend::Sqlite {
-            // One connection first, alone: it switches a fresh file to WAL and
-            // migrates it before any other connection opens the file (a
-            // fresh pool opening eight at once raced both), then becomes
-            // the writer's.
-            let mut first = pool::connect(url, Backend::Sqlite)?;
-            run_migrations(&mut first)?;
-            let writer = GroupWriter::start(vec![first], reopen, writes.max_batch, clock.clone())?;
-            let (pool, _) = pool::build(url, pool_size)?;
-            return Ok(Self { pool, writer: Some(Arc::new(writer)), clock, programs: Arc::default() });
-        }
-        let (pool, _) = pool::build(url, pool_size)?;
-        run_migrations(&mut *pool.get()?)?;
-        let writer = match writes.pg_writers {
+        // One connection first, alone: it shows the database answers, and on
+        // SQLite it switches a fresh file to WAL and migrates it before any
+        // other connection opens the file (a fresh pool opening eight at
+        // once raced both); then it becomes a writer's.
+        let mut first = pool::connect_first(url, options)?;
+        run_migrations(&mut first)?;
+        let (pool, _) = pool::build_with(url, pool_size, options)?;
+        let writers = match backend {
+            Backend::Sqlite => 1,
+            Backend::Postgres => writes.pg_writers,
+        };
+        let writer = match writers {
             0 => None,
             n => {
-                let conns = (0..n).map(|_| reopen()).collect::<anyhow::Result<Vec<_>>>()?;
+                let mut conns = vec![first];
+                conns.extend((1..n).map(|_| reopen()).collect::<anyhow::Result<Vec<_>>>()?);
                 Some(Arc::new(GroupWriter::start(conns, reopen, writes.max_batch, clock.clone())?))
             }
         };
@@ -213,7 +221,7 @@ impl Store {
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            let mut conn = pool.get().map_err(Error::from)?;
+            let mut conn = pool.checkout()?;
             clock::scoped(&clock, || work(&mut conn))
         })
         .await
@@ -237,7 +245,7 @@ impl Store {
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            let mut conn = pool.get().map_err(Error::from)?;
+            let mut conn = pool.checkout()?;
             clock::scoped(&clock, || write_transaction(&mut conn, work))
         })
         .await

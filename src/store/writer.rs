@@ -197,6 +197,7 @@ impl GroupWriter {
 fn write_loop(mut conn: AnyConnection, inbox: &Inbox, gate: &Gate, reopen: &Reopen, max_batch: usize) {
     let deadlock = Deadlock::watching(&mut conn);
     let (mut victims, mut carried) = (Vec::new(), Vec::new());
+    let mut outage = Outage::default();
     loop {
         let (batch, alone) = match victims.is_empty() {
             false => (std::mem::take(&mut victims), true),
@@ -223,7 +224,7 @@ fn write_loop(mut conn: AnyConnection, inbox: &Inbox, gate: &Gate, reopen: &Reop
             continue;
         }
         if is_broken(&mut conn) {
-            if let Some(mut fresh) = reconnect(reopen) {
+            if let Some(mut fresh) = reconnect(reopen, &mut outage) {
                 deadlock.watch(&mut fresh);
                 conn = fresh;
                 // Nothing of theirs reached the server: they run on the new connection.
@@ -270,17 +271,37 @@ fn is_broken(conn: &mut AnyConnection) -> bool {
         || conn.batch_execute("SELECT 1").is_err()
 }
 
-/// A new connection for a broken one; while the database stays out of
-/// reach, None after a 200 ms pause (each batch meanwhile fails fast).
-fn reconnect(reopen: &Reopen) -> Option<AnyConnection> {
+/// An outage as one writer sees it: when it last tried to reconnect, and
+/// whether that failed (logged once per outage, not once per batch).
+#[derive(Default)]
+struct Outage {
+    last_attempt: Option<std::time::Instant>,
+    failing: bool,
+}
+
+/// Reconnect attempts while the database is away, at most this often; the
+/// batches in between are answered unavailable at once.
+const RECONNECT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// A new connection for a broken one, or None while the database stays out
+/// of reach: then the batch is answered 503 at once (its units never
+/// reached the server), so no request waits on a string of attempts.
+fn reconnect(reopen: &Reopen, outage: &mut Outage) -> Option<AnyConnection> {
+    if outage.failing && outage.last_attempt.is_some_and(|at| at.elapsed() < RECONNECT_EVERY) {
+        return None;
+    }
+    outage.last_attempt = Some(std::time::Instant::now());
     match reopen() {
         Ok(fresh) => {
             tracing::warn!("write connection reopened");
+            outage.failing = false;
             Some(fresh)
         }
         Err(error) => {
-            tracing::error!(error = %error, "write connection cannot be reopened");
-            std::thread::sleep(std::time::Duration::from_millis(200));
+            if !std::mem::replace(&mut outage.failing, true) {
+                let error = format!("{error:#}").split_whitespace().collect::<Vec<_>>().join(" ");
+                tracing::error!(%error, "write connection cannot be reopened; retrying");
+            }
             None
         }
     }
@@ -315,8 +336,15 @@ fn commit_batch(conn: &mut AnyConnection, batch: Vec<Box<dyn Unit>>, deadlock: &
         Ok::<(), Error>(())
     })
     .map_err(|e| format!("{e:?}"));
-    if let Err(cause) = &committed {
-        tracing::error!(%cause, units = ran.len(), unstarted = waiting.len(), "group commit failed");
+    match &committed {
+        // Units ran and their commit failed: each is answered with it.
+        Err(cause) if !ran.is_empty() => {
+            tracing::error!(%cause, units = ran.len(), unstarted = waiting.len(), "group commit failed")
+        }
+        // The transaction could not begin (the connection is gone): the
+        // reconnect logs the outage once.
+        Err(cause) => tracing::debug!(%cause, unstarted = waiting.len(), "group commit could not begin"),
+        Ok(()) => {}
     }
     for unit in ran {
         unit.finish(committed.clone());

@@ -37,9 +37,14 @@ pub fn postgres_server() -> Option<String> {
 /// long-lived local server does not collect `lw_test_*` databases.
 static CREATED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
+/// A URL without its `?…` parameters (sslmode, sslrootcert=/a/path), and them.
+fn split_query(url: &str) -> (&str, &str) {
+    url.find('?').map_or((url, ""), |at| url.split_at(at))
+}
+
 fn drop_test_database(url: &str) {
     let Some(server) = postgres_server() else { return };
-    let Some((_, name)) = url.rsplit_once('/') else { return };
+    let Some((_, name)) = split_query(url).0.rsplit_once('/') else { return };
     let owned = {
         let mut created = CREATED.lock().unwrap_or_else(|e| e.into_inner());
         let before = created.len();
@@ -76,8 +81,9 @@ pub fn fresh_database() -> (String, Option<tempfile::TempDir>) {
         let mut admin = PgConnection::establish(&server).expect("connect to TEST_DATABASE_URL");
         diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create test database");
         CREATED.lock().unwrap_or_else(|e| e.into_inner()).push(name.clone());
-        let base = server.rsplit_once('/').map_or(server.as_str(), |(base, _)| base);
-        (format!("{base}/{name}"), None)
+        let (server, query) = split_query(&server);
+        let base = server.rsplit_once('/').map_or(server, |(base, _)| base);
+        (format!("{base}/{name}{query}"), None)
     } else {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("test.db").to_string_lossy().to_string();
@@ -86,7 +92,10 @@ pub fn fresh_database() -> (String, Option<tempfile::TempDir>) {
 }
 
 pub fn test_settings(database_url: &str) -> Settings {
+    // Behind PgBouncer in transaction mode the suite runs with prepared statements off.
+    let prepared = std::env::var("LOYALTY_PG_PREPARED_STATEMENTS").unwrap_or_default();
     let vars: HashMap<String, String> = [
+        ("LOYALTY_PG_PREPARED_STATEMENTS", prepared.as_str()),
         ("DATABASE_URL", database_url),
         ("LOYALTY_BIND", "127.0.0.1:0"),
         ("LOYALTY_APP_SECRET", SECRET),

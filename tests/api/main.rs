@@ -42,6 +42,9 @@ mod ops;
 mod pages;
 mod paging;
 mod parser_errors;
+#[path = "../support/pg_certs.rs"]
+mod pg_certs;
+mod pg_tls;
 mod plans;
 mod programs;
 mod properties;

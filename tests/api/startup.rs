@@ -1,6 +1,7 @@
 //! Start-up settings: a short secret is refused, no secret
 //! means a clearly flagged development mode.
 
+use crate::helpers::postgres_server;
 use loyalty_wallet::config::{Settings, DEV_CLIENT_ID, DEV_SECRET, MIN_SECRET_BYTES};
 use std::collections::HashMap;
 
@@ -133,4 +134,94 @@ fn http_status(base: &str, path: &str) -> Option<u16> {
     let mut answer = String::new();
     stream.read_to_string(&mut answer).ok()?;
     answer.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Runs `serve` with `DATABASE_URL=url` (and RUST_BACKTRACE=1, as many
+/// containers set it) until it exits; its status, how long it took, and all
+/// it printed. A run longer than 60 s is killed and fails the test.
+fn serve_until_exit(url: &str, timeout_secs: &str) -> (std::process::ExitStatus, std::time::Duration, String) {
+    use std::process::{Command, Stdio};
+    let started = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_loyalty-wallet"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("LOYALTY_BIND", "127.0.0.1:0")
+        .env("DATABASE_URL", url)
+        .env("LOYALTY_DB_CONNECT_TIMEOUT_SECS", timeout_secs)
+        .env("RUST_BACKTRACE", "1")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the binary");
+    let deadline = started + std::time::Duration::from_secs(60);
+    while child.try_wait().expect("wait").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the service neither started nor exited within 60 s on {url}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let elapsed = started.elapsed();
+    let output = child.wait_with_output().expect("output");
+    let printed = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (output.status, elapsed, printed)
+}
+
+/// One ERROR line naming `cause` and `host`, a non-zero exit within
+/// `within`, no backtrace, no password, nothing repeated.
+fn assert_one_clear_error(url: &str, cause: &str, host: &str, within: std::time::Duration) {
+    let (status, elapsed, printed) = serve_until_exit(url, "2");
+    assert!(!status.success(), "exit status {status} for {url}: {printed}");
+    assert!(elapsed <= within, "took {elapsed:?} (> {within:?}): {printed}");
+    let errors: Vec<&str> = printed.lines().filter(|l| l.contains("ERROR") || l.contains("Error")).collect();
+    assert_eq!(errors.len(), 1, "one error line: {printed}");
+    assert!(errors[0].contains(cause) && errors[0].contains(host), "cause {cause:?} and host {host:?}: {printed}");
+    assert!(!printed.contains("backtrace") && !printed.contains("s3cret-pw"), "{printed}");
+    assert!(printed.lines().count() <= 3, "no flood: {printed}");
+}
+
+/// Issue 27.2: nothing listens on the port.
+#[test]
+fn an_unreachable_database_is_one_error_line_within_the_connect_timeout() {
+    let url = "postgres://app:s3cret-pw@127.0.0.1:1/loyalty";
+    assert_one_clear_error(url, "database unreachable", "127.0.0.1:1/loyalty", std::time::Duration::from_secs(5));
+}
+
+/// Issue 27.2: a server that does not speak TLS, asked for it; a login the
+/// server refuses (an unknown role: the CI server trusts every password).
+#[test]
+fn a_server_without_tls_and_a_refused_login_are_one_error_line_each() {
+    let Some(server) = postgres_server().filter(|url| !url.contains("sslmode")) else {
+        eprintln!("skipped: needs a plain TEST_DATABASE_URL=postgres://…");
+        return;
+    };
+    let within = std::time::Duration::from_secs(5);
+    let host = server.split('@').nth(1).and_then(|rest| rest.split('/').next()).expect("host:port").to_string();
+    let tls = format!("{server}?sslmode=require");
+    assert_one_clear_error(&tls, "TLS to the database failed", &host, within);
+    let stranger = server.replacen("postgres://postgres", "postgres://nobody-here:s3cret-pw", 1);
+    assert_one_clear_error(&stranger, "database refused the login", &host, within);
+}
+
+/// Issue 27.2 over TLS (.ci/steps/pg_tls.sh): a wrong password for the
+/// password-checked role `app`, and a CA that did not sign the server's
+/// certificate.
+#[test]
+fn a_wrong_password_and_an_untrusted_certificate_are_one_error_line_each() {
+    let Some(server) = postgres_server().filter(|url| url.contains("sslmode=verify-full")) else {
+        eprintln!("skipped: needs the TLS TEST_DATABASE_URL of .ci/steps/pg_tls.sh");
+        return;
+    };
+    let within = std::time::Duration::from_secs(5);
+    let host = server.split('@').nth(1).and_then(|rest| rest.split('/').next()).expect("host:port").to_string();
+    let wrong_password = server.replacen("postgres://postgres", "postgres://app:s3cret-pw", 1);
+    assert_one_clear_error(&wrong_password, "database refused the login", &host, within);
+    let dir = tempfile::tempdir().expect("dir");
+    let stranger = crate::pg_certs::make("a CA this server never saw", &["localhost"]).expect("CA");
+    let wrong_ca = dir.path().join("wrong-ca.crt");
+    std::fs::write(&wrong_ca, stranger.ca_pem).expect("write CA");
+    let rootcert = server.split("sslrootcert=").nth(1).and_then(|r| r.split('&').next()).expect("sslrootcert");
+    let untrusted = server.replace(rootcert, &wrong_ca.to_string_lossy());
+    assert_one_clear_error(&untrusted, "TLS to the database failed", &host, within);
 }
