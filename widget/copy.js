@@ -1,9 +1,6 @@
-// Copy a code: clipboard, else select it and say so. Codes show in groups of four (dashes kept).
+// Copy a code: clipboard, else select it and say so.
 import { h } from './dom.js';
 import { t } from './messages.js';
-
-export const groupedCode = (tag, props, code) => h(tag, props, code.split('-').map((part, i) =>
-  [i ? h('span', {}, '-') : null, (part.match(/.{1,4}/g) || []).map((g) => h('span', { class: 'g' }, g))]));
 
 export function copyButton(code, target, say, props = {}) {
   const btn = h('button', { type: 'button', class: 'secondary copy', ...props }, t('copy'));

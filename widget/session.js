@@ -1,4 +1,5 @@
 // <loyalty-wallet session-url="/apps/loyalty/session">: the token comes from
+// the shop's app proxy, fetched again a minute before it ends.
 const EARLY_MS = 60000;
 
 export function session(url) {
@@ -13,4 +14,15 @@ export function session(url) {
     ? Promise.resolve(current)
     : (pending ||= load().finally(() => { pending = null; })));
   return { get, token: async () => (await get()).token };
+}
+
+// A token's problem readable without the server (a hint only).
+export function tokenProblem(token, now = Date.now()) {
+  try {
+    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const claims = JSON.parse(atob(part));
+    return typeof claims.exp === 'number' && claims.exp * 1000 <= now ? 'expired' : null;
+  } catch {
+    return 'invalid';
+  }
 }

@@ -1,4 +1,5 @@
-// Widget pieces: a code's rules in words, the below-minimum state, the slider step.
+// Widget pieces: a code's rules in words, the below-minimum state, the earn
+// rate, the slider step.
 import { h, fill } from './dom.js';
 import { points as pts, money, when } from './format.js';
 import { t } from './messages.js';
@@ -20,14 +21,17 @@ export function rulesText(claim, p) {
 export function progressView(box, w, value) {
   box.hidden = !w;
   if (!w) return;
-  const p = w.program, rate = Number(w.earn_points_per_unit);
+  const p = w.program;
   fill(box,
     h('p', { class: 'goal' }, t('to_first', { n: pts(p.min_points - w.points_balance) })),
     h('progress', { max: p.min_points, value: Math.max(0, w.points_balance), 'aria-label': t('progress') }),
-    value ? h('p', { class: 'hint' }, t('first_reward', { min: pts(p.min_points), value })) : null,
-    h('p', { class: 'hint' }, rate > 0
-      ? t('earn_rate', { n: pts(rate), unit: money('1', w.currency) })
-      : t('earn_later')));
+    value ? h('p', { class: 'hint' }, t('first_reward', { min: pts(p.min_points), value })) : null);
+}
+
+// How to earn more: the shop's rate, "1 point per $1.00" in the table's plural.
+export function earnText(w) {
+  const rate = Number(w.earn_points_per_unit);
+  return rate > 0 ? t('earn_rate', { count: rate, n: pts(rate), unit: money('1', w.currency) }) : t('earn_later');
 }
 
 export function sliderStep(p, lo, hi) {
