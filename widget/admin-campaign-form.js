@@ -7,7 +7,7 @@ import { h, fill } from './dom.js';
 import { newKey } from './api.js';
 import { codeText } from './format.js';
 import { loadMessages } from './messages.js';
-import { offerItem } from './wallet-offers.js';
+import { offerItem } from './wallet-rules.js';
 import { picker } from './admin-picker.js';
 import { TRIGGERS, DISCOUNTS, validateCampaign, renderCode, randomSymbols } from './admin-campaign-rules.js';
 
@@ -52,7 +52,7 @@ export function campaignForm(call, shop, existing, onSaved) {
   const box = (label) => { const b = h('input', { type: 'checkbox' }); return [b, h('label', { class: 'choice' }, b, label)]; };
 
   c.name = h('input', { type: 'text', maxlength: '200', autocomplete: 'off' });
-  c.title = h('input', { type: 'text', maxlength: '80', autocomplete: 'off' });
+  c.title = h('input', { id: 'cf-offer-title', type: 'text', maxlength: '80', autocomplete: 'off' });
   [c.enabled, c.enabledLabel] = box('Enabled: events issue codes');
   c.kind = select(TRIGGERS);
   c.delay = num();

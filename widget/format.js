@@ -23,10 +23,8 @@ export const day = (iso) => {
 export const when = (iso) =>
   iso ? new Date(iso).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' }) : '';
 
-// A code exactly as it is typed at checkout, on every screen: one text (no
-// groups, no spaces), monospace by the page's `.c`/`.code` rule, and a line
-// break allowed only after its own hyphens (<wbr>; a hyphen before a digit
-// would otherwise not break).
+// A code as typed at checkout, on every screen: one text, no groups; lines
+// break only after its own hyphens (<wbr>: "-" before a digit would not).
 export const codeText = (tag, props, code) =>
   h(tag, props, code.split(/(?<=-)/).map((part, i) => [i ? h('wbr') : null, part]));
 

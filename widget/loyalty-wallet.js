@@ -1,12 +1,10 @@
 // <loyalty-wallet token lang messages api-base> or <loyalty-wallet session-url="/apps/loyalty/session">
 import { h, fill } from './dom.js';
-import { client, newKey, enc } from './api.js';
-import { session, tokenProblem } from './session.js';
+import { client, newKey, enc, session, tokenProblem } from './api.js';
 import { money, points as pts, when, day, refundable, setLocale, codeText } from './format.js';
-import { renderCodes, renderHistory } from './wallet-items.js';
+import { renderCodes, renderHistory, copyButton } from './wallet-items.js';
 import { t, message, localError, closedReason, parsePoints, loadMessages, speech } from './messages.js';
-import { rulesText, progressView, sliderStep, earnText } from './wallet-rules.js';
-import { copyButton } from './copy.js';
+import { rulesText, progressView, sliderStep, earnText, renderOffers } from './wallet-rules.js';
 
 const CSS = new URL('./loyalty-wallet.css', import.meta.url).href;
 const QUOTE_DELAY_MS = 250;
@@ -17,7 +15,6 @@ const WORDS = {
   question: (c) => t('cancel_ask', { code: c.code, points: pts(c.points) }),
   yes: () => t('cancel_yes'),
   no: () => t('cancel_no'),
-  none: () => t('no_codes'),
   noActivity: () => t('no_activity'),
   status: (s) => t(`status_${s}`),
   kind: (k) => t(`entry_${k}`),
@@ -55,7 +52,7 @@ class LoyaltyWallet extends HTMLElement {
 
   #build() {
     const ui = (this.#ui = {});
-    // Typed text stays as typed (letters get "Enter a whole number"); the slider follows whole numbers only.
+    // The slider follows whole numbers only; other text gets "Enter a whole number".
     const sync = (from, to) => () => { if (parsePoints(from.value) != null) to.value = from.value; this.#schedule(); };
     ui.balance = h('strong', { class: 'balance', part: 'balance' }, '–');
     ui.input = h('input', { id: 'pts', type: 'text', inputmode: 'numeric', autocomplete: 'off', 'aria-describedby': 'limits msg' });
@@ -135,7 +132,7 @@ class LoyaltyWallet extends HTMLElement {
       this.#call('GET', '/api/v1/wallet'), this.#call('GET', '/api/v1/claims'),
       this.#call('GET', '/api/v1/offers').catch(() => ({ offers: [] }))]);
     this.#wallet = wallet;
-    // Dates and money in the widget's language: its lang tag, or the shop's locale when it speaks it.
+    // Dates and money in the widget's language (the shop's locale if it is the same language).
     setLocale([this.#lang, wallet.locale].find((l) => l?.length > 2 && l.slice(0, 2) === speech) || speech);
     this.#ui.shell.hidden = false;
     this.#renderWallet(first);
@@ -146,10 +143,10 @@ class LoyaltyWallet extends HTMLElement {
     if (this.#ui.hist.open) await this.#history();
   }
 
-  async #renderOffers(offers) {
+  #renderOffers(offers) {
     const box = this.#ui.offers;
     box.hidden = !offers.length;
-    if (offers.length) (await import('./wallet-offers.js')).renderOffers(box, offers, (s) => this.#say(s));
+    if (offers.length) renderOffers(box, offers, (s) => this.#say(s));
   }
 
   // One more page of a list: `got` takes the page; a "Show more" button while a next page exists.
@@ -226,7 +223,7 @@ class LoyaltyWallet extends HTMLElement {
     this.dataset.state = 'logged-out';
   }
 
-  // A state (sign-in, load failure) is an alert; "switched off" is information, not an error.
+  // A failure is an alert; "switched off" is information.
   #notice(content, kind) {
     const n = this.#ui.notice;
     fill(n, content);

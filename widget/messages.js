@@ -22,7 +22,7 @@ export const t = (key, vars = {}) => {
 
 // Our words for every code the table knows (server refusals included); others are generic.
 export const message = (code, _serverText, program = {}, balance = 0) => code
-  ? t(code in table ? code : 'generic', { min: pts(program.min_points ?? 0), max: pts(program.max_points ?? 0), bal: pts(balance) }) : '';
+  ? t(code === 'unauthorized' ? 'expired' : code in table ? code : 'generic', { min: pts(program.min_points ?? 0), max: pts(program.max_points ?? 0), bal: pts(balance) }) : '';
 
 export function localError(n, program, balance) {
   if (n == null || n <= 0) return 'invalid';

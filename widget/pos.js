@@ -3,14 +3,13 @@
 // and an undo); the customer's open codes, each with copy and "Cancel code",
 // and their campaign offers, to read or copy.
 import { h, fill } from './dom.js';
-import { client, newKey, enc } from './api.js';
+import { client, newKey, enc, tokenProblem } from './api.js';
 import { money, points, codeText } from './format.js';
 import { takeToken } from './page.js';
 import { message, localError, closedReason, parsePoints, loadMessages } from './messages.js';
 import { renderCodes, MERCHANT } from './wallet-lists.js';
-import { offerItem } from './wallet-offers.js';
-import { copyButton } from './copy.js';
-import { tokenProblem } from './session.js';
+import { offerItem } from './wallet-rules.js';
+import { copyButton } from './wallet-items.js';
 
 const $ = (id) => document.getElementById(id);
 const token = takeToken('pos');

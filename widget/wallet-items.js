@@ -1,7 +1,9 @@
 // Codes list and points history, drawn in the caller's `words` (the widget's
-// tables, or the merchant's words of wallet-lists.js for the admin and till).
+// tables, or the merchant's words of wallet-lists.js for the admin and till),
+// and the copy button every code has.
 import { h, fill } from './dom.js';
 import { money, signed, when, codeText, refundable } from './format.js';
+import { t } from './messages.js';
 
 export function renderCodes(ul, claims, onRefund, opts) {
   const w = opts.words;
@@ -51,4 +53,23 @@ function entryItem(e, w) {
       e.delta || !e.pending_delta ? h('span', { class: e.delta < 0 ? 'neg' : 'pos' }, signed(e.delta))
         : h('span', { class: 'sub' }, signed(e.pending_delta))),
     h('div', { class: 'sub' }, when(e.created_at), e.reason ? ` · ${e.reason}` : '', w.balance(e.balance_after)));
+}
+
+// Copy a code: clipboard, else select it and say so.
+export function copyButton(code, target, say, props = {}) {
+  const btn = h('button', { type: 'button', class: 'secondary copy', ...props }, t('copy'));
+  btn.onclick = async () => {
+    try {
+      await navigator.clipboard.writeText(code);
+      btn.textContent = t('copied');
+      say(t('copied_sr'));
+    } catch {
+      getSelection().selectAllChildren(target);
+      btn.textContent = t('select_copy');
+      say(t('select_copy_sr'));
+    }
+    btn.dataset.done = '';
+    setTimeout(() => { btn.textContent = t('copy'); delete btn.dataset.done; }, 4000);
+  };
+  return btn;
 }
