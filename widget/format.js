@@ -24,7 +24,7 @@ export const when = (iso) =>
   iso ? new Date(iso).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' }) : '';
 
 // A code as typed at checkout, on every screen: one text, no groups; lines
-// break only after its own hyphens (<wbr>: "-" before a digit would not).
+// break only after its own hyphens (<wbr>, also before a digit: UAX 14 says no).
 export const codeText = (tag, props, code) =>
   h(tag, props, code.split(/(?<=-)/).map((part, i) => [i ? h('wbr') : null, part]));
 

@@ -47,7 +47,7 @@ async function open(id, keepFocus) {
   let codes, offers;
   try {
     [wallet, { claims: codes }, { offers }] = await Promise.all([call('GET', `/api/v1/pos/customers/${enc(id)}/wallet`),
-      call('GET', `/api/v1/pos/customers/${enc(id)}/claims`), call('GET', `/api/v1/pos/customers/${enc(id)}/offers`)]);
+      call('GET', `/api/v1/pos/customers/${enc(id)}/claims`), call('GET', `/api/v1/pos/customers/${enc(id)}/offers`).catch(() => ({ offers: [] }))]);
   } catch (err) {
     return say($('find-msg'), err.code, err.message);
   }

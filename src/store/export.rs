@@ -4,8 +4,8 @@
 
 use super::customers::{self, CustomerRow, EntryRow};
 use super::schema::{claims, ledger_entries};
-use crate::domain::claim::{CancelledBy, EntryKind};
 use super::AnyConnection;
+use crate::domain::claim::{CancelledBy, EntryKind};
 use diesel::prelude::*;
 use std::collections::HashMap;
 
@@ -54,7 +54,11 @@ pub(crate) fn ledger_page(
 }
 
 /// Who cancelled each of the given claims, for those where it is known.
-fn cancellers(conn: &mut AnyConnection, shop_id: &str, claim_ids: &[&str]) -> QueryResult<HashMap<String, CancelledBy>> {
+fn cancellers(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    claim_ids: &[&str],
+) -> QueryResult<HashMap<String, CancelledBy>> {
     if claim_ids.is_empty() {
         return Ok(HashMap::new());
     }
