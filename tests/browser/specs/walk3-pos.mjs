@@ -90,6 +90,21 @@ export function walk3PosTests(ctx, dir) {
     await textIs(page.locator('#value'), '–');
   });
 
+  test('30.9 till: a switched-off program is information, not an error', async () => {
+    await ctx.customer('30911', 3000);
+    await ctx.admin('PUT', '/api/v1/admin/programs/pos', program({ enabled: false }));
+    try {
+      const page = await openPos(ctx, PHONE);
+      await findAndOpen(page, '30911');
+      const closed = page.locator('#closed');
+      await textIs(closed, 'Redeeming points is switched off at the moment.');
+      assert.equal(await closed.getAttribute('role'), 'status');
+      assert.notEqual(await closed.evaluate((el) => getComputedStyle(el).color), 'rgb(180, 35, 24)', 'not the error colour');
+    } finally {
+      await ctx.admin('PUT', '/api/v1/admin/programs/pos', program());
+    }
+  });
+
   test('30.10 one name at the till and in the admin: “Cancel code” / “Cancelled”, with who did it; in the export too', async () => {
     const cust = await ctx.customer('31011', 3000);
     const mine = await cust.api('POST', '/api/v1/claims', { points: 100 });
