@@ -5,7 +5,7 @@ import { barChart, splitBar } from './charts.js';
 
 const PERIODS = [['7', 'Last 7 days'], ['30', 'Last 30 days'], ['90', 'Last 90 days'], ['', 'All time']];
 const STATUS_COLORS = { open: '#2f5bea', used: '#067647', refunded: '#b54708', expired: '#8c959f', failed: '#b42318' };
-const STATUS_LABELS = { open: 'Open', used: 'Used', refunded: 'Refunded', expired: 'Expired', failed: 'Failed' };
+const STATUS_LABELS = { open: 'Open', used: 'Used', refunded: 'Cancelled', expired: 'Expired', failed: 'Failed' };
 
 const kpi = (label, value, note) => h('div', { class: 'card kpi' }, h('p', { class: 'kpi-label' }, label), h('p', { class: 'kpi-value' }, value), note && h('p', { class: 'hint' }, note));
 const plural = (n, one, many) => `${points(n)} ${n === 1 ? one : many}`;
@@ -72,11 +72,11 @@ export function analyticsPanel(root, call) {
     const refunded = a.refunded || { count: 0, points: 0 }, orders = a.orders;
     fill(body,
       h('div', { class: 'kpis' },
-        kpi('Codes created', points(a.claims_count), refunded.count ? `of which ${points(refunded.count)} refunded` : null),
-        kpi('Points redeemed (net of refunds)', points(a.net_points_redeemed ?? a.points_redeemed),
-          `${points(refunded.points)} points refunded`),
+        kpi('Codes created', points(a.claims_count), refunded.count ? `of which ${points(refunded.count)} cancelled` : null),
+        kpi('Points redeemed (net of cancelled codes)', points(a.net_points_redeemed ?? a.points_redeemed),
+          `${points(refunded.points)} points returned`),
         kpi('Average per code kept', `${points(Math.round(Number(a.average_points_per_net_claim ?? a.average_points_per_claim)))} pts`,
-          `over ${plural(a.net_claims_count ?? a.claims_count, 'code', 'codes')} not refunded`),
+          `over ${plural(a.net_claims_count ?? a.claims_count, 'code', 'codes')} not cancelled`),
         kpi('Codes per customer', Number(a.claims_per_customer.average).toFixed(1), plural(a.claims_per_customer.customers, 'customer', 'customers')),
         kpi('Average order with a code', orders.count ? money(orders.average_value, cur) : 'No orders yet',
           orders.count ? `${plural(orders.count, 'order', 'orders')} · ${money(orders.total_value, cur)} total` : 'Shown once a code is used')),
@@ -84,8 +84,8 @@ export function analyticsPanel(root, call) {
         barChart('Points per code', `Distribution of points per code across ${dist.length} ranges`, dist, { head: ['Points per code', 'Codes'] }),
         barChart(`Codes per ${PER[per]}`, `Codes created per ${PER[per]}, ${perDay.length} ${PER[per]}s`, perDay,
           { color: '#6941c6', head: [per === 'day' ? 'Day' : `${per === 'week' ? 'Week' : 'Month'} starting`, 'Codes'] }),
-        splitBar('Used, refunded and open codes', parts.map((p) => `${p.label} ${p.value}`).join(', '), parts, ['Status', 'Codes']),
-        splitBar('Online and POS codes (not refunded)', split.map((p) => `${p.label} ${p.value}`).join(', '), split, ['Channel', 'Codes'])));
+        splitBar('Used, cancelled and open codes', parts.map((p) => `${p.label} ${p.value}`).join(', '), parts, ['Status', 'Codes']),
+        splitBar('Online and POS codes (not cancelled)', split.map((p) => `${p.label} ${p.value}`).join(', '), split, ['Channel', 'Codes'])));
   }
 
   period.onchange = () => load().catch(() => fill(body, h('p', { class: 'err', role: 'alert' }, 'Could not load the analytics for this period. Try again.')));

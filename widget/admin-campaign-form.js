@@ -5,10 +5,12 @@
 // next to the field they name.
 import { h, fill } from './dom.js';
 import { newKey } from './api.js';
-import { money } from './format.js';
+import { codeText } from './format.js';
+import { loadMessages } from './messages.js';
+import { offerItem } from './wallet-rules.js';
 import { picker } from './admin-picker.js';
 import { toast } from './admin-shell.js';
-import { TRIGGERS, DISCOUNTS, validateCampaign, renderCode, randomSymbols, describeDiscount, describeExpiry } from './admin-campaign-rules.js';
+import { TRIGGERS, DISCOUNTS, validateCampaign, renderCode, randomSymbols } from './admin-campaign-rules.js';
 
 const whole = (v) => (/^-?\d+$/.test(v.trim()) ? Number(v) : v.trim() === '' ? null : NaN);
 const text = (v) => (v.trim() === '' ? null : v.trim());
@@ -29,7 +31,7 @@ export const SAMPLE_NAME = 'Alex';
 export function bodyOf(v) {
   const { currency, ...discount } = v.discount;
   return {
-    name: v.name, enabled: v.enabled, trigger: v.trigger, discount, code: v.code,
+    name: v.name, title: v.title, enabled: v.enabled, trigger: v.trigger, discount, code: v.code,
     expires_after_hours: v.expires_after_hours, starts_at: v.starts_at, ends_at: v.ends_at,
     eligibility: v.eligibility, limits: v.limits, holdout_percent: v.holdout_percent,
   };
@@ -51,6 +53,7 @@ export function campaignForm(call, shop, existing, onSaved) {
   const box = (label) => { const b = h('input', { type: 'checkbox' }); return [b, h('label', { class: 'choice' }, b, label)]; };
 
   c.name = h('input', { type: 'text', maxlength: '200', autocomplete: 'off' });
+  c.title = h('input', { id: 'cf-offer-title', type: 'text', maxlength: '80', autocomplete: 'off' });
   [c.enabled, c.enabledLabel] = box('Enabled: events issue codes');
   c.kind = select(TRIGGERS);
   c.delay = num();
@@ -95,7 +98,8 @@ export function campaignForm(call, shop, existing, onSaved) {
 
   const form = h('form', { class: 'program', novalidate: true, 'aria-label': existing ? `Edit ${existing.name}` : 'New campaign' },
     h('div', { class: 'settings' },
-      h('fieldset', {}, h('legend', {}, 'Campaign'), field('name', 'Name', c.name), c.enabledLabel),
+      h('fieldset', {}, h('legend', {}, 'Campaign'), field('name', 'Name', c.name),
+        field('title', 'Title shoppers see (optional)', c.title, 'Above the offer in the widget; the name when empty.'), c.enabledLabel),
       h('fieldset', {}, h('legend', {}, 'When a code is issued'),
         h('div', { class: 'pair' }, field('trigger.kind', 'Trigger', c.kind),
           field('trigger.delay_minutes', 'Delay (minutes)', c.delay, 'Issued this long after the event; 0 = at once.')),
@@ -147,7 +151,7 @@ export function campaignForm(call, shop, existing, onSaved) {
     for (const [k, el] of Object.entries(lim)) limits[k] = k.includes('value') ? text(el.value) : whole(el.value);
     const ekind = c.elig.value;
     return {
-      name: c.name.value, enabled: c.enabled.checked, trigger, discount,
+      name: c.name.value, title: text(c.title.value), enabled: c.enabled.checked, trigger, discount,
       code: { template: c.template.value.trim().toUpperCase(), random_length: whole(c.rlen.value), prefix: text(c.prefix.value.toUpperCase()) },
       expires_after_hours: c.hours.value.trim(), starts_at: fromLocal(c.starts.value), ends_at: fromLocal(c.ends.value),
       eligibility: { kind: ekind, ids: ekind === 'all' ? [] : c.ids.value.split(/[\s,]+/).filter(Boolean) },
@@ -158,6 +162,7 @@ export function campaignForm(call, shop, existing, onSaved) {
   function write(v) {
     const t = v.trigger, d = v.discount, l = v.limits;
     c.name.value = v.name;
+    c.title.value = v.title ?? '';
     c.enabled.checked = v.enabled;
     c.kind.value = t.kind;
     c.delay.value = t.delay_minutes ?? 0;
@@ -195,14 +200,20 @@ export function campaignForm(call, shop, existing, onSaved) {
   function preview(b) {
     const len = Number.isInteger(b.code.random_length) && b.code.random_length >= 8 && b.code.random_length <= 16 ? b.code.random_length : 8;
     const rnd = (n) => random.slice(0, n);
-    codeEl.textContent = renderCode(b.code.template, len, SAMPLE_NAME, b.code.prefix, rnd) ?? '–';
+    const sample = renderCode(b.code.template, len, SAMPLE_NAME, b.code.prefix, rnd);
+    fill(codeEl, sample ? codeText('span', {}, sample) : '–');
     codeAnon.textContent = renderCode(b.code.template, len, null, b.code.prefix, rnd) ?? '–';
-    const fmt = (v) => { try { return money(v, cur()); } catch { return `${v} ${cur()}`; } };
-    const expiry = describeExpiry(b.expires_after_hours);
-    fill(shopper, h('p', { class: 'offer-name' }, b.name.trim() || 'Your offer'),
-      h('p', { class: 'offer-what' }, describeDiscount(b.discount, fmt)),
-      h('p', {}, h('code', {}, codeEl.textContent), ' ', h('span', { class: 'fake-btn', 'aria-hidden': 'true' }, 'Copy')),
-      expiry ? h('p', { class: 'hint' }, `Expires ${expiry} after it is issued. One use, only for ${SAMPLE_NAME}’s account.`) : null);
+    // The widget's own offer item, so the preview is what the shopper sees (a
+    // second of slack: the time left reads as at the moment of issue).
+    const d = b.discount, number = (v) => (/^\d+(\.\d+)?$/.test(v ?? '') ? v : null);
+    const hours = Number(b.expires_after_hours);
+    const offer = { id: 'preview', title: b.title || b.name.trim() || 'Your offer', code: sample || '–',
+      discount: { ...d, value: number(d.value) ?? '0', min_subtotal: number(d.min_subtotal), max_shipping: number(d.max_shipping), currency: cur() },
+      expires_at: hours > 0 ? new Date(Date.now() + hours * 36e5 + 1000).toISOString() : null };
+    try {
+      fill(shopper, h('ul', { class: 'list' }, offerItem(offer, () => {})),
+        h('p', { class: 'hint' }, `One use, only for ${SAMPLE_NAME}’s account.`));
+    } catch { fill(shopper, '–'); }
   }
 
   function refresh() {
@@ -257,5 +268,6 @@ export function campaignForm(call, shop, existing, onSaved) {
   form.addEventListener('change', refresh);
   form.addEventListener('submit', save);
   refresh();
+  loadMessages('en').then(refresh);
   return { form, cancel: c.cancel, focus: () => c.name.focus() };
 }

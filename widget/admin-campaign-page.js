@@ -4,7 +4,7 @@
 // the difference as an error bar) from GET …/campaigns/{id}/report, and the
 // campaign's offers, paged with next_cursor.
 import { h, fill } from './dom.js';
-import { money, when } from './format.js';
+import { money, when, codeText } from './format.js';
 import { gauge, liftChart } from './charts.js';
 
 const REASONS = {
@@ -95,7 +95,7 @@ function offers(call, v) {
     const rows = r.offers.map((o) => h('tr', {},
       h('td', {}, o.customer_id), h('td', {}, h('span', { class: `badge s-${o.status}` }, o.status.replace('_', ' ')),
         o.reason ? h('div', { class: 'hint' }, REASONS[o.reason] || o.reason) : null),
-      h('td', { class: 'c' }, o.code || '–'), h('td', {}, when(o.issued_at || o.due_at)), h('td', {}, when(o.expires_at))));
+      o.code ? codeText('td', { class: 'c' }, o.code) : h('td', {}, '–'), h('td', {}, when(o.issued_at || o.due_at)), h('td', {}, when(o.expires_at))));
     if (append) body.append(...rows);
     else fill(body, rows.length ? rows : h('tr', {}, h('td', { colspan: '5', class: 'hint' }, 'No offers yet.')));
   }

@@ -72,7 +72,7 @@ export function customersPanel(root, call, token) {
     if (!refundKeys.has(claim.id)) refundKeys.set(claim.id, newKey());
     try {
       await call('POST', `/api/v1/admin/claims/${enc(claim.id)}/refund`, { key: refundKeys.get(claim.id) });
-      (await open(id)).querySelector('.status').textContent = `${claim.code} refunded: ${points(claim.points)} points returned.`;
+      (await open(id)).querySelector('.status').textContent = `${claim.code} cancelled. ${points(claim.points)} points returned.`;
     } catch (e) {
       btn.disabled = false;
       btn.after(h('span', { class: 'err' }, e.message));

@@ -1,4 +1,6 @@
-// Display formatting in the shopper's locale. Money arrives as exact decimal
+// Display formatting in the shopper's locale (Intl). Money arrives as exact
+// decimal strings with its currency.
+import { h } from './dom.js';
 const cache = new Map();
 let locale;
 export const setLocale = (tag) => {
@@ -21,10 +23,9 @@ export const day = (iso) => {
 export const when = (iso) =>
   iso ? new Date(iso).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' }) : '';
 
-export const STATUS = {
-  pending: 'Pending', active: 'Ready to use', used: 'Used', refund_pending: 'Refund pending',
-  refunded: 'Refunded', failed: 'Failed', expired: 'Expired',
-};
-export const KIND = { earn: 'Earned', redeem: 'Code created', refund: 'Refunded', adjust: 'Adjustment', expire: 'Expired',
-  pending: 'Pending (return window)', release: 'Released' };
+// A code as typed at checkout, on every screen: one text, no groups; lines
+// break only after its own hyphens (<wbr>, also before a digit: UAX 14 says no).
+export const codeText = (tag, props, code) =>
+  h(tag, props, code.split(/(?<=-)/).map((part, i) => [i ? h('wbr') : null, part]));
+
 export const refundable = (claim) => claim.status === 'active' || claim.status === 'pending';

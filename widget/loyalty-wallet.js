@@ -1,13 +1,10 @@
 // <loyalty-wallet token lang messages api-base> or <loyalty-wallet session-url="/apps/loyalty/session">
 import { h, fill } from './dom.js';
-import { client, newKey, enc } from './api.js';
-import { session } from './session.js';
-import { money, points as pts, when, day, refundable, setLocale } from './format.js';
-import { renderCodes, renderHistory } from './wallet-lists.js';
-import { t, message, localError, closedReason, parsePoints, loadMessages } from './messages.js';
-import { rulesText, progressView, sliderStep } from './wallet-rules.js';
-import { copyButton, groupedCode } from './copy.js';
-import { tokenProblem } from './token.js';
+import { client, newKey, enc, session, tokenProblem } from './api.js';
+import { money, points as pts, when, day, refundable, setLocale, codeText } from './format.js';
+import { renderCodes, renderHistory, copyButton } from './wallet-items.js';
+import { t, message, localError, closedReason, parsePoints, loadMessages, speech } from './messages.js';
+import { rulesText, progressView, sliderStep, earnText, renderOffers } from './wallet-rules.js';
 
 const CSS = new URL('./loyalty-wallet.css', import.meta.url).href;
 const QUOTE_DELAY_MS = 250;
@@ -18,22 +15,24 @@ const WORDS = {
   question: (c) => t('cancel_ask', { code: c.code, points: pts(c.points) }),
   yes: () => t('cancel_yes'),
   no: () => t('cancel_no'),
-  none: () => t('no_codes'),
   noActivity: () => t('no_activity'),
   status: (s) => t(`status_${s}`),
   kind: (k) => t(`entry_${k}`),
+  // Expired says itself in the badge; a deletion at Shopify is the shop's doing.
+  by: (b) => b !== 'expiry' && t(`by_${b === 'platform' ? 'merchant' : b}`),
   expires: (at) => t('expires', { when: when(at) }),
   balance: (n) => t('balance_after', { n: pts(n) }),
-  pts: (n) => t('n_points', { n: pts(n) }),
+  pts: (n) => t('n_points', { count: n, n: pts(n) }),
 };
 
 class LoyaltyWallet extends HTMLElement {
   static observedAttributes = ['token', 'api-base', 'session-url'];
-  #ui; #call; #wallet; #timer; #abort; #intent = null; #busy = false; #shown = null;
+  #ui; #call; #wallet; #timer; #abort; #intent = null; #busy = false; #shown = null; #lang;
   #refundKeys = new Map(); #claims = []; #entries = [];
 
   async connectedCallback() {
-    if (!this.#ui) await loadMessages(this.closest('[lang]')?.lang, this.getAttribute('messages'));
+    this.#lang = this.closest('[lang]')?.lang;
+    if (!this.#ui) await loadMessages(this.#lang, this.getAttribute('messages'));
     if (!this.#ui) this.#build();
     document.addEventListener('visibilitychange', this.#onVisible);
     this.#load();
@@ -53,9 +52,10 @@ class LoyaltyWallet extends HTMLElement {
 
   #build() {
     const ui = (this.#ui = {});
-    const sync = (from, to) => () => { to.value = from.value; this.#schedule(); };
+    // The slider follows whole numbers only; other text gets "Enter a whole number".
+    const sync = (from, to) => () => { if (parsePoints(from.value) != null) to.value = from.value; this.#schedule(); };
     ui.balance = h('strong', { class: 'balance', part: 'balance' }, '–');
-    ui.input = h('input', { id: 'pts', type: 'number', inputmode: 'numeric', step: '1', 'aria-describedby': 'limits msg' });
+    ui.input = h('input', { id: 'pts', type: 'text', inputmode: 'numeric', autocomplete: 'off', 'aria-describedby': 'limits msg' });
     ui.range = h('input', { type: 'range', step: '1', 'aria-label': t('slider') });
     ui.input.oninput = sync(ui.input, ui.range);
     ui.range.oninput = sync(ui.range, ui.input);
@@ -71,7 +71,10 @@ class LoyaltyWallet extends HTMLElement {
       h('div', { class: 'pick' }, ui.input, ui.range),
       ui.limits, h('p', { class: 'preview' }, t('worth'), ' ', ui.value), ui.msg, ui.typeRow, ui.button);
     ui.form.onsubmit = (e) => { e.preventDefault(); this.#create(); };
-    ui.notice = h('div', { class: 'notice', role: 'alert', hidden: true });
+    ui.notice = h('div', { class: 'notice', hidden: true });
+    ui.worth = h('p', { class: 'worth' });
+    ui.earn = h('p', { class: 'hint earn' });
+    ui.done = h('p', { class: 'done', role: 'status' });
     ui.progress = h('section', { class: 'progress', part: 'progress', hidden: true });
     ui.result = h('section', { class: 'result', part: 'result', hidden: true, tabindex: '-1', 'aria-labelledby': 'new-code' });
     ui.codes = h('ul', { class: 'list', tabindex: '-1', 'aria-labelledby': 'codes-h' });
@@ -87,9 +90,9 @@ class LoyaltyWallet extends HTMLElement {
     ui.hist.ontoggle = () => ui.hist.open && !this.#entries.length && this.#history();
     ui.live = h('p', { class: 'sr', role: 'status' });
     ui.shell = h('div', { class: 'shell', hidden: true },
-      h('div', { class: 'head' }, h('h2', {}, t('your_points')), h('p', {}, ui.balance, ' ', h('span', { class: 'unit' }, t('pts')))),
-      ui.lots, ui.progress, ui.form, ui.result, ui.offers,
-      h('section', { class: 'codes' }, h('h2', { id: 'codes-h' }, t('your_codes')), ui.codes, ui.past),
+      h('div', { class: 'head' }, h('h2', {}, t('your_points')), h('p', {}, ui.balance, ' ', h('span', { class: 'unit' }, t('pts'))), ui.worth),
+      ui.earn, ui.lots, ui.progress, ui.form, ui.result, ui.offers,
+      h('section', { class: 'codes' }, h('h2', { id: 'codes-h' }, t('your_codes')), ui.done, ui.codes, ui.past),
       ui.hist);
     this.attachShadow({ mode: 'open' }).append(
       h('link', { rel: 'stylesheet', href: CSS }),
@@ -121,9 +124,7 @@ class LoyaltyWallet extends HTMLElement {
     this.#wallet = null;
     this.#ui.shell.hidden = true;
     const again = retry && h('button', { type: 'button', class: 'secondary', onclick: retry }, t('retry'));
-    fill(this.#ui.notice, h('p', {}, text), again);
-    this.#ui.notice.hidden = false;
-    this.#ui.notice.dataset.kind = 'state';
+    this.#notice([h('p', {}, text), again], 'state');
   }
 
   async #refresh(first) {
@@ -131,7 +132,8 @@ class LoyaltyWallet extends HTMLElement {
       this.#call('GET', '/api/v1/wallet'), this.#call('GET', '/api/v1/claims'),
       this.#call('GET', '/api/v1/offers').catch(() => ({ offers: [] }))]);
     this.#wallet = wallet;
-    setLocale(wallet.locale);
+    // Dates and money in the widget's language (the shop's locale if it is the same language).
+    setLocale([this.#lang, wallet.locale].find((l) => l?.length > 2 && l.slice(0, 2) === speech) || speech);
     this.#ui.shell.hidden = false;
     this.#renderWallet(first);
     this.#claims = [];
@@ -141,10 +143,10 @@ class LoyaltyWallet extends HTMLElement {
     if (this.#ui.hist.open) await this.#history();
   }
 
-  async #renderOffers(offers) {
+  #renderOffers(offers) {
     const box = this.#ui.offers;
     box.hidden = !offers.length;
-    if (offers.length) (await import('./wallet-offers.js')).renderOffers(box, offers, (s) => this.#say(s));
+    if (offers.length) renderOffers(box, offers, (s) => this.#say(s));
   }
 
   // One more page of a list: `got` takes the page; a "Show more" button while a next page exists.
@@ -173,8 +175,7 @@ class LoyaltyWallet extends HTMLElement {
     const ui = this.#ui, open = claims.filter((c) => refundable(c) || c.status === 'refund_pending');
     const past = claims.filter((c) => !open.includes(c));
     const opts = {
-      words: WORDS,
-      code: (c) => groupedCode('code', { class: 'c' }, c.code),
+      words: { ...WORDS, none: () => t(past.length || next ? 'no_open' : 'no_codes') },
       extra: (c, li) => refundable(c) && copyButton(c.code, li.querySelector('.c'), (s) => this.#say(s),
         { class: 'link copy', 'aria-label': t('copy_label', { code: c.code }) }),
     };
@@ -187,6 +188,8 @@ class LoyaltyWallet extends HTMLElement {
   #renderWallet(first) {
     const ui = this.#ui, w = this.#wallet, p = w.program;
     ui.balance.textContent = pts(w.points_balance);
+    ui.worth.textContent = `${t('worth')} ${money(w.points_value, w.currency)}`;
+    ui.earn.textContent = earnText(w);
     const soon = w.expiring?.[0];
     fill(ui.lots, soon && h('p', {}, t('expiring', { n: pts(soon.points), date: day(soon.expires_at) })),
       w.pending_points > 0 && h('p', {}, t('pending', { n: pts(w.pending_points) })));
@@ -194,7 +197,7 @@ class LoyaltyWallet extends HTMLElement {
     const hi = Math.min(p.max_points, w.points_balance);
     const short = !closed && hi < p.min_points;
     ui.form.hidden = closed || short;
-    this.#notice(closed ? message(closedReason(p)) : '');
+    this.#notice(closed && message(closedReason(p)), 'info');
     this.#renderProgress(short);
     if (closed || short) return;
     const step = sliderStep(p, p.min_points, hi);
@@ -215,17 +218,18 @@ class LoyaltyWallet extends HTMLElement {
   }
 
   #loggedOut() {
-    const n = this.#ui.notice;
-    fill(n, h('a', { href: this.getAttribute('login-url') || '/account/login' }, t('logged_out')));
-    n.hidden = false;
+    this.#notice(h('a', { href: this.getAttribute('login-url') || '/account/login' }, t('logged_out')), 'info');
     this.#ui.shell.hidden = true;
     this.dataset.state = 'logged-out';
   }
 
-  #notice(text) {
-    fill(this.#ui.notice, text);
-    this.#ui.notice.hidden = !text;
-    delete this.#ui.notice.dataset.kind;
+  // A failure is an alert; "switched off" is information.
+  #notice(content, kind) {
+    const n = this.#ui.notice;
+    fill(n, content);
+    n.hidden = !content;
+    n.dataset.kind = kind;
+    n.setAttribute('role', kind === 'info' ? 'status' : 'alert');
   }
 
   #say(text) { this.#ui.live.textContent = text; }
@@ -311,12 +315,13 @@ class LoyaltyWallet extends HTMLElement {
 
   #showCode(claim) {
     const value = money(claim.value, claim.currency), r = this.#ui.result, p = this.#wallet.program;
-    const code = groupedCode('p', { class: 'code', part: 'code' }, claim.code);
+    const code = codeText('p', { class: 'code', part: 'code' }, claim.code);
     fill(r, h('h2', { id: 'new-code' }, t('new_code')), code,
       h('p', {}, t('code_worth', { value, points: pts(claim.points) })),
       h('ul', { class: 'rules' }, rulesText(claim, p).map((s) => h('li', {}, s))),
       copyButton(claim.code, code, (s) => this.#say(s)));
     r.hidden = false;
+    this.#ui.done.textContent = '';
     this.#shown = claim.id;
     this.#say(t('created', { code: claim.code, value }));
     r.focus();
@@ -330,9 +335,9 @@ class LoyaltyWallet extends HTMLElement {
     try {
       const r = await this.#call('POST', `/api/v1/claims/${enc(claim.id)}/refund`, { key: keys.get(claim.id) });
       if (this.#shown === claim.id) this.#ui.result.hidden = true;
-      this.#say(r.claim?.status === 'refund_pending'
+      this.#ui.done.textContent = r.claim?.status === 'refund_pending'
         ? t('cancel_pending', { code: claim.code })
-        : t('cancelled', { code: claim.code, points: pts(r.points_refunded) }));
+        : t('cancelled', { code: claim.code, points: pts(r.points_refunded) });
       await this.#refresh();
       this.#ui.codes.focus();
     } catch (e) {

@@ -14,16 +14,15 @@ export async function loadMessages(lang, json) {
   table = { ...(built || (await load('en'))), ...extra };
 }
 
-export const t = (key, vars = {}) =>
-  String(table[key] ?? key).replace(/\{(\w+)\}/g, (m, k) => (k in vars ? vars[k] : m));
+// `count` picks the plural form, `key_one` beside `key` (Intl.PluralRules of the table's language).
+export const t = (key, vars = {}) => {
+  const one = vars.count != null && new Intl.PluralRules(speech).select(vars.count) === 'one' && table[`${key}_one`];
+  return String(one || (table[key] ?? key)).replace(/\{(\w+)\}/g, (m, k) => (k in vars ? vars[k] : m));
+};
 
-const CODES = ['invalid', 'below_minimum', 'above_maximum', 'insufficient_points', 'not_eligible', 'program_disabled',
-  'segments_unavailable', 'zero_value', 'purchase_type_not_allowed', 'unauthorized', 'network'];
-export function message(code, _serverText, program = {}, balance = 0) {
-  if (!code) return '';
-  if (!CODES.includes(code)) return t('generic');
-  return t(code, { min: pts(program.min_points ?? 0), max: pts(program.max_points ?? 0), bal: pts(balance) });
-}
+// Our words for every code the table knows (server refusals included); others are generic.
+export const message = (code, _serverText, program = {}, balance = 0) => code
+  ? t(code === 'unauthorized' ? 'expired' : code in table ? code : 'generic', { min: pts(program.min_points ?? 0), max: pts(program.max_points ?? 0), bal: pts(balance) }) : '';
 
 export function localError(n, program, balance) {
   if (n == null || n <= 0) return 'invalid';

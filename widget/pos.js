@@ -1,31 +1,25 @@
 // POS screen: find a customer, enter points with the live value, create the
-// code and show it large enough to read across a counter (with a copy button);
-// the customer's open codes, each with copy and "Cancel code (points back)".
+// code and show it large enough to read across a counter (with a copy button
+// and an undo); the customer's open codes, each with copy and "Cancel code",
+// and their campaign offers, to read or copy.
 import { h, fill } from './dom.js';
-import { client, newKey, enc } from './api.js';
-import { money, points } from './format.js';
+import { client, newKey, enc, tokenProblem } from './api.js';
+import { money, points, codeText } from './format.js';
 import { takeToken } from './page.js';
 import { message, localError, closedReason, parsePoints, loadMessages } from './messages.js';
 import { renderCodes, MERCHANT } from './wallet-lists.js';
-import { copyButton } from './copy.js';
-import { tokenProblem } from './token.js';
+import { offerItem } from './wallet-rules.js';
+import { copyButton } from './wallet-items.js';
 
 const $ = (id) => document.getElementById(id);
 const token = takeToken('pos');
 const call = client('', token);
-let wallet = null, intent = null, timer, abort;
+let wallet = null, intent = null, timer, abort, who = null, made = null;
 const refundKeys = new Map();
 await loadMessages('en');
 
-// The clerk's words for a mistaken code: cancel it, the points go back.
-const WORDS = {
-  ...MERCHANT,
-  ask: () => 'Cancel code (points back)',
-  label: (c) => `Cancel code ${c.code} and give the points back`,
-  question: (c) => `Cancel ${c.code} and give ${points(c.points)} points back?`,
-  yes: () => 'Yes, cancel code',
-  none: () => 'No open codes.',
-};
+// The clerk's words: the merchant's ("Cancel code"), for open codes only.
+const WORDS = { ...MERCHANT, none: () => 'No open codes.' };
 const copy = (code, target, props) => copyButton(code, target, (s) => { $('codes-msg').textContent = s; }, props);
 
 const show = (step) => ['find', 'redeem', 'done'].forEach((s) => { $(`step-${s}`).hidden = s !== step; });
@@ -40,7 +34,7 @@ async function search(e) {
   try {
     const r = await call('GET', `/api/v1/pos/customers?query=${enc(q)}`);
     fill($('results'), r.customers.length ? r.customers.map((c) => h('li', {},
-      h('button', { type: 'button', class: 'pick', onclick: () => open(c.id) },
+      h('button', { type: 'button', class: 'pick', onclick: () => { who = c; open(c.id); } },
         h('span', { class: 'who' }, `Customer ${c.id}`, c.display_name || c.email ? h('small', {}, ` · ${c.display_name || c.email}`) : null),
         h('span', {}, `${points(c.points_balance)} pts`))))
       : h('li', { class: 'hint' }, 'No customer found. Check the spelling or ask for the e-mail.'));
@@ -50,17 +44,23 @@ async function search(e) {
 }
 
 async function open(id, keepFocus) {
-  let codes;
+  let codes, offers;
   try {
-    [wallet, { claims: codes }] = await Promise.all([call('GET', `/api/v1/pos/customers/${enc(id)}/wallet`),
-      call('GET', `/api/v1/pos/customers/${enc(id)}/claims`)]);
+    [wallet, { claims: codes }, { offers }] = await Promise.all([call('GET', `/api/v1/pos/customers/${enc(id)}/wallet`),
+      call('GET', `/api/v1/pos/customers/${enc(id)}/claims`), call('GET', `/api/v1/pos/customers/${enc(id)}/offers`).catch(() => ({ offers: [] }))]);
   } catch (err) {
     return say($('find-msg'), err.code, err.message);
   }
-  renderCodes($('open-codes'), codes, cancel,
+  const list = $('open-codes');
+  renderCodes(list, codes, cancel,
     { words: WORDS, extra: (c, li) => copy(c.code, li.querySelector('.c'), { class: 'link', 'aria-label': `Copy code ${c.code}` }) });
+  // Campaign offers too: the shopper may ask for one at the till (they give no points back: no cancel).
+  const live = offers.filter((o) => o.code && (o.status === 'active' || o.status === 'pending'));
+  if (live.length && !codes.length) list.replaceChildren();
+  list.append(...live.map((o) => offerItem(o, (s) => { $('codes-msg').textContent = s; })));
   const p = wallet.program;
   $('who').textContent = `Customer ${wallet.customer_id}`;
+  $('who-name').textContent = name(id);
   $('balance').textContent = points(wallet.points_balance);
   const closed = !p.enabled || !p.eligible;
   $('claim-form').hidden = closed;
@@ -74,15 +74,19 @@ async function open(id, keepFocus) {
   if (!keepFocus) $('points').focus();
 }
 
+// The name the search showed for this customer, if any.
+const name = (id) => (who?.id === id ? who.display_name || who.email || '' : '');
+
 async function cancel(c, btn) {
   if (btn.disabled) return;
   btn.disabled = true;
   if (!refundKeys.has(c.id)) refundKeys.set(c.id, newKey());
   try {
     const r = await call('POST', `/api/v1/pos/claims/${enc(c.id)}/refund`, { key: refundKeys.get(c.id) });
-    await open(wallet.customer_id, true);
+    await open(c.customer_id, true);
+    show('redeem');
     $('codes-msg').textContent = r.claim.status === 'refund_pending'
-      ? `Cancelling ${c.code}; the points come back shortly.` : `${c.code} cancelled. ${points(r.points_refunded)} points back.`;
+      ? `Cancelling ${c.code}; the points come back shortly.` : `${c.code} cancelled. ${points(r.points_refunded)} points returned.`;
     $('open-codes').focus();
   } catch (err) {
     btn.disabled = false;
@@ -134,7 +138,11 @@ async function claim(e) {
   try {
     const c = await call('POST', '/api/v1/pos/claims', { body, key: intent.key });
     intent = null;
-    $('code').textContent = c.code;
+    made = c;
+    $('undo').disabled = false;
+    fill($('code'), codeText('span', {}, c.code));
+    const n = name(c.customer_id);
+    $('done-who').textContent = `For Customer ${c.customer_id}${n ? ` · ${n}` : ''}`;
     $('code-value').textContent = `${money(c.value, c.currency)} off · ${points(c.points)} points`;
     $('new-balance').textContent = `New balance: ${points(wallet.points_balance - c.points)} points`;
     fill($('hand-off'), copy(c.code, $('code')));
@@ -167,3 +175,5 @@ $('claim-form').onsubmit = claim;
 $('points').oninput = schedule;
 $('back').onclick = reset;
 $('next').onclick = reset;
+// A code made for the wrong customer or amount: cancel it at once, points back.
+$('undo').onclick = (e) => cancel(made, e.currentTarget);

@@ -306,6 +306,7 @@ pub(crate) async fn refund_claim(
         fingerprint: fingerprint(&req, b""),
         claim_id: path.into_inner(),
         customer: None,
+        by: crate::domain::claim::CancelledBy::Merchant,
     };
     refund(&store, &platform, &metrics, request).await
 }

@@ -15,6 +15,8 @@ pub(crate) struct CampaignView {
     pub(crate) id: String,
     pub(crate) version: i64,
     pub(crate) name: String,
+    /// What shoppers see as the offer's title (null: the name).
+    pub(crate) title: Option<String>,
     /// False when disabled by the admin or paused by the kill switch.
     pub(crate) enabled: bool,
     /// Why the campaign paused itself (null when it did not).
@@ -83,6 +85,7 @@ impl From<&Campaign> for CampaignView {
             id: c.row.id.clone(),
             version: c.row.version,
             name: s.name.clone(),
+            title: s.title.clone(),
             enabled: c.row.enabled,
             paused_reason: c.row.paused_reason.clone(),
             trigger: json!({
@@ -165,6 +168,8 @@ pub(crate) struct CustomerOfferView {
     pub(crate) id: String,
     /// The campaign's name.
     pub(crate) campaign: String,
+    /// The offer's title for the shopper: the campaign's title, else its name.
+    pub(crate) title: String,
     pub(crate) code: Option<String>,
     #[schema(value_type = Object)]
     pub(crate) discount: Value,

@@ -50,9 +50,12 @@ fn currency(wallet: &Wallet) -> AppResult<Currency> {
 
 pub(crate) fn wallet_view(wallet: &Wallet, segment_member: Option<bool>) -> AppResult<WalletView> {
     let eligibility = claim::eligibility(&wallet.program.settings, &wallet.customer.id, segment_member);
+    let currency = currency(wallet)?;
+    let balance = wallet.customer.points_balance;
     Ok(WalletView {
         customer_id: wallet.customer.id.clone(),
-        points_balance: wallet.customer.points_balance,
+        points_balance: balance,
+        points_value: currency.format_minor(wallet.program.settings.ratio().value_minor(balance.max(0), currency)),
         pending_points: wallet.points.pending,
         expiring: wallet
             .points
@@ -60,7 +63,7 @@ pub(crate) fn wallet_view(wallet: &Wallet, segment_member: Option<bool>) -> AppR
             .iter()
             .map(|&(points, at)| super::views::ExpiringView { points, expires_at: super::views::utc(at) })
             .collect(),
-        currency: currency(wallet)?.code().into(),
+        currency: currency.code().into(),
         earn_points_per_unit: wallet.shop.earn_points_per_unit.clone(),
         locale: wallet.shop.locale.clone(),
         program: ProgramSummary::new(&wallet.program, eligibility),

@@ -6,7 +6,7 @@ use super::extract::{fingerprint, IdempotencyKey, JsonBody, MaybeIdempotencyKey}
 use super::idempotency::{self, Answer, Idempotent, Stored};
 use super::paging::{self, PageQuery};
 use super::views::{ClaimList, ClaimView, EntryList, QuoteView, RefundView, WalletView};
-use crate::domain::claim::ClaimStatus;
+use crate::domain::claim::{CancelledBy, ClaimStatus};
 use crate::domain::ids::parse_uuid;
 use crate::domain::program::Channel;
 use crate::error::{AppError, AppResult, ErrorEnvelope};
@@ -105,6 +105,7 @@ pub(crate) async fn refund_claim(
         fingerprint: fingerprint(&req, b""),
         claim_id: path.into_inner(),
         customer: Some(auth.customer.into_string()),
+        by: CancelledBy::Shopper,
     };
     refund(&store, &platform, &metrics, request).await
 }
@@ -117,6 +118,8 @@ pub(crate) struct RefundRequest {
     pub(crate) claim_id: String,
     /// The shopper's door limits the refund to their own claims.
     pub(crate) customer: Option<String>,
+    /// Who is cancelling the code: the door says (shopper, merchant, clerk).
+    pub(crate) by: CancelledBy,
 }
 
 /// Refunds through the idempotency layer: 200 once credited, 202 while the
@@ -131,9 +134,9 @@ pub(crate) async fn refund(
     let shop = request.owner.shop_id.clone();
     let (owner, key) = (request.owner.clone(), request.key.clone());
     let idempotent = Idempotent { owner: request.owner, key: request.key, fingerprint: request.fingerprint };
-    let (shop_id, customer) = (shop.clone(), request.customer);
+    let (shop_id, customer, by) = (shop.clone(), request.customer, request.by);
     let work = move |conn: &mut AnyConnection| {
-        claims::refund(conn, &shop_id, &claim_id, customer.as_deref()).map_err(AppError::from)
+        claims::refund_by(conn, &shop_id, &claim_id, customer.as_deref(), by).map_err(AppError::from)
     };
     let answer = idempotency::answer(store, idempotent, work, refund_response).await?;
     let Answer::Fresh { result: refund, .. } = &answer else { return Ok(answer.into_response()) };

@@ -67,22 +67,29 @@ pub(crate) async fn list_my_offers(
     auth: CustomerAuth,
     store: web::Data<Store>,
 ) -> AppResult<web::Json<CustomerOfferList>> {
-    let shop = auth.shop.as_str().to_string();
-    let customer = auth.customer.as_str().to_string();
-    let list = store
+    let list = offers_of(&store, auth.shop.as_str(), auth.customer.as_str()).await?;
+    Ok(web::Json(list))
+}
+
+/// A customer's offers as they see them (the shopper's door and the till).
+pub(crate) async fn offers_of(store: &Store, shop: &str, customer: &str) -> AppResult<CustomerOfferList> {
+    let (shop, customer) = (shop.to_string(), customer.to_string());
+    store
         .read::<_, AppError, _>(move |conn| {
             let rows = offers::visible_for_customer(conn, &shop, &customer, 100)?;
-            let mut names: HashMap<String, String> = HashMap::new();
+            let mut titles: HashMap<String, (String, String)> = HashMap::new();
             let mut views = Vec::with_capacity(rows.len());
             for row in &rows {
-                if !names.contains_key(&row.campaign_id) {
-                    let name =
-                        campaigns::find(conn, &shop, &row.campaign_id)?.map(|c| c.settings.name).unwrap_or_default();
-                    names.insert(row.campaign_id.clone(), name);
+                if !titles.contains_key(&row.campaign_id) {
+                    let found = campaigns::find(conn, &shop, &row.campaign_id)?;
+                    let names = found.map(|c| (c.settings.name.clone(), c.settings.shopper_title().to_string()));
+                    titles.insert(row.campaign_id.clone(), names.unwrap_or_default());
                 }
+                let (campaign, title) = titles.get(&row.campaign_id).cloned().unwrap_or_default();
                 views.push(CustomerOfferView {
                     id: row.id.clone(),
-                    campaign: names.get(&row.campaign_id).cloned().unwrap_or_default(),
+                    campaign,
+                    title,
                     code: row.code.clone(),
                     discount: row.discount().map_or(Value::Null, |d| discount_json(&d)),
                     status: row.status.as_str().to_string(),
@@ -91,6 +98,5 @@ pub(crate) async fn list_my_offers(
             }
             Ok(CustomerOfferList { offers: views })
         })
-        .await?;
-    Ok(web::Json(list))
+        .await
 }

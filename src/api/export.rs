@@ -7,7 +7,7 @@ use super::auth::AdminAuth;
 use super::views::utc;
 use crate::domain::csv::{cell, line, number};
 use crate::error::{AppResult, ErrorEnvelope};
-use crate::store::customers::{CustomerRow, EntryRow};
+use crate::store::customers::CustomerRow;
 use crate::store::{export, Store};
 use actix_web::web::Bytes;
 use actix_web::{web, HttpResponse};
@@ -16,7 +16,7 @@ use futures_util::stream;
 const PAGE: i64 = 1_000;
 const CUSTOMER_HEADER: &str = "customer_id,email,display_name,points_balance,created_at\r\n";
 const LEDGER_HEADER: &str =
-    "entry_id,customer_id,created_at,kind,delta,balance_after,pending_delta,claim_id,order_id,reason,actor\r\n";
+    "entry_id,customer_id,created_at,kind,delta,balance_after,pending_delta,claim_id,order_id,reason,actor,cancelled_by\r\n";
 
 fn opt(value: &Option<String>) -> String {
     cell(value.as_deref().unwrap_or(""))
@@ -32,7 +32,7 @@ fn customer_line(c: &CustomerRow) -> String {
     ])
 }
 
-fn ledger_line((e, actor): &(EntryRow, Option<String>)) -> String {
+fn ledger_line((e, actor, cancelled_by): &export::LedgerLine) -> String {
     line(&[
         cell(&e.id),
         cell(&e.customer_id),
@@ -45,6 +45,7 @@ fn ledger_line((e, actor): &(EntryRow, Option<String>)) -> String {
         opt(&e.order_id),
         opt(&e.reason),
         opt(actor),
+        cell(cancelled_by.map_or("", |by| by.as_str())),
     ])
 }
 
@@ -98,7 +99,7 @@ pub(crate) async fn customers_csv(auth: AdminAuth, store: web::Data<Store>) -> H
 
 #[utoipa::path(get, path = "/api/v1/admin/export/ledger.csv", summary = "The whole ledger as CSV", tag = "admin", security(("bearer" = [])),
     responses((status = 200, content_type = "text/csv", body = String,
-        description = "entry_id,customer_id,created_at,kind,delta,balance_after,pending_delta,claim_id,order_id,reason,actor (the staff sub of a manual adjustment), oldest first"),
+        description = "entry_id,customer_id,created_at,kind,delta,balance_after,pending_delta,claim_id,order_id,reason,actor (the staff sub of a manual adjustment),cancelled_by (on the credit of a cancelled code: shopper, merchant, clerk, expiry or platform), oldest first"),
         (status = 403, body = ErrorEnvelope)))]
 pub(crate) async fn ledger_csv(auth: AdminAuth, store: web::Data<Store>) -> HttpResponse {
     let shop = auth.shop.as_str().to_string();
@@ -106,7 +107,7 @@ pub(crate) async fn ledger_csv(auth: AdminAuth, store: web::Data<Store>) -> Http
         let (store, shop) = (store.clone(), shop.clone());
         async move {
             let rows = store.read_query(move |conn| export::ledger_page(conn, &shop, after.as_deref(), PAGE)).await?;
-            let next = (rows.len() as i64 == PAGE).then(|| rows.last().map(|(e, _)| e.id.clone())).flatten();
+            let next = (rows.len() as i64 == PAGE).then(|| rows.last().map(|(e, _, _)| e.id.clone())).flatten();
             Ok((rows.iter().map(ledger_line).collect(), next))
         }
     })

@@ -86,6 +86,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
                 .service(resource("/pos/claims").post(pos::post_claim))
                 .service(resource("/pos/customers/{id}/claims").get(pos::list_open_claims))
                 .service(resource("/pos/claims/{id}/refund").post(pos::refund_claim))
+                .service(resource("/pos/customers/{id}/offers").get(pos::list_offers))
                 .service(resource("/checkout/validate").post(checkout::validate))
                 .service(resource("/checkout/redeem").post(checkout::redeem))
                 .service(resource("/admin/campaigns").get(campaigns::list_campaigns).post(campaigns::post_campaign))

@@ -34,7 +34,7 @@ impl Modify for BearerAuth {
         admin::list_customer_entries, admin::list_customer_claims, admin::list_customer_lots, admin::post_adjustment, admin::refund_claim,
         admin_shop::get_shop, admin_shop::put_shop, analytics::get_analytics, privacy::list_data_requests,
         notify::list, notify::retry,
-        pos::list_customers, pos::get_wallet, pos::get_quote, pos::post_claim, pos::list_open_claims, pos::refund_claim,
+        pos::list_customers, pos::get_wallet, pos::get_quote, pos::post_claim, pos::list_open_claims, pos::refund_claim, pos::list_offers,
         checkout::validate, checkout::redeem,
         ops::healthz, ops::readyz, ops::metrics, ops::openapi,
         webhooks::receive, widget::root, widget::add_slash, widget::asset,

@@ -3,8 +3,10 @@
 
 use super::admin::{search_customers, CustomerQuery};
 use super::auth::PosAuth;
+use super::campaign_views::CustomerOfferList;
 use super::claim_flow::{self, QuoteQuery};
 use super::customer::{refund, RefundRequest};
+use super::events::offers_of;
 use super::extract::{fingerprint, IdempotencyKey, JsonBody, MaybeIdempotencyKey};
 use super::idempotency::Idempotent;
 use super::views::{ClaimList, ClaimView, CustomerPage, QuoteView, RefundView, WalletView};
@@ -151,6 +153,20 @@ pub(crate) async fn refund_claim(
         fingerprint: fingerprint(&req, b""),
         claim_id: path.into_inner(),
         customer: None,
+        by: crate::domain::claim::CancelledBy::Clerk,
     };
     refund(&store, &platform, &metrics, request).await
+}
+
+#[utoipa::path(get, path = "/api/v1/pos/customers/{id}/offers", summary = "A customer's campaign offers at the till", operation_id = "pos_list_offers", tag = "pos", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    description = "Addition (not in API.md): the customer's campaign offers, as `GET /api/v1/offers` shows them to the shopper, so the clerk can read or copy a code the shopper cannot find. Offers give no points back, so the till cannot cancel them.",
+    responses((status = 200, body = CustomerOfferList), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+pub(crate) async fn list_offers(
+    auth: PosAuth,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+) -> AppResult<web::Json<CustomerOfferList>> {
+    let customer = CustomerId::parse(&path).map_err(|_| AppError::not_found("customer"))?;
+    Ok(web::Json(offers_of(&store, auth.shop.as_str(), customer.as_str()).await?))
 }

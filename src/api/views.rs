@@ -1,5 +1,6 @@
 //! Response bodies of the public API (docs/API.md) and how rows become them.
 
+use crate::domain::claim::ClaimStatus;
 use crate::domain::money::Currency;
 use crate::domain::program::{Channel, CombinesWith, ProgramSettings, PurchaseType, Subscription};
 use crate::domain::refusal::Reason;
@@ -43,6 +44,17 @@ pub(crate) struct ClaimView {
     pub(crate) refunded_at: Option<DateTime<Utc>>,
     pub(crate) order_id: Option<String>,
     pub(crate) failure_reason: Option<String>,
+    /// Who cancelled the code: shopper, merchant, clerk, expiry or platform
+    /// (deleted at Shopify); null while it is open or used, and for codes
+    /// cancelled before this was recorded.
+    pub(crate) cancelled_by: Option<String>,
+}
+
+/// Who cancelled a claim, shown only while the claim is cancelled (an order
+/// that used the code before its deletion wins, and then nobody cancelled it).
+fn cancelled_by(row: &ClaimRow) -> Option<String> {
+    let cancelled = matches!(row.status, ClaimStatus::RefundPending | ClaimStatus::Refunded | ClaimStatus::Expired);
+    row.cancelled_by.filter(|_| cancelled).map(|by| by.as_str().to_string())
 }
 
 impl From<&ClaimRow> for ClaimView {
@@ -64,6 +76,7 @@ impl From<&ClaimRow> for ClaimView {
             refunded_at: row.refunded_at.map(utc),
             order_id: row.order_id.clone(),
             failure_reason: row.failure_reason.clone(),
+            cancelled_by: cancelled_by(row),
         }
     }
 }
@@ -176,6 +189,10 @@ impl ProgramSummary {
 pub(crate) struct WalletView {
     pub(crate) customer_id: String,
     pub(crate) points_balance: i64,
+    /// What the whole balance is worth at the program's ratio, rounded down
+    /// to the currency's minor unit (a code may be capped lower by max_points).
+    #[schema(example = "27.50")]
+    pub(crate) points_value: String,
     /// Earned on orders still inside the return window: shown, not spendable.
     pub(crate) pending_points: i64,
     /// The next (up to 5) dates on which points expire, soonest first.

@@ -98,6 +98,10 @@ pub(crate) struct Limits {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct CampaignSettings {
     pub(crate) name: String,
+    /// What shoppers see as the offer's title; the name when absent (the
+    /// name is often internal: "Cart wave 2, test B").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) title: Option<String>,
     pub(crate) enabled: bool,
     pub(crate) trigger: Trigger,
     pub(crate) discount: Discount,
@@ -122,6 +126,7 @@ impl CampaignSettings {
             "",
             &[
                 "name",
+                "title",
                 "enabled",
                 "trigger",
                 "discount",
@@ -135,6 +140,10 @@ impl CampaignSettings {
             ],
         );
         let name = f.text("name", 1, 200).unwrap_or_default();
+        let title = match body.get("title") {
+            None | Some(Value::Null) => None,
+            Some(_) => f.text("title", 1, 80),
+        };
         let enabled = f.boolean("enabled").unwrap_or(false);
         let trigger = p::trigger(&mut f);
         let discount = p::discount(&mut f);
@@ -154,6 +163,7 @@ impl CampaignSettings {
         match (trigger, discount, code, expires_after_hours) {
             (Some(trigger), Some(discount), Some(code), Some(expires_after_hours)) if errors.is_empty() => Ok(Self {
                 name,
+                title,
                 enabled,
                 trigger,
                 discount,
@@ -167,6 +177,11 @@ impl CampaignSettings {
             }),
             _ => Err(errors),
         }
+    }
+
+    /// The offer's title as shoppers see it.
+    pub(crate) fn shopper_title(&self) -> &str {
+        self.title.as_deref().unwrap_or(&self.name)
     }
 
     /// Whether the schedule admits an offer at `now`.

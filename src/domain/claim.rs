@@ -98,6 +98,20 @@ impl ClaimStatus {
 }
 
 stored_state! {
+    /// Who cancelled a code, so every screen and export can say it (the
+    /// points came back): the shopper, the merchant (admin), a clerk (POS),
+    /// the code's expiry, or the platform (the discount deleted at Shopify).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum CancelledBy("cancelled by") {
+        Shopper = "shopper",
+        Merchant = "merchant",
+        Clerk = "clerk",
+        Expiry = "expiry",
+        Platform = "platform",
+    }
+}
+
+stored_state! {
     /// What a ledger entry records.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum EntryKind("ledger entry kind") {

@@ -88,6 +88,7 @@ fn try_prepare(conn: &mut AnyConnection, request: &ClaimRequest, cache: &program
         used_at: None,
         refunded_at: None,
         flag: None,
+        cancelled_by: None,
     };
     let event = notify::build(conn, shop_id, EventType::ClaimCreated, event_data(&row, currency), now)?;
     Ok(Some(Prepared { request: request.clone(), row, policy, customer_exists, event }))

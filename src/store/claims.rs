@@ -8,7 +8,7 @@ use super::outbox::{self, OutboxAction};
 use super::page::Keyset;
 use super::schema::claims;
 use super::{programs, AnyConnection};
-use crate::domain::claim::{self, ClaimStatus, EntryKind};
+use crate::domain::claim::{self, CancelledBy, ClaimStatus, EntryKind};
 use crate::domain::code;
 use crate::domain::ids::{new_id, CustomerId, ShopDomain};
 use crate::domain::money::Currency;
@@ -45,6 +45,8 @@ pub struct ClaimRow {
     pub(crate) refunded_at: Option<NaiveDateTime>,
     /// Something the merchant should look at (e.g. used by another customer).
     pub flag: Option<String>,
+    /// Who cancelled the code (set once, by the first who asked).
+    pub cancelled_by: Option<CancelledBy>,
 }
 
 impl ClaimRow {
@@ -175,6 +177,7 @@ pub fn create(conn: &mut AnyConnection, request: &ClaimRequest) -> Result<ClaimR
         used_at: None,
         refunded_at: None,
         flag: None,
+        cancelled_by: None,
     };
     insert_row(conn, &mut row)?;
     if status == ClaimStatus::Pending {
@@ -262,6 +265,9 @@ pub(crate) fn close_with_credit(
     if !transition(conn, claim, from, to, now)? {
         return Ok(None);
     }
+    if to == ClaimStatus::Expired {
+        mark_cancelled(conn, claim, CancelledBy::Expiry)?;
+    }
     if to == ClaimStatus::Failed {
         diesel::update(claims::table.find((&claim.shop_id, &claim.id)))
             .set(claims::failure_reason.eq(reason))
@@ -284,6 +290,18 @@ pub(crate) fn close_with_credit(
 /// a code not yet pushed is cancelled and credited at once. `owner` limits
 /// the refund to that customer's claims (the shopper's own door).
 pub fn refund(conn: &mut AnyConnection, shop_id: &str, claim_id: &str, owner: Option<&str>) -> Result<Refund> {
+    let by = if owner.is_some() { CancelledBy::Shopper } else { CancelledBy::Merchant };
+    refund_by(conn, shop_id, claim_id, owner, by)
+}
+
+/// `refund`, saying who asked for it (recorded on the claim).
+pub fn refund_by(
+    conn: &mut AnyConnection,
+    shop_id: &str,
+    claim_id: &str,
+    owner: Option<&str>,
+    by: CancelledBy,
+) -> Result<Refund> {
     let claim = find(conn, shop_id, claim_id)?
         .filter(|c| owner.is_none_or(|o| o == c.customer_id))
         .ok_or_else(|| Error::NotFound("claim"))?;
@@ -293,6 +311,7 @@ pub fn refund(conn: &mut AnyConnection, shop_id: &str, claim_id: &str, owner: Op
         if !transition(conn, &claim, &[ClaimStatus::Active], ClaimStatus::RefundPending, now)? {
             return Err(not_refundable(&claim));
         }
+        mark_cancelled(conn, &claim, by)?;
         enqueue(conn, shop_id, &claim.id, OutboxAction::Refund, now)?;
         let balance = customers::balance(conn, shop_id, &claim.customer_id)?;
         let claim = reload(conn, &claim)?;
@@ -301,12 +320,24 @@ pub fn refund(conn: &mut AnyConnection, shop_id: &str, claim_id: &str, owner: Op
     let refundable = [ClaimStatus::Pending, ClaimStatus::Active];
     let entry = close_with_credit(conn, &claim, &refundable, ClaimStatus::Refunded, EntryKind::Refund, None)?
         .ok_or_else(|| not_refundable(&claim))?;
+    mark_cancelled(conn, &claim, by)?;
     if outbox::cancel_for_claim(conn, shop_id, &claim.id, OutboxAction::Create, now)? > 0 {
         // A push was attempted: the code may exist at the platform after all.
         enqueue(conn, shop_id, &claim.id, OutboxAction::Cleanup, now)?;
     }
     let claim = reload(conn, &claim)?;
     Ok(Refund { points_refunded: claim.points, points_balance: entry.balance_after, claim })
+}
+
+/// Records who cancelled a code, in the transaction that cancels it. Only
+/// the first is kept: a discount deleted at the platform while the shopper's
+/// own refund deletes it is still the shopper's cancellation.
+pub(crate) fn mark_cancelled(conn: &mut AnyConnection, claim: &ClaimRow, by: CancelledBy) -> QueryResult<()> {
+    diesel::update(claims::table.find((&claim.shop_id, &claim.id)))
+        .filter(claims::cancelled_by.is_null())
+        .set(claims::cancelled_by.eq(by))
+        .execute(conn)
+        .map(drop)
 }
 
 fn reload(conn: &mut AnyConnection, claim: &ClaimRow) -> Result<ClaimRow> {

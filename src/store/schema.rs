@@ -63,6 +63,7 @@ diesel::table! {
         used_at -> Nullable<Timestamp>,
         refunded_at -> Nullable<Timestamp>,
         flag -> Nullable<Text>,
+        cancelled_by -> Nullable<Text>,
     }
 }
 

@@ -7,7 +7,7 @@ use super::outbox::{OutboxAction, OutboxState};
 use super::shops::PlatformKind;
 use super::AnyConnection;
 use crate::domain::campaign::TriggerKind;
-use crate::domain::claim::{ClaimStatus, EntryKind};
+use crate::domain::claim::{CancelledBy, ClaimStatus, EntryKind};
 use crate::domain::event::{EventKind, EventSource};
 use crate::domain::lots::ExpiryKind;
 use crate::domain::notify::EventType;
@@ -42,6 +42,7 @@ fn every_stored_state_round_trips_and_an_unknown_word_is_an_error() {
     round_trips!(
         conn,
         ClaimStatus,
+        CancelledBy,
         EntryKind,
         Channel,
         PurchaseType,

@@ -12,7 +12,7 @@ use super::schema::{claims as claims_table, customers as customers_table, data_r
 use super::schema::{order_earnings, shops as shops_table, webhook_events};
 use super::shops::{self, ShopRow};
 use super::{is_unique_violation, AnyConnection};
-use crate::domain::claim::{ClaimStatus, EntryKind};
+use crate::domain::claim::{CancelledBy, ClaimStatus, EntryKind};
 use crate::domain::earning::{self, EarnRate, OrderEarning};
 use crate::domain::ids::{new_id, CustomerId};
 use crate::domain::money::{Currency, Money};
@@ -270,6 +270,9 @@ pub(crate) fn apply_discount_deleted(
     let open = [ClaimStatus::Pending, ClaimStatus::Active, ClaimStatus::RefundPending];
     let reason = Some("deleted on the platform");
     let credited = claims::close_with_credit(conn, &claim, &open, ClaimStatus::Refunded, EntryKind::Refund, reason)?;
+    if credited.is_some() {
+        claims::mark_cancelled(conn, &claim, CancelledBy::Platform)?;
+    }
     Ok(if credited.is_some() { "points refunded".into() } else { format!("claim already {}", claim.status) })
 }
 

@@ -98,15 +98,15 @@ async fn exports_stream_every_customer_and_entry_as_formula_safe_csv() {
 
     let ledger = csv(&app, "ledger").await;
     assert!(ledger.starts_with(
-        "entry_id,customer_id,created_at,kind,delta,balance_after,pending_delta,claim_id,order_id,reason,actor\r\n"
+        "entry_id,customer_id,created_at,kind,delta,balance_after,pending_delta,claim_id,order_id,reason,actor,cancelled_by\r\n"
     ));
     assert!(
         ledger.contains(",c00000,")
-            && ledger.contains(",adjust,-3,7,0,,,\"'=HYPERLINK(\"\"http://evil\"\"), or \"\"not\"\"\",staff-1\r\n"),
+            && ledger.contains(",adjust,-3,7,0,,,\"'=HYPERLINK(\"\"http://evil\"\"), or \"\"not\"\"\",staff-1,\r\n"),
         "formula guarded, quotes doubled, comma quoted"
     );
-    assert!(ledger.contains(",adjust,5,15,0,,,\"'@SUM(A1)\nline two\",staff-1\r\n"));
-    assert_eq!(ledger.matches(",staff-1\r\n").count(), 1_005, "one line per entry, each with its actor");
+    assert!(ledger.contains(",adjust,5,15,0,,,\"'@SUM(A1)\nline two\",staff-1,\r\n"));
+    assert_eq!(ledger.matches(",staff-1,\r\n").count(), 1_005, "one line per entry, each with its actor");
 
     let response = app.get("/api/v1/admin/export/ledger.csv", &app.customer("c00000")).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);

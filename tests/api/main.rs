@@ -55,6 +55,7 @@ mod startup;
 mod store_helpers;
 mod tokens;
 mod ui;
+mod walk3;
 
 #[path = "../support/double_selftest.rs"]
 mod double_selftest;

@@ -39,6 +39,7 @@ const API_ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/pos/claims", &["post"]),
     ("/api/v1/pos/customers/{id}/claims", &["get"]),
     ("/api/v1/pos/claims/{id}/refund", &["post"]),
+    ("/api/v1/pos/customers/{id}/offers", &["get"]),
     ("/api/v1/checkout/validate", &["post"]),
     ("/api/v1/checkout/redeem", &["post"]),
     ("/api/v1/admin/campaigns", &["get", "post"]),

@@ -23,6 +23,8 @@ import { widgetMoreTests } from './specs/widget-more.mjs';
 import { adminUiTests } from './specs/admin-ui.mjs';
 import { embeddedTests } from './specs/embedded.mjs';
 import { extensionTests } from './specs/extension.mjs';
+import { walk3WidgetTests } from './specs/walk3-widget.mjs';
+import { walk3PosTests } from './specs/walk3-pos.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ctx = {};
@@ -61,6 +63,8 @@ if (process.argv.includes('--screenshots-only')) {
     widgetMoreTests(ctx, join(here, 'artifacts', 'widget-ui'));
     adminUiTests(ctx, join(here, 'artifacts', 'admin-ui'));
     embeddedTests(ctx);
+    walk3WidgetTests(ctx, join(here, 'artifacts', 'walk3'));
+    walk3PosTests(ctx, join(here, 'artifacts', 'walk3'));
     screenshotTests(ctx, join(here, 'artifacts'));
     test('no console errors on any page', () => {
       assert.deepEqual(ctx.b.problems, []);

@@ -112,8 +112,9 @@ export function adminUiTests(ctx, dir) {
     await page.locator('[id="cf-discount.value"]').fill('15');
     await page.locator('[id="cf-discount.min_subtotal"]').fill('40.00');
     await page.locator('[id="cf-limits.assumed_value"]').fill('6.00');
-    await textMatches(page.locator('#cf-shopper'), /15 % off on orders of \$40\.00 or more/);
-    await textMatches(page.locator('#cf-shopper'), /Expires 2 days after/);
+    // Issue 30.6: the preview is the widget's own offer item.
+    await textMatches(page.locator('#cf-shopper .gives'), /^15% off$/);
+    await textMatches(page.locator('#cf-shopper .sub'), /^On orders of \$40\.00 or more · Expires in 2 days$/);
     assert.equal(await page.locator('#panel-campaigns .field .err:not(:empty)').count(), 0);
     // Listed customer ids the server refuses: its 422 lands next to the ids.
     await page.locator('[id="cf-eligibility.kind"]').selectOption('customers');
@@ -264,7 +265,7 @@ export function adminUiTests(ctx, dir) {
     assert.match(ctext, /^customer_id,email,display_name,points_balance,created_at\r\n/);
     assert.match(ctext, /\r\n8801,,,650,/);
     const ledger = await (await get('ledger')).text();
-    assert.match(ledger, /,adjust,-50,650,0,,,"'=HYPERLINK\(""http:\/\/evil""\)",staff-1\r\n/);
+    assert.match(ledger, /,adjust,-50,650,0,,,"'=HYPERLINK\(""http:\/\/evil""\)",staff-1,\r\n/);
     assert.equal(await page.locator('#export-ledger').count(), 1);
   });
 

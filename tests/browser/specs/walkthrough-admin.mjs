@@ -18,7 +18,7 @@ export function walkthroughAdminTests(ctx, dir) {
     }
     const a = await ctx.admin('GET', '/api/v1/admin/analytics?from=1970-01-01T00:00:00Z');
     assert.equal(a.period, 'month');
-    await textMatches(page.locator('#panel-analytics .kpi', { hasText: 'net of refunds' }),
+    await textMatches(page.locator('#panel-analytics .kpi', { hasText: 'net of cancelled codes' }),
       new RegExp(`${a.net_points_redeemed.toLocaleString('en-US')}`));
     assert.equal(await page.locator('#panel-analytics figure svg').count(), 4);
     assert.equal(await page.locator('#panel-analytics figure thead th').count(), 8, 'each data table has headers');

@@ -45,7 +45,7 @@ async function shootEl(page, locator, dir, name, also) {
 }
 
 export function widgetMoreTests(ctx, dir) {
-  test('9.6 Your offers: code grouped with copy, what it gives, minimum, countdown; hidden without offers', async () => {
+  test('9.6 Your offers: code with copy, what it gives, minimum, countdown; hidden without offers', async () => {
     const made = [
       await ctx.admin('POST', '/api/v1/admin/campaigns', campaign('Quiz 15 %', { kind: 'percentage', value: '15' }, 50)),
       await ctx.admin('POST', '/api/v1/admin/campaigns',
@@ -76,10 +76,7 @@ export function widgetMoreTests(ctx, dir) {
     await textIs(item(by('free_shipping')).locator('.sub'), 'Expires in 8 days');
     const o = by('percentage'), code = item(o).locator('code.c');
     assert.equal((await code.textContent()).trim(), o.code, 'the plain code is the text');
-    const groups = o.code.split('-').reduce((n, part) => n + Math.ceil(part.length / 4), 0);
-    assert.equal(await code.locator('.g').count(), groups, 'grouped by four for reading, the dash kept');
     assert.match(o.code, /^QUIZ-/);
-    assert.equal(await code.locator('.g').first().textContent(), 'QUIZ');
     const copy = page.getByRole('button', { name: `Copy code ${o.code}` });
     await copy.click();
     await textIs(copy, 'Copied');
@@ -162,7 +159,7 @@ export function widgetMoreTests(ctx, dir) {
     await page.getByRole('button', { name: `Cancel code ${online.code} and give the points back` }).click();
     await shoot(page, dir, 'pos-cancel-ask');
     await page.getByRole('button', { name: 'Yes, cancel code' }).click();
-    await textIs(page.locator('#codes-msg'), `${online.code} cancelled. 500 points back.`);
+    await textIs(page.locator('#codes-msg'), `${online.code} cancelled. 500 points returned.`);
     await textIs(page.locator('#balance'), '3,000');
     await textIs(open, 'No open codes.');
     assert.equal((await ctx.admin('GET', '/api/v1/admin/customers/5501')).claims[0].status, 'refunded');
