@@ -14,6 +14,7 @@ use crate::store::customers::{CustomerRow, EntryRow};
 use crate::store::idempotency::StoredResponse;
 use crate::store::lots::open;
 use crate::store::outbox::{OutboxAction, OutboxRow, OutboxState};
+use crate::store::profiles::{search_sql, SearchKey};
 use crate::store::schema::{
     claims, customers, idempotency_keys, ledger_entries, lot_allocations, lots, outbox, pending_points,
     points_policies, programs, shops,
@@ -75,6 +76,11 @@ fn hot_queries() -> Vec<HotQuery> {
     queries.extend(outbox_queries(shop, now));
     queries.extend(lot_queries(shop, &customer, now));
     queries.extend(sweep_queries(shop, &customer, now));
+    queries.extend(SearchKey::ALL.map(|key| HotQuery {
+        name: key.label(),
+        sqlite: search_sql(key, false),
+        postgres: search_sql(key, true),
+    }));
     queries
 }
 

@@ -2,7 +2,7 @@
 //! pages (by id), and the ledger's `actor`: which staff member made a manual
 //! adjustment.
 
-use super::customers::{self, CustomerRow, EntryRow};
+use super::customers::{CustomerRow, EntryRow};
 use super::schema::ledger_entries;
 use super::AnyConnection;
 use diesel::prelude::*;
@@ -15,7 +15,7 @@ pub(crate) fn customers_page(
     after: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<CustomerRow>> {
-    customers::search(conn, shop_id, "", after, limit)
+    super::profiles::search(conn, shop_id, "", after, limit)
 }
 
 /// A page of the shop's ledger after `after`, by id (ids are UUIDv7, so

@@ -21,6 +21,8 @@ import { walkthroughAdminTests } from './specs/walkthrough-admin.mjs';
 import { sessionTests } from './specs/session.mjs';
 import { widgetMoreTests } from './specs/widget-more.mjs';
 import { adminUiTests } from './specs/admin-ui.mjs';
+import { walk3AdminTests } from './specs/walk3-admin.mjs';
+import { walk3AdminLayoutTests } from './specs/walk3-admin-layout.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ctx = {};
@@ -57,6 +59,8 @@ if (process.argv.includes('--screenshots-only')) {
     localeTests(ctx, join(here, 'artifacts', 'issue13'));
     widgetMoreTests(ctx, join(here, 'artifacts', 'widget-ui'));
     adminUiTests(ctx, join(here, 'artifacts', 'admin-ui'));
+    walk3AdminTests(ctx, join(here, 'artifacts', 'walk3-admin'));
+    walk3AdminLayoutTests(ctx);
     screenshotTests(ctx, join(here, 'artifacts'));
     test('no console errors on any page', () => {
       assert.deepEqual(ctx.b.problems, []);

@@ -17,13 +17,14 @@ const freePort = () => new Promise((ok, fail) => {
   });
 });
 
-export async function startServer() {
+// extra: more environment for this server (e.g. a short notify retry window).
+export async function startServer({ env: extra = {} } = {}) {
   const bin = resolve(process.env.LOYALTY_BIN || 'target/debug/loyalty-wallet');
   if (!existsSync(bin)) throw new Error(`no server binary at ${bin}: run cargo build, or set LOYALTY_BIN`);
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'lw-browser-'));
   const env = { ...process.env, LOYALTY_BIND: `127.0.0.1:${port}`, LOYALTY_CLIENT_ID: 'browser-tests',
-    LOYALTY_APP_SECRET: 'browser-tests-secret-0123456789abcdef0123456789' };
+    LOYALTY_APP_SECRET: 'browser-tests-secret-0123456789abcdef0123456789', ...extra };
   delete env.DATABASE_URL;
   const log = [];
   const child = spawn(bin, ['serve'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });

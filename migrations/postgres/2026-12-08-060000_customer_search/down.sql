@@ -1,0 +1,7 @@
+DROP INDEX notifications_shop_status;
+DROP INDEX customers_phone_search;
+DROP INDEX customers_email_search;
+DROP INDEX customers_last_name_search;
+DROP INDEX customers_name_search;
+DROP INDEX customers_id_search;
+ALTER TABLE customers DROP COLUMN phone, DROP COLUMN last_name, DROP COLUMN first_name;
