@@ -6,6 +6,7 @@ mod helpers;
 
 mod admin;
 mod admin_ui;
+mod admin_walk;
 mod app_config;
 mod auth;
 mod bad_input;
