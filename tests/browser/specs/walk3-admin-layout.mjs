@@ -89,7 +89,11 @@ export function walk3AdminLayoutTests(ctx) {
         const fits = await b.evaluate((el) => el.scrollWidth <= el.clientWidth + 1 && el.getBoundingClientRect().right <= window.innerWidth);
         assert.ok(fits, `button cut off: ${await b.innerText()}`);
       }
-      assert.match(await row.innerText(), /Issued\s*\d+[\s\S]*Refused\s*\d+[\s\S]*Held out\s*\d+/, 'counts shown with their names');
+      // Each count is on screen with its column's name in front of it.
+      const counts = await row.locator('td.n').evaluateAll((tds) => tds.map((td) => ({
+        shown: td.getBoundingClientRect().height > 0, name: getComputedStyle(td, '::before').content, text: td.textContent })));
+      assert.deepEqual(counts.map((c) => c.name), ['"Issued"', '"Refused"', '"Held out"']);
+      assert.ok(counts.every((c) => c.shown && /^\d+$/.test(c.text)), JSON.stringify(counts));
     }
   });
 
