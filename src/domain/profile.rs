@@ -29,23 +29,6 @@ impl Profile {
     pub(crate) fn is_empty(&self) -> bool {
         self.first_name.is_none() && self.last_name.is_none() && self.email.is_none() && self.phone.is_none()
     }
-
-    /// What is known after `newer` arrives: each field told replaces the old one.
-    pub(crate) fn updated_by(&self, newer: &Profile) -> Profile {
-        let pick = |new: &Option<String>, old: &Option<String>| new.clone().or_else(|| old.clone());
-        Profile {
-            first_name: pick(&newer.first_name, &self.first_name),
-            last_name: pick(&newer.last_name, &self.last_name),
-            email: pick(&newer.email, &self.email),
-            phone: pick(&newer.phone, &self.phone),
-        }
-    }
-
-    /// "First Last", or whichever of the two is known.
-    pub(crate) fn display_name(&self) -> Option<String> {
-        let parts: Vec<&str> = [&self.first_name, &self.last_name].into_iter().flatten().map(String::as_str).collect();
-        (!parts.is_empty()).then(|| parts.join(" "))
-    }
 }
 
 /// A phone number as digits only; None when fewer than 3 or more than 20
@@ -98,21 +81,6 @@ pub(crate) fn prefix_end(prefix: &str) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    fn some(s: &str) -> Option<String> {
-        Some(s.to_string())
-    }
-
-    #[test]
-    fn newer_fields_replace_older_ones_and_missing_ones_keep_them() {
-        let old = Profile { first_name: some("Alex"), email: some("a@x.io"), ..Profile::default() };
-        let new = Profile { last_name: some("Smith"), email: some("alex@y.io"), ..Profile::default() };
-        let both = old.updated_by(&new);
-        assert_eq!(both.display_name().as_deref(), Some("Alex Smith"));
-        assert_eq!(both.email.as_deref(), Some("alex@y.io"));
-        assert_eq!(Profile { last_name: some("Smith"), ..Profile::default() }.display_name().as_deref(), Some("Smith"));
-        assert_eq!(Profile::default().display_name(), None);
-    }
 
     #[test]
     fn phones_keep_digits_only() {

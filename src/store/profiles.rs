@@ -9,7 +9,7 @@ use super::AnyConnection;
 use crate::domain::profile::{prefix_end, Profile, SearchTerms};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 use std::collections::BTreeMap;
 
 /// A key a search compares prefixes on; each has an index on both databases
@@ -142,6 +142,17 @@ fn everyone(conn: &mut AnyConnection, shop_id: &str, after: Option<&str>, limit:
     select.load(conn)
 }
 
+/// Each told field replaces the stored one, the rest stay; the whole name is
+/// rebuilt from the names after the change. One UPDATE reading the row it
+/// writes, so concurrent events about one customer (one telling the last
+/// name, another the e-mail) never undo each other.
+const REMEMBER_SQL: &str = "UPDATE customers SET \
+     first_name = COALESCE($1, first_name), last_name = COALESCE($2, last_name), \
+     email = COALESCE($3, email), phone = COALESCE($4, phone), \
+     display_name = CASE WHEN $1 IS NULL AND $2 IS NULL THEN display_name \
+       ELSE NULLIF(TRIM(COALESCE($1, first_name, '') || ' ' || COALESCE($2, last_name, '')), '') END, \
+     updated_at = $5 WHERE shop_id = $6 AND id = $7";
+
 /// Keeps what `profile` tells about the customer (creating the wallet with 0
 /// points on first sight, so any customer an event names can be opened).
 /// Fields it does not tell keep their stored value.
@@ -152,30 +163,22 @@ pub(crate) fn remember(
     profile: &Profile,
     now: NaiveDateTime,
 ) -> Result<()> {
-    let row = customers::ensure(conn, shop_id, id)?;
+    customers::ensure(conn, shop_id, id)?;
     if profile.is_empty() {
         return Ok(());
     }
-    let known = stored(&row).updated_by(profile);
-    diesel::update(table::table.find((shop_id, id)))
-        .set((
-            table::first_name.eq(&known.first_name),
-            table::last_name.eq(&known.last_name),
-            table::email.eq(&known.email),
-            table::phone.eq(&known.phone),
-            table::display_name.eq(known.display_name()),
-            table::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+    let sql = match conn {
+        AnyConnection::Postgresql(_) => REMEMBER_SQL.to_string(),
+        AnyConnection::Sqlite(_) => REMEMBER_SQL.replace('$', "?"),
+    };
+    let query = diesel::sql_query(sql)
+        .bind::<Nullable<Text>, _>(&profile.first_name)
+        .bind::<Nullable<Text>, _>(&profile.last_name)
+        .bind::<Nullable<Text>, _>(&profile.email)
+        .bind::<Nullable<Text>, _>(&profile.phone)
+        .bind::<Timestamp, _>(now)
+        .bind::<Text, _>(shop_id)
+        .bind::<Text, _>(id);
+    super::on_backend!(conn, |c| query.execute(c))?;
     Ok(())
-}
-
-/// The profile a wallet row holds.
-pub(crate) fn stored(row: &CustomerRow) -> Profile {
-    Profile {
-        first_name: row.first_name.clone(),
-        last_name: row.last_name.clone(),
-        email: row.email.clone(),
-        phone: row.phone.clone(),
-    }
 }

@@ -155,3 +155,35 @@ async fn shopify_customers_are_searchable_erased_by_redact_and_exported_by_data_
     hook(&app, "shop/redact", "evt-c-5", &json!({"shop_id": 1, "shop_domain": SHOP})).await;
     assert_eq!(found(&app, "zoe").await, Vec::<String>::new(), "shop/redact erases everyone's");
 }
+
+#[tokio::test]
+async fn concurrent_events_about_one_new_customer_keep_every_field() {
+    let app = TestApp::spawn().await;
+    let fields = [
+        json!({"first_name": "Mia"}),
+        json!({"last_name": "Okafor"}),
+        json!({"email": "mia@okafor.example"}),
+        json!({"phone": "+234 801 234 5678"}),
+    ];
+    for round in 0..3 {
+        let id = format!("race{round}");
+        let sends = fields.iter().cycle().take(12).map(|data| {
+            let body = json!({"customer_id": id, "kind": "custom", "name": "race", "data": data});
+            let key = uuid::Uuid::new_v4().to_string();
+            let app = &app;
+            async move { app.post("/api/v1/admin/events", &app.admin(), Some(&key), &body).await.status() }
+        });
+        let statuses = futures_util::future::join_all(sends).await;
+        assert!(statuses.iter().all(|s| *s == StatusCode::ACCEPTED), "{statuses:?}");
+        let (_, detail) = status_json(app.get(&format!("/api/v1/admin/customers/{id}"), &app.admin()).await).await;
+        assert_eq!(
+            detail["profile"],
+            json!({"first_name": "Mia", "last_name": "Okafor", "display_name": "Mia Okafor",
+                   "email": "mia@okafor.example", "phone": "2348012345678"}),
+            "round {round}"
+        );
+        let rounds: Vec<String> = (0..=round).map(|r| format!("race{r}")).collect();
+        assert_eq!(found(&app, "mia oka").await, rounds, "one customer a round");
+        assert_eq!(found(&app, "okafor").await, rounds);
+    }
+}
