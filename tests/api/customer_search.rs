@@ -187,3 +187,61 @@ async fn concurrent_events_about_one_new_customer_keep_every_field() {
         assert_eq!(found(&app, "okafor").await, rounds);
     }
 }
+
+/// The migration's backfill, run as the migration runs it: customers known
+/// only from campaign facts (written before this release) get a wallet with
+/// what the facts knew; a wallet with its own e-mail keeps it.
+#[test]
+fn the_migration_gives_customers_known_only_from_events_a_wallet() {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    use loyalty_wallet::store::pool::{self, Backend};
+    use loyalty_wallet::store::run_migrations;
+    let (url, _dir) = fresh_database();
+    let _drop = DropDatabase(url.clone());
+    let mut conn = pool::connect(&url, Backend::of_url(&url)).expect("connect");
+    run_migrations(&mut conn).expect("migrate");
+    let dialect = if url.starts_with("postgres") { "postgres" } else { "sqlite" };
+    let sql = |file: &str| {
+        let path =
+            format!("{}/migrations/{dialect}/2026-12-08-060000_customer_search/{file}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(path).expect("migration file")
+    };
+    conn.batch_execute(&sql("down.sql")).expect("down");
+    conn.batch_execute(&format!(
+        "INSERT INTO shops (id, currency, earn_points_per_unit, platform_kind, platform_enabled, created_at, updated_at) \
+         VALUES ('{SHOP}', 'USD', '1', 'native', FALSE, '2026-01-01 00:00:00', '2026-01-01 00:00:00'); \
+         INSERT INTO customers (shop_id, id, points_balance, email, created_at, updated_at) \
+         VALUES ('{SHOP}', 'w1', 5, 'own@x.io', '2026-01-01 00:00:00', '2026-01-01 00:00:00'); \
+         INSERT INTO customer_facts (shop_id, customer_id, first_name, email, order_count, created_at, updated_at) VALUES \
+         ('{SHOP}', 'w1', 'Wanda', 'facts@x.io', 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00'), \
+         ('{SHOP}', 'f1', 'Faye', 'faye@x.io', 2, '2026-01-02 00:00:00', '2026-01-02 00:00:00')"
+    ))
+    .expect("old rows");
+    conn.batch_execute(&sql("up.sql")).expect("up");
+    #[derive(QueryableByName, Debug, PartialEq)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        id: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        points_balance: i64,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        first_name: Option<String>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        email: Option<String>,
+    }
+    let query = "SELECT id, points_balance, first_name, email FROM customers ORDER BY id";
+    let rows: Vec<Row> = match &mut conn {
+        loyalty_wallet::store::AnyConnection::Sqlite(c) => diesel::sql_query(query).load(c),
+        loyalty_wallet::store::AnyConnection::Postgresql(c) => diesel::sql_query(query).load(c),
+    }
+    .expect("customers");
+    let some = |s: &str| Some(s.to_string());
+    assert_eq!(
+        rows,
+        [
+            Row { id: "f1".into(), points_balance: 0, first_name: some("Faye"), email: some("faye@x.io") },
+            Row { id: "w1".into(), points_balance: 5, first_name: some("Wanda"), email: some("own@x.io") },
+        ]
+    );
+}

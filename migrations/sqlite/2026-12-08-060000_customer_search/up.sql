@@ -1,14 +1,15 @@
 -- Who a customer is (from webhooks and events) on the wallet row, indexed
 -- for case-insensitive prefix search: store/profiles.rs searches each key
--- with a range `lower(col) >= ? AND lower(col) < ?`, which these expression
--- indexes serve (SQLite's lower() folds ASCII letters only).
+-- with a range `lower(col) >= ? AND lower(col) < ?` (PostgreSQL: the
+-- byte-wise `~>=~` / `~<~` of text_pattern_ops, whatever the collation), which
+-- these expression indexes serve. SQLite's lower() folds ASCII letters only.
 ALTER TABLE customers ADD COLUMN first_name TEXT;
 ALTER TABLE customers ADD COLUMN last_name TEXT;
 ALTER TABLE customers ADD COLUMN phone TEXT;
-CREATE INDEX customers_name_search ON customers (shop_id, lower(display_name));
-CREATE INDEX customers_last_name_search ON customers (shop_id, lower(last_name));
-CREATE INDEX customers_email_search ON customers (shop_id, lower(email));
-CREATE INDEX customers_phone_search ON customers (shop_id, phone);
+CREATE INDEX customers_name_search ON customers (shop_id, lower(display_name)); -- sqlite only
+CREATE INDEX customers_last_name_search ON customers (shop_id, lower(last_name)); -- sqlite only
+CREATE INDEX customers_email_search ON customers (shop_id, lower(email)); -- sqlite only
+CREATE INDEX customers_phone_search ON customers (shop_id, phone); -- sqlite only
 
 -- Customers known only from campaign events get their wallet (0 points), so
 -- they can be found and opened; what the events told is copied over.
