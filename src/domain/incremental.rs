@@ -150,6 +150,7 @@ mod tests {
             covered += usize::from(ci.lo as f64 <= truth && truth <= ci.hi as f64);
         }
         let share = covered as f64 / trials as f64;
+        eprintln!("95 % interval of incremental revenue: covered the truth in {covered} of {trials} seeded trials");
         assert!((0.93..=0.97).contains(&share), "coverage {share}");
     }
 

@@ -71,7 +71,12 @@ fn every_customer_search_key_uses_its_own_index() {
     for (key, index) in expected {
         let head = format!("== customer search: {key}:");
         let at = printed.find(&head).unwrap_or_else(|| panic!("no plan for {key}:\n{printed}"));
-        let plan: String = printed[at..].lines().take_while(|l| !l.is_empty()).take(12).collect::<Vec<_>>().join("\n");
+        // This query's block: its head line, up to the next query's.
+        let mut lines = printed[at..].lines();
+        let head = lines.next().unwrap_or_default();
+        let body: Vec<&str> = lines.take_while(|l| !l.starts_with("== ")).collect();
+        let plan = format!("{head}\n{}", body.join("\n"));
+        eprintln!("{plan}");
         assert!(plan.contains(index), "the {key} search should use {index}:\n{plan}");
         assert!(!plan.contains("FULL SCAN"), "{plan}");
     }
