@@ -51,8 +51,10 @@ export function analyticsPanel(root, call) {
   async function load() {
     const mine = ++newest;
     const days = Number(period.value), qs = new URLSearchParams();
-    // No `from` would mean the server's default window, so "all time" asks from the epoch.
-    const from = days ? new Date(Date.now() - days * 864e5).toISOString().replace(/\.\d+Z$/, 'Z') : '1970-01-01T00:00:00Z';
+    // "Last n days" is today and the n − 1 days before it, from midnight (UTC,
+    // the chart's days); no `from` would mean the server's default window,
+    // so "all time" asks from the epoch.
+    const from = days ? new Date(startOf(Date.now(), 'day') - (days - 1) * 864e5).toISOString().replace(/\.\d+Z$/, 'Z') : '1970-01-01T00:00:00Z';
     qs.set('from', from);
     let a;
     try {

@@ -74,7 +74,6 @@ export function campaignForm(call, shop, existing, onSaved) {
   c.starts = h('input', { type: 'datetime-local' });
   c.ends = h('input', { type: 'datetime-local' });
   c.elig = select([['all', 'All customers'], ['customers', 'Listed customers'], ['segments', 'Customer segments']]);
-  c.ids = h('textarea', { rows: '3', spellcheck: 'false' });
   const lim = {};
   for (const k of ['per_customer', 'per_customer_days', 'daily_codes', 'max_codes_per_hour']) lim[k] = num();
   for (const k of ['max_outstanding_value', 'max_total_value', 'assumed_value']) lim[k] = dec();
@@ -82,7 +81,12 @@ export function campaignForm(call, shop, existing, onSaved) {
   c.save = h('button', { type: 'submit', class: 'primary' }, existing ? 'Save campaign' : 'Create campaign');
   c.cancel = h('button', { type: 'button', class: 'secondary' }, 'Cancel');
   c.status = h('p', { class: 'status', role: 'status', id: 'cf-status' });
-  const pick = picker('cf', call, c.ids, () => c.elig.value, shop);
+  // Listed customers (or segments) as chips, found with the customer search.
+  const pick = picker('cf', call, () => c.elig.value, shop, () => { touched.add('eligibility.ids'); refresh(); });
+  const idsErr = h('p', { class: 'err', id: 'cf-eligibility.ids-err' });
+  pick.control.setAttribute('aria-describedby', `${pick.control.getAttribute('aria-describedby')} ${idsErr.id}`);
+  errs['eligibility.ids'] = { control: pick.control, out: idsErr };
+  const idsBox = h('div', { class: 'field', 'data-field': 'eligibility.ids' }, pick.el, idsErr);
   const cur = () => shop.currency;
 
   const trig = {
@@ -117,7 +121,7 @@ export function campaignForm(call, shop, existing, onSaved) {
       h('fieldset', {}, h('legend', {}, 'Schedule (your local time)'),
         h('div', { class: 'pair' }, field('starts_at', 'Starts (optional)', c.starts), field('ends_at', 'Ends (optional)', c.ends))),
       h('fieldset', {}, h('legend', {}, 'Who can get a code'), field('eligibility.kind', 'Customers', c.elig),
-        field('eligibility.ids', 'Customer or segment ids', c.ids, 'One per line; use the finder below to add them.'), pick.el),
+        idsBox),
       h('fieldset', {}, h('legend', {}, 'Limits and budget (all optional)'),
         h('div', { class: 'pair' }, field('limits.per_customer', 'Codes per customer', lim.per_customer),
           field('limits.per_customer_days', '… within days', lim.per_customer_days, 'Empty: ever.'),
@@ -154,7 +158,7 @@ export function campaignForm(call, shop, existing, onSaved) {
       name: c.name.value, title: text(c.title.value), enabled: c.enabled.checked, trigger, discount,
       code: { template: c.template.value.trim().toUpperCase(), random_length: whole(c.rlen.value), prefix: text(c.prefix.value.toUpperCase()) },
       expires_after_hours: c.hours.value.trim(), starts_at: fromLocal(c.starts.value), ends_at: fromLocal(c.ends.value),
-      eligibility: { kind: ekind, ids: ekind === 'all' ? [] : c.ids.value.split(/[\s,]+/).filter(Boolean) },
+      eligibility: { kind: ekind, ids: ekind === 'all' ? [] : pick.ids() },
       limits, holdout_percent: whole(c.holdout.value) ?? 0,
     };
   }
@@ -183,7 +187,7 @@ export function campaignForm(call, shop, existing, onSaved) {
     c.starts.value = toLocal(v.starts_at);
     c.ends.value = toLocal(v.ends_at);
     c.elig.value = v.eligibility.kind;
-    c.ids.value = v.eligibility.ids.join('\n');
+    pick.set(v.eligibility.kind, v.eligibility.ids);
     for (const [k, el] of Object.entries(lim)) el.value = l[k] ?? '';
     c.holdout.value = v.holdout_percent;
   }
@@ -222,7 +226,7 @@ export function campaignForm(call, shop, existing, onSaved) {
     valueField.hidden = b.discount.kind === 'free_shipping';
     shipField.hidden = b.discount.kind !== 'free_shipping';
     valueField.querySelector('label').textContent = b.discount.kind === 'percentage' ? 'Percentage off (1–100)' : `Amount off (${cur()})`;
-    errs['eligibility.ids'].control.closest('.field').hidden = b.eligibility.kind === 'all';
+    idsBox.hidden = b.eligibility.kind === 'all';
     pick.sync();
     showErrors(validateCampaign(b, cur()));
     preview(b);

@@ -7,9 +7,14 @@ import { h, fill } from './dom.js';
 import { money, when, codeText } from './format.js';
 import { gauge, liftChart } from './charts.js';
 
-const REASONS = {
+export const REASONS = {
   limit_reached: 'A limit was reached', budget_exhausted: 'Budget used up', customer_blocked: 'Customer blocked',
-  campaign_inactive: 'Campaign off or outside its schedule', not_eligible: 'Customer not eligible', too_soon: 'Too soon after another offer',
+  campaign_inactive: 'Campaign off or outside its schedule', campaign_paused: 'Campaign paused itself (a safety limit tripped)',
+  not_eligible: 'Customer not eligible', too_soon: 'Too soon after another offer',
+};
+const STATUS_WORDS = {
+  scheduled: 'Scheduled', pending: 'Being created', active: 'Ready to use', used: 'Used', expired: 'Expired', held_out: 'Held out (control)',
+  refused: 'Refused', cancelled: 'Cancelled', deleted: 'Deleted', failed: 'Failed',
 };
 const STATUSES = ['scheduled', 'pending', 'active', 'used', 'expired', 'held_out', 'refused', 'cancelled', 'deleted', 'failed'];
 // The interval's method, as the report's domain function names it.
@@ -23,7 +28,7 @@ export const report = (call, id) => call('GET', `/api/v1/admin/campaigns/${id}/r
 export async function counts(call, v) {
   try {
     const r = await report(call, v.id);
-    return { issued: r.issued, held_out: r.held_out, refused: Object.values(r.refused || {}).reduce((a, b) => a + b, 0) };
+    return { issued: r.issued, held_out: r.held_out, refused: Object.values(r.refused || {}).reduce((a, b) => a + b, 0), report: r };
   } catch (e) {
     if (e.status !== 404 || e.message.includes('campaign')) throw e;
   }
@@ -55,14 +60,46 @@ function refusals(r) {
   return h('section', { class: 'card', 'aria-labelledby': 'cp-refused-title' }, h('h3', { id: 'cp-refused-title' }, 'Refused, by reason'),
     entries.length ? h('table', { class: 'table', id: 'cp-refused' },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Reason'), h('th', { scope: 'col', class: 'n' }, 'Events'))),
-      h('tbody', {}, entries.map(([k, n]) => h('tr', {}, h('th', { scope: 'row' }, REASONS[k] || k, h('div', { class: 'hint' }, k)), h('td', { class: 'n' }, n.toLocaleString())))))
+      h('tbody', {}, entries.map(([k, n]) => h('tr', {}, h('th', { scope: 'row' }, REASONS[k] || 'Other reason'), h('td', { class: 'n' }, n.toLocaleString())))))
       : h('p', { class: 'hint' }, 'No event was refused.'));
 }
 
-function kpis(r, cur) {
-  const items = [['Issued', r.issued], ['Held out', r.held_out], ['Used', r.used], ['Expired', r.expired],
-    ['Incremental revenue', r.incremental_revenue == null ? '–' : money(r.incremental_revenue, cur)]];
-  return h('div', { class: 'kpis' }, items.map(([k, v]) => h('div', { class: 'card kpi' }, h('span', { class: 'kpi-label' }, k), h('span', { class: 'kpi-value' }, typeof v === 'number' ? v.toLocaleString() : v))));
+function kpis(r) {
+  const items = [['Issued', r.issued], ['Held out', r.held_out], ['Used', r.used], ['Expired', r.expired]];
+  return h('div', { class: 'kpis' }, items.map(([k, v]) => h('div', { class: 'card kpi' }, h('span', { class: 'kpi-label' }, k), h('span', { class: 'kpi-value' }, (v ?? 0).toLocaleString()))));
+}
+
+// One incremental figure with its 95 % interval, and whether it is significant.
+function figure(id, label, value, ci, significant, fmt) {
+  const sig = significant === true;
+  return h('div', { class: 'card kpi incr', id },
+    h('span', { class: 'kpi-label' }, label),
+    h('span', { class: 'kpi-value' }, fmt(value)),
+    ci ? h('span', { class: 'ci-text' }, `95 % interval ${fmt(ci[0])} to ${fmt(ci[1])}`) : h('span', { class: 'ci-text' }, 'Interval: not enough customers yet'),
+    h('span', { class: `badge ${sig ? 'tone-ok' : 'tone-warn'}` }, sig ? 'Significant' : 'Not significant yet'),
+    h('span', { class: 'hint' }, sig ? 'The interval excludes 0: the campaign made a difference.' : 'The interval includes 0: no effect is shown yet.'));
+}
+
+const signedPct = (x) => (x == null ? '–' : `${x > 0 ? '+' : x < 0 ? '−' : ''}${(Math.abs(x) * 100).toFixed(1)} %`);
+
+// The incremental figures against the control group, each with its
+// interval; without a control group there is nothing to compare, said so.
+function incremental(r, v, cur) {
+  if (!r.control.customers) {
+    const why = v.holdout_percent > 0 ? `The control group (${v.holdout_percent} % of customers, who get no code) is still empty, so the campaign’s effect cannot be measured yet.`
+      : 'This campaign has no control group, so its effect on sales cannot be measured: every customer gets a code. Set a control group (%) to measure lift and incremental revenue.';
+    return h('section', { class: 'card', id: 'cp-incremental', 'aria-labelledby': 'cp-incr-title' },
+      h('h3', { id: 'cp-incr-title' }, 'Effect of the campaign'), h('p', { class: 'no-control' }, why));
+  }
+  const m = (x) => { try { return money(x, cur); } catch { return `${x} ${cur}`; } };
+  const l = r.lift || {};
+  const liftSig = l.significant ?? (l.ci95 ? l.ci95[0] > 0 || l.ci95[1] < 0 : null);
+  return h('section', { class: 'card', id: 'cp-incremental', 'aria-labelledby': 'cp-incr-title' },
+    h('h3', { id: 'cp-incr-title' }, 'Effect of the campaign (against the control group)'),
+    h('div', { class: 'kpis' },
+      figure('cp-lift-kpi', 'Conversion lift', l.absolute, l.ci95, liftSig, signedPct),
+      r.incremental_revenue == null ? null
+        : figure('cp-revenue-kpi', 'Incremental revenue', r.incremental_revenue, r.incremental_revenue_ci95, r.incremental_revenue_significant, (x) => (x == null ? '–' : m(x)))));
 }
 
 function lift(r) {
@@ -81,7 +118,7 @@ function lift(r) {
 
 function offers(call, v) {
   const body = h('tbody');
-  const filter = h('select', { id: 'cp-status' }, h('option', { value: '' }, 'All'), STATUSES.map((s) => h('option', { value: s }, s.replace('_', ' '))));
+  const filter = h('select', { id: 'cp-status' }, h('option', { value: '' }, 'All'), STATUSES.map((s) => h('option', { value: s }, STATUS_WORDS[s])));
   const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Load more');
   const msg = h('p', { class: 'err', role: 'alert' });
   let cursor = null;
@@ -93,9 +130,10 @@ function offers(call, v) {
     cursor = r.next_cursor;
     more.hidden = !cursor;
     const rows = r.offers.map((o) => h('tr', {},
-      h('td', {}, o.customer_id), h('td', {}, h('span', { class: `badge s-${o.status}` }, o.status.replace('_', ' ')),
-        o.reason ? h('div', { class: 'hint' }, REASONS[o.reason] || o.reason) : null),
-      o.code ? codeText('td', { class: 'c' }, o.code) : h('td', {}, '–'), h('td', {}, when(o.issued_at || o.due_at)), h('td', {}, when(o.expires_at))));
+      h('td', { 'data-label': 'Customer' }, o.customer_id), h('td', { 'data-label': 'Status' }, h('span', { class: `badge s-${o.status}` }, STATUS_WORDS[o.status] || o.status),
+        o.reason ? h('div', { class: 'hint' }, REASONS[o.reason] || 'Other reason') : null),
+      o.code ? codeText('td', { class: 'c', 'data-label': 'Code' }, o.code) : h('td', { 'data-label': 'Code' }, '–'), h('td', { 'data-label': 'Issued / due' }, when(o.issued_at || o.due_at)),
+      h('td', { 'data-label': 'Expires' }, o.expires_at ? when(o.expires_at) : '–')));
     if (append) body.append(...rows);
     else fill(body, rows.length ? rows : h('tr', {}, h('td', { colspan: '5', class: 'hint' }, 'No offers yet.')));
   }
@@ -106,14 +144,15 @@ function offers(call, v) {
   return h('section', { class: 'card', 'aria-labelledby': 'cp-offers-title' },
     h('div', { class: 'detail-head' }, h('h3', { id: 'cp-offers-title' }, 'Offers'),
       h('div', { class: 'field' }, h('label', { for: 'cp-status' }, 'Status'), filter)), msg,
-    h('div', { class: 'scroll-x' }, h('table', { class: 'table', id: 'cp-offers' },
+    h('div', { class: 'scroll-x', tabindex: '0', role: 'region', 'aria-label': 'Offers table' }, h('table', { class: 'table stack', id: 'cp-offers' },
       h('thead', {}, h('tr', {}, ['Customer', 'Status', 'Code', 'Issued / due', 'Expires'].map((t) => h('th', { scope: 'col' }, t)))), body)), more);
 }
 
 export function campaignPage(call, v, shop, back, edit) {
   const cur = v.currency || shop.currency;
   const reportBox = h('div', { class: 'report', id: 'cp-report' }, h('p', { class: 'hint' }, 'Loading the report…'));
-  report(call, v.id).then((r) => fill(reportBox, kpis(r, cur), budget(r, v, cur), h('div', { class: 'charts' }, lift(r), refusals(r))))
+  report(call, v.id).then((r) => fill(reportBox, kpis(r), incremental(r, v, cur), budget(r, v, cur),
+    h('div', { class: 'charts' }, r.control.customers ? lift(r) : null, refusals(r))))
     .catch((e) => fill(reportBox, h('p', { class: 'hint', role: 'status' },
       e.status === 404 ? 'The report is not available on this server yet.' : `Could not load the report: ${e.message}`)));
   const backBtn = h('button', { type: 'button', class: 'secondary' }, '← All campaigns');

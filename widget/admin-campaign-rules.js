@@ -33,6 +33,7 @@ export function templateParts(template) {
     const end = rest.indexOf('{') < 0 ? rest.length : rest.indexOf('{');
     const literal = rest.slice(0, end);
     const bad = [...literal].find((c) => !LITERAL.test(c));
+    if (bad === ' ') return "Spaces aren't allowed in a code";
     if (bad) return `“${bad}” is not allowed in a code; use A–Z, 0–9, - and _`;
     parts.push({ text: literal });
     rest = rest.slice(end);

@@ -1,4 +1,5 @@
-// Customers: search, then one customer's wallet, codes (with refunds) and
+// Customers: search by name, e-mail, phone or number (the same search as the
+// POS), then one customer's wallet, who they are, codes (with refunds) and
 // history, and an adjustment form that always needs a reason.
 import { h, fill } from './dom.js';
 import { newKey, enc, bearer } from './api.js';
@@ -6,12 +7,12 @@ import { points, signed, when } from './format.js';
 import { renderCodes, renderHistory } from './wallet-lists.js';
 
 export function customersPanel(root, call, token) {
-  const query = h('input', { id: 'cust-q', type: 'search', autocomplete: 'off', placeholder: 'Id, name or e-mail' });
+  const query = h('input', { id: 'cust-q', type: 'search', autocomplete: 'off', placeholder: 'Name, e-mail, phone or number' });
   const results = h('tbody');
   const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Load more');
   const detail = h('section', { class: 'card detail', hidden: true, 'aria-labelledby': 'cust-title', tabindex: '-1' });
   const search = h('form', { class: 'search', role: 'search' },
-    h('label', { for: 'cust-q' }, 'Find a customer by id, name or e-mail'), h('div', { class: 'inline' }, query, h('button', { type: 'submit', class: 'primary' }, 'Search')));
+    h('label', { for: 'cust-q' }, 'Find a customer by id, name, e-mail or phone'), h('div', { class: 'inline' }, query, h('button', { type: 'submit', class: 'primary' }, 'Search')));
   let cursor = null;
 
   async function find(append) {
@@ -21,9 +22,10 @@ export function customersPanel(root, call, token) {
     cursor = r.next_cursor;
     more.hidden = !cursor;
     const rows = r.customers.map((cu) => h('tr', {},
-      h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => open(cu.id).then((d) => d.focus()).catch(showError) }, cu.id),
-        cu.display_name || cu.email ? h('div', { class: 'hint who' }, [cu.display_name, cu.email].filter(Boolean).join(' · ')) : null),
-      h('td', { class: 'n', 'data-balance': cu.id }, points(cu.points_balance)), h('td', {}, when(cu.created_at))));
+      h('td', { 'data-label': 'Customer' }, h('button', { type: 'button', class: 'link', onclick: () => open(cu.id).then((d) => d.focus()).catch(showError) },
+        cu.display_name || cu.id),
+      h('div', { class: 'hint who' }, [cu.display_name ? `#${cu.id}` : 'Name not known', cu.email, cu.phone].filter(Boolean).join(' · '))),
+      h('td', { class: 'n', 'data-balance': cu.id, 'data-label': 'Points' }, points(cu.points_balance)), h('td', { 'data-label': 'First seen' }, when(cu.created_at))));
     if (append) results.append(...rows);
     else fill(results, rows.length ? rows : h('tr', {}, h('td', { colspan: '3', class: 'hint' }, 'No customers found.')));
   }
@@ -38,9 +40,11 @@ export function customersPanel(root, call, token) {
     renderHistory(history, d.entries);
     // Which staff member made each adjustment (the ledger's actor).
     d.entries.forEach((e, i) => { if (e.actor) history.children[i]?.append(h('div', { class: 'sub actor' }, `By ${e.actor}`)); });
+    const who = d.profile || {};
     fill(detail,
-      h('div', { class: 'detail-head' }, h('h2', { id: 'cust-title' }, `Customer ${d.wallet.customer_id}`),
+      h('div', { class: 'detail-head' }, h('h2', { id: 'cust-title' }, who.display_name || `Customer ${d.wallet.customer_id}`),
         h('p', { class: 'big' }, h('span', { class: 'balance' }, points(d.wallet.points_balance)), ' points')),
+      profile(d),
       adjustForm(id),
       lotsSection(d),
       h('div', { class: 'cols' },
@@ -48,6 +52,13 @@ export function customersPanel(root, call, token) {
         h('section', {}, h('h3', {}, 'History'), history)));
     detail.hidden = false;
     return detail;
+  }
+
+  // Who the customer is, as the shop's webhooks and events told.
+  function profile(d) {
+    const p = d.profile || {};
+    const rows = [['Customer number', d.wallet.customer_id], ['Name', p.display_name], ['E-mail', p.email], ['Phone', p.phone]];
+    return h('dl', { class: 'profile', id: 'cust-profile' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v || 'Not known')]));
   }
 
   // The wallet's lots (soonest expiry first) and points still pending.
@@ -58,11 +69,11 @@ export function customersPanel(root, call, token) {
       h('p', { id: 'cust-pending' }, d.pending_points > 0
         ? `${points(d.pending_points)} points pending (earned on orders still inside the return window; not spendable yet).`
         : 'No points pending.'),
-      open.length ? h('div', { class: 'scroll-x' }, h('table', { class: 'table', id: 'cust-lots' },
+      open.length ? h('div', { class: 'scroll-x', tabindex: '0', role: 'region', 'aria-label': 'Points lots table' }, h('table', { class: 'table stack', id: 'cust-lots' },
         h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'n' }, 'Left'), h('th', { scope: 'col', class: 'n' }, 'Of'),
           h('th', { scope: 'col' }, 'Expires'), h('th', { scope: 'col' }, 'Credited'))),
-        h('tbody', {}, open.map((l) => h('tr', {}, h('td', { class: 'n' }, points(l.remaining)), h('td', { class: 'n' }, points(l.points)),
-          h('td', {}, l.expires_at ? when(l.expires_at) : 'Never'), h('td', {}, when(l.created_at), l.order_id ? h('div', { class: 'hint' }, `Order ${l.order_id}`) : null))))))
+        h('tbody', {}, open.map((l) => h('tr', {}, h('td', { class: 'n', 'data-label': 'Left' }, points(l.remaining)), h('td', { class: 'n', 'data-label': 'Of' }, points(l.points)),
+          h('td', { 'data-label': 'Expires' }, l.expires_at ? when(l.expires_at) : 'Never'), h('td', { 'data-label': 'Credited' }, when(l.created_at), l.order_id ? h('div', { class: 'hint' }, `Order ${l.order_id}`) : null))))))
         : h('p', { class: 'hint' }, 'No points left in any lot.'));
   }
 
@@ -137,7 +148,7 @@ export function customersPanel(root, call, token) {
     } catch (e) { showError(e); }
   }
   fill(root, h('div', { class: 'card' }, search, exports, error,
-    h('table', { class: 'table' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Customer'), h('th', { scope: 'col', class: 'n' }, 'Points'), h('th', { scope: 'col' }, 'First seen'))), results), more),
+    h('table', { class: 'table stack', id: 'cust-results' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Customer'), h('th', { scope: 'col', class: 'n' }, 'Points'), h('th', { scope: 'col' }, 'First seen'))), results), more),
   detail);
   return { load: () => find(false) };
 }

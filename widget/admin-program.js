@@ -41,7 +41,6 @@ export function programPanel(root, call, channel, shop) {
     h('option', { value: 'recurring' }, 'A number of payments'), h('option', { value: 'all_payments' }, 'All payments'));
   c.cycles = h('input', { type: 'number', min: '1', max: '1000', step: '1', class: 'num' });
   c.elig = radios(id('elig'), 'all', [['all', 'All customers'], ['customers', 'Listed customers'], ['segments', 'Customer segments']]);
-  c.ids = h('textarea', { rows: '3', spellcheck: 'false' });
   const combos = ['order', 'product', 'shipping'].map((k) => [k, ...check(`${k[0].toUpperCase()}${k.slice(1)} discounts`)]);
   c.prefix = h('input', { type: 'text', maxlength: '12', autocomplete: 'off', class: 'num' });
   c.lifetime = h('input', { type: 'number', min: '1', max: '8760', step: '1', class: 'num' });
@@ -52,8 +51,15 @@ export function programPanel(root, call, channel, shop) {
 
   const subBox = h('div', { class: 'sub-settings' }, field('subscription.applies_to', 'Code applies to', c.applies),
     field('subscription.cycles', 'Number of payments', c.cycles, 'Only for “a number of payments”.'));
-  const idsBox = field('eligibility.ids', 'Customer or segment ids', c.ids, 'One per line or comma-separated; the finder below adds them.');
-  const finder = picker(channel, call, c.ids, () => c.elig.querySelector('input:checked')?.dataset.v, shop);
+  // The listed customers (or segments) as chips, found with the customer search.
+  const finder = picker(channel, call, () => c.elig.querySelector('input:checked')?.dataset.v, shop, () => {
+    touched.add('eligibility.ids');
+    refresh();
+  });
+  const idsErr = h('p', { class: 'err', id: id('eligibility.ids-err') });
+  finder.control.setAttribute('aria-describedby', `${finder.control.getAttribute('aria-describedby')} ${idsErr.id}`);
+  errs['eligibility.ids'] = { control: finder.control, out: idsErr };
+  const idsBox = h('div', { class: 'field', 'data-field': 'eligibility.ids' }, finder.el, idsErr);
   const form = h('form', { class: 'program', novalidate: true, 'aria-label': `${channel === 'pos' ? 'POS' : 'Online'} program` },
     h('div', { class: 'settings' },
       h('fieldset', {}, h('legend', {}, 'Status'), c.enabledLabel),
@@ -61,7 +67,7 @@ export function programPanel(root, call, channel, shop) {
         field('points_per_unit', h('span', {}, 'Points per 1 ', c.unit), c.ppu, 'How many points buy one unit of the shop’s currency, e.g. 100.'),
         h('div', { class: 'pair' }, field('min_points', 'Minimum points per code', c.min), field('max_points', 'Maximum points per code', c.max))),
       h('fieldset', {}, h('legend', {}, 'Purchases'), c.purchase, subBox),
-      h('fieldset', {}, h('legend', {}, 'Who can redeem'), c.elig, idsBox, finder.el),
+      h('fieldset', {}, h('legend', {}, 'Who can redeem'), c.elig, idsBox),
       h('fieldset', {}, h('legend', {}, 'Codes combine with'), h('div', { class: 'choices' }, combos.map((x) => x[2]))),
       h('fieldset', {}, h('legend', {}, 'Codes'), h('div', { class: 'pair' },
         field('code_prefix', 'Code prefix', c.prefix, 'Optional. A–Z, 0–9 and -, up to 12; codes then read PREFIX-XXXX.'),
@@ -69,7 +75,7 @@ export function programPanel(root, call, channel, shop) {
       h('div', { class: 'actions' }, c.save, c.status)),
     h('aside', { class: 'examples', 'aria-label': 'Example values' },
       h('h3', {}, 'What points are worth'),
-      h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Points'), h('th', { scope: 'col' }, 'Discount'), h('th', { scope: 'col' }, ''))), c.examples),
+      h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Points'), h('th', { scope: 'col' }, 'Discount'), h('th', { scope: 'col' }, 'Note'))), c.examples),
       h('p', { class: 'hint' }, 'Rounded down to the smallest coin. New settings apply to new codes only.')));
 
   const pick = (group) => group.querySelector('input:checked')?.dataset.v;
@@ -84,7 +90,7 @@ export function programPanel(root, call, channel, shop) {
       max_points: whole(c.max.value),
       purchase_type: purchase,
       subscription: purchase === 'one_time' ? null : { applies_to: applies, cycles: applies === 'recurring' ? whole(c.cycles.value) : null },
-      eligibility: { kind, ids: kind === 'all' ? [] : c.ids.value.split(/[\s,]+/).filter(Boolean) },
+      eligibility: { kind, ids: kind === 'all' ? [] : finder.ids() },
       combines_with: Object.fromEntries(combos.map(([k, box]) => [k, box.checked])),
       code_prefix: c.prefix.value.trim() || null,
       code_lifetime_hours: whole(c.lifetime.value),
@@ -101,7 +107,7 @@ export function programPanel(root, call, channel, shop) {
     c.applies.value = p.subscription?.applies_to || 'first_payment';
     c.cycles.value = p.subscription?.cycles ?? '';
     set(c.elig, p.eligibility?.kind || 'all');
-    c.ids.value = (p.eligibility?.ids || []).join('\n');
+    finder.set(p.eligibility?.kind || 'all', p.eligibility?.ids || []);
     for (const [k, box] of combos) box.checked = !!p.combines_with?.[k];
     c.prefix.value = p.code_prefix || '';
     c.lifetime.value = p.code_lifetime_hours ?? '';
@@ -147,10 +153,11 @@ export function programPanel(root, call, channel, shop) {
     e.preventDefault();
     submitted = true;
     const body = read(), fields = validateProgram(body);
+    // Said first: no segment can be picked on a shop without Shopify.
+    if (segmentsImpossible(body)) { c.status.textContent = 'Not saved: a segments rule cannot work on this shop (no Shopify connection).'; return; }
     showErrors(fields);
     const first = Object.keys(fields)[0];
     if (first) { errs[first].control.focus(); c.status.textContent = 'Please fix the highlighted settings.'; toast('Program not saved: fix the highlighted settings', true); return; }
-    if (segmentsImpossible(body)) { c.status.textContent = 'Not saved: a segments rule cannot work on this shop (no Shopify connection).'; return; }
     c.save.disabled = true;
     c.status.textContent = 'Saving…';
     try {

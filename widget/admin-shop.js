@@ -6,6 +6,7 @@
 // details.fields land next to their field.
 import { h, fill } from './dom.js';
 import { confirmCurrency, convertPrograms, loadPrograms } from './admin-currency.js';
+import { deliveriesCard } from './admin-deliveries.js';
 
 const CURRENCIES = Intl.supportedValuesOf ? Intl.supportedValuesOf('currency') : ['USD', 'EUR', 'GBP', 'CAD', 'AUD', 'JPY'];
 const LOCALES = ['en-US', 'en-GB', 'de-DE', 'fr-FR', 'es-ES', 'nl-NL', 'it-IT', 'ja-JP'];
@@ -63,6 +64,7 @@ export function shopPanel(root, call, shop, onCurrency) {
   const conn = h('p', { class: 'conn', id: 'shop-connection' });
   const status = h('p', { class: 'status', role: 'status', id: 'shop-status' });
   const daysField = field('points_expiry.days', 'Days', days, '1–3650.');
+  const deliveries = deliveriesCard(call);
   const form = h('form', { class: 'card', novalidate: true, 'aria-label': 'Shop settings' },
     h('div', {}, h('h2', {}, 'Connection'), conn),
     h('fieldset', {}, h('legend', {}, 'Money and points'), h('div', { class: 'pair' },
@@ -71,12 +73,12 @@ export function shopPanel(root, call, shop, onCurrency) {
       field('locale', 'Numbers and money shown as', locale),
       field('timezone', 'Time zone', tz, 'The shop’s days: daily code limits and birthdays.')), earnWarn),
     h('fieldset', {}, h('legend', {}, 'Offer guardrails (all campaigns)'), h('div', { class: 'pair' },
-      field('offers.min_hours_between_offers', 'Hours between two offers to one customer', gap, 'Empty or 0: no limit. At most 8784.'),
+      field('offers.min_hours_between_offers', 'Hours between two offers to one customer', gap, 'Empty or 0: no limit. Up to a year (8,784 hours).'),
       field('offers.blocked_customers', 'Blocked customers', blocked, 'Customer ids, one per line: no offers and no points codes.'))),
     h('fieldset', {}, h('legend', {}, 'Outgoing webhook'),
       h('p', { class: 'hint' }, 'offer.issued, claim.created, claim.refunded, campaign.paused and points.expiring are sent here, signed with the secret.'),
       h('div', { class: 'pair' }, field('notify.url', 'URL', url, 'https:// (leave empty to stop sending).'),
-        field('notify.secret', 'Signing secret', secret, '16–128 characters; write-only.')), secretState),
+        field('notify.secret', 'Signing secret', secret, '16–128 characters; write-only.')), secretState, deliveries.warning),
     h('fieldset', {}, h('legend', {}, 'Points expiry and return window'), h('div', { class: 'pair' },
       field('points_expiry.kind', 'Points expire', kind), daysField,
       field('pending_days', 'Pending days after an order', pending, '0–365: points wait out the return window.'),
@@ -159,7 +161,12 @@ export function shopPanel(root, call, shop, onCurrency) {
     let convert = null;
     if (b.currency !== loaded.currency) {
       const answer = await confirmCurrency(loaded.currency, b.currency, await loadPrograms(call).catch(() => []));
-      if (!answer) { status.textContent = 'Not saved: the currency change was cancelled.'; return currency.focus(); }
+      if (!answer) {
+        // Cancelled: the stored currency is selected again, nothing else changes.
+        currency.value = loaded.currency;
+        status.textContent = 'Not saved: the currency change was cancelled.';
+        return currency.focus();
+      }
       convert = answer.action === 'convert' ? answer.rate : null;
     }
     try {
@@ -180,6 +187,11 @@ export function shopPanel(root, call, shop, onCurrency) {
   for (const el of [kind, days, pending, warn]) el.addEventListener('input', showPolicy);
   kind.addEventListener('change', showPolicy);
   write(shop);
-  fill(root, form);
-  return { load: async () => write(await call('GET', '/api/v1/admin/shop')) };
+  fill(root, form, deliveries.el);
+  return {
+    load: async () => {
+      write(await call('GET', '/api/v1/admin/shop'));
+      await deliveries.load();
+    },
+  };
 }

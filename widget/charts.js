@@ -15,7 +15,7 @@ const title = (text) => s('title', {}, text);
 // A figure that redraws its SVG whenever its width changes.
 // height: a number, or a function of the width (legends wrap when narrow).
 // head: the data table's two column headers.
-function figure(caption, summary, rows, draw, height = 200, head = ['', 'Value']) {
+function figure(caption, summary, rows, draw, height = 200, head = ['Item', 'Value']) {
   const box = h('div', { class: 'chart' });
   const table = h('table', { class: 'table' },
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, head[0]), h('th', { scope: 'col', class: 'n' }, head[1]))),
@@ -77,7 +77,7 @@ export function barChart(caption, summary, items, { color = 'var(--accent)', for
 }
 
 // One horizontal bar split into parts, with a legend: parts [{label, value, color}].
-export function splitBar(caption, summary, parts, head = ['', 'Codes']) {
+export function splitBar(caption, summary, parts, head = ['Item', 'Codes']) {
   const rows = parts.map((p) => [p.label, String(p.value)]);
   const perRow = (w) => Math.max(1, Math.floor(w / 130));
   const height = (w) => 80 + Math.ceil(parts.length / perRow(w)) * 28;
@@ -112,7 +112,7 @@ export function gauge(caption, used, cap, { usedLabel, capLabel, summary }) {
       share ? s('rect', { x: 0, y: 8, width: Math.max(4, share * w), height: 24, rx: 6, style: `fill:${color}` }, title(summary)) : '',
       s('text', { x: 0, y: 52, class: 'legend' }, cap > 0 ? `${usedLabel} of ${capLabel} (${Math.round(share * 100)} %)` : `${usedLabel} · no cap`),
     ];
-  }, 62, ['', 'Value']);
+  }, 62, ['Budget', 'Amount']);
 }
 
 // Treatment vs control conversion rates as bars, and the absolute lift with
@@ -152,5 +152,5 @@ export function liftChart(caption, summary, r, { method = '95 % confidence inter
       s('circle', { cx: x(abs), cy: y, r: 5, style: 'fill:var(--accent)' }, title(`Lift ${pct(abs)}, ${method}: ${pct(lo)} to ${pct(hi)}`)),
       s('text', { x: Math.min(Math.max(x(abs), left + 40), w - 40), y: y - 12, 'text-anchor': 'middle', class: 'tick' }, `${abs >= 0 ? '+' : ''}${pct(abs)}`));
     return out;
-  }, 140, ['', 'Value']);
+  }, 140, ['Figure', 'Value']);
 }

@@ -75,7 +75,8 @@ pub(crate) async fn put_program(
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CustomerQuery {
-    /// Prefix of the customer id, or part of the e-mail.
+    /// Start of the customer id, first or last name, whole name or e-mail (ignoring case), or of the
+    /// phone number's digits.
     #[param(max_length = 100)]
     pub(crate) query: Option<String>,
     /// 1-200, default 50.
@@ -105,8 +106,9 @@ pub(crate) async fn search_customers(store: &Store, shop: &str, query: CustomerQ
     }
     let shop = shop.to_string();
     let cursor = query.cursor;
-    let rows =
-        store.read_query(move |conn| customers::search(conn, &shop, &text, cursor.as_deref(), limit + 1)).await?;
+    let rows = store
+        .read_query(move |conn| crate::store::profiles::search(conn, &shop, &text, cursor.as_deref(), limit + 1))
+        .await?;
     let more = rows.len() as i64 > limit;
     let page: Vec<_> = rows.iter().take(limit as usize).map(CustomerSummary::from).collect();
     let next_cursor = more.then(|| page.last().map(|c| c.id.clone())).flatten();
@@ -229,6 +231,7 @@ pub(crate) fn customer_detail(
         entry.actor = actors.get(&entry.id).cloned();
     }
     Ok(Some(CustomerDetail {
+        profile: ProfileView::from(&row),
         wallet: BalanceView { customer_id: row.id, points_balance: row.points_balance, currency: shop_row.currency },
         claims: claims.claims,
         claims_next_cursor: claims.next_cursor,

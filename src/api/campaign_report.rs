@@ -4,6 +4,7 @@
 //! method, see `domain::lift`).
 
 use super::auth::AdminAuth;
+use crate::domain::incremental::{incremental_revenue_ci95, RevenueSums};
 use crate::domain::lift::{self, Group};
 use crate::domain::money::Currency;
 use crate::domain::time;
@@ -55,6 +56,8 @@ pub(crate) struct LiftView {
     pub(crate) ci95: Option<[f64; 2]>,
     /// The tooltip text naming the interval's method.
     pub(crate) method: String,
+    /// True when `ci95` excludes 0 (the campaign has shown an effect); null with `ci95`.
+    pub(crate) significant: Option<bool>,
 }
 
 /// `GET /api/v1/admin/campaigns/{id}/report`. Counts are integers, rates and
@@ -71,7 +74,7 @@ pub(crate) struct ReportView {
     pub(crate) issued: i64,
     pub(crate) held_out: i64,
     /// Refused offers per reason (limit_reached, budget_exhausted, customer_blocked, campaign_inactive,
-    /// not_eligible, too_soon).
+    /// campaign_paused, not_eligible, too_soon).
     #[schema(value_type = Object)]
     pub(crate) refused: BTreeMap<String, i64>,
     pub(crate) used: i64,
@@ -86,6 +89,12 @@ pub(crate) struct ReportView {
     /// treatment.revenue − control.revenue × treatment.customers ÷ control.customers (rounded down to
     /// the minor unit), decimal string; null when the control group is empty.
     pub(crate) incremental_revenue: Option<String>,
+    /// [lo, hi]: 95 % interval of `incremental_revenue` (decimal strings, rounded outwards), from each
+    /// customer's revenue in the window (delta method, see `domain::incremental`); null with fewer than
+    /// 2 customers in either group.
+    pub(crate) incremental_revenue_ci95: Option<[String; 2]>,
+    /// True when `incremental_revenue_ci95` excludes 0; null with it.
+    pub(crate) incremental_revenue_significant: Option<bool>,
 }
 
 fn in_range(at: DateTime<Utc>, field: &str) -> AppResult<DateTime<Utc>> {
@@ -138,6 +147,15 @@ fn lift_view(f: &CampaignFigures) -> LiftView {
         relative: found.and_then(|l| l.relative).map(round6),
         ci95: found.map(|l| [round6(l.ci95.0), round6(l.ci95.1)]),
         method: lift::METHOD.to_string(),
+        significant: found.map(|l| l.ci95.0 > 0.0 || l.ci95.1 < 0.0),
+    }
+}
+
+fn revenue_sums(g: &GroupFigures) -> RevenueSums {
+    RevenueSums {
+        customers: g.customers.max(0) as u64,
+        sum: g.revenue_minor as f64,
+        sum_squares: g.revenue_sum_squares,
     }
 }
 
@@ -154,6 +172,7 @@ fn view(
         f.control.revenue_minor,
         f.control.customers.max(0) as u64,
     );
+    let interval = incremental_revenue_ci95(revenue_sums(&f.treatment), revenue_sums(&f.control));
     ReportView {
         campaign_id: id,
         from,
@@ -169,6 +188,8 @@ fn view(
         control: group_view(&f.control, &currency),
         lift: lift_view(&f),
         incremental_revenue: incremental.map(|minor| wide_money(minor, &currency)),
+        incremental_revenue_ci95: interval.map(|i| [wide_money(i.lo, &currency), wide_money(i.hi, &currency)]),
+        incremental_revenue_significant: interval.map(|i| i.significant),
         refused: f.refused,
         currency,
     }

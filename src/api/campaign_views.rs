@@ -125,7 +125,8 @@ pub(crate) struct OfferView {
     pub(crate) event_id: String,
     /// scheduled, held_out, refused, cancelled, pending, active, used, expired, deleted, failed
     pub(crate) status: String,
-    /// For refused: limit_reached, budget_exhausted, customer_blocked, campaign_inactive, not_eligible, too_soon
+    /// For refused: limit_reached, budget_exhausted, customer_blocked, campaign_inactive,
+    /// campaign_paused (the campaign paused itself; its paused_reason says why), not_eligible, too_soon
     pub(crate) reason: Option<String>,
     pub(crate) code: Option<String>,
     #[schema(value_type = Object)]

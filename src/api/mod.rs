@@ -79,6 +79,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
                 .service(resource("/admin/export/ledger.csv").get(export::ledger_csv))
                 .service(resource("/admin/data-requests").get(privacy::list_data_requests))
                 .service(resource("/admin/notifications").get(notify::list))
+                .service(resource("/admin/notifications/summary").get(notify::summary))
                 .service(resource("/admin/notifications/{id}/retry").post(notify::retry))
                 .service(resource("/pos/customers").get(pos::list_customers))
                 .service(resource("/pos/customers/{id}/wallet").get(pos::get_wallet))

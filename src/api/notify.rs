@@ -187,3 +187,48 @@ pub(crate) async fn retry(
         .await?;
     Ok((web::Json(NotificationView::from(row)), StatusCode::ACCEPTED))
 }
+
+/// The newest failed try of a delivery still pending or given up.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct DeliveryFailureView {
+    pub(crate) id: String,
+    #[serde(rename = "type")]
+    pub(crate) event_type: String,
+    /// pending (will be tried again) or dead
+    pub(crate) status: String,
+    /// What the merchant's endpoint answered (or why there was no answer).
+    pub(crate) error: String,
+    pub(crate) at: DateTime<Utc>,
+}
+
+/// How the shop's deliveries are doing (the admin's warning on the webhook card).
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct DeliverySummaryView {
+    /// Waiting to be delivered (including retrying).
+    pub(crate) pending: i64,
+    /// Pending after at least one failed try.
+    pub(crate) retrying: i64,
+    /// Given up after the retry window; each can be retried.
+    pub(crate) dead: i64,
+    pub(crate) last_failure: Option<DeliveryFailureView>,
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/notifications/summary", tag = "admin", security(("bearer" = [])),
+    summary = "How the outgoing webhook deliveries are doing: pending, retrying, dead, the newest failure",
+    responses((status = 200, body = DeliverySummaryView), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+pub(crate) async fn summary(auth: AdminAuth, store: web::Data<Store>) -> AppResult<web::Json<DeliverySummaryView>> {
+    let shop = auth.shop.as_str().to_string();
+    let s = store.read_query(move |conn| crate::store::deliveries::summary(conn, &shop)).await?;
+    Ok(web::Json(DeliverySummaryView {
+        pending: s.pending,
+        retrying: s.retrying,
+        dead: s.dead,
+        last_failure: s.last_failure.map(|f| DeliveryFailureView {
+            id: f.id,
+            event_type: f.event_type,
+            status: f.status.as_str().to_string(),
+            error: f.error,
+            at: utc(f.at),
+        }),
+    }))
+}

@@ -261,7 +261,10 @@ pub(crate) struct CustomerSummary {
     pub(crate) id: String,
     pub(crate) points_balance: i64,
     pub(crate) email: Option<String>,
+    /// "First Last" (or whichever is known).
     pub(crate) display_name: Option<String>,
+    /// Digits only.
+    pub(crate) phone: Option<String>,
     pub(crate) created_at: DateTime<Utc>,
 }
 
@@ -272,7 +275,31 @@ impl From<&CustomerRow> for CustomerSummary {
             points_balance: row.points_balance,
             email: row.email.clone(),
             display_name: row.display_name.clone(),
+            phone: row.phone.clone(),
             created_at: utc(row.created_at),
+        }
+    }
+}
+
+/// A customer's personal data (what a data request hands over; a redaction erases it).
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ProfileView {
+    pub(crate) first_name: Option<String>,
+    pub(crate) last_name: Option<String>,
+    pub(crate) display_name: Option<String>,
+    pub(crate) email: Option<String>,
+    /// Digits only.
+    pub(crate) phone: Option<String>,
+}
+
+impl From<&CustomerRow> for ProfileView {
+    fn from(row: &CustomerRow) -> Self {
+        Self {
+            first_name: row.first_name.clone(),
+            last_name: row.last_name.clone(),
+            display_name: row.display_name.clone(),
+            email: row.email.clone(),
+            phone: row.phone.clone(),
         }
     }
 }
@@ -294,6 +321,8 @@ pub(crate) struct BalanceView {
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct CustomerDetail {
     pub(crate) wallet: BalanceView,
+    /// Who the customer is, as webhooks and events told (null fields: not known or erased).
+    pub(crate) profile: ProfileView,
     /// The newest 100 claims; the rest from `claims_next_cursor` on.
     pub(crate) claims: Vec<ClaimView>,
     /// `cursor` for `GET /api/v1/admin/customers/{id}/claims`; null when all are shown.

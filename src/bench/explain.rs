@@ -14,6 +14,7 @@ use crate::store::customers::{CustomerRow, EntryRow};
 use crate::store::idempotency::StoredResponse;
 use crate::store::lots::open;
 use crate::store::outbox::{OutboxAction, OutboxRow, OutboxState};
+use crate::store::profiles::{search_sql, SearchKey};
 use crate::store::schema::{
     claims, customers, idempotency_keys, ledger_entries, lot_allocations, lots, outbox, pending_points,
     points_policies, programs, shops,
@@ -36,6 +37,10 @@ struct HotQuery {
     name: &'static str,
     sqlite: String,
     postgres: String,
+    /// Values to plan a PostgreSQL query with (a custom plan), for a query
+    /// sent as an unnamed statement, which PostgreSQL plans with its values;
+    /// None: the generic plan a cached prepared statement gets.
+    pg_values: Option<String>,
 }
 
 /// The SQL of `query` for backend `B`, without diesel's bind comment.
@@ -50,7 +55,12 @@ where
 /// Builds the query once per dialect (`as_select` is typed by backend).
 macro_rules! render {
     ($name:expr, $query:expr $(,)?) => {
-        HotQuery { name: $name, sqlite: sql_for::<Sqlite, _>($query), postgres: sql_for::<Pg, _>($query) }
+        HotQuery {
+            name: $name,
+            sqlite: sql_for::<Sqlite, _>($query),
+            postgres: sql_for::<Pg, _>($query),
+            pg_values: None,
+        }
     };
 }
 
@@ -75,7 +85,28 @@ fn hot_queries() -> Vec<HotQuery> {
     queries.extend(outbox_queries(shop, now));
     queries.extend(lot_queries(shop, &customer, now));
     queries.extend(sweep_queries(shop, &customer, now));
+    queries.extend(SearchKey::ALL.map(|key| HotQuery {
+        name: key.label(),
+        sqlite: search_sql(key, false),
+        postgres: search_sql(key, true),
+        pg_values: Some(search_values(shop, key)),
+    }));
     queries
+}
+
+/// What a merchant types into the customer search, per key: a few letters
+/// more than a handful of customers share (tests/api/search_plans.rs seeds
+/// customer 808 as `c00000808`, "Alex Family808", alex808@example.com,
+/// phone 15550000808).
+fn search_values(shop: &str, key: SearchKey) -> String {
+    let prefix = match key {
+        SearchKey::Id => "c0000080",
+        SearchKey::Name => "alex family80",
+        SearchKey::LastName => "family808",
+        SearchKey::Email => "alex808@",
+        SearchKey::Phone => "1555000080",
+    };
+    format!("'{shop}', '{prefix}', '{prefix}' || chr(1114111), '', 51")
 }
 
 /// What a claim and a refund add for the lots (store/lots.rs).
@@ -301,7 +332,11 @@ pub(crate) fn run(url: &str) -> anyhow::Result<()> {
     let (mut scans, mut unkeyed) = (Vec::new(), Vec::new());
     for query in hot_queries() {
         let sql = if postgres { &query.postgres } else { &query.sqlite };
-        let plan = if postgres { pg_plan(&mut conn, sql)? } else { sqlite_plan(&mut conn, sql)? };
+        let plan = match (postgres, &query.pg_values) {
+            (true, Some(values)) => pg_custom_plan(&mut conn, sql, values)?,
+            (true, None) => pg_plan(&mut conn, sql)?,
+            (false, _) => sqlite_plan(&mut conn, sql)?,
+        };
         let mut verdict = judge(&plan);
         if postgres && verdict.starts_with("FULL SCAN") {
             verdict = pg_index_fallback(&mut conn, sql, verdict)?;
@@ -333,6 +368,16 @@ fn pg_index_fallback(conn: &mut AnyConnection, sql: &str, verdict: String) -> an
         Some(index) => format!("small table read whole by choice; index available{index}"),
         None => verdict,
     })
+}
+
+/// The plan PostgreSQL makes for `sql` with these values (an unnamed
+/// statement's custom plan).
+fn pg_custom_plan(conn: &mut AnyConnection, sql: &str, values: &str) -> anyhow::Result<Vec<String>> {
+    conn.batch_execute(&format!("SET plan_cache_mode = force_custom_plan; PREPARE lw_explain AS {sql}"))?;
+    let lines: QueryResult<Vec<PgPlanLine>> =
+        diesel::sql_query(format!("EXPLAIN EXECUTE lw_explain({values})")).load(conn);
+    conn.batch_execute("DEALLOCATE lw_explain; SET plan_cache_mode = force_generic_plan")?;
+    Ok(lines?.into_iter().map(|l| l.line).collect())
 }
 
 fn sqlite_plan(conn: &mut AnyConnection, sql: &str) -> anyhow::Result<Vec<String>> {

@@ -37,7 +37,10 @@ fn parts(template: &str) -> Result<Vec<Part>, String> {
         let end = rest.find('{').unwrap_or(rest.len());
         let literal = &rest[..end];
         if let Some(bad) = literal.chars().find(|c| !literal_ok(*c)) {
-            return Err(format!("{bad:?} is not allowed in a code; use A-Z, 0-9, - and _"));
+            return Err(match bad {
+                ' ' => "Spaces aren't allowed in a code".to_string(),
+                bad => format!("{bad:?} is not allowed in a code; use A-Z, 0-9, - and _"),
+            });
         }
         parts.push(Part::Literal(literal.to_string()));
         rest = &rest[end..];
@@ -124,7 +127,8 @@ mod tests {
         assert!(check("VIP-{RANDOM}", 8).is_ok());
         assert!(check("VIP", 8).is_err());
         assert!(check("{RANDOM}{RANDOM}", 8).is_err());
-        assert!(check("A B{RANDOM}", 8).is_err());
+        assert_eq!(check("A B{RANDOM}", 8), Err("Spaces aren't allowed in a code".to_string()));
+        assert!(check("A.B{RANDOM}", 8).is_err_and(|e| e.contains("'.' is not allowed")));
         assert!(check("{NAME}{RANDOM}", 8).is_err());
         assert!(check("{RANDOM", 8).is_err());
     }

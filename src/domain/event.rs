@@ -4,6 +4,7 @@
 use super::campaign_parse::{FieldErrors, Fields};
 use super::ids::CustomerId;
 use super::money::Currency;
+use super::profile::{phone_digits, Profile};
 use super::state::stored_state;
 use chrono::NaiveDateTime;
 use serde_json::Value;
@@ -56,7 +57,10 @@ pub(crate) struct Event {
     /// A cart id whose scheduled offers this event cancels.
     pub(crate) cancels: Option<String>,
     pub(crate) first_name: Option<String>,
+    pub(crate) last_name: Option<String>,
     pub(crate) email: Option<String>,
+    /// Digits only (`data.phone`, webhooks' `phone`).
+    pub(crate) phone: Option<String>,
     /// `MM-DD`.
     pub(crate) birthday: Option<String>,
     pub(crate) cart_id: Option<String>,
@@ -73,7 +77,9 @@ impl Event {
             occurred_at: None,
             cancels: None,
             first_name: None,
+            last_name: None,
             email: None,
+            phone: None,
             birthday: None,
             cart_id: None,
             order_id: None,
@@ -108,9 +114,17 @@ impl Event {
         if f.get("data").is_some() && !f.object("data") {
             f.error("data", "must be an object");
         }
-        f.known("data", &["first_name", "email", "birthday", "cart_id", "order_id", "subtotal"]);
+        f.known("data", &["first_name", "last_name", "email", "phone", "birthday", "cart_id", "order_id", "subtotal"]);
         let first_name = f.text("data.first_name", 0, 100);
+        let last_name = f.text("data.last_name", 0, 100);
         let email = f.text("data.email", 0, 254);
+        let phone = f.text("data.phone", 0, 40).and_then(|raw| match phone_digits(&raw) {
+            Some(digits) => Some(digits),
+            None => {
+                f.error("data.phone", "a phone number of 3 to 20 digits");
+                None
+            }
+        });
         let birthday = f.text("data.birthday", 0, 10).and_then(|raw| match parse_birthday(&raw) {
             Some(day) => Some(day),
             None => {
@@ -133,13 +147,27 @@ impl Event {
                 occurred_at,
                 cancels,
                 first_name,
+                last_name,
                 email,
+                phone,
                 birthday,
                 cart_id,
                 order_id,
                 subtotal_minor,
             }),
             _ => Err(errors),
+        }
+    }
+}
+
+impl Event {
+    /// What the event tells about who the customer is.
+    pub(crate) fn profile(&self) -> Profile {
+        Profile {
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
         }
     }
 }

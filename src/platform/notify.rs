@@ -78,9 +78,14 @@ async fn deliver(platform: &Platform, row: NotificationRow) {
         Err(_) => next_try(platform, &row, now),
     };
     let error = outcome.err();
-    if let Some(error) = &error {
-        tracing::info!(shop = %row.shop_id, notification = %row.id, attempts = row.attempts, %error,
-            dead = retry_at.is_none(), "notification not delivered");
+    match (&error, retry_at) {
+        (Some(error), None) => {
+            tracing::warn!(shop = %row.shop_id, notification = %row.id, event_type = row.event_type.as_str(),
+            attempts = row.attempts, %error, "notification dead-lettered: no more tries; the admin can retry it")
+        }
+        (Some(error), Some(_)) => tracing::info!(shop = %row.shop_id, notification = %row.id, attempts = row.attempts,
+            %error, "notification not delivered; will try again"),
+        (None, _) => {}
     }
     let stored = platform
         .store

@@ -11,7 +11,7 @@ use crate::domain::refusal::Reason;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = customers)]
 pub struct CustomerRow {
     pub(crate) shop_id: String,
@@ -23,6 +23,10 @@ pub struct CustomerRow {
     pub(crate) updated_at: NaiveDateTime,
     /// Set when the platform asked to erase the customer's personal data.
     pub(crate) redacted_at: Option<NaiveDateTime>,
+    pub(crate) first_name: Option<String>,
+    pub(crate) last_name: Option<String>,
+    /// Digits only.
+    pub(crate) phone: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -108,6 +112,9 @@ pub(crate) fn ensure(conn: &mut AnyConnection, shop_id: &str, id: &str) -> Resul
         created_at: now,
         updated_at: now,
         redacted_at: None,
+        first_name: None,
+        last_name: None,
+        phone: None,
     };
     match conn.transaction(|c| diesel::insert_into(customers::table).values(&row).execute(c)) {
         Ok(_) => Ok(row),
@@ -236,40 +243,6 @@ pub fn entries(
 /// The keyset of an entry, for the next page.
 pub(crate) fn entry_key(row: &EntryRow) -> Keyset {
     Keyset { created_at: row.created_at, id: row.id.clone() }
-}
-
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
-
-/// Keyset page of a shop's customers whose id starts with `query` (or whose
-/// e-mail or name contains it, ignoring case), ordered by id.
-pub(crate) fn search(
-    conn: &mut AnyConnection,
-    shop_id: &str,
-    query: &str,
-    after: Option<&str>,
-    limit: i64,
-) -> QueryResult<Vec<CustomerRow>> {
-    let mut select = customers::table
-        .filter(customers::shop_id.eq(shop_id))
-        .select(CustomerRow::as_select())
-        .order(customers::id.asc())
-        .limit(limit)
-        .into_boxed();
-    if !query.is_empty() {
-        let escaped = query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        let needle = format!("%{}%", escaped.to_lowercase());
-        select = select.filter(
-            customers::id
-                .like(format!("{escaped}%"))
-                .escape('\\')
-                .or(lower(customers::email).like(needle.clone()).escape('\\'))
-                .or(lower(customers::display_name).like(needle).escape('\\')),
-        );
-    }
-    if let Some(after) = after {
-        select = select.filter(customers::id.gt(after.to_string()));
-    }
-    select.load(conn)
 }
 
 /// An admin's manual change of a balance, with its reason; never below zero.

@@ -28,6 +28,9 @@ pub(crate) fn ingest(
     let occurred_at = event.occurred_at.unwrap_or(now);
     let event_id = new_id();
     insert_event(conn, shop_id, &event_id, event, source, occurred_at, now)?;
+    // The customer can be found and opened from now on, with what the event says about them.
+    super::shops::ensure(conn, shop_id)?;
+    super::profiles::remember(conn, shop_id, &event.customer_id, &event.profile(), now)?;
     let order_count = update_facts(conn, shop_id, event, occurred_at, now)?;
     let kinds = triggers(conn, shop_id, event, now)?;
     if event.kind == EventKind::Order {

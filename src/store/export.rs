@@ -2,7 +2,7 @@
 //! pages (by id), and the ledger's `actor`: which staff member made a manual
 //! adjustment; a cancelled code's credit says who cancelled it.
 
-use super::customers::{self, CustomerRow, EntryRow};
+use super::customers::{CustomerRow, EntryRow};
 use super::schema::{claims, ledger_entries};
 use super::AnyConnection;
 use crate::domain::claim::{CancelledBy, EntryKind};
@@ -16,7 +16,7 @@ pub(crate) fn customers_page(
     after: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<CustomerRow>> {
-    customers::search(conn, shop_id, "", after, limit)
+    super::profiles::search(conn, shop_id, "", after, limit)
 }
 
 /// One exported ledger line: the entry, the staff member who made it (manual

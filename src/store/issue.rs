@@ -20,6 +20,8 @@ pub(crate) mod reason {
     pub(crate) const BUDGET_EXHAUSTED: &str = "budget_exhausted";
     pub(crate) const CUSTOMER_BLOCKED: &str = "customer_blocked";
     pub(crate) const CAMPAIGN_INACTIVE: &str = "campaign_inactive";
+    /// The campaign paused itself (kill switch, stop-loss): its `paused_reason` says why.
+    pub(crate) const CAMPAIGN_PAUSED: &str = "campaign_paused";
     pub(crate) const NOT_ELIGIBLE: &str = "not_eligible";
     pub(crate) const TOO_SOON: &str = "too_soon";
     /// The kill switch's record on the campaign.
@@ -57,6 +59,9 @@ pub(crate) fn issue(conn: &mut AnyConnection, offer: &OfferRow, now: NaiveDateTi
     let shop = &offer.shop_id;
     let guard = offer_settings::get(conn, shop)?;
     let campaign = campaigns::find(conn, shop, &offer.campaign_id)?;
+    if campaign.as_ref().is_some_and(|c| !c.active() && c.row.paused_reason.is_some()) {
+        return refuse(conn, offer, campaign.as_ref(), reason::CAMPAIGN_PAUSED, now);
+    }
     let Some(campaign) = campaign.filter(|c| c.active() && c.settings.in_schedule(now)) else {
         return refuse(conn, offer, None, reason::CAMPAIGN_INACTIVE, now);
     };
@@ -80,7 +85,7 @@ pub(crate) fn issue(conn: &mut AnyConnection, offer: &OfferRow, now: NaiveDateTi
                 });
                 super::notify::enqueue(conn, shop, EventType::CampaignPaused, data, now)?;
             }
-            refuse(conn, offer, Some(&campaign), reason::CAMPAIGN_INACTIVE, now)?;
+            refuse(conn, offer, Some(&campaign), reason::CAMPAIGN_PAUSED, now)?;
             return Ok(Outcome::Paused);
         }
         Err(Stop::Db(e)) => return Err(e.into()),

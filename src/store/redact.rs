@@ -23,6 +23,9 @@ pub(crate) fn redact(conn: &mut AnyConnection, shop_id: &str, customer: Option<&
             .set((
                 customers_table::email.eq(None::<String>),
                 customers_table::display_name.eq(None::<String>),
+                customers_table::first_name.eq(None::<String>),
+                customers_table::last_name.eq(None::<String>),
+                customers_table::phone.eq(None::<String>),
                 customers_table::redacted_at.eq(now),
             ))
             .execute(conn)?;

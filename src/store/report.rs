@@ -35,15 +35,18 @@ pub(crate) struct ReportQuery {
 }
 
 /// One group's numbers.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct GroupFigures {
     pub(crate) customers: i64,
     pub(crate) converted: i64,
     /// Σ subtotals (minor units) of the converting orders, each order once.
     pub(crate) revenue_minor: i128,
+    /// Σ over the group's customers of (their revenue)², in minor units²
+    /// (approximate: for the revenue interval's variance).
+    pub(crate) revenue_sum_squares: f64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct CampaignFigures {
     /// Offers per status.
     pub(crate) by_status: BTreeMap<OfferStatus, i64>,
@@ -91,6 +94,8 @@ struct ConversionRow {
     revenue_hi: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     revenue_lo: Option<String>,
+    #[diesel(sql_type = Nullable<Double>)]
+    revenue_sq: Option<f64>,
 }
 
 const STATUS_SQL: &str = "SELECT status, reason, COUNT(*) AS n, \
@@ -104,15 +109,21 @@ const CUSTOMERS_SQL: &str = "SELECT COUNT(DISTINCT customer_id) AS n FROM offers
 
 /// Orders of the group's customers after the event of one of their offers
 /// and within the window (the offer's own triggering event is not its
-/// conversion), each order once; `{WITHIN}` is the dialect's time sum.
-const CONVERSION_SQL: &str = "SELECT COUNT(DISTINCT x.customer_id) AS converted, \
-     CAST(SUM(x.sub / 1000000000) AS TEXT) AS revenue_hi, CAST(SUM(x.sub % 1000000000) AS TEXT) AS revenue_lo \
+/// conversion), each order once (x), summed per customer (y): the customers
+/// who bought, the revenue (exact, in two halves) and Σ (revenue per
+/// customer)² as a float for the interval; `{WITHIN}` is the dialect's time sum.
+/// `DOUBLE PRECISION` is a float on both databases (SQLite: REAL affinity).
+const CONVERSION_SQL: &str = "SELECT COUNT(*) AS converted, \
+     CAST(SUM(y.hi) AS TEXT) AS revenue_hi, CAST(SUM(y.lo) AS TEXT) AS revenue_lo, SUM(y.rev * y.rev) AS revenue_sq \
+     FROM (SELECT x.customer_id, SUM(x.sub / 1000000000) AS hi, SUM(x.sub % 1000000000) AS lo, \
+       SUM(CAST(x.sub AS DOUBLE PRECISION)) AS rev \
      FROM (SELECT e.customer_id AS customer_id, MAX(COALESCE(e.subtotal_minor, 0)) AS sub \
        FROM offers o JOIN campaign_events e ON e.shop_id = o.shop_id AND e.customer_id = o.customer_id \
          AND e.kind = $6 AND e.id <> o.event_id AND e.occurred_at > o.occurred_at AND {WITHIN} \
        WHERE o.shop_id = $1 AND o.campaign_id = $2 AND o.occurred_at >= $3 AND o.occurred_at < $4 \
          AND o.status IN ({IN}) \
-       GROUP BY e.customer_id, COALESCE(e.order_id, e.id)) x";
+       GROUP BY e.customer_id, COALESCE(e.order_id, e.id)) x \
+     GROUP BY x.customer_id) y";
 
 const WITHIN_PG: &str = "e.occurred_at <= o.occurred_at + $5 * INTERVAL '1 second'";
 const WITHIN_SQLITE: &str = "julianday(e.occurred_at) <= julianday(o.occurred_at) + $5 / 86400.0";
@@ -199,6 +210,7 @@ fn group(conn: &mut AnyConnection, q: &ReportQuery, statuses: &[OfferStatus]) ->
         customers: customers.n,
         converted: conversion.converted,
         revenue_minor: wide(conversion.revenue_hi.as_deref(), conversion.revenue_lo.as_deref()),
+        revenue_sum_squares: conversion.revenue_sq.unwrap_or(0.0),
     })
 }
 

@@ -36,6 +36,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         redacted_at -> Nullable<Timestamp>,
+        first_name -> Nullable<Text>,
+        last_name -> Nullable<Text>,
+        phone -> Nullable<Text>,
     }
 }
 

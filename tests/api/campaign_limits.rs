@@ -177,7 +177,11 @@ async fn the_kill_switch_pauses_a_runaway_campaign_until_resumed() {
     burst(&app, "k", (0..6).map(|n| format!("k{n}"))).await;
     workers(&app).await;
     let offers = offers_of(&app, &id(&c)).await;
-    assert_eq!(tally(&offers), BTreeMap::from([("active".into(), 3), ("refused:campaign_inactive".into(), 3)]));
+    assert_eq!(
+        tally(&offers),
+        BTreeMap::from([("active".into(), 3), ("refused:campaign_paused".into(), 3)]),
+        "refused after the pause: campaign_paused, not campaign_inactive"
+    );
     let path = format!("/api/v1/admin/campaigns/{}", id(&c));
     let (_, view) = status_json(app.get(&path, &app.admin()).await).await;
     assert_eq!(view["enabled"], false);

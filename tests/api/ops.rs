@@ -33,6 +33,7 @@ const API_ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/admin/data-requests", &["get"]),
     ("/api/v1/admin/notifications", &["get"]),
     ("/api/v1/admin/notifications/{id}/retry", &["post"]),
+    ("/api/v1/admin/notifications/summary", &["get"]),
     ("/api/v1/pos/customers", &["get"]),
     ("/api/v1/pos/customers/{id}/wallet", &["get"]),
     ("/api/v1/pos/quote", &["get"]),

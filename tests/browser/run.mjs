@@ -25,6 +25,8 @@ import { embeddedTests } from './specs/embedded.mjs';
 import { extensionTests } from './specs/extension.mjs';
 import { walk3WidgetTests } from './specs/walk3-widget.mjs';
 import { walk3PosTests } from './specs/walk3-pos.mjs';
+import { walk3AdminTests } from './specs/walk3-admin.mjs';
+import { walk3AdminLayoutTests } from './specs/walk3-admin-layout.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ctx = {};
@@ -65,6 +67,8 @@ if (process.argv.includes('--screenshots-only')) {
     embeddedTests(ctx);
     walk3WidgetTests(ctx, join(here, 'artifacts', 'walk3'));
     walk3PosTests(ctx, join(here, 'artifacts', 'walk3'));
+    walk3AdminTests(ctx, join(here, 'artifacts', 'walk3-admin'));
+    walk3AdminLayoutTests(ctx);
     screenshotTests(ctx, join(here, 'artifacts'));
     test('no console errors on any page', () => {
       assert.deepEqual(ctx.b.problems, []);

@@ -8,6 +8,7 @@ use crate::domain::event::{Event, EventKind};
 use crate::domain::ids::CustomerId;
 use crate::domain::money::Currency;
 use crate::domain::platform_event::Order;
+use crate::domain::profile::phone_digits;
 use serde_json::Value;
 
 fn customer_id(value: &Value) -> Option<String> {
@@ -31,12 +32,14 @@ fn money(value: &Value, currency: Currency) -> Option<i64> {
     currency.parse_amount(&raw).ok()
 }
 
-/// `customers/create`: a `customer` event with the first name and e-mail
-/// (welcome campaigns); None without a usable customer id.
+/// `customers/create`: a `customer` event with the names, e-mail and phone
+/// (welcome campaigns, the customer search); None without a usable customer id.
 pub(crate) fn customer_created(payload: &Value) -> Option<Event> {
     let mut event = Event::new(customer_id(&payload["id"])?, EventKind::Customer);
     event.first_name = text(&payload["first_name"], 100);
+    event.last_name = text(&payload["last_name"], 100);
     event.email = text(&payload["email"], 254);
+    event.phone = payload["phone"].as_str().and_then(phone_digits);
     event.occurred_at = time(&payload["created_at"]);
     Some(event)
 }
@@ -68,6 +71,7 @@ pub(crate) fn checkout(payload: &Value, currency: Currency) -> Option<Event> {
     let mut event = Event::new(customer_id(&customer["id"])?, EventKind::Cart);
     event.subtotal_minor = money(&payload["subtotal_price"], currency);
     event.first_name = text(&customer["first_name"], 100);
+    event.last_name = text(&customer["last_name"], 100);
     event.email = text(&customer["email"], 254).or_else(|| text(&payload["email"], 254));
     event.occurred_at = time(&payload["updated_at"]).or_else(|| time(&payload["created_at"]));
     event.cancels = Some(cart.clone());

@@ -17,9 +17,10 @@ const freePort = () => new Promise((ok, fail) => {
   });
 });
 
-// extraEnv: more settings for this server (the embedded admin's suite sets
-// LOYALTY_SHOPIFY_EMBEDDED, LOYALTY_CLIENT_SECRET, LOYALTY_SHOPIFY_BASE_URL).
-export async function startServer(extraEnv = {}) {
+// options.env: more settings for this server (the embedded admin's suite sets
+// LOYALTY_SHOPIFY_EMBEDDED, LOYALTY_CLIENT_SECRET, LOYALTY_SHOPIFY_BASE_URL; a
+// short notify retry window); a null value removes a setting.
+export async function startServer({ env: extraEnv = {} } = {}) {
   const bin = resolve(process.env.LOYALTY_BIN || 'target/debug/loyalty-wallet');
   if (!existsSync(bin)) throw new Error(`no server binary at ${bin}: run cargo build, or set LOYALTY_BIN`);
   const port = await freePort();

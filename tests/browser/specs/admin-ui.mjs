@@ -47,7 +47,8 @@ export function adminUiTests(ctx, dir) {
     assert.equal(checkTemplate('VIP-{RANDOM}', 8), '');
     assert.match(checkTemplate('VIP', 8), /exactly once/);
     assert.match(checkTemplate('{RANDOM}{RANDOM}', 8), /exactly once/);
-    assert.match(checkTemplate('A B{RANDOM}', 8), /not allowed/);
+    assert.equal(checkTemplate('A B{RANDOM}', 8), "Spaces aren't allowed in a code");
+    assert.match(checkTemplate('A.B{RANDOM}', 8), /not allowed/);
     assert.match(checkTemplate('{NAME}{RANDOM}', 8), /unknown placeholder/);
     assert.match(checkTemplate('{RANDOM', 8), /without its/);
     const body = { ...CAMPAIGN, eligibility: { kind: 'all', ids: [] } };
@@ -76,11 +77,11 @@ export function adminUiTests(ctx, dir) {
     });
     await page.reload();
     const row = page.locator(`#camp-list tr[data-id="${c.id}"]`);
-    await textIs(row.locator('.camp-state'), 'Paused: more than 10 codes in an hour');
+    await textIs(row.locator('.camp-state'), 'Paused — hourly limit');
     paused = false;
     await row.getByRole('button', { name: 'Resume' }).click();
     await textMatches(page.locator('#camp-status'), /Paused one resumed/);
-    await textIs(row.locator('.camp-state'), 'Enabled');
+    await textIs(row.locator('.camp-state'), 'Active');
     const saved = await ctx.admin('GET', `/api/v1/admin/campaigns/${c.id}`);
     assert.equal(saved.version, 2);
     await ctx.admin('PUT', `/api/v1/admin/campaigns/${c.id}`, { ...CAMPAIGN, name: 'Paused one', enabled: false, trigger: { kind: 'custom', event: 'never' } });
@@ -116,15 +117,23 @@ export function adminUiTests(ctx, dir) {
     await textMatches(page.locator('#cf-shopper .gives'), /^15% off$/);
     await textMatches(page.locator('#cf-shopper .sub'), /^On orders of \$40\.00 or more · Expires in 2 days$/);
     assert.equal(await page.locator('#panel-campaigns .field .err:not(:empty)').count(), 0);
-    // Listed customer ids the server refuses: its 422 lands next to the ids.
+    // A server refusal lands next to its field (an event name the server
+    // finds too long after trimming nothing locally is not possible; the
+    // listed customers are chips now, so the server's field error is forced).
+    await page.route('**/api/v1/admin/campaigns', (r) => (r.request().method() === 'POST'
+      ? r.fulfill({ status: 422, json: { error: { code: 'invalid_request', message: 'the campaign is not valid', details: { fields: { 'eligibility.ids': '"bad!id" is not a valid id' } } } } })
+      : r.fallback()));
     await page.locator('[id="cf-eligibility.kind"]').selectOption('customers');
-    await page.locator('[id="cf-eligibility.ids"]').fill('42 bad!id');
     const posts = [];
     page.on('request', (r) => { if (r.method() === 'POST' && r.url().endsWith('/admin/campaigns')) posts.push(r.url()); });
     await page.getByRole('button', { name: 'Create campaign' }).click();
+    await textMatches(err(page, 'cf-eligibility.ids'), /at least one/i);
+    assert.equal(posts.length, 0, 'no customer picked: not sent');
+    await page.locator('[id="cf-eligibility.kind"]').selectOption('all');
+    await page.getByRole('button', { name: 'Create campaign' }).click();
     await textMatches(err(page, 'cf-eligibility.ids'), /not a valid id/);
     assert.equal(posts.length, 1);
-    assert.equal(await page.locator('[id="cf-eligibility.ids"]').getAttribute('aria-invalid'), '');
+    await page.unroute('**/api/v1/admin/campaigns');
     await shoot(page, dir, 'campaign-form');
     await page.locator('[id="cf-eligibility.kind"]').selectOption('all');
     await page.getByRole('button', { name: 'Create campaign' }).click();
@@ -146,13 +155,13 @@ export function adminUiTests(ctx, dir) {
     }, 15000);
     const page = await openAdmin(ctx, '#campaigns', 'admin (campaign list)');
     const row = page.locator(`#camp-list tr[data-id="${c.id}"]`);
-    await textIs(row.locator('.camp-state'), 'Enabled');
+    await textIs(row.locator('.camp-state'), 'Active');
     await textIs(row.locator('td').nth(2), '3');
     await row.getByRole('button', { name: 'Disable' }).click();
     await textIs(row.locator('.camp-state'), 'Disabled');
     assert.equal((await ctx.admin('GET', `/api/v1/admin/campaigns/${c.id}`)).enabled, false);
     await row.getByRole('button', { name: 'Enable' }).click();
-    await textIs(row.locator('.camp-state'), 'Enabled');
+    await textIs(row.locator('.camp-state'), 'Active');
     await shoot(page, dir, 'campaign-list');
     await row.getByRole('button', { name: 'VIP thanks' }).click();
     await eventually(async () => assert.equal(await page.locator('#cp-offers tbody tr').count(), 3));
@@ -183,7 +192,8 @@ export function adminUiTests(ctx, dir) {
     const r = await ctx.admin('GET', `/api/v1/admin/campaigns/${c.id}/report`);
     const page = await openAdmin(ctx, '#campaigns', 'admin (campaign report)');
     await page.locator(`#camp-list tr[data-id="${c.id}"] button.link`).click();
-    await page.locator('#cp-lift svg').waitFor();
+    // No control group (holdout 0): no lift chart, the page says why.
+    await textMatches(page.locator('#cp-incremental'), /no control group/);
     await textMatches(page.locator('#cp-budget figure').first(), new RegExp(`of \\$100\\.00`));
     await textIs(page.locator('#cp-report .kpi-value').first(), String(r.issued));
     await shoot(page, dir, 'campaign-report-real');
@@ -232,6 +242,7 @@ export function adminUiTests(ctx, dir) {
     await page.getByRole('button', { name: 'Cancel' }).click();
     await textMatches(page.locator('#shop-status'), /cancelled/);
     assert.equal((await ctx.admin('GET', '/api/v1/admin/shop')).currency, 'USD');
+    await page.locator('#shop-currency').selectOption('EUR');
     await page.getByRole('button', { name: 'Save shop' }).click();
     await page.getByRole('button', { name: 'Change and convert ratios' }).click();
     await textMatches(page.locator('#cur-rate-err'), /exchange rate/);
@@ -276,7 +287,7 @@ export function adminUiTests(ctx, dir) {
     await page.locator('#online-pick-q').fill('9901');
     await page.locator('#online-picker').getByRole('button', { name: 'Find' }).click();
     await page.locator('#online-picker').getByRole('button', { name: /Add .*9901/ }).click();
-    await eventually(async () => assert.match(await page.locator('#panel-online textarea').inputValue(), /^9901$/m));
+    await textMatches(page.locator('#online-chips .chip'), /9901/);
     await page.locator('#panel-online input[value=segments]').check();
     await textMatches(page.locator('#online-picker [role=status]'), /Segments need a Shopify connection/);
     await shoot(page, dir, 'picker');
@@ -291,7 +302,8 @@ export function adminUiTests(ctx, dir) {
     await newCampaign(shopify);
     await shopify.locator('[id="cf-eligibility.kind"]').selectOption('segments');
     await shopify.locator('#cf-picker').getByRole('button', { name: 'Add VIP buyers' }).click();
-    assert.equal(await shopify.locator('[id="cf-eligibility.ids"]').inputValue(), 'gid://shopify/Segment/7');
+    await textMatches(shopify.locator('#cf-chips .chip'), /VIP buyers/);
+    assert.equal(await shopify.locator('#cf-chips .chip').getAttribute('data-id'), 'gid://shopify/Segment/7');
     await textMatches(shopify.locator('#cf-picker'), /2 segments in Shopify/);
     await shoot(shopify, dir, 'picker-segments');
   });

@@ -48,8 +48,8 @@ export function embeddedTests(ctx) {
     const e = {};
     before(async () => {
       e.stub = await startShopifyStub({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, shops: { [SHOP]: SCOPES, [OLD_SHOP]: OLD_SCOPES } });
-      e.server = await startServer({ LOYALTY_CLIENT_ID: CLIENT_ID, LOYALTY_CLIENT_SECRET: CLIENT_SECRET, LOYALTY_SHOPIFY_EMBEDDED: '1',
-        LOYALTY_SHOPIFY_BASE_URL: e.stub.base, LOYALTY_ALLOW_LOOPBACK_URLS: '1' });
+      e.server = await startServer({ env: { LOYALTY_CLIENT_ID: CLIENT_ID, LOYALTY_CLIENT_SECRET: CLIENT_SECRET, LOYALTY_SHOPIFY_EMBEDDED: '1',
+        LOYALTY_SHOPIFY_BASE_URL: e.stub.base, LOYALTY_ALLOW_LOOPBACK_URLS: '1' } });
     });
     after(async () => { await e.server?.stop(); await e.stub?.stop(); });
 
@@ -246,7 +246,7 @@ export function embeddedTests(ctx) {
   });
 
   test('a bookmarked admin without a token in development mode points to the start page', async () => {
-    const dev = await startServer({ LOYALTY_APP_SECRET: null });
+    const dev = await startServer({ env: { LOYALTY_APP_SECRET: null } });
     try {
       const page = await ctx.b.open(`${dev.base}/widget/admin.html`, { name: 'dev bookmark' });
       await page.getByRole('heading', { name: 'Open the admin from your store' }).waitFor();
