@@ -1,6 +1,4 @@
-// The one way the pages talk to the server: bearer token, JSON both ways, and
-// every failure as an ApiError with the envelope's code and message; the
-// storefront's session.
+// Server calls (bearer token, JSON, failures as ApiError) and the storefront's session.
 export class ApiError extends Error {
   constructor(status, code, message, details) {
     super(message);
@@ -11,9 +9,8 @@ export class ApiError extends Error {
   }
 }
 
-// `token` is a string or a function giving a fresh one (App Bridge's
-// shopify.idToken()); with a function, a 401 that asks for it
-// (X-Shopify-Retry-Invalid-Session-Request) is tried once more.
+// token: a string, or a function for a fresh one (App Bridge): a 401 is tried
+// once more with a fresh token.
 export const bearer = async (token) => (typeof token === 'function' ? token() : token);
 
 export function client(base, token) {
@@ -28,7 +25,7 @@ export function client(base, token) {
     let res;
     try {
       res = await send();
-      if (res.status === 401 && typeof token === 'function' && res.headers.get('X-Shopify-Retry-Invalid-Session-Request') === '1') res = await send();
+      if (res.status === 401 && typeof token === 'function') res = await send();
     } catch (e) {
       if (e.name === 'AbortError') throw e;
       throw new ApiError(0, 'network', 'Could not reach the server. Check your connection and try again.');
@@ -45,8 +42,7 @@ export const newKey = () =>
 
 export const enc = encodeURIComponent;
 
-// <loyalty-wallet session-url="/apps/loyalty/session">: the token comes from
-// the shop's app proxy, fetched again a minute before it ends.
+// session-url: the token from the app proxy, fetched again a minute before it ends.
 const EARLY_MS = 60000;
 
 export function session(url) {
@@ -63,7 +59,7 @@ export function session(url) {
   return { get, token: async () => (await get()).token };
 }
 
-// A token's problem readable without the server (a hint only).
+// A hint only: the token's problem as read without the server.
 export function tokenProblem(token, now = Date.now()) {
   try {
     const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');

@@ -1,4 +1,4 @@
-// <loyalty-wallet token lang messages api-base> or <loyalty-wallet session-url="/apps/loyalty/session">
+// <loyalty-wallet token|session-url lang messages api-base>
 import { h, fill } from './dom.js';
 import { client, newKey, enc, session, tokenProblem } from './api.js';
 import { money, points as pts, when, day, refundable, setLocale, codeText } from './format.js';
@@ -18,7 +18,7 @@ const WORDS = {
   noActivity: () => t('no_activity'),
   status: (s) => t(`status_${s}`),
   kind: (k) => t(`entry_${k}`),
-  // Expired says itself in the badge; a deletion at Shopify is the shop's doing.
+  // A deletion at Shopify is the shop's doing.
   by: (b) => b !== 'expiry' && t(`by_${b === 'platform' ? 'merchant' : b}`),
   expires: (at) => t('expires', { when: when(at) }),
   balance: (n) => t('balance_after', { n: pts(n) }),
