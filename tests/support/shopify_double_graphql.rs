@@ -141,7 +141,7 @@ impl Checked {
     /// Runs the operation; `resolve` answers each root field from its name
     /// and coerced arguments. The answer's `data` and `errors` (an error
     /// here means the double's own value does not fit the schema).
-    pub(super) fn execute(&self, resolve: &mut dyn FnMut(&str, &Value) -> Value) -> (Value, Vec<Value>) {
+    pub(super) fn execute(&self, resolve: &mut Resolver<'_>) -> (Value, Vec<Value>) {
         let root = Root { name: self.operation.object_type().to_string(), resolve: RefCell::new(resolve) };
         let execution = Execution::new(&self.schema, &self.document)
             .operation(&self.operation)
@@ -156,10 +156,13 @@ impl Checked {
     }
 }
 
+/// Answers a root field from its name and coerced arguments.
+pub(super) type Resolver<'r> = dyn FnMut(&str, &Value) -> Value + 'r;
+
 /// The root object: each field is answered by the resolvers.
 struct Root<'r> {
     name: String,
-    resolve: RefCell<&'r mut dyn FnMut(&str, &Value) -> Value>,
+    resolve: RefCell<&'r mut Resolver<'r>>,
 }
 
 impl ObjectValue for Root<'_> {

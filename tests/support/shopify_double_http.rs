@@ -217,13 +217,7 @@ fn graphql_request(state: &mut State, body: &[u8], requested: &str, served: &Ser
     state.refill();
     let checked = match checked {
         Ok(checked) => checked,
-        Err((errors, label)) => {
-            state.checked(requested, &served.version, &label);
-            for message in errors.iter().filter_map(|e| e["message"].as_str()) {
-                state.violation(ViolationKind::Invalid, &served.version, &label, message.to_string());
-            }
-            return now(json(200, &json!({"errors": errors, "extensions": state.cost_json(0.0, None)})));
-        }
+        Err(refusal) => return now(refused(state, requested, &served.version, refusal)),
     };
     state.checked(requested, &served.version, &checked.label);
     for message in &checked.deprecated {
@@ -250,6 +244,16 @@ fn graphql_request(state: &mut State, body: &[u8], requested: &str, served: &Ser
         body = state.fault(internal_error(state.stats.requests, body["extensions"].take()));
     }
     after_write(state, checked.mutation, json(200, &body))
+}
+
+/// A request the schema refuses: Shopify's top-level `errors` (nothing
+/// charged, nothing done), each one recorded as a violation.
+fn refused(state: &mut State, requested: &str, version: &str, (errors, label): graphql::Refusal) -> Answer {
+    state.checked(requested, version, &label);
+    for message in errors.iter().filter_map(|e| e["message"].as_str()) {
+        state.violation(ViolationKind::Invalid, version, &label, message.to_string());
+    }
+    json(200, &json!({"errors": errors, "extensions": state.cost_json(0.0, None)}))
 }
 
 /// HTTP 200 with a top-level `INTERNAL_SERVER_ERROR` and no data.

@@ -37,17 +37,8 @@ pub(super) fn check(
         Ok(Value::Object(map)) => map,
         _ => Map::new(),
     };
-    let mut found = Found::default();
     let mut walk = Walk { schema, problems: Vec::new(), deprecated: Vec::new() };
-    for definition in &operation.variables {
-        let Some(value) = variables.get(definition.name.as_str()) else { continue };
-        walk.input(value, &definition.ty, &format!("${}", definition.name));
-        for (path, why) in walk.problems.drain(..) {
-            let at = path.split_once('.').map_or(String::new(), |(_, inside)| format!(" for {inside}"));
-            let (name, ty) = (&definition.name, &definition.ty);
-            found.problems.push(format!("Variable ${name} of type {ty} was provided invalid value{at} ({why})"));
-        }
-    }
+    let mut found = Found { problems: walk.variables(operation, &variables), deprecated: Vec::new() };
     let mut seen = HashSet::new();
     visit(&operation.selection_set, document, &mut seen, &mut |field| {
         deprecation(&field.definition.directives, &format!("field {}", field.definition.name), &mut walk.deprecated);
@@ -69,6 +60,23 @@ pub(super) fn check(
     let mut unique = HashSet::new();
     found.deprecated = walk.deprecated.into_iter().filter(|d| unique.insert(d.clone())).collect();
     found
+}
+
+impl Walk<'_> {
+    /// The operation's coerced variables: the problems, as Shopify words them.
+    fn variables(&mut self, operation: &Operation, variables: &Map<String, Value>) -> Vec<String> {
+        let mut problems = Vec::new();
+        for definition in &operation.variables {
+            let Some(value) = variables.get(definition.name.as_str()) else { continue };
+            self.input(value, &definition.ty, &format!("${}", definition.name));
+            for (path, why) in self.problems.drain(..) {
+                let at = path.split_once('.').map_or(String::new(), |(_, inside)| format!(" for {inside}"));
+                let (name, ty) = (&definition.name, &definition.ty);
+                problems.push(format!("Variable ${name} of type {ty} was provided invalid value{at} ({why})"));
+            }
+        }
+        problems
+    }
 }
 
 /// Every field of a selection, through fragments (each named one once).
