@@ -7,6 +7,7 @@
 import { describe, before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { startServer } from '../lib/server.mjs';
 import { startShopifyStub, signJwt, verifyJwt } from '../lib/shopify-stub.mjs';
 import { eventually, textMatches, program } from '../lib/helpers.mjs';
@@ -23,6 +24,17 @@ const OLD_SCOPES = 'write_discounts,read_customers,read_orders';
 const PPU = '#online-points_per_unit';
 // 401s the tests cause on purpose show up as console errors.
 const ALLOW_401 = [/status of 401/];
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+// axe-core's serious and critical WCAG A/AA violations inside `selectors` only
+// (the new pieces: save bar, discard dialog, scopes notice).
+async function axeWithin(page, selectors) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.addScriptTag({ content: AXE });
+  const r = await page.evaluate((include) => window.axe.run({ include: include.map((s) => [s]) },
+    { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }), selectors);
+  return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`);
+}
 
 const payload = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
 
@@ -206,7 +218,8 @@ export function embeddedTests(ctx) {
         await programLoaded(page);
         const notice = page.locator('#scopes-notice');
         await textMatches(notice, /has not granted the app write_app_proxy, write_store_credit_account_transactions/);
-        const link = page.locator('#reauthorize');
+        assert.deepEqual(await axeWithin(page, ['#scopes-notice']), []);
+      const link = page.locator('#reauthorize');
         assert.equal(await link.getAttribute('target'), '_top', 'Shopify’s consent screen cannot open in a frame');
         const res = await fetch(await link.getAttribute('href'), { redirect: 'manual' });
         assert.equal(res.status, 302);
@@ -264,8 +277,12 @@ export function embeddedTests(ctx) {
       assert.equal(await bar.isVisible(), false);
       await page.locator(PPU).fill('150');
       await bar.waitFor();
+      assert.deepEqual(await axeWithin(page, ['#savebar']), []);
       await bar.getByRole('button', { name: 'Discard' }).click();
       const dialog = page.locator('#discard-confirm');
+      await dialog.getByRole('heading', { name: 'Discard unsaved changes?' }).waitFor();
+      assert.deepEqual(await axeWithin(page, ['#discard-confirm']), []);
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Keep editing', 'the safe choice has focus');
       await dialog.getByRole('button', { name: 'Keep editing' }).click();
       assert.equal(await page.locator(PPU).inputValue(), '150', 'kept');
       await bar.getByRole('button', { name: 'Discard' }).click();
@@ -281,6 +298,20 @@ export function embeddedTests(ctx) {
       await ctx.admin('PUT', '/api/v1/admin/programs/online', program());
       await page.context().close();
     }
+  });
+
+  test('outside Shopify on a phone (390 px): the save bar fits and its buttons are 44 px tap targets', async () => {
+    const page = await ctx.b.open(ctx.url('admin.html', ctx.adminToken), { name: 'save bar phone', width: 390, height: 844 });
+    try {
+      await page.locator(PPU).fill('120');
+      const bar = page.locator('#savebar');
+      await bar.waitFor();
+      for (const name of ['Discard', 'Save']) {
+        const box = await bar.getByRole('button', { name }).boundingBox();
+        assert.ok(box.x >= 0 && box.x + box.width <= 390 && box.height >= 44, `${name}: ${JSON.stringify(box)}`);
+      }
+      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 390, 'no sideways scrolling');
+    } finally { await page.context().close(); }
   });
 
   test('outside Shopify: New campaign on a half-filled form asks before wiping it; leaving the page warns', async () => {
