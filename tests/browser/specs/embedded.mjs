@@ -80,7 +80,7 @@ export function embeddedTests(ctx) {
       page.on('response', async (res) => {
         const req = res.request(), path = new URL(req.url()).pathname;
         if (!path.startsWith('/api/')) return;
-        const call = { path, method: req.method(), status: res.status(), auth: req.headers().authorization, retry: res.headers()['x-shopify-retry-invalid-session-request'] };
+        const call = { path, url: req.url(), method: req.method(), status: res.status(), auth: req.headers().authorization, retry: res.headers()['x-shopify-retry-invalid-session-request'] };
         calls.push(call);
         if (call.status >= 400) call.body = await res.json().catch(() => null);
       });
@@ -119,6 +119,11 @@ export function embeddedTests(ctx) {
         await page.getByRole('tab', { name: 'Customers' }).click();
         await page.locator('#cust-q').waitFor();
         await eventually(() => assert.ok(calls.some((c) => c.path === '/api/v1/admin/customers')));
+        // The CSV export: fetched with a fresh session token in the header, saved as a file.
+        const [file] = await Promise.all([page.waitForEvent('download'), page.locator('#export-customers').click()]);
+        assert.equal(file.suggestedFilename(), 'customers.csv');
+        assert.ok(calls.some((c) => c.path === '/api/v1/admin/export/customers.csv'), 'the export went through the API with the header');
+        assert.ok(!calls.some((c) => /token=/.test(c.url)), 'no token in any URL');
         assert.ok(calls.length >= 3, JSON.stringify(calls));
         const jtis = calls.map((c) => { assert.equal(c.status, 200, c.path); return assertSessionToken(c.auth, SHOP).jti; });
         assert.equal(new Set(jtis).size, jtis.length, 'a fresh token for every call');
