@@ -89,6 +89,8 @@ export function embeddedTests(ctx) {
     }
 
     const log = (page) => page.evaluate(() => window.__appBridgeLog);
+    // Error bodies are read after the response event: wait until all are in.
+    const settled = (calls) => eventually(() => calls.forEach((c) => assert.ok(c.status < 400 || 'body' in c, c.path)));
     const programLoaded = (page) => page.locator(PPU).waitFor();
 
     // Shopify-shaped: verifies under the client secret, iss/dest the shop, aud the client id, sid, no role, ≤ 60 s.
@@ -171,6 +173,7 @@ export function embeddedTests(ctx) {
       const { page, calls, close } = await open(shopifyUrl(e.server.base, SHOP, { idToken: stale }), { expiredFirst: true, allow: ALLOW_401 });
       try {
         await programLoaded(page);
+        await settled(calls);
         const refused = calls.filter((c) => c.status === 401);
         assert.equal(refused.length, 1, JSON.stringify(calls));
         assert.equal(refused[0].retry, '1');
@@ -184,6 +187,7 @@ export function embeddedTests(ctx) {
       try {
         await page.getByRole('heading', { name: 'Shopify’s sign-in was not accepted' }).waitFor();
         await textMatches(page.locator('[role=alert]'), /not installed on not-installed\.myshopify\.com/);
+        await settled(calls);
         assert.equal(calls.length, 2, 'the first try and one retry with a fresh token');
         for (const c of calls) {
           assert.deepEqual([c.path, c.status, c.retry, c.body?.error?.code], ['/api/v1/admin/shop', 401, '1', 'unauthorized']);
