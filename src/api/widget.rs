@@ -22,10 +22,9 @@ fn content_type(path: &str) -> &'static str {
 }
 
 #[utoipa::path(get, path = "/widget/{path}", summary = "Widget, admin and POS files", tag = "pages",
-    description = "admin.html is filled in per request: opened with Shopify's parameters (embedded, host, shop, id_token) it loads App Bridge first; it always sends Content-Security-Policy frame-ancestors (the shop's admin and admin.shopify.com).",
+    description = "admin.html is filled in per request: opened with Shopify's parameters (embedded, host, shop, id_token) it loads App Bridge first, and with them but no valid shop or no host it is a 400 HTML page saying how to open the app; it always sends Content-Security-Policy frame-ancestors (the shop's admin and admin.shopify.com).",
     params(("path" = String, Path, description = "file under widget/; empty = index.html")),
     responses((status = 200, description = "the page, script or style", content_type = "text/html"), (status = 304, description = "unchanged (ETag)"),
-        (status = 400, description = "admin.html with Shopify's parameters but no valid shop or no host: a page saying how to open the app", content_type = "text/html"),
         (status = 404, body = crate::error::ErrorEnvelope)))]
 pub(crate) async fn asset(
     req: HttpRequest,

@@ -7,6 +7,7 @@
 import { describe, before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { startServer } from '../lib/server.mjs';
 import { startShopifyStub, signJwt, verifyJwt } from '../lib/shopify-stub.mjs';
 import { eventually, textMatches, program } from '../lib/helpers.mjs';
@@ -23,6 +24,17 @@ const OLD_SCOPES = 'write_discounts,read_customers,read_orders';
 const PPU = '#online-points_per_unit';
 // 401s the tests cause on purpose show up as console errors.
 const ALLOW_401 = [/status of 401/];
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+// axe-core's serious and critical WCAG A/AA violations inside `selectors` only
+// (the new pieces: save bar, discard dialog, scopes notice).
+async function axeWithin(page, selectors) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.addScriptTag({ content: AXE });
+  const r = await page.evaluate((include) => window.axe.run({ include: include.map((s) => [s]) },
+    { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }), selectors);
+  return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`);
+}
 
 const payload = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
 
@@ -68,7 +80,7 @@ export function embeddedTests(ctx) {
       page.on('response', async (res) => {
         const req = res.request(), path = new URL(req.url()).pathname;
         if (!path.startsWith('/api/')) return;
-        const call = { path, method: req.method(), status: res.status(), auth: req.headers().authorization, retry: res.headers()['x-shopify-retry-invalid-session-request'] };
+        const call = { path, url: req.url(), method: req.method(), status: res.status(), auth: req.headers().authorization, retry: res.headers()['x-shopify-retry-invalid-session-request'] };
         calls.push(call);
         if (call.status >= 400) call.body = await res.json().catch(() => null);
       });
@@ -77,6 +89,8 @@ export function embeddedTests(ctx) {
     }
 
     const log = (page) => page.evaluate(() => window.__appBridgeLog);
+    // Error bodies are read after the response event: wait until all are in.
+    const settled = (calls) => eventually(() => calls.forEach((c) => assert.ok(c.status < 400 || 'body' in c, c.path)));
     const programLoaded = (page) => page.locator(PPU).waitFor();
 
     // Shopify-shaped: verifies under the client secret, iss/dest the shop, aud the client id, sid, no role, ≤ 60 s.
@@ -107,6 +121,11 @@ export function embeddedTests(ctx) {
         await page.getByRole('tab', { name: 'Customers' }).click();
         await page.locator('#cust-q').waitFor();
         await eventually(() => assert.ok(calls.some((c) => c.path === '/api/v1/admin/customers')));
+        // The CSV export: fetched with a fresh session token in the header, saved as a file.
+        const [file] = await Promise.all([page.waitForEvent('download'), page.locator('#export-customers').click()]);
+        assert.equal(file.suggestedFilename(), 'customers.csv');
+        assert.ok(calls.some((c) => c.path === '/api/v1/admin/export/customers.csv'), 'the export went through the API with the header');
+        assert.ok(!calls.some((c) => /token=/.test(c.url)), 'no token in any URL');
         assert.ok(calls.length >= 3, JSON.stringify(calls));
         const jtis = calls.map((c) => { assert.equal(c.status, 200, c.path); return assertSessionToken(c.auth, SHOP).jti; });
         assert.equal(new Set(jtis).size, jtis.length, 'a fresh token for every call');
@@ -154,6 +173,7 @@ export function embeddedTests(ctx) {
       const { page, calls, close } = await open(shopifyUrl(e.server.base, SHOP, { idToken: stale }), { expiredFirst: true, allow: ALLOW_401 });
       try {
         await programLoaded(page);
+        await settled(calls);
         const refused = calls.filter((c) => c.status === 401);
         assert.equal(refused.length, 1, JSON.stringify(calls));
         assert.equal(refused[0].retry, '1');
@@ -167,6 +187,7 @@ export function embeddedTests(ctx) {
       try {
         await page.getByRole('heading', { name: 'Shopify’s sign-in was not accepted' }).waitFor();
         await textMatches(page.locator('[role=alert]'), /not installed on not-installed\.myshopify\.com/);
+        await settled(calls);
         assert.equal(calls.length, 2, 'the first try and one retry with a fresh token');
         for (const c of calls) {
           assert.deepEqual([c.path, c.status, c.retry, c.body?.error?.code], ['/api/v1/admin/shop', 401, '1', 'unauthorized']);
@@ -206,7 +227,8 @@ export function embeddedTests(ctx) {
         await programLoaded(page);
         const notice = page.locator('#scopes-notice');
         await textMatches(notice, /has not granted the app write_app_proxy, write_store_credit_account_transactions/);
-        const link = page.locator('#reauthorize');
+        assert.deepEqual(await axeWithin(page, ['#scopes-notice']), []);
+      const link = page.locator('#reauthorize');
         assert.equal(await link.getAttribute('target'), '_top', 'Shopify’s consent screen cannot open in a frame');
         const res = await fetch(await link.getAttribute('href'), { redirect: 'manual' });
         assert.equal(res.status, 302);
@@ -264,8 +286,12 @@ export function embeddedTests(ctx) {
       assert.equal(await bar.isVisible(), false);
       await page.locator(PPU).fill('150');
       await bar.waitFor();
+      assert.deepEqual(await axeWithin(page, ['#savebar']), []);
       await bar.getByRole('button', { name: 'Discard' }).click();
       const dialog = page.locator('#discard-confirm');
+      await dialog.getByRole('heading', { name: 'Discard unsaved changes?' }).waitFor();
+      assert.deepEqual(await axeWithin(page, ['#discard-confirm']), []);
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Keep editing', 'the safe choice has focus');
       await dialog.getByRole('button', { name: 'Keep editing' }).click();
       assert.equal(await page.locator(PPU).inputValue(), '150', 'kept');
       await bar.getByRole('button', { name: 'Discard' }).click();
@@ -281,6 +307,20 @@ export function embeddedTests(ctx) {
       await ctx.admin('PUT', '/api/v1/admin/programs/online', program());
       await page.context().close();
     }
+  });
+
+  test('outside Shopify on a phone (390 px): the save bar fits and its buttons are 44 px tap targets', async () => {
+    const page = await ctx.b.open(ctx.url('admin.html', ctx.adminToken), { name: 'save bar phone', width: 390, height: 844 });
+    try {
+      await page.locator(PPU).fill('120');
+      const bar = page.locator('#savebar');
+      await bar.waitFor();
+      for (const name of ['Discard', 'Save']) {
+        const box = await bar.getByRole('button', { name }).boundingBox();
+        assert.ok(box.x >= 0 && box.x + box.width <= 390 && box.height >= 44, `${name}: ${JSON.stringify(box)}`);
+      }
+      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 390, 'no sideways scrolling');
+    } finally { await page.context().close(); }
   });
 
   test('outside Shopify: New campaign on a half-filled form asks before wiping it; leaving the page warns', async () => {
