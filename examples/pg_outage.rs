@@ -61,6 +61,8 @@ struct Log {
 
 struct Round {
     recovery: Option<Duration>,
+    /// From the moment the database was taken away to the first claim after.
+    outage_seen: Option<Duration>,
     problems: Vec<String>,
 }
 
@@ -79,14 +81,17 @@ async fn main() -> anyhow::Result<()> {
     let binary = fleet::service_binary()?;
     let service = fleet::start_service(&binary, &database.url, &[("RUST_LOG", "warn".into())]).await?;
     shop::prepare(&service.base, &settings, SHOP, shop::Platform::Native, CUSTOMERS, 100_000_000).await?;
-    let (mut recoveries, mut problems, mut accepted) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut recoveries, mut problems, mut accepted, mut outages) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for round in 1..=rounds {
         let (outcome, log) = one_round(&service.base, &settings, &control, &scenario, round, clients, within).await?;
-        let shown = outcome.recovery.map_or("none".into(), |d| format!("{:.2} s", d.as_secs_f64()));
+        let secs = |d: Option<Duration>| d.map_or("never".into(), |d| format!("{:.2} s", d.as_secs_f64()));
         println!(
-            "{scenario} round {round}: claims succeed again {shown} after the database accepts connections; {}",
+            "{scenario} round {round}: claims succeed again {} after the database accepts connections ({} after it went away); {}",
+            secs(outcome.recovery),
+            secs(outcome.outage_seen),
             summary(&log)
         );
+        outages.extend(outcome.outage_seen.map(|d| d.as_secs_f64()));
         recoveries.extend(outcome.recovery.map(|d| d.as_secs_f64()));
         problems.extend(outcome.problems.into_iter().map(|p| format!("round {round}: {p}")));
         accepted.extend(log.accepted);
@@ -94,9 +99,10 @@ async fn main() -> anyhow::Result<()> {
     let lost = audit::acknowledged_violations(&database.url, SHOP, &accepted)?;
     let verified = audit::verify_passes(&binary, &database.url, &accepted)?;
     println!(
-        "{scenario}: median recovery {:.2} s over {} rounds; {} acknowledged claims, {} lost",
+        "{scenario}: median recovery {:.2} s over {} rounds ({:.2} s from the database going away); {} acknowledged claims, {} lost",
         median(&mut recoveries),
         recoveries.len(),
+        median(&mut outages),
         accepted.len(),
         lost.len()
     );
@@ -188,7 +194,8 @@ fn judge(log: &Log, down_at: Instant, up_at: Instant, within: Duration) -> Round
         Some(d) => problems.push(format!("claims succeeded again only {:.2} s after the database", d.as_secs_f64())),
         None => problems.push("no claim succeeded after the database came back".into()),
     }
-    Round { recovery, problems }
+    let outage_seen = recovery.map(|d| d + outage);
+    Round { recovery, outage_seen, problems }
 }
 
 fn summary(log: &Log) -> String {

@@ -30,19 +30,20 @@ pg_conf() {
   printf '%s\n' "$@" | as_pg tee -a "$data/postgresql.conf" >/dev/null
 }
 
-# pg_start DATA_DIR PORT [LOG]: listens on 127.0.0.1:PORT, its socket in the data directory.
+# pg_start DATA_DIR PORT [LOG]: listens on 127.0.0.1:PORT, its socket beside
+# the data directory (not in it: pg_basebackup would copy it).
 pg_start() {
   as_pg "$PG_BIN/pg_ctl" -D "$1" -l "${3:-$1/server.log}" -w -t 60 \
-    -o "-p $2 -k $1 -c listen_addresses=127.0.0.1" start >/dev/null
+    -o "-p $2 -k $(dirname "$1") -c listen_addresses=127.0.0.1" start >/dev/null
 }
 
 pg_stop() { as_pg "$PG_BIN/pg_ctl" -D "$1" -m "${2:-fast}" -w stop >/dev/null 2>&1 || true; }
 
-# psql as postgres over the data directory's socket.
+# psql as postgres over the socket beside the data directory.
 pg_sql() {
   local data=$1 port=$2
   shift 2
-  as_pg "$PG_BIN/psql" -X -q -At -h "$data" -p "$port" -U postgres -d postgres "$@"
+  as_pg "$PG_BIN/psql" -X -q -At -h "$(dirname "$data")" -p "$port" -U postgres -d postgres "$@"
 }
 
 # The target directory cargo uses (CI may keep it outside the clone).
