@@ -49,7 +49,7 @@ fn fetch(folder: &Path) -> Result<(), String> {
     if folder.join(".complete").exists() {
         return Ok(());
     }
-    let how = "run tests/shopify-schema/fetch.sh (needs node and npm; see README, \"Tests\")";
+    let how = "run tests/shopify-schema/fetch.sh (needs node and npm; see README, \"The schema-true Shopify double\")";
     let npm = std::process::Command::new("npm").arg("--version").output();
     if !npm.is_ok_and(|out| out.status.success()) {
         return Err(format!("Shopify's published schemas are not unpacked and npm is missing: {how}"));
