@@ -18,7 +18,10 @@ use tracing_subscriber::EnvFilter;
 /// Keep the guard for the life of the process: dropping it flushes the queue.
 #[must_use = "dropping the guard stops the log writer"]
 pub fn init(format: LogFormat) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // actix-server's own INFO lines ("Tokio runtime found; starting in
+    // existing Tokio runtime", worker start/stop) repeat what our "listening"
+    // line says; its warnings and errors still show. RUST_LOG overrides.
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let (writer, guard) =
         tracing_appender::non_blocking::NonBlockingBuilder::default().lossy(false).finish(std::io::stderr());

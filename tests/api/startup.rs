@@ -57,19 +57,24 @@ fn defaults_and_bad_values() {
 /// Starts the binary in development mode on `db`, waits until it listens and
 /// answers, lets the workers run a round, stops it; returns all it printed.
 fn first_start(db: &std::path::Path) -> String {
+    first_start_logging(db, Some("info"))
+}
+
+/// A first start with `RUST_LOG` set as given (None: the service's default filter).
+fn first_start_logging(db: &std::path::Path, rust_log: Option<&str>) -> String {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
     use std::sync::mpsc;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_loyalty-wallet"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_loyalty-wallet"));
+    command
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("LOYALTY_BIND", "127.0.0.1:0")
-        .env("DATABASE_URL", db)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the binary");
+        .env("DATABASE_URL", db);
+    if let Some(filter) = rust_log {
+        command.env("RUST_LOG", filter);
+    }
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start the binary");
     let (lines, seen) = mpsc::channel::<String>();
     let readers: Vec<_> = [
         Box::new(child.stdout.take().expect("stdout")) as Box<dyn std::io::Read + Send>,
@@ -122,6 +127,17 @@ fn ten_first_starts_in_development_mode_log_no_error() {
         let errors: Vec<&str> = printed.lines().filter(|l| l.contains("ERROR")).collect();
         assert!(errors.is_empty(), "round {round}: ERROR lines on a first start: {errors:#?}");
     }
+}
+
+/// Issue 30.19: with the default log filter, start-up prints our own lines
+/// only — not actix-server's "Tokio runtime found; starting in existing Tokio
+/// runtime", which read like a problem to operators.
+#[test]
+fn a_default_start_prints_no_stray_runtime_line() {
+    let dir = tempfile::tempdir().expect("dir");
+    let printed = first_start_logging(&dir.path().join("fresh.db"), None);
+    assert!(printed.contains("listening base="), "{printed}");
+    assert!(!printed.contains("Tokio runtime found"), "{printed}");
 }
 
 /// The status of a plain HTTP/1.1 GET, without an async runtime.
