@@ -105,6 +105,8 @@ pub struct AppError {
     cause: Option<anyhow::Error>,
     /// The business reason of a refusal, for callers that act on it.
     reason: Option<Reason>,
+    /// `Retry-After` seconds of a 503 (a 429's come in `details.retry_after`).
+    retry_after: Option<u64>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -123,6 +125,7 @@ impl AppError {
             details: json!({}),
             cause: None,
             reason: None,
+            retry_after: None,
         }
     }
 
@@ -161,12 +164,12 @@ impl AppError {
     }
 
     /// The database is out of reach or restarting: the client may come back
-    /// in a second (`Retry-After: 1`, `details.retry_after`), and the same
+    /// in a second (`Retry-After: 1`; the body stays generic), and the same
     /// `Idempotency-Key` makes that retry safe.
     pub(crate) fn unavailable(cause: impl Into<anyhow::Error>) -> Self {
-        let mut error = Self::new(ErrorCode::Unavailable, "service temporarily unavailable")
-            .with_details(json!({ "retry_after": UNAVAILABLE_RETRY_AFTER_SECS }));
+        let mut error = Self::new(ErrorCode::Unavailable, "service temporarily unavailable");
         error.cause = Some(cause.into());
+        error.retry_after = Some(UNAVAILABLE_RETRY_AFTER_SECS);
         error
     }
 
@@ -223,7 +226,7 @@ impl ResponseError for AppError {
         }
         let mut response = HttpResponse::build(self.status);
         // A 429 or 503 says when to come back (`details.retry_after`, seconds).
-        if let Some(seconds) = self.details.get("retry_after").and_then(Value::as_u64) {
+        if let Some(seconds) = self.details.get("retry_after").and_then(Value::as_u64).or(self.retry_after) {
             response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
         }
         response.json(self.body())

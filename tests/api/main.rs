@@ -18,6 +18,7 @@ mod checkout;
 mod claims;
 mod code_abuse;
 mod concurrency;
+mod db_outage;
 mod events;
 mod extremes;
 mod hostile;
