@@ -20,6 +20,7 @@ mod claims;
 mod code_abuse;
 mod concurrency;
 mod customer_search;
+mod db_outage;
 mod events;
 mod extremes;
 mod hostile;
