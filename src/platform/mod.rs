@@ -7,6 +7,7 @@
 //! LOYALTY_RETRY_BASE_MS=50, LOYALTY_RETRY_MAX_MS=500,
 //! LOYALTY_PLATFORM_TIMEOUT_MS=500, LOYALTY_PUSH_DEADLINE_SECS as needed.
 
+mod claim_discount;
 pub(crate) mod error;
 pub(crate) mod install;
 pub mod issuer;

@@ -4,11 +4,9 @@
 //! the same way, and codes are unique per shop at the platform anyway.
 
 use super::error::{Error, Result};
-use super::shopify::{DiscountInput, PlatformError, ShopCreds};
-use super::Platform;
+use super::shopify::{PlatformError, ShopCreds};
+use super::{claim_discount, Platform};
 use crate::domain::claim::{ClaimStatus, EntryKind};
-use crate::domain::money::Currency;
-use crate::domain::program::PurchaseType;
 use crate::store::claims::{self, ClaimRow};
 use crate::store::outbox::{self, OutboxAction, OutboxRow, OutboxState};
 use crate::store::shops::{self, ShopRow};
@@ -179,27 +177,6 @@ async fn load(platform: &Platform, row: &OutboxRow) -> Result<(ClaimRow, ShopRow
         .map_err(Error::from)
 }
 
-fn discount_input(claim: &ClaimRow) -> store::Result<DiscountInput> {
-    let snapshot = claim.snapshot()?;
-    let subscription = claim.purchase_type == PurchaseType::Subscription;
-    Ok(DiscountInput {
-        title: format!("Dynamic discount — {} points", claim.points),
-        code: claim.code.clone(),
-        amount: Currency::parse(&claim.currency).map_err(store::Error::internal_msg)?.format_minor(claim.value_minor),
-        customer_id: claim.customer_id.clone(),
-        one_time: !subscription,
-        subscription,
-        recurring_cycle_limit: snapshot
-            .subscription
-            .as_ref()
-            .filter(|_| subscription)
-            .map(|s| s.recurring_cycle_limit()),
-        combines_with: snapshot.combines_with,
-        starts_at: claim.created_at.and_utc().to_rfc3339(),
-        ends_at: claim.expires_at.map(|at| at.and_utc().to_rfc3339()),
-    })
-}
-
 async fn push(platform: &Platform, row: &OutboxRow) -> Result<RowOutcome> {
     let (claim, shop) = load(platform, row).await?;
     let repush = row.action == OutboxAction::Repush;
@@ -233,7 +210,7 @@ async fn push(platform: &Platform, row: &OutboxRow) -> Result<RowOutcome> {
             Err(error) => return Ok(retry_for(platform, row, error)),
         }
     }
-    match platform.client.create_discount(&creds, &discount_input(&claim)?).await {
+    match platform.client.create_discount(&creds, &claim_discount::discount_input(&claim)?).await {
         Ok(id) => activated(platform, &claim, &id, repush).await,
         Err(PlatformError::Taken) => match platform.client.find_by_code(&creds, &claim.code).await {
             Ok(Some(id)) => activated(platform, &claim, &id, repush).await,
